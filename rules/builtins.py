@@ -1,0 +1,47 @@
+"""Rules for Python's builtins (``abs``, ``min``, ``max``, ``sum``, ``float``)."""
+
+from srcad.ruledef import RuleSet, ad, d, t, xp
+
+rules = RuleSet("builtins")
+
+
+@rules.rule("abs")
+def abs(result, x):
+    t[result] = ad.sign(x) * t[x]
+    d[x] += d[result] * ad.sign(x)
+
+
+@rules.rule("float", "complex")
+def float(result, x=0.0):
+    t[result] = t[x]
+    d[x] += d[result]
+
+
+@rules.rule("max")
+def max(result, a, b=None):
+    t[result] = ad.pick_tangent(result, a, b, t[a]) + ad.pick_tangent(result, b, a, t[b])
+    d[a] += ad.pick_adjoint(d[result], result, a, b)
+    d[b] += ad.pick_adjoint(d[result], result, b, a)
+
+
+rules.alias("min", "max")
+
+
+@rules.rule("sum")
+def sum(result, seq, start=0):
+    t[result] = ad.sum_tangent(t[seq]) + t[start]
+    d[seq] += ad.sum_adjoint(d[result], seq)
+    d[start] += d[result]
+
+
+@rules.rule("list", "tuple")
+def list(result, seq=()):
+    t[result] = ad.same_container(t[seq], result)
+    d[seq] += ad.same_container(d[result], seq)
+
+
+rules.nondifferentiable(
+    "len", "range", "int", "bool", "round", "isinstance", "print", "type", "str",
+    "repr", "id", "hash", "enumerate", "zip", "sorted", "any", "all", "divmod",
+    "callable", "format", "ord", "chr", "iter", "next", "reversed",
+)

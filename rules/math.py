@@ -1,0 +1,170 @@
+"""Rules for the :mod:`math` module (Python floats)."""
+
+import math
+
+from srcad.ruledef import RuleSet, d, t
+
+rules = RuleSet("math")
+
+
+@rules.rule("sin")
+def sin(result, x):
+    t[result] = math.cos(x) * t[x]
+    d[x] += d[result] * math.cos(x)
+
+
+@rules.rule("cos")
+def cos(result, x):
+    t[result] = -math.sin(x) * t[x]
+    d[x] -= d[result] * math.sin(x)
+
+
+@rules.rule("tan")
+def tan(result, x):
+    t[result] = (1.0 + result * result) * t[x]
+    d[x] += d[result] * (1.0 + result * result)
+
+
+@rules.rule("exp")
+def exp(result, x):
+    t[result] = result * t[x]
+    d[x] += d[result] * result
+
+
+@rules.rule("expm1")
+def expm1(result, x):
+    t[result] = (result + 1.0) * t[x]
+    d[x] += d[result] * (result + 1.0)
+
+
+@rules.rule("log")
+def log(result, x, base=math.e):
+    t[result] = t[x] / (x * math.log(base)) - result * t[base] / (base * math.log(base))
+    d[x] += d[result] / (x * math.log(base))
+    d[base] -= d[result] * result / (base * math.log(base))
+
+
+@rules.rule("log1p")
+def log1p(result, x):
+    t[result] = t[x] / (1.0 + x)
+    d[x] += d[result] / (1.0 + x)
+
+
+@rules.rule("log2")
+def log2(result, x):
+    t[result] = t[x] / (x * math.log(2.0))
+    d[x] += d[result] / (x * math.log(2.0))
+
+
+@rules.rule("log10")
+def log10(result, x):
+    t[result] = t[x] / (x * math.log(10.0))
+    d[x] += d[result] / (x * math.log(10.0))
+
+
+@rules.rule("sqrt")
+def sqrt(result, x):
+    t[result] = t[x] / (2.0 * result)
+    d[x] += d[result] / (2.0 * result)
+
+
+@rules.rule("tanh")
+def tanh(result, x):
+    t[result] = (1.0 - result * result) * t[x]
+    d[x] += d[result] * (1.0 - result * result)
+
+
+@rules.rule("sinh")
+def sinh(result, x):
+    t[result] = math.cosh(x) * t[x]
+    d[x] += d[result] * math.cosh(x)
+
+
+@rules.rule("cosh")
+def cosh(result, x):
+    t[result] = math.sinh(x) * t[x]
+    d[x] += d[result] * math.sinh(x)
+
+
+@rules.rule("asin")
+def asin(result, x):
+    t[result] = t[x] / math.sqrt(1.0 - x * x)
+    d[x] += d[result] / math.sqrt(1.0 - x * x)
+
+
+@rules.rule("acos")
+def acos(result, x):
+    t[result] = -t[x] / math.sqrt(1.0 - x * x)
+    d[x] -= d[result] / math.sqrt(1.0 - x * x)
+
+
+@rules.rule("atan")
+def atan(result, x):
+    t[result] = t[x] / (1.0 + x * x)
+    d[x] += d[result] / (1.0 + x * x)
+
+
+@rules.rule("asinh")
+def asinh(result, x):
+    t[result] = t[x] / math.sqrt(x * x + 1.0)
+    d[x] += d[result] / math.sqrt(x * x + 1.0)
+
+
+@rules.rule("acosh")
+def acosh(result, x):
+    t[result] = t[x] / math.sqrt(x * x - 1.0)
+    d[x] += d[result] / math.sqrt(x * x - 1.0)
+
+
+@rules.rule("atanh")
+def atanh(result, x):
+    t[result] = t[x] / (1.0 - x * x)
+    d[x] += d[result] / (1.0 - x * x)
+
+
+@rules.rule("atan2")
+def atan2(result, y, x):
+    s = x * x + y * y
+    t[result] = (x * t[y] - y * t[x]) / s
+    d[y] += d[result] * x / s
+    d[x] -= d[result] * y / s
+
+
+@rules.rule("hypot")
+def hypot(result, x, y):
+    t[result] = (x * t[x] + y * t[y]) / result
+    d[x] += d[result] * x / result
+    d[y] += d[result] * y / result
+
+
+@rules.rule("pow")
+def pow(result, x, y):
+    t[result] = y * math.pow(x, y - 1.0) * t[x] + result * math.log(x) * t[y]
+    d[x] += d[result] * y * math.pow(x, y - 1.0)
+    d[y] += d[result] * result * math.log(x)
+
+
+@rules.rule("fabs")
+def fabs(result, x):
+    t[result] = math.copysign(1.0, x) * t[x]
+    d[x] += d[result] * math.copysign(1.0, x)
+
+
+@rules.rule("erf")
+def erf(result, x):
+    g = 2.0 / math.sqrt(math.pi) * math.exp(-x * x)
+    t[result] = g * t[x]
+    d[x] += d[result] * g
+
+
+@rules.rule("erfc")
+def erfc(result, x):
+    g = -2.0 / math.sqrt(math.pi) * math.exp(-x * x)
+    t[result] = g * t[x]
+    d[x] += d[result] * g
+
+
+rules.nondifferentiable(
+    "floor", "ceil", "trunc", "isnan", "isinf", "isfinite", "isclose", "factorial",
+    "gcd", "comb", "perm", "copysign_sign",
+)

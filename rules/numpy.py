@@ -1,0 +1,289 @@
+"""Rules for NumPy (and the NumPy-compatible namespaces that share them:
+CuPy, array-API namespaces). ``xp`` is the namespace of the call site."""
+
+from srcad.ruledef import RuleSet, ad, d, t, xp
+
+rules = RuleSet("numpy")
+
+# -- elementwise arithmetic ---------------------------------------------------
+
+
+@rules.rule("add", broadcast=True)
+def add(result, a, b):
+    t[result] = t[a] + t[b]
+    d[a] += d[result]
+    d[b] += d[result]
+
+
+@rules.rule("subtract", broadcast=True)
+def subtract(result, a, b):
+    t[result] = t[a] - t[b]
+    d[a] += d[result]
+    d[b] -= d[result]
+
+
+@rules.rule("multiply", broadcast=True)
+def multiply(result, a, b):
+    t[result] = t[a] * b + a * t[b]
+    d[a] += d[result] * b
+    d[b] += d[result] * a
+
+
+@rules.rule("divide", "true_divide", broadcast=True)
+def divide(result, a, b):
+    t[result] = t[a] / b - result * t[b] / b
+    d[a] += d[result] / b
+    d[b] -= d[result] * result / b
+
+
+@rules.rule("power", broadcast=True)
+def power(result, a, b):
+    t[result] = b * a ** (b - 1) * t[a] + result * xp.log(a) * t[b]
+    d[a] += d[result] * b * a ** (b - 1)
+    d[b] += d[result] * result * xp.log(a)
+
+
+@rules.rule("negative")
+def negative(result, x):
+    t[result] = -t[x]
+    d[x] -= d[result]
+
+
+@rules.rule("positive")
+def positive(result, x):
+    t[result] = t[x]
+    d[x] += d[result]
+
+
+@rules.rule("square")
+def square(result, x):
+    t[result] = 2 * x * t[x]
+    d[x] += d[result] * 2 * x
+
+
+@rules.rule("reciprocal")
+def reciprocal(result, x):
+    t[result] = -(result * result) * t[x]
+    d[x] -= d[result] * result * result
+
+
+# -- exponentials, logarithms, roots ----------------------------------------------
+
+
+@rules.rule("exp")
+def exp(result, x):
+    t[result] = result * t[x]
+    d[x] += d[result] * result
+
+
+@rules.rule("expm1")
+def expm1(result, x):
+    t[result] = (result + 1) * t[x]
+    d[x] += d[result] * (result + 1)
+
+
+@rules.rule("log")
+def log(result, x):
+    t[result] = t[x] / x
+    d[x] += d[result] / x
+
+
+@rules.rule("log1p")
+def log1p(result, x):
+    t[result] = t[x] / (1 + x)
+    d[x] += d[result] / (1 + x)
+
+
+@rules.rule("sqrt")
+def sqrt(result, x):
+    t[result] = t[x] / (2 * result)
+    d[x] += d[result] / (2 * result)
+
+
+# -- trigonometric and hyperbolic ---------------------------------------------------
+
+
+@rules.rule("sin")
+def sin(result, x):
+    t[result] = xp.cos(x) * t[x]
+    d[x] += d[result] * xp.cos(x)
+
+
+@rules.rule("cos")
+def cos(result, x):
+    t[result] = -xp.sin(x) * t[x]
+    d[x] -= d[result] * xp.sin(x)
+
+
+@rules.rule("tan")
+def tan(result, x):
+    t[result] = (1 + result * result) * t[x]
+    d[x] += d[result] * (1 + result * result)
+
+
+@rules.rule("tanh")
+def tanh(result, x):
+    t[result] = (1 - result * result) * t[x]
+    d[x] += d[result] * (1 - result * result)
+
+
+@rules.rule("sinh")
+def sinh(result, x):
+    t[result] = xp.cosh(x) * t[x]
+    d[x] += d[result] * xp.cosh(x)
+
+
+@rules.rule("cosh")
+def cosh(result, x):
+    t[result] = xp.sinh(x) * t[x]
+    d[x] += d[result] * xp.sinh(x)
+
+
+@rules.rule("arctan")
+def arctan(result, x):
+    t[result] = t[x] / (1 + x * x)
+    d[x] += d[result] / (1 + x * x)
+
+
+# -- piecewise ----------------------------------------------------------------------
+
+
+@rules.rule("abs", "absolute")
+def absolute(result, x):
+    t[result] = xp.sign(x) * t[x]
+    d[x] += d[result] * xp.sign(x)
+
+
+@rules.rule("maximum", broadcast=True)
+def maximum(result, a, b):
+    t[result] = xp.where(a >= b, t[a], t[b])
+    d[a] += xp.where(a >= b, d[result], 0)
+    d[b] += xp.where(a >= b, 0, d[result])
+
+
+@rules.rule("minimum", broadcast=True)
+def minimum(result, a, b):
+    t[result] = xp.where(a <= b, t[a], t[b])
+    d[a] += xp.where(a <= b, d[result], 0)
+    d[b] += xp.where(a <= b, 0, d[result])
+
+
+@rules.rule("where", broadcast=True)
+def where(result, condition, x, y):
+    t[result] = xp.where(condition, t[x], t[y])
+    d[x] += xp.where(condition, d[result], 0)
+    d[y] += xp.where(condition, 0, d[result])
+
+
+# -- reductions -----------------------------------------------------------------------
+
+
+@rules.rule("sum")
+def sum(result, x, axis=None, dtype=None, out=None, keepdims=False):
+    t[result] = xp.sum(t[x], axis=axis, keepdims=keepdims)
+    d[x] += ad.expand_to(d[result], x, axis, keepdims)
+
+
+@rules.rule("mean")
+def mean(result, x, axis=None, dtype=None, out=None, keepdims=False):
+    t[result] = xp.mean(t[x], axis=axis, keepdims=keepdims)
+    d[x] += ad.expand_to(d[result], x, axis, keepdims) / ad.count(x, axis)
+
+
+# -- linear algebra ---------------------------------------------------------------------
+
+
+@rules.rule("matmul")
+def matmul(result, a, b):
+    t[result] = xp.matmul(t[a], b) + xp.matmul(a, t[b])
+    d[a] += ad.matmul_adjoint_a(d[result], a, b)
+    d[b] += ad.matmul_adjoint_b(d[result], a, b)
+
+
+@rules.rule("dot")
+def dot(result, a, b):
+    t[result] = xp.dot(t[a], b) + xp.dot(a, t[b])
+    d[a] += ad.dot_adjoint_a(d[result], a, b)
+    d[b] += ad.dot_adjoint_b(d[result], a, b)
+
+
+# -- shapes ---------------------------------------------------------------------------------
+
+
+@rules.rule("reshape")
+def reshape(result, a, shape=None, order="C", newshape=None):
+    t[result] = xp.reshape(t[a], xp.shape(result))
+    d[a] += xp.reshape(d[result], xp.shape(a))
+
+
+@rules.rule("transpose")
+def transpose(result, a, axes=None):
+    t[result] = xp.transpose(t[a], axes)
+    d[a] += xp.transpose(d[result], ad.inverse_axes(axes, a))
+
+
+rules.nondifferentiable(
+    "argmax", "argmin", "argsort", "floor", "ceil", "round", "rint", "trunc", "sign",
+    "shape", "ndim", "size", "zeros", "ones", "empty", "eye", "identity", "arange",
+    "zeros_like", "ones_like", "empty_like", "isnan", "isinf", "isfinite", "isclose",
+    "allclose", "array_equal", "greater", "greater_equal", "less", "less_equal", "equal",
+    "not_equal", "logical_and", "logical_or", "logical_not", "logical_xor", "floor_divide",
+    "count_nonzero", "nonzero", "flatnonzero", "searchsorted", "heaviside", "result_type",
+    "broadcast_shapes", "iscomplexobj", "isscalar", "any", "all",
+)
+
+# -- methods and attributes of arrays (``x.sum()``, ``x.T``) --------------------------------
+methods = RuleSet("method")
+
+
+@methods.rule("sum")
+def sum_method(result, self, axis=None, dtype=None, out=None, keepdims=False):
+    t[result] = t[self].sum(axis=axis, keepdims=keepdims)
+    d[self] += ad.expand_to(d[result], self, axis, keepdims)
+
+
+@methods.rule("mean")
+def mean_method(result, self, axis=None, dtype=None, out=None, keepdims=False):
+    t[result] = t[self].mean(axis=axis, keepdims=keepdims)
+    d[self] += ad.expand_to(d[result], self, axis, keepdims) / ad.count(self, axis)
+
+
+@methods.rule("dot")
+def dot_method(result, self, b):
+    t[result] = t[self].dot(b) + self.dot(t[b])
+    d[self] += ad.dot_adjoint_a(d[result], self, b)
+    d[b] += ad.dot_adjoint_b(d[result], self, b)
+
+
+@methods.rule("reshape")
+def reshape_method(result, self, *shape, order="C"):
+    t[result] = t[self].reshape(result.shape)
+    d[self] += d[result].reshape(self.shape)
+
+
+@methods.rule("transpose")
+def transpose_method(result, self, *axes):
+    t[result] = t[self].transpose(*axes)
+    d[self] += d[result].transpose(ad.inverse_axes(axes, self))
+
+
+@methods.rule("T", "attr:T")
+def T(result, self):
+    t[result] = t[self].T
+    d[self] += d[result].T
+
+
+@methods.rule("copy")
+def copy_method(result, self, order="K"):
+    t[result] = ad.copy(t[self])
+    d[self] += d[result]
+
+
+@methods.rule("astype")
+def astype(result, self, dtype, order="K", casting="unsafe", subok=True, copy=True):
+    t[result] = ad.astype_like(t[self], result)
+    d[self] += ad.astype_like(d[result], self)
+
+
+methods.nondifferentiable("argmax", "argmin", "argsort", "nonzero", "tolist_index",
+                          "attr:shape", "attr:ndim", "attr:dtype", "attr:size")

@@ -1,0 +1,135 @@
+"""Rules for srcad's own runtime helpers, so that generated code can be
+differentiated again (``grad(grad(f))``, Hessian-vector products)."""
+
+from srcad.ruledef import RuleSet, ad, d, t, xp
+
+rules = RuleSet("runtime")
+
+
+@rules.rule("unbroadcast")
+def unbroadcast(result, g, like):
+    t[result] = ad.unbroadcast(t[g], like)
+    d[g] += ad.broadcast_like(d[result], g)
+
+
+@rules.rule("broadcast_like")
+def broadcast_like(result, g, like):
+    t[result] = ad.broadcast_like(t[g], like)
+    d[g] += ad.unbroadcast(d[result], g)
+
+
+@rules.rule("match")
+def match(result, adj, x):
+    t[result] = ad.match(t[adj], x)
+    d[adj] += d[result]
+
+
+@rules.rule("expand_to")
+def expand_to(result, g, x, axis=None, keepdims=False):
+    t[result] = ad.expand_to(t[g], x, axis, keepdims)
+    d[g] += ad.reduce_like(d[result], g, axis, keepdims)
+
+
+@rules.rule("matmul_adjoint_a")
+def matmul_adjoint_a(result, g, a, b):
+    t[result] = ad.matmul_adjoint_a(t[g], a, b) + ad.matmul_adjoint_a(g, a, t[b])
+
+
+@rules.rule("dot_adjoint_a")
+def dot_adjoint_a(result, g, a, b):
+    t[result] = ad.dot_adjoint_a(t[g], a, b) + ad.dot_adjoint_a(g, a, t[b])
+
+
+@rules.rule("dot_adjoint_b")
+def dot_adjoint_b(result, g, a, b):
+    t[result] = ad.dot_adjoint_b(t[g], a, b) + ad.dot_adjoint_b(g, t[a], b)
+
+
+@rules.rule("matmul_adjoint_b")
+def matmul_adjoint_b(result, g, a, b):
+    t[result] = ad.matmul_adjoint_b(t[g], a, b) + ad.matmul_adjoint_b(g, t[a], b)
+
+
+@rules.rule("add_at")
+def add_at(result, adj, x, index, g):
+    t[result] = ad.add_at(t[adj], x, index, t[g])
+
+
+@rules.rule("adjoint_at", "item_adjoint")
+def adjoint_at(result, adj, index):
+    t[result] = ad.adjoint_at(t[adj], index)
+
+
+@rules.rule("zero_at")
+def zero_at(result, adj, index):
+    t[result] = ad.zero_at(t[adj], index)
+
+
+@rules.rule("copy")
+def copy(result, x):
+    t[result] = ad.copy(t[x])
+    d[x] += d[result]
+
+
+@rules.rule("sequence")
+def sequence(result, x):
+    t[result] = ad.sequence(t[x])
+    d[x] += d[result]
+
+
+@rules.rule("sum_adjoint")
+def sum_adjoint(result, g, seq):
+    t[result] = ad.sum_adjoint(t[g], seq)
+
+
+@rules.rule("sum_tangent")
+def sum_tangent(result, ts):
+    t[result] = ad.sum_tangent(t[ts])
+
+
+@rules.rule("same_container")
+def same_container(result, x, like):
+    t[result] = ad.same_container(t[x], like)
+
+
+@rules.rule("pick_tangent")
+def pick_tangent(result, r, a, b, ta):
+    t[result] = ad.pick_tangent(r, a, b, t[ta])
+
+
+@rules.rule("pick_adjoint")
+def pick_adjoint(result, g, r, a, b):
+    t[result] = ad.pick_adjoint(t[g], r, a, b)
+
+
+@rules.rule("reduce_like")
+def reduce_like(result, g, like, axis=None, keepdims=False):
+    t[result] = ad.reduce_like(t[g], like, axis, keepdims)
+
+
+@rules.rule("astype_like")
+def astype_like(result, x, like):
+    t[result] = ad.astype_like(t[x], like)
+    d[x] += ad.astype_like(d[result], x)
+
+
+@rules.rule("container_tangent")
+def container_tangent(result, values, like):
+    t[result] = ad.container_tangent(t[values], like)
+
+
+rules.nondifferentiable("sign", "count", "inverse_axes", "namespace_of", "zeros_like")
+
+
+@rules.rule("seed")
+def seed(result, r, g):
+    t[result] = t[g]
+    d[g] += d[result]
+
+
+@rules.rule("split_last_item")
+def split_last_item(result, adj, lst):
+    t[result] = ad.split_last(t[adj], lst)
+
+
+rules.nondifferentiable("stop_gradient")

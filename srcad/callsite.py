@@ -1,0 +1,207 @@
+"""What the transformations share: the names generated code refers to, and
+what each call in a normalized function resolves to.
+
+:class:`Env` hands out names for objects the generated code needs (the
+runtime module, rule namespaces, derived callees). A user's global that
+already names the object is reused so the code reads as the user wrote it;
+anything else becomes a closure cell of the generated function.
+
+:func:`classify_call` tells whether a call is a rule, a non-differentiable
+primitive, a user function to transform recursively, or unknown.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+import types
+
+import gast
+
+from . import astutil as A
+from . import runtime
+from .errors import NonDifferentiableError
+from .parse import _MISSING, resolve_static
+from .ruleset import Template, get_rules
+
+BINOPS = {
+    gast.Add: "add", gast.Sub: "sub", gast.Mult: "mul", gast.Div: "truediv",
+    gast.Pow: "pow", gast.MatMult: "matmul", gast.Mod: "mod", gast.FloorDiv: "floordiv",
+    gast.BitAnd: "and_", gast.BitOr: "or_", gast.BitXor: "xor", gast.LShift: "lshift",
+    gast.RShift: "rshift",
+}
+UNARYOPS = {gast.USub: "neg", gast.UAdd: "pos", gast.Not: "not_", gast.Invert: "invert"}
+_SPECIAL_CALLS = {
+    "__srcad_len__": len,
+    "__srcad_min__": min,
+    "__srcad_range__": range,
+    "__srcad_sequence__": runtime.sequence,
+}
+_ARRAY_NAMESPACES = ("numpy", "cupy", "array_api_strict", "jax.numpy", "dask.array")
+
+
+class Lazy:
+    """A reference to a derived function that is still being generated
+    (recursion): its cell is filled once it exists."""
+
+    def __init__(self, derived):
+        self.derived = derived
+
+
+class Env:
+    """Names of the objects generated code refers to."""
+
+    def __init__(self, parsed, namer, local_names):
+        self.parsed = parsed
+        self.namer = namer
+        self.locals = local_names
+        self.cells = {}        # name -> object (or Lazy)
+        self._by_id = {}
+
+    def ref(self, obj, preferred):
+        """A ``Name`` that evaluates to ``obj`` in the generated function."""
+        key = id(obj)
+        if key in self._by_id:
+            return A.name(self._by_id[key])
+        if preferred not in self.locals and self.parsed.lookup(preferred) is obj \
+                and preferred not in self.parsed.cells:
+            self._by_id[key] = preferred
+            return A.name(preferred)
+        name = self.namer.new(preferred)
+        self.cells[name] = obj
+        self._by_id[key] = name
+        return A.name(name)
+
+    def runtime(self):
+        return self.ref(runtime, "ad")
+
+    def lazy(self, derived, preferred):
+        name = self.namer.new(preferred)
+        self.cells[name] = Lazy(derived)
+        return A.name(name)
+
+
+class CallInfo:
+    __slots__ = ("kind", "template", "obj", "ident", "xp", "method", "unit")
+
+    def __init__(self, kind, template=None, obj=None, ident=None, xp=None, method=None, unit=None):
+        self.kind = kind          # "rule" | "nondiff" | "user" | "lifted" | "unknown"
+        self.template = template
+        self.obj = obj
+        self.ident = ident
+        self.xp = xp              # AST of the array namespace at this call
+        self.method = method      # method name for x.m(...)
+        self.unit = unit
+
+
+def default_namespace(env, norm):
+    """The array namespace used for operators: the first array namespace the
+    function refers to (``np``, ``cp``...), NumPy otherwise."""
+    for n in gast.walk(norm.node):
+        if isinstance(n, gast.Name) and n.id not in norm.local_names:
+            obj = norm.parsed.lookup(n.id)
+            if inspect.ismodule(obj) and obj.__name__ in _ARRAY_NAMESPACES:
+                return env.ref(obj, n.id)
+    import numpy
+    return env.ref(numpy, "np")
+
+
+def _namespace_expr(env, func, obj):
+    """For ``np.linalg.inv`` the expression for ``np``; for a bare name the
+    module the function comes from."""
+    node = func
+    while isinstance(node, gast.Attribute):
+        base = resolve_static(env.parsed, node.value, env.locals)
+        if inspect.ismodule(base) and base.__name__ in _ARRAY_NAMESPACES:
+            return A.load_copy(node.value)
+        node = node.value
+    modname = getattr(obj, "__module__", None) or ""
+    root = modname.split(".")[0]
+    for ns in _ARRAY_NAMESPACES:
+        if ns.split(".")[0] == root and ns in sys.modules:
+            return env.ref(sys.modules[ns], root if root != "numpy" else "np")
+    import numpy
+    return env.ref(numpy, "np")
+
+
+def classify_call(call, norm, env, lifted, custom_rules):
+    """Resolve a normalized ``Call`` node to a :class:`CallInfo`."""
+    rules = get_rules()
+    func = call.func
+    if getattr(call, "is_method", False):
+        tpl = rules.template("method", func.attr)
+        if tpl == "nondiff":
+            return CallInfo("nondiff", method=func.attr)
+        if isinstance(tpl, Template):
+            return CallInfo("rule", tpl, method=func.attr)
+        return CallInfo("unknown", method=func.attr)
+    if isinstance(func, gast.Name) and func.id in _SPECIAL_CALLS:
+        obj = _SPECIAL_CALLS[func.id]
+    elif isinstance(func, gast.Name) and func.id in lifted:
+        return CallInfo("lifted", unit=lifted[func.id])
+    else:
+        obj = resolve_static(norm.parsed, func, norm.local_names)
+    if obj is _MISSING:
+        return CallInfo("unknown")
+    custom = custom_rules(obj)
+    if custom is not None:
+        return CallInfo("custom", obj=obj, template=custom)
+    ident, tpl = rules.lookup(obj)
+    if ident is not None:
+        if tpl == "nondiff":
+            return CallInfo("nondiff", obj=obj, ident=ident)
+        if isinstance(tpl, Template):
+            return CallInfo("rule", tpl, obj=obj, ident=ident, xp=_namespace_expr(env, func, obj))
+    if isinstance(obj, type) and issubclass(obj, (int, bool, str)):
+        return CallInfo("nondiff", obj=obj)
+    target = getattr(obj, "__srcad_function__", None) or obj
+    if isinstance(target, types.FunctionType) or hasattr(obj, "__srcad_derivative__"):
+        return CallInfo("user", obj=obj)
+    return CallInfo("unknown", obj=obj, ident=ident)
+
+
+def callee_ref(env, call, info):
+    """The expression generated code uses to call the primal function."""
+    func = call.func
+    if isinstance(func, gast.Name) and func.id in _SPECIAL_CALLS:
+        obj = _SPECIAL_CALLS[func.id]
+        if obj is runtime.sequence:
+            return A.attr(env.runtime(), "sequence")
+        return env.ref(obj, obj.__name__)
+    return A.load_copy(func)
+
+
+def nondiff_error(norm, call, info):
+    what = _describe(call.func)
+    hint = ("add a rule in rules/ or wrap the function with srcad.custom_vjp; "
+            "if its result does not need a derivative, wrap the argument in srcad.stop_gradient")
+    near = _nearest_rule(info)
+    if near:
+        hint = f"did you mean {near}? " + hint
+    return NonDifferentiableError(
+        f"{what} has no derivative rule and no Python source to transform",
+        norm.parsed.location(call), construct=what, hint=hint)
+
+
+def _describe(node):
+    if isinstance(node, gast.Name):
+        return node.id
+    if isinstance(node, gast.Attribute):
+        return _describe(node.value) + "." + node.attr
+    return type(node).__name__
+
+
+def _nearest_rule(info):
+    import difflib
+    rules = get_rules()
+    name = info.method or (info.ident[1] if info.ident else getattr(info.obj, "__name__", None))
+    if not name:
+        return None
+    ns = "method" if info.method else (info.ident[0] if info.ident else "numpy")
+    rs = rules.sets.get(ns)
+    if rs is None:
+        return None
+    matches = difflib.get_close_matches(name, list(rs.entries) + list(rs.aliases), n=1)
+    if matches:
+        return ("." if info.method else f"{ns}.") + matches[0]
+    return None

@@ -1,0 +1,106 @@
+"""``check_grads``: derivatives against central finite differences."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import api
+
+
+def _leaves(x):
+    if isinstance(x, dict):
+        return [v for k in sorted(x, key=repr) for v in _leaves(x[k])]
+    if isinstance(x, (list, tuple)):
+        return [v for e in x for v in _leaves(e)]
+    return [x]
+
+
+def _rebuild(x, leaves):
+    """``x`` with its leaves replaced from the iterator ``leaves``."""
+    if isinstance(x, dict):
+        out = dict(x)
+        for k in sorted(x, key=repr):
+            out[k] = _rebuild(x[k], leaves)
+        return out
+    if isinstance(x, (list, tuple)):
+        items = [_rebuild(e, leaves) for e in x]
+        return type(x)(items) if not hasattr(x, "_fields") else type(x)(*items)
+    return next(leaves)
+
+
+def _is_float(x):
+    if isinstance(x, bool):
+        return False
+    if isinstance(x, float):
+        return True
+    return getattr(getattr(x, "dtype", None), "kind", None) == "f"
+
+
+def _flatten(x):
+    return np.concatenate([np.ravel(np.asarray(v, dtype=float)) for v in _leaves(x)]) \
+        if _leaves(x) else np.zeros(0)
+
+
+def _unflatten(x, vec):
+    pieces = []
+    i = 0
+    for leaf in _leaves(x):
+        n = int(np.size(leaf))
+        chunk = vec[i:i + n]
+        i += n
+        if isinstance(leaf, float) or np.ndim(leaf) == 0 and not hasattr(leaf, "shape"):
+            pieces.append(float(chunk[0]))
+        else:
+            pieces.append(np.reshape(chunk, np.shape(leaf)).astype(np.asarray(leaf).dtype))
+    return _rebuild(x, iter(pieces))
+
+
+def _numeric_jvp(f, args, i, direction, eps):
+    plus = list(args)
+    minus = list(args)
+    base = _flatten(args[i])
+    plus[i] = _unflatten(args[i], base + eps * direction)
+    minus[i] = _unflatten(args[i], base - eps * direction)
+    return (_flatten(f(*plus)) - _flatten(f(*minus))) / (2 * eps)
+
+
+def check(f, args, order=1, modes=("forward", "reverse"), eps=1e-6, rtol=1e-5, atol=1e-6):
+    rng = np.random.default_rng(0)
+    positions = [i for i, a in enumerate(args) if all(_is_float(v) for v in _leaves(a)) and _leaves(a)]
+    worst = (0.0, None)
+    for i in positions:
+        x = args[i]
+        direction = rng.standard_normal(_flatten(x).size)
+        numeric = _numeric_jvp(f, args, i, direction, eps)
+        if "forward" in modes:
+            tangents = [ _unflatten(a, np.zeros(_flatten(a).size)) if j != i else _unflatten(x, direction)
+                         for j, a in enumerate(args)]
+            _, t = api.jvp(lambda *a: f(*a), args, tangents) if False else api.jvp(f, args, tangents)
+            err = _err(_flatten(t), numeric, rtol, atol)
+            worst = max(worst, (err, f"forward mode, argument {i}"), key=lambda w: w[0])
+        if "reverse" in modes:
+            out = f(*args)
+            ct_vec = rng.standard_normal(_flatten(out).size)
+            ct = _unflatten(out, ct_vec) if not isinstance(out, float) else float(ct_vec[0])
+            _, pullback = api.vjp(f, *args)
+            g = pullback(ct)[i]
+            lhs = float(np.dot(_flatten(g), direction))
+            rhs = float(np.dot(ct_vec, numeric))
+            err = abs(lhs - rhs) / (atol + rtol * max(abs(lhs), abs(rhs)))
+            worst = max(worst, (err, f"reverse mode, argument {i}: {lhs} vs {rhs}"), key=lambda w: w[0])
+    if worst[0] > 1.0:
+        raise AssertionError(f"derivative disagrees with finite differences ({worst[1]}): "
+                             f"error {worst[0]:.3g} times the tolerance")
+    if order >= 2:
+        for i in positions:
+            if np.size(f(*args)) == 1:
+                check(api.grad(f, wrt=i), args, order=order - 1, modes=("forward",), eps=eps,
+                      rtol=max(rtol, 1e-4), atol=max(atol, 1e-5))
+
+
+def _err(a, b, rtol, atol):
+    if a.shape != b.shape:
+        return float("inf")
+    if a.size == 0:
+        return 0.0
+    return float(np.max(np.abs(a - b) / (atol + rtol * np.maximum(np.abs(a), np.abs(b)))))

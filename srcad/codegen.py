@@ -1,0 +1,130 @@
+"""Code generation: gast -> ast -> source text -> a live function.
+
+Guarantees: the source is produced by :func:`ast.unparse`, annotated with a
+``# file:line`` comment where a statement starts a new line of the user's
+source, registered in :mod:`linecache` under a ``<srcad ...>`` file name (so
+tracebacks, ``pdb`` and ``inspect.getsource`` show it), and compiled as a
+closure whose free variables are the objects the code refers to (the user's
+globals stay live: a global rebound later is seen by the derivative).
+"""
+
+from __future__ import annotations
+
+import ast
+import itertools
+import linecache
+import os
+import types
+
+import gast
+
+_counter = itertools.count()
+
+
+def to_ast(node):
+    tree = gast.gast_to_ast(node)
+    ast.fix_missing_locations(tree)
+    return tree
+
+
+def unparse(nodes, origin=None):
+    """Source text of one or more gast ``FunctionDef``s, with origin comments.
+
+    ``origin`` is ``(filename, line_offset)`` of the code the line numbers on
+    the nodes refer to.
+    """
+    texts = []
+    for node in nodes:
+        tree = to_ast(node)
+        text = ast.unparse(tree)
+        if origin is not None:
+            text = _annotate(tree, text, origin)
+        texts.append(text)
+    return "\n\n".join(texts) + "\n"
+
+
+def _annotate(tree, text, origin):
+    filename, offset = origin
+    base = os.path.basename(filename) if filename and not filename.startswith("<") else filename
+    reparsed = ast.parse(text).body[0]
+    lines = text.split("\n")
+    deflineno = getattr(tree.body[0] if isinstance(tree, ast.Module) else tree, "lineno", None)
+    last = None
+    notes = {}
+    for ours, theirs in zip(ast.walk(tree), ast.walk(reparsed)):
+        if not isinstance(ours, ast.stmt) or isinstance(ours, ast.FunctionDef):
+            continue
+        orig = getattr(ours, "lineno", None)
+        if orig is None:
+            continue
+        if orig == deflineno:
+            continue
+        if orig != last:
+            notes.setdefault(theirs.lineno, orig)
+            last = orig
+    for gen_line, orig in notes.items():
+        i = gen_line - 1
+        if lines[i].rstrip().endswith(":"):
+            continue
+        lines[i] = f"{lines[i]}  # {base}:{orig + offset}"
+    return "\n".join(lines)
+
+
+class Compiled:
+    """The result of :func:`compile_functions`."""
+
+    def __init__(self, functions, source, filename, cells):
+        self.functions = functions
+        self.source = source
+        self.filename = filename
+        self.cells = cells
+
+
+def compile_functions(nodes, cells, user_globals, user_cells, label, origin=None):
+    """Compile gast ``FunctionDef``s into functions.
+
+    ``cells`` maps names to objects the code needs (closure cells);
+    ``user_cells`` the user's own closure cells, shared so that they stay
+    live; ``user_globals`` becomes the functions' globals.
+    Returns a :class:`Compiled` with the source shown to users.
+    """
+    trees = []
+    for node in nodes:
+        trees.append(to_ast(node))
+    texts = []
+    for tree in trees:
+        text = ast.unparse(tree)
+        if origin is not None:
+            text = _annotate(tree, text, origin)
+        texts.append(text)
+    source = "\n\n\n".join(texts) + "\n"
+    filename = f"<srcad {label} #{next(_counter)}>"
+    free = sorted(set(cells) | set(user_cells))
+    header = f"def __srcad_factory__({', '.join(free)}):"
+    body_lines = []
+    for line in source.split("\n"):
+        body_lines.append("    " + line if line else "")
+    names = ", ".join(n.name for n in nodes)
+    factory_src = header + "\n" + "\n".join(body_lines) + f"\n    return ({names},)\n"
+    # linecache shows the functions unindented at the lines they run from.
+    shown = ["# srcad factory"] + source.split("\n") + ["# end"]
+    linecache.cache[filename] = (len(factory_src), None, [l + "\n" for l in shown], filename)
+    code = compile(factory_src, filename, "exec")
+    scratch = {"__builtins__": __builtins__}
+    exec(code, scratch)
+    factory = scratch["__srcad_factory__"]
+    made = factory(*[cells.get(n) for n in free])
+    out = []
+    for fn in made:
+        closure = []
+        for name in fn.__code__.co_freevars:
+            if name in user_cells:
+                closure.append(user_cells[name])
+            else:
+                closure.append(types.CellType(cells.get(name)))
+        new = types.FunctionType(fn.__code__, user_globals, fn.__name__, fn.__defaults__,
+                                 tuple(closure) if closure else None)
+        new.__kwdefaults__ = fn.__kwdefaults__
+        new.__srcad_source__ = source
+        out.append(new)
+    return Compiled(out, source, filename, cells)

@@ -1,0 +1,200 @@
+"""Forward mode: every active statement is followed by its tangent.
+
+Assumes: a normalized function (:mod:`srcad.normalize`) and the parameters
+to differentiate. Guarantees: a ``FunctionDef`` with the primal parameters
+followed by keyword-only tangent parameters (``x`` -> ``x_dot``) that returns
+``(result, result_dot)``. Calls to user functions call their own JVPs.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import gast
+
+from . import astutil as A
+from .analysis import MUTATING_METHODS, method_receiver
+from .transformer import BaseTransform
+
+
+class ForwardTransform(BaseTransform):
+    """Builds the JVP of one normalized function."""
+
+    mode = "forward"
+
+    def tan(self, name):
+        return self.namer.tangent(name)
+
+    def tangent_of(self, node):
+        """The tangent expression of an atom (``None`` if inactive)."""
+        if self.is_active(node):
+            return A.name(self.tan(node.id))
+        return None
+
+    def tangent_or_zero(self, node):
+        t = self.tangent_of(node)
+        return t if t is not None else self.zeros_like(node)
+
+    # -- statements -----------------------------------------------------------
+    def run(self, name):
+        node = self.norm.node
+        body = []
+        # Mutated parameters are copied so that the caller's arrays stay intact.
+        mutated = self._mutated_params()
+        for p in mutated:
+            body.append(A.assign(p, A.call(A.attr(self.env.runtime(), "copy"), [A.name(p)])))
+            if p in self.active:
+                body.append(A.assign(self.tan(p), A.call(A.attr(self.env.runtime(), "copy"),
+                                                         [A.name(self.tan(p))])))
+        body += self.stmts(node.body)
+        if not body or not isinstance(body[-1], gast.Return):
+            body.append(gast.Return(value=A.tuple_([A.const(None), A.const(None)])))
+        args = copy.deepcopy(node.args)
+        for w in self.wrt:
+            args.kwonlyargs.append(gast.Name(id=self.tan(w), ctx=gast.Param(), annotation=None,
+                                             type_comment=None))
+            args.kw_defaults.append(A.const(0.0))
+        fn = gast.FunctionDef(name=name, args=args, body=body, decorator_list=[], returns=None,
+                              type_comment=None, type_params=[])
+        fn.lineno = node.lineno
+        return fn
+
+    def _mutated_params(self):
+        params = set(self.norm.param_names)
+        out = []
+        for n in gast.walk(self.norm.node):
+            if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Subscript):
+                base = n.targets[0].value.id
+                if base in params and base not in out:
+                    out.append(base)
+            if isinstance(n, gast.Expr) and isinstance(n.value, gast.Call):
+                recv = method_receiver(n.value)
+                if recv and n.value.func.attr in MUTATING_METHODS:
+                    for r in recv:
+                        if r in params and r not in out:
+                            out.append(r)
+        return out
+
+    def stmts(self, stmts):
+        out = []
+        for s in stmts:
+            new = self.stmt(s)
+            for n in new:
+                A.set_lineno(n, getattr(s, "lineno", None))
+            out.extend(new)
+        return out
+
+    def stmt(self, s):
+        if isinstance(s, gast.Assign):
+            target = s.targets[0]
+            if isinstance(target, gast.Name):
+                return self.assign(s, target.id, s.value)
+            return self.store(s, target)
+        if isinstance(s, gast.Expr):
+            return self.expr(s)
+        if isinstance(s, gast.If):
+            return [A.if_(s.test, self.stmts(s.body), self.stmts(s.orelse))]
+        if isinstance(s, gast.For):
+            return [gast.For(target=s.target, iter=s.iter, body=self.stmts(s.body), orelse=[],
+                             type_comment=None)]
+        if isinstance(s, gast.While):
+            return [gast.While(test=s.test, body=self.stmts(s.body), orelse=[])]
+        if isinstance(s, gast.Return):
+            value = s.value
+            tangent = self.tangent_or_zero(value) if value is not None else A.const(None)
+            return [gast.Return(value=A.tuple_([value, tangent]))]
+        return [s]
+
+    def assign(self, s, y, value):
+        if y not in self.active:
+            return [s]
+        if not isinstance(value, gast.Name) and y in {
+                n.id for n in gast.walk(value) if isinstance(n, gast.Name)}:
+            # y = f(y): the tangent needs the old y, so the new value goes
+            # to a fresh name first.
+            fresh = self.namer.new(y)
+            self.active.add(fresh)
+            inner = A.copy_lineno(A.assign(fresh, value), s)
+            return self.assign(inner, fresh, value) + [
+                A.assign(y, A.name(fresh)), A.assign(self.tan(y), A.name(self.tan(fresh)))]
+        ty = self.tan(y)
+        if isinstance(value, gast.Name):
+            t = self.tangent_of(value)
+            return [s, A.assign(ty, t if t is not None else self.zeros_like(value))]
+        if isinstance(value, gast.Constant):
+            return [s, A.assign(ty, self.zeros_like(A.name(y)))]
+        if isinstance(value, gast.Call) and self.info(value).kind in ("user", "lifted"):
+            return self.user_call(s, y, value)
+        if isinstance(value, gast.Subscript):
+            t = self.tangent_of(value.value)
+            if t is None:
+                return [s, A.assign(ty, self.zeros_like(A.name(y)))]
+            return [s, A.assign(ty, gast.Subscript(value=t, slice=copy.deepcopy(value.slice),
+                                                   ctx=gast.Load()))]
+        if isinstance(value, (gast.Tuple, gast.List)):
+            elts = [self.tangent_or_zero(e) for e in value.elts]
+            cls = type(value)
+            return [s, A.assign(ty, cls(elts=elts, ctx=gast.Load()))]
+        if isinstance(value, gast.Dict):
+            vals = [self.tangent_or_zero(v) for v in value.values]
+            return [s, A.assign(ty, gast.Dict(keys=copy.deepcopy(value.keys), values=vals))]
+        rule = self.rule_for_value(value)
+        if rule == "nondiff":
+            return [s, A.assign(ty, self.zeros_like(A.name(y)))]
+        if rule is None:
+            if isinstance(value, gast.Call):
+                if not self.any_active(self.call_operands(value)):
+                    return [s, A.assign(ty, self.zeros_like(A.name(y)))]
+                raise self.unknown_call(value)
+            raise self.error_unsupported(s, type(value).__name__)
+        tpl, args, kws, xp = rule
+        bound = self.bind(tpl, args, kws, s)
+        ctx = self.inline_ctx(xp, tangent=self.tan)
+        temps, main = get_rules_inline(tpl, "forward", bound, y, ctx)
+        expr = main[0][1]
+        if expr is None:
+            expr = self.zeros_like(A.name(y))
+        return [s] + temps + [A.assign(ty, expr)]
+
+    def user_call(self, s, y, call):
+        from .transform import bind_call  # avoids an import cycle
+        info = self.info(call)
+        target = info.unit if info.kind == "lifted" else info.obj
+        mapping = bind_call(target, call)
+        active = [(p, a) for p, a in mapping if self.is_active(a)]
+        if not active:
+            return [s, A.assign(self.tan(y), self.zeros_like(A.name(y)))]
+        handle = self.derive(target, "forward", tuple(p for p, _ in active))
+        names = handle.tangent_names
+        kws = list(call.keywords) + [gast.keyword(arg=names[p], value=A.name(self.tan(a.id)))
+                                     for p, a in active]
+        new_call = gast.Call(func=handle.ref, args=list(call.args), keywords=kws)
+        return [A.assign(A.tuple_([A.store(y), A.store(self.tan(y))], gast.Store()), new_call)]
+
+    def store(self, s, target):
+        base = target.value.id
+        if base not in self.active:
+            return [s]
+        value = s.value
+        t = self.tangent_of(value)
+        if t is None:
+            t = A.const(0.0)
+        store = A.assign(gast.Subscript(value=A.name(self.tan(base)), slice=copy.deepcopy(target.slice),
+                                        ctx=gast.Store()), t)
+        return [s, store]
+
+    def expr(self, s):
+        call = s.value
+        recv = method_receiver(call)
+        if recv and call.func.attr in MUTATING_METHODS:
+            base = next(iter(recv))
+            if base in self.active:
+                args = [self.tangent_or_zero(a) for a in call.args]
+                new = A.expr_stmt(A.call(A.attr(A.name(self.tan(base)), call.func.attr), args))
+                return [s, new]
+        return [s]
+
+
+def get_rules_inline(tpl, mode, bound, result, ctx):
+    from .ruleset import get_rules
+    return get_rules().inline(tpl, mode, bound, result, ctx)

@@ -1,0 +1,57 @@
+"""Fresh names for generated code, derived from the user's own names.
+
+>>> n = Namer({"x", "d_x"})
+>>> n.adjoint("x"), n.tangent("x"), n.new("t"), n.new("t")
+('d_x_1', 'x_dot', 't', 't_1')
+"""
+
+from __future__ import annotations
+
+import gast
+
+
+class Namer:
+    """Hands out names that collide neither with each other nor with the
+    names already taken (the user's locals, globals and builtins used)."""
+
+    def __init__(self, taken=()):
+        self.taken = set(taken)
+        self._adj = {}
+        self._tan = {}
+
+    @classmethod
+    def for_function(cls, node, extra=()):
+        taken = set(extra)
+        for n in gast.walk(node):
+            if isinstance(n, gast.Name):
+                taken.add(n.id)
+            elif isinstance(n, gast.FunctionDef):
+                taken.add(n.name)
+        return cls(taken)
+
+    def reserve(self, name):
+        self.taken.add(name)
+
+    def new(self, base):
+        base = base.strip("_") or "t"
+        if base[0].isdigit():
+            base = "v" + base
+        candidate = base
+        i = 1
+        while candidate in self.taken:
+            candidate = f"{base}_{i}"
+            i += 1
+        self.taken.add(candidate)
+        return candidate
+
+    def adjoint(self, var):
+        """The adjoint (reverse-mode) name of ``var``: ``x`` -> ``d_x``."""
+        if var not in self._adj:
+            self._adj[var] = self.new("d_" + var.lstrip("_"))
+        return self._adj[var]
+
+    def tangent(self, var):
+        """The tangent (forward-mode) name of ``var``: ``x`` -> ``x_dot``."""
+        if var not in self._tan:
+            self._tan[var] = self.new(var.lstrip("_") + "_dot")
+        return self._tan[var]

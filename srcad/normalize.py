@@ -1,0 +1,874 @@
+"""Normalize: rewrite a parsed function into the small language the
+transformations understand.
+
+Assumes: a :class:`srcad.parse.Parsed` function.
+
+Guarantees: the returned ``FunctionDef`` body holds only these statements, every
+operand being an *atom* (a local ``Name`` or a ``Constant``):
+
+* ``x = atom | a op b | op a | a cmp b | f(atoms, k=atom) | a.attr |
+  a[index] | (atoms) | [atoms] | {atom: atom}`` where ``f`` is a static
+  path (``np.linalg.norm``, a global function) or a method ``a.name``;
+* ``a[index] = atom`` (subscript store) and ``f(...)`` for its side effects;
+* ``if atom: ... else: ...``;
+* ``for i in atom: ...`` where the atom is a ``range`` built just before it
+  (sequences are iterated by index), optionally ending in ``if atom: break``;
+* ``while atom: ...`` whose condition is recomputed as the body's last
+  statements (no ``break`` or ``continue`` inside);
+* exactly one ``return atom`` as the last statement (or none).
+
+Nested ``def``s and lambdas bound to names are lifted out as separate units
+that receive the outer variables they read as keyword-only parameters.
+Unsupported constructs raise :class:`srcad.UnsupportedSyntaxError`.
+"""
+
+from __future__ import annotations
+
+import builtins
+import copy
+
+import gast
+
+from . import astutil as A
+from .errors import UnsupportedSyntaxError
+from .naming import Namer
+from .parse import _MISSING, resolve_static
+
+_UNSUPPORTED = {
+    gast.Yield: ("yield", "generators cannot be differentiated; return a list or array instead"),
+    gast.YieldFrom: ("yield from", "generators cannot be differentiated; return a list or array instead"),
+    gast.Await: ("await", "make the function synchronous"),
+    gast.AsyncFor: ("async for", "make the function synchronous"),
+    gast.AsyncWith: ("async with", "make the function synchronous"),
+    gast.AsyncFunctionDef: ("async def", "make the function synchronous"),
+    gast.Global: ("global", "pass the value as an argument and return the new value instead of assigning a global"),
+    gast.Nonlocal: ("nonlocal", "pass the value as an argument and return the new value instead of rebinding an outer variable"),
+    gast.ClassDef: ("class definition", "define the class outside the differentiated function"),
+    gast.Try: ("try", "move the try statement outside the differentiated function, or wrap the code in a srcad.custom_vjp"),
+    gast.With: ("with", "move the with statement outside the differentiated function"),
+    gast.Import: ("import", "import modules at module level"),
+    gast.ImportFrom: ("import", "import modules at module level"),
+    gast.NamedExpr: ("assignment expression (:=)", "use a separate assignment statement"),
+    gast.GeneratorExp: ("generator expression", "use a for loop or a list"),
+    gast.SetComp: ("set comprehension", "use a for loop"),
+    gast.DictComp: ("dict comprehension", "use a for loop that fills a dict"),
+    gast.Set: ("set literal", "use a list or tuple"),
+}
+if hasattr(gast, "Match"):
+    _UNSUPPORTED[gast.Match] = ("match", "use if/elif/else")
+if hasattr(gast, "TryStar"):
+    _UNSUPPORTED[gast.TryStar] = ("try", "move the try statement outside the differentiated function")
+
+_FORBIDDEN_CALLS = {
+    "exec": "exec runs code srcad cannot see; write the code in the function",
+    "eval": "eval runs code srcad cannot see; write the expression in the function",
+    "globals": "reading globals() dynamically cannot be differentiated",
+    "locals": "reading locals() dynamically cannot be differentiated",
+}
+
+
+class Normalized:
+    """The result of normalization: a ``FunctionDef`` in normal form plus the
+    units lifted out of it."""
+
+    def __init__(self, node, parsed, local_names, lifted, return_name, param_names,
+                 lifted_free=None):
+        self.node = node
+        self.parsed = parsed
+        self.local_names = local_names
+        self.lifted = lifted          # name -> LiftedUnit
+        self.return_name = return_name
+        self.param_names = param_names
+        self.lifted_free = lifted_free or {}
+
+
+class LiftedUnit:
+    """A nested function lifted to the outer level: its node gets the outer
+    variables it reads as keyword-only parameters ``free``."""
+
+    def __init__(self, name, node, parsed, free, siblings):
+        self.name = name
+        self.node = node
+        self.parsed = parsed
+        self.free = free
+        self.siblings = siblings   # name -> LiftedUnit (shared dict)
+        self.__qualname__ = name
+        self.__name__ = name
+
+
+def _param_names(args):
+    names = [a.id for a in args.posonlyargs + args.args]
+    if args.vararg is not None:
+        names.append(args.vararg.id)
+    names += [a.id for a in args.kwonlyargs]
+    if args.kwarg is not None:
+        names.append(args.kwarg.id)
+    return names
+
+
+def _stored_names(body):
+    """Names bound anywhere in ``body`` (not descending into nested defs)."""
+    out = set()
+
+    def visit(node):
+        if isinstance(node, (gast.FunctionDef, gast.Lambda)):
+            if isinstance(node, gast.FunctionDef):
+                out.add(node.name)
+            return
+        if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Del)):
+            out.add(node.id)
+        for child in gast.iter_child_nodes(node):
+            visit(child)
+
+    for s in body:
+        visit(s)
+    return out
+
+
+def _loaded_names(node):
+    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+def check_syntax(parsed, node):
+    """Raise :class:`UnsupportedSyntaxError` for constructs srcad rejects."""
+    top = node
+
+    def visit(n, in_nested):
+        for cls, (what, hint) in _UNSUPPORTED.items():
+            if isinstance(n, cls):
+                raise UnsupportedSyntaxError(
+                    f"{what} is not supported in a differentiated function",
+                    parsed.location(n), construct=what, hint=hint)
+        if isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in _FORBIDDEN_CALLS:
+            obj = parsed.lookup(n.func.id)
+            if obj is getattr(builtins, n.func.id):
+                raise UnsupportedSyntaxError(
+                    f"{n.func.id}() is not supported in a differentiated function",
+                    parsed.location(n), construct=n.func.id,
+                    hint=_FORBIDDEN_CALLS[n.func.id])
+        if isinstance(n, (gast.For, gast.While)) and n.orelse:
+            raise UnsupportedSyntaxError(
+                f"{'for' if isinstance(n, gast.For) else 'while'}-else is not supported",
+                parsed.location(n), construct="loop else",
+                hint="use a flag variable set before break")
+        if isinstance(n, gast.Assign):
+            for t in n.targets:
+                for sub in gast.walk(t):
+                    if isinstance(sub, gast.Attribute) and isinstance(sub.ctx, gast.Store):
+                        raise UnsupportedSyntaxError(
+                            "assigning to an attribute is not supported",
+                            parsed.location(sub), construct="attribute assignment",
+                            hint="keep the value in a local variable or a dict")
+                    if isinstance(sub, gast.Starred):
+                        raise UnsupportedSyntaxError(
+                            "starred assignment targets are not supported",
+                            parsed.location(sub), construct="starred assignment",
+                            hint="index the sequence explicitly")
+        if isinstance(n, gast.Call):
+            for a in n.args:
+                if isinstance(a, gast.Starred):
+                    raise UnsupportedSyntaxError(
+                        "argument unpacking (*args) in calls is not supported",
+                        parsed.location(a), construct="*args",
+                        hint="pass the arguments one by one")
+            for k in n.keywords:
+                if k.arg is None:
+                    raise UnsupportedSyntaxError(
+                        "argument unpacking (**kwargs) in calls is not supported",
+                        parsed.location(k.value), construct="**kwargs",
+                        hint="pass the keyword arguments one by one")
+        if isinstance(n, gast.Lambda) and n is not top:
+            pass  # handled where it is bound to a name; elsewhere rejected below
+        for child in gast.iter_child_nodes(n):
+            visit(child, in_nested or isinstance(n, gast.FunctionDef) and n is not top)
+
+    a = node.args
+    if a.vararg is not None or a.kwarg is not None:
+        raise UnsupportedSyntaxError(
+            "*args and **kwargs parameters are not supported in a differentiated function",
+            parsed.location(node), construct="variadic parameters",
+            hint="name the parameters, or pass a tuple or dict")
+    visit(node, False)
+
+
+# ---------------------------------------------------------------------------
+# Lifting nested functions
+# ---------------------------------------------------------------------------
+
+def lift_nested(parsed, node, namer):
+    """Remove nested ``def``s (and lambdas bound to names) from ``node``'s body
+    and return them as :class:`LiftedUnit`s keyed by name."""
+    lifted = {}
+    outer_locals = set(_param_names(node.args)) | _stored_names(node.body)
+
+    def convert_lambda(target, lam, stmt):
+        ret = gast.Return(value=lam.body)
+        A.copy_lineno(ret, stmt)
+        fn = gast.FunctionDef(name=target, args=lam.args, body=[ret], decorator_list=[],
+                              returns=None, type_comment=None, type_params=[])
+        A.copy_lineno(fn, stmt)
+        return fn
+
+    def collect(stmts):
+        out = []
+        for s in stmts:
+            if (isinstance(s, gast.Assign) and len(s.targets) == 1
+                    and isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Lambda)):
+                s = convert_lambda(s.targets[0].id, s.value, s)
+            if isinstance(s, gast.FunctionDef):
+                if s.decorator_list:
+                    raise UnsupportedSyntaxError(
+                        "decorated nested functions are not supported",
+                        parsed.location(s), construct="decorator",
+                        hint="define the function at module level")
+                lifted[s.name] = s
+                continue
+            for field in ("body", "orelse"):
+                if hasattr(s, field) and isinstance(getattr(s, field), list):
+                    setattr(s, field, collect(getattr(s, field)))
+            out.append(s)
+        return out
+
+    node.body = collect(node.body)
+    for n in gast.walk(node):
+        if isinstance(n, gast.Lambda):
+            raise UnsupportedSyntaxError(
+                "a lambda must be bound to a name to be differentiated through",
+                parsed.location(n), construct="lambda",
+                hint="write `name = lambda ...` on its own line, or use def")
+    units = {}
+    # Free variables: outer locals a nested function reads (transitively through
+    # the nested functions it calls).
+    direct = {}
+    for fname, fn in lifted.items():
+        own = set(_param_names(fn.args)) | _stored_names(fn.body)
+        used = _loaded_names(fn) - own
+        direct[fname] = {u for u in used if u in outer_locals and u not in lifted}, \
+            {u for u in used if u in lifted}
+    free = {k: set(v[0]) for k, v in direct.items()}
+    changed = True
+    while changed:
+        changed = False
+        for k, (_, calls) in direct.items():
+            for c in calls:
+                if not free[c] <= free[k]:
+                    free[k] |= free[c]
+                    changed = True
+    for fname, fn in lifted.items():
+        fv = sorted(free[fname])
+        fn.args.kwonlyargs = list(fn.args.kwonlyargs) + [
+            gast.Name(id=v, ctx=gast.Param(), annotation=None, type_comment=None) for v in fv]
+        fn.args.kw_defaults = list(fn.args.kw_defaults) + [None] * len(fv)
+        units[fname] = LiftedUnit(fname, fn, parsed, fv, units)
+    # Call sites (in the outer function and in the lifted ones) pass the free
+    # variables along.
+    for tree in [node] + list(lifted.values()):
+        for n in gast.walk(tree):
+            if isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in units:
+                unit = units[n.func.id]
+                n.keywords = list(n.keywords) + [
+                    gast.keyword(arg=v, value=A.name(v)) for v in unit.free]
+    for fname in units:
+        for tree in [node] + list(lifted.values()):
+            for n in gast.walk(tree):
+                if isinstance(n, gast.Call):
+                    continue
+                for child in gast.iter_child_nodes(n):
+                    if (isinstance(child, gast.Name) and child.id == fname
+                            and isinstance(child.ctx, gast.Load)
+                            and not (isinstance(n, gast.Call) and n.func is child)):
+                        raise UnsupportedSyntaxError(
+                            f"the nested function {fname!r} is used as a value",
+                            parsed.location(child), construct="nested function value",
+                            hint="call nested functions directly, or define the function at module level")
+    return units
+
+
+# ---------------------------------------------------------------------------
+# Structuring exits: return / break / continue become assignments and guards
+# ---------------------------------------------------------------------------
+
+def _contains(stmts, kinds, into_loops):
+    for s in stmts:
+        for n in _walk_stmts(s, into_loops):
+            if isinstance(n, kinds):
+                return True
+    return False
+
+
+def _walk_stmts(s, into_loops):
+    yield s
+    if isinstance(s, gast.If):
+        for c in s.body + s.orelse:
+            yield from _walk_stmts(c, into_loops)
+    elif isinstance(s, (gast.For, gast.While)) and into_loops:
+        for c in s.body:
+            yield from _walk_stmts(c, into_loops)
+
+
+def _always_exits(stmts):
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, (gast.Return, gast.Break, gast.Continue, gast.Raise)):
+        return True
+    if isinstance(last, gast.If):
+        return _always_exits(last.body) and _always_exits(last.orelse)
+    return False
+
+
+class _Loop:
+    def __init__(self):
+        self.brk = None
+        self.cont = None
+
+
+class Structurer:
+    """Remove early ``return``, ``break`` and ``continue`` by flags and
+    guards, so that every block runs to its end (see module docstring)."""
+
+    def __init__(self, namer):
+        self.namer = namer
+        self.ret = None
+        self.returned = None
+        self.prelude = []
+
+    def run(self, body):
+        body = self.block(body, None, tail=True)
+        if self.returned:
+            body = [A.assign(self.returned, A.const(False))] + body
+        if self.ret is not None:
+            body = body + [gast.Return(value=A.name(self.ret))]
+        return body
+
+    def _ret_name(self):
+        if self.ret is None:
+            self.ret = self.namer.new("result")
+        return self.ret
+
+    def _flags_set(self, stmts, loop):
+        """Names of the flags that ``stmts`` may set (as a guard condition)."""
+        flags = []
+        if self.returned and _contains(stmts, gast.Return, True):
+            flags.append(self.returned)
+        if loop is not None:
+            if loop.brk and _contains(stmts, gast.Break, False):
+                flags.append(loop.brk)
+            if loop.cont and _contains(stmts, gast.Continue, False):
+                flags.append(loop.cont)
+        return flags
+
+    def _guard(self, flags, body, lineno):
+        test = A.name(flags[0])
+        if len(flags) > 1:
+            test = gast.BoolOp(op=gast.Or(), values=[A.name(f) for f in flags])
+        g = A.if_(A.not_(test), body)
+        g.lineno = lineno
+        return g
+
+    def block(self, stmts, loop, tail):
+        """Rewrite ``stmts``; ``tail``: nothing follows this block in the
+        function (a return here needs no flag)."""
+        out = []
+        for i, s in enumerate(stmts):
+            rest = stmts[i + 1:]
+            is_tail = tail and not rest
+            if isinstance(s, gast.Return):
+                value = s.value if s.value is not None else A.const(None)
+                st = A.copy_lineno(A.assign(self._ret_name(), value), s)
+                out.append(st)
+                if not (tail and loop is None):
+                    out.append(A.copy_lineno(A.assign(self._need_returned(), A.const(True)), s))
+                return out
+            if isinstance(s, gast.Break):
+                out.append(A.copy_lineno(A.assign(loop.brk, A.const(True)), s))
+                return out
+            if isinstance(s, gast.Continue):
+                out.append(A.copy_lineno(A.assign(loop.cont, A.const(True)), s))
+                return out
+            if isinstance(s, gast.If):
+                exits = (gast.Return, gast.Break, gast.Continue)
+                b_may = _contains(s.body, exits, False) or _contains(s.body, gast.Return, True)
+                o_may = _contains(s.orelse, exits, False) or _contains(s.orelse, gast.Return, True)
+                if not (b_may or o_may):
+                    s.body = self.block(s.body, loop, False)
+                    s.orelse = self.block(s.orelse, loop, False)
+                    out.append(s)
+                    continue
+                b_all, o_all = _always_exits(s.body), _always_exits(s.orelse)
+                if b_all and not o_may:
+                    s.body = self.block(s.body, loop, tail)
+                    s.orelse = self.block(s.orelse + rest, loop, tail)
+                    out.append(s)
+                    return out
+                if o_all and not b_may:
+                    s.body = self.block(s.body + rest, loop, tail)
+                    s.orelse = self.block(s.orelse, loop, tail)
+                    out.append(s)
+                    return out
+                if b_all and o_all:
+                    s.body = self.block(s.body, loop, tail)
+                    s.orelse = self.block(s.orelse, loop, tail)
+                    out.append(s)
+                    return out
+                # General case: flags, then the rest under a guard.
+                self._prepare_flags(s, loop)
+                flags = self._flags_set([s], loop)
+                s.body = self.block(s.body, loop, False)
+                s.orelse = self.block(s.orelse, loop, False)
+                out.append(s)
+                if rest:
+                    out.append(self._guard(flags, self.block(rest, loop, tail), s.lineno))
+                return out
+            if isinstance(s, (gast.For, gast.While)):
+                has_return = _contains(s.body, gast.Return, True)
+                out.append(self.loop(s))
+                if rest and self.returned and has_return:
+                    out.append(self._guard([self.returned], self.block(rest, loop, tail), s.lineno))
+                    return out
+                continue
+            out.append(s)
+        return out
+
+    def _need_returned(self):
+        if self.returned is None:
+            self.returned = self.namer.new("returned")
+        return self.returned
+
+    def _prepare_flags(self, s, loop):
+        if _contains([s], gast.Return, True):
+            self._need_returned()
+
+    def loop(self, s):
+        lp = _Loop()
+        if _contains(s.body, gast.Break, False):
+            lp.brk = self.namer.new("broke")
+        if _contains(s.body, gast.Continue, False):
+            lp.cont = self.namer.new("skip")
+        has_return = _contains(s.body, gast.Return, True)
+        if has_return:
+            self._need_returned()
+        body = self.block(s.body, lp, False)
+        if lp.cont:
+            body = [A.copy_lineno(A.assign(lp.cont, A.const(False)), s)] + body
+        stop = [f for f in (lp.brk, self.returned if has_return else None) if f]
+        s.body = body
+        s.stop_flags = stop          # consumed by the ANF pass
+        s.break_flag = lp.brk
+        return s
+
+
+# ---------------------------------------------------------------------------
+# A-normal form
+# ---------------------------------------------------------------------------
+
+_STATIC = (gast.Name, gast.Attribute)
+
+
+class ANF:
+    """One operation per statement (see the module docstring)."""
+
+    def __init__(self, parsed, namer, local_names, lifted_names):
+        self.parsed = parsed
+        self.namer = namer
+        self.locals = local_names
+        self.lifted = lifted_names
+        self.lineno = None
+
+    # -- helpers ---------------------------------------------------------------
+    def tmp(self, base="t"):
+        name = self.namer.new(base)
+        self.locals.add(name)
+        return name
+
+    def emit(self, out, stmt):
+        if getattr(stmt, "lineno", None) is None and self.lineno is not None:
+            stmt.lineno = self.lineno
+        out.append(stmt)
+        return stmt
+
+    def is_static(self, expr):
+        """``np.linalg.norm`` or a global name: resolved at transform time."""
+        if isinstance(expr, gast.Name):
+            return expr.id not in self.locals
+        if isinstance(expr, gast.Attribute):
+            return self.is_static(expr.value)
+        return False
+
+    def atom(self, expr, out, base="t"):
+        """Evaluate ``expr`` into an atom, emitting statements into ``out``."""
+        if isinstance(expr, gast.Constant):
+            return expr
+        if isinstance(expr, gast.Name):
+            if expr.id in self.locals or isinstance(expr.ctx, gast.Param):
+                return A.name(expr.id)
+            return A.name(expr.id)  # a global read is an atom as well
+        value = self.simple(expr, out)
+        name = self.tmp(base)
+        self.emit(out, A.assign(name, value))
+        return A.name(name)
+
+    def index(self, sl, out):
+        if isinstance(sl, gast.Slice):
+            parts = [None if p is None else self.atom(p, out) for p in (sl.lower, sl.upper, sl.step)]
+            return gast.Slice(lower=parts[0], upper=parts[1], step=parts[2])
+        if isinstance(sl, gast.Tuple):
+            return A.tuple_([self.index(e, out) for e in sl.elts])
+        return self.atom(sl, out)
+
+    def callee(self, func, out):
+        if self.is_static(func):
+            return A.load_copy(func)
+        if isinstance(func, gast.Attribute):
+            return A.attr(self.atom(func.value, out), func.attr)
+        raise UnsupportedSyntaxError(
+            "calling the result of an expression is not supported",
+            self.parsed.location(func), construct="call",
+            hint="assign the function to a name first")
+
+    def simple(self, expr, out):
+        """Evaluate ``expr`` into a simple expression over atoms."""
+        node = self._simple(expr, out)
+        if getattr(node, "lineno", None) is None and getattr(expr, "lineno", None) is not None:
+            for attr in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
+                setattr(node, attr, getattr(expr, attr, None))
+        return node
+
+    def _simple(self, expr, out):
+        if isinstance(expr, (gast.Constant, gast.Name)):
+            return self.atom(expr, out)
+        if isinstance(expr, gast.BinOp):
+            left = self.atom(expr.left, out)
+            right = self.atom(expr.right, out)
+            return gast.BinOp(left=left, op=expr.op, right=right)
+        if isinstance(expr, gast.UnaryOp):
+            if isinstance(expr.op, gast.UAdd):
+                return self.atom(expr.operand, out)
+            return gast.UnaryOp(op=expr.op, operand=self.atom(expr.operand, out))
+        if isinstance(expr, gast.Compare):
+            if len(expr.ops) == 1:
+                left = self.atom(expr.left, out)
+                right = self.atom(expr.comparators[0], out)
+                return gast.Compare(left=left, ops=expr.ops, comparators=[right])
+            # a < b < c  ->  t = a < b; if t: t = b < c
+            left = self.atom(expr.left, out)
+            result = self.tmp("c")
+            operands = expr.comparators
+            right = self.atom(operands[0], out)
+            self.emit(out, A.assign(result, gast.Compare(left=left, ops=[expr.ops[0]], comparators=[right])))
+            rest = gast.Compare(left=right, ops=expr.ops[1:], comparators=operands[1:])
+            inner = []
+            self.emit(inner, A.assign(result, self.simple(rest, inner)))
+            self.emit(out, A.if_(A.name(result), inner))
+            return A.name(result)
+        if isinstance(expr, gast.BoolOp):
+            result = self.tmp("b")
+            first = self.atom(expr.values[0], out)
+            self.emit(out, A.assign(result, first))
+            rest = expr.values[1:]
+            target_out = out
+            for v in rest:
+                inner = []
+                self.emit(inner, A.assign(result, self.simple(v, inner)))
+                test = A.name(result)
+                if isinstance(expr.op, gast.Or):
+                    test_name = self.tmp("c")
+                    self.emit(target_out, A.assign(test_name, A.not_(A.name(result))))
+                    test = A.name(test_name)
+                guard = A.if_(test, inner)
+                self.emit(target_out, guard)
+                target_out = inner
+            return A.name(result)
+        if isinstance(expr, gast.IfExp):
+            test = self.atom(expr.test, out)
+            result = self.tmp("v")
+            body, orelse = [], []
+            self.emit(body, A.assign(result, self.simple(expr.body, body)))
+            self.emit(orelse, A.assign(result, self.simple(expr.orelse, orelse)))
+            self.emit(out, A.if_(test, body, orelse))
+            return A.name(result)
+        if isinstance(expr, gast.Call):
+            func = self.callee(expr.func, out)
+            args = [self.atom(a, out) for a in expr.args]
+            kws = [gast.keyword(arg=k.arg, value=self.atom(k.value, out)) for k in expr.keywords]
+            node = gast.Call(func=func, args=args, keywords=kws)
+            node.is_method = not self.is_static(expr.func)
+            return node
+        if isinstance(expr, gast.Attribute):
+            if self.is_static(expr):
+                return A.load_copy(expr)
+            return A.attr(self.atom(expr.value, out), expr.attr)
+        if isinstance(expr, gast.Subscript):
+            value = self.atom(expr.value, out)
+            return gast.Subscript(value=value, slice=self.index(expr.slice, out), ctx=gast.Load())
+        if isinstance(expr, (gast.Tuple, gast.List)):
+            elts = [self.atom(e, out) for e in expr.elts]
+            cls = gast.Tuple if isinstance(expr, gast.Tuple) else gast.List
+            return cls(elts=elts, ctx=gast.Load())
+        if isinstance(expr, gast.Dict):
+            if any(k is None for k in expr.keys):
+                raise UnsupportedSyntaxError(
+                    "dict unpacking (**) is not supported", self.parsed.location(expr),
+                    construct="dict unpacking", hint="build the dict key by key")
+            keys = [self.atom(k, out) for k in expr.keys]
+            values = [self.atom(v, out) for v in expr.values]
+            return gast.Dict(keys=keys, values=values)
+        if isinstance(expr, gast.ListComp):
+            return self.listcomp(expr, out)
+        if isinstance(expr, gast.Slice):
+            raise UnsupportedSyntaxError("unexpected slice", self.parsed.location(expr), construct="slice")
+        if isinstance(expr, gast.JoinedStr):
+            return A.load_copy(expr)   # text: never differentiated
+        raise UnsupportedSyntaxError(
+            f"{type(expr).__name__} expressions are not supported",
+            self.parsed.location(expr), construct=type(expr).__name__,
+            hint="rewrite the expression with simpler operations")
+
+    def listcomp(self, expr, out):
+        """``[e for x in xs if c]`` -> a loop appending to a fresh list."""
+        result = self.tmp("items")
+        self.emit(out, A.assign(result, gast.List(elts=[], ctx=gast.Load())))
+        # Comprehension variables live in their own scope: rename them.
+        renames = {}
+        for gen in expr.generators:
+            for n in gast.walk(gen.target):
+                if isinstance(n, gast.Name):
+                    renames[n.id] = self.tmp(n.id)
+        expr = copy.deepcopy(expr)
+        for n in gast.walk(expr):
+            if isinstance(n, gast.Name) and n.id in renames:
+                n.id = renames[n.id]
+        append_call = A.call(A.attr(A.name(result), "append"), [expr.elt])
+        append = A.expr_stmt(append_call)
+        inner = [append]
+        for gen in reversed(expr.generators):
+            for cond in reversed(gen.ifs):
+                inner = [A.if_(cond, inner)]
+            loop = gast.For(target=gen.target, iter=gen.iter, body=inner, orelse=[], type_comment=None)
+            loop.stop_flags = []
+            loop.break_flag = None
+            inner = [loop]
+        for s in inner:
+            A.set_lineno(s, self.lineno)
+        out.extend(self.stmts(inner))
+        return A.name(result)
+
+    # -- statements --------------------------------------------------------------
+    def stmts(self, stmts):
+        out = []
+        for s in stmts:
+            saved = self.lineno
+            self.lineno = getattr(s, "lineno", None) or self.lineno
+            self.stmt(s, out)
+            self.lineno = saved
+        return out
+
+    def assign_to(self, target, value_expr, out):
+        """Assign an arbitrary expression to an arbitrary target."""
+        if isinstance(target, gast.Name):
+            simple = self.simple(value_expr, out)
+            self.emit(out, A.assign(target.id, simple))
+            return
+        if isinstance(target, (gast.Tuple, gast.List)):
+            src = self.atom(value_expr, out)
+            if isinstance(src, gast.Name) and any(
+                    isinstance(n, gast.Name) and n.id == src.id for n in gast.walk(target)):
+                tmp = self.tmp("t")
+                self.emit(out, A.assign(tmp, src))
+                src = A.name(tmp)
+            for i, elt in enumerate(target.elts):
+                item = gast.Subscript(value=src, slice=A.const(i), ctx=gast.Load())
+                self.assign_to(elt, item, out)
+            return
+        if isinstance(target, gast.Subscript):
+            base = self.atom(target.value, out)
+            idx = self.index(target.slice, out)
+            value = self.atom(value_expr, out)
+            self.emit(out, A.assign(gast.Subscript(value=base, slice=idx, ctx=gast.Store()), value))
+            return
+        raise UnsupportedSyntaxError(
+            f"cannot assign to {type(target).__name__}", self.parsed.location(target),
+            construct="assignment target")
+
+    def stmt(self, s, out):
+        if isinstance(s, gast.Assign):
+            if len(s.targets) == 1:
+                self.assign_to(s.targets[0], s.value, out)
+            else:
+                value = self.atom(s.value, out)
+                for t in s.targets:
+                    self.assign_to(t, value, out)
+        elif isinstance(s, gast.AnnAssign):
+            if s.value is not None:
+                self.assign_to(s.target, s.value, out)
+        elif isinstance(s, gast.AugAssign):
+            target = s.target
+            if isinstance(target, gast.Name):
+                value = gast.BinOp(left=A.name(target.id), op=s.op, right=s.value)
+                self.assign_to(target, value, out)
+            elif isinstance(target, gast.Subscript):
+                base = self.atom(target.value, out)
+                idx = self.index(target.slice, out)
+                old = self.tmp("t")
+                self.emit(out, A.assign(old, gast.Subscript(value=base, slice=copy.deepcopy(idx), ctx=gast.Load())))
+                rhs = self.atom(s.value, out)
+                new = self.tmp("t")
+                self.emit(out, A.assign(new, gast.BinOp(left=A.name(old), op=s.op, right=rhs)))
+                self.emit(out, A.assign(gast.Subscript(value=base, slice=idx, ctx=gast.Store()), A.name(new)))
+            else:
+                raise UnsupportedSyntaxError(
+                    "augmented assignment to this target is not supported",
+                    self.parsed.location(target), construct="augmented assignment")
+        elif isinstance(s, gast.Expr):
+            if isinstance(s.value, gast.Constant):
+                return   # docstring or bare constant
+            value = self.simple(s.value, out)
+            if isinstance(value, gast.Call):
+                self.emit(out, A.expr_stmt(value))
+        elif isinstance(s, gast.If):
+            test = self.atom(s.test, out, "c")
+            node = A.if_(test, self.stmts(s.body), self.stmts(s.orelse))
+            self.emit(out, node)
+        elif isinstance(s, gast.For):
+            self.for_(s, out)
+        elif isinstance(s, gast.While):
+            self.while_(s, out)
+        elif isinstance(s, gast.Return):
+            value = self.atom(s.value, out, "result") if s.value is not None else A.const(None)
+            self.emit(out, gast.Return(value=value))
+        elif isinstance(s, gast.Pass):
+            return
+        elif isinstance(s, gast.Delete):
+            return
+        elif isinstance(s, (gast.Raise, gast.Assert)):
+            self.emit(out, s)
+        else:
+            raise UnsupportedSyntaxError(
+                f"{type(s).__name__} statements are not supported",
+                self.parsed.location(s), construct=type(s).__name__)
+
+    def _resolve(self, func):
+        if self.is_static(func):
+            return resolve_static(self.parsed, func, self.locals)
+        return _MISSING
+
+    def for_(self, s, out):
+        it = s.iter
+        body_prefix = []
+        target = s.target
+        loop_var = None
+        fn = self._resolve(it.func) if isinstance(it, gast.Call) else _MISSING
+        assigned_in_body = _stored_names(s.body)
+        if fn is range and not it.keywords:
+            rng_args = [self.atom(a, out) for a in it.args]
+            rng = self.tmp("steps")
+            self.emit(out, A.assign(rng, A.call(A.load_copy(it.func), rng_args)))
+            if isinstance(target, gast.Name) and target.id not in assigned_in_body:
+                loop_var = target.id
+            else:
+                loop_var = self.tmp("i")
+                body_prefix = [A.assign(target, A.name(loop_var))]
+        else:
+            seqs = []
+            if fn is enumerate and isinstance(target, gast.Tuple) and len(target.elts) == 2 and len(it.args) == 1 and not it.keywords:
+                seq = self.atom(it.args[0], out, "seq")
+                seqs = [(target.elts[1], seq)]
+                idx_target = target.elts[0]
+                if isinstance(idx_target, gast.Name) and idx_target.id not in assigned_in_body:
+                    loop_var = idx_target.id
+                else:
+                    loop_var = self.tmp("i")
+                    body_prefix.append(A.assign(idx_target, A.name(loop_var)))
+            elif fn is zip and isinstance(target, gast.Tuple) and len(target.elts) == len(it.args) and not it.keywords:
+                seqs = [(t, self.atom(a, out, "seq")) for t, a in zip(target.elts, it.args)]
+                loop_var = self.tmp("i")
+            else:
+                seq = self.atom(A.call(A.name("__srcad_sequence__"), [it]), out, "seq") \
+                    if not isinstance(it, gast.Name) else A.name(it.id)
+                seqs = [(target, seq)]
+                loop_var = self.tmp("i")
+            lengths = []
+            for _, seq in seqs:
+                n = self.tmp("n")
+                self.emit(out, A.assign(n, A.call(A.name("__srcad_len__"), [seq])))
+                lengths.append(A.name(n))
+            if len(lengths) > 1:
+                n = self.tmp("n")
+                self.emit(out, A.assign(n, A.call(A.name("__srcad_min__"), lengths)))
+                lengths = [A.name(n)]
+            rng = self.tmp("steps")
+            self.emit(out, A.assign(rng, A.call(A.name("__srcad_range__"), lengths)))
+            for tgt, seq in seqs:
+                item = gast.Subscript(value=seq, slice=A.name(loop_var), ctx=gast.Load())
+                body_prefix.append(A.assign(tgt, item))
+        for st in body_prefix:
+            A.set_lineno(st, s.lineno)
+        body = self.stmts(body_prefix + s.body)
+        stop = getattr(s, "stop_flags", [])
+        if stop:
+            test = self.atom(A.name(stop[0]) if len(stop) == 1 else
+                             gast.BoolOp(op=gast.Or(), values=[A.name(f) for f in stop]), body, "stop")
+            self.emit(body, A.if_(test, [gast.Break()]))
+        brk = getattr(s, "break_flag", None)
+        if brk:
+            self.emit(out, A.assign(brk, A.const(False)))
+        loop = gast.For(target=A.store(loop_var), iter=A.name(rng), body=body or [gast.Pass()],
+                        orelse=[], type_comment=None)
+        self.emit(out, loop)
+
+    def while_(self, s, out):
+        brk = getattr(s, "break_flag", None)
+        if brk:
+            self.emit(out, A.assign(brk, A.const(False)))
+        cond = self.tmp("running")
+        self.emit(out, A.assign(cond, self.simple(s.test, out)))
+        body = self.stmts(s.body)
+        stop = getattr(s, "stop_flags", [])
+        recompute = []
+        self.emit(recompute, A.assign(cond, self.simple(copy.deepcopy(s.test), recompute)))
+        if stop:
+            test = self.atom(A.name(stop[0]) if len(stop) == 1 else
+                             gast.BoolOp(op=gast.Or(), values=[A.name(f) for f in stop]), body, "stop")
+            halt = [A.assign(cond, A.const(False))]
+            self.emit(body, A.if_(test, halt, recompute))
+        else:
+            body.extend(recompute)
+        self.emit(out, gast.While(test=A.name(cond), body=body, orelse=[]))
+
+
+_HELPER_NAMES = ("__srcad_sequence__", "__srcad_len__", "__srcad_min__", "__srcad_range__")
+
+
+def normalize(parsed, node=None, extra_reserved=()):
+    """Normalize ``parsed`` (or a lifted ``node`` in its context)."""
+    node = copy.deepcopy(node if node is not None else parsed.node)
+    check_syntax(parsed, node)
+    namer = Namer.for_function(node, extra_reserved)
+    lifted = lift_nested(parsed, node, namer)
+    params = _param_names(node.args)
+    local_names = set(params) | _stored_names(node.body)
+    for n in lifted:
+        local_names.discard(n)
+    structurer = Structurer(namer)
+    body = structurer.run(node.body)
+    local_names |= {structurer.ret, structurer.returned} - {None}
+    anf = ANF(parsed, namer, local_names, set(lifted))
+    anf.lineno = node.lineno
+    # Default values are evaluated where the function is defined: keep them.
+    body = anf.stmts(body)
+    if body and isinstance(body[-1], gast.Return):
+        ret = body[-1]
+        return_name = ret.value.id if isinstance(ret.value, gast.Name) else None
+        if return_name is None:
+            # return a constant: bind it so it can be seeded like any value
+            tmp = anf.tmp("result")
+            body[-1:] = [A.copy_lineno(A.assign(tmp, ret.value), ret),
+                         A.copy_lineno(gast.Return(value=A.name(tmp)), ret)]
+            return_name = tmp
+    else:
+        return_name = None
+    for stmt in gast.walk(gast.Module(body=body, type_ignores=[])):
+        if isinstance(stmt, gast.stmt):
+            stmt.srcad_primal = True
+    node.body = body or [gast.Pass()]
+    return Normalized(node, parsed, local_names, lifted, return_name, params), namer

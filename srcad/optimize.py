@@ -1,0 +1,122 @@
+"""Optimizations on generated functions. Each pass takes and returns a gast
+``FunctionDef`` and keeps its meaning.
+
+* :func:`fold_constants` — arithmetic on literals (``2 - 1`` -> ``1``) and
+  the identities ``e ** 1``, ``e * 1``, ``1 * e``, ``e / 1``, ``e + 0``.
+* :func:`first_write` — an adjoint initialised to ``0.0`` whose next use in
+  the same block is ``d = d + e`` becomes ``d = e``; an initialisation that
+  nothing reads is removed.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import gast
+
+from . import astutil as A
+
+_FOLD = {gast.Add: operator.add, gast.Sub: operator.sub, gast.Mult: operator.mul,
+         gast.Pow: operator.pow}
+
+
+def _num(node):
+    return (isinstance(node, gast.Constant) and isinstance(node.value, (int, float))
+            and not isinstance(node.value, bool))
+
+
+class _Fold(gast.NodeTransformer):
+    """Identities are applied to generated statements only: in the user's
+    own code ``x * 1.0`` makes a copy (and may change the dtype)."""
+
+    primal = False
+
+    def visit(self, node):
+        if isinstance(node, gast.stmt):
+            saved = self.primal
+            self.primal = bool(getattr(node, "srcad_primal", False))
+            out = super().visit(node)
+            self.primal = saved
+            return out
+        return super().visit(node)
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        left, right, op = node.left, node.right, type(node.op)
+        if _num(left) and _num(right) and op in _FOLD:
+            try:
+                return A.const(_FOLD[op](left.value, right.value))
+            except (OverflowError, ZeroDivisionError, ValueError):
+                return node
+        if self.primal:
+            return node
+        if _num(right) and right.value == 1 and op in (gast.Pow, gast.Mult, gast.Div):
+            return left
+        if _num(left) and left.value == 1 and op is gast.Mult:
+            return right
+        return node
+
+
+def fold_constants(fn):
+    """See the module docstring."""
+    return _Fold().visit(fn)
+
+
+def _mentions(node, name):
+    return any(isinstance(n, gast.Name) and n.id == name for n in gast.walk(node))
+
+
+def _is_init(s):
+    return (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+            and isinstance(s.value, gast.Constant) and s.value.value == 0.0
+            and not isinstance(s.value.value, bool) and s.targets[0].id.startswith("d_"))
+
+
+def first_write(fn):
+    """See the module docstring."""
+    fn.body = _first_write_block(fn.body, top=True)
+    return fn
+
+
+def _first_write_block(stmts, top=False):
+    out = list(stmts)
+    i = 0
+    while i < len(out):
+        s = out[i]
+        for field in ("body", "orelse"):
+            if isinstance(getattr(s, field, None), list):
+                setattr(s, field, _first_write_block(getattr(s, field)))
+        if not _is_init(s):
+            i += 1
+            continue
+        name = s.targets[0].id
+        nxt = next((j for j in range(i + 1, len(out)) if _mentions(out[j], name)), None)
+        if nxt is None:
+            # Inside a loop or branch the value flows on (next iteration,
+            # code after the block): only a top-level write can be dead.
+            if top:
+                del out[i]
+            else:
+                i += 1
+            continue
+        use = out[nxt]
+        if (isinstance(use, gast.Assign) and isinstance(use.targets[0], gast.Name)
+                and use.targets[0].id == name and isinstance(use.value, gast.BinOp)
+                and isinstance(use.value.left, gast.Name) and use.value.left.id == name
+                and isinstance(use.value.op, (gast.Add, gast.Sub))
+                and not _mentions(use.value.right, name)):
+            rhs = use.value.right
+            if isinstance(use.value.op, gast.Sub):
+                rhs = gast.UnaryOp(op=gast.USub(), operand=rhs)
+            use.value = rhs
+            del out[i]
+            continue
+        i += 1
+    return out
+
+
+def optimize(fn):
+    """Run every pass on a generated function."""
+    fn = fold_constants(fn)
+    fn = first_write(fn)
+    return fn

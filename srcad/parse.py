@@ -1,0 +1,202 @@
+"""Parse: from a Python function object to a gast ``FunctionDef``.
+
+Assumes: the function's source can be read by :mod:`inspect` (a file, or a
+srcad-generated function registered in :mod:`linecache`).
+Guarantees: a :class:`Parsed` holding the dedented ``FunctionDef`` (lambdas are
+turned into a ``def`` returning their body), the file name and line offset
+that map AST line numbers back to the user's file, and a resolver that finds
+the object a global, closure or builtin name refers to.
+"""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+import textwrap
+import types
+
+import gast
+
+from .errors import Location, SourceUnavailableError, UnsupportedSyntaxError
+
+_MISSING = object()
+
+
+class Parsed:
+    """A parsed function together with the environment its names live in.
+
+    >>> def f(x):
+    ...     return x * 2.0
+    >>> p = parse_function(f)   # doctest: +SKIP
+    >>> p.node.name             # doctest: +SKIP
+    'f'
+    """
+
+    def __init__(self, func, node, filename, line_offset, source_lines):
+        self.func = func
+        self.node = node
+        self.filename = filename
+        self.line_offset = line_offset
+        self.source_lines = source_lines
+        self.globals = getattr(func, "__globals__", {}) or {}
+        code = getattr(func, "__code__", None)
+        cells = getattr(func, "__closure__", None) or ()
+        names = code.co_freevars if code is not None else ()
+        self.cells = dict(zip(names, cells))
+
+    # -- locations -----------------------------------------------------------
+    def location(self, node):
+        """The :class:`Location` of a node of this function's AST."""
+        lineno = getattr(node, "lineno", None)
+        if lineno is None:
+            return Location(self.filename, self.line_offset + 1)
+        line = None
+        if 0 < lineno <= len(self.source_lines):
+            line = self.source_lines[lineno - 1].rstrip("\n")
+        col = getattr(node, "col_offset", None)
+        end_col = getattr(node, "end_col_offset", None)
+        if getattr(node, "end_lineno", lineno) != lineno:
+            end_col = None
+        return Location(self.filename, self.line_offset + lineno, col, end_col, line)
+
+    def file_line(self, node):
+        lineno = getattr(node, "lineno", None)
+        return None if lineno is None else self.line_offset + lineno
+
+    # -- name resolution -----------------------------------------------------
+    def lookup(self, name):
+        """The object a free name refers to (closure, then globals, then
+        builtins), or ``_MISSING``."""
+        if name in self.cells:
+            try:
+                return self.cells[name].cell_contents
+            except ValueError:  # empty cell: defined later in the outer function
+                return _MISSING
+        if name in self.globals:
+            return self.globals[name]
+        bi = self.globals.get("__builtins__", builtins)
+        if isinstance(bi, dict):
+            return bi.get(name, _MISSING)
+        return getattr(bi, name, _MISSING)
+
+
+def resolve_static(parsed, expr, local_names):
+    """Resolve ``np.linalg.norm``-style expressions made of free names and
+    attributes to the object they denote at transform time.
+
+    Returns ``_MISSING`` when the expression involves a local variable or an
+    attribute that does not exist.
+    """
+    if isinstance(expr, gast.Name):
+        if expr.id in local_names:
+            return _MISSING
+        return parsed.lookup(expr.id)
+    if isinstance(expr, gast.Attribute):
+        base = resolve_static(parsed, expr.value, local_names)
+        if base is _MISSING:
+            return _MISSING
+        return getattr(base, expr.attr, _MISSING)
+    return _MISSING
+
+
+def _getsource(func):
+    try:
+        lines, start = inspect.getsourcelines(func)
+    except (OSError, TypeError) as exc:
+        code = getattr(func, "__code__", None)
+        loc = None
+        if code is not None:
+            loc = Location(code.co_filename, code.co_firstlineno)
+        raise SourceUnavailableError(
+            f"cannot read the source of {getattr(func, '__qualname__', func)!r} ({exc})",
+            loc,
+            construct="function",
+            hint="srcad transforms source code: define the function in a file "
+            "(not in a REPL or with exec), or give it a derivative with "
+            "srcad.custom_vjp / srcad.custom_jvp",
+        ) from None
+    return lines, max(start, 1)
+
+
+def parse_function(func):
+    """Parse ``func`` into a :class:`Parsed` (see the module docstring)."""
+    func = inspect.unwrap(func)
+    if not isinstance(func, types.FunctionType):
+        raise SourceUnavailableError(
+            f"{func!r} is not a Python function",
+            construct="function",
+            hint="pass a function defined with def or lambda",
+        )
+    lines, start = _getsource(func)
+    filename = func.__code__.co_filename
+    text = textwrap.dedent("".join(lines))
+    if func.__name__ == "<lambda>":
+        node, text_lines = _parse_lambda(func, text, filename, start)
+        return Parsed(func, node, filename, start - 1, text_lines)
+    try:
+        module = gast.parse(text)
+    except SyntaxError:
+        # A def that is a continuation line (e.g. inside a call) can fail to
+        # parse once cut out; wrap it so that it parses as a statement.
+        module = gast.parse("if 1:\n" + textwrap.indent(text, " "))
+        module.body = module.body[0].body
+        for n in gast.walk(module):
+            if hasattr(n, "lineno") and n.lineno is not None:
+                n.lineno -= 1
+                if getattr(n, "end_lineno", None) is not None:
+                    n.end_lineno -= 1
+    node = module.body[0]
+    if isinstance(node, gast.AsyncFunctionDef):
+        p = Parsed(func, node, filename, start - 1, text.splitlines())
+        raise UnsupportedSyntaxError(
+            "async functions cannot be differentiated",
+            p.location(node),
+            construct="async def",
+            hint="make the function an ordinary def",
+        )
+    if not isinstance(node, gast.FunctionDef):
+        raise SourceUnavailableError(
+            f"the source of {func.__qualname__} is not a def statement",
+            Location(filename, start),
+            construct="function",
+        )
+    node.decorator_list = []
+    return Parsed(func, node, filename, start - 1, text.splitlines())
+
+
+def _parse_lambda(func, text, filename, start):
+    """Find the lambda whose parameters match ``func`` in its source line(s)
+    and turn it into ``def <lambda>(...): return body``."""
+    candidates = []
+    for attempt in (text, "(" + text + ")", text.strip().rstrip(",")):
+        try:
+            tree = gast.parse(attempt)
+        except SyntaxError:
+            continue
+        candidates = [n for n in gast.walk(tree) if isinstance(n, gast.Lambda)]
+        break
+    params = func.__code__.co_varnames[: func.__code__.co_argcount]
+    matching = [
+        n for n in candidates if tuple(a.id for a in n.args.args) == tuple(params)
+    ]
+    if len(matching) != 1:
+        raise SourceUnavailableError(
+            "cannot tell which lambda on this line is being differentiated",
+            Location(filename, start),
+            construct="lambda",
+            hint="define the function with def",
+        )
+    lam = matching[0]
+    ret = gast.Return(value=lam.body)
+    gast.copy_location(ret, lam.body)
+    node = gast.FunctionDef(
+        name="lambda_",
+        args=lam.args,
+        body=[ret],
+        decorator_list=[],
+        returns=None,
+        type_comment=None,
+        type_params=[],
+    )
+    gast.copy_location(node, lam)
+    return node, text.splitlines()

@@ -1,0 +1,584 @@
+"""Reverse mode: a forward sweep that saves what the backward sweep needs,
+then the backward sweep in reverse statement order.
+
+Assumes: a normalized function (:mod:`srcad.normalize`) and the parameters
+to differentiate.
+
+Guarantees:
+
+* Invariant of the backward sweep: when the adjoint of statement ``s`` runs,
+  every variable holds the value it had right after ``s`` ran in the
+  forward sweep. Statements that overwrite a value the backward sweep reads
+  push the old value on a tape in the forward sweep; the backward sweep pops
+  it back after the statement's adjoint (a *restore*). Values never
+  overwritten are simply read, so straight-line code needs no tape.
+* Branches replay the recorded condition; loops run backwards over their
+  recorded range or trip count.
+* Adjoints start as ``0.0`` (a lazy zero) and accumulate contributions.
+
+Two shapes of output: :meth:`ReverseTransform.fused` gives one function
+computing the gradient, :meth:`ReverseTransform.split` a forward function
+returning ``(result, tape)`` and a backward function ``(tape, d_result) ->
+adjoints``, used by ``vjp`` and by calls between user functions.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import gast
+
+from . import astutil as A
+from .analysis import MUTATING_METHODS, method_receiver, overwritten
+from .ruleset import get_rules
+from .transformer import BaseTransform
+
+_PUSH = "__srcad_push__"
+_RESTORE = "__srcad_restore__"
+
+
+def _marker(kind, *args):
+    return A.expr_stmt(A.call(A.name(kind), list(args)))
+
+
+def _is_marker(s, kind=None):
+    return (isinstance(s, gast.Expr) and isinstance(s.value, gast.Call)
+            and isinstance(s.value.func, gast.Name)
+            and s.value.func.id in ((kind,) if kind else (_PUSH, _RESTORE)))
+
+
+def _index_value(sl):
+    """A subscript's index as an ordinary expression (slices as slice())."""
+    if isinstance(sl, gast.Slice):
+        parts = [copy.deepcopy(p) if p is not None else A.const(None)
+                 for p in (sl.lower, sl.upper, sl.step)]
+        return A.call(A.name("slice"), parts)
+    if isinstance(sl, gast.Tuple):
+        return A.tuple_([_index_value(e) for e in sl.elts])
+    return copy.deepcopy(sl)
+
+
+class ReverseTransform(BaseTransform):
+    """Builds the reverse-mode derivative of one normalized function."""
+
+    mode = "reverse"
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.tape = self.namer.new("tape")
+        self.used_tape = False
+        self.loop_depth = 0
+        self.counters = []
+        self._slice_ref = self.env.ref(slice, "slice")
+        body = self.norm.node.body
+        self.primal = body[:-1] if body and isinstance(body[-1], gast.Return) else list(body)
+        self.over = overwritten(self.primal, set(self.norm.param_names))
+
+    def adj(self, name):
+        return self.namer.adjoint(name)
+
+    # ------------------------------------------------------------------------
+    # backward statements (generated first: they decide what must be saved)
+    # ------------------------------------------------------------------------
+    def accumulate(self, name, expr, op="+="):
+        d = self.adj(name)
+        if op == "=":
+            return A.assign(d, expr)
+        binop = gast.Add() if op == "+=" else gast.Sub()
+        return A.assign(d, A.binop(A.name(d), binop, expr))
+
+    def bwd_block(self, stmts):
+        out = []
+        for s in reversed(stmts):
+            new = self.bwd_stmt(s)
+            for n in new:
+                A.set_lineno(n, getattr(s, "lineno", None))
+            out.extend(new)
+        return out
+
+    def bwd_stmt(self, s):
+        if isinstance(s, gast.Assign):
+            target = s.targets[0]
+            if isinstance(target, gast.Name):
+                return self.bwd_assign(s, target.id, s.value)
+            return self.bwd_store(s, target)
+        if isinstance(s, gast.Expr):
+            return self.bwd_expr(s)
+        if isinstance(s, gast.If):
+            body, orelse = self.bwd_block(s.body), self.bwd_block(s.orelse)
+            if not body and not orelse:
+                return []
+            if not body:
+                return [A.if_(A.not_(copy.deepcopy(s.test)), orelse)]
+            return [A.if_(copy.deepcopy(s.test), body, orelse)]
+        if isinstance(s, gast.For):
+            return self.bwd_for(s)
+        if isinstance(s, gast.While):
+            return self.bwd_while(s)
+        return []
+
+    def bwd_assign(self, s, y, value):
+        restore = [_marker(_RESTORE, A.name(y))]
+        if y not in self.active:
+            return restore
+        if isinstance(value, gast.Call) and self.info(value).kind in ("user", "lifted"):
+            return self.bwd_user_call(s, y, value) + restore
+        operands = self._operands(value)
+        self_ref = any(isinstance(o, gast.Name) and o.id == y for o in operands)
+        if self_ref:
+            # y = f(y, ...): the adjoint of the new y is set aside, the old y
+            # is restored, and the contributions go to the old y's adjoint.
+            d_new = self.namer.new(self.adj(y) + "_new")
+            prologue = [A.assign(d_new, A.name(self.adj(y))), A.assign(self.adj(y), A.const(0.0))]
+            res_name = None
+            contribs = self.adjoint_of(s, y, value, d_new, result_name=lambda: res_name)
+            if contribs is None:
+                return prologue[1:] + restore
+            uses_result = any(isinstance(n, gast.Name) and n.id == y
+                              for c in contribs for n in gast.walk(c))
+            if uses_result:
+                res_name = self.namer.new(y + "_new")
+                contribs = self.adjoint_of(s, y, value, d_new, result_name=lambda: res_name)
+                prologue.insert(0, A.assign(res_name, A.name(y)))
+            return prologue + restore + contribs
+        contribs = self.adjoint_of(s, y, value, self.adj(y))
+        out = contribs or []
+        if y in self.over:
+            out = out + [A.assign(self.adj(y), A.const(0.0))]
+        return out + restore
+
+    def _operands(self, value):
+        if isinstance(value, gast.Name):
+            return [value]
+        if isinstance(value, gast.BinOp):
+            return [value.left, value.right]
+        if isinstance(value, gast.UnaryOp):
+            return [value.operand]
+        if isinstance(value, gast.Call):
+            return self.call_operands(value)
+        if isinstance(value, (gast.Attribute, gast.Subscript)):
+            return [value.value]
+        if isinstance(value, (gast.Tuple, gast.List)):
+            return list(value.elts)
+        if isinstance(value, gast.Dict):
+            return list(value.values)
+        return []
+
+    def adjoint_of(self, s, y, value, d_y, result_name=None):
+        """Statements adding the contributions of ``y = value`` (whose result
+        adjoint is ``d_y``) to the adjoints of its operands."""
+        ad = self.env.runtime()
+        if isinstance(value, gast.Constant):
+            return []
+        if isinstance(value, gast.Name):
+            if value.id in self.active:
+                return [self.accumulate(value.id, A.name(d_y))]
+            return []
+        if isinstance(value, gast.Subscript):
+            base = value.value
+            if not self.is_active(base):
+                return []
+            call = A.call(A.attr(ad, "add_at"),
+                          [A.name(self.adj(base.id)), A.name(base.id), _index_value(value.slice),
+                           A.name(d_y)])
+            return [A.assign(self.adj(base.id), call)]
+        if isinstance(value, (gast.Tuple, gast.List, gast.Dict)):
+            out = []
+            items = (list(enumerate(value.elts)) if not isinstance(value, gast.Dict)
+                     else list(zip(value.keys, value.values)))
+            for key, elt in items:
+                if self.is_active(elt):
+                    k = A.const(key) if isinstance(key, int) else copy.deepcopy(key)
+                    out.append(self.accumulate(
+                        elt.id, A.call(A.attr(self.env.runtime(), "item_adjoint"), [A.name(d_y), k])))
+            return out
+        rule = self.rule_for_value(value)
+        if rule == "nondiff":
+            return []
+        if rule is None:
+            if isinstance(value, gast.Call):
+                if not self.any_active(self.call_operands(value)):
+                    return []
+                raise self.unknown_call(value)
+            raise self.error_unsupported(s, type(value).__name__)
+        tpl, args, kws, xp = rule
+        bound = self.bind(tpl, args, kws, s)
+        result = y
+        if result_name is not None and result_name() is not None:
+            result = result_name()
+        ctx = self.inline_ctx(xp, adjoint=self.adj, result_adjoint=d_y)
+        temps, main = get_rules().inline(tpl, "reverse", bound, result, ctx)
+        out = list(temps)
+        for _, name, op, expr in main:
+            out.append(self.accumulate(name, expr, op))
+        return out
+
+    def bwd_user_call(self, s, y, call):
+        info = self.info(call)
+        target = info.unit if info.kind == "lifted" else info.obj
+        from .transform import bind_call
+        mapping = bind_call(target, call)
+        active = [(p, a) for p, a in mapping if self.is_active(a)]
+        if not active:
+            return []
+        positions = tuple(p for p, _ in active)
+        handle = self.derive(target, "reverse", positions)
+        tape_var = self._call_tapes[id(s)]
+        grads = self.namer.new(getattr(target, "__name__", "g") + "_grads")
+        out = []
+        if self._in_loop(s):
+            out.append(A.assign(tape_var, self.pop()))
+        out.append(A.assign(grads, A.call(handle.bwd_ref, [A.name(tape_var), A.name(self.adj(y))])))
+        for i, (_, atom) in enumerate(active):
+            out.append(self.accumulate(atom.id, gast.Subscript(value=A.name(grads), slice=A.const(i),
+                                                               ctx=gast.Load())))
+        if y in self.over:
+            out.append(A.assign(self.adj(y), A.const(0.0)))
+        return out
+
+    def _in_loop(self, s):
+        return id(s) in self._loop_stmts
+
+    def bwd_store(self, s, target):
+        base = target.value.id
+        out = []
+        ad = self.env.runtime()
+        if base in self.active:
+            d_base = A.name(self.adj(base))
+            if self.is_active(s.value):
+                region = A.call(A.attr(ad, "adjoint_at"), [d_base, _index_value(target.slice)])
+                region = A.call(A.attr(ad, "unbroadcast"), [region, copy.deepcopy(s.value)])
+                out.append(self.accumulate(s.value.id, region))
+            out.append(A.assign(self.adj(base), A.call(A.attr(ad, "zero_at"),
+                                                       [copy.deepcopy(d_base), _index_value(target.slice)])))
+        out.append(_marker(_RESTORE, A.name(base), copy.deepcopy(target.slice)))
+        return out
+
+    def bwd_expr(self, s):
+        call = s.value
+        recv = method_receiver(call)
+        if recv and call.func.attr in MUTATING_METHODS:
+            base = next(iter(recv))
+            out = []
+            if call.func.attr != "append" and base in self.active:
+                raise self.error_unsupported(s, f"the list method {call.func.attr}()")
+            if base in self.active:
+                item = self.namer.new("d_item")
+                out.append(A.assign(A.tuple_([A.store(self.adj(base)), A.store(item)], gast.Store()),
+                                    A.call(A.attr(self.env.runtime(), "split_last"),
+                                           [A.name(self.adj(base)), A.name(base)])))
+                if call.args and self.is_active(call.args[0]):
+                    out.append(self.accumulate(call.args[0].id, A.name(item)))
+            out.append(_marker(_RESTORE, A.name(base), A.const("append")))
+            return out
+        return []
+
+    def bwd_for(self, s):
+        self.loop_depth += 1
+        body = self.bwd_block(s.body)
+        self.loop_depth -= 1
+        has_break = bool(s.body) and isinstance(s.body[-1], gast.If) and any(
+            isinstance(b, gast.Break) for b in s.body[-1].body)
+        rng = copy.deepcopy(s.iter)
+        out = []
+        if has_break:
+            counter = self.namer.new("n_" + s.target.id)
+            s.counter = counter
+            rng = gast.Subscript(value=rng, slice=gast.Slice(lower=None, upper=A.name(counter), step=None),
+                                 ctx=gast.Load())
+            if self.loop_depth > 0:
+                out.append(A.assign(counter, A.call(A.attr(A.name(self.tape), "pop"))))
+                self.used_tape = True
+        if not body:
+            return out if has_break and self.loop_depth > 0 else []
+        rev = A.call(self.env.ref(reversed, "reversed"), [rng])
+        out.append(gast.For(target=A.store(s.target.id), iter=rev, body=body, orelse=[],
+                            type_comment=None))
+        out.append(_marker(_RESTORE, A.name(s.target.id)))
+        return out
+
+    def bwd_while(self, s):
+        self.loop_depth += 1
+        body = self.bwd_block(s.body)
+        self.loop_depth -= 1
+        counter = self.namer.new("n_steps")
+        s.counter = counter
+        out = []
+        if self.loop_depth > 0:
+            out.append(A.assign(counter, A.call(A.attr(A.name(self.tape), "pop"))))
+            self.used_tape = True
+        if not body:
+            return out if self.loop_depth > 0 else []
+        loop_var = self.namer.new("step")
+        out.append(gast.For(target=A.store(loop_var),
+                            iter=A.call(self.env.ref(range, "range"), [A.name(counter)]),
+                            body=body, orelse=[], type_comment=None))
+        return out
+
+    # ------------------------------------------------------------------------
+    # forward sweep
+    # ------------------------------------------------------------------------
+    def fwd_block(self, stmts):
+        out = []
+        for s in stmts:
+            new = self.fwd_stmt(s)
+            for n in new:
+                A.set_lineno(n, getattr(s, "lineno", None))
+            out.extend(new)
+        return out
+
+    def push(self, value):
+        self.used_tape = True
+        return A.expr_stmt(A.call(A.attr(A.name(self.tape), "append"), [value]))
+
+    def pop(self):
+        self.used_tape = True
+        return A.call(A.attr(A.name(self.tape), "pop"))
+
+    def fwd_stmt(self, s):
+        if isinstance(s, gast.Assign):
+            target = s.targets[0]
+            if isinstance(target, gast.Name):
+                y = target.id
+                out = []
+                if y in self.pushed:
+                    out.append(self.push(A.name(y)))
+                value = s.value
+                if (y in self.active and isinstance(value, gast.Call)
+                        and self.info(value).kind in ("user", "lifted") and id(s) in self._call_tapes):
+                    out += self.fwd_user_call(s, y, value)
+                else:
+                    out.append(s)
+                return out
+            base = target.value.id
+            out = []
+            if base in self.pushed:
+                old = gast.Subscript(value=A.name(base), slice=copy.deepcopy(target.slice), ctx=gast.Load())
+                out.append(self.push(A.call(A.attr(self.env.runtime(), "copy"), [old])))
+            out.append(s)
+            return out
+        if isinstance(s, gast.If):
+            return [A.if_(s.test, self.fwd_block(s.body), self.fwd_block(s.orelse))]
+        if isinstance(s, gast.For):
+            return self.fwd_for(s)
+        if isinstance(s, gast.While):
+            return self.fwd_while(s)
+        return [s]
+
+    def fwd_user_call(self, s, y, call):
+        info = self.info(call)
+        target = info.unit if info.kind == "lifted" else info.obj
+        from .transform import bind_call
+        mapping = bind_call(target, call)
+        positions = tuple(p for p, a in mapping if self.is_active(a))
+        handle = self.derive(target, "reverse", positions)
+        tape_var = self._call_tapes[id(s)]
+        new = gast.Call(func=handle.fwd_ref, args=list(call.args), keywords=list(call.keywords))
+        out = [A.assign(A.tuple_([A.store(y), A.store(tape_var)], gast.Store()), new)]
+        if self._in_loop(s):
+            out.append(self.push(A.name(tape_var)))
+        return out
+
+    def fwd_for(self, s):
+        out = []
+        body = self.fwd_block(s.body)
+        counter = getattr(s, "counter", None)
+        if s.target.id in self.pushed:
+            out.append(self.push(A.name(s.target.id)))
+        if counter:
+            out.append(A.assign(counter, A.const(0)))
+            body = [A.assign(counter, A.binop(A.name(counter), gast.Add(), A.const(1)))] + body
+        out.append(gast.For(target=s.target, iter=s.iter, body=body, orelse=[], type_comment=None))
+        if counter and id(s) in self._loop_stmts:
+            out.append(self.push(A.name(counter)))
+        return out
+
+    def fwd_while(self, s):
+        counter = s.counter
+        body = [A.assign(counter, A.binop(A.name(counter), gast.Add(), A.const(1)))] + self.fwd_block(s.body)
+        out = [A.assign(counter, A.const(0)), gast.While(test=s.test, body=body, orelse=[])]
+        if id(s) in self._loop_stmts:
+            out.append(self.push(A.name(counter)))
+        return out
+
+    # ------------------------------------------------------------------------
+    # putting it together
+    # ------------------------------------------------------------------------
+    def _prepare(self):
+        """Note which statements sit inside loops and name call tapes."""
+        self._loop_stmts = set()
+        self._call_tapes = {}
+
+        def visit(stmts, depth):
+            for s in stmts:
+                if depth > 0:
+                    self._loop_stmts.add(id(s))
+                if isinstance(s, gast.If):
+                    visit(s.body, depth)
+                    visit(s.orelse, depth)
+                elif isinstance(s, (gast.For, gast.While)):
+                    visit(s.body, depth + 1)
+                elif (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                      and s.targets[0].id in self.active and isinstance(s.value, gast.Call)
+                      and self.info(s.value).kind in ("user", "lifted")):
+                    name = getattr(self.info(s.value).unit or self.info(s.value).obj, "__name__", "call")
+                    self._call_tapes[id(s)] = self.namer.new(f"{name}_tape".strip("_<>"))
+        visit(self.primal, 0)
+
+    def _sweeps(self):
+        self._prepare()
+        bwd = self.bwd_block(self.primal)
+        # What the backward sweep reads decides what the forward sweep saves.
+        reads = set()
+        for s in bwd:
+            for n in gast.walk(s):
+                if _is_marker(n):
+                    continue
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                    reads.add(n.id)
+        marker_free_reads = set()
+        for s in bwd:
+            self._collect_reads(s, marker_free_reads)
+        locals_ = self.norm.local_names
+        self.tbr = (marker_free_reads & locals_) | set(self._call_tapes.values())
+        self.pushed = self.tbr & self.over
+        bwd = self._finish_markers(bwd)
+        fwd = self.fwd_block(self.primal)
+        return fwd, bwd
+
+    def _collect_reads(self, node, acc):
+        if _is_marker(node):
+            return
+        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
+            acc.add(node.id)
+        for child in gast.iter_child_nodes(node):
+            self._collect_reads(child, acc)
+
+    def _finish_markers(self, stmts):
+        out = []
+        for s in stmts:
+            if _is_marker(s, _RESTORE):
+                args = s.value.args
+                name = args[0].id
+                if name not in self.pushed:
+                    continue
+                if len(args) == 1:
+                    out.append(A.assign(name, self.pop()))
+                elif isinstance(args[1], gast.Constant) and args[1].value == "append":
+                    out.append(A.expr_stmt(A.call(A.attr(A.name(name), "pop"))))
+                else:
+                    out.append(A.assign(gast.Subscript(value=A.name(name), slice=args[1], ctx=gast.Store()),
+                                        self.pop()))
+                continue
+            for field in ("body", "orelse"):
+                if hasattr(s, field) and isinstance(getattr(s, field), list):
+                    setattr(s, field, self._finish_markers(getattr(s, field)))
+            # Blocks that only restored values nobody needs are now empty.
+            if isinstance(s, gast.If):
+                if not s.body and not s.orelse:
+                    continue
+                if not s.body:
+                    s = A.if_(A.not_(s.test), s.orelse)
+            elif isinstance(s, gast.For) and not s.body:
+                continue
+            out.append(s)
+        return out
+
+    def _prologue(self):
+        """Statements opening the forward sweep: copies of parameters that
+        are mutated, the tape, names that are pushed before first bound."""
+        out = []
+        params = self.norm.param_names
+        for p in params:
+            if p in self.over and self._is_mutated(p):
+                out.append(A.assign(p, A.call(A.attr(self.env.runtime(), "copy"), [A.name(p)])))
+        return out
+
+    def _is_mutated(self, name):
+        for n in gast.walk(self.norm.node):
+            if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Subscript) \
+                    and n.targets[0].value.id == name:
+                return True
+            if isinstance(n, gast.Expr) and isinstance(n.value, gast.Call) and \
+                    method_receiver(n.value) == {name} and n.value.func.attr in MUTATING_METHODS:
+                return True
+        return False
+
+    def _undefined_first(self, names):
+        params = set(self.norm.param_names)
+        return [A.assign(n, A.const(None)) for n in sorted(names) if n not in params]
+
+    def _adjoint_inits(self, seeded):
+        names = sorted(self.active - {seeded})
+        return [A.assign(self.adj(n), A.const(0.0)) for n in names]
+
+    def fused(self, name, seed_param, with_value=False):
+        """One function ``name(*params, seed_param=1.0)`` returning the
+        adjoints of the ``wrt`` parameters (with the value first when
+        ``with_value``)."""
+        node = self.norm.node
+        fwd, bwd = self._sweeps()
+        ret = self.norm.return_name
+        body = self._prologue()
+        if self.used_tape:
+            body.append(A.assign(self.tape, gast.List(elts=[], ctx=gast.Load())))
+        body += self._undefined_first(self.pushed)
+        body += fwd
+        body += self._adjoint_inits(ret)
+        if ret is not None and ret in self.active:
+            seed = A.call(A.attr(self.env.runtime(), "seed"), [A.name(ret), A.name(seed_param)])
+            body.append(A.assign(self.adj(ret), seed))
+        body += bwd
+        grads = [A.name(self.adj(w)) if w in self.active else A.const(0.0) for w in self.wrt]
+        out = grads[0] if len(grads) == 1 else A.tuple_(grads)
+        if with_value:
+            out = A.tuple_([A.name(ret) if ret else A.const(None), out])
+        body.append(gast.Return(value=out))
+        args = copy.deepcopy(node.args)
+        args.args.append(gast.Name(id=seed_param, ctx=gast.Param(), annotation=None, type_comment=None))
+        args.defaults = list(args.defaults) + [A.const(1.0)]
+        if args.kwonlyargs:
+            # keep the seed positional: move it before keyword-only parameters
+            pass
+        fn = gast.FunctionDef(name=name, args=args, body=body, decorator_list=[], returns=None,
+                              type_comment=None, type_params=[])
+        fn.lineno = node.lineno
+        return fn
+
+    def split(self, fwd_name, bwd_name, tape_param, seed_param):
+        """Two functions: ``fwd_name(*params) -> (result, saved)`` and
+        ``bwd_name(saved, seed_param) -> adjoints``."""
+        node = self.norm.node
+        fwd, bwd = self._sweeps()
+        ret = self.norm.return_name
+        saved = sorted(self.tbr | ({self.tape} if self.used_tape else set()))
+        fbody = self._prologue()
+        if self.used_tape:
+            fbody.append(A.assign(self.tape, gast.List(elts=[], ctx=gast.Load())))
+        fbody += self._undefined_first((self.pushed | self.tbr))
+        fbody += fwd
+        saved_tuple = A.tuple_([A.name(n) for n in saved])
+        fbody.append(gast.Return(value=A.tuple_([A.name(ret) if ret else A.const(None), saved_tuple])))
+        ffn = gast.FunctionDef(name=fwd_name, args=copy.deepcopy(node.args), body=fbody,
+                               decorator_list=[], returns=None, type_comment=None, type_params=[])
+        ffn.lineno = node.lineno
+        bbody = []
+        if saved:
+            bbody.append(A.assign(A.tuple_([A.store(n) for n in saved] + ([] if len(saved) > 1 else []),
+                                           gast.Store()) if len(saved) > 1 else A.store(saved[0]),
+                                  A.name(tape_param) if len(saved) > 1 else
+                                  gast.Subscript(value=A.name(tape_param), slice=A.const(0), ctx=gast.Load())))
+        bbody += self._adjoint_inits(ret)
+        if ret is not None and ret in self.active:
+            bbody.append(A.assign(self.adj(ret), A.name(seed_param)))
+        bbody += bwd
+        grads = [A.name(self.adj(w)) if w in self.active else A.const(0.0) for w in self.wrt]
+        bbody.append(gast.Return(value=A.tuple_(grads)))
+        bargs = gast.arguments(
+            args=[gast.Name(id=tape_param, ctx=gast.Param(), annotation=None, type_comment=None),
+                  gast.Name(id=seed_param, ctx=gast.Param(), annotation=None, type_comment=None)],
+            posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
+        bfn = gast.FunctionDef(name=bwd_name, args=bargs, body=bbody, decorator_list=[], returns=None,
+                               type_comment=None, type_params=[])
+        bfn.lineno = node.lineno
+        return ffn, bfn

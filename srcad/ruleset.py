@@ -1,0 +1,533 @@
+"""The rule table: loads the templates in ``srcad.rules`` (the top-level
+``rules/`` folder), finds the rule for a called object, and inlines a rule's
+template into generated code.
+
+A rule is looked up by the object a call resolves to: ``numpy.sin``,
+``cupy.sin`` and ``array_api_strict.sin`` share the ``numpy`` rule ``sin``;
+methods (``x.sum()``) use the ``method`` rules; Python operators use the
+``operator`` rules.
+"""
+
+from __future__ import annotations
+
+import builtins
+import copy
+import importlib
+import importlib.util
+import inspect
+import os
+import sys
+import textwrap
+
+import gast
+
+from . import astutil as A
+
+RULE_MODULES = ("operator", "builtins", "math", "numpy", "runtime")
+
+# Namespace key -> modules whose attributes are looked up by name.
+_NAMESPACE_MODULES = {
+    "numpy": ["numpy", "cupy", "array_api_strict", "numpy.linalg:linalg", "cupy.linalg:linalg",
+              "numpy.fft:fft"],
+    "math": ["math"],
+    "builtins": ["builtins"],
+    "operator": ["operator"],
+    "runtime": ["srcad.runtime"],
+}
+
+
+class _Zero:
+    """A structurally zero tangent inside a forward template expression."""
+
+    def __repr__(self):
+        return "ZERO"
+
+
+ZERO = _Zero()
+
+
+def _load_rule_package():
+    """Import ``srcad.rules``; from a source checkout, the top-level
+    ``rules/`` folder stands in for the installed package."""
+    try:
+        return importlib.import_module("srcad.rules")
+    except ModuleNotFoundError:
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        path = os.path.join(here, "rules", "__init__.py")
+        spec = importlib.util.spec_from_file_location(
+            "srcad.rules", path, submodule_search_locations=[os.path.dirname(path)])
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["srcad.rules"] = module
+        spec.loader.exec_module(module)
+        return module
+
+
+class Template:
+    """A parsed rule template (see :mod:`srcad.ruledef`)."""
+
+    def __init__(self, namespace, name, fn, options):
+        self.namespace = namespace
+        self.name = name
+        self.fn = fn
+        self.options = options
+        self.signature = inspect.signature(fn)
+        params = list(self.signature.parameters)
+        self.result = params[0]
+        self.params = params[1:]
+        self.globals = fn.__globals__
+        source = textwrap.dedent(inspect.getsource(fn))
+        node = gast.parse(source).body[0]
+        self.node = node
+        self.forward, self.reverse, self.temps = [], [], {}
+        for s in node.body:
+            if isinstance(s, gast.Expr) and isinstance(s.value, gast.Constant):
+                continue
+            kind = self._kind(s)
+            if kind == "forward":
+                self.forward.append(s)
+            elif kind == "reverse":
+                self.reverse.append(s)
+            else:
+                self.temps[s.targets[0].id] = s
+        self.has_forward = bool(self.forward)
+        self.has_reverse = bool(self.reverse)
+        self.reads_result = {
+            mode: any(isinstance(n, gast.Name) and n.id == self.result
+                      for s in self._mode_stmts(mode) for n in gast.walk(s))
+            for mode in ("forward", "reverse")}
+
+    def _kind(self, s):
+        target = s.target if isinstance(s, gast.AugAssign) else (s.targets[0] if isinstance(s, gast.Assign) else None)
+        if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
+            if target.value.id == "t":
+                return "forward"
+            if target.value.id == "d":
+                return "reverse"
+        if isinstance(s, gast.Assign) and isinstance(target, gast.Name):
+            return "temp"
+        raise SyntaxError(f"rule {self.namespace}.{self.name}: cannot read statement "
+                          f"{gast.dump(s)[:80]}")
+
+    def _mode_stmts(self, mode):
+        main = self.forward if mode == "forward" else self.reverse
+        used = set()
+        for s in main:
+            used |= set(A.names_in(s))
+        temps = []
+        for name, s in self.temps.items():
+            if name in used:
+                temps.append(s)
+                used |= set(A.names_in(s.value))
+        return temps + main
+
+    def bind(self, args, keywords):
+        """Map parameter name -> AST for a call site (defaults filled in)."""
+        bound = self.signature.bind(None, *args, **keywords)
+        out = {}
+        for pname in self.params:
+            kind = self.signature.parameters[pname].kind
+            if kind is inspect.Parameter.VAR_POSITIONAL:
+                out[pname] = A.tuple_(bound.arguments.get(pname, ()))
+            elif kind is inspect.Parameter.VAR_KEYWORD:
+                raise TypeError("rules cannot take **kwargs")
+            elif pname in bound.arguments:
+                out[pname] = bound.arguments[pname]
+            else:
+                default = self.signature.parameters[pname].default
+                if default is inspect.Parameter.empty:
+                    raise TypeError(f"missing argument {pname!r}")
+                out[pname] = _const_ast(default)
+        return out
+
+
+def _const_ast(value):
+    if isinstance(value, tuple):
+        return A.tuple_([_const_ast(v) for v in value])
+    return A.const(value)
+
+
+class InlineContext:
+    """What a transformation tells the inliner about a call site."""
+
+    def __init__(self, namer, xp, ad, active, adjoint, tangent, global_ref,
+                 result_adjoint=None, accumulate=None):
+        self.namer = namer
+        self.xp = xp                  # AST of the array namespace
+        self.ad = ad                  # AST of the runtime module
+        self.active = active          # name -> bool
+        self.adjoint = adjoint        # name -> adjoint name
+        self.tangent = tangent        # name -> tangent name
+        self.global_ref = global_ref  # (name, object) -> AST
+        self.result_adjoint = result_adjoint
+        self.accumulate = accumulate  # (target adjoint name, expr, op) -> stmt
+
+
+def _slice_to_value(node):
+    if isinstance(node, gast.Slice):
+        parts = [p if p is not None else A.const(None) for p in (node.lower, node.upper, node.step)]
+        return A.call(A.name("slice"), parts)
+    if isinstance(node, gast.Tuple):
+        return A.tuple_([_slice_to_value(e) for e in node.elts])
+    return node
+
+
+class _Substitute(gast.NodeTransformer):
+    def __init__(self, template, bound, result, ctx, renames, mode):
+        self.tpl = template
+        self.bound = bound
+        self.result = result
+        self.ctx = ctx
+        self.renames = renames
+        self.mode = mode
+
+    def _bound_name(self, node):
+        """The call-site atom a ``t[...]``/``d[...]`` subscript refers to."""
+        if isinstance(node, gast.Name):
+            if node.id == self.tpl.result:
+                return A.name(self.result)
+            if node.id in self.bound:
+                return self.bound[node.id]
+        raise SyntaxError(f"rule {self.tpl.name}: t[] and d[] take a parameter name")
+
+    def visit_Subscript(self, node):
+        if isinstance(node.value, gast.Name) and node.value.id in ("t", "d"):
+            atom = self._bound_name(node.slice)
+            if node.value.id == "t":
+                if isinstance(atom, gast.Name) and self.ctx.active(atom.id):
+                    return A.name(self.ctx.tangent(atom.id))
+                return ZERO
+            if isinstance(atom, gast.Name) and atom.id == self.result and self.ctx.result_adjoint:
+                return A.name(self.ctx.result_adjoint)
+            return A.name(self.ctx.adjoint(atom.id))
+        node.value = self.visit(node.value)
+        if isinstance(node.slice, gast.Name) and node.slice.id in self.bound:
+            node.slice = copy.deepcopy(self.bound[node.slice.id])
+        else:
+            node.slice = self.visit(node.slice)
+        return node
+
+    def visit_Name(self, node):
+        nid = node.id
+        if nid == self.tpl.result:
+            return A.name(self.result)
+        if nid in self.bound:
+            return _slice_to_value(copy.deepcopy(self.bound[nid]))
+        if nid in self.renames:
+            return A.name(self.renames[nid])
+        if nid == "xp":
+            return copy.deepcopy(self.ctx.xp)
+        if nid == "ad":
+            return copy.deepcopy(self.ctx.ad)
+        if nid in self.tpl.globals:
+            return self.ctx.global_ref(nid, self.tpl.globals[nid])
+        if hasattr(builtins, nid):
+            return self.ctx.global_ref(nid, getattr(builtins, nid))
+        raise NameError(f"rule {self.tpl.name}: unknown name {nid!r}")
+
+
+def _has_zero(node):
+    return any(n is ZERO for n in _iter_nodes(node))
+
+
+def _iter_nodes(node):
+    if node is ZERO:
+        yield node
+        return
+    yield node
+    for field, value in gast.iter_fields(node):
+        if isinstance(value, list):
+            for v in value:
+                if v is ZERO or isinstance(v, gast.AST):
+                    yield from _iter_nodes(v)
+        elif value is ZERO or isinstance(value, gast.AST):
+            yield from _iter_nodes(value)
+
+
+def simplify_zero(expr):
+    """Drop the terms of a tangent expression that contain a zero tangent.
+
+    Tangent expressions are linear in the tangents, so a product, quotient
+    or call with a zero tangent operand is zero; sums lose their zero terms.
+    Returns ``(expr or ZERO, dropped_any)``.
+    """
+    if expr is ZERO:
+        return ZERO, True
+    if isinstance(expr, gast.BinOp) and isinstance(expr.op, (gast.Add, gast.Sub)):
+        left, dl = simplify_zero(expr.left)
+        right, dr = simplify_zero(expr.right)
+        if left is ZERO and right is ZERO:
+            return ZERO, True
+        if right is ZERO:
+            return left, True
+        if left is ZERO:
+            if isinstance(expr.op, gast.Sub):
+                return gast.UnaryOp(op=gast.USub(), operand=right), True
+            return right, True
+        expr.left, expr.right = left, right
+        return expr, dl or dr
+    if isinstance(expr, gast.UnaryOp) and isinstance(expr.op, (gast.USub, gast.UAdd)):
+        inner, dropped = simplify_zero(expr.operand)
+        if inner is ZERO:
+            return ZERO, True
+        expr.operand = inner
+        return expr, dropped
+    if isinstance(expr, gast.IfExp) or (
+            isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute)
+            and expr.func.attr == "where"):
+        # Selections are linear in each branch: a zero branch is a literal 0.
+        fields = ("body", "orelse") if isinstance(expr, gast.IfExp) else None
+        parts = [getattr(expr, f) for f in fields] if fields else expr.args[1:]
+        simplified = [simplify_zero(p) for p in parts]
+        if all(p is ZERO for p, _ in simplified):
+            return ZERO, True
+        new = [A.const(0.0) if p is ZERO else p for p, _ in simplified]
+        if fields:
+            expr.body, expr.orelse = new
+        else:
+            expr.args[1:] = new
+        return expr, any(d for _, d in simplified)
+    if isinstance(expr, gast.BinOp):
+        left, dl = simplify_zero(expr.left)
+        right, dr = simplify_zero(expr.right)
+        if left is ZERO or right is ZERO:
+            return ZERO, True
+        expr.left, expr.right = left, right
+        return expr, dl or dr
+    if isinstance(expr, gast.Call):
+        dropped = False
+        new_args = []
+        for a in expr.args:
+            v, d = simplify_zero(a) if isinstance(a, gast.AST) or a is ZERO else (a, False)
+            if v is ZERO:
+                return ZERO, True
+            new_args.append(v)
+            dropped = dropped or d
+        for k in expr.keywords:
+            v, d = simplify_zero(k.value)
+            if v is ZERO:
+                return ZERO, True
+            k.value = v
+            dropped = dropped or d
+        expr.args = new_args
+        return expr, dropped
+    if isinstance(expr, (gast.Subscript, gast.Attribute, gast.Starred)):
+        v, d = simplify_zero(expr.value)
+        if v is ZERO:
+            return ZERO, True
+        expr.value = v
+        return expr, d
+    if _has_zero(expr):
+        return ZERO, True
+    return expr, False
+
+
+class Rules:
+    """The loaded rule table."""
+
+    def __init__(self):
+        self.sets = {}
+        self._templates = {}
+        self._index = None
+        pkg = _load_rule_package()
+        from .ruledef import RuleSet
+        for modname in RULE_MODULES + tuple(getattr(pkg, "EXTRA_MODULES", ())):
+            mod = importlib.import_module(f"{pkg.__name__}.{modname}")
+            for rs in vars(mod).values():
+                if isinstance(rs, RuleSet):
+                    self._add(rs)
+
+    def _add(self, rs):
+        if True:
+            if rs.namespace in self.sets:
+                base = self.sets[rs.namespace]
+                base.entries.update(rs.entries)
+                base.nondiff |= rs.nondiff
+                base.aliases.update(rs.aliases)
+            else:
+                self.sets[rs.namespace] = rs
+
+    # -- lookup -----------------------------------------------------------------
+    def template(self, namespace, name):
+        """The :class:`Template` for ``namespace.name``, ``None`` if there is no
+        rule, or the string ``"nondiff"``."""
+        key = (namespace, name)
+        if key in self._templates:
+            return self._templates[key]
+        rs = self.sets.get(namespace)
+        out = None
+        if rs is not None:
+            target = rs.aliases.get(name, name)
+            if target in rs.nondiff or name in rs.nondiff:
+                out = "nondiff"
+            elif target in rs.entries:
+                fn, options = rs.entries[target]
+                out = Template(namespace, target, fn, options)
+        self._templates[key] = out
+        return out
+
+    def _build_index(self):
+        index = {}
+        for ns, modules in _NAMESPACE_MODULES.items():
+            for spec in modules:
+                modname, _, prefix = spec.partition(":")
+                mod = sys.modules.get(modname)
+                if mod is None:
+                    if modname.split(".")[0] in ("cupy", "array_api_strict") and modname.split(".")[0] not in sys.modules:
+                        continue
+                    try:
+                        mod = importlib.import_module(modname)
+                    except Exception:
+                        continue
+                for attr in dir(mod):
+                    try:
+                        obj = getattr(mod, attr)
+                    except Exception:
+                        continue
+                    if isinstance(obj, (int, float, str, bool, type(None))) or inspect.ismodule(obj):
+                        continue
+                    key = f"{prefix}.{attr}" if prefix else attr
+                    index.setdefault(id(obj), []).append((ns, key, obj))
+        self._index = index
+        self._seen_modules = set(sys.modules)
+
+    def identify(self, obj):
+        """Every ``(namespace, name)`` a callable is known by (``np.pow`` is
+        also ``np.power``)."""
+        if self._index is None or ("cupy" in sys.modules and "cupy" not in self._seen_modules) or (
+                "array_api_strict" in sys.modules and "array_api_strict" not in self._seen_modules):
+            self._build_index()
+        hits = self._index.get(id(obj), [])
+        return [(ns, key) for ns, key, o in hits if o is obj]
+
+    def lookup(self, obj):
+        """``((namespace, name), template)`` for a callable: the first name
+        with a rule, else the first name known to be non-differentiable."""
+        idents = self.identify(obj)
+        if not idents:
+            return None, None
+        found = [(ident, self.template(*ident)) for ident in idents]
+        for ident, tpl in found:
+            if isinstance(tpl, Template):
+                return ident, tpl
+        for ident, tpl in found:
+            if tpl == "nondiff":
+                return ident, tpl
+        return idents[0], None
+
+    def all_entries(self):
+        """``[(namespace, name, has_forward, has_reverse, kind)]`` for the
+        coverage table."""
+        rows = []
+        for ns, rs in sorted(self.sets.items()):
+            for name in sorted(set(rs.entries) | set(rs.aliases)):
+                tpl = self.template(ns, name)
+                if isinstance(tpl, Template):
+                    rows.append((ns, name, tpl.has_forward, tpl.has_reverse, "rule"))
+            for name in sorted(rs.nondiff):
+                rows.append((ns, name, True, True, "nondifferentiable"))
+        return rows
+
+    # -- inlining -----------------------------------------------------------------
+    def inline(self, tpl, mode, bound, result, ctx):
+        """Statements computing the tangent (``mode="forward"``) or the
+        adjoint contributions (``"reverse"``) of one call."""
+        stmts = copy.deepcopy(tpl._mode_stmts(mode))
+        renames = {name: ctx.namer.new(name) for name in tpl.temps}
+        sub = _Substitute(tpl, bound, result, ctx, renames, mode)
+        out = []
+        defined = {}
+        for s in stmts:
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+                value = sub.visit(s.value)
+                defined[s.targets[0].id] = value
+                out.append(("temp", renames[s.targets[0].id], value))
+                continue
+            target = s.target if isinstance(s, gast.AugAssign) else s.targets[0]
+            which = target.slice
+            atom = sub._bound_name(which)
+            value = sub.visit(s.value)
+            op = "="
+            if isinstance(s, gast.AugAssign):
+                op = "+=" if isinstance(s.op, gast.Add) else "-="
+            if mode == "forward":
+                out.append(("tangent", op, value))
+            else:
+                if not (isinstance(atom, gast.Name) and ctx.active(atom.id)):
+                    continue
+                out.append(("adjoint", atom.id, op, value))
+        return self._finish(tpl, mode, out, result, ctx, bound)
+
+    @staticmethod
+    def _dropped_name(tpl, bound, ctx):
+        """Whether an inactive operand that is a variable (possibly an array
+        that widens the result) lost its tangent term."""
+        return any(isinstance(v, gast.Name) and not ctx.active(v.id)
+                   for k, v in bound.items() if k in tpl.params)
+
+    @staticmethod
+    def _may_broadcast(name, bound):
+        """Whether an operand other than ``name`` is a variable (literals
+        never widen the shape of an elementwise result)."""
+        return any(isinstance(v, gast.Name) and v.id != name for v in bound.values())
+
+    def _finish(self, tpl, mode, items, result, ctx, bound):
+        broadcast = tpl.options.get("broadcast")
+        body = []
+        if mode == "forward":
+            terms = []
+            dropped = False
+            for item in items:
+                if item[0] != "tangent":
+                    continue
+                _, op, value = item
+                value, dr = simplify_zero(value)
+                dropped = dropped or dr
+                if value is ZERO:
+                    continue
+                if op == "-=":
+                    value = gast.UnaryOp(op=gast.USub(), operand=value)
+                terms.append(value)
+            if not terms:
+                expr = None
+            else:
+                expr = terms[0]
+                for term in terms[1:]:
+                    if isinstance(term, gast.UnaryOp) and isinstance(term.op, gast.USub):
+                        expr = A.binop(expr, gast.Sub(), term.operand)
+                    else:
+                        expr = A.binop(expr, gast.Add(), term)
+                if broadcast and dropped and self._dropped_name(tpl, bound, ctx):
+                    expr = A.call(A.attr(copy.deepcopy(ctx.ad), "broadcast_like"), [expr, A.name(result)])
+            main = [("tangent", expr)]
+        else:
+            main = []
+            for item in items:
+                if item[0] != "adjoint":
+                    continue
+                _, name, op, value = item
+                if broadcast and op != "=" and self._may_broadcast(name, bound):
+                    value = A.call(A.attr(copy.deepcopy(ctx.ad), "unbroadcast"), [value, A.name(name)])
+                main.append(("adjoint", name, op, value))
+        # temporaries used by what remains
+        used = set()
+        for m in main:
+            if m[-1] is not None:
+                used |= set(A.names_in(m[-1]))
+        temps = []
+        for item in reversed(items):
+            if item[0] == "temp" and item[1] in used:
+                temps.append(A.assign(item[1], item[2]))
+                used |= set(A.names_in(item[2]))
+        body.extend(reversed(temps))
+        return body, main
+
+
+_RULES = None
+
+
+def get_rules():
+    """The process-wide :class:`Rules` table (loaded on first use)."""
+    global _RULES
+    if _RULES is None:
+        _RULES = Rules()
+    return _RULES

@@ -1,0 +1,249 @@
+"""The pipeline for one function: parse -> normalize -> analyze -> transform
+-> generate code, with a cache per function, mode and ``wrt``.
+
+Calls between user functions are derived recursively; a function that is
+being derived when it is called again (recursion) is referenced through a
+closure cell filled in once its code exists.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+import weakref
+
+import gast
+
+from . import astutil as A
+from .callsite import Env, Lazy
+from .codegen import compile_functions
+from .errors import SrcadError, UnsupportedSyntaxError
+from .forward import ForwardTransform
+from .normalize import LiftedUnit, normalize
+from .parse import parse_function
+from .reverse import ReverseTransform
+
+_lock = threading.RLock()
+_cache = {}
+_custom = weakref.WeakKeyDictionary() if False else {}
+
+
+def custom_rule_for(obj):
+    """The custom derivative registered on ``obj`` (``srcad.custom_vjp``)."""
+    return getattr(obj, "__srcad_custom__", None)
+
+
+def _func_of(target):
+    """The Python function behind ``target`` (a srcad wrapper is replaced by
+    the generated function it calls)."""
+    inner = getattr(target, "__srcad_function__", None)
+    return inner if inner is not None else target
+
+
+def _signature_params(target):
+    if isinstance(target, LiftedUnit):
+        args = target.node.args
+        return [a.id for a in args.posonlyargs + args.args], [a.id for a in args.kwonlyargs]
+    sig = inspect.signature(_func_of(target))
+    pos = [p.name for p in sig.parameters.values()
+           if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    kw = [p.name for p in sig.parameters.values() if p.kind is p.KEYWORD_ONLY]
+    return pos, kw
+
+
+def bind_call(target, call):
+    """``[(parameter name, atom)]`` for a call of a user function."""
+    pos, kw = _signature_params(target)
+    out = []
+    for name, atom in zip(pos, call.args):
+        out.append((name, atom))
+    if len(call.args) > len(pos):
+        raise UnsupportedSyntaxError(
+            f"too many positional arguments in a call of {getattr(target, '__name__', target)}",
+            construct="call")
+    for k in call.keywords:
+        out.append((k.arg, k.value))
+    return out
+
+
+class Derived:
+    """One derivative of one function: code, source and the functions."""
+
+    def __init__(self, key, target, mode, wrt):
+        self.key = key
+        self.target = target
+        self.mode = mode
+        self.wrt = wrt
+        self.functions = None
+        self.source = None
+        self.pending = []          # cells waiting for self.functions
+        self.tangent_names = {}
+        self.name = None
+
+    def fill(self):
+        for cell, index in self.pending:
+            cell.cell_contents = self.functions[index]
+        self.pending = []
+
+
+class Handle:
+    """How generated code refers to a derived callee."""
+
+    def __init__(self, derived, refs):
+        self.derived = derived
+        self.refs = refs
+
+    @property
+    def ref(self):
+        return self.refs[0]
+
+    @property
+    def fwd_ref(self):
+        return self.refs[0]
+
+    @property
+    def bwd_ref(self):
+        return self.refs[1]
+
+    @property
+    def tangent_names(self):
+        return self.derived.tangent_names
+
+
+def _target_key(target):
+    if isinstance(target, LiftedUnit):
+        return ("lifted", id(target.parsed.func), target.name)
+    return ("func", _func_of(target))
+
+
+def _parsed_and_node(target):
+    if isinstance(target, LiftedUnit):
+        return target.parsed, target.node
+    parsed = parse_function(_func_of(target))
+    return parsed, parsed.node
+
+
+def tangent_param_names(target, positions):
+    derived = _cache.get((_target_key(target), "forward", tuple(positions)))
+    if derived is not None:
+        return derived.tangent_names
+    return {p: p + "_dot" for p in positions}
+
+
+def derive(target, mode, wrt, fused=None):
+    """The :class:`Derived` for ``target`` (generating it if needed).
+
+    ``mode`` is ``"forward"`` or ``"reverse"``; ``fused`` (``"grad"`` or
+    ``"value_and_grad"``) asks for the one-function gradient instead of the
+    split forward/backward pair.
+    """
+    key = (_target_key(target), mode if fused is None else fused, tuple(wrt))
+    with _lock:
+        derived = _cache.get(key)
+        if derived is not None:
+            return derived
+        derived = Derived(key, target, mode, tuple(wrt))
+        _cache[key] = derived
+        try:
+            _generate(derived, fused)
+        except BaseException:
+            _cache.pop(key, None)
+            raise
+        return derived
+
+
+def _derive_for_call(env):
+    """The callback transformations use to reference a callee's derivative."""
+
+    def callback(target, mode, positions):
+        derived = derive(target, mode, positions)
+        base = getattr(target, "__name__", "f").strip("<>") or "f"
+        if mode == "forward":
+            names = [f"{base}_jvp"]
+        else:
+            names = [f"{base}_fwd", f"{base}_bwd"]
+        refs = [env.lazy(derived, n) for n in names]
+        for i, r in enumerate(refs):
+            env.cells[r.id] = Lazy((derived, i))
+        return Handle(derived, refs)
+
+    return callback
+
+
+def _generate(derived, fused):
+    target = derived.target
+    parsed, node = _parsed_and_node(target)
+    norm, namer = normalize(parsed, node)
+    if isinstance(target, LiftedUnit):
+        # a lifted function may call itself and the functions lifted beside it
+        norm.lifted = {**target.siblings, **norm.lifted}
+    for w in derived.wrt:
+        if w not in norm.param_names:
+            raise SrcadError(f"{getattr(target, '__name__', target)} has no parameter {w!r}")
+    env = Env(parsed, namer, norm.local_names)
+    callback = _derive_for_call(env)
+    base = node.name if node.name != "lambda_" else "f"
+    if derived.mode == "forward":
+        for w in derived.wrt:
+            derived.tangent_names[w] = namer.tangent(w)
+        tr = ForwardTransform(norm, namer, env, derived.wrt, callback, custom_rule_for)
+        nodes = [tr.run(f"{base}_jvp")]
+    elif fused is not None:
+        tr = ReverseTransform(norm, namer, env, derived.wrt, callback, custom_rule_for)
+        suffix = "grad" if fused == "grad" else "value_and_grad"
+        name = f"{base}_{suffix}_{'_'.join(derived.wrt)}" if derived.wrt else f"{base}_{suffix}"
+        seed = namer.new("d_result")
+        nodes = [tr.fused(name, seed, with_value=(fused == "value_and_grad"))]
+    else:
+        tr = ReverseTransform(norm, namer, env, derived.wrt, callback, custom_rule_for)
+        seed = namer.new("d_result")
+        saved = namer.new("saved")
+        nodes = list(tr.split(f"{base}_fwd", f"{base}_bwd", saved, seed))
+    from .optimize import optimize
+    nodes = [optimize(_bind_special_names(n, env)) for n in nodes]
+    cells = {}
+    lazy = []
+    for name, obj in env.cells.items():
+        if isinstance(obj, Lazy):
+            lazy.append((name, obj.derived))
+            cells[name] = None
+        else:
+            cells[name] = obj
+    compiled = compile_functions(nodes, cells, parsed.globals, parsed.cells,
+                                 label=f"{nodes[0].name}",
+                                 origin=(parsed.filename, parsed.line_offset))
+    derived.functions = compiled.functions
+    derived.source = compiled.source
+    derived.name = nodes[0].name
+    # Fill the cells that refer to derived callees (now or when they exist).
+    for fn in compiled.functions:
+        code = fn.__code__
+        for cell_name, cell in zip(code.co_freevars, fn.__closure__ or ()):
+            for lname, (callee, index) in lazy:
+                if lname == cell_name:
+                    if callee.functions is not None:
+                        cell.cell_contents = callee.functions[index]
+                    else:
+                        callee.pending.append((cell, index))
+    derived.fill()
+
+
+def _bind_special_names(fn, env):
+    """Replace the placeholder names normalization uses for ``len``,
+    ``range``... by references to the real objects."""
+    from . import runtime
+    from .callsite import _SPECIAL_CALLS
+    for n in gast.walk(fn):
+        for field, value in gast.iter_fields(n):
+            if isinstance(value, gast.Name) and value.id in _SPECIAL_CALLS:
+                obj = _SPECIAL_CALLS[value.id]
+                ref = (A.attr(env.runtime(), "sequence") if obj is runtime.sequence
+                       else env.ref(obj, obj.__name__))
+                setattr(n, field, ref)
+    return fn
+
+
+def clear_cache():
+    """Forget every generated derivative (they are regenerated on demand)."""
+    with _lock:
+        _cache.clear()

@@ -1,0 +1,127 @@
+"""What the forward and reverse transformations share: activity, the
+classification of calls, and inlining rules at a statement."""
+
+from __future__ import annotations
+
+import copy
+
+import gast
+
+from . import astutil as A
+from .analysis import NONDIFF_ATTRS, activity
+from .callsite import (BINOPS, UNARYOPS, CallInfo, classify_call, default_namespace,
+                       nondiff_error)
+from .errors import NonDifferentiableError
+from .ruleset import InlineContext, Template, get_rules
+
+
+class BaseTransform:
+    """Holds one normalized function and what is known about it."""
+
+    def __init__(self, norm, namer, env, wrt, derive, custom_rules):
+        self.norm = norm
+        self.namer = namer
+        self.env = env
+        self.wrt = list(wrt)
+        self.derive = derive              # (target, mode, active positions) -> ref AST
+        self.custom_rules = custom_rules
+        self._calls = {}
+        self.xp = default_namespace(env, norm)
+        outputs = [norm.return_name] if norm.return_name else []
+        self.active = activity(norm.node.body, set(self.wrt), outputs, self.nondiff_call)
+
+    # -- calls ----------------------------------------------------------------
+    def info(self, call):
+        key = id(call)
+        if key not in self._calls:
+            self._calls[key] = classify_call(call, self.norm, self.env, self.norm.lifted,
+                                             self.custom_rules)
+        return self._calls[key]
+
+    def nondiff_call(self, call):
+        return self.info(call).kind == "nondiff"
+
+    def is_active(self, node):
+        return isinstance(node, gast.Name) and node.id in self.active
+
+    def any_active(self, nodes):
+        return any(self.is_active(n) for n in nodes)
+
+    def call_operands(self, call):
+        """The atoms of a call through which derivatives flow, method
+        receiver first."""
+        ops = list(call.args) + [k.value for k in call.keywords]
+        if getattr(call, "is_method", False):
+            ops.insert(0, call.func.value)
+        return ops
+
+    # -- rules ----------------------------------------------------------------
+    def rule_for_value(self, value):
+        """``(template, args, keywords, xp)`` for a value that a rule handles,
+        ``"nondiff"``, or ``None``."""
+        rules = get_rules()
+        if isinstance(value, gast.BinOp):
+            tpl = rules.template("operator", BINOPS[type(value.op)])
+            if tpl == "nondiff" or tpl is None:
+                return "nondiff"
+            return tpl, [value.left, value.right], {}, self.xp
+        if isinstance(value, gast.UnaryOp):
+            tpl = rules.template("operator", UNARYOPS[type(value.op)])
+            if tpl == "nondiff" or tpl is None:
+                return "nondiff"
+            return tpl, [value.operand], {}, self.xp
+        if isinstance(value, gast.Compare):
+            return "nondiff"
+        if isinstance(value, gast.Attribute):
+            if value.attr in NONDIFF_ATTRS:
+                return "nondiff"
+            tpl = rules.template("method", "attr:" + value.attr)
+            if tpl == "nondiff":
+                return "nondiff"
+            if tpl is None:
+                return None
+            return tpl, [value.value], {}, self.xp
+        if isinstance(value, gast.Call):
+            info = self.info(value)
+            if info.kind == "nondiff":
+                return "nondiff"
+            if info.kind in ("rule", "custom") and isinstance(info.template, Template):
+                args = list(value.args)
+                if info.method:
+                    args.insert(0, value.func.value)
+                kws = {k.arg: k.value for k in value.keywords}
+                return info.template, args, kws, info.xp or self.xp
+        return None
+
+    def bind(self, tpl, args, kws, stmt):
+        try:
+            return tpl.bind(args, kws)
+        except TypeError as exc:
+            raise NonDifferentiableError(
+                f"cannot match this call to the derivative rule {tpl.namespace}.{tpl.name}: {exc}",
+                self.norm.parsed.location(stmt), construct=tpl.name,
+                hint="check the arguments of the call") from None
+
+    def inline_ctx(self, xp, **kw):
+        return InlineContext(
+            namer=self.namer, xp=xp, ad=self.env.runtime(),
+            active=lambda n: n in self.active,
+            adjoint=kw.get("adjoint", lambda n: n),
+            tangent=kw.get("tangent", lambda n: n),
+            global_ref=lambda name, obj: self.env.ref(obj, name),
+            result_adjoint=kw.get("result_adjoint"))
+
+    def unknown_call(self, call):
+        return nondiff_error(self.norm, call, self.info(call))
+
+    def error_unsupported(self, stmt, what):
+        return NonDifferentiableError(
+            f"cannot differentiate {what}", self.norm.parsed.location(stmt), construct=what,
+            hint="rewrite the expression with supported operations or use srcad.custom_vjp")
+
+    def zeros_like(self, node):
+        return A.call(A.attr(self.env.runtime(), "zeros_like"), [copy.deepcopy(node)])
+
+
+def lineno_of(stmt):
+    return getattr(stmt, "lineno", None)

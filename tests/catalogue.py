@@ -1,0 +1,561 @@
+"""The catalogue of functions every mode is checked on, grouped by the
+construct they exercise. Each entry: (group, function, args)."""
+
+import math
+
+import numpy as np
+
+R = np.random.default_rng(42)
+V3 = np.array([0.3, -0.7, 1.1])
+M34 = R.standard_normal((3, 4))
+CATALOGUE = []
+
+
+def case(group, *args):
+    def register(fn):
+        CATALOGUE.append((group, fn, args))
+        return fn
+    return register
+
+
+# -- scalar arithmetic -------------------------------------------------------------
+
+@case("scalar", 0.7)
+def square_plus(x):
+    return x * x + 3.0 * x - 1.0
+
+
+@case("scalar", 0.7, 1.3)
+def two_args(x, y):
+    return x / y - y ** 3 + x ** y
+
+
+@case("scalar", 0.4)
+def math_chain(x):
+    return math.sin(math.exp(x)) + math.log(1.0 + x * x) + math.sqrt(x + 2.0)
+
+
+@case("scalar", 0.4)
+def math_trig(x):
+    return math.tan(x) + math.atan2(x, 2.0) + math.tanh(x) * math.cos(x)
+
+
+@case("scalar", 0.6)
+def unary_ops(x):
+    y = -x
+    z = +y
+    return abs(z) * 2.0 - (-z)
+
+
+@case("scalar", 1.7)
+def mod_and_floordiv(x):
+    return (x % 0.5) * 3.0 + x // 0.5
+
+
+@case("scalar", 0.5, 2.0)
+def min_max(x, y):
+    return max(x, y * 0.1) + min(x * x, y)
+
+
+@case("scalar", 0.9)
+def augmented(x):
+    y = x
+    y += 2.0
+    y *= x
+    y -= 1.0
+    y /= 3.0
+    y **= 2
+    return y
+
+
+@case("scalar", 0.3)
+def tuple_unpack(x):
+    a, b = x * 2.0, x + 1.0
+    b, a = a, b
+    return a * b
+
+
+@case("scalar", 0.8)
+def float_builtin(x):
+    return float(x) * 2.0 + sum([x, x * x, 1.0])
+
+
+@case("scalar", 1.2)
+def chained_assign(x):
+    a = b = x * 3.0
+    return a * b
+
+
+# -- arrays ---------------------------------------------------------------------------
+
+@case("arrays", V3)
+def ufuncs(x):
+    return np.sum(np.exp(x) * np.sin(x) + np.cos(x) ** 2 - np.tanh(x))
+
+
+@case("arrays", np.abs(V3) + 0.1)
+def logs_and_roots(x):
+    return np.sum(np.log(x) + np.sqrt(x) * np.log1p(x))
+
+
+@case("arrays", M34)
+def reductions(x):
+    return np.sum(np.mean(x, axis=0) ** 2) + np.sum(x.sum(axis=1, keepdims=True) * x)
+
+
+@case("arrays", M34, R.standard_normal(4))
+def matvec(A, v):
+    return np.sum(np.tanh(A @ v))
+
+
+@case("arrays", M34, R.standard_normal((4, 2)))
+def matmat_dot(A, B):
+    return np.sum(np.dot(A, B) ** 2)
+
+
+@case("arrays", M34)
+def transpose_reshape(x):
+    y = x.T @ x
+    z = np.reshape(y, (2, 8))
+    return np.sum(z * z.reshape(16).reshape(2, 8)) + np.sum(np.transpose(x) * 2.0)
+
+
+@case("arrays", V3, np.array([0.9, -0.2, -0.4]))
+def maximum_where(x, y):
+    return np.sum(np.maximum(x, y) + np.where(x > 0, x * y, y))
+
+
+@case("arrays", M34)
+def methods(x):
+    return x.mean() * x.T.sum() + x.dot(x.T).sum()
+
+
+@case("arrays", V3)
+def array_power(x):
+    return np.sum(np.power(x, 2) + np.square(x) * 0.5 + x ** 3)
+
+
+# -- broadcasting -----------------------------------------------------------------------
+
+@case("broadcasting", M34, R.standard_normal(4))
+def row_broadcast(A, b):
+    return np.sum((A + b) * (A - b) / (2.0 + b * b))
+
+
+@case("broadcasting", R.standard_normal((3, 1)), R.standard_normal(4))
+def outer_broadcast(a, b):
+    return np.sum(np.sin(a * b) + a / (1.0 + b ** 2))
+
+
+@case("broadcasting", 0.5, V3)
+def scalar_array(s, x):
+    return np.sum(s * x + s ** 2 - x / (s + 2.0))
+
+
+# -- branches ---------------------------------------------------------------------------
+
+@case("branches", 0.7)
+def if_else(x):
+    if x > 0.5:
+        y = x * x
+    else:
+        y = -x
+    return y * 3.0
+
+
+@case("branches", -0.7)
+def if_else_other(x):
+    if x > 0.5:
+        y = x * x
+    else:
+        y = -x
+    return y * 3.0
+
+
+@case("branches", 0.3)
+def elif_chain(x):
+    if x > 1.0:
+        y = x
+    elif x > 0.2:
+        y = x ** 3
+    else:
+        y = 2.0 * x
+    return y
+
+
+@case("branches", 1.5)
+def ternary(x):
+    return (x * 2.0 if x > 1.0 else x * 3.0) + (x if x < 0.0 else 1.0)
+
+
+@case("branches", 0.8)
+def early_return(x):
+    if x > 0.5:
+        return x * x
+    return x * 4.0
+
+
+@case("branches", 0.8)
+def bool_ops(x):
+    y = x
+    if x > 0.1 and x < 2.0 or x > 10.0:
+        y = y * x
+    if not x > 1.0:
+        y = y + x
+    return y
+
+
+@case("branches", V3)
+def branch_on_array(x):
+    if np.sum(x) > 0:
+        y = x * 2.0
+    else:
+        y = x ** 2
+    return np.sum(y)
+
+
+@case("branches", 0.3)
+def nested_if(x):
+    y = x
+    if x > 0:
+        if x < 1:
+            y = y * 5.0
+        else:
+            y = y * 7.0
+    return y + x
+
+
+# -- for loops --------------------------------------------------------------------------
+
+@case("loops", 0.7)
+def horner(x):
+    coeffs = [1.0, -2.0, 3.0, 0.5, -1.0]
+    p = 0.0
+    for c in coeffs:
+        p = p * x + c
+    return p
+
+
+@case("loops", V3)
+def loop_over_array(x):
+    s = 0.0
+    for v in x:
+        s = s + np.sin(v) * v
+    return s
+
+
+@case("loops", V3)
+def loop_index(x):
+    s = 0.0
+    for i in range(len(x)):
+        s = s + x[i] * (i + 1)
+    return s
+
+
+@case("loops", 0.9)
+def loop_carried_scalar(x):
+    y = x
+    for i in range(5):
+        y = y * x + math.sin(y)
+    return y
+
+
+@case("loops", V3)
+def loop_carried_array(x):
+    h = x
+    for _ in range(4):
+        h = np.tanh(h * 1.5 + 0.1)
+    return np.sum(h)
+
+
+@case("loops", 0.6)
+def nested_loops(x):
+    s = 0.0
+    for i in range(3):
+        for j in range(i + 1):
+            s = s + x ** (i + j) / (j + 1)
+    return s
+
+
+@case("loops", V3, R.standard_normal(3))
+def enumerate_zip(x, y):
+    s = 0.0
+    for i, v in enumerate(x):
+        s = s + v * i
+    for a, b in zip(x, y):
+        s = s + a * b
+    return s
+
+
+@case("loops", 0.4)
+def loop_with_branch(x):
+    s = x
+    for i in range(8):
+        if s > 0.5:
+            s = s * 0.9 - 0.05
+        else:
+            s = s * 1.3 + 0.1
+    return s
+
+
+@case("loops", 0.4)
+def range_step(x):
+    s = 0.0
+    for i in range(10, 0, -3):
+        s = s + x * i
+    return s
+
+
+# -- while loops ------------------------------------------------------------------------
+
+@case("while", 2.0)
+def newton_sqrt(a):
+    x = 1.0
+    while abs(x * x - a) > 1e-12:
+        x = x - (x * x - a) / (2.0 * x)
+    return x
+
+
+@case("while", 0.3)
+def while_counter(x):
+    s = x
+    n = 0
+    while n < 6:
+        s = s * s + 0.1
+        n += 1
+    return s
+
+
+@case("while", 3.0)
+def while_data(x):
+    y = x
+    while y > 0.5:
+        y = y * 0.7
+    return y * x
+
+
+# -- break / continue -------------------------------------------------------------------
+
+@case("break_continue", 0.9)
+def loop_break(x):
+    s = 0.0
+    for i in range(100):
+        s = s + x * i
+        if s > 20.0:
+            break
+    return s
+
+
+@case("break_continue", 0.9)
+def loop_continue(x):
+    s = 0.0
+    for i in range(6):
+        if i % 2 == 0:
+            continue
+        s = s + x ** i
+    return s
+
+
+@case("break_continue", 1.3)
+def while_break(x):
+    y = x
+    k = 0
+    while True:
+        y = y * 1.1
+        k += 1
+        if y > 5.0 or k > 50:
+            break
+    return y
+
+
+@case("break_continue", 0.5)
+def return_in_loop(x):
+    s = x
+    for i in range(10):
+        s = s * 1.5
+        if s > 2.0:
+            return s * x
+    return s
+
+
+# -- calls ------------------------------------------------------------------------------
+
+def _helper(u, k=2.0):
+    return u ** k + 1.0
+
+
+def _helper2(a, b):
+    c = a * b
+    return _helper(c) + a
+
+
+@case("calls", 0.7)
+def call_helper(x):
+    return _helper(x) + _helper(x, k=3.0) * _helper(k=1.5, u=x)
+
+
+@case("calls", 0.7, 1.2)
+def call_chain(x, y):
+    return _helper2(x, y) * _helper2(y, x)
+
+
+def _loop_helper(h, w):
+    for i in range(3):
+        h = np.tanh(h * w)
+    return h
+
+
+@case("calls", V3, 0.8)
+def call_in_loop(x, w):
+    s = 0.0
+    for i in range(3):
+        s = s + np.sum(_loop_helper(x, w) * i)
+    return s
+
+
+@case("calls", 0.7)
+def call_with_inactive(x):
+    n = 3
+    return _helper(x, n) + _helper(2.0)
+
+
+# -- recursion --------------------------------------------------------------------------
+
+def _power(x, n):
+    if n == 0:
+        return 1.0
+    return x * _power(x, n - 1)
+
+
+@case("recursion", 1.1)
+def recursive_power(x):
+    return _power(x, 5)
+
+
+def _fib_like(x, n):
+    if n < 2:
+        return x
+    return _fib_like(x, n - 1) * 0.5 + _fib_like(x, n - 2) * x
+
+
+@case("recursion", 0.9)
+def recursive_tree(x):
+    return _fib_like(x, 5)
+
+
+# -- closures and nested functions ------------------------------------------------------
+
+def _make_scaled(a):
+    def scaled(x):
+        return a * x ** 2
+    return scaled
+
+
+_scaled3 = _make_scaled(3.0)
+
+
+@case("closures", 0.5)
+def module_closure(x):
+    return _scaled3(x) + x
+
+
+@case("closures", 0.5)
+def nested_def(x):
+    a = x * 2.0
+
+    def inner(v):
+        return v * a + a
+
+    return inner(x) + inner(1.0)
+
+
+@case("closures", 0.5)
+def nested_lambda(x):
+    sq = lambda v: v * v * x  # noqa: E731
+    return sq(x) + sq(2.0)
+
+
+@case("closures", 0.5)
+def nested_recursive(x):
+    def walk(v, n):
+        if n == 0:
+            return v
+        return walk(v * x, n - 1)
+    return walk(x, 3)
+
+
+# -- containers -------------------------------------------------------------------------
+
+@case("containers", (0.5, 1.5))
+def tuple_arg(t):
+    a, b = t
+    return a * b + t[0] ** 2
+
+
+@case("containers", [0.5, 1.5, 2.5])
+def list_arg(xs):
+    s = 0.0
+    for v in xs:
+        s = s + v * v
+    return s + xs[-1]
+
+
+@case("containers", {"w": np.array([0.5, -1.0]), "b": 0.3})
+def dict_arg(p):
+    return np.sum(np.tanh(p["w"] * 2.0 + p["b"]))
+
+
+@case("containers", 0.7)
+def build_containers(x):
+    t = (x, x * 2.0)
+    d = {"a": t[1], "b": [x, 3.0]}
+    return d["a"] * d["b"][0] + t[0]
+
+
+@case("containers", 0.7)
+def list_comprehension(x):
+    ys = [x * i for i in range(4)]
+    zs = [y * y for y in ys if y > 0.5]
+    return sum(ys) + sum(zs)
+
+
+@case("containers", 0.3)
+def list_append(x):
+    acc = []
+    v = x
+    for i in range(4):
+        v = v * 1.5 + 0.1
+        acc.append(v)
+    return acc[0] + acc[-1] * acc[2]
+
+
+# -- subscript writes --------------------------------------------------------------------
+
+@case("mutation", V3)
+def setitem(x):
+    y = np.zeros(3)
+    y[0] = x[1] * 2.0
+    y[1:] = x[:2] ** 2
+    return np.sum(y * x)
+
+
+@case("mutation", V3)
+def setitem_in_loop(x):
+    y = x * 1.0
+    for i in range(1, 3):
+        y[i] = y[i - 1] * y[i] + 1.0
+    return np.sum(y)
+
+
+@case("mutation", V3)
+def augmented_setitem(x):
+    y = x * 2.0
+    y[1] += x[0] * 3.0
+    y[0] *= x[2]
+    return np.sum(y ** 2)
+
+
+@case("mutation", V3.copy())
+def mutate_argument(x):
+    x[0] = x[0] * 5.0
+    return np.sum(x * x)
