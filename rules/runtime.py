@@ -133,3 +133,13 @@ def split_last_item(result, adj, lst):
 
 
 rules.nondifferentiable("stop_gradient")
+
+
+@rules.rule("push_adjoint")
+def push_adjoint(result, adj, lst, g):
+    t[result] = ad.push_adjoint(t[adj], lst, t[g])
+
+
+@rules.rule("split_last")
+def split_last(result, adj, lst):
+    t[result] = ad.split_last(t[adj], lst)

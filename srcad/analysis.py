@@ -88,6 +88,13 @@ def method_receiver(call):
     return set()
 
 
+def is_list_pop(value):
+    """``lst.pop()``: a read that also shortens the list."""
+    return (isinstance(value, gast.Call) and getattr(value, "is_method", False)
+            and value.func.attr == "pop" and not value.args and not value.keywords
+            and isinstance(value.func.value, gast.Name))
+
+
 def effects(stmt, nondiff_call):
     """The :class:`Effects` of one simple statement."""
     if isinstance(stmt, gast.Assign):
@@ -173,6 +180,8 @@ def overwritten(body, params):
             targets = [t.id] if isinstance(t, gast.Name) else [t.value.id]
             if isinstance(t, gast.Subscript):
                 out.add(t.value.id)
+            if is_list_pop(s.value):
+                out.add(s.value.func.value.id)
         elif isinstance(s, gast.For):
             targets = [s.target.id]
             if depth > 0:

@@ -13,7 +13,7 @@ import copy
 import gast
 
 from . import astutil as A
-from .analysis import MUTATING_METHODS, method_receiver
+from .analysis import MUTATING_METHODS, is_list_pop, method_receiver
 from .transformer import BaseTransform
 
 
@@ -108,6 +108,11 @@ class ForwardTransform(BaseTransform):
     def assign(self, s, y, value):
         if y not in self.active:
             return [s]
+        if is_list_pop(value):
+            lst = value.func.value
+            if self.is_active(lst):
+                return [s, A.assign(self.tan(y), A.call(A.attr(A.name(self.tan(lst.id)), "pop")))]
+            return [s, A.assign(self.tan(y), self.zeros_like(A.name(y)))]
         if not isinstance(value, gast.Name) and y in {
                 n.id for n in gast.walk(value) if isinstance(n, gast.Name)}:
             # y = f(y): the tangent needs the old y, so the new value goes

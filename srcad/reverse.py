@@ -29,7 +29,7 @@ import copy
 import gast
 
 from . import astutil as A
-from .analysis import MUTATING_METHODS, method_receiver, overwritten
+from .analysis import MUTATING_METHODS, is_list_pop, method_receiver, overwritten
 from .ruleset import get_rules
 from .transformer import BaseTransform
 
@@ -65,8 +65,13 @@ class ReverseTransform(BaseTransform):
 
     def __init__(self, *a, **kw):
         super().__init__(*a, **kw)
+        # Two tapes: values a derivative may flow through, and control
+        # (ranges, trip counts, conditions) that stays inactive when the
+        # generated code is differentiated again.
         self.tape = self.namer.new("tape")
+        self.ctl = self.namer.new("control")
         self.used_tape = False
+        self.used_ctl = False
         self.loop_depth = 0
         self.counters = []
         self._slice_ref = self.env.ref(slice, "slice")
@@ -119,6 +124,8 @@ class ReverseTransform(BaseTransform):
 
     def bwd_assign(self, s, y, value):
         restore = [_marker(_RESTORE, A.name(y))]
+        if is_list_pop(value):
+            return self.bwd_pop(y, value.func.value.id) + restore
         if y not in self.active:
             return restore
         if isinstance(value, gast.Call) and self.info(value).kind in ("user", "lifted"):
@@ -146,6 +153,19 @@ class ReverseTransform(BaseTransform):
         if y in self.over:
             out = out + [A.assign(self.adj(y), A.const(0.0))]
         return out + restore
+
+    def bwd_pop(self, y, lst):
+        """``y = lst.pop()``: the adjoint of ``y`` goes back on the list's
+        adjoint, and the popped value back on the list."""
+        out = []
+        if y in self.active and lst in self.active:
+            out.append(A.assign(self.adj(lst), A.call(
+                A.attr(self.env.runtime(), "push_adjoint"),
+                [A.name(self.adj(lst)), A.name(lst), A.name(self.adj(y))])))
+        if y in self.active and y in self.over:
+            out.append(A.assign(self.adj(y), A.const(0.0)))
+        out.append(_marker(_RESTORE, A.name(lst), A.const("pop"), A.name(y)))
+        return out
 
     def _operands(self, value):
         if isinstance(value, gast.Name):
@@ -227,7 +247,7 @@ class ReverseTransform(BaseTransform):
         grads = self.namer.new(getattr(target, "__name__", "g") + "_grads")
         out = []
         if self._in_loop(s):
-            out.append(A.assign(tape_var, self.pop()))
+            out.append(A.assign(tape_var, self.pop()))  # a callee's saved values
         out.append(A.assign(grads, A.call(handle.bwd_ref, [A.name(tape_var), A.name(self.adj(y))])))
         for i, (_, atom) in enumerate(active):
             out.append(self.accumulate(atom.id, gast.Subscript(value=A.name(grads), slice=A.const(i),
@@ -287,8 +307,7 @@ class ReverseTransform(BaseTransform):
             rng = gast.Subscript(value=rng, slice=gast.Slice(lower=None, upper=A.name(counter), step=None),
                                  ctx=gast.Load())
             if self.loop_depth > 0:
-                out.append(A.assign(counter, A.call(A.attr(A.name(self.tape), "pop"))))
-                self.used_tape = True
+                out.append(A.assign(counter, self.pop(control=True)))
         if not body:
             return out if has_break and self.loop_depth > 0 else []
         rev = A.call(self.env.ref(reversed, "reversed"), [rng])
@@ -305,8 +324,7 @@ class ReverseTransform(BaseTransform):
         s.counter = counter
         out = []
         if self.loop_depth > 0:
-            out.append(A.assign(counter, A.call(A.attr(A.name(self.tape), "pop"))))
-            self.used_tape = True
+            out.append(A.assign(counter, self.pop(control=True)))
         if not body:
             return out if self.loop_depth > 0 else []
         loop_var = self.namer.new("step")
@@ -327,11 +345,17 @@ class ReverseTransform(BaseTransform):
             out.extend(new)
         return out
 
-    def push(self, value):
+    def push(self, value, control=False):
+        if control:
+            self.used_ctl = True
+            return A.expr_stmt(A.call(A.attr(A.name(self.ctl), "append"), [value]))
         self.used_tape = True
         return A.expr_stmt(A.call(A.attr(A.name(self.tape), "append"), [value]))
 
-    def pop(self):
+    def pop(self, control=False):
+        if control:
+            self.used_ctl = True
+            return A.call(A.attr(A.name(self.ctl), "pop"))
         self.used_tape = True
         return A.call(A.attr(A.name(self.tape), "pop"))
 
@@ -342,7 +366,7 @@ class ReverseTransform(BaseTransform):
                 y = target.id
                 out = []
                 if y in self.pushed:
-                    out.append(self.push(A.name(y)))
+                    out.append(self.push(A.name(y), control=y not in self.active))
                 value = s.value
                 if (y in self.active and isinstance(value, gast.Call)
                         and self.info(value).kind in ("user", "lifted") and id(s) in self._call_tapes):
@@ -354,7 +378,8 @@ class ReverseTransform(BaseTransform):
             out = []
             if base in self.pushed:
                 old = gast.Subscript(value=A.name(base), slice=copy.deepcopy(target.slice), ctx=gast.Load())
-                out.append(self.push(A.call(A.attr(self.env.runtime(), "copy"), [old])))
+                out.append(self.push(A.call(A.attr(self.env.runtime(), "copy"), [old]),
+                                     control=base not in self.active))
             out.append(s)
             return out
         if isinstance(s, gast.If):
@@ -384,13 +409,13 @@ class ReverseTransform(BaseTransform):
         body = self.fwd_block(s.body)
         counter = getattr(s, "counter", None)
         if s.target.id in self.pushed:
-            out.append(self.push(A.name(s.target.id)))
+            out.append(self.push(A.name(s.target.id), control=True))
         if counter:
             out.append(A.assign(counter, A.const(0)))
             body = [A.assign(counter, A.binop(A.name(counter), gast.Add(), A.const(1)))] + body
         out.append(gast.For(target=s.target, iter=s.iter, body=body, orelse=[], type_comment=None))
         if counter and id(s) in self._loop_stmts:
-            out.append(self.push(A.name(counter)))
+            out.append(self.push(A.name(counter), control=True))
         return out
 
     def fwd_while(self, s):
@@ -398,7 +423,7 @@ class ReverseTransform(BaseTransform):
         body = [A.assign(counter, A.binop(A.name(counter), gast.Add(), A.const(1)))] + self.fwd_block(s.body)
         out = [A.assign(counter, A.const(0)), gast.While(test=s.test, body=body, orelse=[])]
         if id(s) in self._loop_stmts:
-            out.append(self.push(A.name(counter)))
+            out.append(self.push(A.name(counter), control=True))
         return out
 
     # ------------------------------------------------------------------------
@@ -463,12 +488,14 @@ class ReverseTransform(BaseTransform):
                 if name not in self.pushed:
                     continue
                 if len(args) == 1:
-                    out.append(A.assign(name, self.pop()))
+                    out.append(A.assign(name, self.pop(control=name not in self.active)))
                 elif isinstance(args[1], gast.Constant) and args[1].value == "append":
                     out.append(A.expr_stmt(A.call(A.attr(A.name(name), "pop"))))
+                elif isinstance(args[1], gast.Constant) and args[1].value == "pop":
+                    out.append(A.expr_stmt(A.call(A.attr(A.name(name), "append"), [args[2]])))
                 else:
                     out.append(A.assign(gast.Subscript(value=A.name(name), slice=args[1], ctx=gast.Store()),
-                                        self.pop()))
+                                        self.pop(control=name not in self.active)))
                 continue
             for field in ("body", "orelse"):
                 if hasattr(s, field) and isinstance(getattr(s, field), list):
@@ -504,6 +531,13 @@ class ReverseTransform(BaseTransform):
                 return True
         return False
 
+    def _tapes(self):
+        out = []
+        for used, name in ((self.used_tape, self.tape), (self.used_ctl, self.ctl)):
+            if used:
+                out.append(A.assign(name, gast.List(elts=[], ctx=gast.Load())))
+        return out
+
     def _undefined_first(self, names):
         params = set(self.norm.param_names)
         return [A.assign(n, A.const(None)) for n in sorted(names) if n not in params]
@@ -520,8 +554,7 @@ class ReverseTransform(BaseTransform):
         fwd, bwd = self._sweeps()
         ret = self.norm.return_name
         body = self._prologue()
-        if self.used_tape:
-            body.append(A.assign(self.tape, gast.List(elts=[], ctx=gast.Load())))
+        body += self._tapes()
         body += self._undefined_first(self.pushed)
         body += fwd
         body += self._adjoint_inits(ret)
@@ -551,10 +584,10 @@ class ReverseTransform(BaseTransform):
         node = self.norm.node
         fwd, bwd = self._sweeps()
         ret = self.norm.return_name
-        saved = sorted(self.tbr | ({self.tape} if self.used_tape else set()))
+        saved = sorted(self.tbr | ({self.tape} if self.used_tape else set())
+                       | ({self.ctl} if self.used_ctl else set()))
         fbody = self._prologue()
-        if self.used_tape:
-            fbody.append(A.assign(self.tape, gast.List(elts=[], ctx=gast.Load())))
+        fbody += self._tapes()
         fbody += self._undefined_first((self.pushed | self.tbr))
         fbody += fwd
         saved_tuple = A.tuple_([A.name(n) for n in saved])

@@ -36,8 +36,10 @@ _NAMESPACE_MODULES = {
 }
 
 
-class _Zero:
+class _Zero(gast.AST):
     """A structurally zero tangent inside a forward template expression."""
+
+    _fields = ()
 
     def __repr__(self):
         return "ZERO"

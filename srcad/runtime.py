@@ -531,3 +531,14 @@ def stop_gradient(x):
     3.0
     """
     return x
+
+
+def push_adjoint(adj, lst, g):
+    """Adjoint of ``y = lst.pop()``: ``g`` (the adjoint of ``y``) becomes the
+    adjoint of the entry that was popped, at position ``len(lst)``."""
+    n = len(lst)
+    out = AdjList(adj) if isinstance(adj, list) else AdjList()
+    while len(out) < n + 1:
+        out.append(0.0)
+    out[n] = out[n] + g
+    return out
