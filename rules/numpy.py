@@ -190,6 +190,14 @@ def mean(result, x, axis=None, dtype=None, out=None, keepdims=False):
     d[x] += ad.expand_to(d[result], x, axis, keepdims) / ad.count(x, axis)
 
 
+@rules.rule("max", "amax", "min", "amin")
+def max(result, a, axis=None, out=None, keepdims=False, initial=None, where=None):
+    # ties share the derivative evenly
+    m = ad.extremum_mask(a, result, axis, keepdims)
+    t[result] = xp.sum(t[a] * m, axis=axis, keepdims=keepdims)
+    d[a] += ad.expand_to(d[result], a, axis, keepdims) * m
+
+
 # -- linear algebra ---------------------------------------------------------------------
 
 
@@ -246,6 +254,13 @@ def sum_method(result, self, axis=None, dtype=None, out=None, keepdims=False):
 def mean_method(result, self, axis=None, dtype=None, out=None, keepdims=False):
     t[result] = t[self].mean(axis=axis, keepdims=keepdims)
     d[self] += ad.expand_to(d[result], self, axis, keepdims) / ad.count(self, axis)
+
+
+@methods.rule("max", "min")
+def max_method(result, self, axis=None, out=None, keepdims=False, initial=None, where=None):
+    m = ad.extremum_mask(self, result, axis, keepdims)
+    t[result] = (t[self] * m).sum(axis=axis, keepdims=keepdims)
+    d[self] += ad.expand_to(d[result], self, axis, keepdims) * m
 
 
 @methods.rule("dot")

@@ -143,3 +143,6 @@ def push_adjoint(result, adj, lst, g):
 @rules.rule("split_last")
 def split_last(result, adj, lst):
     t[result] = ad.split_last(t[adj], lst)
+
+
+rules.nondifferentiable("extremum_mask")

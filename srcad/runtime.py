@@ -542,3 +542,14 @@ def push_adjoint(adj, lst, g):
         out.append(0.0)
     out[n] = out[n] + g
     return out
+
+
+def extremum_mask(x, result, axis=None, keepdims=False):
+    """Where ``x`` attains its max/min ``result`` along ``axis``, as weights
+    that share the derivative evenly between ties."""
+    if not _shape(x):
+        return 1.0
+    xp = namespace_of(x)
+    hit = x == expand_to(result, x, axis, keepdims)
+    weights = hit / xp.sum(hit, axis=axis, keepdims=True)
+    return weights.astype(x.dtype) if hasattr(weights, "astype") else weights

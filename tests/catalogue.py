@@ -559,3 +559,16 @@ def augmented_setitem(x):
 def mutate_argument(x):
     x[0] = x[0] * 5.0
     return np.sum(x * x)
+
+
+# -- reductions with ties --------------------------------------------------------------
+
+@case("arrays", M34)
+def max_reductions(x):
+    return np.max(x) + np.sum(np.max(x, axis=0) * 2.0) + np.sum(x.min(axis=1, keepdims=True) * x)
+
+
+@case("arrays", R.standard_normal(6))
+def stable_logsumexp(x):
+    m = np.max(x)
+    return m + np.log(np.sum(np.exp(x - m)))
