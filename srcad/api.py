@@ -14,7 +14,7 @@ import inspect
 import numbers
 
 from . import runtime
-from .errors import CotangentError, SrcadError, WrtError
+from .errors import CotangentError, Location, NonScalarOutputError, SrcadError, WrtError
 from .runtime import match, stop_gradient  # noqa: F401  (re-exported)
 from .transform import derive
 
@@ -32,6 +32,43 @@ def _target(f):
     return getattr(f, "__srcad_function__", f)
 
 
+def _user_function(f):
+    """The user's own function behind srcad's wrappers (for error locations)."""
+    seen = 0
+    while hasattr(f, "__wrapped_f__") and seen < 10:
+        f = f.__wrapped_f__
+        seen += 1
+    return f
+
+
+def _def_location(f):
+    code = getattr(_user_function(f), "__code__", None)
+    if code is None:
+        return None
+    return Location(code.co_filename, code.co_firstlineno)
+
+
+def _return_location(f):
+    """Where ``f`` returns its value (the last ``return``), else its def."""
+    import gast
+    from .parse import parse_function
+    try:
+        parsed = parse_function(_user_function(f))
+    except SrcadError:
+        return _def_location(f)
+    returns = [n for n in gast.walk(parsed.node) if isinstance(n, gast.Return)]
+    if not returns:
+        return _def_location(f)
+    return parsed.location(returns[-1])
+
+
+def _relocated(exc, location):
+    """``exc`` (raised where no source was at hand) at ``location``."""
+    if exc.location is not None or location is None:
+        return exc
+    return type(exc)(exc.message, location, exc.construct, exc.hint)
+
+
 def _params(f):
     sig = inspect.signature(_target(f))
     return [p for p in sig.parameters.values()
@@ -43,22 +80,27 @@ def _resolve_wrt(f, wrt):
     params = _params(f)
     names = [p.name for p in params]
     items = wrt if isinstance(wrt, (tuple, list)) else (wrt,)
+    loc = _def_location(f)
+    fname = getattr(_user_function(f), "__name__", "f")
+    if not items:
+        raise WrtError("wrt is empty", loc, construct="wrt",
+                       hint="name at least one parameter, by position or by name")
     out = []
     for w in items:
         if isinstance(w, bool) or not isinstance(w, (int, str)):
-            raise WrtError(f"wrt must be an int, a str or a tuple of those, got {w!r}",
+            raise WrtError(f"wrt must be an int, a str or a tuple of those, got {w!r}", loc,
                            construct="wrt", hint="name a parameter by position or by name")
         if isinstance(w, int):
             if not -len(names) <= w < len(names):
+                count = f"{len(names)} parameter{'s' if len(names) != 1 else ''}"
                 raise WrtError(
-                    f"wrt={w} is out of range: {getattr(f, '__name__', 'f')} has {len(names)} parameters "
-                    f"({', '.join(names)})", construct="wrt",
-                    hint="count parameters from 0")
+                    f"wrt={w} is out of range: {fname} has {count} ({', '.join(names)})", loc,
+                    construct="wrt", hint="count parameters from 0, or name the parameter")
             out.append(names[w])
         else:
             if w not in names:
                 raise WrtError(
-                    f"{getattr(f, '__name__', 'f')} has no parameter {w!r} (it has {', '.join(names)})",
+                    f"{fname} has no parameter {w!r} (it has {', '.join(names)})", loc,
                     construct="wrt", hint="use one of the parameter names")
             out.append(w)
     return tuple(out), not isinstance(wrt, (tuple, list))
@@ -71,15 +113,29 @@ def _bind(f, args, kwargs):
     return bound.arguments
 
 
-def _check_differentiable(name, value):
-    """Integer and boolean arguments cannot be differentiated."""
-    if _is_integer(value):
+def _check_differentiable(name, value, f=None):
+    """Integer and boolean arguments (or containers holding only those)
+    cannot be differentiated."""
+    leaves = _leaves(value)
+    if leaves and all(_is_integer(v) for v in leaves):
+        what = type(value).__name__
+        if hasattr(value, "dtype"):
+            what += f" of dtype {value.dtype}"
+        elif isinstance(value, (list, tuple, dict)):
+            what += " of integers"
         raise WrtError(
-            f"cannot differentiate with respect to {name!r}: it holds an integer or boolean value "
-            f"({type(value).__name__}{'' if not hasattr(value, 'dtype') else ' of dtype ' + str(value.dtype)})",
-            construct="wrt",
-            hint=f"pass {name} as a float (e.g. float({name}) or x.astype(float)), or differentiate "
-                 f"with respect to another argument")
+            f"cannot differentiate with respect to {name!r}: it holds an integer or boolean value ({what})",
+            _def_location(f) if f is not None else None, construct="wrt",
+            hint=f"pass {name} as floats (e.g. float({name}) or {name}.astype(float)), or "
+                 f"differentiate with respect to another argument")
+
+
+def _leaves(x):
+    if isinstance(x, dict):
+        return [v for e in x.values() for v in _leaves(e)]
+    if isinstance(x, (list, tuple)):
+        return [v for e in x for v in _leaves(e)]
+    return [x]
 
 
 def _is_integer(value):
@@ -133,20 +189,23 @@ def _gradient_function(f, wrt, with_value):
     def call(*args, **kwargs):
         if simple and not kwargs and len(args) == len(params):
             values = args
-            raw = gen(*args)
         else:
             bound = _bind(f, args, kwargs)
             values = [bound[p] for p in params]
+        for name, pos in zip(names, positions):
+            x = values[pos]
+            if x.__class__ is not float:
+                _check_differentiable(name, x, f)
+        try:
             raw = gen(*values) if simple else gen(**bound)
+        except NonScalarOutputError as exc:
+            raise _relocated(exc, _return_location(f)) from None
         if with_value:
             value, raw = raw
         grads = raw if len(names) > 1 else (raw,)
         out = []
-        for name, pos, g in zip(names, positions, grads):
-            x = values[pos]
-            if _is_integer(x):
-                _check_differentiable(name, x)
-            out.append(match(g, x))
+        for pos, g in zip(positions, grads):
+            out.append(match(g, values[pos]))
         result = out[0] if single else tuple(out)
         return (value, result) if with_value else result
 
@@ -174,6 +233,13 @@ def value_and_grad(f=None, wrt=0):
     return _gradient_function(f, wrt, with_value=True)
 
 
+def _check_mode(mode):
+    if mode not in ("reverse", "forward"):
+        raise SrcadError(f"mode must be 'reverse' or 'forward', got {mode!r}", construct="mode",
+                         hint="use mode='reverse' (one pass per output) or mode='forward' "
+                              "(one pass per input)")
+
+
 def derivative(f, mode="reverse", wrt=0):
     """The generated derivative function itself: for ``mode="reverse"`` the
     gradient function ``f_grad_x(*args, d_result=1.0)``, for ``"forward"``
@@ -183,8 +249,7 @@ def derivative(f, mode="reverse", wrt=0):
     >>> df(3.0, x_dot=1.0)
     (9.0, 6.0)
     """
-    if mode not in ("reverse", "forward"):
-        raise SrcadError(f"mode must be 'reverse' or 'forward', got {mode!r}", construct="mode")
+    _check_mode(mode)
     names, _ = _resolve_wrt(f, wrt)
     if mode == "forward":
         return derive(_target(f), "forward", names).functions[0]
@@ -212,6 +277,9 @@ def source(df):
 def _to_adjoint(ct, out, path="output"):
     """Check a cotangent against the output and turn containers into the
     adjoint containers generated code adds up."""
+    if isinstance(ct, (str, bytes)):
+        raise CotangentError(f"the cotangent for {path} is a {type(ct).__name__}, not a number or array",
+                             construct="cotangent", hint="pass a cotangent shaped like the output")
     if isinstance(out, dict):
         if not isinstance(ct, dict) or set(ct) != set(out):
             raise CotangentError(f"the cotangent for {path} must be a dict with keys {sorted(out)}",
@@ -225,11 +293,14 @@ def _to_adjoint(ct, out, path="output"):
         return runtime.AdjList(_to_adjoint(c, o, f"{path}[{i}]") for i, (c, o) in enumerate(zip(ct, out)))
     oshape = getattr(out, "shape", ())
     cshape = getattr(ct, "shape", ())
-    if ct is None or isinstance(ct, (list, tuple, dict)) or (cshape != oshape and cshape != ()):
+    if ct is None or isinstance(ct, (list, tuple, dict)):
         raise CotangentError(
-            f"the cotangent for {path} has shape {cshape if not isinstance(ct, (list, tuple, dict)) else type(ct).__name__}, "
-            f"the output has shape {oshape}", construct="cotangent",
-            hint="pass a cotangent with the output's shape")
+            f"the cotangent for {path} is a {type(ct).__name__}, the output is an array of shape {oshape}",
+            construct="cotangent", hint="pass a cotangent with the output's shape")
+    if cshape != oshape and cshape != ():
+        raise CotangentError(
+            f"the cotangent for {path} has shape {cshape}, the output has shape {oshape}",
+            construct="cotangent", hint="pass a cotangent with the output's shape")
     return runtime.copy(ct)   # generated code may accumulate into it in place
 
 
@@ -247,7 +318,11 @@ def vjp(f, *primals):
     out, saved = fwd(*primals)
 
     def vjp_fn(cotangent):
-        grads = bwd(saved, _to_adjoint(cotangent, out))
+        try:
+            ct = _to_adjoint(cotangent, out)
+        except CotangentError as exc:
+            raise _relocated(exc, _return_location(f)) from None
+        grads = bwd(saved, ct)
         return tuple(match(g, x) for g, x in zip(grads, primals))
 
     vjp_fn.__srcad_source__ = derived.source
@@ -262,14 +337,51 @@ def jvp(f, primals, tangents):
     """
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
-        raise SrcadError("primals and tangents must have the same length", construct="jvp")
+        raise SrcadError(
+            f"primals and tangents must have the same length, got {len(primals)} and {len(tangents)}",
+            _def_location(f), construct="jvp",
+            hint="give one tangent per primal (zeros for the arguments that do not vary)")
     params = [p.name for p in _params(f)][: len(primals)]
+    for name, p, t in zip(params, primals, tangents):
+        _check_tangent(name, p, t, f)
     derived = derive(_target(f), "forward", tuple(params))
     fn = derived.functions[0]
     names = derived.tangent_names
     kwargs = {names[p]: t for p, t in zip(params, tangents)}
     out, tangent = fn(*primals, **kwargs)
     return out, match_tangent(tangent, out)
+
+
+def _check_tangent(name, primal, tangent, f, path=None):
+    """A tangent must have its primal's structure and shape; an integer
+    primal takes no (or a zero) tangent."""
+    path = path or name
+    loc = _def_location(f)
+    if isinstance(primal, dict) or isinstance(primal, (list, tuple)):
+        same = (isinstance(tangent, dict) and set(tangent) == set(primal)) if isinstance(primal, dict) \
+            else (isinstance(tangent, (list, tuple)) and len(tangent) == len(primal))
+        if not same:
+            raise SrcadError(f"the tangent for {path} must be shaped like the primal "
+                             f"({type(primal).__name__} of {len(primal)})", loc, construct="tangent",
+                             hint="pass a tangent with the primal's structure")
+        keys = primal.keys() if isinstance(primal, dict) else range(len(primal))
+        for k in keys:
+            _check_tangent(name, primal[k], tangent[k], f, f"{path}[{k!r}]")
+        return
+    if isinstance(tangent, (list, tuple, dict, str, bytes)):
+        raise SrcadError(f"the tangent for {path} is a {type(tangent).__name__}, the primal is not",
+                         loc, construct="tangent", hint="pass a tangent with the primal's shape")
+    if _is_integer(primal):
+        if tangent is not None and runtime.namespace_of(tangent).any(tangent != 0):
+            raise WrtError(f"cannot differentiate with respect to {name!r}: it holds an integer "
+                           f"or boolean value", loc, construct="wrt",
+                           hint=f"pass {name} as floats, or give it a zero tangent")
+        return
+    pshape = getattr(primal, "shape", ())
+    tshape = getattr(tangent, "shape", ())
+    if tshape != pshape and tshape != ():
+        raise SrcadError(f"the tangent for {path} has shape {tshape}, the primal has shape {pshape}",
+                         loc, construct="tangent", hint="pass a tangent with the primal's shape")
 
 
 def match_tangent(t, out):
@@ -299,8 +411,7 @@ def jacobian(f, wrt=0, mode="reverse"):
     array([[2., 0.],
            [0., 4.]])
     """
-    if mode not in ("reverse", "forward"):
-        raise SrcadError(f"mode must be 'reverse' or 'forward', got {mode!r}", construct="mode")
+    _check_mode(mode)
     names, single = _resolve_wrt(f, wrt)
     if not single:
         raise SrcadError("jacobian takes one wrt argument", construct="wrt")
@@ -311,7 +422,13 @@ def jacobian(f, wrt=0, mode="reverse"):
         bound = _bind(f, args, kwargs)
         values = [bound[p] for p in params]
         x = values[pos]
-        _check_differentiable(names[0], x)
+        _check_differentiable(names[0], x, f)
+        try:
+            return _jacobian_at(values, x)
+        except NonScalarOutputError as exc:
+            raise _relocated(exc, _return_location(f)) from None
+
+    def _jacobian_at(values, x):
         xp = _xp(x)
         xarr = xp.asarray(x)
         if mode == "forward":

@@ -151,6 +151,17 @@ def check_syntax(parsed, node):
                 f"{'for' if isinstance(n, gast.For) else 'while'}-else is not supported",
                 parsed.location(n), construct="loop else",
                 hint="use a flag variable set before break")
+        if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Attribute):
+            raise UnsupportedSyntaxError(
+                "assigning to an attribute is not supported",
+                parsed.location(n.target), construct="attribute assignment",
+                hint="keep the value in a local variable or a dict")
+        if isinstance(n, gast.FunctionDef) and n is not top and (
+                n.args.vararg is not None or n.args.kwarg is not None):
+            raise UnsupportedSyntaxError(
+                "*args and **kwargs parameters are not supported in a differentiated function",
+                parsed.location(n), construct="variadic parameters",
+                hint="name the parameters, or pass a tuple or dict")
         if isinstance(n, gast.Assign):
             for t in n.targets:
                 for sub in gast.walk(t):

@@ -115,6 +115,13 @@ class BaseTransform:
         return nondiff_error(self.norm, call, self.info(call))
 
     def error_unsupported(self, stmt, what):
+        value = getattr(stmt, "value", None)
+        if isinstance(value, gast.Attribute):
+            return NonDifferentiableError(
+                f"the attribute .{value.attr} of an active value has no derivative rule",
+                self.norm.parsed.location(value), construct="." + value.attr,
+                hint="add a rule for it in rules/ (\"attr:NAME\" in the method rules), "
+                     "or compute the value with a covered function")
         return NonDifferentiableError(
             f"cannot differentiate {what}", self.norm.parsed.location(stmt), construct=what,
             hint="rewrite the expression with supported operations or use srcad.custom_vjp")
