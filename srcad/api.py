@@ -27,9 +27,55 @@ __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "deriv
 # ---------------------------------------------------------------------------
 
 def _target(f):
-    """The function srcad transforms for ``f`` (generated code for srcad's own
-    wrappers, so that derivatives compose)."""
-    return getattr(f, "__srcad_function__", f)
+    """The function srcad transforms for ``f``: generated code for srcad's
+    own wrappers (so that derivatives compose), a small caller for library
+    functions and functions with hand-written derivatives."""
+    inner = getattr(f, "__srcad_function__", None)
+    if inner is not None:
+        return inner
+    if getattr(f, "__srcad_custom__", None) is not None:
+        return _caller(f, f.params)
+    if not inspect.isfunction(inspect.unwrap(f)) and callable(f):
+        from .ruleset import Template, get_rules
+        ident, tpl = get_rules().lookup(f)
+        if isinstance(tpl, Template):
+            required = [p for p in tpl.params
+                        if tpl.signature.parameters[p].default is inspect.Parameter.empty
+                        and tpl.signature.parameters[p].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+            return _caller(f, required)
+        if ident is not None:
+            from .errors import NonDifferentiableError
+            raise NonDifferentiableError(
+                f"{ident[0]}.{ident[1]} has no derivative rule", construct=ident[1],
+                hint="add a rule in rules/, or write the computation with covered functions")
+    if not inspect.isfunction(inspect.unwrap(f)):
+        from .errors import SourceUnavailableError
+        raise SourceUnavailableError(
+            f"{f!r} is not a Python function", construct="function",
+            hint="pass a function defined with def or lambda")
+    return f
+
+
+_CALLERS = {}
+
+
+def _caller(fn, params):
+    """``def name(a, b): return fn(a, b)`` as real source, so that srcad can
+    transform a call of ``fn`` (a library function or a custom derivative)."""
+    import linecache
+    key = (id(fn), tuple(params))
+    if key in _CALLERS and _CALLERS[key][0] is fn:
+        return _CALLERS[key][1]
+    name = "".join(c if c.isalnum() else "_" for c in getattr(fn, "__name__", "f")) or "f"
+    args = ", ".join(params)
+    text = f"def {name}({args}):\n    return __fn__({args})\n"
+    filename = f"<srcad caller of {name} #{len(_CALLERS)}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    namespace = {"__fn__": fn}
+    exec(compile(text, filename, "exec"), namespace)
+    made = namespace[name]
+    _CALLERS[key] = (fn, made)
+    return made
 
 
 def _user_function(f):

@@ -130,6 +130,8 @@ class ForwardTransform(BaseTransform):
             return [s, A.assign(ty, self.zeros_like(A.name(y)))]
         if isinstance(value, gast.Call) and self.info(value).kind in ("user", "lifted"):
             return self.user_call(s, y, value)
+        if isinstance(value, gast.Call) and self.info(value).kind == "custom":
+            return self.custom_call(s, y, value)
         if isinstance(value, gast.Subscript):
             t = self.tangent_of(value.value)
             if t is None:
@@ -175,6 +177,25 @@ class ForwardTransform(BaseTransform):
                                      for p, a in active]
         new_call = gast.Call(func=handle.ref, args=list(call.args), keywords=kws)
         return [A.assign(A.tuple_([A.store(y), A.store(self.tan(y))], gast.Store()), new_call)]
+
+    def custom_call(self, s, y, call):
+        """``y, y_dot = f.forward_call((args), (tangents))`` for a function
+        with a hand-written JVP."""
+        from .transform import bind_call
+        info = self.info(call)
+        mapping = dict(bind_call(info.obj, call))
+        params = info.template.params
+        args, tangents = [], []
+        for p in params:
+            if p not in mapping:
+                break
+            atom = mapping[p]
+            args.append(atom)
+            t = self.tangent_of(atom)
+            tangents.append(t if t is not None else A.const(None))
+        ref = self.env.ref(info.obj, getattr(info.obj, "__name__", "custom"))
+        new = A.call(A.attr(ref, "forward_call"), [A.tuple_(args), A.tuple_(tangents)])
+        return [A.assign(A.tuple_([A.store(y), A.store(self.tan(y))], gast.Store()), new)]
 
     def store(self, s, target):
         base = target.value.id

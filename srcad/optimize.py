@@ -6,6 +6,8 @@
 * :func:`first_write` — an adjoint initialised to ``0.0`` whose next use in
   the same block is ``d = d + e`` becomes ``d = e``; an initialisation that
   nothing reads is removed.
+* :func:`loop_local_adjoints` — the same for adjoints of values that live
+  within one loop iteration: no reset at the end of each iteration.
 """
 
 from __future__ import annotations
@@ -115,8 +117,51 @@ def _first_write_block(stmts, top=False):
     return out
 
 
+def loop_local_adjoints(fn):
+    """An adjoint that every iteration of a loop starts from zero, writes
+    first (``d = d + e``), resets last (``d = 0.0``) and that nothing outside
+    the loop reads but its ``d = 0.0`` initialisation: the first write
+    becomes ``d = e``, the reset and the initialisation go away."""
+    def mentions(stmts, name):
+        return [s for s in stmts if _mentions(s, name)]
+
+    def visit(stmts):
+        for s in stmts:
+            for field in ("body", "orelse"):
+                if isinstance(getattr(s, field, None), list):
+                    visit(getattr(s, field))
+            if not isinstance(s, (gast.For, gast.While)) or not s.body:
+                continue
+            body = s.body
+            for last in list(body):
+                if not _is_init(last):
+                    continue
+                name = last.targets[0].id
+                users = mentions(body, name)
+                first = users[0]
+                if users[-1] is not last or first is last:
+                    continue
+                if not (isinstance(first, gast.Assign) and isinstance(first.targets[0], gast.Name)
+                        and first.targets[0].id == name and isinstance(first.value, gast.BinOp)
+                        and isinstance(first.value.op, gast.Add)
+                        and isinstance(first.value.left, gast.Name) and first.value.left.id == name
+                        and not _mentions(first.value.right, name)):
+                    continue
+                outside = [t for t in fn.body if t is not s and _mentions(t, name)]
+                if len(outside) != 1 or not _is_init(outside[0]) or fn.body.index(outside[0]) > fn.body.index(s) \
+                        if s in fn.body else True:
+                    continue
+                first.value = first.value.right
+                body.remove(last)
+                fn.body.remove(outside[0])
+
+    visit(fn.body)
+    return fn
+
+
 def optimize(fn):
     """Run every pass on a generated function."""
     fn = fold_constants(fn)
     fn = first_write(fn)
+    fn = loop_local_adjoints(fn)
     return fn

@@ -123,12 +123,12 @@ class ReverseTransform(BaseTransform):
         return []
 
     def bwd_assign(self, s, y, value):
-        restore = [_marker(_RESTORE, A.name(y))]
+        restore = [] if id(s) in self._first_defs else [_marker(_RESTORE, A.name(y))]
         if is_list_pop(value):
             return self.bwd_pop(y, value.func.value.id) + restore
         if y not in self.active:
             return restore
-        if isinstance(value, gast.Call) and self.info(value).kind in ("user", "lifted"):
+        if isinstance(value, gast.Call) and self.info(value).kind in ("user", "lifted", "custom"):
             return self.bwd_user_call(s, y, value) + restore
         operands = self._operands(value)
         self_ref = any(isinstance(o, gast.Name) and o.id == y for o in operands)
@@ -137,15 +137,13 @@ class ReverseTransform(BaseTransform):
             # is restored, and the contributions go to the old y's adjoint.
             d_new = self.namer.new(self.adj(y) + "_new")
             prologue = [A.assign(d_new, A.name(self.adj(y))), A.assign(self.adj(y), A.const(0.0))]
-            res_name = None
+            rule = self.rule_for_value(value)
+            uses_result = (isinstance(rule, tuple) and rule[0].reads_result["reverse"])
+            res_name = self.namer.new(y + "_new") if uses_result else None
             contribs = self.adjoint_of(s, y, value, d_new, result_name=lambda: res_name)
             if contribs is None:
                 return prologue[1:] + restore
-            uses_result = any(isinstance(n, gast.Name) and n.id == y
-                              for c in contribs for n in gast.walk(c))
             if uses_result:
-                res_name = self.namer.new(y + "_new")
-                contribs = self.adjoint_of(s, y, value, d_new, result_name=lambda: res_name)
                 prologue.insert(0, A.assign(res_name, A.name(y)))
             return prologue + restore + contribs
         contribs = self.adjoint_of(s, y, value, self.adj(y))
@@ -242,14 +240,21 @@ class ReverseTransform(BaseTransform):
         if not active:
             return []
         positions = tuple(p for p, _ in active)
-        handle = self.derive(target, "reverse", positions)
         tape_var = self._call_tapes[id(s)]
         grads = self.namer.new(getattr(target, "__name__", "g") + "_grads")
+        if info.kind == "custom":
+            # hand-written backward: one cotangent per parameter
+            bwd_ref = A.attr(self.custom_ref(info), "reverse_bwd")
+            params = info.template.params
+            indices = [params.index(p) for p in positions]
+        else:
+            bwd_ref = self.derive(target, "reverse", positions).bwd_ref
+            indices = list(range(len(active)))
         out = []
         if self._in_loop(s):
             out.append(A.assign(tape_var, self.pop()))  # a callee's saved values
-        out.append(A.assign(grads, A.call(handle.bwd_ref, [A.name(tape_var), A.name(self.adj(y))])))
-        for i, (_, atom) in enumerate(active):
+        out.append(A.assign(grads, A.call(bwd_ref, [A.name(tape_var), A.name(self.adj(y))])))
+        for i, (_, atom) in zip(indices, active):
             out.append(self.accumulate(atom.id, gast.Subscript(value=A.name(grads), slice=A.const(i),
                                                                ctx=gast.Load())))
         if y in self.over:
@@ -365,11 +370,12 @@ class ReverseTransform(BaseTransform):
             if isinstance(target, gast.Name):
                 y = target.id
                 out = []
-                if y in self.pushed:
+                if y in self.pushed and id(s) not in self._first_defs:
                     out.append(self.push(A.name(y), control=y not in self.active))
                 value = s.value
                 if (y in self.active and isinstance(value, gast.Call)
-                        and self.info(value).kind in ("user", "lifted") and id(s) in self._call_tapes):
+                        and self.info(value).kind in ("user", "lifted", "custom")
+                        and id(s) in self._call_tapes):
                     out += self.fwd_user_call(s, y, value)
                 else:
                     out.append(s)
@@ -390,15 +396,21 @@ class ReverseTransform(BaseTransform):
             return self.fwd_while(s)
         return [s]
 
+    def custom_ref(self, info):
+        return self.env.ref(info.obj, getattr(info.obj, "__name__", "custom"))
+
     def fwd_user_call(self, s, y, call):
         info = self.info(call)
         target = info.unit if info.kind == "lifted" else info.obj
         from .transform import bind_call
         mapping = bind_call(target, call)
         positions = tuple(p for p, a in mapping if self.is_active(a))
-        handle = self.derive(target, "reverse", positions)
+        if info.kind == "custom":
+            fwd_ref = A.attr(self.custom_ref(info), "reverse_fwd")
+        else:
+            fwd_ref = self.derive(target, "reverse", positions).fwd_ref
         tape_var = self._call_tapes[id(s)]
-        new = gast.Call(func=handle.fwd_ref, args=list(call.args), keywords=list(call.keywords))
+        new = gast.Call(func=fwd_ref, args=list(call.args), keywords=list(call.keywords))
         out = [A.assign(A.tuple_([A.store(y), A.store(tape_var)], gast.Store()), new)]
         if self._in_loop(s):
             out.append(self.push(A.name(tape_var)))
@@ -433,6 +445,16 @@ class ReverseTransform(BaseTransform):
         """Note which statements sit inside loops and name call tapes."""
         self._loop_stmts = set()
         self._call_tapes = {}
+        # Top-level first bindings of a name: nothing to save before them.
+        self._first_defs = set()
+        seen = set(self.norm.param_names)
+        for st in self.primal:
+            if (isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name)
+                    and st.targets[0].id not in seen):
+                self._first_defs.add(id(st))
+            for n in gast.walk(st):
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                    seen.add(n.id)
 
         def visit(stmts, depth):
             for s in stmts:
@@ -445,7 +467,7 @@ class ReverseTransform(BaseTransform):
                     visit(s.body, depth + 1)
                 elif (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                       and s.targets[0].id in self.active and isinstance(s.value, gast.Call)
-                      and self.info(s.value).kind in ("user", "lifted")):
+                      and self.info(s.value).kind in ("user", "lifted", "custom")):
                     name = getattr(self.info(s.value).unit or self.info(s.value).obj, "__name__", "call")
                     self._call_tapes[id(s)] = self.namer.new(f"{name}_tape".strip("_<>"))
         visit(self.primal, 0)
@@ -487,6 +509,7 @@ class ReverseTransform(BaseTransform):
                 name = args[0].id
                 if name not in self.pushed:
                     continue
+                start = len(out)
                 if len(args) == 1:
                     out.append(A.assign(name, self.pop(control=name not in self.active)))
                 elif isinstance(args[1], gast.Constant) and args[1].value == "append":
@@ -496,6 +519,8 @@ class ReverseTransform(BaseTransform):
                 else:
                     out.append(A.assign(gast.Subscript(value=A.name(name), slice=args[1], ctx=gast.Store()),
                                         self.pop(control=name not in self.active)))
+                for new in out[start:]:
+                    A.set_lineno(new, getattr(s, "lineno", None))
                 continue
             for field in ("body", "orelse"):
                 if hasattr(s, field) and isinstance(getattr(s, field), list):
@@ -539,8 +564,13 @@ class ReverseTransform(BaseTransform):
         return out
 
     def _undefined_first(self, names):
-        params = set(self.norm.param_names)
-        return [A.assign(n, A.const(None)) for n in sorted(names) if n not in params]
+        """``name = None`` for names saved (or handed to the backward sweep)
+        before they are surely bound."""
+        bound = set(self.norm.param_names)
+        for st in self.primal:
+            if id(st) in self._first_defs:
+                bound.add(st.targets[0].id)
+        return [A.assign(n, A.const(None)) for n in sorted(names) if n not in bound]
 
     def _adjoint_inits(self, seeded):
         names = sorted(self.active - {seeded})

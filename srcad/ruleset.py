@@ -93,10 +93,23 @@ class Template:
                 self.temps[s.targets[0].id] = s
         self.has_forward = bool(self.forward)
         self.has_reverse = bool(self.reverse)
-        self.reads_result = {
-            mode: any(isinstance(n, gast.Name) and n.id == self.result
-                      for s in self._mode_stmts(mode) for n in gast.walk(s))
-            for mode in ("forward", "reverse")}
+        self.reads_result = {mode: self._reads_result(mode) for mode in ("forward", "reverse")}
+
+    def _reads_result(self, mode):
+        """Whether the primal result's *value* is used (``d[result]`` and
+        ``t[result]`` name its adjoint and tangent, not its value)."""
+        def visit(node):
+            if (isinstance(node, gast.Subscript) and isinstance(node.value, gast.Name)
+                    and node.value.id in ("d", "t")):
+                return False
+            if isinstance(node, gast.Name) and node.id == self.result:
+                return True
+            return any(visit(c) for c in gast.iter_child_nodes(node))
+        out = False
+        for s in self._mode_stmts(mode):
+            value = s.value
+            out = out or visit(value)
+        return out
 
     def _kind(self, s):
         target = s.target if isinstance(s, gast.AugAssign) else (s.targets[0] if isinstance(s, gast.Assign) else None)

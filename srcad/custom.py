@@ -1,0 +1,117 @@
+"""Hand-written derivatives for user functions: ``custom_vjp`` and
+``custom_jvp``.
+
+A function decorated with one of them is called as usual; inside a function
+srcad differentiates, its own source is not transformed: the derivative the
+user attached is called instead.
+
+>>> import numpy as np, srcad
+>>> @srcad.custom_vjp
+... def relu(x):
+...     return np.maximum(x, 0.0)
+>>> def relu_fwd(x):
+...     y = relu(x)
+...     return y, y > 0          # output and what the backward pass needs
+>>> def relu_bwd(mask, g):
+...     return (g * mask,)       # one cotangent per argument
+>>> relu.defvjp(relu_fwd, relu_bwd)
+>>> srcad.grad(lambda x: np.sum(relu(x) * 3.0))(np.array([-1.0, 2.0]))
+array([0., 3.])
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+
+__all__ = ["custom_vjp", "custom_jvp"]
+
+
+class _Custom:
+    """Common part of :class:`custom_vjp` and :class:`custom_jvp`."""
+
+    kind = "custom"
+
+    def __init__(self, fun):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.vjp_fwd = None
+        self.vjp_bwd = None
+        self.jvp = None
+        self.__srcad_custom__ = self
+        self.params = [p.name for p in inspect.signature(fun).parameters.values()]
+
+    def __call__(self, *args, **kwargs):
+        return self.fun(*args, **kwargs)
+
+    def __get__(self, obj, objtype=None):
+        return self if obj is None else functools.partial(self, obj)
+
+    # -- what generated code calls ---------------------------------------------
+    def forward_call(self, args, tangents):
+        """``(out, out_tangent)`` for a call in forward mode; ``tangents``
+        holds ``None`` for arguments that do not vary."""
+        if self.jvp is None:
+            raise _missing(self, "custom_jvp", "forward mode (jvp, hessian, jacobian with "
+                           "mode='forward')", "defjvp")
+        from .runtime import zeros_like
+        tangents = tuple(zeros_like(a) if t is None else t for a, t in zip(args, tangents))
+        return self.jvp(tuple(args), tangents)
+
+    def reverse_fwd(self, *args):
+        """``(out, residuals)`` for the forward sweep of reverse mode."""
+        if self.vjp_fwd is None:
+            raise _missing(self, "custom_vjp", "reverse mode (grad, vjp, jacobian)", "defvjp")
+        return self.vjp_fwd(*args)
+
+    def reverse_bwd(self, residuals, g):
+        """One cotangent per argument (``None`` means zero)."""
+        grads = self.vjp_bwd(residuals, g)
+        if not isinstance(grads, tuple):
+            raise TypeError(f"the backward function of {self.__name__} must return a tuple with one "
+                            f"cotangent per argument, got {type(grads).__name__}")
+        return tuple(0.0 if v is None else v for v in grads)
+
+
+def _missing(obj, kind, what, method):
+    from .errors import NonDifferentiableError
+    return NonDifferentiableError(
+        f"{obj.__name__} has a hand-written derivative that does not cover {what}",
+        construct=obj.__name__,
+        hint=f"attach one with {obj.__name__}.{method}(...)")
+
+
+class custom_vjp(_Custom):
+    """Give a function a hand-written reverse-mode derivative.
+
+    ``f.defvjp(fwd, bwd)``: ``fwd(*args)`` returns ``(out, residuals)``,
+    ``bwd(residuals, cotangent)`` returns a tuple with one cotangent per
+    argument (``None`` for zero). ``defjvp`` may add a forward-mode rule too.
+    """
+
+    def defvjp(self, fwd, bwd):
+        self.vjp_fwd = fwd
+        self.vjp_bwd = bwd
+        return self
+
+    def defjvp(self, jvp):
+        self.jvp = jvp
+        return jvp
+
+
+class custom_jvp(_Custom):
+    """Give a function a hand-written forward-mode derivative.
+
+    ``@f.defjvp`` decorates ``jvp(primals, tangents) -> (out, out_tangent)``
+    where ``primals`` and ``tangents`` are tuples (tangents of arguments that
+    do not vary are zeros). ``defvjp`` may add a reverse-mode rule too.
+    """
+
+    def defjvp(self, jvp):
+        self.jvp = jvp
+        return jvp
+
+    def defvjp(self, fwd, bwd):
+        self.vjp_fwd = fwd
+        self.vjp_bwd = bwd
+        return self
