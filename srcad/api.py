@@ -35,7 +35,7 @@ def _target(f):
         return inner
     if getattr(f, "__srcad_custom__", None) is not None:
         return _caller(f, f.params)
-    if not inspect.isfunction(inspect.unwrap(f)) and callable(f):
+    if callable(f):
         from .ruleset import Template, get_rules
         ident, tpl = get_rules().lookup(f)
         if isinstance(tpl, Template):
@@ -46,7 +46,7 @@ def _target(f):
         if ident is not None:
             from .errors import NonDifferentiableError
             raise NonDifferentiableError(
-                f"{ident[0]}.{ident[1]} has no derivative rule", construct=ident[1],
+                f"{ident[0]}.{ident[1]} has no derivative rule", _def_location(f), construct=ident[1],
                 hint="add a rule in rules/, or write the computation with covered functions")
     if not inspect.isfunction(inspect.unwrap(f)):
         from .errors import SourceUnavailableError

@@ -152,6 +152,9 @@ def classify_call(call, norm, env, lifted, custom_rules):
             return CallInfo("nondiff", obj=obj, ident=ident)
         if isinstance(tpl, Template):
             return CallInfo("rule", tpl, obj=obj, ident=ident, xp=_namespace_expr(env, func, obj))
+        # A library function without a rule: never transform the library's
+        # own source (it is full of dispatch code), say it has no rule.
+        return CallInfo("unknown", obj=obj, ident=ident)
     if isinstance(obj, type) and issubclass(obj, (int, bool, str)):
         return CallInfo("nondiff", obj=obj)
     target = getattr(obj, "__srcad_function__", None) or obj
