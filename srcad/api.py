@@ -206,7 +206,7 @@ class _Derivative:
         self._call = call
         self.kind = kind
         self.__srcad_function__ = derived.functions[0]
-        self.__srcad_source__ = derived.source
+        self.__srcad_derived__ = derived
         functools.update_wrapper(self, f, updated=())
         self.__name__ = derived.name
         self.__qualname__ = derived.name
@@ -309,6 +309,9 @@ def source(df):
     def f_grad_x(x, d_result=1.0):
     ...
     """
+    derived = getattr(df, "__srcad_derived__", None)
+    if derived is not None:
+        return derived.full_source()
     text = getattr(df, "__srcad_source__", None)
     if text is None:
         raise SrcadError(f"{df!r} was not made by srcad", construct="source",
@@ -371,7 +374,7 @@ def vjp(f, *primals):
         grads = bwd(saved, ct)
         return tuple(match(g, x) for g, x in zip(grads, primals))
 
-    vjp_fn.__srcad_source__ = derived.source
+    vjp_fn.__srcad_derived__ = derived
     return out, vjp_fn
 
 

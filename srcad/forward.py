@@ -46,6 +46,11 @@ class ForwardTransform(BaseTransform):
             if p in self.active:
                 body.append(A.assign(self.tan(p), A.call(A.attr(self.env.runtime(), "copy"),
                                                          [A.name(self.tan(p))])))
+        # parameters that become active later (rebound from active values)
+        # start with a zero tangent
+        for p in self.norm.param_names:
+            if p in self.active and p not in self.wrt:
+                body.append(A.assign(self.tan(p), self.zeros_like(A.name(p))))
         body += self.stmts(node.body)
         if not body or not isinstance(body[-1], gast.Return):
             body.append(gast.Return(value=A.tuple_([A.const(None), A.const(None)])))

@@ -570,6 +570,8 @@ class ReverseTransform(BaseTransform):
         for st in self.primal:
             if id(st) in self._first_defs:
                 bound.add(st.targets[0].id)
+            if id(st) in self._call_tapes:
+                bound.add(self._call_tapes[id(st)])
         return [A.assign(n, A.const(None)) for n in sorted(names) if n not in bound]
 
     def _adjoint_inits(self, seeded):
@@ -591,6 +593,9 @@ class ReverseTransform(BaseTransform):
         if ret is not None and ret in self.active:
             seed = A.call(A.attr(self.env.runtime(), "seed"), [A.name(ret), A.name(seed_param)])
             body.append(A.assign(self.adj(ret), seed))
+        elif ret is not None:
+            body.append(A.expr_stmt(A.call(A.attr(self.env.runtime(), "seed"),
+                                           [A.name(ret), A.name(seed_param)])))
         body += bwd
         grads = [A.name(self.adj(w)) if w in self.active else A.const(0.0) for w in self.wrt]
         out = grads[0] if len(grads) == 1 else A.tuple_(grads)
@@ -632,7 +637,7 @@ class ReverseTransform(BaseTransform):
                                   A.name(tape_param) if len(saved) > 1 else
                                   gast.Subscript(value=A.name(tape_param), slice=A.const(0), ctx=gast.Load())))
         bbody += self._adjoint_inits(ret)
-        if ret is not None and ret in self.active:
+        if ret is not None and ret in self.active and self.adj(ret) != seed_param:
             bbody.append(A.assign(self.adj(ret), A.name(seed_param)))
         bbody += bwd
         grads = [A.name(self.adj(w)) if w in self.active else A.const(0.0) for w in self.wrt]

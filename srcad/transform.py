@@ -79,6 +79,23 @@ class Derived:
         self.pending = []          # cells waiting for self.functions
         self.tangent_names = {}
         self.name = None
+        self.deps = []             # derived callees this code calls
+
+    def full_source(self):
+        """This derivative's source followed by that of every derived
+        callee it calls (transitively), each once."""
+        seen, parts = set(), []
+
+        def visit(d):
+            if id(d) in seen or d.source is None:
+                return
+            seen.add(id(d))
+            parts.append(d.source)
+            for dep in d.deps:
+                visit(dep)
+
+        visit(self)
+        return "\n\n".join(parts)
 
     def fill(self):
         for cell, index in self.pending:
@@ -155,19 +172,33 @@ def derive(target, mode, wrt, fused=None):
 def _derive_for_call(env):
     """The callback transformations use to reference a callee's derivative."""
 
+    handles = {}
+
     def callback(target, mode, positions):
         derived = derive(target, mode, positions)
-        base = getattr(target, "__name__", "f").strip("<>") or "f"
-        if mode == "forward":
-            names = [f"{base}_jvp"]
-        else:
-            names = [f"{base}_fwd", f"{base}_bwd"]
-        refs = [env.lazy(derived, n) for n in names]
-        for i, r in enumerate(refs):
-            env.cells[r.id] = Lazy((derived, i))
-        return Handle(derived, refs)
+        if id(derived) not in handles:
+            refs = [env.lazy(derived, n) for n in function_names(target, mode, positions)]
+            for i, r in enumerate(refs):
+                env.cells[r.id] = Lazy((derived, i))
+            handles[id(derived)] = Handle(derived, refs)
+        return handles[id(derived)]
 
     return callback
+
+
+def function_names(target, mode, wrt):
+    """Names of the functions derived from ``target``: ``f_jvp_x``,
+    ``f_fwd_x`` / ``f_bwd_x``, ``f_grad_x``... (``wrt`` in the name keeps
+    derivatives with respect to different parameters apart)."""
+    base = getattr(target, "__name__", "f").strip("<>").lstrip("_") or "f"
+    if base == "lambda":
+        base = "f"
+    suffix = "_" + "_".join(wrt) if wrt else ""
+    if mode == "forward":
+        return [f"{base}_jvp{suffix}"]
+    if mode == "reverse":
+        return [f"{base}_fwd{suffix}", f"{base}_bwd{suffix}"]
+    return [f"{base}_{mode}{suffix}"]
 
 
 def _generate(derived, fused):
@@ -182,23 +213,23 @@ def _generate(derived, fused):
             raise SrcadError(f"{getattr(target, '__name__', target)} has no parameter {w!r}")
     env = Env(parsed, namer, norm.local_names)
     callback = _derive_for_call(env)
-    base = node.name if node.name != "lambda_" else "f"
+    names = function_names(target, fused or derived.mode, derived.wrt)
+    for n in names:
+        namer.reserve(n)
+    # the seed is the adjoint of the returned name itself
+    seed = namer.adjoint(norm.return_name) if norm.return_name else namer.new("d_result")
     if derived.mode == "forward":
         for w in derived.wrt:
             derived.tangent_names[w] = namer.tangent(w)
         tr = ForwardTransform(norm, namer, env, derived.wrt, callback, custom_rule_for)
-        nodes = [tr.run(f"{base}_jvp")]
+        nodes = [tr.run(names[0])]
     elif fused is not None:
         tr = ReverseTransform(norm, namer, env, derived.wrt, callback, custom_rule_for)
-        suffix = "grad" if fused == "grad" else "value_and_grad"
-        name = f"{base}_{suffix}_{'_'.join(derived.wrt)}" if derived.wrt else f"{base}_{suffix}"
-        seed = namer.new("d_result")
-        nodes = [tr.fused(name, seed, with_value=(fused == "value_and_grad"))]
+        nodes = [tr.fused(names[0], seed, with_value=(fused == "value_and_grad"))]
     else:
         tr = ReverseTransform(norm, namer, env, derived.wrt, callback, custom_rule_for)
-        seed = namer.new("d_result")
         saved = namer.new("saved")
-        nodes = list(tr.split(f"{base}_fwd", f"{base}_bwd", saved, seed))
+        nodes = list(tr.split(names[0], names[1], saved, seed))
     from .optimize import optimize
     nodes = [optimize(_bind_special_names(n, env)) for n in nodes]
     cells = {}
@@ -215,6 +246,11 @@ def _generate(derived, fused):
     derived.functions = compiled.functions
     derived.source = compiled.source
     derived.name = nodes[0].name
+    for _, (callee, _) in lazy:
+        if callee not in derived.deps:
+            derived.deps.append(callee)
+    for fn in compiled.functions:
+        fn.__srcad_derived__ = derived
     # Fill the cells that refer to derived callees (now or when they exist).
     for fn in compiled.functions:
         code = fn.__code__

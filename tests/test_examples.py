@@ -126,7 +126,7 @@ def test_inspect_source(capsys):
     dsoftplus, jvp_fn, dscale = load("inspect_source.py")["main"]()
     out = capsys.readouterr().out
     assert "def softplus_sum_grad_x(x" in out
-    assert "def softplus_sum_jvp(x" in out
+    assert "def softplus_sum_jvp_x(x" in out
     assert "def scaled_norm2_grad_scale(x, scale" in out
     x = np.array([-1.0, 0.0, 2.0])
     np.testing.assert_allclose(dsoftplus(x), 1 / (1 + np.exp(-x)))
@@ -135,7 +135,7 @@ def test_inspect_source(capsys):
 
 @pytest.mark.parametrize("args,expected", [
     (["examples/inspect_source.py::softplus_sum"], "def softplus_sum_grad_x(x"),
-    (["examples/inspect_source.py::softplus_sum", "--mode", "forward"], "def softplus_sum_jvp(x"),
+    (["examples/inspect_source.py::softplus_sum", "--mode", "forward"], "def softplus_sum_jvp_x(x"),
     (["examples/inspect_source.py::scaled_norm2", "--wrt", "scale"], "def scaled_norm2_grad_scale("),
 ])
 def test_inspect_source_cli_usage_from_docstring(args, expected):
