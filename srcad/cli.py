@@ -1,6 +1,7 @@
 """``python -m srcad``: look at generated derivatives and the rule table.
 
     python -m srcad show FILE.py::FUNC [--mode forward|reverse] [--wrt NAME]
+    python -m srcad export FILE.py::FUNC [--mode forward|reverse] [--wrt NAME] -o OUT.py
     python -m srcad rules [--json]
 """
 
@@ -49,6 +50,11 @@ def main(argv=None):
     show.add_argument("target")
     show.add_argument("--mode", choices=("reverse", "forward"), default="reverse")
     show.add_argument("--wrt", default=None)
+    exp = sub.add_parser("export", help="write the derivative of FILE.py::FUNC as a standalone module")
+    exp.add_argument("target")
+    exp.add_argument("--mode", choices=("reverse", "forward"), default="reverse")
+    exp.add_argument("--wrt", default=None)
+    exp.add_argument("-o", "--output", required=True)
     rules = sub.add_parser("rules", help="print the table of derivative rules")
     rules.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
@@ -60,6 +66,17 @@ def main(argv=None):
             print(f"srcad: {exc}", file=sys.stderr)
             return 1
         print(srcad.source(df), end="")
+        return 0
+    if args.command == "export":
+        from srcad.export import export
+        fn = _load(args.target)
+        try:
+            name = export(fn, args.output, mode=args.mode, wrt=_wrt(args.wrt),
+                          origin=args.target.replace(os.sep, "/"))
+        except srcad.SrcadError as exc:
+            print(f"srcad: {exc}", file=sys.stderr)
+            return 1
+        print(f"wrote {args.output}: {name}")
         return 0
     if args.command == "rules":
         rows = get_rules().all_entries()
