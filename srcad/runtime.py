@@ -73,6 +73,8 @@ def broadcast_like(t, like):
     if _shape(t) == lshape:
         return t
     xp = namespace_of(like)
+    if not hasattr(t, "shape"):
+        return xp.full(lshape, t, dtype=like.dtype)
     return xp.broadcast_to(t, lshape) * 1
 
 
@@ -231,9 +233,11 @@ def zero_at(adj, index):
 
 def _owned(adj):
     """``adj``, or a copy when writing into it could change another array
-    (a view, a read-only broadcast)."""
+    (a view, a read-only broadcast; arrays that do not tell are copied)."""
     flags = getattr(adj, "flags", None)
-    if getattr(adj, "base", None) is not None or (flags is not None and not flags.writeable):
+    if flags is None:
+        return copy(adj)
+    if getattr(adj, "base", None) is not None or not flags.writeable:
         return adj.copy()
     return adj
 
@@ -244,8 +248,10 @@ def copy(x):
         return list(x)
     if isinstance(x, dict):
         return dict(x)
-    if hasattr(x, "copy") and hasattr(x, "shape"):
-        return x.copy()
+    if hasattr(x, "shape"):
+        if hasattr(x, "copy"):
+            return x.copy()
+        return namespace_of(x).asarray(x, copy=True)
     return x
 
 
@@ -313,7 +319,7 @@ def match(adj, x):
         if _shape(adj) != x.shape:
             adj = unbroadcast(adj, x) if len(_shape(adj)) >= len(x.shape) else xp.broadcast_to(adj, x.shape)
         if getattr(adj, "dtype", None) != x.dtype:
-            adj = xp.asarray(adj, dtype=x.dtype) if not hasattr(adj, "astype") else adj.astype(x.dtype)
+            adj = adj.astype(x.dtype) if hasattr(adj, "astype") else xp.astype(xp.asarray(adj), x.dtype)
         return adj
     return adj
 
@@ -390,6 +396,8 @@ def expand_to(g, x, axis=None, keepdims=False):
     if not shape:
         return g
     xp = namespace_of(x)
+    if not hasattr(g, "shape"):
+        return xp.full(shape, g, dtype=x.dtype)
     if axis is not None and not keepdims:
         axes = axis if isinstance(axis, tuple) else (axis,)
         axes = tuple(a % len(shape) for a in axes)
@@ -434,6 +442,8 @@ def inverse_axes(axes, x):
 
 def _swap_last(x):
     xp = namespace_of(x)
+    if hasattr(xp, "matrix_transpose"):
+        return xp.matrix_transpose(x)
     return xp.swapaxes(x, -1, -2)
 
 
@@ -494,9 +504,11 @@ def astype_like(x, like):
     """``x`` cast to the dtype of ``like`` (adjoints and tangents follow the
     primal's precision)."""
     dt = getattr(like, "dtype", None)
-    if dt is None or not hasattr(x, "astype"):
+    if dt is None or not hasattr(x, "shape"):
         return x
-    return x.astype(dt)
+    if hasattr(x, "astype"):
+        return x.astype(dt)
+    return namespace_of(x).astype(x, dt)
 
 
 def split_last(adj, lst):
@@ -553,6 +565,6 @@ def extremum_mask(x, result, axis=None, keepdims=False):
     if not _shape(x):
         return 1.0
     xp = namespace_of(x)
-    hit = x == expand_to(result, x, axis, keepdims)
-    weights = hit / xp.sum(hit, axis=axis, keepdims=True)
-    return weights.astype(x.dtype) if hasattr(weights, "astype") else weights
+    hit = xp.astype(x == expand_to(result, x, axis, keepdims), x.dtype) if hasattr(xp, "astype") \
+        else (x == expand_to(result, x, axis, keepdims)).astype(x.dtype)
+    return hit / xp.sum(hit, axis=axis, keepdims=True)
