@@ -146,3 +146,13 @@ def split_last(result, adj, lst):
 
 
 rules.nondifferentiable("extremum_mask")
+
+
+@rules.rule("old_item")
+def old_item(result, x, index):
+    t[result] = ad.old_item(t[x], index)
+
+
+@rules.rule("written_adjoint")
+def written_adjoint(result, adj, index):
+    t[result] = ad.written_adjoint(t[adj], index)

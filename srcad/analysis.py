@@ -135,6 +135,16 @@ def activity(body, seeds, outputs, nondiff_call):
     ``outputs``)."""
     effs = [effects(s, nondiff_call) for s, _ in walk_simple(body)
             if not isinstance(s, (gast.If, gast.For, gast.While))]
+    # A write into an array is a write into every array it may share memory with.
+    find = _alias_groups(body)
+    names = {n.id for s, _ in walk_simple(body) for n in gast.walk(s) if isinstance(n, gast.Name)}
+    groups = {}
+    for n in names:
+        groups.setdefault(find(n), set()).add(n)
+    for e in effs:
+        if e.mutates:
+            for w in list(e.writes):
+                e.writes |= groups.get(find(w), set())
     varied = set(seeds)
     changed = True
     while changed:
@@ -196,3 +206,145 @@ def overwritten(body, params):
             if depth > 0 or counts[t] > 1 or t in params:
                 out.add(t)
     return out
+
+
+# Calls whose result may share memory with their first argument (or receiver).
+VIEW_FUNCTIONS = frozenset({
+    "reshape", "transpose", "ravel", "squeeze", "swapaxes", "moveaxis", "expand_dims",
+    "broadcast_to", "asarray", "asanyarray", "atleast_1d", "atleast_2d", "atleast_3d",
+    "diagonal", "view", "permute_dims", "matrix_transpose", "real", "imag",
+})
+
+
+def _may_alias_source(value):
+    """The name whose memory the result of ``value`` may share, or ``None``."""
+    if isinstance(value, gast.Name):
+        return value.id
+    if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
+        return value.value.id
+    if isinstance(value, gast.Attribute) and isinstance(value.value, gast.Name) \
+            and value.attr not in NONDIFF_ATTRS:
+        return value.value.id
+    if isinstance(value, gast.Call):
+        f = value.func
+        name = f.attr if isinstance(f, gast.Attribute) else getattr(f, "id", None)
+        if name in VIEW_FUNCTIONS:
+            if getattr(value, "is_method", False):
+                return method_receiver(value) and next(iter(method_receiver(value)))
+            if value.args and isinstance(value.args[0], gast.Name):
+                return value.args[0].id
+    return None
+
+
+def _alias_groups(body):
+    parent = {}
+
+    def find(n):
+        while parent.get(n, n) != n:
+            n = parent[n]
+        return n
+
+    for s, _ in walk_simple(body):
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            src = _may_alias_source(s.value)
+            if src:
+                parent[find(s.targets[0].id)] = find(src)
+    return find
+
+
+def _mutated_names(body):
+    out = set()
+    for s, _ in walk_simple(body):
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript):
+            out.add(s.targets[0].value.id)
+        elif isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and \
+                method_receiver(s.value) and s.value.func.attr in MUTATING_METHODS:
+            out |= method_receiver(s.value)
+    return out
+
+
+def mutated_params(body, params):
+    """Parameters whose memory the function may write to, directly or through
+    a view or alias: they are copied on entry so the caller's stay intact."""
+    find = _alias_groups(body)
+    groups = {find(m) for m in _mutated_names(body)}
+    return [p for p in params if find(p) in groups]
+
+
+def aliased_mutation(body):
+    """A mutation (``y[i] = v``, ``y.append(v)``) of an array or list that may
+    share memory with another variable read after it, as
+    ``(statement, mutated name, other name)``; ``None`` when there is none.
+
+    Reverse mode keeps one adjoint per variable, so such a write would be
+    missed by the other variable's adjoint. Aliases count from the statement
+    that creates them on (or anywhere in a loop the write shares).
+    """
+    order = []        # (stmt, enclosing loop ids)
+
+    def visit(stmts, loops):
+        for s in stmts:
+            order.append((s, loops))
+            if isinstance(s, gast.If):
+                visit(s.body, loops)
+                visit(s.orelse, loops)
+            elif isinstance(s, (gast.For, gast.While)):
+                visit(s.body, loops + (id(s),))
+
+    visit(body, ())
+
+    def related(i, j):
+        return j > i or bool(set(order[i][1]) & set(order[j][1]))
+
+    for i, (s, _) in enumerate(order):
+        mutated = None
+        appends = False
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript):
+            mutated = s.targets[0].value.id
+        elif isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and \
+                method_receiver(s.value) and s.value.func.attr in MUTATING_METHODS:
+            mutated = next(iter(method_receiver(s.value)))
+            appends = True
+        if mutated is None:
+            continue
+        parent = {}
+
+        def find(n):
+            while parent.get(n, n) != n:
+                n = parent[n]
+            return n
+
+        for j, (t, _) in enumerate(order):
+            if (j < i or related(i, j)) and isinstance(t, gast.Assign) \
+                    and isinstance(t.targets[0], gast.Name):
+                # growing a list changes its copies, not the items taken out of it
+                src = (t.value.id if isinstance(t.value, gast.Name) else None) if appends \
+                    else _may_alias_source(t.value)
+                if src:
+                    parent[find(t.targets[0].id)] = find(src)
+        group = find(mutated)
+        for j, (t, _) in enumerate(order):
+            if isinstance(t, (gast.If, gast.For, gast.While)) or not related(i, j):
+                continue
+            for n in gast.walk(t):
+                if (isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+                        and n.id != mutated and find(n.id) == group
+                        and not _rebound_between(order, i, j, n.id)):
+                    return s, mutated, n.id
+    return None
+
+
+def _rebound_between(order, i, j, name):
+    """Whether every path from the write at ``i`` to the read at ``j`` binds
+    ``name`` anew (approximated: some binding of ``name`` lies on the way,
+    around the loop they share when ``j`` comes first)."""
+    def binds(k):
+        t = order[k][0]
+        return isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Name) \
+            and t.targets[0].id == name or isinstance(t, gast.For) and t.target.id == name
+
+    if j > i:
+        return any(binds(k) for k in range(i + 1, j))
+    common = set(order[i][1]) & set(order[j][1])
+    inner = [k for k, (_, loops) in enumerate(order) if common <= set(loops)]
+    return any(binds(k) for k in inner if k > i or k < j)

@@ -13,7 +13,7 @@ import copy
 import gast
 
 from . import astutil as A
-from .analysis import MUTATING_METHODS, is_list_pop, method_receiver
+from .analysis import MUTATING_METHODS, is_list_pop, method_receiver, mutated_params
 from .transformer import BaseTransform
 
 
@@ -65,20 +65,7 @@ class ForwardTransform(BaseTransform):
         return fn
 
     def _mutated_params(self):
-        params = set(self.norm.param_names)
-        out = []
-        for n in gast.walk(self.norm.node):
-            if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Subscript):
-                base = n.targets[0].value.id
-                if base in params and base not in out:
-                    out.append(base)
-            if isinstance(n, gast.Expr) and isinstance(n.value, gast.Call):
-                recv = method_receiver(n.value)
-                if recv and n.value.func.attr in MUTATING_METHODS:
-                    for r in recv:
-                        if r in params and r not in out:
-                            out.append(r)
-        return out
+        return mutated_params(self.norm.node.body, self.norm.param_names)
 
     def stmts(self, stmts):
         out = []

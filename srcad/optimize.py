@@ -52,6 +52,11 @@ class _Fold(gast.NodeTransformer):
                 return node
         if self.primal:
             return node
+        if isinstance(left, gast.Name) and isinstance(right, gast.Constant) or \
+                isinstance(right, gast.Name) and isinstance(left, gast.Constant):
+            # ``x_dot * 1.0`` must stay a new array: ``x_dot`` itself may be
+            # written into later (its primal is a copy, not an alias)
+            return node
         if _num(right) and right.value == 1 and op in (gast.Pow, gast.Mult, gast.Div):
             return left
         if _num(left) and left.value == 1 and op is gast.Mult:

@@ -29,7 +29,9 @@ import copy
 import gast
 
 from . import astutil as A
-from .analysis import MUTATING_METHODS, is_list_pop, method_receiver, overwritten
+from .analysis import (MUTATING_METHODS, aliased_mutation, is_list_pop, method_receiver,
+                       mutated_params, overwritten)
+from .errors import UnsupportedSyntaxError
 from .ruleset import get_rules
 from .transformer import BaseTransform
 
@@ -78,9 +80,24 @@ class ReverseTransform(BaseTransform):
         body = self.norm.node.body
         self.primal = body[:-1] if body and isinstance(body[-1], gast.Return) else list(body)
         self.over = overwritten(self.primal, set(self.norm.param_names))
+        self._check_aliasing(body)
 
     def adj(self, name):
         return self.namer.adjoint(name)
+
+    def _check_aliasing(self, body):
+        hit = aliased_mutation(body)
+        if hit is None:
+            return
+        stmt, mutated, other = hit
+        if mutated not in self.active and other not in self.active:
+            return
+        raise UnsupportedSyntaxError(
+            f"{mutated!r} is written in place but may share memory with {other!r}, which is "
+            f"read afterwards; reverse mode cannot follow a write through an alias",
+            self.norm.parsed.location(stmt), construct="write through an alias",
+            hint=f"make {mutated!r} its own array first ({mutated} = {mutated}.copy()), or use "
+                 f"forward mode (srcad.jvp), which follows aliases")
 
     # ------------------------------------------------------------------------
     # backward statements (generated first: they decide what must be saved)
@@ -271,7 +288,7 @@ class ReverseTransform(BaseTransform):
         if base in self.active:
             d_base = A.name(self.adj(base))
             if self.is_active(s.value):
-                region = A.call(A.attr(ad, "adjoint_at"), [d_base, _index_value(target.slice)])
+                region = A.call(A.attr(ad, "written_adjoint"), [d_base, _index_value(target.slice)])
                 region = A.call(A.attr(ad, "unbroadcast"), [region, copy.deepcopy(s.value)])
                 out.append(self.accumulate(s.value.id, region))
             out.append(A.assign(self.adj(base), A.call(A.attr(ad, "zero_at"),
@@ -383,9 +400,9 @@ class ReverseTransform(BaseTransform):
             base = target.value.id
             out = []
             if base in self.pushed:
-                old = gast.Subscript(value=A.name(base), slice=copy.deepcopy(target.slice), ctx=gast.Load())
-                out.append(self.push(A.call(A.attr(self.env.runtime(), "copy"), [old]),
-                                     control=base not in self.active))
+                old = A.call(A.attr(self.env.runtime(), "old_item"),
+                             [A.name(base), _index_value(target.slice)])
+                out.append(self.push(old, control=base not in self.active))
             out.append(s)
             return out
         if isinstance(s, gast.If):
@@ -540,21 +557,9 @@ class ReverseTransform(BaseTransform):
         """Statements opening the forward sweep: copies of parameters that
         are mutated, the tape, names that are pushed before first bound."""
         out = []
-        params = self.norm.param_names
-        for p in params:
-            if p in self.over and self._is_mutated(p):
-                out.append(A.assign(p, A.call(A.attr(self.env.runtime(), "copy"), [A.name(p)])))
+        for p in mutated_params(self.norm.node.body, self.norm.param_names):
+            out.append(A.assign(p, A.call(A.attr(self.env.runtime(), "copy"), [A.name(p)])))
         return out
-
-    def _is_mutated(self, name):
-        for n in gast.walk(self.norm.node):
-            if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Subscript) \
-                    and n.targets[0].value.id == name:
-                return True
-            if isinstance(n, gast.Expr) and isinstance(n.value, gast.Call) and \
-                    method_receiver(n.value) == {name} and n.value.func.attr in MUTATING_METHODS:
-                return True
-        return False
 
     def _tapes(self):
         out = []

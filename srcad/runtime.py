@@ -568,3 +568,39 @@ def extremum_mask(x, result, axis=None, keepdims=False):
     hit = xp.astype(x == expand_to(result, x, axis, keepdims), x.dtype) if hasattr(xp, "astype") \
         else (x == expand_to(result, x, axis, keepdims)).astype(x.dtype)
     return hit / xp.sum(hit, axis=axis, keepdims=True)
+
+
+class _Missing:
+    """The old value of a dict entry that did not exist."""
+
+    def __repr__(self):
+        return "<missing>"
+
+
+MISSING = _Missing()
+
+
+def old_item(x, index):
+    """What ``x[index]`` holds before it is overwritten (a copy), or
+    :data:`MISSING` for a dict key not yet there."""
+    if isinstance(x, dict) and index not in x:
+        return MISSING
+    return copy(x[index])
+
+
+def written_adjoint(adj, index):
+    """The adjoint of the value written by ``x[index] = v``: ``adj[index]``,
+    where a position written more than once counts for the last write only
+    (the one NumPy keeps)."""
+    out = adjoint_at(adj, index)
+    if _is_basic_index(index) or isinstance(adj, (dict, list)) or not hasattr(out, "shape"):
+        return out
+    xp = namespace_of(adj)
+    n = 1
+    for d in out.shape:
+        n *= d
+    owner = xp.full(adj.shape, -1)
+    ids = xp.reshape(xp.arange(n), out.shape)
+    owner[index] = ids
+    keep = owner[index] == ids
+    return out * keep

@@ -1,0 +1,140 @@
+"""In-place writes: subscript assignment, augmented assignment on slices,
+writes in loops, through views, into lists and dicts. Checked against finite
+differences; arguments are never modified; writes that reverse mode cannot
+follow (through an alias read afterwards) are refused, never wrong."""
+
+import numpy as np
+import pytest
+
+import srcad
+from fd import flat, numeric_grad, same, snapshot
+
+X = np.array([0.3, -0.7, 1.1, 0.5])
+M = np.arange(1.0, 7.0).reshape(2, 3) / 7.0
+
+
+def slice_writes(x):
+    y = np.zeros(4)
+    y[::2] = x[1::2] * 3.0
+    y[1::2] = np.sin(x[::2])
+    y[-1] += x[0] * x[1]
+    return np.sum(y * x)
+
+
+def aug_slices(x):
+    y = x * 1.0
+    y[1:3] *= x[:2]
+    y[0] -= x[3] ** 2
+    y[2:] /= 1.0 + x[:2] ** 2
+    return np.sum(y ** 2)
+
+
+def fancy_index_writes(x):
+    y = np.zeros(6)
+    idx = np.array([0, 2, 5])
+    y[idx] = x[:3] * 2.0
+    y[np.array([1, 1])] = x[3]
+    mask = y > 0.4
+    z = x[np.array([0, 0, 3])]
+    return np.sum(y * y) + np.sum(z) + np.sum(y[mask])
+
+
+def loop_recurrence(x):
+    y = np.zeros(5)
+    y[0] = x[0]
+    for i in range(1, 5):
+        y[i] = np.tanh(y[i - 1] * x[i % 4] + 0.1)
+    return np.sum(y)
+
+
+def matrix_rows(m):
+    out = m * 0.0
+    for i in range(m.shape[0]):
+        out[i, :] = m[i, :] * m[i, ::-1]
+        out[i, 0] += np.sum(out[i, :])
+    return np.sum(out ** 2)
+
+
+def mutate_parameter(x):
+    x[1:] = x[1:] * x[:-1]
+    x[0] = 2.0
+    return np.sum(x ** 2)
+
+
+def view_of_parameter_written(x):
+    tail = x[2:]
+    tail[0] = tail[1] * 3.0
+    return np.sum(tail ** 2)
+
+
+def dict_writes(x):
+    d = {}
+    d["a"] = x * 2.0
+    d["b"] = d["a"] ** 2
+    d["a"] = d["b"] + x
+    return np.sum(d["a"] * d["b"])
+
+
+def list_writes(x):
+    xs = [x, x * 2.0, x * 3.0]
+    xs[1] = xs[0] * xs[2]
+    acc = []
+    for v in xs:
+        acc.append(np.sum(v ** 2))
+    acc[0] = acc[0] * 0.5
+    return acc[0] + acc[1] + acc[2]
+
+
+CASES = [slice_writes, aug_slices, fancy_index_writes, loop_recurrence, mutate_parameter,
+         view_of_parameter_written, dict_writes, list_writes]
+
+
+@pytest.mark.parametrize("fn", CASES, ids=[f.__name__ for f in CASES])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_writes_match_finite_differences(fn, mode):
+    x = X.copy()
+    before = snapshot(x)
+    expected = numeric_grad(lambda v: fn(v.copy()), (x,), 0)[0]
+    if mode == "reverse":
+        got = flat(srcad.grad(fn)(x))
+    else:
+        got = np.array([float(srcad.jvp(fn, (x,), (e,))[1]) for e in np.eye(4)])
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8)
+    assert same(x, before), "the argument was modified"
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_matrix_rows(mode):
+    expected = numeric_grad(matrix_rows, (M,), 0)[0]
+    if mode == "reverse":
+        got = flat(srcad.grad(matrix_rows)(M))
+    else:
+        got = np.array([float(srcad.jvp(matrix_rows, (M,), (e.reshape(2, 3),))[1]) for e in np.eye(6)])
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8)
+
+
+def write_through_view(x):
+    y = x * 1.0
+    head = y[:2]
+    head[0] = 5.0 * head[1]
+    return np.sum(y ** 2)
+
+
+def test_write_through_a_view_read_later_is_refused_in_reverse_mode():
+    with pytest.raises(srcad.UnsupportedSyntaxError) as info:
+        srcad.grad(write_through_view)
+    assert "head" in info.value.message and "y" in info.value.message
+    assert ".copy()" in info.value.hint
+
+
+def test_write_through_a_view_is_followed_in_forward_mode():
+    expected = numeric_grad(write_through_view, (X,), 0)[0]
+    got = np.array([float(srcad.jvp(write_through_view, (X,), (e,))[1]) for e in np.eye(4)])
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8)
+
+
+def test_tangents_are_not_modified():
+    t = np.ones(4)
+    srcad.jvp(mutate_parameter, (X.copy(),), (t,))
+    srcad.jvp(view_of_parameter_written, (X.copy(),), (t,))
+    assert np.array_equal(t, np.ones(4))
