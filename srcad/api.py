@@ -16,6 +16,7 @@ import numbers
 from . import runtime
 from .errors import CotangentError, Location, NonScalarOutputError, SrcadError, WrtError
 from .runtime import match, stop_gradient  # noqa: F401  (re-exported)
+from .kinds import kind_of
 from .transform import derive
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "derivative",
@@ -226,13 +227,41 @@ def _gradient_function(f, wrt, with_value):
     if f is None:
         return lambda g: _gradient_function(g, wrt, with_value)
     names, single = _resolve_wrt(f, wrt)
-    derived = derive(_target(f), "reverse", names, fused="value_and_grad" if with_value else "grad")
-    gen = derived.functions[0]
+    target = _target(f)
+    fused = "value_and_grad" if with_value else "grad"
+    derived = derive(target, "reverse", names, fused=fused)
     params = [p.name for p in _params(f)]
     positions = [params.index(n) for n in names]
     simple = all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in _params(f))
+    # One variant of the code per kinds of the arguments (scalar, int,
+    # array rank): scalars need no broadcasting bookkeeping.
+    variants = {}
+
+    def specialised(values):
+        key = tuple(map(kind_of, values))
+        gen = variants.get(key)
+        if gen is None:
+            kinds = tuple((p, k) for p, k in zip(params, key) if k is not None)
+            gen = derive(target, "reverse", names, fused=fused, kinds=kinds).functions[0]
+            variants[key] = gen
+        return gen
+
+    n_params = len(params)
+    fast = simple and single and not with_value
+    pos0 = positions[0]
 
     def call(*args, **kwargs):
+        if fast and not kwargs and len(args) == n_params:
+            # the common case, kept short: one wrt, positional arguments
+            x = args[pos0]
+            if x.__class__ is not float:
+                _check_differentiable(names[0], x, f)
+            key = tuple(map(kind_of, args))
+            gen = variants.get(key) or specialised(args)
+            try:
+                return match(gen(*args), x)
+            except NonScalarOutputError as exc:
+                raise _relocated(exc, _return_location(f)) from None
         if simple and not kwargs and len(args) == len(params):
             values = args
         else:
@@ -242,6 +271,7 @@ def _gradient_function(f, wrt, with_value):
             x = values[pos]
             if x.__class__ is not float:
                 _check_differentiable(name, x, f)
+        gen = specialised(values) if simple else derived.functions[0]
         try:
             raw = gen(*values) if simple else gen(**bound)
         except NonScalarOutputError as exc:

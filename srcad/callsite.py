@@ -57,14 +57,14 @@ class Env:
         self.locals = local_names
         self.cells = {}        # name -> object (or Lazy)
         self._by_id = {}
+        self.own_names = set()  # names of the functions being generated
 
     def ref(self, obj, preferred):
         """A ``Name`` that evaluates to ``obj`` in the generated function."""
         key = id(obj)
         if key in self._by_id:
             return A.name(self._by_id[key])
-        if preferred not in self.locals and self.parsed.lookup(preferred) is obj \
-                and preferred not in self.parsed.cells:
+        if preferred not in self.locals and self.parsed.lookup(preferred) is obj:
             self._by_id[key] = preferred
             return A.name(preferred)
         name = self.namer.new(preferred)
@@ -76,7 +76,8 @@ class Env:
         return self.ref(runtime, "ad")
 
     def lazy(self, derived, preferred):
-        name = self.namer.new(preferred)
+        # a function calling itself refers to itself by its own name
+        name = preferred if preferred in self.own_names else self.namer.new(preferred)
         self.cells[name] = Lazy(derived)
         return A.name(name)
 

@@ -43,9 +43,25 @@ def unparse(nodes, origin=None):
     return "\n\n".join(texts) + "\n"
 
 
+def _generated_origins(filename):
+    """For code srcad generated earlier: generated line -> the ``file:line``
+    its comments point at (the last one above it), so that a derivative of a
+    derivative points at the user's source too."""
+    import re
+    out = {}
+    last = None
+    for i, line in enumerate(linecache.getlines(filename), start=1):
+        m = re.search(r"  # ([^#\s]+:\d+)$", line.rstrip("\n"))
+        if m:
+            last = m.group(1)
+        out[i] = last
+    return out
+
+
 def _annotate(tree, text, origin):
     filename, offset = origin
     base = os.path.basename(filename) if filename and not filename.startswith("<") else filename
+    mapped = _generated_origins(filename) if filename and filename.startswith("<srcad") else None
     reparsed = ast.parse(text).body[0]
     lines = text.split("\n")
     deflineno = getattr(tree.body[0] if isinstance(tree, ast.Module) else tree, "lineno", None)
@@ -62,11 +78,16 @@ def _annotate(tree, text, origin):
         if orig != last:
             notes.setdefault(theirs.lineno, orig)
             last = orig
-    for gen_line, orig in notes.items():
+    shown = None
+    for gen_line, orig in sorted(notes.items()):
         i = gen_line - 1
         if lines[i].rstrip().endswith(":"):
             continue
-        lines[i] = f"{lines[i]}  # {base}:{orig + offset}"
+        note = f"{base}:{orig + offset}" if mapped is None else mapped.get(orig + offset)
+        if note is None or note == shown:
+            continue
+        shown = note
+        lines[i] = f"{lines[i]}  # {note}"
     return "\n".join(lines)
 
 

@@ -6,6 +6,8 @@
 * :func:`first_write` — an adjoint initialised to ``0.0`` whose next use in
   the same block is ``d = d + e`` becomes ``d = e``; an initialisation that
   nothing reads is removed.
+* :func:`dead_stores` — assignments of constants and copies to names that
+  nothing reads.
 * :func:`loop_local_adjoints` — the same for adjoints of values that live
   within one loop iteration: no reset at the end of each iteration.
 """
@@ -33,6 +35,15 @@ class _Fold(gast.NodeTransformer):
 
     primal = False
 
+    def visit_Assign(self, node):
+        value = node.value
+        self.generic_visit(node)
+        if isinstance(node.value, gast.Name) and not isinstance(value, gast.Name):
+            # ``y_dot = x_dot * 1.0`` must stay a new array: ``y_dot`` may be
+            # written into later while ``x_dot`` must not change
+            node.value = value
+        return node
+
     def visit(self, node):
         if isinstance(node, gast.stmt):
             saved = self.primal
@@ -51,11 +62,6 @@ class _Fold(gast.NodeTransformer):
             except (OverflowError, ZeroDivisionError, ValueError):
                 return node
         if self.primal:
-            return node
-        if isinstance(left, gast.Name) and isinstance(right, gast.Constant) or \
-                isinstance(right, gast.Name) and isinstance(left, gast.Constant):
-            # ``x_dot * 1.0`` must stay a new array: ``x_dot`` itself may be
-            # written into later (its primal is a copy, not an alias)
             return node
         if _num(right) and right.value == 1 and op in (gast.Pow, gast.Mult, gast.Div):
             return left
@@ -164,9 +170,38 @@ def loop_local_adjoints(fn):
     return fn
 
 
+def dead_stores(fn):
+    """Remove ``name = <constant or name>`` when ``name`` is never read (flags
+    that the restructuring of ``continue`` no longer needs, copies nobody
+    uses)."""
+    loads = {n.id for n in gast.walk(fn) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+    def clean(stmts):
+        out = []
+        for s in stmts:
+            for field in ("body", "orelse"):
+                if isinstance(getattr(s, field, None), list):
+                    setattr(s, field, clean(getattr(s, field)))
+            if (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                    and s.targets[0].id not in loads
+                    and isinstance(s.value, (gast.Constant, gast.Name))):
+                continue
+            if isinstance(s, (gast.If, gast.For, gast.While)) and not s.body:
+                if isinstance(s, gast.If) and s.orelse:
+                    s = A.if_(A.not_(s.test), s.orelse)
+                else:
+                    continue
+            out.append(s)
+        return out
+
+    fn.body = clean(fn.body) or [gast.Pass()]
+    return fn
+
+
 def optimize(fn):
     """Run every pass on a generated function."""
     fn = fold_constants(fn)
+    fn = dead_stores(fn)
     fn = first_write(fn)
     fn = loop_local_adjoints(fn)
     return fn

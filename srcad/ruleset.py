@@ -165,7 +165,7 @@ class InlineContext:
     """What a transformation tells the inliner about a call site."""
 
     def __init__(self, namer, xp, ad, active, adjoint, tangent, global_ref,
-                 result_adjoint=None, accumulate=None):
+                 result_adjoint=None, accumulate=None, scalar=None):
         self.namer = namer
         self.xp = xp                  # AST of the array namespace
         self.ad = ad                  # AST of the runtime module
@@ -175,6 +175,7 @@ class InlineContext:
         self.global_ref = global_ref  # (name, object) -> AST
         self.result_adjoint = result_adjoint
         self.accumulate = accumulate  # (target adjoint name, expr, op) -> stmt
+        self.scalar = scalar or (lambda name: False)   # name surely holds a scalar
 
 
 def _slice_to_value(node):
@@ -476,14 +477,15 @@ class Rules:
     def _dropped_name(tpl, bound, ctx):
         """Whether an inactive operand that is a variable (possibly an array
         that widens the result) lost its tangent term."""
-        return any(isinstance(v, gast.Name) and not ctx.active(v.id)
+        return any(isinstance(v, gast.Name) and not ctx.active(v.id) and not ctx.scalar(v.id)
                    for k, v in bound.items() if k in tpl.params)
 
     @staticmethod
-    def _may_broadcast(name, bound):
-        """Whether an operand other than ``name`` is a variable (literals
-        never widen the shape of an elementwise result)."""
-        return any(isinstance(v, gast.Name) and v.id != name for v in bound.values())
+    def _may_broadcast(name, bound, ctx):
+        """Whether an operand other than ``name`` may widen the result's
+        shape (literals and scalars never do)."""
+        return any(isinstance(v, gast.Name) and v.id != name and not ctx.scalar(v.id)
+                   for v in bound.values())
 
     def _finish(self, tpl, mode, items, result, ctx, bound):
         broadcast = tpl.options.get("broadcast")
@@ -520,7 +522,7 @@ class Rules:
                 if item[0] != "adjoint":
                     continue
                 _, name, op, value = item
-                if broadcast and op != "=" and self._may_broadcast(name, bound):
+                if broadcast and op != "=" and self._may_broadcast(name, bound, ctx):
                     value = A.call(A.attr(copy.deepcopy(ctx.ad), "unbroadcast"), [value, A.name(name)])
                 main.append(("adjoint", name, op, value))
         # temporaries used by what remains

@@ -141,25 +141,29 @@ def _parsed_and_node(target):
 
 
 def tangent_param_names(target, positions):
-    derived = _cache.get((_target_key(target), "forward", tuple(positions)))
+    derived = _cache.get((_target_key(target), "forward", tuple(positions), ()))
     if derived is not None:
         return derived.tangent_names
     return {p: p + "_dot" for p in positions}
 
 
-def derive(target, mode, wrt, fused=None):
+def derive(target, mode, wrt, fused=None, kinds=None):
     """The :class:`Derived` for ``target`` (generating it if needed).
 
     ``mode`` is ``"forward"`` or ``"reverse"``; ``fused`` (``"grad"`` or
     ``"value_and_grad"``) asks for the one-function gradient instead of the
-    split forward/backward pair.
+    split forward/backward pair. ``kinds`` (``((param, kind), ...)`` from
+    :func:`srcad.kinds.kind_of`) lets the code skip broadcasting bookkeeping
+    for values known to be scalars.
     """
-    key = (_target_key(target), mode if fused is None else fused, tuple(wrt))
+    kinds = tuple(sorted(kinds)) if kinds else ()
+    key = (_target_key(target), mode if fused is None else fused, tuple(wrt), kinds)
     with _lock:
         derived = _cache.get(key)
         if derived is not None:
             return derived
         derived = Derived(key, target, mode, tuple(wrt))
+        derived.kinds = dict(kinds)
         _cache[key] = derived
         try:
             _generate(derived, fused)
@@ -216,18 +220,20 @@ def _generate(derived, fused):
     names = function_names(target, fused or derived.mode, derived.wrt)
     for n in names:
         namer.reserve(n)
+    # a recursive call reaches the split functions under these names
+    env.own_names = set(function_names(target, derived.mode, derived.wrt))
     # the seed is the adjoint of the returned name itself
     seed = namer.adjoint(norm.return_name) if norm.return_name else namer.new("d_result")
     if derived.mode == "forward":
         for w in derived.wrt:
             derived.tangent_names[w] = namer.tangent(w)
-        tr = ForwardTransform(norm, namer, env, derived.wrt, callback, custom_rule_for)
+        tr = ForwardTransform(norm, namer, env, derived.wrt, callback, custom_rule_for, derived.kinds)
         nodes = [tr.run(names[0])]
     elif fused is not None:
-        tr = ReverseTransform(norm, namer, env, derived.wrt, callback, custom_rule_for)
+        tr = ReverseTransform(norm, namer, env, derived.wrt, callback, custom_rule_for, derived.kinds)
         nodes = [tr.fused(names[0], seed, with_value=(fused == "value_and_grad"))]
     else:
-        tr = ReverseTransform(norm, namer, env, derived.wrt, callback, custom_rule_for)
+        tr = ReverseTransform(norm, namer, env, derived.wrt, callback, custom_rule_for, derived.kinds)
         saved = namer.new("saved")
         nodes = list(tr.split(names[0], names[1], saved, seed))
     from .optimize import optimize

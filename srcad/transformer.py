@@ -9,6 +9,7 @@ import gast
 
 from . import astutil as A
 from .analysis import NONDIFF_ATTRS, activity
+from .kinds import infer, scalar_names
 from .callsite import (BINOPS, UNARYOPS, CallInfo, classify_call, default_namespace,
                        nondiff_error)
 from .errors import NonDifferentiableError
@@ -18,7 +19,7 @@ from .ruleset import InlineContext, Template, get_rules
 class BaseTransform:
     """Holds one normalized function and what is known about it."""
 
-    def __init__(self, norm, namer, env, wrt, derive, custom_rules):
+    def __init__(self, norm, namer, env, wrt, derive, custom_rules, param_kinds=None):
         self.norm = norm
         self.namer = namer
         self.env = env
@@ -29,6 +30,19 @@ class BaseTransform:
         self.xp = default_namespace(env, norm)
         outputs = [norm.return_name] if norm.return_name else []
         self.active = activity(norm.node.body, set(self.wrt), outputs, self.nondiff_call)
+        self.scalars = set()
+        if param_kinds:
+            self.scalars = scalar_names(infer(norm.node.body, dict(param_kinds), self._resolve))
+
+    def _resolve(self, call):
+        from .callsite import _SPECIAL_CALLS
+        from .parse import _MISSING, resolve_static
+        if getattr(call, "is_method", False):
+            return None
+        if isinstance(call.func, gast.Name) and call.func.id in _SPECIAL_CALLS:
+            return _SPECIAL_CALLS[call.func.id]
+        obj = resolve_static(self.norm.parsed, call.func, self.norm.local_names)
+        return None if obj is _MISSING else obj
 
     # -- calls ----------------------------------------------------------------
     def info(self, call):
@@ -109,7 +123,8 @@ class BaseTransform:
             adjoint=kw.get("adjoint", lambda n: n),
             tangent=kw.get("tangent", lambda n: n),
             global_ref=lambda name, obj: self.env.ref(obj, name),
-            result_adjoint=kw.get("result_adjoint"))
+            result_adjoint=kw.get("result_adjoint"),
+            scalar=lambda n: n in self.scalars)
 
     def unknown_call(self, call):
         return nondiff_error(self.norm, call, self.info(call))

@@ -1,0 +1,182 @@
+"""Kinds of values: which names surely hold scalars (shape ``()``).
+
+Assumes: a normalized body and the kinds of (some) parameters, read off the
+arguments of a call (:func:`kind_of`). Guarantees: :func:`infer` returns the
+names that hold a scalar (``"scalar"``) or an integer (``"int"``) every time
+they are bound; everything else is unknown. Broadcasting never changes the
+shape of an operand combined only with scalars, so derivative rules can
+skip summing over broadcast axes there.
+
+>>> kind_of(1.5), kind_of(3), kind_of([1.0])
+('scalar', 'int', None)
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import gast
+
+from .analysis import walk_simple
+
+SCALAR = "scalar"
+INT = "int"
+_BOTTOM = object()
+_UNKNOWN = None
+
+
+def kind_of(value):
+    """The kind of an argument: ``"int"``, ``"scalar"``, ``("array", ndim)``
+    for NumPy arrays, or ``None``."""
+    t = type(value)
+    if t is float or t is complex:
+        return SCALAR
+    if t is int or t is bool:
+        return INT
+    if t is _ndarray:
+        return ("array", value.ndim)
+    ndim = getattr(value, "ndim", None)
+    if ndim is not None and t.__module__ == "numpy":
+        if ndim == 0:
+            return INT if getattr(value.dtype, "kind", "f") in "iub" else SCALAR
+        return ("array", ndim)
+    if isinstance(value, numbers.Integral):
+        return INT
+    if isinstance(value, numbers.Real):
+        return SCALAR
+    return None
+
+
+try:
+    from numpy import ndarray as _ndarray
+except ImportError:  # pragma: no cover
+    _ndarray = None
+
+
+def _join(a, b):
+    if a is _BOTTOM:
+        return b
+    if b is _BOTTOM or a == b:
+        return a
+    if {a, b} == {SCALAR, INT}:
+        return SCALAR
+    return _UNKNOWN
+
+
+def _scalarish(k):
+    return k in (SCALAR, INT)
+
+
+_SCALAR_BUILTINS = {abs: None, float: SCALAR, min: None, max: None}
+_INT_BUILTINS = {len, int, round}
+
+
+def infer(body, param_kinds, resolve):
+    """``{name: kind}`` for the names of ``body`` whose kind is known.
+
+    ``resolve(call)`` gives the object a call's function denotes (or
+    ``None``)."""
+    kinds = dict(param_kinds)
+    assigned = set()
+    for s, _ in walk_simple(body):
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            assigned.add(s.targets[0].id)
+        elif isinstance(s, gast.For):
+            assigned.add(s.target.id)
+    state = {n: kinds.get(n, _BOTTOM) for n in assigned}
+    for _ in range(20):
+        new = {n: (kinds.get(n, _BOTTOM) if n in kinds else _BOTTOM) for n in assigned}
+        for s, _ in walk_simple(body):
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+                k = _value_kind(s.value, lambda n: state.get(n, kinds.get(n, _UNKNOWN)), resolve)
+                name = s.targets[0].id
+                new[name] = _join(new[name], k)
+            elif isinstance(s, gast.For):
+                # normalized loops run over a range
+                new[s.target.id] = _join(new[s.target.id], INT)
+        if new == state:
+            break
+        state = new
+    out = {n: k for n, k in kinds.items() if n not in assigned}
+    out.update({n: k for n, k in state.items() if k is not _BOTTOM and k is not _UNKNOWN})
+    return out
+
+
+def _value_kind(value, kind, resolve):
+    if isinstance(value, gast.Constant):
+        v = value.value
+        if isinstance(v, bool) or isinstance(v, int):
+            return INT
+        if isinstance(v, (float, complex)):
+            return SCALAR
+        return _UNKNOWN
+    if isinstance(value, gast.Name):
+        return kind(value.id)
+    if isinstance(value, gast.BinOp):
+        a = _atom_kind(value.left, kind)
+        b = _atom_kind(value.right, kind)
+        if a is _BOTTOM or b is _BOTTOM:
+            return _BOTTOM
+        if _scalarish(a) and _scalarish(b):
+            if a == INT and b == INT and not isinstance(value.op, (gast.Div, gast.Pow)):
+                return INT
+            return SCALAR
+        if isinstance(a, tuple) and _scalarish(b):
+            return a
+        if isinstance(b, tuple) and _scalarish(a):
+            return b
+        return _UNKNOWN
+    if isinstance(value, gast.UnaryOp):
+        a = _atom_kind(value.operand, kind)
+        if isinstance(value.op, gast.Not):
+            return INT if _scalarish(a) else _UNKNOWN
+        return a
+    if isinstance(value, gast.Compare):
+        a = _atom_kind(value.left, kind)
+        b = _atom_kind(value.comparators[0], kind)
+        if a is _BOTTOM or b is _BOTTOM:
+            return _BOTTOM
+        return INT if _scalarish(a) and _scalarish(b) else _UNKNOWN
+    if isinstance(value, gast.Subscript):
+        base = _atom_kind(value.value, kind)
+        if base is _BOTTOM:
+            return _BOTTOM
+        if isinstance(base, tuple):
+            idx = value.slice.elts if isinstance(value.slice, gast.Tuple) else [value.slice]
+            if len(idx) == base[1] and all(_atom_kind(i, kind) == INT for i in idx
+                                           if not isinstance(i, gast.Slice)) \
+                    and not any(isinstance(i, gast.Slice) for i in idx):
+                return SCALAR
+        return _UNKNOWN
+    if isinstance(value, gast.Call):
+        obj = resolve(value)
+        args = [_atom_kind(a, kind) for a in value.args]
+        if any(a is _BOTTOM for a in args):
+            return _BOTTOM
+        if obj is not None and getattr(obj, "__module__", None) == "math" or \
+                (obj is not None and getattr(math, getattr(obj, "__name__", ""), None) is obj):
+            return INT if getattr(obj, "__name__", "") in ("floor", "ceil", "trunc", "factorial",
+                                                             "gcd", "comb", "perm") else SCALAR
+        if obj in _INT_BUILTINS:
+            return INT
+        if obj in (abs, float) and args and all(_scalarish(a) for a in args):
+            return SCALAR if obj is float else args[0]
+        if obj in (min, max) and len(args) >= 2 and all(_scalarish(a) for a in args):
+            return SCALAR
+        return _UNKNOWN
+    return _UNKNOWN
+
+
+def _atom_kind(atom, kind):
+    if isinstance(atom, gast.Constant):
+        return _value_kind(atom, kind, lambda c: None)
+    if isinstance(atom, gast.Name):
+        return kind(atom.id)
+    return _UNKNOWN
+
+
+def scalar_names(kinds):
+    """The names known to hold scalars."""
+    return {n for n, k in kinds.items() if _scalarish(k)}
+

@@ -1,0 +1,29 @@
+def call_in_loop_jvp_x(x, w, *, x_dot=0.0):
+    s = 0.0  # catalogue.py:410
+    s_dot = ad.zeros_like(s)
+    steps = range(3)  # catalogue.py:411
+    for i in steps:
+        t, t_dot = loop_helper_jvp_h(x, w, h_dot=x_dot)  # catalogue.py:412
+        t_1 = t * i
+        t_1_dot = ad.broadcast_like(t_dot * i, t_1)
+        t_2 = np.sum(t_1)
+        t_2_dot = np.sum(t_1_dot, axis=None, keepdims=False)
+        s_1 = s + t_2
+        s_1_dot = s_dot + t_2_dot
+        s = s_1
+        s_dot = s_1_dot
+    result = s  # catalogue.py:413
+    result_dot = s_dot
+    return (result, result_dot)
+
+
+def loop_helper_jvp_h(h, w, *, h_dot=0.0):
+    steps = range(3)  # catalogue.py:403
+    for i in steps:
+        t = h * w  # catalogue.py:404
+        t_dot = ad.broadcast_like(h_dot * w, t)
+        h = np.tanh(t)
+        h_dot = (1 - h * h) * t_dot
+    result = h  # catalogue.py:405
+    result_dot = h_dot
+    return (result, result_dot)

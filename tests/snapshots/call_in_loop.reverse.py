@@ -1,0 +1,56 @@
+def call_in_loop_grad_x(x, w, d_result=1.0):
+    tape = []
+    t = None
+    t_1 = None
+    t_2 = None
+    s = 0.0  # catalogue.py:410
+    steps = range(3)  # catalogue.py:411
+    for i in steps:
+        tape.append(t)  # catalogue.py:412
+        t, loop_helper_tape = loop_helper_fwd_h(x, w)
+        tape.append(loop_helper_tape)
+        tape.append(t_1)
+        t_1 = t * i
+        tape.append(t_2)
+        t_2 = np.sum(t_1)
+        tape.append(s)
+        s = s + t_2
+    result = s  # catalogue.py:413
+    d_x = 0.0
+    d_result = ad.seed(result, d_result)
+    d_s = d_result
+    for i in reversed(steps):
+        d_s_new = d_s
+        s = tape.pop()
+        d_s = ad.unbroadcast(d_s_new, s)
+        d_t_2 = ad.unbroadcast(d_s_new, t_2)
+        d_t_1 = ad.expand_to(d_t_2, t_1, None, False)
+        t_2 = tape.pop()
+        d_t = ad.unbroadcast(d_t_1 * i, t)
+        t_1 = tape.pop()
+        loop_helper_tape = tape.pop()
+        loop_helper_grads = loop_helper_bwd_h(loop_helper_tape, d_t)
+        d_x = d_x + loop_helper_grads[0]
+        t = tape.pop()
+    return d_x
+
+
+def loop_helper_fwd_h(h, w):
+    tape = []
+    steps = range(3)  # catalogue.py:403
+    for i in steps:
+        t = h * w  # catalogue.py:404
+        tape.append(h)
+        h = np.tanh(t)
+    result = h  # catalogue.py:405
+    return (result, (h, steps, tape, w))
+
+
+def loop_helper_bwd_h(saved, d_result):
+    h, steps, tape, w = saved
+    d_h = d_result  # catalogue.py:405
+    for i in reversed(steps):
+        d_t = d_h * (1 - h * h)  # catalogue.py:404
+        h = tape.pop()
+        d_h = ad.unbroadcast(d_t * w, h)
+    return (d_h,)

@@ -1,0 +1,26 @@
+def horner_grad_x(x, d_result=1.0):
+    tape = []
+    t_2 = None
+    t = -2.0  # catalogue.py:232
+    t_1 = -1.0
+    coeffs = [1.0, t, 3.0, 0.5, t_1]
+    p = 0.0  # catalogue.py:233
+    n = len(coeffs)  # catalogue.py:234
+    steps = range(n)
+    for i in steps:
+        c = coeffs[i]
+        tape.append(t_2)  # catalogue.py:235
+        t_2 = p * x
+        tape.append(p)
+        p = t_2 + c
+    result = p  # catalogue.py:236
+    d_x = 0.0
+    d_result = ad.seed(result, d_result)
+    d_p = d_result
+    for i in reversed(steps):
+        d_t_2 = ad.unbroadcast(d_p, t_2)
+        p = tape.pop()
+        d_p = ad.unbroadcast(d_t_2 * x, p)
+        d_x = d_x + ad.unbroadcast(d_t_2 * p, x)
+        t_2 = tape.pop()
+    return d_x

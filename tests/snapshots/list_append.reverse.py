@@ -1,0 +1,32 @@
+def list_append_grad_x(x, d_result=1.0):
+    acc = []  # catalogue.py:524
+    v = x  # catalogue.py:525
+    steps = range(4)  # catalogue.py:526
+    for i in steps:
+        t = v * 1.5  # catalogue.py:527
+        v = t + 0.1
+        acc.append(v)  # catalogue.py:528
+    t_1 = acc[0]  # catalogue.py:529
+    t_2 = -1
+    t_3 = acc[t_2]
+    t_4 = acc[2]
+    t_5 = t_3 * t_4
+    result = t_1 + t_5
+    d_acc = 0.0
+    d_v = 0.0
+    d_result = ad.seed(result, d_result)
+    d_t_1 = ad.unbroadcast(d_result, t_1)
+    d_t_5 = ad.unbroadcast(d_result, t_5)
+    d_t_3 = ad.unbroadcast(d_t_5 * t_4, t_3)
+    d_t_4 = ad.unbroadcast(d_t_5 * t_3, t_4)
+    d_acc = ad.add_at(d_acc, acc, 2, d_t_4)
+    d_acc = ad.add_at(d_acc, acc, t_2, d_t_3)
+    d_acc = ad.add_at(d_acc, acc, 0, d_t_1)
+    for i in reversed(steps):
+        d_acc, d_item = ad.split_last(d_acc, acc)
+        d_v = d_v + d_item
+        acc.pop()
+        d_t = d_v  # catalogue.py:527
+        d_v = d_t * 1.5
+    d_x = d_v  # catalogue.py:525
+    return d_x

@@ -1,0 +1,34 @@
+def loop_break_grad_x(x, d_result=1.0):
+    tape = []
+    control = []
+    c = None
+    t = None
+    s = 0.0  # catalogue.py:341
+    steps = range(100)  # catalogue.py:342
+    broke = False
+    n_i = 0
+    for i in steps:
+        n_i = n_i + 1
+        tape.append(t)  # catalogue.py:343
+        t = x * i
+        tape.append(s)
+        s = s + t
+        control.append(c)  # catalogue.py:344
+        c = s > 20.0
+        if c:
+            broke = True  # catalogue.py:345
+        if broke:
+            break  # catalogue.py:342
+    result = s  # catalogue.py:346
+    d_x = 0.0
+    d_result = ad.seed(result, d_result)
+    d_s = d_result
+    for i in reversed(steps[:n_i]):
+        c = control.pop()  # catalogue.py:344
+        d_s_new = d_s  # catalogue.py:343
+        s = tape.pop()
+        d_s = ad.unbroadcast(d_s_new, s)
+        d_t = ad.unbroadcast(d_s_new, t)
+        d_x = d_x + ad.unbroadcast(d_t * i, x)
+        t = tape.pop()
+    return d_x

@@ -1,0 +1,24 @@
+def math_chain_grad_x(x, d_result=1.0):
+    t = math.exp(x)  # catalogue.py:35
+    t_1 = math.sin(t)
+    t_2 = x * x
+    t_3 = 1.0 + t_2
+    t_4 = math.log(t_3)
+    t_5 = t_1 + t_4
+    t_6 = x + 2.0
+    t_7 = math.sqrt(t_6)
+    result = t_5 + t_7
+    d_result = ad.seed(result, d_result)
+    d_t_5 = ad.unbroadcast(d_result, t_5)
+    d_t_7 = ad.unbroadcast(d_result, t_7)
+    d_t_6 = d_t_7 / (2.0 * t_7)
+    d_x = d_t_6
+    d_t_1 = ad.unbroadcast(d_t_5, t_1)
+    d_t_4 = ad.unbroadcast(d_t_5, t_4)
+    d_t_3 = d_t_4 / (t_3 * math.log(2.718281828459045))
+    d_t_2 = d_t_3
+    d_x = d_x + d_t_2 * x
+    d_x = d_x + d_t_2 * x
+    d_t = d_t_1 * math.cos(t)
+    d_x = d_x + d_t * t
+    return d_x

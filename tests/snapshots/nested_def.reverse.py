@@ -1,0 +1,44 @@
+def nested_def_grad_x(x, d_result=1.0):
+    a = x * 2.0  # catalogue.py:464
+    t, inner_tape = inner_fwd_v_a(x, a=a)  # catalogue.py:469
+    t_1, inner_tape_1 = inner_fwd_a(1.0, a=a)
+    result = t + t_1
+    d_result = ad.seed(result, d_result)
+    d_t = ad.unbroadcast(d_result, t)
+    d_t_1 = ad.unbroadcast(d_result, t_1)
+    inner_grads = inner_bwd_a(inner_tape_1, d_t_1)
+    d_a = inner_grads[0]
+    inner_grads_1 = inner_bwd_v_a(inner_tape, d_t)
+    d_x = inner_grads_1[0]
+    d_a = d_a + inner_grads_1[1]
+    d_x = d_x + d_a * 2.0  # catalogue.py:464
+    return d_x
+
+
+def inner_fwd_a(v, *, a):
+    t = v * a  # catalogue.py:467
+    result = t + a
+    return (result, (a, t, v))
+
+
+def inner_bwd_a(saved, d_result):
+    a, t, v = saved
+    d_t = ad.unbroadcast(d_result, t)  # catalogue.py:467
+    d_a = ad.unbroadcast(d_result, a)
+    d_a = d_a + ad.unbroadcast(d_t * v, a)
+    return (d_a,)
+
+
+def inner_fwd_v_a(v, *, a):
+    t = v * a  # catalogue.py:467
+    result = t + a
+    return (result, (a, t, v))
+
+
+def inner_bwd_v_a(saved, d_result):
+    a, t, v = saved
+    d_t = ad.unbroadcast(d_result, t)  # catalogue.py:467
+    d_a = ad.unbroadcast(d_result, a)
+    d_v = ad.unbroadcast(d_t * a, v)
+    d_a = d_a + ad.unbroadcast(d_t * v, a)
+    return (d_v, d_a)

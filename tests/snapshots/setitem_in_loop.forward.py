@@ -1,0 +1,19 @@
+def setitem_in_loop_jvp_x(x, *, x_dot=0.0):
+    y = x * 1.0  # catalogue.py:544
+    y_dot = x_dot * 1.0
+    steps = range(1, 3)  # catalogue.py:545
+    for i in steps:
+        t = i - 1  # catalogue.py:546
+        t_1 = y[t]
+        t_1_dot = y_dot[t]
+        t_2 = y[i]
+        t_2_dot = y_dot[i]
+        t_3 = t_1 * t_2
+        t_3_dot = t_1_dot * t_2 + t_1 * t_2_dot
+        t_4 = t_3 + 1.0
+        t_4_dot = t_3_dot
+        y[i] = t_4
+        y_dot[i] = t_4_dot
+    result = np.sum(y)  # catalogue.py:547
+    result_dot = np.sum(y_dot, axis=None, keepdims=False)
+    return (result, result_dot)

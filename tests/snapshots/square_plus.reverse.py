@@ -1,0 +1,13 @@
+def square_plus_grad_x(x, d_result=1.0):
+    t = x * x  # catalogue.py:25
+    t_1 = 3.0 * x
+    t_2 = t + t_1
+    result = t_2 - 1.0
+    d_result = ad.seed(result, d_result)
+    d_t_2 = d_result
+    d_t = ad.unbroadcast(d_t_2, t)
+    d_t_1 = ad.unbroadcast(d_t_2, t_1)
+    d_x = d_t_1 * 3.0
+    d_x = d_x + d_t * x
+    d_x = d_x + d_t * x
+    return d_x
