@@ -156,3 +156,6 @@ def old_item(result, x, index):
 @rules.rule("written_adjoint")
 def written_adjoint(result, adj, index):
     t[result] = ad.written_adjoint(t[adj], index)
+
+
+rules.nondifferentiable("shape_of")

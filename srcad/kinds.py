@@ -160,12 +160,30 @@ def _value_kind(value, kind, resolve):
                                                              "gcd", "comb", "perm") else SCALAR
         if obj in _INT_BUILTINS:
             return INT
+        if _is_ufunc(obj) and args and all(_scalarish(a) for a in args):
+            return SCALAR
+        if getattr(obj, "__name__", None) in _FULL_REDUCTIONS and _numpy_like(obj) \
+                and len(value.args) == 1 and not value.keywords:
+            return SCALAR
         if obj in (abs, float) and args and all(_scalarish(a) for a in args):
             return SCALAR if obj is float else args[0]
         if obj in (min, max) and len(args) >= 2 and all(_scalarish(a) for a in args):
             return SCALAR
         return _UNKNOWN
     return _UNKNOWN
+
+
+_FULL_REDUCTIONS = frozenset({"sum", "mean", "max", "min", "amax", "amin", "prod", "std", "var",
+                              "median", "nansum", "nanmean", "average", "ptp", "trace", "vdot"})
+
+
+def _is_ufunc(obj):
+    return type(obj).__name__ == "ufunc"
+
+
+def _numpy_like(obj):
+    module = getattr(obj, "__module__", None) or ""
+    return module.split(".")[0] in ("numpy", "cupy")
 
 
 def _atom_kind(atom, kind):

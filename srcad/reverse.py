@@ -388,7 +388,10 @@ class ReverseTransform(BaseTransform):
                 y = target.id
                 out = []
                 if y in self.pushed and id(s) not in self._first_defs:
-                    out.append(self.push(A.name(y), control=y not in self.active))
+                    saved = A.name(y)
+                    if y in self.shape_only:
+                        saved = A.call(A.attr(self.env.runtime(), "shape_of"), [saved])
+                    out.append(self.push(saved, control=y not in self.active or y in self.shape_only))
                 value = s.value
                 if (y in self.active and isinstance(value, gast.Call)
                         and self.info(value).kind in ("user", "lifted", "custom")
@@ -491,32 +494,49 @@ class ReverseTransform(BaseTransform):
 
     def _sweeps(self):
         self._prepare()
+        self._shape_only_reads = set()
+        self._value_reads = set()
         bwd = self.bwd_block(self.primal)
         # What the backward sweep reads decides what the forward sweep saves.
-        reads = set()
-        for s in bwd:
-            for n in gast.walk(s):
-                if _is_marker(n):
-                    continue
-                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
-                    reads.add(n.id)
         marker_free_reads = set()
+        shape_reads = set()
         for s in bwd:
-            self._collect_reads(s, marker_free_reads)
+            self._collect_reads(s, marker_free_reads, shape_reads)
         locals_ = self.norm.local_names
         self.tbr = (marker_free_reads & locals_) | set(self._call_tapes.values())
         self.pushed = self.tbr & self.over
+        # Names the backward sweep reads only for their shape: save the shape.
+        self.shape_only = {n for n in self.pushed & shape_reads if n not in self._value_reads}
         bwd = self._finish_markers(bwd)
         fwd = self.fwd_block(self.primal)
         return fwd, bwd
 
-    def _collect_reads(self, node, acc):
+    _SHAPE_ARGS = {"unbroadcast": 1, "broadcast_like": 1, "expand_to": 1, "count": 0}
+
+    def _collect_reads(self, node, acc, shape_acc):
+        """Names read in ``node`` into ``acc``; those read as the shape
+        argument of a runtime helper also into ``shape_acc`` (a name read
+        both ways ends up in ``acc`` through its other read)."""
         if _is_marker(node):
+            return
+        if (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
+                and node.func.attr in self._SHAPE_ARGS and isinstance(node.func.value, gast.Name)):
+            k = self._SHAPE_ARGS[node.func.attr]
+            for i, arg in enumerate(node.args):
+                if i == k and isinstance(arg, gast.Name):
+                    shape_acc.add(arg.id)
+                    acc.add(arg.id)
+                    self._shape_only_reads.add(id(arg))
+                else:
+                    self._collect_reads(arg, acc, shape_acc)
+            for kw in node.keywords:
+                self._collect_reads(kw.value, acc, shape_acc)
             return
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             acc.add(node.id)
+            self._value_reads.add(node.id)
         for child in gast.iter_child_nodes(node):
-            self._collect_reads(child, acc)
+            self._collect_reads(child, acc, shape_acc)
 
     def _finish_markers(self, stmts):
         out = []
@@ -528,7 +548,8 @@ class ReverseTransform(BaseTransform):
                     continue
                 start = len(out)
                 if len(args) == 1:
-                    out.append(A.assign(name, self.pop(control=name not in self.active)))
+                    control = name not in self.active or name in self.shape_only
+                    out.append(A.assign(name, self.pop(control=control)))
                 elif isinstance(args[1], gast.Constant) and args[1].value == "append":
                     out.append(A.expr_stmt(A.call(A.attr(A.name(name), "pop"))))
                 elif isinstance(args[1], gast.Constant) and args[1].value == "pop":

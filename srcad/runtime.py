@@ -28,7 +28,9 @@ def namespace_of(x):
     ns = getattr(x, "__array_namespace__", None)
     if ns is not None:
         try:
-            return ns()
+            found = ns()
+            if found is not None:
+                return found
         except Exception:
             pass
     mod = type(x).__module__.split(".")[0]
@@ -41,6 +43,37 @@ def namespace_of(x):
 
 def _shape(x):
     return getattr(x, "shape", ())
+
+
+class Shape:
+    """Stands in for a value whose shape (and dtype) is all the backward sweep
+    needs: what :func:`shape_of` saves instead of the value itself."""
+
+    __slots__ = ("shape", "dtype", "namespace")
+
+    def __init__(self, shape, dtype, namespace):
+        self.shape = shape
+        self.dtype = dtype
+        self.namespace = namespace
+
+    def __array_namespace__(self, api_version=None):
+        return self.namespace
+
+    def __repr__(self):
+        return f"Shape({self.shape}, {self.dtype})"
+
+
+def shape_of(x):
+    """What a saved value is needed for, when only its shape is: its shape.
+
+    >>> shape_of(1.0).shape, shape_of(None)
+    ((), None)
+    """
+    if x is None:
+        return None
+    if not hasattr(x, "shape"):
+        return Shape((), None, None)
+    return Shape(x.shape, getattr(x, "dtype", None), namespace_of(x))
 
 
 def unbroadcast(g, like):

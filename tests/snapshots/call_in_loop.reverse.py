@@ -1,19 +1,20 @@
 def call_in_loop_grad_x(x, w, d_result=1.0):
     tape = []
+    control = []
     t = None
     t_1 = None
     t_2 = None
     s = 0.0  # catalogue.py:410
     steps = range(3)  # catalogue.py:411
     for i in steps:
-        tape.append(t)  # catalogue.py:412
+        control.append(ad.shape_of(t))  # catalogue.py:412
         t, loop_helper_tape = loop_helper_fwd_h(x, w)
         tape.append(loop_helper_tape)
-        tape.append(t_1)
+        control.append(ad.shape_of(t_1))
         t_1 = t * i
-        tape.append(t_2)
+        control.append(ad.shape_of(t_2))
         t_2 = np.sum(t_1)
-        tape.append(s)
+        control.append(ad.shape_of(s))
         s = s + t_2
     result = s  # catalogue.py:413
     d_x = 0.0
@@ -21,17 +22,17 @@ def call_in_loop_grad_x(x, w, d_result=1.0):
     d_s = d_result
     for i in reversed(steps):
         d_s_new = d_s
-        s = tape.pop()
+        s = control.pop()
         d_s = ad.unbroadcast(d_s_new, s)
         d_t_2 = ad.unbroadcast(d_s_new, t_2)
         d_t_1 = ad.expand_to(d_t_2, t_1, None, False)
-        t_2 = tape.pop()
+        t_2 = control.pop()
         d_t = ad.unbroadcast(d_t_1 * i, t)
-        t_1 = tape.pop()
+        t_1 = control.pop()
         loop_helper_tape = tape.pop()
         loop_helper_grads = loop_helper_bwd_h(loop_helper_tape, d_t)
         d_x = d_x + loop_helper_grads[0]
-        t = tape.pop()
+        t = control.pop()
     return d_x
 
 

@@ -1,5 +1,6 @@
 def horner_grad_x(x, d_result=1.0):
     tape = []
+    control = []
     t_2 = None
     t = -2.0  # catalogue.py:232
     t_1 = -1.0
@@ -9,7 +10,7 @@ def horner_grad_x(x, d_result=1.0):
     steps = range(n)
     for i in steps:
         c = coeffs[i]
-        tape.append(t_2)  # catalogue.py:235
+        control.append(ad.shape_of(t_2))  # catalogue.py:235
         t_2 = p * x
         tape.append(p)
         p = t_2 + c
@@ -22,5 +23,5 @@ def horner_grad_x(x, d_result=1.0):
         p = tape.pop()
         d_p = ad.unbroadcast(d_t_2 * x, p)
         d_x = d_x + ad.unbroadcast(d_t_2 * p, x)
-        t_2 = tape.pop()
+        t_2 = control.pop()
     return d_x

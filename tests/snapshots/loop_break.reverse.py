@@ -1,5 +1,4 @@
 def loop_break_grad_x(x, d_result=1.0):
-    tape = []
     control = []
     c = None
     t = None
@@ -9,9 +8,9 @@ def loop_break_grad_x(x, d_result=1.0):
     n_i = 0
     for i in steps:
         n_i = n_i + 1
-        tape.append(t)  # catalogue.py:343
+        control.append(ad.shape_of(t))  # catalogue.py:343
         t = x * i
-        tape.append(s)
+        control.append(ad.shape_of(s))
         s = s + t
         control.append(c)  # catalogue.py:344
         c = s > 20.0
@@ -26,9 +25,9 @@ def loop_break_grad_x(x, d_result=1.0):
     for i in reversed(steps[:n_i]):
         c = control.pop()  # catalogue.py:344
         d_s_new = d_s  # catalogue.py:343
-        s = tape.pop()
+        s = control.pop()
         d_s = ad.unbroadcast(d_s_new, s)
         d_t = ad.unbroadcast(d_s_new, t)
         d_x = d_x + ad.unbroadcast(d_t * i, x)
-        t = tape.pop()
+        t = control.pop()
     return d_x

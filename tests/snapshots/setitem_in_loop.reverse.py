@@ -15,7 +15,7 @@ def setitem_in_loop_grad_x(x, d_result=1.0):
         tape.append(t_2)
         t_2 = y[i]
         t_3 = t_1 * t_2
-        tape.append(t_4)
+        control.append(ad.shape_of(t_4))
         t_4 = t_3 + 1.0
         tape.append(ad.old_item(y, i))
         y[i] = t_4
@@ -27,7 +27,7 @@ def setitem_in_loop_grad_x(x, d_result=1.0):
         d_y = ad.zero_at(d_y, i)
         y[i] = tape.pop()
         d_t_3 = d_t_4
-        t_4 = tape.pop()
+        t_4 = control.pop()
         d_t_1 = ad.unbroadcast(d_t_3 * t_2, t_1)
         d_t_2 = ad.unbroadcast(d_t_3 * t_1, t_2)
         d_y = ad.add_at(d_y, y, i, d_t_2)
