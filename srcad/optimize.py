@@ -8,6 +8,8 @@
   nothing reads is removed.
 * :func:`dead_stores` — assignments of constants and copies to names that
   nothing reads.
+* :func:`free_early` — ``del`` of intermediates once the backward sweep is
+  done with them.
 * :func:`loop_local_adjoints` — the same for adjoints of values that live
   within one loop iteration: no reset at the end of each iteration.
 """
@@ -198,10 +200,68 @@ def dead_stores(fn):
     return fn
 
 
+def free_early(fn, keep=()):
+    """``del`` intermediates right after the top-level statement that uses
+    them last, so that the backward sweep does not hold on to forward
+    values and adjoints it is done with (lower peak memory). Parameters,
+    returned names and names bound inside loops or branches stay."""
+    body = fn.body
+    params = {a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
+    returned = set()
+    for s in body:
+        if isinstance(s, gast.Return) and s.value is not None:
+            returned |= {n.id for n in gast.walk(s.value) if isinstance(n, gast.Name)}
+    top_bound = set()
+    for s in body:
+        if isinstance(s, gast.Assign):
+            for t in s.targets:
+                top_bound |= {n.id for n in gast.walk(t) if isinstance(n, gast.Name)
+                              and isinstance(n.ctx, gast.Store)}
+    nested_bound = set()
+    for s in body:
+        if isinstance(s, (gast.If, gast.For, gast.While)):
+            nested_bound |= {n.id for n in gast.walk(s) if isinstance(n, gast.Name)
+                             and isinstance(n.ctx, gast.Store)}
+    candidates = top_bound - params - returned - nested_bound - set(keep)
+    last = {}
+    for i, s in enumerate(body):
+        for n in gast.walk(s):
+            if isinstance(n, gast.Name) and n.id in candidates:
+                last[n.id] = i
+    frees = {}
+    for name, i in last.items():
+        if i < len(body) - 1 and not isinstance(body[i], gast.Return):
+            frees.setdefault(i, []).append(name)
+    if not frees:
+        return fn
+    out = []
+    for i, s in enumerate(body):
+        out.append(s)
+        if i in frees and _in_backward(body, i):
+            names = sorted(frees[i])
+            out.append(gast.Delete(targets=[A.name(n, gast.Del()) for n in names]))
+    fn.body = out
+    return fn
+
+
+def _in_backward(body, i):
+    """Whether statement ``i`` comes after the seed of the backward sweep
+    (``d_... = ad.seed(...)`` or the first adjoint), where freeing pays."""
+    for k in range(i + 1):
+        s = body[k]
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
+                and s.targets[0].id.startswith("d_") and not _is_init(s):
+            return True
+    return False
+
+
+PASSES = [fold_constants, dead_stores, first_write, loop_local_adjoints, free_early]
+"""The passes :func:`optimize` runs, in order (a list, so that tools such as
+``benchmarks/optimizer_effect.py`` can measure each one's effect)."""
+
+
 def optimize(fn):
-    """Run every pass on a generated function."""
-    fn = fold_constants(fn)
-    fn = dead_stores(fn)
-    fn = first_write(fn)
-    fn = loop_local_adjoints(fn)
+    """Run every pass of :data:`PASSES` on a generated function."""
+    for p in PASSES:
+        fn = p(fn)
     return fn

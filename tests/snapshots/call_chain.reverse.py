@@ -3,12 +3,18 @@ def call_chain_grad_x(x, y, d_result=1.0):
     t_1, helper2_tape_1 = helper2_fwd_b(y, x)
     result = t * t_1
     d_result = ad.seed(result, d_result)
+    del result
     d_t = ad.unbroadcast(d_result * t_1, t)
     d_t_1 = ad.unbroadcast(d_result * t, t_1)
+    del t, t_1
     helper2_grads = helper2_bwd_b(helper2_tape_1, d_t_1)
+    del d_t_1, helper2_tape_1
     d_x = helper2_grads[0]
+    del helper2_grads
     helper2_grads_1 = helper2_bwd_a(helper2_tape, d_t)
+    del d_t, helper2_tape
     d_x = d_x + helper2_grads_1[0]
+    del helper2_grads_1
     return d_x
 
 
@@ -22,9 +28,13 @@ def helper2_fwd_b(a, b):
 def helper2_bwd_b(saved, d_result):
     a, b, helper_tape, t = saved
     d_t = ad.unbroadcast(d_result, t)  # catalogue.py:389
+    del t
     helper_grads = helper_bwd_u(helper_tape, d_t)
+    del d_t, helper_tape
     d_c = helper_grads[0]
+    del helper_grads
     d_b = ad.unbroadcast(d_c * a, b)  # catalogue.py:388
+    del a, b, d_c
     return (d_b,)
 
 
@@ -38,6 +48,7 @@ def helper_bwd_u(saved, d_result):
     k, u = saved
     d_t = d_result  # catalogue.py:384
     d_u = ad.unbroadcast(d_t * k * u ** (k - 1), u)
+    del d_t, k, u
     return (d_u,)
 
 
@@ -51,8 +62,12 @@ def helper2_fwd_a(a, b):
 def helper2_bwd_a(saved, d_result):
     a, b, helper_tape, t = saved
     d_t = ad.unbroadcast(d_result, t)  # catalogue.py:389
+    del t
     d_a = ad.unbroadcast(d_result, a)
     helper_grads = helper_bwd_u(helper_tape, d_t)
+    del d_t, helper_tape
     d_c = helper_grads[0]
+    del helper_grads
     d_a = d_a + ad.unbroadcast(d_c * b, a)  # catalogue.py:388
+    del a, b, d_c
     return (d_a,)

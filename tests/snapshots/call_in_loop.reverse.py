@@ -19,6 +19,7 @@ def call_in_loop_grad_x(x, w, d_result=1.0):
     result = s  # catalogue.py:413
     d_x = 0.0
     d_result = ad.seed(result, d_result)
+    del result
     d_s = d_result
     for i in reversed(steps):
         d_s_new = d_s
@@ -33,6 +34,7 @@ def call_in_loop_grad_x(x, w, d_result=1.0):
         loop_helper_grads = loop_helper_bwd_h(loop_helper_tape, d_t)
         d_x = d_x + loop_helper_grads[0]
         t = control.pop()
+    del control, steps, tape
     return d_x
 
 
@@ -54,4 +56,5 @@ def loop_helper_bwd_h(saved, d_result):
         d_t = d_h * (1 - h * h)  # catalogue.py:404
         h = tape.pop()
         d_h = ad.unbroadcast(d_t * w, h)
+    del steps, tape, w
     return (d_h,)

@@ -13,4 +13,5 @@ def early_return_grad_x(x, d_result=1.0):
     else:
         d_x = d_x + d_result * 4.0  # catalogue.py:195
         d_result = 0.0
+    del c
     return d_x

@@ -17,6 +17,7 @@ def horner_grad_x(x, d_result=1.0):
     result = p  # catalogue.py:236
     d_x = 0.0
     d_result = ad.seed(result, d_result)
+    del result
     d_p = d_result
     for i in reversed(steps):
         d_t_2 = ad.unbroadcast(d_p, t_2)
@@ -24,4 +25,5 @@ def horner_grad_x(x, d_result=1.0):
         d_p = ad.unbroadcast(d_t_2 * x, p)
         d_x = d_x + ad.unbroadcast(d_t_2 * p, x)
         t_2 = control.pop()
+    del control, steps, tape
     return d_x

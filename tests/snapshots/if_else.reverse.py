@@ -7,6 +7,7 @@ def if_else_grad_x(x, d_result=1.0):
     result = y * 3.0  # catalogue.py:163
     d_x = 0.0
     d_result = ad.seed(result, d_result)
+    del result
     d_y = d_result * 3.0
     if c:
         d_x = d_x + d_y * x  # catalogue.py:160
@@ -15,4 +16,5 @@ def if_else_grad_x(x, d_result=1.0):
     else:
         d_x = d_x - d_y  # catalogue.py:162
         d_y = 0.0
+    del c
     return d_x

@@ -15,18 +15,26 @@ def list_append_grad_x(x, d_result=1.0):
     d_acc = 0.0
     d_v = 0.0
     d_result = ad.seed(result, d_result)
+    del result
     d_t_1 = ad.unbroadcast(d_result, t_1)
+    del t_1
     d_t_5 = ad.unbroadcast(d_result, t_5)
+    del t_5
     d_t_3 = ad.unbroadcast(d_t_5 * t_4, t_3)
     d_t_4 = ad.unbroadcast(d_t_5 * t_3, t_4)
+    del d_t_5, t_3, t_4
     d_acc = ad.add_at(d_acc, acc, 2, d_t_4)
+    del d_t_4
     d_acc = ad.add_at(d_acc, acc, t_2, d_t_3)
+    del d_t_3, t_2
     d_acc = ad.add_at(d_acc, acc, 0, d_t_1)
+    del d_t_1
     for i in reversed(steps):
         d_acc, d_item = ad.split_last(d_acc, acc)
         d_v = d_v + d_item
         acc.pop()
         d_t = d_v  # catalogue.py:527
         d_v = d_t * 1.5
+    del acc, steps
     d_x = d_v  # catalogue.py:525
     return d_x

@@ -21,6 +21,7 @@ def loop_break_grad_x(x, d_result=1.0):
     result = s  # catalogue.py:346
     d_x = 0.0
     d_result = ad.seed(result, d_result)
+    del result
     d_s = d_result
     for i in reversed(steps[:n_i]):
         c = control.pop()  # catalogue.py:344
@@ -30,4 +31,5 @@ def loop_break_grad_x(x, d_result=1.0):
         d_t = ad.unbroadcast(d_s_new, t)
         d_x = d_x + ad.unbroadcast(d_t * i, x)
         t = control.pop()
+    del control, steps
     return d_x

@@ -4,14 +4,22 @@ def nested_def_grad_x(x, d_result=1.0):
     t_1, inner_tape_1 = inner_fwd_a(1.0, a=a)
     result = t + t_1
     d_result = ad.seed(result, d_result)
+    del result
     d_t = ad.unbroadcast(d_result, t)
+    del t
     d_t_1 = ad.unbroadcast(d_result, t_1)
+    del t_1
     inner_grads = inner_bwd_a(inner_tape_1, d_t_1)
+    del d_t_1, inner_tape_1
     d_a = inner_grads[0]
+    del inner_grads
     inner_grads_1 = inner_bwd_v_a(inner_tape, d_t)
+    del d_t, inner_tape
     d_x = inner_grads_1[0]
     d_a = d_a + inner_grads_1[1]
+    del inner_grads_1
     d_x = d_x + d_a * 2.0  # catalogue.py:464
+    del d_a
     return d_x
 
 
@@ -24,8 +32,10 @@ def inner_fwd_a(v, *, a):
 def inner_bwd_a(saved, d_result):
     a, t, v = saved
     d_t = ad.unbroadcast(d_result, t)  # catalogue.py:467
+    del t
     d_a = ad.unbroadcast(d_result, a)
     d_a = d_a + ad.unbroadcast(d_t * v, a)
+    del a, d_t, v
     return (d_a,)
 
 
@@ -38,7 +48,9 @@ def inner_fwd_v_a(v, *, a):
 def inner_bwd_v_a(saved, d_result):
     a, t, v = saved
     d_t = ad.unbroadcast(d_result, t)  # catalogue.py:467
+    del t
     d_a = ad.unbroadcast(d_result, a)
     d_v = ad.unbroadcast(d_t * a, v)
     d_a = d_a + ad.unbroadcast(d_t * v, a)
+    del a, d_t, v
     return (d_v, d_a)

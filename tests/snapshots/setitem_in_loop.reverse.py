@@ -21,6 +21,7 @@ def setitem_in_loop_grad_x(x, d_result=1.0):
         y[i] = t_4
     result = np.sum(y)  # catalogue.py:547
     d_result = ad.seed(result, d_result)
+    del result
     d_y = ad.expand_to(d_result, y, None, False)
     for i in reversed(steps):
         d_t_4 = ad.unbroadcast(ad.written_adjoint(d_y, i), t_4)
@@ -35,5 +36,6 @@ def setitem_in_loop_grad_x(x, d_result=1.0):
         d_y = ad.add_at(d_y, y, t, d_t_1)
         t_1 = tape.pop()
         t = control.pop()
+    del control, steps, tape, y
     d_x = d_y  # catalogue.py:544
     return d_x

@@ -10,11 +10,13 @@ def while_data_grad_x(x, d_result=1.0):
         running = y > 0.5  # catalogue.py:332
     result = y * x  # catalogue.py:334
     d_result = ad.seed(result, d_result)
+    del result
     d_y = ad.unbroadcast(d_result * x, y)
     d_x = ad.unbroadcast(d_result * y, x)
     for step in range(n_steps):
         d_y_new = d_y  # catalogue.py:333
         y = tape.pop()
         d_y = d_y_new * 0.7
+    del tape
     d_x = d_x + d_y  # catalogue.py:331
     return d_x
