@@ -38,9 +38,9 @@ def divide(result, a, b):
 
 @rules.rule("power", broadcast=True)
 def power(result, a, b):
-    t[result] = b * a ** (b - 1) * t[a] + result * xp.log(a) * t[b]
+    t[result] = b * a ** (b - 1) * t[a] + result * ad.log(a) * t[b]
     d[a] += d[result] * b * a ** (b - 1)
-    d[b] += d[result] * result * xp.log(a)
+    d[b] += d[result] * result * ad.log(a)
 
 
 @rules.rule("negative")
@@ -191,7 +191,7 @@ def mean(result, x, axis=None, dtype=None, out=None, keepdims=False):
 
 
 @rules.rule("max", "amax", "min", "amin")
-def max(result, a, axis=None, out=None, keepdims=False, initial=None, where=None):
+def max(result, a, axis=None, out=None, keepdims=False):
     # ties share the derivative evenly
     m = ad.extremum_mask(a, result, axis, keepdims)
     t[result] = xp.sum(t[a] * m, axis=axis, keepdims=keepdims)
@@ -257,7 +257,7 @@ def mean_method(result, self, axis=None, dtype=None, out=None, keepdims=False):
 
 
 @methods.rule("max", "min")
-def max_method(result, self, axis=None, out=None, keepdims=False, initial=None, where=None):
+def max_method(result, self, axis=None, out=None, keepdims=False):
     m = ad.extremum_mask(self, result, axis, keepdims)
     t[result] = (t[self] * m).sum(axis=axis, keepdims=keepdims)
     d[self] += ad.expand_to(d[result], self, axis, keepdims) * m

@@ -36,9 +36,9 @@ def truediv(result, a, b):
 
 @rules.rule("pow", "ipow", broadcast=True)
 def pow(result, a, b):
-    t[result] = b * a ** (b - 1) * t[a] + result * xp.log(a) * t[b]
+    t[result] = b * a ** (b - 1) * t[a] + result * ad.log(a) * t[b]
     d[a] += d[result] * b * a ** (b - 1)
-    d[b] += d[result] * result * xp.log(a)
+    d[b] += d[result] * result * ad.log(a)
 
 
 @rules.rule("mod", "imod", broadcast=True)

@@ -159,3 +159,15 @@ def written_adjoint(result, adj, index):
 
 
 rules.nondifferentiable("shape_of")
+
+
+@rules.rule("dense")
+def dense(result, adj, like):
+    t[result] = ad.dense(t[adj], like)
+    d[adj] += d[result]
+
+
+@rules.rule("log")
+def log(result, x):
+    t[result] = t[x] / x
+    d[x] += d[result] / x

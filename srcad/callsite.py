@@ -182,8 +182,9 @@ def nondiff_error(norm, call, info):
     near = _nearest_rule(info)
     if near:
         hint = f"did you mean {near}? " + hint
+    why = "no derivative rule" if info.ident else "no derivative rule and no Python source to transform"
     return NonDifferentiableError(
-        f"{what} has no derivative rule and no Python source to transform",
+        f"{what} has {why}",
         norm.parsed.location(call), construct=what, hint=hint)
 
 
@@ -205,7 +206,7 @@ def _nearest_rule(info):
     rs = rules.sets.get(ns)
     if rs is None:
         return None
-    matches = difflib.get_close_matches(name, list(rs.entries) + list(rs.aliases), n=1)
+    matches = difflib.get_close_matches(name, list(rs.entries) + list(rs.aliases), n=1, cutoff=0.75)
     if matches:
         return ("." if info.method else f"{ns}.") + matches[0]
     return None

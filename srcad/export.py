@@ -28,20 +28,31 @@ of the runtime helpers the generated code calls.
 '''
 
 
-def _runtime_block():
-    """srcad's runtime module, verbatim, inside a function whose namespace
-    becomes ``ad`` (so its names cannot clash with the module's)."""
-    lines = [line for line in inspect.getsource(runtime).splitlines()
-             if line.strip() != "from __future__ import annotations"]
+def _module_block(module, name, runtime_name):
+    """A srcad helper module, verbatim, inside a function whose namespace
+    becomes ``name`` (so its names cannot clash with the exported module's);
+    its imports from the runtime read the runtime copy ``runtime_name``."""
+    import re
+    lines = []
+    for line in inspect.getsource(module).splitlines():
+        if line.strip() == "from __future__ import annotations":
+            continue
+        m = re.match(r"from (?:\.|srcad\.)runtime import (.+)$", line.strip())
+        if m and not line.startswith(" "):
+            for item in m.group(1).split(","):
+                item = item.strip()
+                lines.append(f"{item} = {runtime_name}.{item}")
+            continue
+        lines.append(line)
     body = textwrap.indent("\n".join(lines), "    ")
+    fn = f"_srcad_{module.__name__.rsplit('.', 1)[-1]}"
     return (
-        "import types as _types\n\n\n"
-        "def _srcad_runtime():\n"
-        "    # srcad's runtime helpers (srcad/runtime.py), copied so that this module\n"
+        f"def {fn}():\n"
+        f"    # srcad's {module.__name__.replace('.', '/')}.py, copied so that this module\n"
         "    # does not need srcad.\n"
         f"{body}\n"
         "    return _types.SimpleNamespace(**{k: v for k, v in locals().items() if not k.startswith('__')})\n\n\n"
-        "ad = _srcad_runtime()\n"
+        f"{name} = {fn}()\n"
     )
 
 
@@ -59,6 +70,10 @@ def _derived_closure(derived):
 
     visit(derived)
     return order
+
+
+def _is_helper_module(obj):
+    return inspect.ismodule(obj) and obj.__name__.startswith("srcad.") and obj is not runtime
 
 
 def _references(fn):
@@ -86,7 +101,7 @@ def _references(fn):
 
 def _binding(name, obj, derived_names):
     """The line(s) that bind ``name`` in the exported module, or ``None``."""
-    if obj is runtime:
+    if obj is runtime or _is_helper_module(obj):
         return None
     if isinstance(obj, types.FunctionType) and obj.__name__ in derived_names:
         return None
@@ -130,12 +145,16 @@ def export_source(derived, origin="a Python function", doc=None):
     names = {fn.__name__ for d in chain for fn in d.functions}
     bindings, seen = [], set()
     needs_runtime = False
+    helpers = {}
     for d in chain:
         for fn in d.functions:
             for name, obj in sorted(_references(fn).items()):
                 if isinstance(obj, Lazy):
                     continue
                 if obj is runtime:
+                    needs_runtime = True
+                if _is_helper_module(obj):
+                    helpers[name] = obj
                     needs_runtime = True
                 if name in seen or name in names:
                     continue
@@ -149,7 +168,10 @@ def export_source(derived, origin="a Python function", doc=None):
     if imports:
         parts.append("\n".join(imports) + "\n")
     if needs_runtime:
-        parts.append(_runtime_block())
+        parts.append("import types as _types\n")
+        parts.append(_module_block(runtime, "ad", "ad"))
+    for name, module in sorted(helpers.items()):
+        parts.append(_module_block(module, name, "ad"))
     for o in others:
         parts.append(o.rstrip() + "\n")
     parts.append(derived.full_source())

@@ -131,7 +131,8 @@ def parse_function(func):
     filename = func.__code__.co_filename
     text = textwrap.dedent("".join(lines))
     if func.__name__ == "<lambda>":
-        node, text_lines = _parse_lambda(func, text, filename, start)
+        indent = len(lines[0]) - len(lines[0].lstrip()) - (len(text.splitlines()[0]) - len(text.splitlines()[0].lstrip()))
+        node, text_lines = _parse_lambda(func, text, filename, start, indent)
         return Parsed(func, node, filename, start - 1, text_lines)
     try:
         module = gast.parse(text)
@@ -164,7 +165,7 @@ def parse_function(func):
     return Parsed(func, node, filename, start - 1, text.splitlines())
 
 
-def _parse_lambda(func, text, filename, start):
+def _parse_lambda(func, text, filename, start, indent=0):
     """Find the lambda whose parameters match ``func`` in its source line(s)
     and turn it into ``def <lambda>(...): return body``."""
     candidates = []
@@ -179,6 +180,25 @@ def _parse_lambda(func, text, filename, start):
     matching = [
         n for n in candidates if tuple(a.id for a in n.args.args) == tuple(params)
     ]
+    if len(matching) > 1:
+        # several lambdas with these parameters: compare compiled code
+        import ast
+
+        def same_code(lam):
+            try:
+                tree = ast.fix_missing_locations(gast.gast_to_ast(gast.Expression(body=lam)))
+                code = compile(tree, "<lambda>", "eval")
+            except Exception:
+                return False
+            inner = [c for c in code.co_consts if hasattr(c, "co_code")]
+            return bool(inner) and inner[0].co_names == func.__code__.co_names \
+                and inner[0].co_consts == func.__code__.co_consts
+
+        matching = [n for n in matching if same_code(n)] or matching
+    if len(matching) > 1 and hasattr(func.__code__, "co_positions"):
+        # still several: the columns the function's code comes from
+        cols = {p[2] - indent for p in func.__code__.co_positions() if p[2] is not None}
+        matching = [n for n in matching if n.body.col_offset in cols] or matching
     if len(matching) != 1:
         raise SourceUnavailableError(
             "cannot tell which lambda on this line is being differentiated",

@@ -28,7 +28,8 @@ RULE_MODULES = ("operator", "builtins", "math", "numpy", "runtime")
 # Namespace key -> modules whose attributes are looked up by name.
 _NAMESPACE_MODULES = {
     "numpy": ["numpy", "cupy", "array_api_strict", "numpy.linalg:linalg", "cupy.linalg:linalg",
-              "numpy.fft:fft"],
+              "array_api_strict.linalg:linalg", "numpy.fft:fft", "cupy.fft:fft",
+              "array_api_strict.fft:fft"],
     "math": ["math"],
     "builtins": ["builtins"],
     "operator": ["operator"],
@@ -188,6 +189,32 @@ def _slice_to_value(node):
 
 
 class _Substitute(gast.NodeTransformer):
+    dense_depth = 0
+
+    def visit_Call(self, node):
+        """``d[result]`` handed to an ``xp`` function or used as a method
+        receiver must be a real array, not a lazy zero."""
+        f = node.func
+        wants_dense = (isinstance(f, gast.Attribute) and (
+            (isinstance(f.value, gast.Name) and f.value.id == "xp")
+            or (isinstance(f.value, gast.Subscript) and isinstance(f.value.value, gast.Name)
+                and f.value.value.id == "d")))
+        if wants_dense:
+            self.dense_depth += 1
+        node = self.generic_visit(node)
+        if wants_dense:
+            self.dense_depth -= 1
+        return node
+
+    def visit_Attribute(self, node):
+        if isinstance(node.value, gast.Subscript) and isinstance(node.value.value, gast.Name) \
+                and node.value.value.id == "d":
+            self.dense_depth += 1
+            node = self.generic_visit(node)
+            self.dense_depth -= 1
+            return node
+        return self.generic_visit(node)
+
     def __init__(self, template, bound, result, ctx, renames, mode):
         self.tpl = template
         self.bound = bound
@@ -208,13 +235,24 @@ class _Substitute(gast.NodeTransformer):
     def visit_Subscript(self, node):
         if isinstance(node.value, gast.Name) and node.value.id in ("t", "d"):
             atom = self._bound_name(node.slice)
+            if node.value.id == "t" and isinstance(atom, gast.Tuple):
+                # *args: a tuple of tangents, explicit zeros for inactive ones
+                return A.tuple_([
+                    A.name(self.ctx.tangent(e.id)) if isinstance(e, gast.Name) and self.ctx.active(e.id)
+                    else A.call(A.attr(copy.deepcopy(self.ctx.ad), "zeros_like"), [copy.deepcopy(e)])
+                    for e in atom.elts])
             if node.value.id == "t":
                 if isinstance(atom, gast.Name) and self.ctx.active(atom.id):
                     return A.name(self.ctx.tangent(atom.id))
                 return ZERO
             if isinstance(atom, gast.Name) and atom.id == self.result and self.ctx.result_adjoint:
-                return A.name(self.ctx.result_adjoint)
-            return A.name(self.ctx.adjoint(atom.id))
+                adj = A.name(self.ctx.result_adjoint)
+            else:
+                adj = A.name(self.ctx.adjoint(atom.id))
+            if self.dense_depth and isinstance(atom, gast.Name) and atom.id == self.result:
+                # a lazy-zero adjoint (0.0) cannot go through reshape & co.
+                return A.call(A.attr(copy.deepcopy(self.ctx.ad), "dense"), [adj, A.name(self.result)])
+            return adj
         node.value = self.visit(node.value)
         if isinstance(node.slice, gast.Name) and node.slice.id in self.bound:
             node.slice = copy.deepcopy(self.bound[node.slice.id])
@@ -294,7 +332,7 @@ def simplify_zero(expr):
         fields = ("body", "orelse") if isinstance(expr, gast.IfExp) else None
         parts = [getattr(expr, f) for f in fields] if fields else expr.args[1:]
         simplified = [simplify_zero(p) for p in parts]
-        if all(p is ZERO for p, _ in simplified):
+        if all(p is ZERO or (isinstance(p, gast.Constant) and p.value == 0) for p, _ in simplified):
             return ZERO, True
         new = [A.const(0.0) if p is ZERO else p for p, _ in simplified]
         if fields:
@@ -311,6 +349,13 @@ def simplify_zero(expr):
         return expr, dl or dr
     if isinstance(expr, gast.Call):
         dropped = False
+        if isinstance(expr.func, gast.Attribute):
+            # a method of a tangent: ``t[x].dot(b)``
+            recv, d = simplify_zero(expr.func.value)
+            if recv is ZERO:
+                return ZERO, True
+            expr.func.value = recv
+            dropped = d
         new_args = []
         for a in expr.args:
             v, d = simplify_zero(a) if isinstance(a, gast.AST) or a is ZERO else (a, False)
@@ -467,6 +512,17 @@ class Rules:
                 op = "+=" if isinstance(s.op, gast.Add) else "-="
             if mode == "forward":
                 out.append(("tangent", op, value))
+            elif isinstance(atom, gast.Tuple):
+                # *args: the template gives a tuple, one adjoint per argument
+                active = [(i, e) for i, e in enumerate(atom.elts)
+                          if isinstance(e, gast.Name) and ctx.active(e.id)]
+                if not active:
+                    continue
+                tmp = ctx.namer.new("d_args")
+                out.append(("temp", tmp, value))
+                for i, e in active:
+                    item = gast.Subscript(value=A.name(tmp), slice=A.const(i), ctx=gast.Load())
+                    out.append(("adjoint", e.id, op, item))
             else:
                 if not (isinstance(atom, gast.Name) and ctx.active(atom.id)):
                     continue

@@ -484,6 +484,8 @@ def _swap_last(x):
 
 def matmul_adjoint_a(g, a, b):
     """Adjoint of ``a @ b`` with respect to ``a`` (any ndim >= 1)."""
+    if g.__class__ is float and g == 0.0:
+        return 0.0
     xp = namespace_of(g)
     an, bn = len(_shape(a)), len(_shape(b))
     if bn == 1:
@@ -497,6 +499,8 @@ def matmul_adjoint_a(g, a, b):
 
 def matmul_adjoint_b(g, a, b):
     """Adjoint of ``a @ b`` with respect to ``b`` (any ndim >= 1)."""
+    if g.__class__ is float and g == 0.0:
+        return 0.0
     xp = namespace_of(g)
     an, bn = len(_shape(a)), len(_shape(b))
     if an == 1:
@@ -510,6 +514,8 @@ def matmul_adjoint_b(g, a, b):
 
 def dot_adjoint_a(g, a, b):
     """Adjoint of ``np.dot(a, b)`` with respect to ``a``."""
+    if g.__class__ is float and g == 0.0:
+        return 0.0
     an, bn = len(_shape(a)), len(_shape(b))
     if an == 0 or bn == 0:
         return unbroadcast(g * b, a)
@@ -524,6 +530,8 @@ def dot_adjoint_a(g, a, b):
 
 def dot_adjoint_b(g, a, b):
     """Adjoint of ``np.dot(a, b)`` with respect to ``b``."""
+    if g.__class__ is float and g == 0.0:
+        return 0.0
     an, bn = len(_shape(a)), len(_shape(b))
     if an == 0 or bn == 0:
         return unbroadcast(g * a, b)
@@ -639,3 +647,20 @@ def written_adjoint(adj, index):
     owner[index] = ids
     keep = owner[index] == ids
     return out * keep
+
+
+def dense(adj, like):
+    """``adj`` as a real array shaped like ``like`` when it is still a lazy
+    zero (what rules that reshape or transpose an adjoint need)."""
+    if adj.__class__ is float and adj == 0.0 and hasattr(like, "shape"):
+        return zeros_like(like)
+    return adj
+
+
+def log(x):
+    """Natural logarithm that keeps Python numbers Python numbers (a NumPy
+    float64 scalar would promote float32 arrays it meets)."""
+    if x.__class__ is float or x.__class__ is int:
+        import math
+        return math.log(x) if x > 0 else (float("-inf") if x == 0 else float("nan"))
+    return namespace_of(x).log(x)

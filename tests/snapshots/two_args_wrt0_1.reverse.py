@@ -10,7 +10,7 @@ def two_args_grad_x_y(x, y, d_result=1.0):
     del t_2
     d_t_3 = ad.unbroadcast(d_result, t_3)
     d_x = ad.unbroadcast(d_t_3 * y * x ** (y - 1), x)
-    d_y = ad.unbroadcast(d_t_3 * t_3 * np.log(x), y)
+    d_y = ad.unbroadcast(d_t_3 * t_3 * ad.log(x), y)
     del d_t_3, t_3
     d_t = ad.unbroadcast(d_t_2, t)
     d_t_1 = -ad.unbroadcast(d_t_2, t_1)
