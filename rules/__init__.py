@@ -5,4 +5,4 @@ See :mod:`srcad.ruledef` for the template language. Each module defines a
 that add to a namespace defined elsewhere.
 """
 
-EXTRA_MODULES = ()
+EXTRA_MODULES = ("numpy_ufuncs", "numpy_reductions", "numpy_linalg", "numpy_shapes")

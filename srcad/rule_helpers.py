@@ -1,0 +1,2547 @@
+"""Helpers that the NumPy derivative rules in ``rules/numpy_*.py`` call
+(imported in those templates as ``rh``).
+
+Each helper computes one piece of a rule that does not fit in a line of
+template: the partial derivatives of a reduction, the transpose of a shape
+operation, the pushforward or pullback of a matrix factorization. They work
+on any array type with NumPy's API (NumPy, CuPy): the namespace is taken from
+the arguments, never hard-wired, and results keep the dtype of the primal
+(float32 stays float32).
+
+An adjoint that is still a *lazy zero* (the Python number ``0``) is passed
+through as ``0.0`` by the helpers that receive adjoints.
+
+>>> import numpy as np
+>>> extremum_weights(np.array([1.0, 3.0, 3.0]), 3.0)
+array([0. , 0.5, 0.5])
+"""
+
+from __future__ import annotations
+
+import math
+import string
+from builtins import sum as builtins_sum
+
+from .runtime import AdjList, namespace_of, unbroadcast
+
+__all__ = []  # used through the module object by rule templates
+
+_ns = namespace_of
+
+
+def _shape(x):
+    return tuple(getattr(x, "shape", ()))
+
+
+def _ndim(x):
+    return len(_shape(x))
+
+
+def _size(x):
+    n = 1
+    for s in _shape(x):
+        n *= s
+    return n
+
+
+def _unsupported(what, hint):
+    """Raise the error for an argument combination a rule cannot differentiate."""
+    from .errors import NonDifferentiableError
+    raise NonDifferentiableError(f"no derivative rule for {what}", construct=what.split("(")[0],
+                                 hint=hint)
+
+
+def is_zero(g):
+    """Whether ``g`` is a lazy zero adjoint (a Python ``0``/``0.0``)."""
+    return (g.__class__ is float or g.__class__ is int) and g == 0
+
+
+class Parts(tuple):
+    """The tangent of a tuple result built from one term per argument:
+    ``+`` adds entrywise (a lazy zero ``0`` adds nothing)."""
+
+    def __add__(self, other):
+        if is_zero(other):
+            return self
+        return Parts(a if is_zero(b) else (b if is_zero(a) else a + b)
+                     for a, b in zip(self, other))
+
+    __radd__ = __add__
+
+
+def _dtype_of(x):
+    dt = getattr(x, "dtype", None)
+    if dt is None or getattr(dt, "kind", "f") not in "fc":
+        return None
+    return dt
+
+
+def _float_dtype(*xs):
+    """The floating dtype derivatives of ``xs`` are computed in."""
+    for x in xs:
+        dt = _dtype_of(x)
+        if dt is not None:
+            return dt
+    import numpy
+    return numpy.float64
+
+
+def _cast(x, dtype):
+    """``x`` as an array of ``dtype`` (no copy if it already is one)."""
+    if getattr(x, "dtype", None) == dtype:
+        return x
+    if hasattr(x, "astype"):
+        return x.astype(dtype)
+    xp = _ns(x)
+    if hasattr(x, "shape") and hasattr(xp, "astype"):
+        return xp.astype(x, dtype)
+    return xp.asarray(x, dtype=dtype)
+
+
+# NumPy, CuPy and array-API spellings of the few functions whose names differ
+
+
+def _permute(x, axes):
+    xp = _ns(x)
+    fn = getattr(xp, "permute_dims", None) or xp.transpose
+    return fn(x, tuple(axes))
+
+
+def _concat(parts, axis=0):
+    xp = _ns(parts[0])
+    fn = getattr(xp, "concat", None) or xp.concatenate
+    return fn(parts, axis=axis)
+
+
+def _cumsum(x, axis):
+    xp = _ns(x)
+    fn = getattr(xp, "cumsum", None) or xp.cumulative_sum
+    return fn(x, axis=axis)
+
+
+def _asarray(x, like):
+    xp = _ns(like)
+    if hasattr(x, "shape") and hasattr(x, "dtype"):
+        return x
+    return xp.asarray(x, dtype=_float_dtype(like))
+
+
+def _axes(axis, ndim):
+    """``axis`` (None, int or tuple) as a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (tuple, list)):
+        return tuple(sorted(a % ndim for a in axis)) if ndim else ()
+    return (axis % ndim,) if ndim else ()
+
+
+def _kept_shape(shape, axes):
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def keep(v, like, axis=None, keepdims=False):
+    """``v``, the result of a reduction of ``like`` over ``axis``, with the
+    reduced axes kept (size 1) so that it broadcasts against ``like``."""
+    shape = _shape(like)
+    if keepdims or not shape:
+        return v
+    xp = _ns(like)
+    return xp.reshape(v, _kept_shape(shape, _axes(axis, len(shape))))
+
+
+def _to_end(x, axes):
+    """Move ``axes`` of ``x`` to the end and flatten them into one axis.
+    Returns the array and what :func:`_from_end` needs to undo it."""
+    xp = _ns(x)
+    shape = _shape(x)
+    nd = len(shape)
+    rest = [i for i in range(nd) if i not in axes]
+    perm = rest + list(axes)
+    y = _permute(x, perm) if perm != list(range(nd)) else x
+    y = xp.reshape(y, tuple(shape[i] for i in rest) + (-1,))
+    return y, (shape, perm)
+
+
+def _from_end(y, info):
+    shape, perm = info
+    xp = _ns(y)
+    y = xp.reshape(y, tuple(shape[i] for i in perm))
+    if perm != list(range(len(shape))):
+        inv = [0] * len(perm)
+        for i, p in enumerate(perm):
+            inv[p] = i
+        y = _permute(y, inv)
+    return y
+
+
+# -- elementwise ---------------------------------------------------------------------
+
+
+def sinc_derivative(x, result):
+    """d sinc(x) / dx = (cos(pi x) - sinc(x)) / x, and 0 at x = 0."""
+    xp = _ns(x)
+    zero = x == 0
+    safe = xp.where(zero, 1, x)
+    return xp.where(zero, 0, (xp.cos(math.pi * x) - result) / safe)
+
+
+def clip_select(a, a_min=None, a_max=None, min=None, max=None):
+    """Which operand ``clip`` returns, elementwise: masks ``(a, a_min, a_max)``.
+    ``clip`` is ``minimum(maximum(a, a_min), a_max)``; ties pick ``a``."""
+    lo = a_min if a_min is not None else min
+    hi = a_max if a_max is not None else max
+    xp = _ns(a)
+    if lo is None:
+        m = a
+        above_lo = True
+    else:
+        above_lo = a >= lo
+        m = xp.where(above_lo, a, lo)
+    if hi is None:
+        keep_m = True
+        pick_hi = False
+    else:
+        keep_m = m <= hi
+        pick_hi = xp.logical_not(keep_m)
+    pick_a = xp.logical_and(above_lo, keep_m)
+    pick_lo = xp.logical_and(xp.logical_not(above_lo), keep_m)
+    return pick_a, pick_lo, pick_hi
+
+
+def imag_adjoint(g, x):
+    """Adjoint of ``imag(x)``: ``-1j * g`` for complex ``x``, zero for real."""
+    if getattr(getattr(x, "dtype", None), "kind", None) == "c" or isinstance(x, complex):
+        return -1j * g
+    return 0.0 * g
+
+
+def real_like(v, like):
+    """``v``, or its real part when ``like`` is real (adjoints of real primals)."""
+    if getattr(getattr(like, "dtype", None), "kind", None) == "c" or isinstance(like, complex):
+        return v
+    if getattr(getattr(v, "dtype", None), "kind", None) == "c" or isinstance(v, complex):
+        return _ns(v).real(v)
+    return v
+
+
+def fmax_select(a, b):
+    """Where ``fmax``/``fmin`` returns ``a`` given ``a >= b`` (``a <= b``):
+    NaNs are ignored."""
+    xp = _ns(a) if hasattr(a, "shape") else _ns(b)
+    return xp.logical_or(xp.isnan(b), xp.logical_and(xp.logical_not(xp.isnan(a)), a >= b))
+
+
+def fmin_select(a, b):
+    """Where ``fmin`` returns ``a``: ``a <= b``, NaNs ignored."""
+    xp = _ns(a) if hasattr(a, "shape") else _ns(b)
+    return xp.logical_or(xp.isnan(b), xp.logical_and(xp.logical_not(xp.isnan(a)), a <= b))
+
+
+# -- reductions ----------------------------------------------------------------------
+
+
+def extremum_weights(a, result, axis=None, keepdims=False):
+    """d max(a) / d a (or min): ``1/k`` at each of the ``k`` entries equal to
+    the extremum (ties split evenly), 0 elsewhere. NaNs get no weight."""
+    xp = _ns(a)
+    if not _shape(a):
+        return xp.ones_like(a) if hasattr(a, "shape") else 1.0
+    mask = _cast(a == keep(result, a, axis, keepdims), _float_dtype(a))
+    count = xp.sum(mask, axis=axis, keepdims=True)
+    return mask / xp.where(count == 0, 1, count)
+
+
+def ptp_weights(a, axis=None, keepdims=False):
+    """d ptp(a) / d a: the weights of the maximum minus those of the minimum."""
+    xp = _ns(a)
+    hi = xp.max(a, axis=axis, keepdims=True)
+    lo = xp.min(a, axis=axis, keepdims=True)
+    return extremum_weights(a, hi, axis, True) - extremum_weights(a, lo, axis, True)
+
+
+def prod_partials(a, axis=None, initial=None, nan=False):
+    """d prod(a) / d a over ``axis``: the product of all the other entries
+    (computed without dividing, so zeros are exact). ``nan=True``: NaNs count
+    as ones and get no weight (``nanprod``)."""
+    xp = _ns(a)
+    if nan:
+        isnan = xp.isnan(a)
+        a = xp.where(isnan, 1, a)
+    if not _shape(a):
+        p = xp.ones_like(a)
+    else:
+        b, info = _to_end(a, _axes(axis, _ndim(a)))
+        ones = xp.ones_like(b[..., :1])
+        left = xp.cumprod(_concat([ones, b[..., :-1]], axis=-1), axis=-1)
+        right = xp.flip(xp.cumprod(xp.flip(_concat([b[..., 1:], ones], axis=-1), axis=-1),
+                                   axis=-1), axis=-1)
+        p = _from_end(left * right, info)
+    if initial is not None:
+        p = p * initial
+    if nan:
+        p = xp.where(isnan, 0, p)
+    return p
+
+
+def var_dof(a, axis=None, ddof=0, correction=None):
+    """``N - ddof`` of ``var``/``std`` over ``axis`` (a Python number)."""
+    if correction is not None:
+        ddof = correction
+    return _count(a, axis) - ddof
+
+
+def centered(a, axis=None):
+    """``a`` minus its mean over ``axis``."""
+    xp = _ns(a)
+    return a - xp.mean(a, axis=axis, keepdims=True)
+
+
+def nan_centered(a, axis=None):
+    """``a`` minus its ``nanmean`` over ``axis``, 0 where ``a`` is NaN."""
+    xp = _ns(a)
+    isnan = xp.isnan(a)
+    return xp.where(isnan, 0, a - xp.nanmean(a, axis=axis, keepdims=True))
+
+
+def nan_count(a, axis=None, keepdims=False, ddof=0, correction=None):
+    """Number of non-NaN entries over ``axis`` minus ``ddof``, in ``a``'s dtype."""
+    xp = _ns(a)
+    if correction is not None:
+        ddof = correction
+    n = xp.sum(xp.logical_not(xp.isnan(a)), axis=axis, keepdims=keepdims)
+    return _cast(n - ddof, _float_dtype(a))
+
+
+def _flip_cumsum(g, axis):
+    xp = _ns(g)
+    return xp.flip(_cumsum(xp.flip(g, axis=axis), axis=axis), axis=axis)
+
+
+def cumsum_adjoint(g, a, axis=None):
+    """Adjoint of ``cumsum(a, axis)``: reversed cumulative sums, in ``a``'s shape."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    if axis is None:
+        return xp.reshape(_flip_cumsum(xp.reshape(g, (-1,)), 0), _shape(a))
+    return _flip_cumsum(g, axis)
+
+
+def cumulative_sum_adjoint(g, x, axis=None, include_initial=False):
+    """Adjoint of the array-API ``cumulative_sum``."""
+    if is_zero(g):
+        return 0.0
+    if axis is None:
+        axis = 0
+    if include_initial:
+        g = _take_range(g, 1, None, axis)
+    return _flip_cumsum(g, axis)
+
+
+def _prepend_zero(v, axis):
+    xp = _ns(v)
+    shape = list(_shape(v))
+    shape[axis] = 1
+    return _concat([xp.zeros(tuple(shape), dtype=v.dtype), v], axis=axis)
+
+
+def cumulative_sum_tangent(t, x, axis=None, include_initial=False):
+    """Tangent of ``cumulative_sum`` (``include_initial`` prepends a zero)."""
+    xp = _ns(t)
+    if axis is None:
+        axis = 0
+    out = _cumsum(xp.broadcast_to(t, _shape(x)), axis=axis)
+    return _prepend_zero(out, axis) if include_initial else out
+
+
+def cumulative_prod_tangent(t, x, result, axis=None, include_initial=False):
+    """Tangent of ``cumulative_prod``."""
+    if axis is None:
+        axis = 0
+    if include_initial:
+        result = _take_range(result, 1, None, axis)
+    out = cumprod_jvp(t, x, result, axis)
+    return _prepend_zero(out, axis) if include_initial else out
+
+
+def cumulative_prod_adjoint(g, x, result, axis=None, include_initial=False):
+    """Adjoint of the array-API ``cumulative_prod``."""
+    if is_zero(g):
+        return 0.0
+    if axis is None:
+        axis = 0
+    if include_initial:
+        result = _take_range(result, 1, None, axis)
+        g = _take_range(g, 1, None, axis)
+    return cumprod_vjp(g, x, result, axis)
+
+
+def _take_range(x, start, stop, axis):
+    idx = [slice(None)] * _ndim(x)
+    idx[axis] = slice(start, stop)
+    return x[tuple(idx)]
+
+
+def _cumprod_matrix(b):
+    """M[..., i, j] = d cumprod(b)[..., i] / d b[..., j] (b's last axis),
+    without division (exact with zeros)."""
+    xp = _ns(b)
+    n = _shape(b)[-1]
+    cols = []
+    for j in range(n):
+        onehot = xp.arange(n) == j
+        bj = xp.where(onehot, xp.ones_like(b), b)
+        cols.append(xp.cumprod(bj, axis=-1) * (xp.arange(n) >= j))
+    return xp.stack(cols, axis=-1)
+
+
+def _cumprod_prepare(a, axis):
+    xp = _ns(a)
+    if axis is None:
+        return xp.reshape(a, (-1,)), 0
+    return a, axis
+
+
+def cumprod_jvp(t, a, result, axis=None):
+    """Tangent of ``cumprod(a, axis)``."""
+    xp = _ns(a)
+    a2, ax = _cumprod_prepare(a, axis)
+    t2 = xp.reshape(t, _shape(a2)) if axis is None else xp.broadcast_to(t, _shape(a2))
+    r2 = xp.reshape(result, _shape(a2))
+    if bool(xp.all(a2 != 0)):
+        out = r2 * _cumsum(t2 / a2, axis=ax)
+    else:
+        b = xp.moveaxis(a2, ax, -1)
+        m = _cumprod_matrix(b)
+        out = xp.moveaxis(xp.matmul(m, xp.moveaxis(t2, ax, -1)[..., None])[..., 0], -1, ax)
+    return out
+
+
+def cumprod_vjp(g, a, result, axis=None):
+    """Adjoint of ``cumprod(a, axis)`` for ``a``."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(a)
+    a2, ax = _cumprod_prepare(a, axis)
+    g2 = xp.reshape(g, _shape(a2))
+    r2 = xp.reshape(result, _shape(a2))
+    if bool(xp.all(a2 != 0)):
+        out = _flip_cumsum(g2 * r2, ax) / a2
+    else:
+        b = xp.moveaxis(a2, ax, -1)
+        m = _cumprod_matrix(b)
+        gm = xp.moveaxis(g2, ax, -1)
+        out = xp.moveaxis(xp.matmul(gm[..., None, :], m)[..., 0, :], -1, ax)
+    return xp.reshape(out, _shape(a))
+
+
+def nan_to(a, value):
+    """``a`` with NaNs replaced by ``value``."""
+    xp = _ns(a)
+    return xp.where(xp.isnan(a), value, a)
+
+
+def nan_zero(t, a):
+    """``t`` with zeros where ``a`` is NaN."""
+    xp = _ns(a)
+    return xp.where(xp.isnan(a), 0, t)
+
+
+def _count(a, axis):
+    shape = _shape(a)
+    n = 1
+    for i in _axes(axis, len(shape)):
+        n *= shape[i]
+    return n
+
+
+def _no_returned(returned):
+    if returned:
+        _unsupported("numpy.average(returned=True)", "compute the sum of weights separately")
+
+
+def _average_weights(a, weights, axis):
+    """``weights`` broadcast against ``a`` (1-D weights lie along ``axis``)."""
+    xp = _ns(a)
+    if weights is None:
+        return None
+    w = _asarray(weights, a)
+    if _shape(w) != _shape(a) and _ndim(w) == 1 and axis is not None and not isinstance(axis, tuple):
+        shape = [1] * _ndim(a)
+        shape[axis % _ndim(a)] = _shape(w)[0]
+        w = xp.reshape(w, tuple(shape))
+    return w
+
+
+def _unaverage_weights(g, a, weights, axis):
+    """Transpose of :func:`_average_weights`."""
+    xp = _ns(g)
+    if _shape(weights) != _shape(a) and _ndim(weights) == 1:
+        g = xp.sum(g, axis=tuple(i for i in range(_ndim(a)) if i != axis % _ndim(a)))
+    return xp.reshape(g, _shape(weights))
+
+
+def average_jvp_a(t, a, weights=None, axis=None, keepdims=False, returned=False):
+    """The part of ``average``'s tangent that comes from ``a``."""
+    _no_returned(returned)
+    xp = _ns(a)
+    w = _average_weights(a, weights, axis)
+    if w is None:
+        return xp.mean(t, axis=axis, keepdims=keepdims)
+    w = xp.broadcast_to(w, _shape(a))
+    return xp.sum(w * t, axis=axis, keepdims=keepdims) / xp.sum(w, axis=axis, keepdims=keepdims)
+
+
+def average_vjp_a(g, a, weights=None, axis=None, keepdims=False, returned=False):
+    """Adjoint of ``average`` for ``a``."""
+    _no_returned(returned)
+    if is_zero(g):
+        return 0.0
+    xp = _ns(a)
+    w = _average_weights(a, weights, axis)
+    ge = xp.broadcast_to(keep(g, a, axis, keepdims), _shape(a))
+    if w is None:
+        return ge / _count(a, axis)
+    w = xp.broadcast_to(w, _shape(a))
+    return ge * w / xp.sum(w, axis=axis, keepdims=True)
+
+
+def average_jvp_w(tw, a, weights, result, axis=None, keepdims=False):
+    """The part of ``average``'s tangent that comes from ``weights``."""
+    xp = _ns(a)
+    w = xp.broadcast_to(_average_weights(a, weights, axis), _shape(a))
+    tw = xp.broadcast_to(_average_weights(a, tw, axis), _shape(a))
+    r = keep(result, a, axis, keepdims)
+    return xp.sum(tw * (a - r), axis=axis, keepdims=keepdims) / xp.sum(w, axis=axis, keepdims=keepdims)
+
+
+def average_vjp_w(g, a, weights, result, axis=None, keepdims=False):
+    """Adjoint of ``average`` for ``weights``."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(a)
+    w = xp.broadcast_to(_average_weights(a, weights, axis), _shape(a))
+    r = keep(result, a, axis, keepdims)
+    ge = keep(g, a, axis, keepdims) / xp.sum(w, axis=axis, keepdims=True)
+    return _unaverage_weights(xp.broadcast_to(ge * (a - r), _shape(a)), a, _asarray(weights, a), axis)
+
+
+# order statistics (median, quantile, percentile)
+
+_QUANTILE_METHODS = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _quantile_positions(q, n, method):
+    """Indices and interpolation weights of the order statistics a quantile
+    combines: ``(lo, hi, frac)`` as NumPy arrays shaped like ``q``."""
+    import numpy
+    if method not in _QUANTILE_METHODS:
+        _unsupported(f"numpy.quantile(method={method!r})",
+                     f"use one of the methods {', '.join(_QUANTILE_METHODS)}")
+    q = numpy.asarray(q, dtype=numpy.float64)
+    pos = q * (n - 1)
+    lo = numpy.floor(pos).astype(numpy.intp)
+    lo = numpy.clip(lo, 0, n - 1)
+    hi = numpy.minimum(lo + 1, n - 1)
+    frac = pos - lo
+    if method == "lower":
+        frac = numpy.zeros_like(frac)
+    elif method == "higher":
+        lo = numpy.clip(numpy.ceil(pos).astype(numpy.intp), 0, n - 1)
+        frac = numpy.zeros_like(frac)
+    elif method == "midpoint":
+        frac = numpy.where(hi > lo, 0.5, 0.0) * (pos != lo)
+    elif method == "nearest":
+        lo = numpy.clip(numpy.around(pos).astype(numpy.intp), 0, n - 1)
+        frac = numpy.zeros_like(frac)
+    return lo, hi, frac
+
+
+def _order_setup(a, axis):
+    xp = _ns(a)
+    b, info = _to_end(a, _axes(axis, _ndim(a)))
+    perm = xp.argsort(b, axis=-1)
+    return b, info, perm
+
+
+def quantile_jvp(t, a, q, result, axis=None, method="linear"):
+    """Tangent of ``quantile(a, q, axis, method=method)`` (shaped like ``result``)."""
+    xp = _ns(a)
+    b, info, perm = _order_setup(a, axis)
+    tb, _ = _to_end(xp.broadcast_to(t, _shape(a)), _axes(axis, _ndim(a)))
+    ts = xp.take_along_axis(tb, perm, axis=-1)
+    lo, hi, frac = _quantile_positions(q, _shape(b)[-1], method)
+    f = _cast(xp.asarray(frac.reshape(-1)), _float_dtype(a))
+    out = ts[..., lo.reshape(-1)] * (1 - f) + ts[..., hi.reshape(-1)] * f   # (..., Q)
+    out = xp.moveaxis(out, -1, 0)
+    return _cast(xp.reshape(out, _shape(result)), result.dtype)
+
+
+def quantile_vjp(g, a, q, axis=None, method="linear"):
+    """Adjoint of ``quantile`` for ``a``."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(a)
+    b, info, perm = _order_setup(a, axis)
+    lo, hi, frac = _quantile_positions(q, _shape(b)[-1], method)
+    nq = lo.size
+    gq = xp.reshape(g, (nq,) + _shape(b)[:-1])        # (Q, ...)
+    f = _cast(xp.asarray(frac.reshape(-1)), _float_dtype(a))
+    gs = xp.zeros(_shape(b), dtype=_float_dtype(a, g))
+    for k in range(nq):
+        gs[..., int(lo.reshape(-1)[k])] += gq[k] * (1 - f[k])
+        gs[..., int(hi.reshape(-1)[k])] += gq[k] * f[k]
+    inv = xp.argsort(perm, axis=-1)
+    gb = xp.take_along_axis(gs, inv, axis=-1)
+    return _from_end(gb, info)
+
+
+def percent(q):
+    """``q`` percent as a fraction."""
+    import numpy
+    return numpy.asarray(q, dtype=numpy.float64) / 100
+
+
+# differences and integrals
+
+
+def _diff_parts(x, prepend, append, axis):
+    """The pieces ``diff`` concatenates along ``axis`` (prepend and append
+    broadcast as NumPy does)."""
+    xp = _ns(x)
+    parts = []
+    nd = _ndim(x)
+    for extra in (prepend, append):
+        if extra is None:
+            parts.append(None)
+            continue
+        e = _asarray(extra, x)
+        if _ndim(e) == 0:
+            shape = list(_shape(x))
+            shape[axis % nd] = 1
+            e = xp.broadcast_to(e, tuple(shape))
+        parts.append(e)
+    return parts
+
+
+_DIFF_PIECE = {0: 1, 1: 0, 2: 2}   # a, prepend, append -> position in the concatenation
+
+
+def diff_jvp(t, which, a, n=1, axis=-1, prepend=None, append=None):
+    """The part of ``diff``'s tangent from ``a`` (``which=0``), ``prepend``
+    (1) or ``append`` (2): ``diff`` of the concatenation with the other
+    pieces' tangents zero."""
+    xp = _ns(a)
+    pre, app = _diff_parts(a, prepend, append, axis)
+    pieces = [pre, a, app]
+    k = _DIFF_PIECE[which]
+    parts = []
+    for j, piece in enumerate(pieces):
+        if piece is None:
+            continue
+        if j == k:
+            parts.append(xp.broadcast_to(t, _shape(piece)))
+        else:
+            parts.append(xp.zeros(_shape(piece), dtype=_float_dtype(t, a)))
+    return xp.diff(_concat(parts, axis=axis), n=n, axis=axis)
+
+
+def diff_vjp(g, which, a, n=1, axis=-1, prepend=None, append=None):
+    """Adjoint of ``diff`` for ``a`` (``which=0``), ``prepend`` (1) or ``append`` (2)."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    pre, app = _diff_parts(a, prepend, append, axis)
+    for _ in range(n):
+        # transpose of y_i = x_{i+1} - x_i
+        shape = list(_shape(g))
+        shape[axis] = 1
+        z = xp.zeros(tuple(shape), dtype=g.dtype)
+        g = _concat([z, g], axis=axis) - _concat([g, z], axis=axis)
+    sizes = [0 if p is None else _shape(p)[axis] for p in (pre, a, app)]
+    k = _DIFF_PIECE[which]
+    start = builtins_sum(sizes[:k])
+    part = _take_range(g, start, start + sizes[k], axis)
+    like = (a, prepend, append)[which]
+    if _shape(like) != _shape(part):
+        part = unbroadcast(part, like) if _ndim(like) else xp.sum(part)
+    return part
+
+
+def trapezoid_jvp_y(t, y, x=None, dx=1.0, axis=-1):
+    """The part of ``trapezoid``'s tangent from ``y`` (it is linear in ``y``)."""
+    xp = _ns(y)
+    return xp.trapezoid(xp.broadcast_to(t, _shape(y)), x, dx=dx, axis=axis)
+
+
+def _trapezoid_weights(y, x, dx, axis):
+    """w such that trapezoid(y) = sum(w * y, axis)."""
+    xp = _ns(y)
+    nd = _ndim(y)
+    axis = axis % nd
+    n = _shape(y)[axis]
+    if x is None:
+        h = dx
+        shape = [1] * nd
+        shape[axis] = n
+        w = xp.full((n,), 1.0, dtype=_float_dtype(y))
+        w[0] = 0.5
+        w[-1] = 0.5
+        return xp.reshape(w, tuple(shape)) * h
+    xa = _asarray(x, y)
+    if _ndim(xa) == 1:
+        shape = [1] * nd
+        shape[axis] = n
+        xa = xp.reshape(xa, tuple(shape))
+    d = xp.diff(xa, axis=axis)
+    zshape = list(_shape(d))
+    zshape[axis] = 1
+    z = xp.zeros(tuple(zshape), dtype=_float_dtype(y))
+    return 0.5 * (_concat([z, d], axis=axis) + _concat([d, z], axis=axis))
+
+
+def trapezoid_vjp_y(g, y, x=None, dx=1.0, axis=-1):
+    """Adjoint of ``trapezoid`` for ``y``."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(y)
+    w = _trapezoid_weights(y, x, dx, axis)
+    ge = xp.expand_dims(g, axis % _ndim(y)) if _ndim(g) < _ndim(y) else g
+    return xp.broadcast_to(ge * w, _shape(y))
+
+
+def _trapezoid_x_coeffs(y, x, axis):
+    """c such that d trapezoid / d x = c (summed against dx along axis)."""
+    xp = _ns(y)
+    nd = _ndim(y)
+    axis = axis % nd
+    s = _take_range(y, 1, None, axis) + _take_range(y, None, -1, axis)   # y_{i+1} + y_i
+    zshape = list(_shape(s))
+    zshape[axis] = 1
+    z = xp.zeros(tuple(zshape), dtype=_float_dtype(y))
+    # trapezoid = sum_i (x_{i+1} - x_i) s_i / 2  ->  d/dx_j = (s_{j-1} - s_j) / 2
+    return 0.5 * (_concat([z, s], axis=axis) - _concat([s, z], axis=axis))
+
+
+def trapezoid_jvp_x(t, y, x, axis=-1):
+    """The part of ``trapezoid``'s tangent from the sample points ``x``."""
+    xp = _ns(y)
+    c = _trapezoid_x_coeffs(y, x, axis)
+    ta = xp.asarray(t)
+    if _ndim(ta) == 1 and _ndim(y) > 1:
+        shape = [1] * _ndim(y)
+        shape[axis % _ndim(y)] = _shape(ta)[0]
+        ta = xp.reshape(ta, tuple(shape))
+    return xp.sum(c * ta, axis=axis)
+
+
+def trapezoid_dx_partial(y, x=None, axis=-1):
+    """d trapezoid(y, dx=dx) / d dx (0 when sample points ``x`` are given)."""
+    if x is not None:
+        return 0.0
+    return _ns(y).trapezoid(y, axis=axis)
+
+
+def trapezoid_vjp_x(g, y, x, axis=-1):
+    """Adjoint of ``trapezoid`` for the sample points ``x``."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(y)
+    c = _trapezoid_x_coeffs(y, x, axis)
+    ax = axis % _ndim(y)
+    full = xp.expand_dims(g, ax) * c
+    if _ndim(x) == 1 and _ndim(y) > 1:
+        return xp.sum(full, axis=tuple(i for i in range(_ndim(y)) if i != ax))
+    return unbroadcast(full, x)
+
+
+# -- linear algebra ----------------------------------------------------------------------
+
+
+def mT(x):
+    """Transpose of the last two axes."""
+    if hasattr(x, "mT"):
+        return x.mT
+    return _ns(x).swapaxes(x, -1, -2)
+
+
+def vdot_adjoint(g, other, like, conj_other=False):
+    """Adjoint of ``vdot`` for one argument: ``g * other`` in ``like``'s shape."""
+    xp = _ns(other)
+    v = xp.conj(other) if conj_other else other
+    return xp.reshape(g * v, _shape(like))
+
+
+def inner_adjoint(g, a, b, which):
+    """Adjoint of ``inner(a, b)`` for ``a`` (``which=0``) or ``b`` (1)."""
+    xp = _ns(a) if hasattr(a, "shape") else _ns(b)
+    if _ndim(a) == 0 or _ndim(b) == 0:
+        other = b if which == 0 else a
+        like = a if which == 0 else b
+        return unbroadcast(g * other, like)
+    na, nb = _ndim(a) - 1, _ndim(b) - 1
+    if which == 0:
+        # g: a.shape[:-1] + b.shape[:-1]; contract g's b-part with b's leading axes
+        return xp.tensordot(g, b, axes=(list(range(na, na + nb)), list(range(nb))))
+    out = xp.tensordot(g, a, axes=(list(range(na)), list(range(na))))   # b.shape[:-1] + (k,)
+    return out
+
+
+def outer_adjoint(g, a, b, which):
+    """Adjoint of ``outer(a, b)`` for ``a`` (0) or ``b`` (1)."""
+    xp = _ns(g)
+    av = xp.reshape(a, (-1,))
+    bv = xp.reshape(b, (-1,))
+    if which == 0:
+        return xp.reshape(xp.matmul(g, bv), _shape(a))
+    return xp.reshape(xp.matmul(av, g), _shape(b))
+
+
+def tensordot_axes(a, b, axes):
+    """``tensordot``'s ``axes`` as two lists of non-negative axes."""
+    if isinstance(axes, int):
+        na = _ndim(a)
+        return list(range(na - axes, na)), list(range(axes))
+    ax_a, ax_b = axes
+    if isinstance(ax_a, int):
+        ax_a = [ax_a]
+    if isinstance(ax_b, int):
+        ax_b = [ax_b]
+    return [x % _ndim(a) for x in ax_a], [x % _ndim(b) for x in ax_b]
+
+
+def tensordot_adjoint(g, a, b, axes, which):
+    """Adjoint of ``tensordot(a, b, axes)`` for ``a`` (0) or ``b`` (1)."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    ax_a, ax_b = tensordot_axes(a, b, axes)
+    free_a = [i for i in range(_ndim(a)) if i not in ax_a]
+    free_b = [i for i in range(_ndim(b)) if i not in ax_b]
+    nfa = len(free_a)
+    if which == 0:
+        # contract g's b-part with b's free axes: left with free_a + the
+        # contracted axes of b in increasing order, each matching an axis of a
+        out = xp.tensordot(g, b, axes=(list(range(nfa, nfa + len(free_b))), free_b))
+        pos = free_a + [ax_a[ax_b.index(j)] for j in sorted(ax_b)]
+    else:
+        out = xp.tensordot(a, g, axes=(free_a, list(range(nfa))))
+        pos = [ax_b[ax_a.index(i)] for i in sorted(ax_a)] + free_b
+    inv = [0] * len(pos)
+    for k, p in enumerate(pos):
+        inv[p] = k
+    return _permute(out, inv)
+
+
+def kron_adjoint(g, a, b, which):
+    """Adjoint of ``kron(a, b)`` for ``a`` (0) or ``b`` (1)."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    a_ = _asarray(a, g)
+    b_ = _asarray(b, g)
+    nd = max(_ndim(a_), _ndim(b_))
+    sa = (1,) * (nd - _ndim(a_)) + _shape(a_)
+    sb = (1,) * (nd - _ndim(b_)) + _shape(b_)
+    inter = []
+    for i in range(nd):
+        inter += [sa[i], sb[i]]
+    gi = xp.reshape(g, tuple(inter))
+    ra = xp.reshape(a_, tuple(v for i in range(nd) for v in (sa[i], 1)))
+    rb = xp.reshape(b_, tuple(v for i in range(nd) for v in (1, sb[i])))
+    if which == 0:
+        out = xp.sum(gi * rb, axis=tuple(range(1, 2 * nd, 2)))
+        return xp.reshape(out, _shape(a_))
+    out = xp.sum(gi * ra, axis=tuple(range(0, 2 * nd, 2)))
+    return xp.reshape(out, _shape(b_))
+
+
+def diagonal_adjoint(g, a, offset=0, axis1=0, axis2=1):
+    """Adjoint of ``diagonal(a, offset, axis1, axis2)``: ``g`` placed on that
+    diagonal of a zero array shaped like ``a``."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    shape = _shape(a)
+    nd = len(shape)
+    ax1, ax2 = axis1 % nd, axis2 % nd
+    rest = [i for i in range(nd) if i not in (ax1, ax2)]
+    n1, n2 = shape[ax1], shape[ax2]
+    out = xp.zeros(tuple(shape[i] for i in rest) + (n1, n2), dtype=_float_dtype(g, a))
+    k = _shape(g)[-1] if _ndim(g) else 0
+    if k:
+        i = xp.arange(k)
+        rows = i + max(-offset, 0)
+        cols = i + max(offset, 0)
+        out[..., rows, cols] = g
+    perm = rest + [ax1, ax2]
+    inv = [0] * nd
+    for j, p in enumerate(perm):
+        inv[p] = j
+    return _permute(out, inv)
+
+
+def trace_adjoint(g, a, offset=0, axis1=0, axis2=1):
+    """Adjoint of ``trace``: ``g`` on the diagonal."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(a)
+    shape = _shape(a)
+    nd = len(shape)
+    n1, n2 = shape[axis1 % nd], shape[axis2 % nd]
+    k = max(0, min(n1 - max(-offset, 0), n2 - max(offset, 0)))
+    gv = xp.asarray(g)
+    gk = xp.broadcast_to(gv[..., None], _shape(gv) + (k,))
+    return diagonal_adjoint(gk, a, offset, axis1, axis2)
+
+
+def diag_adjoint(g, v, k=0):
+    """Adjoint of ``diag(v, k)``: the diagonal of ``g`` (1-D ``v``) or ``g``
+    placed on the diagonal (2-D ``v``)."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    if _ndim(v) == 1:
+        return xp.diagonal(g, k)
+    return diagonal_adjoint(g, v, k, 0, 1)
+
+
+def diagflat_adjoint(g, v, k=0):
+    """Adjoint of ``diagflat(v, k)``: diagonal ``k`` of ``g`` in ``v``'s shape."""
+    xp = _ns(g)
+    if is_zero(g):
+        return 0.0
+    return xp.reshape(xp.diagonal(g, k), _shape(v))
+
+
+def cross_adjoint(g, a, b, which, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """Adjoint of ``cross(a, b)`` for ``a`` (0) or ``b`` (1) (3-vectors)."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    gm = xp.moveaxis(g, axisc, -1)
+    am = xp.moveaxis(a, axisa, -1)
+    bm = xp.moveaxis(b, axisb, -1)
+    if _shape(am)[-1] != 3 or _shape(bm)[-1] != 3:
+        _unsupported("numpy.cross of 2-vectors", "pad the vectors with a zero third component")
+    if which == 0:
+        out = xp.cross(bm, gm)
+        like = am
+        ax = axisa
+    else:
+        out = xp.cross(gm, am)
+        like = bm
+        ax = axisb
+    return xp.moveaxis(unbroadcast(out, like), -1, ax)
+
+
+def vecdot_adjoint(g, x1, x2, which, axis=-1):
+    """Adjoint of ``vecdot(x1, x2, axis=axis)`` (= sum(conj(x1) * x2, axis))."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    nd = max(_ndim(x1), _ndim(x2))
+    ge = xp.expand_dims(g, axis % nd if axis < 0 else axis)
+    if which == 0:
+        return unbroadcast(xp.conj(ge * x2), x1)
+    return unbroadcast(ge * xp.conj(x1), x2)
+
+
+def matvec_adjoint(g, a, v, which):
+    """Adjoint of ``matvec(a, v)`` (``a @ v`` on stacks)."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    if which == 0:
+        return unbroadcast(g[..., :, None] * v[..., None, :], a)
+    return unbroadcast(xp.matmul(mT(a), g[..., :, None])[..., 0], v)
+
+
+def vecmat_adjoint(g, v, a, which):
+    """Adjoint of ``vecmat(v, a)`` (``conj(v) @ a`` on stacks)."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    if which == 0:
+        return unbroadcast(xp.conj(xp.matmul(a, g[..., :, None])[..., 0]), v)
+    return unbroadcast(xp.conj(v)[..., :, None] * g[..., None, :], a)
+
+
+def _full_adjoint(g, n, m, mode):
+    """``g``, the adjoint of ``convolve(a, v, mode)`` (``len(a) = n``,
+    ``len(v) = m``), embedded in the adjoint of the full convolution."""
+    xp = _ns(g)
+    if mode == "full":
+        return g
+    start = {"same": (min(n, m) - 1) // 2, "valid": min(n, m) - 1}[mode]
+    full = xp.zeros(n + m - 1, dtype=_float_dtype(g))
+    full[start:start + _size(g)] = g
+    return full
+
+
+def convolve_adjoint(g, a, v, which, mode="full"):
+    """Adjoint of ``convolve(a, v, mode)`` for ``a`` (0) or ``v`` (1):
+    the full adjoint correlated with the other argument."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    full = _full_adjoint(g, _size(a), _size(v), mode)
+    return xp.correlate(full, v if which == 0 else a, "valid")
+
+
+def correlate_adjoint(g, a, v, which, mode="valid"):
+    """Adjoint of ``correlate(a, v, mode)`` for ``a`` (0) or ``v`` (1). For
+    real arguments ``correlate(a, v) = convolve(a, v[::-1])``; when ``v`` is
+    longer NumPy swaps the arguments and reverses the result."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    if _size(v) > _size(a):
+        return correlate_adjoint(xp.flip(g), v, a, 1 - which, mode)
+    if which == 0:
+        return convolve_adjoint(g, a, xp.flip(v), 0, mode)
+    return xp.flip(convolve_adjoint(g, a, xp.flip(v), 1, mode))
+
+
+# solvers and factorizations
+
+
+def solve_b_adjoint(g, a):
+    """Adjoint of ``solve(a, b)`` for ``b``: ``solve(a^T, g)``."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(a)
+    return xp.linalg.solve(mT(a), g)
+
+
+def solve_a_adjoint(g, a, x):
+    """Adjoint of ``solve(a, b)`` for ``a``: ``-solve(a^T, g) x^T``."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(a)
+    gb = xp.linalg.solve(mT(a), g)
+    if _ndim(x) == 1:
+        out = -gb[..., :, None] * x[..., None, :]
+    else:
+        out = -xp.matmul(gb, mT(x))
+    return unbroadcast(out, a)
+
+
+def solve_b_tangent(a, tb):
+    """The part of ``solve(a, b)``'s tangent from ``b``: ``solve(a, tb)``."""
+    return _ns(a).linalg.solve(a, tb)
+
+
+def solve_a_tangent(a, ta, x):
+    """The part of ``solve(a, b)``'s tangent from ``a``: ``-solve(a, ta @ x)``."""
+    xp = _ns(a)
+    if _ndim(x) == 1:
+        return -xp.linalg.solve(a, xp.matmul(ta, x))
+    return -xp.linalg.solve(a, xp.matmul(ta, x))
+
+
+def inv_adjoint(g, ainv):
+    """Adjoint of ``inv(a)``: ``-inv(a)^T g inv(a)^T``."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(ainv)
+    it = mT(ainv)
+    return -xp.matmul(xp.matmul(it, g), it)
+
+
+def det_jvp(t, a, d):
+    """Tangent of ``det(a)``: ``det(a) * trace(solve(a, t))``."""
+    xp = _ns(a)
+    return d * xp.trace(xp.linalg.solve(a, t), axis1=-2, axis2=-1)
+
+
+def det_adjoint(g, a, d):
+    """Adjoint of ``det(a)``: ``g * det(a) * inv(a)^T``."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(a)
+    s = xp.asarray(g * d)
+    return s[..., None, None] * mT(xp.linalg.inv(a))
+
+
+def slogdet_jvp(result, a, t):
+    """Tangent of ``slogdet(a)``: a zero sign and ``trace(solve(a, t))``."""
+    xp = _ns(a)
+    sign = result[0]
+    return (xp.zeros_like(sign), xp.trace(xp.linalg.solve(a, t), axis1=-2, axis2=-1))
+
+
+def item(g, i):
+    """Entry ``i`` of a tuple adjoint (0 when the adjoint is a lazy zero)."""
+    if is_zero(g):
+        return 0.0
+    return g[i]
+
+
+def slogdet_adjoint(g, a):
+    """Adjoint of ``slogdet(a)``: ``g[1] * inv(a)^T`` (the sign is piecewise constant)."""
+    gl = item(g, 1)
+    if is_zero(gl):
+        return 0.0
+    xp = _ns(a)
+    gl = xp.asarray(gl)
+    return gl[..., None, None] * mT(xp.linalg.inv(a))
+
+
+def matrix_power_jvp(t, a, n):
+    """Tangent of ``matrix_power(a, n)``."""
+    xp = _ns(a)
+    if n == 0:
+        return xp.zeros_like(a)
+    if n < 0:
+        b = xp.linalg.inv(a)
+        tb = -xp.matmul(xp.matmul(b, t), b)
+        return matrix_power_jvp(tb, b, -n)
+    powers = [None] * n
+    p = None
+    for k in range(n):
+        powers[k] = p
+        p = a if p is None else xp.matmul(p, a)
+    out = 0.0
+    for k in range(n):
+        left = powers[k]
+        right = powers[n - 1 - k]
+        term = t if left is None else xp.matmul(left, t)
+        term = term if right is None else xp.matmul(term, right)
+        out = out + term
+    return out
+
+
+def matrix_power_adjoint(g, a, n):
+    """Adjoint of ``matrix_power(a, n)``."""
+    if is_zero(g) or n == 0:
+        return 0.0
+    xp = _ns(a)
+    if n < 0:
+        b = xp.linalg.inv(a)
+        gb = matrix_power_adjoint(g, b, -n)
+        return inv_adjoint(gb, b)
+    return matrix_power_jvp(g, mT(a), n)
+
+
+def multi_dot_jvp(tangents, arrays):
+    """Tangent of ``multi_dot(arrays)``: one product per factor's tangent."""
+    xp = _ns(arrays[0])
+    out = 0.0
+    for i, t in enumerate(tangents):
+        if is_zero(t) and not hasattr(t, "shape"):
+            continue
+        factors = list(arrays)
+        factors[i] = t
+        out = out + xp.linalg.multi_dot(factors)
+    return out
+
+
+def multi_dot_adjoint(g, arrays):
+    """Adjoint of ``multi_dot(arrays)``: a list, one adjoint per factor."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(arrays[0])
+    mats = [_asarray(x, arrays[0]) for x in arrays]
+    first_vec = _ndim(mats[0]) == 1
+    last_vec = _ndim(mats[-1]) == 1
+    if first_vec:
+        mats[0] = mats[0][None, :]
+    if last_vec:
+        mats[-1] = mats[-1][:, None]
+    g2 = xp.asarray(g)
+    g2 = xp.reshape(g2, (_shape(mats[0])[0], _shape(mats[-1])[1]))
+    n = len(mats)
+    left = [None] * n
+    acc = None
+    for i in range(n):
+        left[i] = acc
+        acc = mats[i] if acc is None else xp.matmul(acc, mats[i])
+    right = [None] * n
+    acc = None
+    for i in range(n - 1, -1, -1):
+        right[i] = acc
+        acc = mats[i] if acc is None else xp.matmul(mats[i], acc)
+    out = AdjList()
+    for i in range(n):
+        gi = g2
+        if left[i] is not None:
+            gi = xp.matmul(mT(left[i]), gi)
+        if right[i] is not None:
+            gi = xp.matmul(gi, mT(right[i]))
+        out.append(xp.reshape(gi, _shape(arrays[i])))
+    return out
+
+
+def _diag_part(s):
+    xp = _ns(s)
+    n = _shape(s)[-1]
+    return s * xp.eye(n, dtype=s.dtype)
+
+
+def _lower_read(t, uplo="L"):
+    """The symmetric matrix a routine reading one triangle of ``t`` sees."""
+    xp = _ns(t)
+    if uplo.upper() == "U":
+        u = xp.triu(t, 1)
+        return u + mT(u) + _diag_part(t)
+    l = xp.tril(t, -1)
+    return l + mT(l) + _diag_part(t)
+
+
+def _sym_adjoint(s, uplo="L"):
+    """Adjoint with respect to the raw argument of a routine reading the
+    ``uplo`` triangle, given the adjoint ``s`` of the symmetric matrix it sees."""
+    xp = _ns(s)
+    full = s + mT(s)
+    tri = xp.triu(full, 1) if uplo.upper() == "U" else xp.tril(full, -1)
+    return tri + _diag_part(s)
+
+
+def _phi(x):
+    """Lower triangle with the diagonal halved."""
+    xp = _ns(x)
+    return xp.tril(x, -1) + 0.5 * _diag_part(x)
+
+
+def cholesky_jvp(L, t, upper=False):
+    """Tangent of ``cholesky(a)``. NumPy reads the lower triangle of ``a``
+    (the upper one for ``upper=True``, which returns ``L^T``)."""
+    xp = _ns(L)
+    if upper:
+        L = mT(L)
+    s = _lower_read(t, "U" if upper else "L")
+    linv_s = xp.linalg.solve(L, s)                 # L^-1 S
+    x = mT(xp.linalg.solve(L, mT(linv_s)))         # L^-1 S L^-T
+    out = xp.matmul(L, _phi(x))
+    return mT(out) if upper else out
+
+
+def cholesky_adjoint(g, L, upper=False):
+    """Adjoint of ``cholesky(a)`` (in the triangle NumPy reads)."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(L)
+    if upper:
+        L = mT(L)
+        g = mT(g)
+    p = _phi(xp.matmul(mT(L), g))
+    # S = L^-T P L^-1
+    s = xp.linalg.solve(mT(L), p)
+    s = mT(xp.linalg.solve(mT(L), mT(s)))
+    s = 0.5 * (s + mT(s))
+    return _sym_adjoint(s, "U" if upper else "L")
+
+
+def _eig_f(w):
+    """F[i, j] = 1 / (w[j] - w[i]) off the diagonal, 0 on it."""
+    xp = _ns(w)
+    diff = w[..., None, :] - w[..., :, None]
+    n = _shape(w)[-1]
+    eye = xp.eye(n, dtype=bool)
+    return xp.where(eye, 0, 1 / xp.where(eye, 1, diff))
+
+
+def eigh_jvp(result, t, UPLO="L"):
+    """Tangent of ``eigh(a)``: ``(dw, dv)``."""
+    xp = _ns(t)
+    w, v = result
+    s = _lower_read(t, UPLO)
+    p = xp.matmul(xp.matmul(mT(v), s), v)
+    dw = xp.diagonal(p, axis1=-2, axis2=-1)
+    dv = xp.matmul(v, _eig_f(w) * p)
+    return (dw, dv)
+
+
+def eigh_adjoint(g, result, UPLO="L"):
+    """Adjoint of ``eigh(a)`` for ``a`` (distinct eigenvalues)."""
+    gw, gv = item(g, 0), item(g, 1)
+    if is_zero(gw) and is_zero(gv):
+        return 0.0
+    xp = _ns(result[1])
+    w, v = result
+    inner = 0.0
+    if not is_zero(gw):
+        inner = xp.asarray(gw)[..., :, None] * xp.eye(_shape(w)[-1], dtype=v.dtype)
+    if not is_zero(gv):
+        inner = inner + _eig_f(w) * xp.matmul(mT(v), gv)
+    s = xp.matmul(xp.matmul(v, inner), mT(v))
+    s = 0.5 * (s + mT(s))
+    return _sym_adjoint(s, UPLO)
+
+
+def eigvalsh_jvp(a, w, t, UPLO="L"):
+    """Tangent of ``eigvalsh(a)`` (distinct eigenvalues)."""
+    xp = _ns(a)
+    _, v = xp.linalg.eigh(a, UPLO=UPLO)
+    return eigh_jvp((w, v), t, UPLO)[0]
+
+
+def eigvalsh_adjoint(g, a, w, UPLO="L"):
+    """Adjoint of ``eigvalsh(a)``."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(a)
+    _, v = xp.linalg.eigh(a, UPLO=UPLO)
+    return eigh_adjoint((g, 0.0), (w, v), UPLO)
+
+
+def _qr_check(a, mode):
+    m, n = _shape(a)[-2:]
+    if m < n:
+        _unsupported("numpy.linalg.qr of a wide matrix", "factor the transpose instead (an LQ decomposition)")
+    if mode not in ("reduced", "r"):
+        _unsupported(f"numpy.linalg.qr(mode={mode!r})", "use mode='reduced' or mode='r'")
+
+
+def qr_jvp(a, result, t, mode="reduced"):
+    """Tangent of ``qr(a, mode)`` (``m >= n``): ``(dq, dr)`` or ``dr``."""
+    xp = _ns(a)
+    _qr_check(a, mode)
+    if mode == "r":
+        q, r = xp.linalg.qr(a)
+    else:
+        q, r = result
+    # dA R^-1 via a triangular solve on the transposes
+    dar = mT(xp.linalg.solve(mT(r), mT(t)))
+    c = xp.matmul(mT(q), dar)
+    low = xp.tril(c, -1)
+    omega = low - mT(low)
+    dr = xp.matmul(c - omega, r)
+    if mode == "r":
+        return dr
+    dq = dar - xp.matmul(q, c - omega)
+    return (dq, dr)
+
+
+def qr_adjoint(g, a, result, mode="reduced"):
+    """Adjoint of ``qr(a, mode)`` (``m >= n``)."""
+    xp = _ns(a)
+    _qr_check(a, mode)
+    if mode == "r":
+        q, r = xp.linalg.qr(a)
+        gq, gr = 0.0, g
+    else:
+        q, r = result
+        gq, gr = item(g, 0), item(g, 1)
+    if is_zero(gq) and is_zero(gr):
+        return 0.0
+    if is_zero(gq):
+        gq = xp.zeros_like(q)
+    if is_zero(gr):
+        gr = xp.zeros_like(r)
+    m_ = xp.matmul(r, mT(gr)) - xp.matmul(mT(gq), q)
+    low = xp.tril(m_, -1)
+    copyltu = low + mT(low) + _diag_part(m_)
+    b = gq + xp.matmul(q, copyltu)
+    # B R^-T
+    return mT(xp.linalg.solve(r, mT(b)))
+
+
+def _svd_check(a, full_matrices):
+    m, n = _shape(a)[-2:]
+    if full_matrices and m != n:
+        _unsupported("numpy.linalg.svd(full_matrices=True) of a non-square matrix",
+                     "the extra singular vectors are not unique: use full_matrices=False")
+
+
+def _svd_f(s):
+    xp = _ns(s)
+    s2 = s * s
+    diff = s2[..., None, :] - s2[..., :, None]     # s_j^2 - s_i^2
+    n = _shape(s)[-1]
+    eye = xp.eye(n, dtype=bool)
+    return xp.where(eye, 0, 1 / xp.where(eye, 1, diff))
+
+
+def svd_jvp(a, result, t, full_matrices=True, compute_uv=True):
+    """Tangent of ``svd(a)`` (distinct, nonzero singular values)."""
+    xp = _ns(a)
+    _svd_check(a, full_matrices and compute_uv)
+    if compute_uv:
+        u, s, vh = result
+    else:
+        u, s, vh = xp.linalg.svd(a, full_matrices=False)
+        s = result
+    k = _shape(s)[-1]
+    u_ = u[..., :, :k]
+    v_ = mT(vh[..., :k, :])
+    dp = xp.matmul(xp.matmul(mT(u_), t), v_)
+    ds = xp.diagonal(dp, axis1=-2, axis2=-1)
+    if not compute_uv:
+        return ds
+    f = _svd_f(s)
+    sm = s[..., None, :]                  # multiplies columns by s
+    du = xp.matmul(u_, f * (dp * sm + mT(dp) * s[..., :, None]))
+    dv = xp.matmul(v_, f * (s[..., :, None] * dp + mT(dp) * sm) * 1)
+    # components outside the span (non-square)
+    m, n = _shape(a)[-2:]
+    if m > k:
+        du = du + xp.matmul(t - xp.matmul(u_, xp.matmul(mT(u_), t)), v_) / sm
+    if n > k:
+        dv = dv + xp.matmul(mT(t) - xp.matmul(v_, xp.matmul(mT(v_), mT(t))), u_) / sm
+    return (du, ds, mT(dv))
+
+
+def svd_adjoint(g, a, result, full_matrices=True, compute_uv=True):
+    """Adjoint of ``svd(a)`` for ``a``."""
+    xp = _ns(a)
+    _svd_check(a, full_matrices and compute_uv)
+    if compute_uv:
+        u, s, vh = result
+        gu, gs, gvh = item(g, 0), item(g, 1), item(g, 2)
+    else:
+        if is_zero(g):
+            return 0.0
+        u, s, vh = xp.linalg.svd(a, full_matrices=False)
+        gu, gs, gvh = 0.0, g, 0.0
+    if is_zero(gu) and is_zero(gs) and is_zero(gvh):
+        return 0.0
+    k = _shape(s)[-1]
+    u_ = u[..., :, :k]
+    v_ = mT(vh[..., :k, :])
+    m, n = _shape(a)[-2:]
+    inner = 0.0
+    out = 0.0
+    if not is_zero(gs):
+        inner = xp.asarray(gs)[..., :, None] * xp.eye(k, dtype=u.dtype)
+    sm = s[..., None, :]
+    sc = s[..., :, None]
+    f = _svd_f(s)
+    if not is_zero(gu):
+        gu_ = gu[..., :, :k]
+        j = f * (xp.matmul(mT(u_), gu_) - xp.matmul(mT(gu_), u_))
+        inner = inner + j * sm
+        if m > k:
+            proj = gu_ - xp.matmul(u_, xp.matmul(mT(u_), gu_))
+            out = out + xp.matmul(proj / sm, mT(v_))
+    if not is_zero(gvh):
+        gv_ = mT(gvh[..., :k, :])
+        kk = f * (xp.matmul(mT(v_), gv_) - xp.matmul(mT(gv_), v_))
+        inner = inner + sc * kk
+        if n > k:
+            proj = gv_ - xp.matmul(v_, xp.matmul(mT(v_), gv_))
+            out = out + xp.matmul(u_ / sm, mT(proj))
+    if not (isinstance(inner, float) and inner == 0.0):
+        out = out + xp.matmul(xp.matmul(u_, inner), mT(v_))
+    return out
+
+
+def pinv_jvp(a, p, t):
+    """Tangent of ``pinv(a)`` (constant rank)."""
+    xp = _ns(a)
+    m, n = _shape(a)[-2:]
+    im = xp.eye(m, dtype=p.dtype)
+    i_n = xp.eye(n, dtype=p.dtype)
+    tt = mT(t)
+    out = -xp.matmul(xp.matmul(p, t), p)
+    out = out + xp.matmul(xp.matmul(xp.matmul(p, mT(p)), tt), im - xp.matmul(a, p))
+    out = out + xp.matmul(xp.matmul(i_n - xp.matmul(p, a), tt), xp.matmul(mT(p), p))
+    return out
+
+
+def pinv_adjoint(g, a, p):
+    """Adjoint of ``pinv(a)`` (constant rank)."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(a)
+    m, n = _shape(a)[-2:]
+    im = xp.eye(m, dtype=p.dtype)
+    i_n = xp.eye(n, dtype=p.dtype)
+    pt = mT(p)
+    gt = mT(g)
+    out = -xp.matmul(xp.matmul(pt, g), pt)
+    out = out + xp.matmul(xp.matmul(im - xp.matmul(a, p), gt), xp.matmul(p, pt))
+    out = out + xp.matmul(xp.matmul(xp.matmul(pt, p), gt), i_n - xp.matmul(p, a))
+    return out
+
+
+def lstsq_jvp(a, b, result, ta, tb):
+    """Tangent of ``lstsq(a, b)``: ``(dx, dresiduals, 0, ds)`` (full rank)."""
+    xp = _ns(a)
+    x, res, rank, s = result
+    p = xp.linalg.pinv(a)
+    dx = 0.0
+    dres = xp.zeros_like(res)
+    ds = xp.zeros_like(s)
+    r = b - xp.matmul(a, x)
+    if tb is not None:
+        dx = dx + xp.matmul(p, tb)
+        if _size(res):
+            dres = dres + 2 * xp.sum(r * tb, axis=0)
+    if ta is not None:
+        dx = dx + xp.matmul(pinv_jvp(a, p, ta), b)
+        if _size(res):
+            dres = dres - 2 * xp.sum(r * xp.matmul(ta, x), axis=0)
+        u, _, vh = xp.linalg.svd(a, full_matrices=False)
+        ds = svd_jvp(a, (u, s, vh), ta, full_matrices=False)[1]
+    return Parts((dx, dres, 0, ds))
+
+
+def lstsq_adjoint(g, a, b, result, which):
+    """Adjoint of ``lstsq(a, b)`` for ``a`` (0) or ``b`` (1), full rank."""
+    gx, gres, gs = item(g, 0), item(g, 1), item(g, 3)
+    if is_zero(gx) and is_zero(gres) and is_zero(gs):
+        return 0.0
+    xp = _ns(a)
+    x, res, rank, s = result
+    p = xp.linalg.pinv(a)
+    r = b - xp.matmul(a, x)
+    out = 0.0
+    if which == 1:
+        if not is_zero(gx):
+            out = out + xp.matmul(mT(p), gx)
+        if not is_zero(gres) and _size(res):
+            out = out + 2 * r * gres
+        return out
+    if not is_zero(gx):
+        gp = gx[:, None] * b[None, :] if _ndim(b) == 1 else xp.matmul(gx, mT(b))
+        out = out + pinv_adjoint(gp, a, p)
+    if not is_zero(gres) and _size(res):
+        if _ndim(b) == 1:
+            out = out - 2 * gres * r[:, None] * x[None, :]
+        else:
+            out = out - 2 * xp.matmul(r * gres, mT(x))
+    if not is_zero(gs):
+        u, _, vh = xp.linalg.svd(a, full_matrices=False)
+        out = out + svd_adjoint(gs, a, s, full_matrices=False, compute_uv=False)
+    return out
+
+
+# norms
+
+
+def _vector_norm_partials(x, ord, axis, result, keepdims):
+    """d ||x||_ord / d x over ``axis`` (a vector norm)."""
+    xp = _ns(x)
+    r = keep(result, x, axis, keepdims)
+    if ord is None or ord == 2:
+        return x / xp.where(r == 0, 1, r)
+    ax = xp.abs(x)
+    sgn = xp.sign(x)
+    if ord == 1:
+        return sgn
+    if ord == math.inf:
+        return sgn * extremum_weights(ax, r, axis, True)
+    if ord == -math.inf:
+        return sgn * extremum_weights(ax, r, axis, True)
+    if ord == 0:
+        return xp.zeros_like(x)
+    p = ord
+    return sgn * (ax / xp.where(r == 0, 1, r)) ** (p - 1)
+
+
+def _matrix_norm_partials(x, ord, axes, result, keepdims):
+    xp = _ns(x)
+    r = keep(result, x, axes, keepdims)
+    row, col = axes
+    if ord is None or ord == "fro":
+        return x / xp.where(r == 0, 1, r)
+    if ord in (2, -2, "nuc"):
+        xm = xp.moveaxis(x, (row, col), (-2, -1))
+        u, s, vh = xp.linalg.svd(xm, full_matrices=False)
+        if ord == "nuc":
+            gm = xp.matmul(u, vh)
+        else:
+            k = 0 if ord == 2 else -1
+            gm = u[..., :, k, None] * vh[..., k, None, :]
+        return xp.moveaxis(gm, (-2, -1), (row, col))
+    ax = xp.abs(x)
+    sgn = xp.sign(x)
+    if ord in (1, -1):
+        sums = xp.sum(ax, axis=row, keepdims=True)     # column sums
+        return sgn * extremum_weights(sums, r, col, True)
+    if ord in (math.inf, -math.inf):
+        sums = xp.sum(ax, axis=col, keepdims=True)     # row sums
+        w = extremum_weights(sums, r, row, True)
+        return sgn * w
+    _unsupported(f"numpy.linalg.norm(ord={ord!r})", "use 'fro', 'nuc', 1, -1, 2, -2, inf or -inf")
+
+
+def norm_partials(x, ord=None, axis=None, keepdims=False, result=None):
+    """d norm(x, ord, axis) / d x, shaped like ``x`` (``numpy.linalg.norm``)."""
+    xp = _ns(x)
+    nd = _ndim(x)
+    if axis is None and ord is None:
+        r = result
+        return x / xp.where(r == 0, 1, r)
+    if axis is None:
+        axis = tuple(range(nd))
+    if isinstance(axis, (tuple, list)) and len(axis) == 2:
+        axes = tuple(a % nd for a in axis)
+        return _matrix_norm_partials(x, ord, axes, result, keepdims)
+    if isinstance(axis, (tuple, list)):
+        axis = axis[0]
+    return _vector_norm_partials(x, ord, axis, result, keepdims)
+
+
+def vector_norm_partials(x, axis=None, ord=2, keepdims=False, result=None):
+    """d vector_norm(x, axis, ord) / d x (``numpy.linalg.vector_norm``)."""
+    return _vector_norm_partials(x, ord, axis, result, keepdims)
+
+
+def matrix_norm_partials(x, ord="fro", keepdims=False, result=None):
+    """d matrix_norm(x, ord) / d x (``numpy.linalg.matrix_norm``)."""
+    nd = _ndim(x)
+    return _matrix_norm_partials(x, ord, (nd - 2, nd - 1), result, keepdims)
+
+
+def norm_axes(x, axis):
+    """The axes ``norm`` reduces (all of them for ``axis=None``)."""
+    if axis is None:
+        return tuple(range(_ndim(x)))
+    return axis
+
+
+def last_two(x):
+    """The last two axes of ``x`` (the matrices of a stack)."""
+    nd = _ndim(x)
+    return (nd - 2, nd - 1)
+
+
+# einsum
+
+_LETTERS = string.ascii_letters
+
+
+def _einsum_parse(subscripts, shapes):
+    """Explicit subscripts (no ellipsis) for ``einsum``: (inputs, output)."""
+    sub = subscripts.replace(" ", "")
+    if "->" in sub:
+        ins, out = sub.split("->")
+    else:
+        ins, out = sub, None
+    ins = ins.split(",")
+    if len(ins) != len(shapes):
+        raise ValueError("einsum: number of subscripts does not match the operands")
+    used = set(c for c in sub if c.isalpha())
+    free = [c for c in _LETTERS if c not in used]
+    ell_nd = 0
+    for s, shape in zip(ins, shapes):
+        if "..." in s:
+            ell_nd = max(ell_nd, len(shape) - (len(s) - 3))
+    ell = "".join(free[:ell_nd])
+    new_ins = []
+    for s, shape in zip(ins, shapes):
+        if "..." in s:
+            k = len(shape) - (len(s) - 3)
+            s = s.replace("...", ell[ell_nd - k:] if k else "")
+        new_ins.append(s)
+    if out is None:
+        counts = {}
+        for s in ins:
+            for c in s.replace("...", ""):
+                counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1))
+    else:
+        out = out.replace("...", ell)
+    return new_ins, out
+
+
+def _einsum_ops(operands):
+    return [op for op in operands if op is not None]
+
+
+def einsum_jvp(subscripts, operands, i, t, optimize=False):
+    """The part of ``einsum``'s tangent from operand ``i``: the same
+    contraction with that operand replaced by its tangent."""
+    ops = _einsum_ops(operands)
+    xp = _ns(ops[i])
+    ops[i] = xp.broadcast_to(t, _shape(ops[i]))
+    return xp.einsum(subscripts, *ops, optimize=optimize)
+
+
+def einsum_adjoint(g, subscripts, operands, i):
+    """Adjoint of ``einsum`` for operand ``i``."""
+    if is_zero(g):
+        return 0.0
+    ops = _einsum_ops(operands)
+    xp = _ns(g)
+    shapes = [_shape(op) for op in ops]
+    ins, out = _einsum_parse(subscripts, shapes)
+    sizes = {}
+    for s, shape in zip(ins, shapes):
+        for c, n in zip(s, shape):
+            if n != 1 or c not in sizes:
+                sizes[c] = max(sizes.get(c, 1), n)
+    target = ins[i]
+    used = set("".join(ins) + out)
+    fresh = iter(c for c in _LETTERS if c not in used)
+    # repeated letters in the target (diagonals): give each repeat a new
+    # letter tied to the first by an identity matrix
+    uniq = []
+    extra_subs, extra_ops = [], []
+    seen = {}
+    for c, n in zip(target, shapes[i]):
+        if c in seen:
+            nc = next(fresh)
+            extra_subs.append(c + nc)
+            extra_ops.append(xp.eye(sizes[c], dtype=_float_dtype(g)))
+            uniq.append(nc)
+        else:
+            seen[c] = True
+            uniq.append(c)
+    # letters of the target that are broadcast (size 1 here, larger elsewhere)
+    # or appear nowhere else are summed afterwards / broadcast by a ones vector
+    others = "".join(s for k, s in enumerate(ins) if k != i) + out
+    final = []
+    sum_axes = []
+    for pos, (c, n) in enumerate(zip(uniq, shapes[i])):
+        base = target[pos]
+        if n == 1 and sizes.get(base, 1) != 1:
+            sum_axes.append(pos)
+        if base not in others and base == c:
+            extra_subs.append(c)
+            extra_ops.append(xp.ones(sizes[c], dtype=_float_dtype(g)))
+        final.append(c)
+    subs = [out] + [s for k, s in enumerate(ins) if k != i] + extra_subs
+    args = [g] + [op for k, op in enumerate(ops) if k != i] + extra_ops
+    res = xp.einsum(",".join(subs) + "->" + "".join(final), *args, optimize=True)
+    if sum_axes:
+        res = xp.sum(res, axis=tuple(sum_axes), keepdims=True)
+    return res
+
+
+# -- shapes --------------------------------------------------------------------------------
+
+
+def unravel(g, a, order="C"):
+    """Adjoint of ``ravel(a, order)``: ``g`` back in ``a``'s shape."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    if order in ("F", "A") and order == "F":
+        return xp.reshape(g, _shape(a), order="F")
+    return xp.reshape(g, _shape(a))
+
+
+def inverse_permutation(axes, ndim):
+    """The axes that undo ``transpose(x, axes)``."""
+    if axes is None:
+        return None
+    axes = [a % ndim for a in axes]
+    inv = [0] * len(axes)
+    for i, a in enumerate(axes):
+        inv[a] = i
+    return tuple(inv)
+
+
+def rollaxis_adjoint(g, a, axis, start=0):
+    """Adjoint of ``rollaxis(a, axis, start)``."""
+    if is_zero(g):
+        return 0.0
+    nd = _ndim(a)
+    ax = axis % nd
+    st = start + nd + 1 if start < 0 else start
+    order = list(range(nd))
+    order.remove(ax)
+    if st > ax:
+        st -= 1
+    order.insert(st, ax)
+    return _permute(g, inverse_permutation(order, nd))
+
+
+def negate_shift(shift):
+    """``-shift`` for an int or a tuple of ints."""
+    if isinstance(shift, (tuple, list)):
+        return tuple(-s for s in shift)
+    return -shift
+
+
+def _hsplit_axis(x):
+    return 0 if _ndim(x) <= 1 else 1
+
+
+def split_pieces(g, arrays, axis=0):
+    """Adjoint of a concatenation along ``axis``: ``g`` cut into pieces
+    shaped like ``arrays``."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    out = AdjList()
+    if axis is None:
+        flat = xp.reshape(g, (-1,))
+        start = 0
+        for x in arrays:
+            n = _size(x)
+            out.append(xp.reshape(flat[start:start + n], _shape(x)))
+            start += n
+        return out
+    start = 0
+    for x in arrays:
+        n = _shape(x)[axis] if _ndim(x) else 1
+        out.append(_take_range(g, start, start + n, axis))
+        start += n
+    return out
+
+
+def join_adjoint(g, arrays, kind):
+    """Adjoint of ``hstack``/``vstack``/``dstack``/``column_stack`` (``kind``):
+    ``g`` cut into pieces, each reshaped to its array's shape."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    promoted = [_promote(x, kind) for x in arrays]
+    axis = {"vstack": 0, "dstack": 2, "column_stack": 1}.get(kind)
+    if kind == "hstack":
+        axis = 0 if all(len(p) == 1 for p in promoted) else 1
+    out = AdjList()
+    start = 0
+    for x, p in zip(arrays, promoted):
+        n = p[axis]
+        out.append(xp.reshape(_take_range(g, start, start + n, axis), _shape(x)))
+        start += n
+    return out
+
+
+def _promote(x, kind):
+    """The shape ``x`` takes inside ``kind`` (``atleast_1d/2d/3d`` rules)."""
+    s = _shape(x)
+    if kind == "hstack":
+        return s if s else (1,)
+    if kind == "vstack":
+        return s if len(s) >= 2 else ((1,) + s if s else (1, 1))
+    if kind == "column_stack":
+        if len(s) < 2:
+            return (s[0] if s else 1, 1)
+        return s
+    if kind == "dstack":
+        if len(s) == 0:
+            return (1, 1, 1)
+        if len(s) == 1:
+            return (1, s[0], 1)
+        if len(s) == 2:
+            return s + (1,)
+        return s
+    raise ValueError(kind)
+
+
+def unstack_pieces(g, arrays, axis=0):
+    """Adjoint of ``stack(arrays, axis)``: one slice of ``g`` per array."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    out = AdjList()
+    for k in range(len(arrays)):
+        out.append(xp.take(g, k, axis=axis))
+    return out
+
+
+def stack_pieces(g, result, axis=0):
+    """Adjoint of ``unstack(x, axis)``: the slices stacked back (lazy zeros
+    become zeros)."""
+    return _join(g, result, lambda parts: _ns(parts[0]).stack(parts, axis=axis))
+
+
+def _join(g, parts, fn):
+    if is_zero(g):
+        return 0.0
+    pieces = []
+    for k, p in enumerate(parts):
+        gk = g[k] if k < len(g) else 0.0
+        if is_zero(gk):
+            gk = _ns(p).zeros_like(p)
+        pieces.append(gk)
+    return fn(pieces)
+
+
+def concat_pieces(g, result, axis=0):
+    """Adjoint of ``split``: the pieces' adjoints concatenated along ``axis``."""
+    return _join(g, result, lambda parts: _ns(parts[0]).concatenate(parts, axis=axis))
+
+
+def hsplit_axis(ary):
+    """The axis ``hsplit`` splits ``ary`` along."""
+    return _hsplit_axis(ary)
+
+
+def _gather_transpose(g, x, op):
+    """Adjoint of a selection ``y = op(x)`` that only copies entries of ``x``
+    (some possibly several times, some possibly never): ``g`` added up at the
+    positions each entry of ``y`` was read from. ``op`` is applied to an
+    array of flat indices; an index of -1 marks a constant entry."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    n = _size(x)
+    idx = xp.reshape(xp.arange(n), _shape(x))
+    j = xp.reshape(op(idx), (-1,))
+    gv = xp.reshape(xp.broadcast_to(g, _shape(op(idx))), (-1,))
+    if bool(xp.any(j < 0)):
+        keep_ = j >= 0
+        j = j[keep_]
+        gv = gv[keep_]
+    dtype = _float_dtype(g, x)
+    if getattr(dtype, "kind", "f") == "c":
+        out = (xp.bincount(j, weights=xp.real(gv), minlength=n)
+               + 1j * xp.bincount(j, weights=xp.imag(gv), minlength=n))
+    else:
+        out = xp.bincount(j, weights=gv, minlength=n)
+    return xp.reshape(_cast(out, dtype), _shape(x))
+
+
+def repeat_adjoint(g, a, repeats, axis=None):
+    """Adjoint of ``repeat(a, repeats, axis)``."""
+    return _gather_transpose(g, a, lambda i: _ns(i).repeat(i, repeats, axis=axis))
+
+
+def tile_adjoint(g, A, reps):
+    """Adjoint of ``tile(A, reps)``."""
+    return _gather_transpose(g, A, lambda i: _ns(i).tile(i, reps))
+
+
+def take_adjoint(g, a, indices, axis=None, mode="raise"):
+    """Adjoint of ``take(a, indices, axis, mode=mode)``."""
+    return _gather_transpose(g, a, lambda i: _ns(i).take(i, indices, axis=axis, mode=mode))
+
+
+def take_along_axis_adjoint(g, arr, indices, axis=-1):
+    """Adjoint of ``take_along_axis(arr, indices, axis)``."""
+    return _gather_transpose(g, arr, lambda i: _ns(i).take_along_axis(i, indices, axis=axis))
+
+
+def resize_adjoint(g, a, new_shape):
+    """Adjoint of ``resize(a, new_shape)``."""
+    return _gather_transpose(g, a, lambda i: _ns(i).resize(i, new_shape))
+
+
+def delete_adjoint(g, arr, obj, axis=None):
+    """Adjoint of ``delete(arr, obj, axis)``."""
+    return _gather_transpose(g, arr, lambda i: _ns(i).delete(i, obj, axis=axis))
+
+
+def compress_adjoint(g, condition, a, axis=None):
+    """Adjoint of ``compress(condition, a, axis)``."""
+    return _gather_transpose(g, a, lambda i: _ns(i).compress(condition, i, axis=axis))
+
+
+def extract_adjoint(g, condition, arr):
+    """Adjoint of ``extract(condition, arr)``."""
+    return _gather_transpose(g, arr, lambda i: _ns(i).extract(condition, i))
+
+
+def item_adjoint(g, a, args):
+    """Adjoint of ``a.item(*args)``."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(a)
+    out = xp.zeros(_shape(a), dtype=_float_dtype(a))
+    if not args:
+        out[...] = g
+    elif len(args) == 1 and not isinstance(args[0], tuple):
+        xp.reshape(out, (-1,))[args[0]] = g
+    else:
+        index = args[0] if len(args) == 1 else tuple(args)
+        out[index] = g
+    return out
+
+
+_PAD_GATHER_MODES = ("edge", "reflect", "symmetric", "wrap")
+
+
+def _pad_check(mode, reflect_type):
+    if mode != "constant" and mode not in _PAD_GATHER_MODES:
+        _unsupported(f"numpy.pad(mode={mode!r})",
+                     f"use mode 'constant', {', '.join(map(repr, _PAD_GATHER_MODES))}")
+    if mode in ("reflect", "symmetric") and reflect_type != "even":
+        _unsupported("numpy.pad(reflect_type='odd')", "use reflect_type='even'")
+
+
+def pad_tangent(t, array, pad_width, mode="constant", reflect_type="even"):
+    """Tangent of ``pad(array, pad_width, mode)``: the tangent padded the same
+    way (with zeros in constant mode)."""
+    _pad_check(mode, reflect_type)
+    xp = _ns(array) if hasattr(array, "shape") else _ns(t)
+    t = xp.broadcast_to(t, _shape(array))
+    if mode == "constant":
+        return xp.pad(t, pad_width)
+    return xp.pad(t, pad_width, mode=mode)
+
+
+def pad_adjoint(g, array, pad_width, mode="constant", reflect_type="even"):
+    """Adjoint of ``pad`` for ``array``: every padded entry copies one entry
+    of ``array`` (or, in constant mode, none)."""
+    _pad_check(mode, reflect_type)
+    if mode == "constant":
+        return _gather_transpose(g, array, lambda i: _ns(i).pad(i, pad_width, constant_values=-1))
+    return _gather_transpose(g, array, lambda i: _ns(i).pad(i, pad_width, mode=mode))
+
+
+def _pad_mask(array, pad_width, constant_values):
+    if _ndim(constant_values):
+        _unsupported("numpy.pad with an array of constant_values", "pad with a scalar fill value")
+    xp = _ns(array)
+    return xp.pad(xp.zeros(_shape(array), dtype=bool), pad_width, constant_values=True)
+
+
+def pad_fill_tangent(t, array, pad_width, constant_values):
+    """The part of ``pad``'s tangent from a scalar ``constant_values``."""
+    return _pad_mask(array, pad_width, constant_values) * t
+
+
+def pad_fill_adjoint(g, array, pad_width, constant_values):
+    """Adjoint of ``pad`` for a scalar ``constant_values``."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    return xp.sum(xp.where(_pad_mask(array, pad_width, constant_values), g, 0))
+
+
+def sort_permutation(a, axis=-1):
+    """The permutation ``sort`` applies along ``axis`` (``axis=None``: flattened)."""
+    xp = _ns(a)
+    if axis is None:
+        return xp.argsort(xp.reshape(a, (-1,)), kind="stable")
+    return xp.argsort(a, axis=axis, kind="stable")
+
+
+def partition_permutation(a, kth, axis=-1):
+    """The permutation ``partition`` applies along ``axis``."""
+    xp = _ns(a)
+    if axis is None:
+        return xp.argpartition(xp.reshape(a, (-1,)), kth)
+    return xp.argpartition(a, kth, axis=axis)
+
+
+def permute(t, perm, axis=-1):
+    """``t`` reordered by ``perm`` along ``axis`` (flattened for ``None``)."""
+    xp = _ns(t)
+    if axis is None:
+        return xp.take(xp.reshape(t, (-1,)), perm)
+    return xp.take_along_axis(t, perm, axis=axis)
+
+
+def unpermute(g, perm, a, axis=-1):
+    """Adjoint of :func:`permute`: ``g`` put back where the entries came from."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    if axis is None:
+        out = xp.zeros(_size(a), dtype=_float_dtype(g, a))
+        out[perm] = g
+        return xp.reshape(out, _shape(a))
+    inv = xp.argsort(perm, axis=axis)
+    return xp.take_along_axis(g, inv, axis=axis)
+
+
+def array_tangent(t, result):
+    """Tangent of ``array(obj)`` from the tangent of ``obj`` (nested
+    sequences of tangents are stacked like ``obj``)."""
+    xp = _ns(result)
+    return xp.reshape(xp.asarray(t, dtype=result.dtype), _shape(result))
+
+
+def array_adjoint(g, obj):
+    """Adjoint of ``array(obj)`` for ``obj``: nested sequences get a nested
+    adjoint, an array gets ``g`` in its shape."""
+    if is_zero(g):
+        return 0.0
+    if isinstance(obj, (list, tuple)):
+        xp = _ns(g)
+        g = xp.reshape(g, (len(obj),) + _shape(g)[_ndim(g) - _nested_ndim(obj):]) \
+            if _ndim(g) > _nested_ndim(obj) else g
+        return AdjList(array_adjoint(g[k], o) for k, o in enumerate(obj))
+    xp = _ns(g)
+    out = xp.reshape(g, _shape(obj))
+    dt = _dtype_of(obj)
+    if dt is not None and getattr(out, "dtype", None) != dt:
+        out = _cast(out, dt)
+    return out
+
+
+def _nested_ndim(obj):
+    if isinstance(obj, (list, tuple)):
+        return 1 + (_nested_ndim(obj[0]) if obj else 0)
+    return _ndim(obj)
+
+
+def full_tangent(t, result):
+    """Tangent of ``full(shape, fill_value)`` from ``fill_value``'s tangent."""
+    xp = _ns(result)
+    return xp.broadcast_to(_cast(xp.asarray(t), result.dtype), _shape(result)) * 1
+
+
+def full_adjoint(g, fill_value):
+    """Adjoint of ``full`` for ``fill_value``: ``g`` summed to its shape."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    if _ndim(fill_value) == 0:
+        return xp.sum(g)
+    return unbroadcast(g, fill_value)
+
+
+def linspace_weights(result, num, endpoint=True, axis=0, which=1):
+    """d linspace / d stop (``which=1``) or d start (``which=0``): the fraction
+    of the way each sample lies, along ``axis``."""
+    xp = _ns(result)
+    div = (num - 1) if endpoint else num
+    frac = xp.arange(num, dtype=result.dtype) / (div if div > 0 else 1)
+    if num == 1:
+        frac = xp.zeros(1, dtype=result.dtype)
+    if which == 0:
+        frac = 1 - frac
+    nd = _ndim(result)
+    shape = [1] * nd
+    shape[axis % nd] = num
+    return xp.reshape(frac, tuple(shape))
+
+
+def _no_retstep(retstep):
+    if retstep:
+        _unsupported("numpy.linspace(retstep=True)", "compute the step as (stop - start) / (num - 1)")
+
+
+def linspace_tangent(t, result, num, endpoint=True, axis=0, which=1, retstep=False):
+    """The part of ``linspace``'s tangent from ``start`` (``which=0``) or ``stop`` (1)."""
+    _no_retstep(retstep)
+    xp = _ns(result)
+    w = linspace_weights(result, num, endpoint, axis, which)
+    ta = xp.asarray(t)
+    return xp.expand_dims(ta, axis % _ndim(result)) * w if _ndim(ta) else ta * w
+
+
+def linspace_adjoint(g, result, num, endpoint=True, axis=0, which=1, retstep=False):
+    """Adjoint of ``linspace`` for ``start`` (``which=0``) or ``stop`` (1)."""
+    _no_retstep(retstep)
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    w = linspace_weights(result, num, endpoint, axis, which)
+    return xp.sum(g * w, axis=axis % _ndim(result))
+
+
+def append_tangent(t, which, arr, values, axis=None):
+    """The part of ``append(arr, values, axis)``'s tangent from ``arr``
+    (``which=0``) or ``values`` (1)."""
+    xp = _ns(t)
+    a = _asarray(arr, t)
+    v = _asarray(values, t)
+    dtype = _float_dtype(t, arr, values)
+    if which == 0:
+        return xp.append(xp.broadcast_to(t, _shape(a)), xp.zeros(_shape(v), dtype=dtype), axis=axis)
+    return xp.append(xp.zeros(_shape(a), dtype=dtype), xp.broadcast_to(t, _shape(v)), axis=axis)
+
+
+def append_adjoint(g, which, arr, values, axis=None):
+    """Adjoint of ``append`` for ``arr`` (``which=0``) or ``values`` (1)."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    if axis is None:
+        g = xp.reshape(g, (-1,))
+        na = _size(arr)
+        part = g[:na] if which == 0 else g[na:]
+        return xp.reshape(part, _shape(arr if which == 0 else values))
+    na = _shape(arr)[axis]
+    part = _take_range(g, 0, na, axis) if which == 0 else _take_range(g, na, None, axis)
+    return part
+
+
+
+
+# -- fft ----------------------------------------------------------------------------------
+
+
+def _fit_length(v, n, axis):
+    """``v`` cut or zero-padded to length ``n`` along ``axis`` (the transpose
+    of the cut/pad an FFT's ``n`` applies to its input)."""
+    xp = _ns(v)
+    m = _shape(v)[axis]
+    if m == n:
+        return v
+    if m > n:
+        return _take_range(v, 0, n, axis)
+    shape = list(_shape(v))
+    shape[axis] = n - m
+    return _concat([v, xp.zeros(tuple(shape), dtype=v.dtype)], axis=axis)
+
+
+def _fft_axes(a, s, axes, default_last):
+    nd = _ndim(a)
+    if axes is None:
+        if s is not None:
+            axes = tuple(range(nd - len(s), nd))
+        else:
+            axes = tuple(range(nd - default_last, nd)) if default_last else tuple(range(nd))
+    return tuple(ax % nd for ax in axes)
+
+
+def fft_adjoint(g, a, kind, n=None, axis=-1, norm=None, s=None, axes=None):
+    """Adjoint of ``numpy.fft.<kind>`` (``fft``, ``ifft``, ``fft2``, ``ifft2``,
+    ``fftn``, ``ifftn``, ``rfft``, ``rfft2``, ``rfftn``) for its input ``a``.
+
+    The DFT matrix is symmetric, so the transpose of a transform along some
+    axes is the same transform; ``n``/``s`` cut or pad the input, which the
+    transpose undoes; ``rfft*`` keep the first half of the last axis, which
+    the transpose pads back with zeros. Real inputs get the real part."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    fft = xp.fft
+    if kind in ("fft", "ifft", "rfft"):
+        ax = axis % _ndim(a)
+        m = _shape(a)[ax]
+        length = m if n is None else n
+        if kind == "rfft":
+            g = _fit_length(g, length, ax)
+            out = fft.fft(g, axis=ax, norm=norm)
+        else:
+            out = getattr(fft, kind)(g, axis=ax, norm=norm)
+        return real_like(_fit_length(out, m, ax), a)
+    default_last = 2 if kind.endswith("2") else 0
+    axs = _fft_axes(a, s, axes, default_last)
+    lengths = [(_shape(a)[ax] if s is None else s[k]) for k, ax in enumerate(axs)]
+    base = kind.rstrip("2n")
+    if base == "rfft":
+        g = _fit_length(g, lengths[-1], axs[-1])
+        out = fft.fftn(g, axes=axs, norm=norm)
+    else:
+        out = getattr(fft, base + "n")(g, axes=axs, norm=norm)
+    for k, ax in enumerate(axs):
+        out = _fit_length(out, _shape(a)[ax], ax)
+    return real_like(out, a)
+
+
+# -- more creation and interpolation helpers -------------------------------------------------------
+
+
+def vander_partials(x, N=None, increasing=False):
+    """d vander(x, N, increasing) / d x, entry by entry (shaped like the result)."""
+    xp = _ns(x)
+    n = _shape(x)[0] if N is None else N
+    powers = xp.vander(x, n, increasing=True)          # x**0 ... x**(n-1)
+    k = xp.arange(n)
+    lower = _concat([xp.zeros_like(powers[:, :1]), powers[:, :-1]], axis=1)
+    out = lower * _cast(k, powers.dtype)
+    return out if increasing else xp.flip(out, axis=1)
+
+
+def polyval_slope(p, x):
+    """d polyval(p, x) / d x."""
+    xp = _ns(x) if hasattr(x, "shape") else _ns(p)
+    p = _asarray(p, x if hasattr(x, "shape") else p)
+    if _shape(p)[0] <= 1:
+        return xp.zeros_like(xp.asarray(x, dtype=_float_dtype(x, p)))
+    return xp.polyval(_cast(xp.polyder(p), _float_dtype(p)), x)
+
+
+def polyval_p_adjoint(g, p, x):
+    """Adjoint of ``polyval(p, x)`` for the coefficients ``p``."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    n = _shape(p)[0]
+    xa = xp.asarray(x)
+    ga = xp.broadcast_to(g, _shape(xa))
+    powers = [xp.ones_like(ga)]
+    for _ in range(n - 1):
+        powers.append(powers[-1] * xa)
+    return xp.stack([xp.sum(ga * powers[n - 1 - i]) for i in range(n)])
+
+
+def _interp_setup(x, xp_, fp, left=None, right=None, period=None):
+    if period is not None:
+        _unsupported("numpy.interp(period=...)", "map x into one period first")
+    xp = _ns(xp_)
+    xa = xp.asarray(x)
+    xs = xp.asarray(xp_)
+    n = _shape(xs)[0]
+    j = xp.clip(xp.searchsorted(xs, xa, side="right") - 1, 0, n - 2)
+    h = xs[j + 1] - xs[j]
+    fpa = xp.asarray(fp)
+    slope = (fpa[j + 1] - fpa[j]) / h
+    w = (xa - xs[j]) / h
+    below = xa < xs[0]
+    above = xa > xs[-1]
+    inside = xp.logical_not(xp.logical_or(below, above))
+    return j, w, slope, below, above, inside
+
+
+def interp_tangent(t, which, x, xp_, fp, left=None, right=None, period=None):
+    """The part of ``interp``'s tangent from ``x`` ("x"), the sample points
+    ("xp"), the values ("fp") or the fill values ("left", "right")."""
+    xp = _ns(xp_)
+    j, w, slope, below, above, inside = _interp_setup(x, xp_, fp, left, right, period)
+    if which == "x":
+        return xp.where(inside, slope * t, 0)
+    if which == "fp":
+        ta = xp.asarray(t)
+        out = xp.where(inside, (1 - w) * ta[j] + w * ta[j + 1], 0)
+        if left is None:
+            out = out + xp.where(below, ta[0], 0)
+        if right is None:
+            out = out + xp.where(above, ta[-1], 0)
+        return out
+    if which == "xp":
+        ta = xp.asarray(t)
+        return xp.where(inside, slope * ((w - 1) * ta[j] - w * ta[j + 1]), 0)
+    mask = below if which == "left" else above
+    return xp.where(mask, t, 0)
+
+
+def interp_adjoint(g, which, x, xp_, fp, left=None, right=None, period=None):
+    """Adjoint of ``interp`` for the argument named by ``which``."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(xp_)
+    j, w, slope, below, above, inside = _interp_setup(x, xp_, fp, left, right, period)
+    ga = xp.broadcast_to(g, _shape(j))
+    if which == "x":
+        out = xp.where(inside, slope * ga, 0)
+        return out if _ndim(x) else xp.sum(out)
+    if which in ("fp", "xp"):
+        n = _shape(xp.asarray(xp_))[0]
+        dtype = _float_dtype(ga, fp)
+        out = xp.zeros(n, dtype=dtype)
+        gi = xp.where(inside, ga, 0)
+        if which == "fp":
+            lo, hi = gi * (1 - w), gi * w
+        else:
+            lo, hi = gi * slope * (w - 1), -gi * slope * w
+        jj = xp.reshape(j, (-1,))
+        out = out + _cast(xp.bincount(jj, weights=xp.reshape(lo, (-1,)), minlength=n), dtype)
+        out = out + _cast(xp.bincount(jj + 1, weights=xp.reshape(hi, (-1,)), minlength=n), dtype)
+        if which == "fp":
+            if left is None:
+                out[0] += xp.sum(xp.where(below, ga, 0))
+            if right is None:
+                out[-1] += xp.sum(xp.where(above, ga, 0))
+        return out
+    mask = below if which == "left" else above
+    return xp.sum(xp.where(mask, ga, 0))
+
+
+def logspace_tangent(t, result, num, endpoint=True, base=10.0, axis=0, which=1):
+    """The part of ``logspace``'s tangent from ``start`` (0) or ``stop`` (1)."""
+    return result * math.log(base) * linspace_tangent(t, result, num, endpoint, axis, which)
+
+
+def logspace_adjoint(g, result, num, endpoint=True, base=10.0, axis=0, which=1):
+    """Adjoint of ``logspace`` for ``start`` (``which=0``) or ``stop`` (1)."""
+    if is_zero(g):
+        return 0.0
+    return linspace_adjoint(g * result * math.log(base), result, num, endpoint, axis, which)
+
+
+def geomspace_tangent(t, value, result, num, endpoint=True, axis=0, which=1):
+    """The part of ``geomspace``'s tangent from ``start`` (0) or ``stop`` (1):
+    ``result * frac / stop`` (``(1 - frac) / start``) times its tangent."""
+    xp = _ns(result)
+    return result * linspace_tangent(xp.asarray(t) / value, result, num, endpoint, axis, which)
+
+
+def geomspace_adjoint(g, value, result, num, endpoint=True, axis=0, which=1):
+    """Adjoint of ``geomspace`` for ``start`` (``which=0``) or ``stop`` (1)."""
+    if is_zero(g):
+        return 0.0
+    return linspace_adjoint(g * result, result, num, endpoint, axis, which) / value
+
+
+def _meshgrid_axis(i, n, indexing):
+    if indexing == "xy" and n >= 2 and i < 2:
+        return 1 - i
+    return i
+
+
+def meshgrid_tangent(t, i, xs, sparse=False, indexing="xy"):
+    """The part of ``meshgrid``'s tangent from input ``i``: output ``i``
+    varies with it, the others do not."""
+    xs = [x for x in xs if x is not None]
+    xp = _ns(xs[i]) if hasattr(xs[i], "shape") else _ns(t)
+    args = [xp.zeros(_size(x), dtype=_float_dtype(t, x)) for x in xs]
+    args[i] = xp.reshape(xp.asarray(t), (-1,))
+    return Parts(xp.meshgrid(*args, sparse=sparse, indexing=indexing))
+
+
+def meshgrid_adjoint(g, i, xs, sparse=False, indexing="xy"):
+    """Adjoint of ``meshgrid`` for input ``i``: output ``i`` summed over the other axes."""
+    gi = item(g, i)
+    if is_zero(gi):
+        return 0.0
+    xs = [x for x in xs if x is not None]
+    xp = _ns(gi)
+    ax = _meshgrid_axis(i, len(xs), indexing)
+    other = tuple(k for k in range(_ndim(gi)) if k != ax)
+    return xp.reshape(xp.sum(gi, axis=other), _shape(xs[i]))
+
+
+def broadcast_arrays_tangent(t, i, result):
+    """The part of ``broadcast_arrays``' tangent from argument ``i``."""
+    parts = []
+    for k, r in enumerate(result):
+        xp = _ns(r)
+        if k == i:
+            parts.append(xp.broadcast_to(t, _shape(r)))
+        else:
+            parts.append(xp.zeros(_shape(r), dtype=_float_dtype(r, t)))
+    return Parts(parts)
+
+
+def broadcast_arrays_adjoint(g, i, x):
+    """Adjoint of ``broadcast_arrays`` for argument ``i``."""
+    gi = item(g, i)
+    if is_zero(gi):
+        return 0.0
+    return unbroadcast(gi, x)
+
+
+def insert_tangent(t, which, arr, obj, values, axis=None):
+    """The part of ``insert``'s tangent from ``arr`` (0) or ``values`` (1)."""
+    xp = _ns(t)
+    dtype = _float_dtype(t, arr, values)
+    a = xp.zeros(_shape(arr), dtype=dtype)
+    v = xp.zeros(_shape(values), dtype=dtype)
+    if which == 0:
+        a = a + t
+    else:
+        v = v + t
+    return xp.insert(a, obj, v, axis=axis)
+
+
+def insert_adjoint(g, which, arr, obj, values, axis=None):
+    """Adjoint of ``insert`` for ``arr`` (``which=0``) or ``values`` (1)."""
+    if which == 0:
+        fill = _ns(g).full(_shape(values), -1)
+        return _gather_transpose(g, arr, lambda i: _ns(i).insert(i, obj, fill, axis=axis))
+    xp = _ns(g)
+    holes = xp.full(_shape(arr), -1)
+    return _gather_transpose(g, values, lambda i: _ns(i).insert(holes, obj, i, axis=axis))
+
+
+def select_adjoint(g, condlist, choicelist):
+    """Adjoint of ``select(condlist, choicelist)`` for the choices: each gets
+    ``g`` where its condition is the first that holds."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    taken = False
+    out = AdjList()
+    for cond, choice in zip(condlist, choicelist):
+        pick = xp.logical_and(cond, xp.logical_not(taken))
+        taken = xp.logical_or(taken, cond)
+        out.append(unbroadcast(xp.where(pick, g, 0), choice))
+    return out
+
+
+def select_default_mask(condlist):
+    """Where ``select`` falls back to its default."""
+    xp = _ns(condlist[0])
+    none = True
+    for cond in condlist:
+        none = xp.logical_and(none, xp.logical_not(cond))
+    return none
+
+
+# -- covariance ------------------------------------------------------------------------------------
+
+
+def _cov_setup(m, y, rowvar, bias, ddof, fweights=None, aweights=None):
+    if fweights is not None or aweights is not None:
+        _unsupported("numpy.cov with fweights or aweights", "weight the observations explicitly")
+    xp = _ns(m)
+    x = xp.asarray(m)
+    x = x[None, :] if _ndim(x) == 1 else x
+    if not rowvar and _shape(x)[0] != 1:
+        x = mT(x)
+    parts = [x]
+    if y is not None:
+        ya = xp.asarray(y)
+        ya = ya[None, :] if _ndim(ya) == 1 else ya
+        if not rowvar and _shape(ya)[0] != 1:
+            ya = mT(ya)
+        parts.append(ya)
+    full = _concat(parts, axis=0) if len(parts) > 1 else x
+    if ddof is None:
+        ddof = 0 if bias else 1
+    f = _shape(full)[1] - ddof
+    xc = full - xp.mean(full, axis=1, keepdims=True)
+    return xc, f, _shape(x)[0]
+
+
+def _cov_rows(t, like, rowvar):
+    """A tangent of ``m`` or ``y`` laid out as (variables, observations)."""
+    xp = _ns(t)
+    ta = xp.broadcast_to(t, _shape(like))
+    ta = ta[None, :] if _ndim(ta) == 1 else ta
+    if not rowvar and _shape(ta)[0] != 1:
+        ta = mT(ta)
+    return ta
+
+
+def cov_tangent(t, which, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None):
+    """The part of ``cov``'s tangent from ``m`` (0) or ``y`` (1)."""
+    xp = _ns(m)
+    xc, f, nm = _cov_setup(m, y, rowvar, bias, ddof, fweights, aweights)
+    tr = _cov_rows(t, m if which == 0 else y, rowvar)
+    zeros = xp.zeros_like(xc)
+    if which == 0:
+        dx = _concat([tr, zeros[nm:]], axis=0) if y is not None else xp.broadcast_to(tr, _shape(xc))
+    else:
+        dx = _concat([zeros[:nm], tr], axis=0)
+    dxc = dx - xp.mean(dx, axis=1, keepdims=True)
+    dc = (xp.matmul(dxc, mT(xc)) + xp.matmul(xc, mT(dxc))) / f
+    return xp.squeeze(dc) if _shape(dc) == (1, 1) else dc
+
+
+def cov_adjoint(g, which, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None):
+    """Adjoint of ``cov`` for ``m`` (``which=0``) or ``y`` (1)."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(m)
+    xc, f, nm = _cov_setup(m, y, rowvar, bias, ddof, fweights, aweights)
+    ga = xp.reshape(xp.asarray(g), (_shape(xc)[0],) * 2)
+    gx = xp.matmul(ga + mT(ga), xc) / f
+    part = gx[:nm] if which == 0 else gx[nm:]
+    like = m if which == 0 else y
+    if _ndim(like) == 1:
+        return xp.reshape(part, _shape(like))
+    if not rowvar and _shape(part)[0] != 1:
+        part = mT(part)
+    return xp.reshape(part, _shape(like))
+
+
+def corrcoef_tangent(t, which, x, y, result, rowvar=True):
+    """The part of ``corrcoef``'s tangent from ``x`` (0) or ``y`` (1)."""
+    xp = _ns(x)
+    xc, f, nm = _cov_setup(x, y, rowvar, False, None)
+    c = xp.matmul(xc, mT(xc)) / f
+    dc = xp.atleast_2d(cov_tangent(t, which, x, y, rowvar))
+    dvec = xp.sqrt(xp.diagonal(c))
+    r = c / (dvec[:, None] * dvec[None, :])
+    dd = xp.diagonal(dc) / (2 * dvec)
+    out = dc / (dvec[:, None] * dvec[None, :]) - r * (dd[:, None] / dvec[:, None] + dd[None, :] / dvec[None, :])
+    return xp.reshape(out, _shape(result))
+
+
+def corrcoef_adjoint(g, which, x, y, result, rowvar=True):
+    """Adjoint of ``corrcoef`` for ``x`` (``which=0``) or ``y`` (1)."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(x)
+    xc, f, nm = _cov_setup(x, y, rowvar, False, None)
+    c = xp.matmul(xc, mT(xc)) / f
+    n = _shape(c)[0]
+    ga = xp.reshape(xp.asarray(g), (n, n))
+    dvec = xp.sqrt(xp.diagonal(c))
+    outer = dvec[:, None] * dvec[None, :]
+    r = c / outer
+    gc = ga / outer
+    gd = -(xp.sum(ga * r, axis=1) + xp.sum(ga * r, axis=0)) / dvec
+    gc = gc + xp.eye(n, dtype=gc.dtype) * (gd / (2 * dvec))[:, None]
+    return cov_adjoint(gc, which, x, y, rowvar)
+
+
+def cond_partials(x, p=None):
+    """d cond(x, p) / d x (``cond = norm(x, p) * norm(inv(x), p)``)."""
+    xp = _ns(x)
+    ord_ = 2 if p is None else p
+    xi = xp.linalg.inv(x)
+    n1 = xp.linalg.norm(x, ord_, axis=(-2, -1))
+    n2 = xp.linalg.norm(xi, ord_, axis=(-2, -1))
+    p1 = _matrix_norm_partials(x, ord_, (_ndim(x) - 2, _ndim(x) - 1), n1, False)
+    p2 = _matrix_norm_partials(xi, ord_, (_ndim(x) - 2, _ndim(x) - 1), n2, False)
+    inner = xp.matmul(xp.matmul(mT(xi), p2), mT(xi))
+    return n2[..., None, None] * p1 - n1[..., None, None] * inner
