@@ -140,6 +140,9 @@ def classify_call(call, norm, env, lifted, custom_rules):
         obj = _SPECIAL_CALLS[func.id]
     elif isinstance(func, gast.Name) and func.id in lifted:
         return CallInfo("lifted", unit=lifted[func.id])
+    elif isinstance(func, gast.Name) and func.id in norm.local_names:
+        # a function held in a variable: its derivative is found at run time
+        return CallInfo("dynamic")
     else:
         obj = resolve_static(norm.parsed, func, norm.local_names)
     if obj is _MISSING:

@@ -124,6 +124,8 @@ class ForwardTransform(BaseTransform):
             return self.user_call(s, y, value)
         if isinstance(value, gast.Call) and self.info(value).kind == "custom":
             return self.custom_call(s, y, value)
+        if isinstance(value, gast.Call) and self.info(value).kind == "dynamic":
+            return self.dynamic_call(s, y, value)
         if isinstance(value, gast.Subscript):
             t = self.tangent_of(value.value)
             if t is None:
@@ -169,6 +171,24 @@ class ForwardTransform(BaseTransform):
                                      for p, a in active]
         new_call = gast.Call(func=handle.ref, args=list(call.args), keywords=kws)
         return [A.assign(A.tuple_([A.store(y), A.store(self.tan(y))], gast.Store()), new_call)]
+
+    def dynamic_call(self, s, y, call):
+        """``y, y_dot = dyn.call_jvp(f, positions, (args), (tangents))`` for a
+        function held in a variable."""
+        from . import dynamic
+        for k in call.keywords:
+            if self.is_active(k.value):
+                raise self.error_unsupported(s, "an active keyword argument to a function held in a variable")
+        positions = [i for i, a in enumerate(call.args) if self.is_active(a)]
+        if not positions:
+            return [s, A.assign(self.tan(y), self.zeros_like(A.name(y)))]
+        dyn = self.env.ref(dynamic, "dyn")
+        kwargs = gast.Dict(keys=[A.const(k.arg) for k in call.keywords],
+                           values=[k.value for k in call.keywords])
+        new = A.call(A.attr(dyn, "call_jvp"), [
+            A.name(call.func.id), A.tuple_([A.const(p) for p in positions]), A.tuple_(list(call.args)),
+            A.tuple_([A.name(self.tan(call.args[p].id)) for p in positions]), kwargs])
+        return [A.assign(A.tuple_([A.store(y), A.store(self.tan(y))], gast.Store()), new)]
 
     def custom_call(self, s, y, call):
         """``y, y_dot = f.forward_call((args), (tangents))`` for a function

@@ -220,12 +220,28 @@ def lift_nested(parsed, node, namer):
         A.copy_lineno(fn, stmt)
         return fn
 
+    # Functions used as values (passed on, stored) stay where they are and
+    # are called through their runtime derivative; the others are lifted.
+    as_value = set()
+    for n in gast.walk(node):
+        for child in gast.iter_child_nodes(n):
+            if (isinstance(child, gast.Name) and isinstance(child.ctx, gast.Load)
+                    and not (isinstance(n, gast.Call) and n.func is child)):
+                as_value.add(child.id)
+
     def collect(stmts):
         out = []
         for s in stmts:
             if (isinstance(s, gast.Assign) and len(s.targets) == 1
                     and isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Lambda)):
+                if s.targets[0].id in as_value:
+                    out.append(s)
+                    continue
                 s = convert_lambda(s.targets[0].id, s.value, s)
+            if isinstance(s, gast.FunctionDef) and s.name in as_value:
+                s.srcad_opaque = True
+                out.append(s)
+                continue
             if isinstance(s, gast.FunctionDef):
                 if s.decorator_list:
                     raise UnsupportedSyntaxError(
@@ -241,12 +257,6 @@ def lift_nested(parsed, node, namer):
         return out
 
     node.body = collect(node.body)
-    for n in gast.walk(node):
-        if isinstance(n, gast.Lambda):
-            raise UnsupportedSyntaxError(
-                "a lambda must be bound to a name to be differentiated through",
-                parsed.location(n), construct="lambda",
-                hint="write `name = lambda ...` on its own line, or use def")
     units = {}
     # Free variables: outer locals a nested function reads (transitively through
     # the nested functions it calls).
@@ -528,14 +538,12 @@ class ANF:
         return self.atom(sl, out)
 
     def callee(self, func, out):
-        if self.is_static(func):
+        if self.is_static(func) or isinstance(func, gast.Name):
             return A.load_copy(func)
         if isinstance(func, gast.Attribute):
             return A.attr(self.atom(func.value, out), func.attr)
-        raise UnsupportedSyntaxError(
-            "calling the result of an expression is not supported",
-            self.parsed.location(func), construct="call",
-            hint="assign the function to a name first")
+        # table[0](x), (lambda v: v)(x): the function value gets a name
+        return self.atom(func, out, "fn")
 
     def simple(self, expr, out):
         """Evaluate ``expr`` into a simple expression over atoms."""
@@ -603,7 +611,7 @@ class ANF:
             args = [self.atom(a, out) for a in expr.args]
             kws = [gast.keyword(arg=k.arg, value=self.atom(k.value, out)) for k in expr.keywords]
             node = gast.Call(func=func, args=args, keywords=kws)
-            node.is_method = not self.is_static(expr.func)
+            node.is_method = isinstance(expr.func, gast.Attribute) and not self.is_static(expr.func)
             return node
         if isinstance(expr, gast.Attribute):
             if self.is_static(expr):
@@ -630,6 +638,10 @@ class ANF:
             raise UnsupportedSyntaxError("unexpected slice", self.parsed.location(expr), construct="slice")
         if isinstance(expr, gast.JoinedStr):
             return A.load_copy(expr)   # text: never differentiated
+        if isinstance(expr, gast.Lambda):
+            node = A.load_copy(expr)   # a function value, called at run time
+            node.srcad_opaque = True
+            return node
         raise UnsupportedSyntaxError(
             f"{type(expr).__name__} expressions are not supported",
             self.parsed.location(expr), construct=type(expr).__name__,
@@ -753,6 +765,8 @@ class ANF:
             return
         elif isinstance(s, (gast.Raise, gast.Assert)):
             self.emit(out, s)
+        elif isinstance(s, gast.FunctionDef) and getattr(s, "srcad_opaque", False):
+            self.emit(out, s)
         else:
             raise UnsupportedSyntaxError(
                 f"{type(s).__name__} statements are not supported",
@@ -860,6 +874,9 @@ def normalize(parsed, node=None, extra_reserved=()):
     local_names = set(params) | _stored_names(node.body)
     for n in lifted:
         local_names.discard(n)
+    for st in node.body:
+        if isinstance(st, gast.FunctionDef):
+            local_names.add(st.name)
     structurer = Structurer(namer)
     body = structurer.run(node.body)
     local_names |= {structurer.ret, structurer.returned} - {None}

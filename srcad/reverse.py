@@ -31,6 +31,7 @@ import gast
 from . import astutil as A
 from .analysis import (MUTATING_METHODS, aliased_mutation, is_list_pop, method_receiver,
                        mutated_params, overwritten)
+from . import dynamic
 from .errors import UnsupportedSyntaxError
 from .ruleset import get_rules
 from .transformer import BaseTransform
@@ -145,7 +146,7 @@ class ReverseTransform(BaseTransform):
             return self.bwd_pop(y, value.func.value.id) + restore
         if y not in self.active:
             return restore
-        if isinstance(value, gast.Call) and self.info(value).kind in ("user", "lifted", "custom"):
+        if isinstance(value, gast.Call) and self.info(value).kind in ("user", "lifted", "custom", "dynamic"):
             return self.bwd_user_call(s, y, value) + restore
         operands = self._operands(value)
         self_ref = any(isinstance(o, gast.Name) and o.id == y for o in operands)
@@ -248,8 +249,37 @@ class ReverseTransform(BaseTransform):
             out.append(self.accumulate(name, expr, op))
         return out
 
+    def _dynamic_positions(self, call):
+        """Positions of the active arguments of a call resolved at run time
+        (active keyword arguments cannot be matched to parameters here)."""
+        for k in call.keywords:
+            if self.is_active(k.value):
+                raise self.error_unsupported(call, "an active keyword argument to a function held in a variable")
+        return tuple(i for i, a in enumerate(call.args) if self.is_active(a))
+
+    def bwd_dynamic_call(self, s, y, call):
+        positions = self._dynamic_positions(call)
+        if not positions:
+            return []
+        tape_var = self._call_tapes[id(s)]
+        grads = self.namer.new(call.func.id + "_grads")
+        dyn = self.env.ref(dynamic, "dyn")
+        out = []
+        if self._in_loop(s):
+            out.append(A.assign(tape_var, self.pop()))
+        out.append(A.assign(grads, A.call(A.attr(dyn, "call_bwd"), [A.name(tape_var), A.name(self.adj(y))])))
+        for i, pos in enumerate(positions):
+            atom = call.args[pos]
+            out.append(self.accumulate(atom.id, gast.Subscript(value=A.name(grads), slice=A.const(i),
+                                                               ctx=gast.Load())))
+        if y in self.over:
+            out.append(A.assign(self.adj(y), A.const(0.0)))
+        return out
+
     def bwd_user_call(self, s, y, call):
         info = self.info(call)
+        if info.kind == "dynamic":
+            return self.bwd_dynamic_call(s, y, call)
         target = info.unit if info.kind == "lifted" else info.obj
         from .transform import bind_call
         mapping = bind_call(target, call)
@@ -394,7 +424,7 @@ class ReverseTransform(BaseTransform):
                     out.append(self.push(saved, control=y not in self.active or y in self.shape_only))
                 value = s.value
                 if (y in self.active and isinstance(value, gast.Call)
-                        and self.info(value).kind in ("user", "lifted", "custom")
+                        and self.info(value).kind in ("user", "lifted", "custom", "dynamic")
                         and id(s) in self._call_tapes):
                     out += self.fwd_user_call(s, y, value)
                 else:
@@ -421,6 +451,17 @@ class ReverseTransform(BaseTransform):
 
     def fwd_user_call(self, s, y, call):
         info = self.info(call)
+        if info.kind == "dynamic":
+            positions = self._dynamic_positions(call)
+            tape_var = self._call_tapes[id(s)]
+            dyn = self.env.ref(dynamic, "dyn")
+            new = A.call(A.attr(dyn, "call_fwd"),
+                         [A.name(call.func.id), A.tuple_([A.const(p) for p in positions])] + list(call.args),
+                         list(call.keywords))
+            out = [A.assign(A.tuple_([A.store(y), A.store(tape_var)], gast.Store()), new)]
+            if self._in_loop(s):
+                out.append(self.push(A.name(tape_var)))
+            return out
         target = info.unit if info.kind == "lifted" else info.obj
         from .transform import bind_call
         mapping = bind_call(target, call)
@@ -487,8 +528,10 @@ class ReverseTransform(BaseTransform):
                     visit(s.body, depth + 1)
                 elif (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                       and s.targets[0].id in self.active and isinstance(s.value, gast.Call)
-                      and self.info(s.value).kind in ("user", "lifted", "custom")):
-                    name = getattr(self.info(s.value).unit or self.info(s.value).obj, "__name__", "call")
+                      and self.info(s.value).kind in ("user", "lifted", "custom", "dynamic")):
+                    info = self.info(s.value)
+                    name = (s.value.func.id if info.kind == "dynamic"
+                            else getattr(info.unit or info.obj, "__name__", "call"))
                     self._call_tapes[id(s)] = self.namer.new(f"{name}_tape".strip("_<>"))
         visit(self.primal, 0)
 

@@ -23,7 +23,7 @@ import gast
 
 from . import astutil as A
 
-RULE_MODULES = ("operator", "builtins", "math", "numpy", "runtime")
+RULE_MODULES = ("operator", "builtins", "math", "numpy", "runtime", "dynamic")
 
 # Namespace key -> modules whose attributes are looked up by name.
 _NAMESPACE_MODULES = {
@@ -34,6 +34,7 @@ _NAMESPACE_MODULES = {
     "builtins": ["builtins"],
     "operator": ["operator"],
     "runtime": ["srcad.runtime"],
+    "dynamic": ["srcad.dynamic"],
 }
 
 

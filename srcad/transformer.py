@@ -30,9 +30,37 @@ class BaseTransform:
         self.xp = default_namespace(env, norm)
         outputs = [norm.return_name] if norm.return_name else []
         self.active = activity(norm.node.body, set(self.wrt), outputs, self.nondiff_call)
+        self._check_function_values()
         self.scalars = set()
         if param_kinds:
             self.scalars = scalar_names(infer(norm.node.body, dict(param_kinds), self._resolve))
+
+    def _check_function_values(self):
+        """A function made inside the function and used as a value (passed
+        on, stored) is differentiated through its arguments only: it must not
+        read variables that depend on what is being differentiated."""
+        body = self.norm.node.body
+        opaque = [n for n in gast.walk(self.norm.node)
+                  if getattr(n, "srcad_opaque", False) and n is not self.norm.node]
+        if not opaque:
+            return
+        everything = {n.id for n in gast.walk(self.norm.node) if isinstance(n, gast.Name)}
+        varied = activity(body, set(self.wrt), everything, self.nondiff_call)
+        for fn in opaque:
+            params = {a.id for a in fn.args.args + fn.args.kwonlyargs + fn.args.posonlyargs}
+            inner = fn.body if isinstance(fn.body, list) else [fn.body]
+            own = params | {n.id for b in inner for n in gast.walk(b)
+                            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
+            reads = {n.id for b in inner for n in gast.walk(b)
+                     if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)} - own
+            bad = sorted(reads & varied)
+            if bad:
+                what = "lambda" if isinstance(fn, gast.Lambda) else f"function {fn.name!r}"
+                raise NonDifferentiableError(
+                    f"the {what} is used as a value and reads {', '.join(bad)}, which depends on what "
+                    f"is being differentiated", self.norm.parsed.location(fn), construct=what,
+                    hint="pass those values to it as arguments, or call it directly instead of "
+                         "passing it on")
 
     def _resolve(self, call):
         from .callsite import _SPECIAL_CALLS

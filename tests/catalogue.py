@@ -5,6 +5,8 @@ import math
 
 import numpy as np
 
+import srcad
+
 R = np.random.default_rng(42)
 V3 = np.array([0.3, -0.7, 1.1])
 M34 = R.standard_normal((3, 4))
@@ -572,3 +574,187 @@ def max_reductions(x):
 def stable_logsumexp(x):
     m = np.max(x)
     return m + np.log(np.sum(np.exp(x - m)))
+
+
+# -- more broadcasting ------------------------------------------------------------------
+
+@case("broadcasting", R.standard_normal((2, 3, 4)), R.standard_normal((3, 1)))
+def rank3_broadcast(x, s):
+    return np.sum(np.tanh(x * s) - s ** 2 / (1.0 + x * x))
+
+
+@case("broadcasting", R.standard_normal((4, 1)), R.standard_normal((1, 3)))
+def outer_by_broadcast(u, v):
+    m = u * v + u - v
+    return np.sum(m.T @ m)
+
+
+@case("broadcasting", M34, R.standard_normal(4))
+def keepdims_normalise(x, w):
+    z = x - np.mean(x, axis=1, keepdims=True)
+    return np.sum((z / (1.0 + np.sum(z * z, axis=1, keepdims=True))) * w)
+
+
+# -- more while loops ---------------------------------------------------------------------
+
+@case("while", 0.8)
+def while_with_branch(x):
+    y = x
+    k = 0
+    while k < 5:
+        if y > 1.0:
+            y = y * 0.5
+        else:
+            y = y * 1.7 + x
+        k = k + 1
+    return y
+
+
+@case("while", V3)
+def while_array_condition(x):
+    h = x * 1.0
+    steps = 0
+    while np.max(np.abs(h)) > 0.05 and steps < 20:
+        h = h * 0.6 + 0.01 * np.sin(h)
+        steps += 1
+    return np.sum(h * x)
+
+
+# -- more calls and recursion ---------------------------------------------------------------
+
+def _softplus(v):
+    return np.log1p(np.exp(v))
+
+
+def _layer(h, w, b=0.1):
+    return _softplus(h * w + b)
+
+
+@case("calls", V3, 0.7)
+def call_with_defaults_and_keywords(x, w):
+    a = _layer(x, w)
+    b = _layer(h=a, w=w * 2.0, b=-0.2)
+    return np.sum(a * b)
+
+
+def _fast_pow(x, n):
+    if n == 0:
+        return 1.0
+    half = _fast_pow(x, n // 2)
+    if n % 2 == 0:
+        return half * half
+    return half * half * x
+
+
+@case("recursion", 1.05)
+def recursion_by_halving(x):
+    return _fast_pow(x, 11)
+
+
+def _sum_list(xs, i):
+    if i == len(xs):
+        return 0.0
+    return xs[i] * (i + 1) + _sum_list(xs, i + 1)
+
+
+@case("recursion", [0.5, -1.5, 2.0])
+def recursion_over_list(xs):
+    return _sum_list(xs, 0)
+
+
+# -- more break / continue -------------------------------------------------------------------
+
+@case("break_continue", V3)
+def nested_break(x):
+    s = 0.0
+    for i in range(3):
+        for j in range(3):
+            if j > i:
+                break
+            s = s + x[i] * x[j]
+    return s
+
+
+@case("break_continue", 0.3)
+def continue_and_break(x):
+    s = x
+    for i in range(10):
+        if i % 3 == 0:
+            continue
+        s = s * 1.2 + 0.1
+        if s > 3.0:
+            break
+    return s
+
+
+# -- more closures and containers ------------------------------------------------------------
+
+def _make_model(scale):
+    def model(x, w):
+        return np.tanh(x * w) * scale
+    return model
+
+
+_model = _make_model(1.5)
+
+
+@case("closures", V3, 0.4)
+def closure_factory(x, w):
+    return np.sum(_model(x, w) ** 2)
+
+
+@case("containers", {"layers": [(M34, np.zeros(4))], "out": R.standard_normal(4)})
+def nested_params(p):
+    W, b = p["layers"][0]
+    h = np.tanh(np.ones(3) @ W + b)
+    return np.sum(h * p["out"])
+
+
+@case("containers", (V3, 0.5))
+def returns_via_tuple(t):
+    x, s = t
+    pair = (np.sum(x) * s, np.sum(x ** 2))
+    first, second = pair
+    return first + second * s
+
+
+# -- higher order inside the function -------------------------------------------------------
+
+def _energy(x):
+    return x ** 4 / 4.0 - x ** 2
+
+
+@case("higher_order", 0.7)
+def gradient_inside(x):
+    g = srcad.grad(_energy)
+    return g(x) * x + _energy(x)
+
+
+@case("higher_order", V3)
+def gradient_descent_step(x):
+    g = srcad.grad(lambda v: np.sum(v ** 2 * np.cos(v)))
+    y = x - 0.1 * g(x)
+    return np.sum(y ** 2)
+
+
+# -- functions held in variables -------------------------------------------------------------
+
+def _cube(v):
+    return v * v * v
+
+
+@case("calls", V3)
+def functions_in_a_loop(x):
+    s = 0.0
+    for f in (np.sin, np.tanh, _cube):
+        s = s + np.sum(f(x) * x)
+    return s
+
+
+@case("calls", 0.6)
+def function_values(x):
+    def scaled(v, k):
+        return v * k + np.exp(-v)
+    chosen = scaled if x > 0 else _cube
+    table = [scaled, chosen]
+    return table[0](x, 2.0) * table[1](x, 3.0)

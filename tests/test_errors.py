@@ -169,7 +169,8 @@ def attribute_assignment(x):
 
 
 def unbound_lambda(x):
-    return (lambda v: v * 2.0)(x)  # <- error
+    y = x * 3.0
+    return (lambda v: v * y)(x)  # <- error
 
 
 def for_else(x):
@@ -390,7 +391,7 @@ LOCATED = [
                  id="starred-assignment"),
     pytest.param(attribute_assignment, UnsupportedSyntaxError, ("attribute",), "box.value", None,
                  id="attribute-assignment"),
-    pytest.param(unbound_lambda, UnsupportedSyntaxError, ("lambda",), "lambda v", None,
+    pytest.param(unbound_lambda, NonDifferentiableError, ("lambda", "used as a value", "y"), "lambda v", None,
                  id="unbound-lambda"),
     pytest.param(for_else, UnsupportedSyntaxError, ("for-else",), "for", None, id="for-else"),
     pytest.param(while_else, UnsupportedSyntaxError, ("while-else",), "while", None, id="while-else"),
@@ -657,3 +658,20 @@ def test_hints_only_mention_apis_that_exist():
     for hint in _all_hints():
         for name in re.findall(r"srcad\.(\w+)", hint):
             assert hasattr(srcad, name), f"hint mentions srcad.{name}: {hint!r}"
+
+
+def function_value_reads_active(x):
+    a = x * 2.0
+
+    def scaled(v):  # <- error
+        return v * a
+    fs = [scaled]
+    return fs[0](x)
+
+
+def test_function_value_reading_an_active_variable():
+    with pytest.raises(NonDifferentiableError) as info:
+        srcad.grad(function_value_reads_active)
+    assert "a" in info.value.message and "used as a value" in info.value.message
+    assert info.value.lineno == marked_line(function_value_reads_active)
+    check_hint(info.value)

@@ -157,7 +157,11 @@ def test_generated_source_runs_as_it_stands(fn, args, i, mode):
     text = srcad.source(df)
     first = _generated_functions(df)[0]
     ns = _namespace(df)
-    exec(compile(text, f"<source of {first.__name__}>", "exec"), ns)
+    filename = f"<source of {first.__name__}>"
+    # as if the text were saved to a file: functions made in it have source
+    import linecache
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    exec(compile(text, filename, "exec"), ns)
     assert first.__name__ in ns, f"srcad.source does not define {first.__name__}\n\n{text}"
     import inspect
     kwonly = [p.name for p in inspect.signature(first).parameters.values() if p.kind is p.KEYWORD_ONLY]

@@ -1,5 +1,5 @@
 def call_chain_grad_x(x, y, d_result=1.0):
-    t, helper2_tape = helper2_fwd_a(x, y)  # catalogue.py:399
+    t, helper2_tape = helper2_fwd_a(x, y)  # catalogue.py:401
     t_1, helper2_tape_1 = helper2_fwd_b(y, x)
     result = t * t_1
     d_result = ad.seed(result, d_result)
@@ -19,55 +19,55 @@ def call_chain_grad_x(x, y, d_result=1.0):
 
 
 def helper2_fwd_b(a, b):
-    c = a * b  # catalogue.py:388
-    t, helper_tape = helper_fwd_u(c)  # catalogue.py:389
+    c = a * b  # catalogue.py:390
+    t, helper_tape = helper_fwd_u(c)  # catalogue.py:391
     result = t + a
     return (result, (a, b, helper_tape, t))
 
 
 def helper2_bwd_b(saved, d_result):
     a, b, helper_tape, t = saved
-    d_t = ad.unbroadcast(d_result, t)  # catalogue.py:389
+    d_t = ad.unbroadcast(d_result, t)  # catalogue.py:391
     del t
     helper_grads = helper_bwd_u(helper_tape, d_t)
     del d_t, helper_tape
     d_c = helper_grads[0]
     del helper_grads
-    d_b = ad.unbroadcast(d_c * a, b)  # catalogue.py:388
+    d_b = ad.unbroadcast(d_c * a, b)  # catalogue.py:390
     del a, b, d_c
     return (d_b,)
 
 
 def helper_fwd_u(u, k=2.0):
-    t = u ** k  # catalogue.py:384
+    t = u ** k  # catalogue.py:386
     result = t + 1.0
     return (result, (k, u))
 
 
 def helper_bwd_u(saved, d_result):
     k, u = saved
-    d_t = d_result  # catalogue.py:384
+    d_t = d_result  # catalogue.py:386
     d_u = ad.unbroadcast(d_t * k * u ** (k - 1), u)
     del d_t, k, u
     return (d_u,)
 
 
 def helper2_fwd_a(a, b):
-    c = a * b  # catalogue.py:388
-    t, helper_tape = helper_fwd_u(c)  # catalogue.py:389
+    c = a * b  # catalogue.py:390
+    t, helper_tape = helper_fwd_u(c)  # catalogue.py:391
     result = t + a
     return (result, (a, b, helper_tape, t))
 
 
 def helper2_bwd_a(saved, d_result):
     a, b, helper_tape, t = saved
-    d_t = ad.unbroadcast(d_result, t)  # catalogue.py:389
+    d_t = ad.unbroadcast(d_result, t)  # catalogue.py:391
     del t
     d_a = ad.unbroadcast(d_result, a)
     helper_grads = helper_bwd_u(helper_tape, d_t)
     del d_t, helper_tape
     d_c = helper_grads[0]
     del helper_grads
-    d_a = d_a + ad.unbroadcast(d_c * b, a)  # catalogue.py:388
+    d_a = d_a + ad.unbroadcast(d_c * b, a)  # catalogue.py:390
     del a, b, d_c
     return (d_a,)

@@ -1,9 +1,9 @@
 def call_in_loop_jvp_x(x, w, *, x_dot=0.0):
-    s = 0.0  # catalogue.py:410
+    s = 0.0  # catalogue.py:412
     s_dot = ad.zeros_like(s)
-    steps = range(3)  # catalogue.py:411
+    steps = range(3)  # catalogue.py:413
     for i in steps:
-        t, t_dot = loop_helper_jvp_h(x, w, h_dot=x_dot)  # catalogue.py:412
+        t, t_dot = loop_helper_jvp_h(x, w, h_dot=x_dot)  # catalogue.py:414
         t_1 = t * i
         t_1_dot = ad.broadcast_like(t_dot * i, t_1)
         t_2 = np.sum(t_1)
@@ -12,18 +12,18 @@ def call_in_loop_jvp_x(x, w, *, x_dot=0.0):
         s_1_dot = s_dot + t_2_dot
         s = s_1
         s_dot = s_1_dot
-    result = s  # catalogue.py:413
+    result = s  # catalogue.py:415
     result_dot = s_dot
     return (result, result_dot)
 
 
 def loop_helper_jvp_h(h, w, *, h_dot=0.0):
-    steps = range(3)  # catalogue.py:403
+    steps = range(3)  # catalogue.py:405
     for i in steps:
-        t = h * w  # catalogue.py:404
+        t = h * w  # catalogue.py:406
         t_dot = ad.broadcast_like(h_dot * w, t)
         h = np.tanh(t)
         h_dot = (1 - h * h) * t_dot
-    result = h  # catalogue.py:405
+    result = h  # catalogue.py:407
     result_dot = h_dot
     return (result, result_dot)

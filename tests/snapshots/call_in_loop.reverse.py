@@ -4,10 +4,10 @@ def call_in_loop_grad_x(x, w, d_result=1.0):
     t = None
     t_1 = None
     t_2 = None
-    s = 0.0  # catalogue.py:410
-    steps = range(3)  # catalogue.py:411
+    s = 0.0  # catalogue.py:412
+    steps = range(3)  # catalogue.py:413
     for i in steps:
-        control.append(ad.shape_of(t))  # catalogue.py:412
+        control.append(ad.shape_of(t))  # catalogue.py:414
         t, loop_helper_tape = loop_helper_fwd_h(x, w)
         tape.append(loop_helper_tape)
         control.append(ad.shape_of(t_1))
@@ -16,7 +16,7 @@ def call_in_loop_grad_x(x, w, d_result=1.0):
         t_2 = np.sum(t_1)
         control.append(ad.shape_of(s))
         s = s + t_2
-    result = s  # catalogue.py:413
+    result = s  # catalogue.py:415
     d_x = 0.0
     d_result = ad.seed(result, d_result)
     del result
@@ -40,20 +40,20 @@ def call_in_loop_grad_x(x, w, d_result=1.0):
 
 def loop_helper_fwd_h(h, w):
     tape = []
-    steps = range(3)  # catalogue.py:403
+    steps = range(3)  # catalogue.py:405
     for i in steps:
-        t = h * w  # catalogue.py:404
+        t = h * w  # catalogue.py:406
         tape.append(h)
         h = np.tanh(t)
-    result = h  # catalogue.py:405
+    result = h  # catalogue.py:407
     return (result, (h, steps, tape, w))
 
 
 def loop_helper_bwd_h(saved, d_result):
     h, steps, tape, w = saved
-    d_h = d_result  # catalogue.py:405
+    d_h = d_result  # catalogue.py:407
     for i in reversed(steps):
-        d_t = d_h * (1 - h * h)  # catalogue.py:404
+        d_t = d_h * (1 - h * h)  # catalogue.py:406
         h = tape.pop()
         d_h = ad.unbroadcast(d_t * w, h)
     del steps, tape, w

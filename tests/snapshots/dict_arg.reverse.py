@@ -1,5 +1,5 @@
 def dict_arg_grad_p(p, d_result=1.0):
-    t = p['w']  # catalogue.py:505
+    t = p['w']  # catalogue.py:507
     t_1 = t * 2.0
     t_2 = p['b']
     t_3 = t_1 + t_2

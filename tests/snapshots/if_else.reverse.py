@@ -1,20 +1,20 @@
 def if_else_grad_x(x, d_result=1.0):
-    c = x > 0.5  # catalogue.py:159
+    c = x > 0.5  # catalogue.py:161
     if c:
-        y = x * x  # catalogue.py:160
+        y = x * x  # catalogue.py:162
     else:
-        y = -x  # catalogue.py:162
-    result = y * 3.0  # catalogue.py:163
+        y = -x  # catalogue.py:164
+    result = y * 3.0  # catalogue.py:165
     d_x = 0.0
     d_result = ad.seed(result, d_result)
     del result
     d_y = d_result * 3.0
     if c:
-        d_x = d_x + d_y * x  # catalogue.py:160
+        d_x = d_x + d_y * x  # catalogue.py:162
         d_x = d_x + d_y * x
         d_y = 0.0
     else:
-        d_x = d_x - d_y  # catalogue.py:162
+        d_x = d_x - d_y  # catalogue.py:164
         d_y = 0.0
     del c
     return d_x

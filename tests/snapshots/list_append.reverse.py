@@ -1,12 +1,12 @@
 def list_append_grad_x(x, d_result=1.0):
-    acc = []  # catalogue.py:524
-    v = x  # catalogue.py:525
-    steps = range(4)  # catalogue.py:526
+    acc = []  # catalogue.py:526
+    v = x  # catalogue.py:527
+    steps = range(4)  # catalogue.py:528
     for i in steps:
-        t = v * 1.5  # catalogue.py:527
+        t = v * 1.5  # catalogue.py:529
         v = t + 0.1
-        acc.append(v)  # catalogue.py:528
-    t_1 = acc[0]  # catalogue.py:529
+        acc.append(v)  # catalogue.py:530
+    t_1 = acc[0]  # catalogue.py:531
     t_2 = -1
     t_3 = acc[t_2]
     t_4 = acc[2]
@@ -33,8 +33,8 @@ def list_append_grad_x(x, d_result=1.0):
         d_acc, d_item = ad.split_last(d_acc, acc)
         d_v = d_v + d_item
         acc.pop()
-        d_t = d_v  # catalogue.py:527
+        d_t = d_v  # catalogue.py:529
         d_v = d_t * 1.5
     del acc, steps
-    d_x = d_v  # catalogue.py:525
+    d_x = d_v  # catalogue.py:527
     return d_x

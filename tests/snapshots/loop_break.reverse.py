@@ -2,30 +2,30 @@ def loop_break_grad_x(x, d_result=1.0):
     control = []
     c = None
     t = None
-    s = 0.0  # catalogue.py:341
-    steps = range(100)  # catalogue.py:342
+    s = 0.0  # catalogue.py:343
+    steps = range(100)  # catalogue.py:344
     broke = False
     n_i = 0
     for i in steps:
         n_i = n_i + 1
-        control.append(ad.shape_of(t))  # catalogue.py:343
+        control.append(ad.shape_of(t))  # catalogue.py:345
         t = x * i
         control.append(ad.shape_of(s))
         s = s + t
-        control.append(c)  # catalogue.py:344
+        control.append(c)  # catalogue.py:346
         c = s > 20.0
         if c:
-            broke = True  # catalogue.py:345
+            broke = True  # catalogue.py:347
         if broke:
-            break  # catalogue.py:342
-    result = s  # catalogue.py:346
+            break  # catalogue.py:344
+    result = s  # catalogue.py:348
     d_x = 0.0
     d_result = ad.seed(result, d_result)
     del result
     d_s = d_result
     for i in reversed(steps[:n_i]):
-        c = control.pop()  # catalogue.py:344
-        d_s_new = d_s  # catalogue.py:343
+        c = control.pop()  # catalogue.py:346
+        d_s_new = d_s  # catalogue.py:345
         s = control.pop()
         d_s = ad.unbroadcast(d_s_new, s)
         d_t = ad.unbroadcast(d_s_new, t)

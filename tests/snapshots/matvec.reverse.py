@@ -1,5 +1,5 @@
 def matvec_grad_A(A, v, d_result=1.0):
-    t = A @ v  # catalogue.py:108
+    t = A @ v  # catalogue.py:110
     t_1 = np.tanh(t)
     result = np.sum(t_1)
     d_result = ad.seed(result, d_result)

@@ -1,6 +1,6 @@
 def nested_def_grad_x(x, d_result=1.0):
-    a = x * 2.0  # catalogue.py:464
-    t, inner_tape = inner_fwd_v_a(x, a=a)  # catalogue.py:469
+    a = x * 2.0  # catalogue.py:466
+    t, inner_tape = inner_fwd_v_a(x, a=a)  # catalogue.py:471
     t_1, inner_tape_1 = inner_fwd_a(1.0, a=a)
     result = t + t_1
     d_result = ad.seed(result, d_result)
@@ -18,20 +18,20 @@ def nested_def_grad_x(x, d_result=1.0):
     d_x = inner_grads_1[0]
     d_a = d_a + inner_grads_1[1]
     del inner_grads_1
-    d_x = d_x + d_a * 2.0  # catalogue.py:464
+    d_x = d_x + d_a * 2.0  # catalogue.py:466
     del d_a
     return d_x
 
 
 def inner_fwd_a(v, *, a):
-    t = v * a  # catalogue.py:467
+    t = v * a  # catalogue.py:469
     result = t + a
     return (result, (a, t, v))
 
 
 def inner_bwd_a(saved, d_result):
     a, t, v = saved
-    d_t = ad.unbroadcast(d_result, t)  # catalogue.py:467
+    d_t = ad.unbroadcast(d_result, t)  # catalogue.py:469
     del t
     d_a = ad.unbroadcast(d_result, a)
     d_a = d_a + ad.unbroadcast(d_t * v, a)
@@ -40,14 +40,14 @@ def inner_bwd_a(saved, d_result):
 
 
 def inner_fwd_v_a(v, *, a):
-    t = v * a  # catalogue.py:467
+    t = v * a  # catalogue.py:469
     result = t + a
     return (result, (a, t, v))
 
 
 def inner_bwd_v_a(saved, d_result):
     a, t, v = saved
-    d_t = ad.unbroadcast(d_result, t)  # catalogue.py:467
+    d_t = ad.unbroadcast(d_result, t)  # catalogue.py:469
     del t
     d_a = ad.unbroadcast(d_result, a)
     d_v = ad.unbroadcast(d_t * a, v)

@@ -1,5 +1,5 @@
 def reductions_grad_x(x, d_result=1.0):
-    t = np.mean(x, axis=0)  # catalogue.py:103
+    t = np.mean(x, axis=0)  # catalogue.py:105
     t_1 = t ** 2
     t_2 = np.sum(t_1)
     t_3 = x.sum(axis=1, keepdims=True)

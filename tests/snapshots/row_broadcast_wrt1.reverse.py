@@ -1,5 +1,5 @@
 def row_broadcast_grad_b(A, b, d_result=1.0):
-    t = A + b  # catalogue.py:142
+    t = A + b  # catalogue.py:144
     t_1 = A - b
     t_2 = t * t_1
     t_3 = b * b

@@ -5,10 +5,10 @@ def setitem_in_loop_grad_x(x, d_result=1.0):
     t_1 = None
     t_2 = None
     t_4 = None
-    y = x * 1.0  # catalogue.py:544
-    steps = range(1, 3)  # catalogue.py:545
+    y = x * 1.0  # catalogue.py:546
+    steps = range(1, 3)  # catalogue.py:547
     for i in steps:
-        control.append(t)  # catalogue.py:546
+        control.append(t)  # catalogue.py:548
         t = i - 1
         tape.append(t_1)
         t_1 = y[t]
@@ -19,7 +19,7 @@ def setitem_in_loop_grad_x(x, d_result=1.0):
         t_4 = t_3 + 1.0
         tape.append(ad.old_item(y, i))
         y[i] = t_4
-    result = np.sum(y)  # catalogue.py:547
+    result = np.sum(y)  # catalogue.py:549
     d_result = ad.seed(result, d_result)
     del result
     d_y = ad.expand_to(d_result, y, None, False)
@@ -37,5 +37,5 @@ def setitem_in_loop_grad_x(x, d_result=1.0):
         t_1 = tape.pop()
         t = control.pop()
     del control, steps, tape, y
-    d_x = d_y  # catalogue.py:544
+    d_x = d_y  # catalogue.py:546
     return d_x

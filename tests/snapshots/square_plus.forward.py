@@ -1,5 +1,5 @@
 def square_plus_jvp_x(x, *, x_dot=0.0):
-    t = x * x  # catalogue.py:25
+    t = x * x  # catalogue.py:27
     t_dot = x_dot * x + x * x_dot
     t_1 = 3.0 * x
     t_1_dot = 3.0 * x_dot

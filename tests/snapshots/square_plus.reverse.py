@@ -1,5 +1,5 @@
 def square_plus_grad_x(x, d_result=1.0):
-    t = x * x  # catalogue.py:25
+    t = x * x  # catalogue.py:27
     t_1 = 3.0 * x
     t_2 = t + t_1
     result = t_2 - 1.0

@@ -1,22 +1,22 @@
 def while_data_grad_x(x, d_result=1.0):
     tape = []
-    y = x  # catalogue.py:331
-    running = y > 0.5  # catalogue.py:332
+    y = x  # catalogue.py:333
+    running = y > 0.5  # catalogue.py:334
     n_steps = 0
     while running:
         n_steps = n_steps + 1
-        tape.append(y)  # catalogue.py:333
+        tape.append(y)  # catalogue.py:335
         y = y * 0.7
-        running = y > 0.5  # catalogue.py:332
-    result = y * x  # catalogue.py:334
+        running = y > 0.5  # catalogue.py:334
+    result = y * x  # catalogue.py:336
     d_result = ad.seed(result, d_result)
     del result
     d_y = ad.unbroadcast(d_result * x, y)
     d_x = ad.unbroadcast(d_result * y, x)
     for step in range(n_steps):
-        d_y_new = d_y  # catalogue.py:333
+        d_y_new = d_y  # catalogue.py:335
         y = tape.pop()
         d_y = d_y_new * 0.7
     del tape
-    d_x = d_x + d_y  # catalogue.py:331
+    d_x = d_x + d_y  # catalogue.py:333
     return d_x
