@@ -193,9 +193,8 @@ def mean(result, x, axis=None, dtype=None, out=None, keepdims=False):
 @rules.rule("max", "amax", "min", "amin")
 def max(result, a, axis=None, out=None, keepdims=False):
     # ties share the derivative evenly
-    m = ad.extremum_mask(a, result, axis, keepdims)
-    t[result] = xp.sum(t[a] * m, axis=axis, keepdims=keepdims)
-    d[a] += ad.expand_to(d[result], a, axis, keepdims) * m
+    t[result] = ad.extremum_tangent(t[a], a, result, axis, keepdims)
+    d[a] += ad.extremum_adjoint(d[result], a, result, axis, keepdims)
 
 
 # -- linear algebra ---------------------------------------------------------------------
@@ -258,9 +257,8 @@ def mean_method(result, self, axis=None, dtype=None, out=None, keepdims=False):
 
 @methods.rule("max", "min")
 def max_method(result, self, axis=None, out=None, keepdims=False):
-    m = ad.extremum_mask(self, result, axis, keepdims)
-    t[result] = (t[self] * m).sum(axis=axis, keepdims=keepdims)
-    d[self] += ad.expand_to(d[result], self, axis, keepdims) * m
+    t[result] = ad.extremum_tangent(t[self], self, result, axis, keepdims)
+    d[self] += ad.extremum_adjoint(d[result], self, result, axis, keepdims)
 
 
 @methods.rule("dot")

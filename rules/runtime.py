@@ -171,3 +171,13 @@ def dense(result, adj, like):
 def log(result, x):
     t[result] = t[x] / x
     d[x] += d[result] / x
+
+
+@rules.rule("extremum_adjoint")
+def extremum_adjoint(result, g, x, r, axis=None, keepdims=False):
+    t[result] = ad.extremum_adjoint(t[g], x, r, axis, keepdims)
+
+
+@rules.rule("extremum_tangent")
+def extremum_tangent(result, tx, x, r, axis=None, keepdims=False):
+    t[result] = ad.extremum_tangent(t[tx], x, r, axis, keepdims)

@@ -664,3 +664,41 @@ def log(x):
         import math
         return math.log(x) if x > 0 else (float("-inf") if x == 0 else float("nan"))
     return namespace_of(x).log(x)
+
+
+def _extremum_hits(x, result, axis, keepdims):
+    """Where ``x`` attains ``result`` (a max or min over ``axis``) and how
+    many entries tie for it."""
+    xp = namespace_of(x)
+    hit = x == expand_to(result, x, axis, keepdims)
+    if hasattr(xp, "count_nonzero"):
+        ties = xp.count_nonzero(hit, axis=axis, keepdims=True)
+    else:
+        ties = xp.sum(xp.astype(hit, x.dtype), axis=axis, keepdims=True)
+    # counts are integers: divide in the array's own precision
+    ties = xp.astype(ties, x.dtype) if hasattr(xp, "astype") else ties.astype(x.dtype)
+    return hit, ties
+
+
+def extremum_adjoint(g, x, result, axis=None, keepdims=False):
+    """Adjoint of ``max``/``min`` over ``axis``: ``g`` goes to the entries
+    that attain the extremum, shared evenly between ties."""
+    if not _shape(x):
+        return g
+    if g.__class__ is float and g == 0.0:
+        return 0.0
+    hit, ties = _extremum_hits(x, result, axis, keepdims)
+    share = expand_to(g, x, axis, keepdims) / ties
+    xp = namespace_of(x)
+    return xp.where(hit, share, 0.0 * share)
+
+
+def extremum_tangent(t, x, result, axis=None, keepdims=False):
+    """Tangent of ``max``/``min`` over ``axis``: the mean of the tangents of
+    the entries that attain the extremum."""
+    if not _shape(x):
+        return t
+    hit, ties = _extremum_hits(x, result, axis, keepdims)
+    xp = namespace_of(x)
+    total = xp.sum(xp.where(hit, t, 0.0 * t), axis=axis, keepdims=keepdims)
+    return total / (ties if keepdims or axis is None and not _shape(ties) else xp.reshape(ties, _shape(total)))
