@@ -116,10 +116,24 @@ def _relocated(exc, location):
     return type(exc)(exc.message, location, exc.construct, exc.hint)
 
 
+_PARAMS = {}
+
+
 def _params(f):
+    """The named parameters of what srcad transforms for ``f`` (cached: the
+    signature of a function does not change)."""
+    try:
+        return _PARAMS[f]
+    except (KeyError, TypeError):
+        pass
     sig = inspect.signature(_target(f))
-    return [p for p in sig.parameters.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    out = [p for p in sig.parameters.values()
+           if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    try:
+        _PARAMS[f] = out
+    except TypeError:
+        pass
+    return out
 
 
 def _resolve_wrt(f, wrt):

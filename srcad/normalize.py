@@ -520,6 +520,13 @@ class ANF:
         """Evaluate ``expr`` into an atom, emitting statements into ``out``."""
         if isinstance(expr, gast.Constant):
             return expr
+        if (isinstance(expr, gast.UnaryOp) and isinstance(expr.op, (gast.USub, gast.UAdd))
+                and isinstance(expr.operand, gast.Constant)
+                and isinstance(expr.operand.value, (int, float, complex))
+                and not isinstance(expr.operand.value, bool)):
+            # a negative literal is a literal
+            v = expr.operand.value
+            return A.const(-v if isinstance(expr.op, gast.USub) else v)
         if isinstance(expr, gast.Name):
             if expr.id in self.locals or isinstance(expr.ctx, gast.Param):
                 return A.name(expr.id)

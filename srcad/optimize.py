@@ -8,6 +8,7 @@
   nothing reads is removed.
 * :func:`dead_stores` — assignments of constants and copies to names that
   nothing reads.
+* :func:`inplace_accumulate` — ``d += e`` for adjoints no other name holds.
 * :func:`free_early` — ``del`` of intermediates once the backward sweep is
   done with them.
 * :func:`loop_local_adjoints` — the same for adjoints of values that live
@@ -229,7 +230,10 @@ def free_early(fn, keep=()):
             if isinstance(n, gast.Name) and n.id in candidates:
                 last[n.id] = i
     frees = {}
+    ends_with_return = bool(body) and isinstance(body[-1], gast.Return)
     for name, i in last.items():
+        if ends_with_return and i == len(body) - 2:
+            continue   # the function returns right after: nothing to gain
         if i < len(body) - 1 and not isinstance(body[i], gast.Return):
             frees.setdefault(i, []).append(name)
     if not frees:
@@ -255,7 +259,57 @@ def _in_backward(body, i):
     return False
 
 
-PASSES = [fold_constants, dead_stores, first_write, loop_local_adjoints, free_early]
+def inplace_accumulate(fn):
+    """``d = d + e`` becomes ``d += e`` for adjoints that only ever start at
+    ``0.0`` and grow by accumulation (or scatter with ``ad.add_at``) and are
+    never copied into another name: such a ``d`` is an array no other name
+    holds, so adding into it in place is safe, and a loop accumulating a
+    weight gradient no longer allocates a new array every iteration. (When
+    ``d`` is still the float ``0.0``, ``+=`` makes a new array as ``+``
+    does.)"""
+    assigns = {}
+    aliased = set()
+    for n in gast.walk(fn):
+        if isinstance(n, gast.Assign):
+            for t in n.targets:
+                if isinstance(t, gast.Name):
+                    assigns.setdefault(t.id, []).append(n.value)
+            if isinstance(n.value, gast.Name):
+                aliased.add(n.value.id)
+            if isinstance(n.value, gast.Tuple):
+                aliased |= {e.id for e in n.value.elts if isinstance(e, gast.Name)}
+
+    def accumulates(name, value):
+        return (isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Sub))
+                and isinstance(value.left, gast.Name) and value.left.id == name
+                and not _mentions(value.right, name))
+
+    def allowed(name, value):
+        if isinstance(value, gast.Constant) and value.value == 0.0:
+            return True
+        if accumulates(name, value):
+            return True
+        return (isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute)
+                and value.func.attr in ("add_at", "zero_at"))
+
+    eligible = {name for name, values in assigns.items()
+                if name.startswith("d_") and name not in aliased
+                and all(allowed(name, v) for v in values)
+                and any(accumulates(name, v) for v in values)}
+
+    class Rewrite(gast.NodeTransformer):
+        def visit_Assign(self, node):
+            t = node.targets[0]
+            if isinstance(t, gast.Name) and t.id in eligible and accumulates(t.id, node.value):
+                new = gast.AugAssign(target=A.store(t.id), op=node.value.op, value=node.value.right)
+                return gast.copy_location(new, node)
+            return node
+
+    return Rewrite().visit(fn)
+
+
+PASSES = [fold_constants, dead_stores, first_write, loop_local_adjoints, inplace_accumulate,
+          free_early]
 """The passes :func:`optimize` runs, in order (a list, so that tools such as
 ``benchmarks/optimizer_effect.py`` can measure each one's effect)."""
 

@@ -14,7 +14,6 @@ def call_chain_grad_x(x, y, d_result=1.0):
     helper2_grads_1 = helper2_bwd_a(helper2_tape, d_t)
     del d_t, helper2_tape
     d_x = d_x + helper2_grads_1[0]
-    del helper2_grads_1
     return d_x
 
 
@@ -34,7 +33,6 @@ def helper2_bwd_b(saved, d_result):
     d_c = helper_grads[0]
     del helper_grads
     d_b = ad.unbroadcast(d_c * a, b)  # catalogue.py:390
-    del a, b, d_c
     return (d_b,)
 
 
@@ -48,7 +46,6 @@ def helper_bwd_u(saved, d_result):
     k, u = saved
     d_t = d_result  # catalogue.py:386
     d_u = ad.unbroadcast(d_t * k * u ** (k - 1), u)
-    del d_t, k, u
     return (d_u,)
 
 
@@ -69,5 +66,4 @@ def helper2_bwd_a(saved, d_result):
     d_c = helper_grads[0]
     del helper_grads
     d_a = d_a + ad.unbroadcast(d_c * b, a)  # catalogue.py:390
-    del a, b, d_c
     return (d_a,)

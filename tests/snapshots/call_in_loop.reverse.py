@@ -32,9 +32,8 @@ def call_in_loop_grad_x(x, w, d_result=1.0):
         t_1 = control.pop()
         loop_helper_tape = tape.pop()
         loop_helper_grads = loop_helper_bwd_h(loop_helper_tape, d_t)
-        d_x = d_x + loop_helper_grads[0]
+        d_x += loop_helper_grads[0]
         t = control.pop()
-    del control, steps, tape
     return d_x
 
 
@@ -56,5 +55,4 @@ def loop_helper_bwd_h(saved, d_result):
         d_t = d_h * (1 - h * h)  # catalogue.py:406
         h = tape.pop()
         d_h = ad.unbroadcast(d_t * w, h)
-    del steps, tape, w
     return (d_h,)

@@ -20,5 +20,4 @@ def dict_arg_grad_p(p, d_result=1.0):
     d_t = d_t_1 * 2.0
     del d_t_1
     d_p = ad.add_at(d_p, p, 'w', d_t)
-    del d_t
     return d_p

@@ -1,29 +1,26 @@
 def horner_grad_x(x, d_result=1.0):
     tape = []
     control = []
-    t_2 = None
-    t = -2.0  # catalogue.py:234
-    t_1 = -1.0
-    coeffs = [1.0, t, 3.0, 0.5, t_1]
+    t = None
+    coeffs = [1.0, -2.0, 3.0, 0.5, -1.0]  # catalogue.py:234
     p = 0.0  # catalogue.py:235
     n = len(coeffs)  # catalogue.py:236
     steps = range(n)
     for i in steps:
         c = coeffs[i]
-        control.append(ad.shape_of(t_2))  # catalogue.py:237
-        t_2 = p * x
+        control.append(ad.shape_of(t))  # catalogue.py:237
+        t = p * x
         tape.append(p)
-        p = t_2 + c
+        p = t + c
     result = p  # catalogue.py:238
     d_x = 0.0
     d_result = ad.seed(result, d_result)
     del result
     d_p = d_result
     for i in reversed(steps):
-        d_t_2 = ad.unbroadcast(d_p, t_2)
+        d_t = ad.unbroadcast(d_p, t)
         p = tape.pop()
-        d_p = ad.unbroadcast(d_t_2 * x, p)
-        d_x = d_x + ad.unbroadcast(d_t_2 * p, x)
-        t_2 = control.pop()
-    del control, steps, tape
+        d_p = ad.unbroadcast(d_t * x, p)
+        d_x += ad.unbroadcast(d_t * p, x)
+        t = control.pop()
     return d_x

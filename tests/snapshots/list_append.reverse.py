@@ -7,26 +7,25 @@ def list_append_grad_x(x, d_result=1.0):
         v = t + 0.1
         acc.append(v)  # catalogue.py:530
     t_1 = acc[0]  # catalogue.py:531
-    t_2 = -1
-    t_3 = acc[t_2]
-    t_4 = acc[2]
-    t_5 = t_3 * t_4
-    result = t_1 + t_5
+    t_2 = acc[-1]
+    t_3 = acc[2]
+    t_4 = t_2 * t_3
+    result = t_1 + t_4
     d_acc = 0.0
     d_v = 0.0
     d_result = ad.seed(result, d_result)
     del result
     d_t_1 = ad.unbroadcast(d_result, t_1)
     del t_1
-    d_t_5 = ad.unbroadcast(d_result, t_5)
-    del t_5
-    d_t_3 = ad.unbroadcast(d_t_5 * t_4, t_3)
-    d_t_4 = ad.unbroadcast(d_t_5 * t_3, t_4)
-    del d_t_5, t_3, t_4
-    d_acc = ad.add_at(d_acc, acc, 2, d_t_4)
-    del d_t_4
-    d_acc = ad.add_at(d_acc, acc, t_2, d_t_3)
-    del d_t_3, t_2
+    d_t_4 = ad.unbroadcast(d_result, t_4)
+    del t_4
+    d_t_2 = ad.unbroadcast(d_t_4 * t_3, t_2)
+    d_t_3 = ad.unbroadcast(d_t_4 * t_2, t_3)
+    del d_t_4, t_2, t_3
+    d_acc = ad.add_at(d_acc, acc, 2, d_t_3)
+    del d_t_3
+    d_acc = ad.add_at(d_acc, acc, -1, d_t_2)
+    del d_t_2
     d_acc = ad.add_at(d_acc, acc, 0, d_t_1)
     del d_t_1
     for i in reversed(steps):

@@ -29,7 +29,6 @@ def loop_break_grad_x(x, d_result=1.0):
         s = control.pop()
         d_s = ad.unbroadcast(d_s_new, s)
         d_t = ad.unbroadcast(d_s_new, t)
-        d_x = d_x + ad.unbroadcast(d_t * i, x)
+        d_x += ad.unbroadcast(d_t * i, x)
         t = control.pop()
-    del control, steps
     return d_x

@@ -31,5 +31,4 @@ def math_chain_grad_x(x, d_result=1.0):
     d_t = d_t_1 * math.cos(t)
     del d_t_1
     d_x = d_x + d_t * t
-    del d_t, t
     return d_x

@@ -8,5 +8,4 @@ def matvec_grad_A(A, v, d_result=1.0):
     d_t = d_t_1 * (1 - t_1 * t_1)
     del d_t_1, t_1
     d_A = ad.matmul_adjoint_a(d_t, A, v)
-    del d_t
     return d_A

@@ -19,7 +19,6 @@ def nested_def_grad_x(x, d_result=1.0):
     d_a = d_a + inner_grads_1[1]
     del inner_grads_1
     d_x = d_x + d_a * 2.0  # catalogue.py:466
-    del d_a
     return d_x
 
 
@@ -35,7 +34,6 @@ def inner_bwd_a(saved, d_result):
     del t
     d_a = ad.unbroadcast(d_result, a)
     d_a = d_a + ad.unbroadcast(d_t * v, a)
-    del a, d_t, v
     return (d_a,)
 
 
@@ -52,5 +50,4 @@ def inner_bwd_v_a(saved, d_result):
     d_a = ad.unbroadcast(d_result, a)
     d_v = ad.unbroadcast(d_t * a, v)
     d_a = d_a + ad.unbroadcast(d_t * v, a)
-    del a, d_t, v
     return (d_v, d_a)

@@ -24,5 +24,4 @@ def reductions_grad_x(x, d_result=1.0):
     d_t = d_t_1 * 2 * t
     del d_t_1, t
     d_x = d_x + ad.expand_to(d_t, x, 0, False) / ad.count(x, 0)
-    del d_t
     return d_x

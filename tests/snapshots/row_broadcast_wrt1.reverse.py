@@ -24,5 +24,4 @@ def row_broadcast_grad_b(A, b, d_result=1.0):
     d_b = d_b - ad.unbroadcast(d_t_1, b)
     del d_t_1
     d_b = d_b + ad.unbroadcast(d_t, b)
-    del d_t
     return d_b

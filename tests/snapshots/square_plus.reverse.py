@@ -14,5 +14,4 @@ def square_plus_grad_x(x, d_result=1.0):
     del d_t_1
     d_x = d_x + d_t * x
     d_x = d_x + d_t * x
-    del d_t
     return d_x

@@ -19,5 +19,4 @@ def two_args_grad_x_y(x, y, d_result=1.0):
     del d_t_1
     d_x = d_x + ad.unbroadcast(d_t / y, x)
     d_y = d_y - ad.unbroadcast(d_t * t / y, y)
-    del d_t, t
     return (d_x, d_y)
