@@ -198,3 +198,67 @@ def scalar_names(kinds):
     """The names known to hold scalars."""
     return {n for n, k in kinds.items() if _scalarish(k)}
 
+
+
+_ELEMENTWISE_BINOPS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.Mod, gast.FloorDiv)
+
+
+def shape_classes(body, params, scalars, resolve):
+    """``{name: symbol}``: names with the same symbol surely have the same
+    shape. Parameters start with their own symbol; elementwise operations
+    of operands of one symbol (or with scalars and literals) keep it.
+    Broadcasting cannot change the shape of an operand whose partners all
+    share its shape, so its adjoint needs no summing back."""
+    def sym(atom, state):
+        if isinstance(atom, gast.Constant):
+            return "scalar"
+        if isinstance(atom, gast.Name):
+            if atom.id in scalars:
+                return "scalar"
+            return state.get(atom.id, _UNKNOWN)
+        return _UNKNOWN
+
+    def combine(symbols):
+        arrays = {s for s in symbols if s != "scalar"}
+        if _UNKNOWN in arrays or any(s is _BOTTOM for s in arrays):
+            return _BOTTOM if any(s is _BOTTOM for s in arrays) and _UNKNOWN not in arrays else _UNKNOWN
+        if not arrays:
+            return "scalar"
+        return arrays.pop() if len(arrays) == 1 else _UNKNOWN
+
+    assigned = set()
+    for s, _ in walk_simple(body):
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            assigned.add(s.targets[0].id)
+    state = {p: p for p in params if p not in scalars}
+    for n in assigned:
+        state[n] = state.get(n, _BOTTOM) if n in params else _BOTTOM
+    for _ in range(20):
+        new = {n: (n if n in params and n not in scalars else _BOTTOM) for n in assigned}
+        for s, _ in walk_simple(body):
+            if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
+                continue
+            v = s.value
+            if isinstance(v, gast.Name) or isinstance(v, gast.Constant):
+                k = sym(v, state)
+            elif isinstance(v, gast.BinOp) and isinstance(v.op, _ELEMENTWISE_BINOPS):
+                k = combine([sym(v.left, state), sym(v.right, state)])
+            elif isinstance(v, gast.UnaryOp) and isinstance(v.op, (gast.USub, gast.UAdd)):
+                k = sym(v.operand, state)
+            elif isinstance(v, gast.Call) and not v.keywords and _is_ufunc(resolve(v)):
+                k = combine([sym(a, state) for a in v.args])
+            else:
+                k = _UNKNOWN
+            name = s.targets[0].id
+            if k is _BOTTOM:
+                continue
+            new[name] = k if new.get(name, _BOTTOM) is _BOTTOM else (new[name] if new[name] == k else _UNKNOWN)
+        new = {n: k for n, k in new.items()}
+        if new == {n: state.get(n, _BOTTOM) for n in new}:
+            break
+        state.update(new)
+    out = {}
+    for n, k in state.items():
+        if k is not _BOTTOM and k is not _UNKNOWN and k != "scalar":
+            out[n] = k
+    return out

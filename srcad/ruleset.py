@@ -167,7 +167,7 @@ class InlineContext:
     """What a transformation tells the inliner about a call site."""
 
     def __init__(self, namer, xp, ad, active, adjoint, tangent, global_ref,
-                 result_adjoint=None, accumulate=None, scalar=None):
+                 result_adjoint=None, accumulate=None, scalar=None, same_shape=None):
         self.namer = namer
         self.xp = xp                  # AST of the array namespace
         self.ad = ad                  # AST of the runtime module
@@ -178,6 +178,7 @@ class InlineContext:
         self.result_adjoint = result_adjoint
         self.accumulate = accumulate  # (target adjoint name, expr, op) -> stmt
         self.scalar = scalar or (lambda name: False)   # name surely holds a scalar
+        self.same_shape = same_shape or (lambda a, b: False)   # surely equal shapes
 
 
 def _slice_to_value(node):
@@ -535,6 +536,8 @@ class Rules:
         """Whether an inactive operand that is a variable (possibly an array
         that widens the result) lost its tangent term."""
         return any(isinstance(v, gast.Name) and not ctx.active(v.id) and not ctx.scalar(v.id)
+                   and not any(isinstance(o, gast.Name) and o.id != v.id and ctx.same_shape(o.id, v.id)
+                               for o in bound.values())
                    for k, v in bound.items() if k in tpl.params)
 
     @staticmethod
@@ -542,6 +545,7 @@ class Rules:
         """Whether an operand other than ``name`` may widen the result's
         shape (literals and scalars never do)."""
         return any(isinstance(v, gast.Name) and v.id != name and not ctx.scalar(v.id)
+                   and not ctx.same_shape(v.id, name)
                    for v in bound.values())
 
     def _finish(self, tpl, mode, items, result, ctx, bound):

@@ -433,11 +433,21 @@ def expand_to(g, x, axis=None, keepdims=False):
     xp = namespace_of(x)
     if not hasattr(g, "shape"):
         return xp.full(shape, g, dtype=x.dtype)
+    if axis is None and not g.shape and type(g).__module__ == "numpy" and _size(shape) <= 4096:
+        # a small NumPy array is cheaper to fill than to broadcast into
+        return xp.full(shape, g, dtype=getattr(x, "dtype", g.dtype))
     if axis is not None and not keepdims:
         axes = axis if isinstance(axis, tuple) else (axis,)
         axes = tuple(a % len(shape) for a in axes)
         g = xp.reshape(g, tuple(1 if i in axes else n for i, n in enumerate(shape)))
     return xp.broadcast_to(g, shape)
+
+
+def _size(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
 
 
 def reduce_like(g, like, axis=None, keepdims=False):

@@ -9,7 +9,7 @@ import gast
 
 from . import astutil as A
 from .analysis import NONDIFF_ATTRS, activity
-from .kinds import infer, scalar_names
+from .kinds import infer, scalar_names, shape_classes
 from .callsite import (BINOPS, UNARYOPS, CallInfo, classify_call, default_namespace,
                        nondiff_error)
 from .errors import NonDifferentiableError
@@ -34,6 +34,7 @@ class BaseTransform:
         self.scalars = set()
         if param_kinds:
             self.scalars = scalar_names(infer(norm.node.body, dict(param_kinds), self._resolve))
+        self.shapes = shape_classes(norm.node.body, norm.param_names, self.scalars, self._resolve)
 
     def _check_function_values(self):
         """A function made inside the function and used as a value (passed
@@ -152,7 +153,8 @@ class BaseTransform:
             tangent=kw.get("tangent", lambda n: n),
             global_ref=lambda name, obj: self.env.ref(obj, name),
             result_adjoint=kw.get("result_adjoint"),
-            scalar=lambda n: n in self.scalars)
+            scalar=lambda n: n in self.scalars,
+            same_shape=lambda a, b: a in self.shapes and self.shapes.get(a) == self.shapes.get(b))
 
     def unknown_call(self, call):
         return nondiff_error(self.norm, call, self.info(call))

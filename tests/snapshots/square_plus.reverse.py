@@ -6,10 +6,9 @@ def square_plus_grad_x(x, d_result=1.0):
     d_result = ad.seed(result, d_result)
     del result
     d_t_2 = d_result
-    d_t = ad.unbroadcast(d_t_2, t)
-    del t
-    d_t_1 = ad.unbroadcast(d_t_2, t_1)
-    del d_t_2, t_1
+    d_t = d_t_2
+    d_t_1 = d_t_2
+    del d_t_2
     d_x = d_t_1 * 3.0
     del d_t_1
     d_x = d_x + d_t * x

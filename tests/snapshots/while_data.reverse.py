@@ -11,8 +11,8 @@ def while_data_grad_x(x, d_result=1.0):
     result = y * x  # catalogue.py:336
     d_result = ad.seed(result, d_result)
     del result
-    d_y = ad.unbroadcast(d_result * x, y)
-    d_x = ad.unbroadcast(d_result * y, x)
+    d_y = d_result * x
+    d_x = d_result * y
     for step in range(n_steps):
         d_y_new = d_y  # catalogue.py:335
         y = tape.pop()
