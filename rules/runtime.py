@@ -53,16 +53,20 @@ def matmul_adjoint_b(result, g, a, b):
 @rules.rule("add_at")
 def add_at(result, adj, x, index, g):
     t[result] = ad.add_at(t[adj], x, index, t[g])
+    d[adj] += d[result]
+    d[g] += ad.adjoint_at(d[result], index)
 
 
 @rules.rule("adjoint_at", "item_adjoint")
 def adjoint_at(result, adj, index):
     t[result] = ad.adjoint_at(t[adj], index)
+    d[adj] += ad.item_adjoint_transpose(d[result], adj, index)
 
 
 @rules.rule("zero_at")
 def zero_at(result, adj, index):
     t[result] = ad.zero_at(t[adj], index)
+    d[adj] += ad.zero_at(ad.copy(d[result]), index)
 
 
 @rules.rule("copy")
@@ -80,6 +84,7 @@ def sequence(result, x):
 @rules.rule("sum_adjoint")
 def sum_adjoint(result, g, seq):
     t[result] = ad.sum_adjoint(t[g], seq)
+    d[g] += ad.unbroadcast(ad.sum_tangent(d[result]), g)
 
 
 @rules.rule("sum_tangent")
@@ -95,11 +100,13 @@ def same_container(result, x, like):
 @rules.rule("pick_tangent")
 def pick_tangent(result, r, a, b, ta):
     t[result] = ad.pick_tangent(r, a, b, t[ta])
+    d[ta] += ad.pick_tangent_transpose(d[result], r, a, b, ta)
 
 
 @rules.rule("pick_adjoint")
 def pick_adjoint(result, g, r, a, b):
     t[result] = ad.pick_adjoint(t[g], r, a, b)
+    d[g] += ad.pick_adjoint_transpose(d[result], r, a, b)
 
 
 @rules.rule("reduce_like")
@@ -118,7 +125,7 @@ def container_tangent(result, values, like):
     t[result] = ad.container_tangent(t[values], like)
 
 
-rules.nondifferentiable("sign", "count", "inverse_axes", "namespace_of", "zeros_like")
+rules.nondifferentiable("sign", "count", "inverse_axes", "namespace_of", "zeros_like", "length")
 
 
 @rules.rule("seed")
@@ -138,11 +145,14 @@ rules.nondifferentiable("stop_gradient")
 @rules.rule("push_adjoint")
 def push_adjoint(result, adj, lst, g):
     t[result] = ad.push_adjoint(t[adj], lst, t[g])
+    d[adj] += ad.truncate_adjoint(d[result], adj)
+    d[g] += ad.item_adjoint(d[result], ad.length(lst))
 
 
 @rules.rule("split_last")
 def split_last(result, adj, lst):
     t[result] = ad.split_last(t[adj], lst)
+    d[adj] += ad.join_last(d[result], lst)
 
 
 rules.nondifferentiable("extremum_mask")

@@ -149,6 +149,7 @@ class ForwardTransform(BaseTransform):
                 raise self.unknown_call(value)
             raise self.error_unsupported(s, type(value).__name__)
         tpl, args, kws, xp = rule
+        self.require_mode(tpl, args, kws, s, "forward")
         bound = self.bind(tpl, args, kws, s)
         ctx = self.inline_ctx(xp, tangent=self.tan)
         temps, main = get_rules_inline(tpl, "forward", bound, y, ctx)

@@ -753,7 +753,11 @@ class ANF:
             if isinstance(s.value, gast.Constant):
                 return   # docstring or bare constant
             value = self.simple(s.value, out)
-            if isinstance(value, gast.Call):
+            if (isinstance(value, gast.Call) and getattr(value, "is_method", False)
+                    and value.func.attr == "pop"):
+                # the popped value is kept: undoing the pop needs it
+                self.emit(out, A.assign(self.tmp("popped"), value))
+            elif isinstance(value, gast.Call):
                 self.emit(out, A.expr_stmt(value))
         elif isinstance(s, gast.If):
             test = self.atom(s.test, out, "c")

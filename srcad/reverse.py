@@ -238,6 +238,7 @@ class ReverseTransform(BaseTransform):
                 raise self.unknown_call(value)
             raise self.error_unsupported(s, type(value).__name__)
         tpl, args, kws, xp = rule
+        self.require_mode(tpl, args, kws, s, "reverse")
         bound = self.bind(tpl, args, kws, s)
         result = y
         if result_name is not None and result_name() is not None:

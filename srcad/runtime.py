@@ -197,6 +197,8 @@ def add_at(adj, x, index, g):
     if isinstance(x, (list, tuple)):
         if isinstance(adj, list):
             out = AdjList(adj)
+            while len(out) < len(x):
+                out.append(0.0)
         else:
             out = AdjList([0.0] * len(x))
         if isinstance(index, slice):
@@ -401,6 +403,8 @@ def pick_adjoint(g, result, a, b):
 
 def sum_tangent(ts):
     """``sum`` of the tangents of a sequence's elements."""
+    if ts.__class__ is float and ts == 0.0:
+        return 0.0
     total = 0.0
     for v in ts:
         total = total + v
@@ -712,3 +716,55 @@ def extremum_tangent(t, x, result, axis=None, keepdims=False):
     xp = namespace_of(x)
     total = xp.sum(xp.where(hit, t, 0.0 * t), axis=axis, keepdims=keepdims)
     return total / (ties if keepdims or axis is None and not _shape(ties) else xp.reshape(ties, _shape(total)))
+
+
+def item_adjoint_transpose(g, adj, key):
+    """Transpose of :func:`item_adjoint` (for derivatives of derivatives):
+    ``g`` placed at ``key`` of a container shaped like ``adj``."""
+    if adj.__class__ is float and adj == 0.0:
+        return 0.0
+    return add_at(0.0, adj, key, g)
+
+
+def length(x):
+    """``len(x)`` (a helper so that generated code can say it in a rule)."""
+    return len(x)
+
+
+def join_last(g, lst):
+    """Transpose of :func:`split_last`: the adjoint of the list prefix and of
+    its last entry joined back into one list adjoint."""
+    if g.__class__ is float and g == 0.0:
+        return 0.0
+    head, last = item_adjoint(g, 0), item_adjoint(g, 1)
+    n = len(lst)
+    out = AdjList(head) if isinstance(head, list) else AdjList([0.0] * (n - 1))
+    while len(out) < n - 1:
+        out.append(0.0)
+    out.append(last)
+    return out
+
+
+def truncate_adjoint(g, like):
+    """The part of a list adjoint ``g`` that belongs to the entries ``like``
+    has (transpose of growing an adjoint by :func:`push_adjoint`)."""
+    if g.__class__ is float and g == 0.0:
+        return 0.0
+    n = len(like) if isinstance(like, list) else 0
+    return AdjList(list(g)[:n])
+
+
+def pick_adjoint_transpose(g, result, a, b):
+    """Transpose of :func:`pick_adjoint` in its adjoint argument."""
+    if b is None:
+        if g.__class__ is float and g == 0.0:
+            return 0.0
+        return item_adjoint(g, _first_index(list(a), result))
+    return g if a == result else 0.0
+
+
+def pick_tangent_transpose(g, result, a, b, ta):
+    """Transpose of :func:`pick_tangent` in its tangent argument."""
+    if b is None:
+        return add_at(0.0, ta, _first_index(list(a), result), g)
+    return g if (a == result and (b != result or _first(a, b))) else 0.0

@@ -136,6 +136,20 @@ class BaseTransform:
                 return info.template, args, kws, info.xp or self.xp
         return None
 
+    def require_mode(self, tpl, args, kws, stmt, mode):
+        """A rule without a part for ``mode`` must not be used on active
+        operands: that would be a silent zero derivative."""
+        has = tpl.has_forward if mode == "forward" else tpl.has_reverse
+        if has:
+            return
+        operands = list(args) + list(kws.values())
+        if any(self.is_active(a) for a in operands if isinstance(a, gast.Name)):
+            raise NonDifferentiableError(
+                f"the derivative rule {tpl.namespace}.{tpl.name} has no {mode}-mode part",
+                self.norm.parsed.location(stmt), construct=tpl.name,
+                hint=f"add a {'t[result] = ...' if mode == 'forward' else 'd[x] += ...'} line to the "
+                     f"rule, or use the other mode")
+
     def bind(self, tpl, args, kws, stmt):
         try:
             return tpl.bind(args, kws)

@@ -23,9 +23,6 @@ def _second_derivative_fd(fn, args, eps=1e-4):
     return (g(*plus) - g(*minus)) / (2 * eps)
 
 
-# Reverse over reverse does not yet follow adjoints of tuples and lists
-# (the AdjList values the first gradient builds).
-_CONTAINER_ADJOINTS = {"tuple_unpack", "build_containers", "list_comprehension", "list_append"}
 # Generated code calls functions held in variables through srcad.dynamic,
 # which has no derivative rule yet: second derivatives there raise.
 _DYNAMIC = {"gradient_inside", "gradient_descent_step", "functions_in_a_loop", "function_values"}
@@ -41,11 +38,7 @@ def _mark_dynamic(cases):
 
 SCALAR_CASES = _mark_dynamic(SCALAR_CASES)
 ARRAY_CASES = _mark_dynamic(ARRAY_CASES)
-GRAD_OF_GRAD_CASES = [
-    pytest.param(*p.values, id=p.id, marks=pytest.mark.xfail(
-        strict=True, reason="reverse over reverse through container adjoints is not supported yet"))
-    if p.values[0].__name__ in _CONTAINER_ADJOINTS else p
-    for p in SCALAR_CASES]
+GRAD_OF_GRAD_CASES = SCALAR_CASES
 
 
 @pytest.mark.parametrize("fn,args", GRAD_OF_GRAD_CASES)
