@@ -495,11 +495,13 @@ class ANF:
         self.locals = local_names
         self.lifted = lifted_names
         self.lineno = None
+        self.temps = set()       # names this pass made up
 
     # -- helpers ---------------------------------------------------------------
     def tmp(self, base="t"):
         name = self.namer.new(base)
         self.locals.add(name)
+        self.temps.add(name)
         return name
 
     def emit(self, out, stmt):
@@ -910,4 +912,6 @@ def normalize(parsed, node=None, extra_reserved=()):
         if isinstance(stmt, gast.stmt):
             stmt.srcad_primal = True
     node.body = body or [gast.Pass()]
-    return Normalized(node, parsed, local_names, lifted, return_name, params), namer
+    out = Normalized(node, parsed, local_names, lifted, return_name, params)
+    out.temps = anf.temps | {structurer.ret} - {None}
+    return out, namer

@@ -9,6 +9,8 @@
 * :func:`dead_stores` — assignments of constants and copies to names that
   nothing reads.
 * :func:`inplace_accumulate` — ``d += e`` for adjoints no other name holds.
+* :func:`inline_single_use` — temporaries used once folded back into the
+  expression that uses them.
 * :func:`free_early` — ``del`` of intermediates once the backward sweep is
   done with them.
 * :func:`loop_local_adjoints` — the same for adjoints of values that live
@@ -308,14 +310,109 @@ def inplace_accumulate(fn):
     return Rewrite().visit(fn)
 
 
+def _is_tape_push(stmt, tapes):
+    """``tape.append(...)`` on one of srcad's own tapes."""
+    return (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)
+            and isinstance(stmt.value.func, gast.Attribute) and stmt.value.func.attr == "append"
+            and isinstance(stmt.value.func.value, gast.Name) and stmt.value.func.value.id in tapes)
+
+
+def inline_single_use(fn, made_up=()):
+    """Fold a made-up name (an ANF temporary, its adjoint or tangent) that
+    is bound once and read once, by the very next statement, back into that
+    statement: ``t = x @ W; h = np.tanh(t)`` becomes
+    ``h = np.tanh(x @ W)``. Names the backward sweep reads again, saves or
+    restores have more uses and stay."""
+    made_up = set(made_up)
+    if not made_up:
+        return fn
+    stores, loads = {}, {}
+    for n in gast.walk(fn):
+        if isinstance(n, gast.Name):
+            if isinstance(n.ctx, gast.Store):
+                stores[n.id] = stores.get(n.id, 0) + 1
+            elif isinstance(n.ctx, gast.Load):
+                loads[n.id] = loads.get(n.id, 0) + 1
+    for n in gast.walk(fn):
+        if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
+            loads[n.target.id] = loads.get(n.target.id, 0) + 1
+
+    def candidate(s):
+        if not (isinstance(s, gast.Assign) and len(s.targets) == 1
+                and isinstance(s.targets[0], gast.Name)):
+            return None
+        name = s.targets[0].id
+        if name in made_up and stores.get(name) == 1 and loads.get(name) == 1:
+            return name
+        return None
+
+    def replace_in(stmt, name, value):
+        class Sub(gast.NodeTransformer):
+            done = False
+
+            def visit_Name(self, node):
+                if node.id == name and isinstance(node.ctx, gast.Load) and not self.done:
+                    self.done = True
+                    return value
+                return node
+        sub = Sub()
+        if isinstance(stmt, (gast.If, gast.While)):
+            stmt.test = sub.visit(stmt.test)
+        elif isinstance(stmt, gast.For):
+            stmt.iter = sub.visit(stmt.iter)
+        else:
+            sub.visit(stmt)
+        return sub.done
+
+    def block(stmts):
+        out = []
+        for s in stmts:
+            for field in ("body", "orelse"):
+                if isinstance(getattr(s, field, None), list):
+                    setattr(s, field, block(getattr(s, field)))
+            out.append(s)
+        changed = True
+        while changed:
+            changed = False
+            for i in range(len(out) - 1):
+                name = candidate(out[i])
+                if name is None:
+                    continue
+                # the use may come a few statements later, past pushes onto
+                # srcad's own tapes (which nothing else reads or aliases)
+                for j in range(i + 1, len(out)):
+                    nxt = out[j]
+                    if any(isinstance(n, gast.Name) and n.id == name for n in gast.walk(nxt)):
+                        break
+                    if not _is_tape_push(nxt, tapes):
+                        nxt = None
+                        break
+                else:
+                    nxt = None
+                if nxt is None:
+                    continue
+                if replace_in(nxt, name, out[i].value):
+                    if getattr(out[i], "lineno", None) is not None and getattr(nxt, "lineno", None) is not None:
+                        nxt.lineno = min(nxt.lineno, out[i].lineno)
+                    del out[i]
+                    changed = True
+                    break
+        return out
+
+    tapes = set(getattr(fn, "srcad_tapes", ()))
+    fn.body = block(fn.body)
+    return fn
+
+
 PASSES = [fold_constants, dead_stores, first_write, loop_local_adjoints, inplace_accumulate,
-          free_early]
+          inline_single_use, free_early]
 """The passes :func:`optimize` runs, in order (a list, so that tools such as
 ``benchmarks/optimizer_effect.py`` can measure each one's effect)."""
 
 
-def optimize(fn):
-    """Run every pass of :data:`PASSES` on a generated function."""
+def optimize(fn, made_up=()):
+    """Run every pass of :data:`PASSES` on a generated function. ``made_up``
+    names the temporaries srcad introduced (those may be folded away)."""
     for p in PASSES:
-        fn = p(fn)
+        fn = p(fn, made_up) if p is inline_single_use else p(fn)
     return fn

@@ -681,6 +681,7 @@ class ReverseTransform(BaseTransform):
         fn = gast.FunctionDef(name=name, args=args, body=body, decorator_list=[], returns=None,
                               type_comment=None, type_params=[])
         fn.lineno = node.lineno
+        fn.srcad_tapes = {self.tape, self.ctl}
         return fn
 
     def split(self, fwd_name, bwd_name, tape_param, seed_param):
@@ -700,6 +701,7 @@ class ReverseTransform(BaseTransform):
         ffn = gast.FunctionDef(name=fwd_name, args=copy.deepcopy(node.args), body=fbody,
                                decorator_list=[], returns=None, type_comment=None, type_params=[])
         ffn.lineno = node.lineno
+        ffn.srcad_tapes = {self.tape, self.ctl}
         bbody = []
         if saved:
             bbody.append(A.assign(A.tuple_([A.store(n) for n in saved] + ([] if len(saved) > 1 else []),

@@ -237,7 +237,13 @@ def _generate(derived, fused):
         saved = namer.new("saved")
         nodes = list(tr.split(names[0], names[1], saved, seed))
     from .optimize import optimize
-    nodes = [optimize(_bind_special_names(n, env)) for n in nodes]
+    # names made up by srcad (temporaries, their adjoints and tangents) may be
+    # folded back into the expression that uses them
+    made_up = set(getattr(norm, "temps", ()))
+    made_up |= {namer._adj[t] for t in list(made_up) if t in namer._adj}
+    made_up |= {namer._tan[t] for t in list(made_up) if t in namer._tan}
+    made_up |= {n for n in namer.taken if n.startswith("d_") and n.endswith("_new")}
+    nodes = [optimize(_bind_special_names(n, env), made_up) for n in nodes]
     cells = {}
     lazy = []
     for name, obj in env.cells.items():

@@ -1,8 +1,7 @@
 def call_in_loop_jvp_x(x, w, *, x_dot=0.0):
     s = 0.0  # catalogue.py:412
     s_dot = ad.zeros_like(s)
-    steps = range(3)  # catalogue.py:413
-    for i in steps:
+    for i in range(3):
         t, t_dot = loop_helper_jvp_h(x, w, h_dot=x_dot)  # catalogue.py:414
         t_1 = t * i
         t_1_dot = ad.broadcast_like(t_dot * i, t_1)
@@ -12,18 +11,13 @@ def call_in_loop_jvp_x(x, w, *, x_dot=0.0):
         s_1_dot = s_dot + t_2_dot
         s = s_1
         s_dot = s_1_dot
-    result = s  # catalogue.py:415
-    result_dot = s_dot
-    return (result, result_dot)
+    return (s, s_dot)
 
 
 def loop_helper_jvp_h(h, w, *, h_dot=0.0):
-    steps = range(3)  # catalogue.py:405
-    for i in steps:
+    for i in range(3):
         t = h * w  # catalogue.py:406
         t_dot = ad.broadcast_like(h_dot * w, t)
         h = np.tanh(t)
         h_dot = (1 - h * h) * t_dot
-    result = h  # catalogue.py:407
-    result_dot = h_dot
-    return (result, result_dot)
+    return (h, h_dot)

@@ -25,8 +25,7 @@ def call_in_loop_grad_x(x, w, d_result=1.0):
         d_s_new = d_s
         s = control.pop()
         d_s = ad.unbroadcast(d_s_new, s)
-        d_t_2 = ad.unbroadcast(d_s_new, t_2)
-        d_t_1 = ad.expand_to(d_t_2, t_1, None, False)
+        d_t_1 = ad.expand_to(ad.unbroadcast(d_s_new, t_2), t_1, None, False)
         t_2 = control.pop()
         d_t = ad.unbroadcast(d_t_1 * i, t)
         t_1 = control.pop()
@@ -41,11 +40,9 @@ def loop_helper_fwd_h(h, w):
     tape = []
     steps = range(3)  # catalogue.py:405
     for i in steps:
-        t = h * w  # catalogue.py:406
-        tape.append(h)
-        h = np.tanh(t)
-    result = h  # catalogue.py:407
-    return (result, (h, steps, tape, w))
+        tape.append(h)  # catalogue.py:406
+        h = np.tanh(h * w)
+    return (h, (h, steps, tape, w))
 
 
 def loop_helper_bwd_h(saved, d_result):

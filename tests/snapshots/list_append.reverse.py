@@ -3,8 +3,7 @@ def list_append_grad_x(x, d_result=1.0):
     v = x  # catalogue.py:527
     steps = range(4)  # catalogue.py:528
     for i in steps:
-        t = v * 1.5  # catalogue.py:529
-        v = t + 0.1
+        v = v * 1.5 + 0.1  # catalogue.py:529
         acc.append(v)  # catalogue.py:530
     t_1 = acc[0]  # catalogue.py:531
     t_2 = acc[-1]
@@ -20,10 +19,8 @@ def list_append_grad_x(x, d_result=1.0):
     d_t_4 = ad.unbroadcast(d_result, t_4)
     del t_4
     d_t_2 = ad.unbroadcast(d_t_4 * t_3, t_2)
-    d_t_3 = ad.unbroadcast(d_t_4 * t_2, t_3)
+    d_acc = ad.add_at(d_acc, acc, 2, ad.unbroadcast(d_t_4 * t_2, t_3))
     del d_t_4, t_2, t_3
-    d_acc = ad.add_at(d_acc, acc, 2, d_t_3)
-    del d_t_3
     d_acc = ad.add_at(d_acc, acc, -1, d_t_2)
     del d_t_2
     d_acc = ad.add_at(d_acc, acc, 0, d_t_1)
@@ -32,8 +29,7 @@ def list_append_grad_x(x, d_result=1.0):
         d_acc, d_item = ad.split_last(d_acc, acc)
         d_v = d_v + d_item
         acc.pop()
-        d_t = d_v  # catalogue.py:529
-        d_v = d_t * 1.5
+        d_v = d_v * 1.5  # catalogue.py:529
     del acc, steps
     d_x = d_v  # catalogue.py:527
     return d_x

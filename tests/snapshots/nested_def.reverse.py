@@ -2,15 +2,11 @@ def nested_def_grad_x(x, d_result=1.0):
     a = x * 2.0  # catalogue.py:466
     t, inner_tape = inner_fwd_v_a(x, a=a)  # catalogue.py:471
     t_1, inner_tape_1 = inner_fwd_a(1.0, a=a)
-    result = t + t_1
-    d_result = ad.seed(result, d_result)
-    del result
+    d_result = ad.seed(t + t_1, d_result)
     d_t = ad.unbroadcast(d_result, t)
     del t
-    d_t_1 = ad.unbroadcast(d_result, t_1)
-    del t_1
-    inner_grads = inner_bwd_a(inner_tape_1, d_t_1)
-    del d_t_1, inner_tape_1
+    inner_grads = inner_bwd_a(inner_tape_1, ad.unbroadcast(d_result, t_1))
+    del inner_tape_1, t_1
     d_a = inner_grads[0]
     del inner_grads
     inner_grads_1 = inner_bwd_v_a(inner_tape, d_t)
@@ -24,8 +20,7 @@ def nested_def_grad_x(x, d_result=1.0):
 
 def inner_fwd_a(v, *, a):
     t = v * a  # catalogue.py:469
-    result = t + a
-    return (result, (a, t, v))
+    return (t + a, (a, t, v))
 
 
 def inner_bwd_a(saved, d_result):
@@ -39,8 +34,7 @@ def inner_bwd_a(saved, d_result):
 
 def inner_fwd_v_a(v, *, a):
     t = v * a  # catalogue.py:469
-    result = t + a
-    return (result, (a, t, v))
+    return (t + a, (a, t, v))
 
 
 def inner_bwd_v_a(saved, d_result):

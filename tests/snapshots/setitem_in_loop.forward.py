@@ -1,8 +1,7 @@
 def setitem_in_loop_jvp_x(x, *, x_dot=0.0):
     y = x * 1.0  # catalogue.py:546
     y_dot = x_dot * 1.0
-    steps = range(1, 3)  # catalogue.py:547
-    for i in steps:
+    for i in range(1, 3):
         t = i - 1  # catalogue.py:548
         t_1 = y[t]
         t_1_dot = y_dot[t]
@@ -14,6 +13,4 @@ def setitem_in_loop_jvp_x(x, *, x_dot=0.0):
         t_4_dot = t_3_dot
         y[i] = t_4
         y_dot[i] = t_4_dot
-    result = np.sum(y)  # catalogue.py:549
-    result_dot = np.sum(y_dot, axis=None, keepdims=False)
-    return (result, result_dot)
+    return (np.sum(y), np.sum(y_dot, axis=None, keepdims=False))

@@ -3,9 +3,7 @@ def two_args_grad_x_y(x, y, d_result=1.0):
     t_1 = y ** 3
     t_2 = t - t_1
     t_3 = x ** y
-    result = t_2 + t_3
-    d_result = ad.seed(result, d_result)
-    del result
+    d_result = ad.seed(t_2 + t_3, d_result)
     d_t_2 = ad.unbroadcast(d_result, t_2)
     del t_2
     d_t_3 = ad.unbroadcast(d_result, t_3)
@@ -13,10 +11,8 @@ def two_args_grad_x_y(x, y, d_result=1.0):
     d_y = ad.unbroadcast(d_t_3 * t_3 * ad.log(x), y)
     del d_t_3, t_3
     d_t = ad.unbroadcast(d_t_2, t)
-    d_t_1 = -ad.unbroadcast(d_t_2, t_1)
+    d_y = d_y + -ad.unbroadcast(d_t_2, t_1) * 3 * y ** 2
     del d_t_2, t_1
-    d_y = d_y + d_t_1 * 3 * y ** 2
-    del d_t_1
     d_x = d_x + ad.unbroadcast(d_t / y, x)
     d_y = d_y - ad.unbroadcast(d_t * t / y, y)
     return (d_x, d_y)

@@ -8,6 +8,4 @@ def while_data_jvp_x(x, *, x_dot=0.0):
         y = y_1
         y_dot = y_1_dot
         running = y > 0.5  # catalogue.py:334
-    result = y * x  # catalogue.py:336
-    result_dot = y_dot * x + y * x_dot
-    return (result, result_dot)
+    return (y * x, y_dot * x + y * x_dot)

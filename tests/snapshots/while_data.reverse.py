@@ -8,10 +8,8 @@ def while_data_grad_x(x, d_result=1.0):
         tape.append(y)  # catalogue.py:335
         y = y * 0.7
         running = y > 0.5  # catalogue.py:334
-    result = y * x  # catalogue.py:336
-    d_result = ad.seed(result, d_result)
-    del result
-    d_y = d_result * x
+    d_result = ad.seed(y * x, d_result)
+    d_y = d_result * x  # catalogue.py:336
     d_x = d_result * y
     for step in range(n_steps):
         d_y_new = d_y  # catalogue.py:335
