@@ -191,6 +191,19 @@ def _check_differentiable(name, value, f=None):
                  f"differentiate with respect to another argument")
 
 
+def _check_real(name, value, f):
+    """Complex arguments are refused: srcad's rules do not yet follow one
+    convention for non-holomorphic functions (abs, real, conj...), and a
+    mixed convention would be a wrong answer."""
+    for leaf in _leaves(value):
+        if isinstance(leaf, complex) or getattr(getattr(leaf, "dtype", None), "kind", None) == "c":
+            raise WrtError(
+                f"cannot differentiate with respect to {name!r}: it holds complex numbers",
+                _def_location(f), construct="wrt",
+                hint="differentiate with respect to the real and imaginary parts as separate "
+                     "real arguments (z = x + 1j * y)")
+
+
 def _leaves(x):
     if isinstance(x, dict):
         return [v for e in x.values() for v in _leaves(e)]
@@ -270,6 +283,7 @@ def _gradient_function(f, wrt, with_value):
             x = args[pos0]
             if x.__class__ is not float:
                 _check_differentiable(names[0], x, f)
+                _check_real(names[0], x, f)
             key = tuple(map(kind_of, args))
             gen = variants.get(key) or specialised(args)
             try:
@@ -285,6 +299,7 @@ def _gradient_function(f, wrt, with_value):
             x = values[pos]
             if x.__class__ is not float:
                 _check_differentiable(name, x, f)
+                _check_real(name, x, f)
         gen = specialised(values) if simple else derived.functions[0]
         try:
             raw = gen(*values) if simple else gen(**bound)
@@ -406,6 +421,8 @@ def vjp(f, *primals):
     (6.0, (3.0, 2.0))
     """
     params = [p.name for p in _params(f)][: len(primals)]
+    for name, p in zip(params, primals):
+        _check_real(name, p, f)
     derived = derive(_target(f), "reverse", tuple(params))
     fwd, bwd = derived.functions
     out, saved = fwd(*primals)
@@ -437,6 +454,7 @@ def jvp(f, primals, tangents):
     params = [p.name for p in _params(f)][: len(primals)]
     for name, p, t in zip(params, primals, tangents):
         _check_tangent(name, p, t, f)
+        _check_real(name, p, f)
     derived = derive(_target(f), "forward", tuple(params))
     fn = derived.functions[0]
     names = derived.tangent_names
@@ -516,6 +534,7 @@ def jacobian(f, wrt=0, mode="reverse"):
         values = [bound[p] for p in params]
         x = values[pos]
         _check_differentiable(names[0], x, f)
+        _check_real(names[0], x, f)
         try:
             return _jacobian_at(values, x)
         except NonScalarOutputError as exc:

@@ -675,3 +675,21 @@ def test_function_value_reading_an_active_variable():
     assert "a" in info.value.message and "used as a value" in info.value.message
     assert info.value.lineno == marked_line(function_value_reads_active)
     check_hint(info.value)
+
+
+def complex_energy(z):  # <- error
+    return np.sum(np.abs(z) ** 2)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: srcad.grad(complex_energy)(np.array([1 + 2j, 0.5 - 1j])),
+    lambda: srcad.vjp(complex_energy, np.array([1 + 2j])),
+    lambda: srcad.jvp(complex_energy, (np.array([1 + 2j]),), (np.array([1 + 0j]),)),
+    lambda: srcad.grad(complex_energy)(1 + 2j),
+], ids=["grad", "vjp", "jvp", "python-complex"])
+def test_complex_arguments_are_refused(call):
+    with pytest.raises(WrtError) as info:
+        call()
+    assert "complex" in info.value.message
+    assert info.value.lineno == def_line(complex_energy)
+    check_hint(info.value)
