@@ -239,10 +239,10 @@ def _generate(derived, fused):
     from .optimize import optimize
     # names made up by srcad (temporaries, their adjoints and tangents) may be
     # folded back into the expression that uses them
+    # (adjoints keep their own line: between them the backward sweep frees
+    # what it no longer needs, which keeps its peak memory down)
     made_up = set(getattr(norm, "temps", ()))
-    made_up |= {namer._adj[t] for t in list(made_up) if t in namer._adj}
     made_up |= {namer._tan[t] for t in list(made_up) if t in namer._tan}
-    made_up |= {n for n in namer.taken if n.startswith("d_") and n.endswith("_new")}
     nodes = [optimize(_bind_special_names(n, env), made_up) for n in nodes]
     cells = {}
     lazy = []

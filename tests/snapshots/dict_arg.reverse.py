@@ -6,11 +6,16 @@ def dict_arg_grad_p(p, d_result=1.0):
     d_p = 0.0
     d_result = ad.seed(result, d_result)
     del result
-    d_t_3 = ad.expand_to(d_result, t_4, None, False) * (1 - t_4 * t_4)
-    del t_4
+    d_t_4 = ad.expand_to(d_result, t_4, None, False)
+    d_t_3 = d_t_4 * (1 - t_4 * t_4)
+    del d_t_4, t_4
     d_t_1 = ad.unbroadcast(d_t_3, t_1)
     del t_1
-    d_p = ad.add_at(d_p, p, 'b', ad.unbroadcast(d_t_3, t_2))
+    d_t_2 = ad.unbroadcast(d_t_3, t_2)
     del d_t_3, t_2
-    d_p = ad.add_at(d_p, p, 'w', d_t_1 * 2.0)
+    d_p = ad.add_at(d_p, p, 'b', d_t_2)
+    del d_t_2
+    d_t = d_t_1 * 2.0
+    del d_t_1
+    d_p = ad.add_at(d_p, p, 'w', d_t)
     return d_p

@@ -19,8 +19,10 @@ def list_append_grad_x(x, d_result=1.0):
     d_t_4 = ad.unbroadcast(d_result, t_4)
     del t_4
     d_t_2 = ad.unbroadcast(d_t_4 * t_3, t_2)
-    d_acc = ad.add_at(d_acc, acc, 2, ad.unbroadcast(d_t_4 * t_2, t_3))
+    d_t_3 = ad.unbroadcast(d_t_4 * t_2, t_3)
     del d_t_4, t_2, t_3
+    d_acc = ad.add_at(d_acc, acc, 2, d_t_3)
+    del d_t_3
     d_acc = ad.add_at(d_acc, acc, -1, d_t_2)
     del d_t_2
     d_acc = ad.add_at(d_acc, acc, 0, d_t_1)
@@ -29,7 +31,8 @@ def list_append_grad_x(x, d_result=1.0):
         d_acc, d_item = ad.split_last(d_acc, acc)
         d_v = d_v + d_item
         acc.pop()
-        d_v = d_v * 1.5  # catalogue.py:529
+        d_t = d_v  # catalogue.py:529
+        d_v = d_t * 1.5
     del acc, steps
     d_x = d_v  # catalogue.py:527
     return d_x

@@ -28,6 +28,7 @@ def loop_break_grad_x(x, d_result=1.0):
         d_s_new = d_s  # catalogue.py:345
         s = control.pop()
         d_s = ad.unbroadcast(d_s_new, s)
-        d_x += ad.unbroadcast(ad.unbroadcast(d_s_new, t) * i, x)
+        d_t = ad.unbroadcast(d_s_new, t)
+        d_x += ad.unbroadcast(d_t * i, x)
         t = control.pop()
     return d_x

@@ -11,8 +11,10 @@ def two_args_grad_x_y(x, y, d_result=1.0):
     d_y = ad.unbroadcast(d_t_3 * t_3 * ad.log(x), y)
     del d_t_3, t_3
     d_t = ad.unbroadcast(d_t_2, t)
-    d_y = d_y + -ad.unbroadcast(d_t_2, t_1) * 3 * y ** 2
+    d_t_1 = -ad.unbroadcast(d_t_2, t_1)
     del d_t_2, t_1
+    d_y = d_y + d_t_1 * 3 * y ** 2
+    del d_t_1
     d_x = d_x + ad.unbroadcast(d_t / y, x)
     d_y = d_y - ad.unbroadcast(d_t * t / y, y)
     return (d_x, d_y)
