@@ -126,8 +126,11 @@ def srcad_extras(case: Case, problem: Problem, cell: Cell, config: TimingConfig)
     # The generated derivative itself, without srcad.grad's wrapper: the
     # difference is the per-call price of the convenience API.
     try:
-        generated = srcad.derivative(f, mode="reverse", wrt=wrt)
-        expected = srcad.grad(f, wrt=wrt)(*args)
+        wrapped = srcad.grad(f, wrt=wrt)
+        expected = wrapped(*args)
+        # the very function srcad.grad runs for these arguments
+        generated = wrapped.generated_for(*args) if hasattr(wrapped, "generated_for") \
+            else srcad.derivative(f, mode="reverse", wrt=wrt)
         out = generated(*args)
         candidates = [out] + ([out[-1]] if isinstance(out, tuple) and out else [])
         fn = None
@@ -209,7 +212,9 @@ def evaluate_targets(results: List[CaseResult]) -> List[TargetResult]:
             elif value is None:
                 out.append(TargetResult(name, target, "", "n/a", missing))
             else:
-                out.append(TargetResult(name, target, value_text, "pass" if ok else "FAIL"))
+                from shortfalls import reason
+                out.append(TargetResult(name, target, value_text, "pass" if ok else "FAIL",
+                                        "" if ok else reason(name, target)))
 
         if t.max_x_primal is not None:
             x = _ratio(srcad, cells.get("numpy"))

@@ -226,7 +226,7 @@ def case_lines(r: CaseResult, tools) -> List[str]:
 
 def target_lines(targets) -> List[str]:
     rows = [[t.case, t.target, t.value, "pass" if t.status == "pass" else f"**{t.status}**",
-             _short(t.why, 80)] for t in targets]
+             _short(t.why, 400)] for t in targets]
     passed = sum(t.status == "pass" for t in targets)
     failed = sum(t.status == "FAIL" for t in targets)
     return (["## Targets", "", f"{passed} pass, {failed} FAIL, "

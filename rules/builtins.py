@@ -1,6 +1,6 @@
 """Rules for Python's builtins (``abs``, ``min``, ``max``, ``sum``, ``float``)."""
 
-from srcad.ruledef import RuleSet, ad, d, t, xp
+from srcad.ruledef import RuleSet, ad, d, t
 
 rules = RuleSet("builtins")
 

@@ -1,7 +1,7 @@
 """Rules for Python's operators (``a + b``, ``-a``, ``a @ b``...) and the
 functions of the :mod:`operator` module."""
 
-from srcad.ruledef import RuleSet, ad, d, t, xp
+from srcad.ruledef import RuleSet, ad, d, t
 
 rules = RuleSet("operator")
 

@@ -1,7 +1,7 @@
 """Rules for srcad's own runtime helpers, so that generated code can be
 differentiated again (``grad(grad(f))``, Hessian-vector products)."""
 
-from srcad.ruledef import RuleSet, ad, d, t, xp
+from srcad.ruledef import RuleSet, ad, d, t
 
 rules = RuleSet("runtime")
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import gast
 
+from . import astutil as A
+
 # Attributes of arrays that are shapes and types, never differentiated.
 NONDIFF_ATTRS = frozenset({
     "shape", "ndim", "dtype", "size", "itemsize", "nbytes", "strides", "flags",
@@ -37,7 +39,7 @@ class Effects:
 def _names(node):
     if node is None:
         return set()
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name)}
+    return {n.id for n in A.walk(node) if isinstance(n, gast.Name)}
 
 
 def _atom_names(nodes):
@@ -137,7 +139,7 @@ def activity(body, seeds, outputs, nondiff_call):
             if not isinstance(s, (gast.If, gast.For, gast.While))]
     # A write into an array is a write into every array it may share memory with.
     find = _alias_groups(body)
-    names = {n.id for s, _ in walk_simple(body) for n in gast.walk(s) if isinstance(n, gast.Name)}
+    names = {n.id for s, _ in walk_simple(body) for n in A.walk(s) if isinstance(n, gast.Name)}
     groups = {}
     for n in names:
         groups.setdefault(find(n), set()).add(n)
@@ -326,7 +328,7 @@ def aliased_mutation(body):
         for j, (t, _) in enumerate(order):
             if isinstance(t, (gast.If, gast.For, gast.While)) or not related(i, j):
                 continue
-            for n in gast.walk(t):
+            for n in A.walk(t):
                 if (isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
                         and n.id != mutated and find(n.id) == group
                         and not _rebound_between(order, i, j, n.id)):

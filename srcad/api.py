@@ -242,6 +242,13 @@ class _Derivative:
     def __call__(self, *args, **kwargs):
         return self._call(*args, **kwargs)
 
+    def generated_for(self, *args):
+        """The generated function this derivative runs for ``args`` (scalar
+        arguments get a variant without broadcasting bookkeeping); its
+        source is ``srcad.source`` of it."""
+        pick = getattr(self, "_pick", None)
+        return pick(args) if pick is not None else self.__srcad_function__
+
     def __repr__(self):
         return f"<srcad {self.kind} {self.__name__}>"
 
@@ -314,7 +321,10 @@ def _gradient_function(f, wrt, with_value):
         result = out[0] if single else tuple(out)
         return (value, result) if with_value else result
 
-    return _Derivative(f, derived, call, "value_and_grad" if with_value else "grad")
+    made = _Derivative(f, derived, call, "value_and_grad" if with_value else "grad")
+    made._pick = lambda args: specialised(args) if simple and len(args) == n_params \
+        else derived.functions[0]
+    return made
 
 
 def grad(f=None, wrt=0):

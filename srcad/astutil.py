@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 
 import gast
 
@@ -64,9 +63,44 @@ def is_atom(node):
     return isinstance(node, (gast.Name, gast.Constant))
 
 
+_LOCATION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
+
+
+def clone(node):
+    """A deep copy of a gast tree (much faster than :func:`copy.deepcopy`);
+    srcad's own attributes on nodes (``srcad_*``, ``is_method``) come along."""
+    if isinstance(node, list):
+        return [clone(n) for n in node]
+    if not isinstance(node, gast.AST):
+        return node
+    new = type(node)(**{f: clone(getattr(node, f, None)) for f in node._fields})
+    for key, value in node.__dict__.items():
+        if key not in node._fields:
+            setattr(new, key, value)
+    return new
+
+
+def walk(node):
+    """Every node under ``node`` (itself included), in no particular order:
+    a faster :func:`gast.walk` for the passes that only collect."""
+    stack = [node]
+    AST = gast.AST
+    while stack:
+        n = stack.pop()
+        yield n
+        for f in n._fields:
+            v = getattr(n, f, None)
+            if v.__class__ is list:
+                for x in v:
+                    if isinstance(x, AST):
+                        stack.append(x)
+            elif isinstance(v, AST):
+                stack.append(v)
+
+
 def load_copy(node):
     """A deep copy of ``node`` with every context set to Load."""
-    node = copy.deepcopy(node)
+    node = clone(node)
     for n in gast.walk(node):
         if hasattr(n, "ctx") and not isinstance(n.ctx, gast.Param):
             n.ctx = gast.Load()
@@ -76,7 +110,7 @@ def load_copy(node):
 def names_in(node, ctx=None):
     """Ids of the Name nodes under ``node`` (optionally of one context type)."""
     out = []
-    for n in gast.walk(node):
+    for n in walk(node):
         if isinstance(n, gast.Name) and (ctx is None or isinstance(n.ctx, ctx)):
             out.append(n.id)
     return out
@@ -95,7 +129,7 @@ def set_lineno(nodes, lineno):
     if lineno is None:
         return nodes
     for top in nodes if isinstance(nodes, list) else [nodes]:
-        for n in gast.walk(top):
+        for n in walk(top):
             if isinstance(n, (gast.stmt, gast.expr)) and getattr(n, "lineno", None) is None:
                 n.lineno = lineno
     return nodes

@@ -98,7 +98,7 @@ class CallInfo:
 def default_namespace(env, norm):
     """The array namespace used for operators: the first array namespace the
     function refers to (``np``, ``cp``...), NumPy otherwise."""
-    for n in gast.walk(norm.node):
+    for n in A.walk(norm.node):
         if isinstance(n, gast.Name) and n.id not in norm.local_names:
             obj = norm.parsed.lookup(n.id)
             if inspect.ismodule(obj) and obj.__name__ in _ARRAY_NAMESPACES:

@@ -8,7 +8,6 @@ followed by keyword-only tangent parameters (``x`` -> ``x_dot``) that returns
 
 from __future__ import annotations
 
-import copy
 
 import gast
 
@@ -54,7 +53,7 @@ class ForwardTransform(BaseTransform):
         body += self.stmts(node.body)
         if not body or not isinstance(body[-1], gast.Return):
             body.append(gast.Return(value=A.tuple_([A.const(None), A.const(None)])))
-        args = copy.deepcopy(node.args)
+        args = A.clone(node.args)
         for w in self.wrt:
             args.kwonlyargs.append(gast.Name(id=self.tan(w), ctx=gast.Param(), annotation=None,
                                              type_comment=None))
@@ -106,7 +105,7 @@ class ForwardTransform(BaseTransform):
                 return [s, A.assign(self.tan(y), A.call(A.attr(A.name(self.tan(lst.id)), "pop")))]
             return [s, A.assign(self.tan(y), self.zeros_like(A.name(y)))]
         if not isinstance(value, gast.Name) and y in {
-                n.id for n in gast.walk(value) if isinstance(n, gast.Name)}:
+                n.id for n in A.walk(value) if isinstance(n, gast.Name)}:
             # y = f(y): the tangent needs the old y, so the new value goes
             # to a fresh name first.
             fresh = self.namer.new(y)
@@ -130,7 +129,7 @@ class ForwardTransform(BaseTransform):
             t = self.tangent_of(value.value)
             if t is None:
                 return [s, A.assign(ty, self.zeros_like(A.name(y)))]
-            return [s, A.assign(ty, gast.Subscript(value=t, slice=copy.deepcopy(value.slice),
+            return [s, A.assign(ty, gast.Subscript(value=t, slice=A.clone(value.slice),
                                                    ctx=gast.Load()))]
         if isinstance(value, (gast.Tuple, gast.List)):
             elts = [self.tangent_or_zero(e) for e in value.elts]
@@ -138,7 +137,7 @@ class ForwardTransform(BaseTransform):
             return [s, A.assign(ty, cls(elts=elts, ctx=gast.Load()))]
         if isinstance(value, gast.Dict):
             vals = [self.tangent_or_zero(v) for v in value.values]
-            return [s, A.assign(ty, gast.Dict(keys=copy.deepcopy(value.keys), values=vals))]
+            return [s, A.assign(ty, gast.Dict(keys=A.clone(value.keys), values=vals))]
         rule = self.rule_for_value(value)
         if rule == "nondiff":
             return [s, A.assign(ty, self.zeros_like(A.name(y)))]
@@ -218,7 +217,7 @@ class ForwardTransform(BaseTransform):
         t = self.tangent_of(value)
         if t is None:
             t = A.const(0.0)
-        store = A.assign(gast.Subscript(value=A.name(self.tan(base)), slice=copy.deepcopy(target.slice),
+        store = A.assign(gast.Subscript(value=A.name(self.tan(base)), slice=A.clone(target.slice),
                                         ctx=gast.Store()), t)
         return [s, store]
 

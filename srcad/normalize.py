@@ -25,7 +25,6 @@ Unsupported constructs raise :class:`srcad.UnsupportedSyntaxError`.
 from __future__ import annotations
 
 import builtins
-import copy
 
 import gast
 
@@ -126,7 +125,7 @@ def _stored_names(body):
 
 
 def _loaded_names(node):
-    return {n.id for n in gast.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    return {n.id for n in A.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
 
 def check_syntax(parsed, node):
@@ -164,7 +163,7 @@ def check_syntax(parsed, node):
                 hint="name the parameters, or pass a tuple or dict")
         if isinstance(n, gast.Assign):
             for t in n.targets:
-                for sub in gast.walk(t):
+                for sub in A.walk(t):
                     if isinstance(sub, gast.Attribute) and isinstance(sub.ctx, gast.Store):
                         raise UnsupportedSyntaxError(
                             "assigning to an attribute is not supported",
@@ -223,7 +222,7 @@ def lift_nested(parsed, node, namer):
     # Functions used as values (passed on, stored) stay where they are and
     # are called through their runtime derivative; the others are lifted.
     as_value = set()
-    for n in gast.walk(node):
+    for n in A.walk(node):
         for child in gast.iter_child_nodes(n):
             if (isinstance(child, gast.Name) and isinstance(child.ctx, gast.Load)
                     and not (isinstance(n, gast.Call) and n.func is child)):
@@ -284,14 +283,14 @@ def lift_nested(parsed, node, namer):
     # Call sites (in the outer function and in the lifted ones) pass the free
     # variables along.
     for tree in [node] + list(lifted.values()):
-        for n in gast.walk(tree):
+        for n in A.walk(tree):
             if isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in units:
                 unit = units[n.func.id]
                 n.keywords = list(n.keywords) + [
                     gast.keyword(arg=v, value=A.name(v)) for v in unit.free]
     for fname in units:
         for tree in [node] + list(lifted.values()):
-            for n in gast.walk(tree):
+            for n in A.walk(tree):
                 if isinstance(n, gast.Call):
                     continue
                 for child in gast.iter_child_nodes(n):
@@ -393,7 +392,6 @@ class Structurer:
         out = []
         for i, s in enumerate(stmts):
             rest = stmts[i + 1:]
-            is_tail = tail and not rest
             if isinstance(s, gast.Return):
                 value = s.value if s.value is not None else A.const(None)
                 st = A.copy_lineno(A.assign(self._ret_name(), value), s)
@@ -663,11 +661,11 @@ class ANF:
         # Comprehension variables live in their own scope: rename them.
         renames = {}
         for gen in expr.generators:
-            for n in gast.walk(gen.target):
+            for n in A.walk(gen.target):
                 if isinstance(n, gast.Name):
                     renames[n.id] = self.tmp(n.id)
-        expr = copy.deepcopy(expr)
-        for n in gast.walk(expr):
+        expr = A.clone(expr)
+        for n in A.walk(expr):
             if isinstance(n, gast.Name) and n.id in renames:
                 n.id = renames[n.id]
         append_call = A.call(A.attr(A.name(result), "append"), [expr.elt])
@@ -704,7 +702,7 @@ class ANF:
         if isinstance(target, (gast.Tuple, gast.List)):
             src = self.atom(value_expr, out)
             if isinstance(src, gast.Name) and any(
-                    isinstance(n, gast.Name) and n.id == src.id for n in gast.walk(target)):
+                    isinstance(n, gast.Name) and n.id == src.id for n in A.walk(target)):
                 tmp = self.tmp("t")
                 self.emit(out, A.assign(tmp, src))
                 src = A.name(tmp)
@@ -742,7 +740,7 @@ class ANF:
                 base = self.atom(target.value, out)
                 idx = self.index(target.slice, out)
                 old = self.tmp("t")
-                self.emit(out, A.assign(old, gast.Subscript(value=base, slice=copy.deepcopy(idx), ctx=gast.Load())))
+                self.emit(out, A.assign(old, gast.Subscript(value=base, slice=A.clone(idx), ctx=gast.Load())))
                 rhs = self.atom(s.value, out)
                 new = self.tmp("t")
                 self.emit(out, A.assign(new, gast.BinOp(left=A.name(old), op=s.op, right=rhs)))
@@ -863,7 +861,7 @@ class ANF:
         body = self.stmts(s.body)
         stop = getattr(s, "stop_flags", [])
         recompute = []
-        self.emit(recompute, A.assign(cond, self.simple(copy.deepcopy(s.test), recompute)))
+        self.emit(recompute, A.assign(cond, self.simple(A.clone(s.test), recompute)))
         if stop:
             test = self.atom(A.name(stop[0]) if len(stop) == 1 else
                              gast.BoolOp(op=gast.Or(), values=[A.name(f) for f in stop]), body, "stop")
@@ -879,7 +877,7 @@ _HELPER_NAMES = ("__srcad_sequence__", "__srcad_len__", "__srcad_min__", "__srca
 
 def normalize(parsed, node=None, extra_reserved=()):
     """Normalize ``parsed`` (or a lifted ``node`` in its context)."""
-    node = copy.deepcopy(node if node is not None else parsed.node)
+    node = A.clone(node if node is not None else parsed.node)
     check_syntax(parsed, node)
     namer = Namer.for_function(node, extra_reserved)
     lifted = lift_nested(parsed, node, namer)
@@ -908,7 +906,7 @@ def normalize(parsed, node=None, extra_reserved=()):
             return_name = tmp
     else:
         return_name = None
-    for stmt in gast.walk(gast.Module(body=body, type_ignores=[])):
+    for stmt in A.walk(gast.Module(body=body, type_ignores=[])):
         if isinstance(stmt, gast.stmt):
             stmt.srcad_primal = True
     node.body = body or [gast.Pass()]

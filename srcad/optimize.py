@@ -80,8 +80,23 @@ def fold_constants(fn):
     return _Fold().visit(fn)
 
 
+_NAMES_CACHE = {}
+
+
+def _names_of(node):
+    """The ids of the names under ``node`` (cached per node object while a
+    pass runs: the passes look at the same statements again and again)."""
+    key = id(node)
+    hit = _NAMES_CACHE.get(key)
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    names = {n.id for n in A.walk(node) if isinstance(n, gast.Name)}
+    _NAMES_CACHE[key] = (node, names)
+    return names
+
+
 def _mentions(node, name):
-    return any(isinstance(n, gast.Name) and n.id == name for n in gast.walk(node))
+    return name in _names_of(node)
 
 
 def _is_init(s):
@@ -179,7 +194,7 @@ def dead_stores(fn):
     """Remove ``name = <constant or name>`` when ``name`` is never read (flags
     that the restructuring of ``continue`` no longer needs, copies nobody
     uses)."""
-    loads = {n.id for n in gast.walk(fn) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    loads = {n.id for n in A.walk(fn) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
     def clean(stmts):
         out = []
@@ -213,22 +228,22 @@ def free_early(fn, keep=()):
     returned = set()
     for s in body:
         if isinstance(s, gast.Return) and s.value is not None:
-            returned |= {n.id for n in gast.walk(s.value) if isinstance(n, gast.Name)}
+            returned |= {n.id for n in A.walk(s.value) if isinstance(n, gast.Name)}
     top_bound = set()
     for s in body:
         if isinstance(s, gast.Assign):
             for t in s.targets:
-                top_bound |= {n.id for n in gast.walk(t) if isinstance(n, gast.Name)
+                top_bound |= {n.id for n in A.walk(t) if isinstance(n, gast.Name)
                               and isinstance(n.ctx, gast.Store)}
     nested_bound = set()
     for s in body:
         if isinstance(s, (gast.If, gast.For, gast.While)):
-            nested_bound |= {n.id for n in gast.walk(s) if isinstance(n, gast.Name)
+            nested_bound |= {n.id for n in A.walk(s) if isinstance(n, gast.Name)
                              and isinstance(n.ctx, gast.Store)}
     candidates = top_bound - params - returned - nested_bound - set(keep)
     last = {}
     for i, s in enumerate(body):
-        for n in gast.walk(s):
+        for n in A.walk(s):
             if isinstance(n, gast.Name) and n.id in candidates:
                 last[n.id] = i
     frees = {}
@@ -271,7 +286,7 @@ def inplace_accumulate(fn):
     does.)"""
     assigns = {}
     aliased = set()
-    for n in gast.walk(fn):
+    for n in A.walk(fn):
         if isinstance(n, gast.Assign):
             for t in n.targets:
                 if isinstance(t, gast.Name):
@@ -327,13 +342,13 @@ def inline_single_use(fn, made_up=()):
     if not made_up:
         return fn
     stores, loads = {}, {}
-    for n in gast.walk(fn):
+    for n in A.walk(fn):
         if isinstance(n, gast.Name):
             if isinstance(n.ctx, gast.Store):
                 stores[n.id] = stores.get(n.id, 0) + 1
             elif isinstance(n.ctx, gast.Load):
                 loads[n.id] = loads.get(n.id, 0) + 1
-    for n in gast.walk(fn):
+    for n in A.walk(fn):
         if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
             loads[n.target.id] = loads.get(n.target.id, 0) + 1
 
@@ -382,7 +397,7 @@ def inline_single_use(fn, made_up=()):
                 # srcad's own tapes (which nothing else reads or aliases)
                 for j in range(i + 1, len(out)):
                     nxt = out[j]
-                    if any(isinstance(n, gast.Name) and n.id == name for n in gast.walk(nxt)):
+                    if any(isinstance(n, gast.Name) and n.id == name for n in A.walk(nxt)):
                         break
                     if not _is_tape_push(nxt, tapes):
                         nxt = None
@@ -414,5 +429,7 @@ def optimize(fn, made_up=()):
     """Run every pass of :data:`PASSES` on a generated function. ``made_up``
     names the temporaries srcad introduced (those may be folded away)."""
     for p in PASSES:
+        _NAMES_CACHE.clear()   # passes rewrite statements: names may change
         fn = p(fn, made_up) if p is inline_single_use else p(fn)
+    _NAMES_CACHE.clear()
     return fn

@@ -24,7 +24,6 @@ adjoints``, used by ``vjp`` and by calls between user functions.
 
 from __future__ import annotations
 
-import copy
 
 import gast
 
@@ -53,12 +52,12 @@ def _is_marker(s, kind=None):
 def _index_value(sl):
     """A subscript's index as an ordinary expression (slices as slice())."""
     if isinstance(sl, gast.Slice):
-        parts = [copy.deepcopy(p) if p is not None else A.const(None)
+        parts = [A.clone(p) if p is not None else A.const(None)
                  for p in (sl.lower, sl.upper, sl.step)]
         return A.call(A.name("slice"), parts)
     if isinstance(sl, gast.Tuple):
         return A.tuple_([_index_value(e) for e in sl.elts])
-    return copy.deepcopy(sl)
+    return A.clone(sl)
 
 
 class ReverseTransform(BaseTransform):
@@ -132,8 +131,8 @@ class ReverseTransform(BaseTransform):
             if not body and not orelse:
                 return []
             if not body:
-                return [A.if_(A.not_(copy.deepcopy(s.test)), orelse)]
-            return [A.if_(copy.deepcopy(s.test), body, orelse)]
+                return [A.if_(A.not_(A.clone(s.test)), orelse)]
+            return [A.if_(A.clone(s.test), body, orelse)]
         if isinstance(s, gast.For):
             return self.bwd_for(s)
         if isinstance(s, gast.While):
@@ -224,7 +223,7 @@ class ReverseTransform(BaseTransform):
                      else list(zip(value.keys, value.values)))
             for key, elt in items:
                 if self.is_active(elt):
-                    k = A.const(key) if isinstance(key, int) else copy.deepcopy(key)
+                    k = A.const(key) if isinstance(key, int) else A.clone(key)
                     out.append(self.accumulate(
                         elt.id, A.call(A.attr(self.env.runtime(), "item_adjoint"), [A.name(d_y), k])))
             return out
@@ -320,11 +319,11 @@ class ReverseTransform(BaseTransform):
             d_base = A.name(self.adj(base))
             if self.is_active(s.value):
                 region = A.call(A.attr(ad, "written_adjoint"), [d_base, _index_value(target.slice)])
-                region = A.call(A.attr(ad, "unbroadcast"), [region, copy.deepcopy(s.value)])
+                region = A.call(A.attr(ad, "unbroadcast"), [region, A.clone(s.value)])
                 out.append(self.accumulate(s.value.id, region))
             out.append(A.assign(self.adj(base), A.call(A.attr(ad, "zero_at"),
-                                                       [copy.deepcopy(d_base), _index_value(target.slice)])))
-        out.append(_marker(_RESTORE, A.name(base), copy.deepcopy(target.slice)))
+                                                       [A.clone(d_base), _index_value(target.slice)])))
+        out.append(_marker(_RESTORE, A.name(base), A.clone(target.slice)))
         return out
 
     def bwd_expr(self, s):
@@ -352,11 +351,12 @@ class ReverseTransform(BaseTransform):
         self.loop_depth -= 1
         has_break = bool(s.body) and isinstance(s.body[-1], gast.If) and any(
             isinstance(b, gast.Break) for b in s.body[-1].body)
-        rng = copy.deepcopy(s.iter)
+        rng = A.clone(s.iter)
         out = []
         if has_break:
             counter = self.namer.new("n_" + s.target.id)
             s.counter = counter
+            self.counters.append(counter)
             rng = gast.Subscript(value=rng, slice=gast.Slice(lower=None, upper=A.name(counter), step=None),
                                  ctx=gast.Load())
             if self.loop_depth > 0:
@@ -375,6 +375,7 @@ class ReverseTransform(BaseTransform):
         self.loop_depth -= 1
         counter = self.namer.new("n_steps")
         s.counter = counter
+        self.counters.append(counter)
         out = []
         if self.loop_depth > 0:
             out.append(A.assign(counter, self.pop(control=True)))
@@ -514,7 +515,7 @@ class ReverseTransform(BaseTransform):
             if (isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name)
                     and st.targets[0].id not in seen):
                 self._first_defs.add(id(st))
-            for n in gast.walk(st):
+            for n in A.walk(st):
                 if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                     seen.add(n.id)
 
@@ -548,6 +549,8 @@ class ReverseTransform(BaseTransform):
             self._collect_reads(s, marker_free_reads, shape_reads)
         locals_ = self.norm.local_names
         self.tbr = (marker_free_reads & locals_) | set(self._call_tapes.values())
+        # trip counts of loops outside any loop are read by the backward sweep
+        self.tbr |= {c for c in self.counters if c in marker_free_reads}
         self.pushed = self.tbr & self.over
         # Names the backward sweep reads only for their shape: save the shape.
         self.shape_only = {n for n in self.pushed & shape_reads if n not in self._value_reads}
@@ -672,7 +675,7 @@ class ReverseTransform(BaseTransform):
         if with_value:
             out = A.tuple_([A.name(ret) if ret else A.const(None), out])
         body.append(gast.Return(value=out))
-        args = copy.deepcopy(node.args)
+        args = A.clone(node.args)
         args.args.append(gast.Name(id=seed_param, ctx=gast.Param(), annotation=None, type_comment=None))
         args.defaults = list(args.defaults) + [A.const(1.0)]
         if args.kwonlyargs:
@@ -698,7 +701,7 @@ class ReverseTransform(BaseTransform):
         fbody += fwd
         saved_tuple = A.tuple_([A.name(n) for n in saved])
         fbody.append(gast.Return(value=A.tuple_([A.name(ret) if ret else A.const(None), saved_tuple])))
-        ffn = gast.FunctionDef(name=fwd_name, args=copy.deepcopy(node.args), body=fbody,
+        ffn = gast.FunctionDef(name=fwd_name, args=A.clone(node.args), body=fbody,
                                decorator_list=[], returns=None, type_comment=None, type_params=[])
         ffn.lineno = node.lineno
         ffn.srcad_tapes = {self.tape, self.ctl}

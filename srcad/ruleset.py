@@ -11,7 +11,6 @@ methods (``x.sum()``) use the ``method`` rules; Python operators use the
 from __future__ import annotations
 
 import builtins
-import copy
 import importlib
 import importlib.util
 import inspect
@@ -124,6 +123,13 @@ class Template:
             return "temp"
         raise SyntaxError(f"rule {self.namespace}.{self.name}: cannot read statement "
                           f"{gast.dump(s)[:80]}")
+
+    def mode_stmts(self, mode):
+        """The statements of ``mode`` (with the temporaries they use)."""
+        cache = self.__dict__.setdefault("_mode_cache", {})
+        if mode not in cache:
+            cache[mode] = self._mode_stmts(mode)
+        return cache[mode]
 
     def _mode_stmts(self, mode):
         main = self.forward if mode == "forward" else self.reverse
@@ -241,7 +247,7 @@ class _Substitute(gast.NodeTransformer):
                 # *args: a tuple of tangents, explicit zeros for inactive ones
                 return A.tuple_([
                     A.name(self.ctx.tangent(e.id)) if isinstance(e, gast.Name) and self.ctx.active(e.id)
-                    else A.call(A.attr(copy.deepcopy(self.ctx.ad), "zeros_like"), [copy.deepcopy(e)])
+                    else A.call(A.attr(A.clone(self.ctx.ad), "zeros_like"), [A.clone(e)])
                     for e in atom.elts])
             if node.value.id == "t":
                 if isinstance(atom, gast.Name) and self.ctx.active(atom.id):
@@ -253,11 +259,11 @@ class _Substitute(gast.NodeTransformer):
                 adj = A.name(self.ctx.adjoint(atom.id))
             if self.dense_depth and isinstance(atom, gast.Name) and atom.id == self.result:
                 # a lazy-zero adjoint (0.0) cannot go through reshape & co.
-                return A.call(A.attr(copy.deepcopy(self.ctx.ad), "dense"), [adj, A.name(self.result)])
+                return A.call(A.attr(A.clone(self.ctx.ad), "dense"), [adj, A.name(self.result)])
             return adj
         node.value = self.visit(node.value)
         if isinstance(node.slice, gast.Name) and node.slice.id in self.bound:
-            node.slice = copy.deepcopy(self.bound[node.slice.id])
+            node.slice = A.clone(self.bound[node.slice.id])
         else:
             node.slice = self.visit(node.slice)
         return node
@@ -267,13 +273,13 @@ class _Substitute(gast.NodeTransformer):
         if nid == self.tpl.result:
             return A.name(self.result)
         if nid in self.bound:
-            return _slice_to_value(copy.deepcopy(self.bound[nid]))
+            return _slice_to_value(A.clone(self.bound[nid]))
         if nid in self.renames:
             return A.name(self.renames[nid])
         if nid == "xp":
-            return copy.deepcopy(self.ctx.xp)
+            return A.clone(self.ctx.xp)
         if nid == "ad":
-            return copy.deepcopy(self.ctx.ad)
+            return A.clone(self.ctx.ad)
         if nid in self.tpl.globals:
             return self.ctx.global_ref(nid, self.tpl.globals[nid])
         if hasattr(builtins, nid):
@@ -494,7 +500,7 @@ class Rules:
     def inline(self, tpl, mode, bound, result, ctx):
         """Statements computing the tangent (``mode="forward"``) or the
         adjoint contributions (``"reverse"``) of one call."""
-        stmts = copy.deepcopy(tpl._mode_stmts(mode))
+        stmts = A.clone(tpl.mode_stmts(mode))
         renames = {name: ctx.namer.new(name) for name in tpl.temps}
         sub = _Substitute(tpl, bound, result, ctx, renames, mode)
         out = []
@@ -575,7 +581,7 @@ class Rules:
                     else:
                         expr = A.binop(expr, gast.Add(), term)
                 if broadcast and dropped and self._dropped_name(tpl, bound, ctx):
-                    expr = A.call(A.attr(copy.deepcopy(ctx.ad), "broadcast_like"), [expr, A.name(result)])
+                    expr = A.call(A.attr(A.clone(ctx.ad), "broadcast_like"), [expr, A.name(result)])
             main = [("tangent", expr)]
         else:
             main = []
@@ -584,7 +590,7 @@ class Rules:
                     continue
                 _, name, op, value = item
                 if broadcast and op != "=" and self._may_broadcast(name, bound, ctx):
-                    value = A.call(A.attr(copy.deepcopy(ctx.ad), "unbroadcast"), [value, A.name(name)])
+                    value = A.call(A.attr(A.clone(ctx.ad), "unbroadcast"), [value, A.name(name)])
                 main.append(("adjoint", name, op, value))
         # temporaries used by what remains
         used = set()

@@ -281,7 +281,7 @@ def _bind_special_names(fn, env):
     ``range``... by references to the real objects."""
     from . import runtime
     from .callsite import _SPECIAL_CALLS
-    for n in gast.walk(fn):
+    for n in A.walk(fn):
         for field, value in gast.iter_fields(n):
             if isinstance(value, gast.Name) and value.id in _SPECIAL_CALLS:
                 obj = _SPECIAL_CALLS[value.id]

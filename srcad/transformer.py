@@ -3,14 +3,13 @@ classification of calls, and inlining rules at a statement."""
 
 from __future__ import annotations
 
-import copy
 
 import gast
 
 from . import astutil as A
 from .analysis import NONDIFF_ATTRS, activity
 from .kinds import infer, scalar_names, shape_classes
-from .callsite import (BINOPS, UNARYOPS, CallInfo, classify_call, default_namespace,
+from .callsite import (BINOPS, UNARYOPS, classify_call, default_namespace,
                        nondiff_error)
 from .errors import NonDifferentiableError
 from .ruleset import InlineContext, Template, get_rules
@@ -41,18 +40,18 @@ class BaseTransform:
         on, stored) is differentiated through its arguments only: it must not
         read variables that depend on what is being differentiated."""
         body = self.norm.node.body
-        opaque = [n for n in gast.walk(self.norm.node)
+        opaque = [n for n in A.walk(self.norm.node)
                   if getattr(n, "srcad_opaque", False) and n is not self.norm.node]
         if not opaque:
             return
-        everything = {n.id for n in gast.walk(self.norm.node) if isinstance(n, gast.Name)}
+        everything = {n.id for n in A.walk(self.norm.node) if isinstance(n, gast.Name)}
         varied = activity(body, set(self.wrt), everything, self.nondiff_call)
         for fn in opaque:
             params = {a.id for a in fn.args.args + fn.args.kwonlyargs + fn.args.posonlyargs}
             inner = fn.body if isinstance(fn.body, list) else [fn.body]
-            own = params | {n.id for b in inner for n in gast.walk(b)
+            own = params | {n.id for b in inner for n in A.walk(b)
                             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-            reads = {n.id for b in inner for n in gast.walk(b)
+            reads = {n.id for b in inner for n in A.walk(b)
                      if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)} - own
             bad = sorted(reads & varied)
             if bad:
@@ -186,7 +185,7 @@ class BaseTransform:
             hint="rewrite the expression with supported operations or use srcad.custom_vjp")
 
     def zeros_like(self, node):
-        return A.call(A.attr(self.env.runtime(), "zeros_like"), [copy.deepcopy(node)])
+        return A.call(A.attr(self.env.runtime(), "zeros_like"), [A.clone(node)])
 
 
 def lineno_of(stmt):

@@ -32,7 +32,7 @@ def env():
 
 def test_every_example_has_a_docstring_and_a_test():
     tested = {"quickstart.py", "tensor_interface.py", "toy_graph.py", "mlp_training.py",
-              "rnn.py", "hypergradient.py", "inspect_source.py"}
+              "rnn.py", "hypergradient.py", "inspect_source.py", "custom_derivatives.py"}
     for name in SCRIPTS:
         with open(os.path.join(EXAMPLES, name)) as fh:
             text = fh.read()
@@ -145,3 +145,12 @@ def test_inspect_source_cli_usage_from_docstring(args, expected):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert expected in proc.stdout
+
+
+def test_custom_derivatives(capsys):
+    ns = load("custom_derivatives.py")
+    custom, plain = ns["main"]()
+    out = capsys.readouterr().out
+    assert "agree: True" in out and "reverse_bwd" in out
+    for a, b in zip(custom, plain):
+        np.testing.assert_allclose(a, b, rtol=1e-12)

@@ -1,0 +1,39 @@
+"""Why a target is not reached, as found by profiling (cProfile, timing the
+generated code line by line, and tracemalloc). RESULTS.md shows the reason
+next to a target that fails; a target that passes shows none."""
+
+REASONS = {
+    ("small_chain", "NumPy primal"):
+        "~30 tiny NumPy calls each way: dispatch (~0.5 us per call on 10 elements) dominates; "
+        "the gradient makes about twice the primal's calls; JAX jit fuses all into one kernel",
+    ("branchy", "NumPy primal"):
+        "per step the backward sweep pops the saved state and the branch flag and replays the "
+        "branch; two float ops per primal step leave list push/pop (~40 ns each) as the floor",
+    ("logsumexp", "NumPy primal"):
+        "9 passes over the data against 4: the max's adjoint (sum, tie mask, where, add) is "
+        "computed although it cancels out, which a hand-written gradient knows and srcad cannot prove",
+    ("mlp_w1", "JAX jit"):
+        "same three matrix products; XLA fuses the elementwise passes (tanh', softmax) that "
+        "srcad runs as separate NumPy calls",
+    ("mlp_all", "JAX jit"):
+        "same matrix products; XLA fuses the elementwise passes that srcad runs one by one",
+    ("rnn", "hand-written"):
+        "the hand-written gradient batches the weight gradients over all steps into one large "
+        "matrix product; srcad accumulates 50 small ones step by step and saves shapes each step",
+    ("rnn", "JAX jit"):
+        "XLA compiles the unrolled loop into fused kernels; srcad runs 50 steps of NumPy calls",
+    ("rosenbrock_hvp", "NumPy primal"):
+        "forward over reverse runs the generated gradient (~20 array ops) and its tangent (~20 "
+        "more) on 10,000 elements, with runtime calls (add_at into fresh zero arrays for the "
+        "three slice reads); the hand-written HVP is 6 fused expressions",
+    ("mlp_w1", "peak memory"):
+        "the adjoint of the first layer needs the activations and the incoming adjoint at once",
+}
+
+
+def reason(case, target):
+    """The recorded reason for ``case`` missing ``target`` (or "")."""
+    for (c, key), text in REASONS.items():
+        if c == case and key in target:
+            return text
+    return ""

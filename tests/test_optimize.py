@@ -1,0 +1,95 @@
+"""Each optimizer pass on its own: what it rewrites, and what it must leave
+alone (so that a change to a pass shows here, not only as a snapshot diff)."""
+
+import gast
+import pytest
+
+from srcad import astutil as A
+from srcad import optimize as O
+
+
+def fn(src):
+    node = gast.parse(src).body[0]
+    return node
+
+
+def text(node):
+    import ast
+    return ast.unparse(ast.fix_missing_locations(gast.gast_to_ast(node)))
+
+
+def body_lines(node):
+    return [line.strip() for line in text(node).splitlines()[1:]]
+
+
+def test_fold_constants_folds_literals_and_identities_in_generated_code():
+    f = fn("def g(x, d_y):\n    d_x = d_y * 2 * x ** (2 - 1)\n    return d_x\n")
+    assert body_lines(O.fold_constants(f))[0] == "d_x = d_y * 2 * x"
+
+
+def test_fold_constants_leaves_user_statements_alone():
+    f = fn("def g(x):\n    y = x * 1.0\n    return y\n")
+    f.body[0].srcad_primal = True          # x * 1.0 copies (and may cast) an array
+    assert body_lines(O.fold_constants(f))[0] == "y = x * 1.0"
+
+
+def test_fold_constants_never_leaves_a_bare_alias():
+    f = fn("def g(x_dot):\n    y_dot = x_dot * 1.0\n    return y_dot\n")
+    assert body_lines(O.fold_constants(f))[0] == "y_dot = x_dot * 1.0"
+
+
+def test_dead_stores_drops_unread_constant_and_copy_assignments():
+    f = fn("def g(x):\n    skip = False\n    y = x\n    z = x * 2\n    return z\n")
+    assert body_lines(O.dead_stores(f)) == ["z = x * 2", "return z"]
+
+
+def test_dead_stores_keeps_calls_and_read_names():
+    f = fn("def g(x):\n    y = f(x)\n    k = 0.0\n    return k\n")
+    assert body_lines(O.dead_stores(f)) == ["y = f(x)", "k = 0.0", "return k"]
+
+
+def test_first_write_turns_init_and_add_into_assignment():
+    f = fn("def g(d_y, b):\n    d_a = 0.0\n    d_a = d_a + d_y * b\n    return d_a\n")
+    assert body_lines(O.first_write(f)) == ["d_a = d_y * b", "return d_a"]
+
+
+def test_first_write_keeps_init_when_first_use_is_in_a_branch():
+    f = fn("def g(c, d_y):\n    d_a = 0.0\n    if c:\n        d_a = d_a + d_y\n    return d_a\n")
+    assert body_lines(O.first_write(f))[0] == "d_a = 0.0"
+
+
+def test_loop_local_adjoints_drop_reset_and_init():
+    f = fn("def g(steps, d_p, x):\n    d_t = 0.0\n    for i in steps:\n"
+           "        d_t = d_t + d_p\n        d_p = d_t * x\n        d_t = 0.0\n    return d_p\n")
+    assert body_lines(O.loop_local_adjoints(f)) == [
+        "for i in steps:", "d_t = d_p", "d_p = d_t * x", "return d_p"]
+
+
+def test_inplace_accumulate_only_for_unaliased_adjoints():
+    f = fn("def g(steps, e):\n    d_w = 0.0\n    for i in steps:\n        d_w = d_w + e\n    return d_w\n")
+    assert "d_w += e" in body_lines(O.inplace_accumulate(f))
+    g = fn("def g(steps, e):\n    d_w = 0.0\n    for i in steps:\n        d_w = d_w + e\n"
+           "    d_v = d_w\n    return d_v\n")
+    assert "d_w += e" not in body_lines(O.inplace_accumulate(g))
+
+
+def test_inline_single_use_folds_made_up_names_only():
+    f = fn("def g(x, W):\n    t = x @ W\n    h = tanh(t)\n    u = x + 1\n    v = u * 2\n    return h + v\n")
+    out = body_lines(O.inline_single_use(f, made_up={"t"}))
+    assert out[:3] == ["h = tanh(x @ W)", "u = x + 1", "v = u * 2"]
+
+
+def test_inline_single_use_does_not_move_past_a_write():
+    f = fn("def g(y, a):\n    t = y[0]\n    y[0] = a\n    z = t * 2\n    return z\n")
+    assert body_lines(O.inline_single_use(f, made_up={"t"}))[0] == "t = y[0]"
+
+
+def test_free_early_deletes_after_last_use_in_the_backward_sweep():
+    f = fn("def g(x):\n    t = x * 2\n    d_t = t * 3\n    d_x = d_t * t\n    y = d_x + 1\n    return y\n")
+    out = body_lines(O.free_early(f))
+    assert "del d_t, t" in out and out.index("del d_t, t") == out.index("d_x = d_t * t") + 1
+
+
+def test_passes_are_listed_in_order():
+    assert O.PASSES[0] is O.fold_constants and O.PASSES[-1] is O.free_early
+    assert len(set(O.PASSES)) == len(O.PASSES)
