@@ -191,3 +191,41 @@ def extremum_adjoint(result, g, x, r, axis=None, keepdims=False):
 @rules.rule("extremum_tangent")
 def extremum_tangent(result, tx, x, r, axis=None, keepdims=False):
     t[result] = ad.extremum_tangent(t[tx], x, r, axis, keepdims)
+
+
+@rules.rule("zip_list")
+def zip_list(result, *seqs):
+    t[result] = ad.zip_list(*t[seqs])
+    d[seqs] += ad.unzip_adjoint(d[result], seqs)
+
+
+@rules.rule("enumerate_list")
+def enumerate_list(result, seq, start=0):
+    t[result] = ad.enumerate_tangent(t[seq], start)
+    d[seq] += ad.unenumerate_adjoint(d[result], seq)
+
+
+@rules.rule("reversed_list")
+def reversed_list(result, seq):
+    t[result] = ad.reversed_list(t[seq])
+    d[seq] += ad.unreverse_adjoint(d[result], seq)
+
+
+@rules.rule("enumerate_tangent")
+def enumerate_tangent(result, tt, start=0):
+    t[result] = ad.enumerate_tangent(t[tt], start)
+
+
+@rules.rule("unzip_adjoint")
+def unzip_adjoint(result, g, seqs):
+    t[result] = ad.unzip_adjoint(t[g], seqs)
+
+
+@rules.rule("unenumerate_adjoint")
+def unenumerate_adjoint(result, g, seq):
+    t[result] = ad.unenumerate_adjoint(t[g], seq)
+
+
+@rules.rule("unreverse_adjoint")
+def unreverse_adjoint(result, g, seq):
+    t[result] = ad.unreverse_adjoint(t[g], seq)

@@ -36,6 +36,9 @@ _SPECIAL_CALLS = {
     "__srcad_min__": min,
     "__srcad_range__": range,
     "__srcad_sequence__": runtime.sequence,
+    "__srcad_zip__": runtime.zip_list,
+    "__srcad_enumerate__": runtime.enumerate_list,
+    "__srcad_reversed__": runtime.reversed_list,
 }
 _ARRAY_NAMESPACES = ("numpy", "cupy", "array_api_strict", "jax.numpy", "dask.array")
 
@@ -172,8 +175,8 @@ def callee_ref(env, call, info):
     func = call.func
     if isinstance(func, gast.Name) and func.id in _SPECIAL_CALLS:
         obj = _SPECIAL_CALLS[func.id]
-        if obj is runtime.sequence:
-            return A.attr(env.runtime(), "sequence")
+        if getattr(obj, "__module__", None) == runtime.__name__:
+            return A.attr(env.runtime(), obj.__name__)
         return env.ref(obj, obj.__name__)
     return A.load_copy(func)
 

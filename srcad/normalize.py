@@ -48,7 +48,6 @@ _UNSUPPORTED = {
     gast.Import: ("import", "import modules at module level"),
     gast.ImportFrom: ("import", "import modules at module level"),
     gast.NamedExpr: ("assignment expression (:=)", "use a separate assignment statement"),
-    gast.GeneratorExp: ("generator expression", "use a for loop or a list"),
     gast.SetComp: ("set comprehension", "use a for loop"),
     gast.DictComp: ("dict comprehension", "use a for loop that fills a dict"),
     gast.Set: ("set literal", "use a list or tuple"),
@@ -614,6 +613,10 @@ class ANF:
             self.emit(out, A.if_(test, body, orelse))
             return A.name(result)
         if isinstance(expr, gast.Call):
+            target = self._resolve(expr.func) if self.is_static(expr.func) else _MISSING
+            if target in _AS_LISTS and not expr.keywords:
+                # zip/enumerate/reversed as values: the list of what they yield
+                expr = gast.Call(func=A.name(_AS_LISTS[target]), args=expr.args, keywords=[])
             func = self.callee(expr.func, out)
             args = [self.atom(a, out) for a in expr.args]
             kws = [gast.keyword(arg=k.arg, value=self.atom(k.value, out)) for k in expr.keywords]
@@ -639,7 +642,9 @@ class ANF:
             keys = [self.atom(k, out) for k in expr.keys]
             values = [self.atom(v, out) for v in expr.values]
             return gast.Dict(keys=keys, values=values)
-        if isinstance(expr, gast.ListComp):
+        if isinstance(expr, (gast.ListComp, gast.GeneratorExp)):
+            # a generator is consumed where it is made (sum(...), max(...)):
+            # a list holds the same values
             return self.listcomp(expr, out)
         if isinstance(expr, gast.Slice):
             raise UnsupportedSyntaxError("unexpected slice", self.parsed.location(expr), construct="slice")
@@ -807,8 +812,15 @@ class ANF:
         else:
             seqs = []
             if fn is enumerate and isinstance(target, gast.Tuple) and len(target.elts) == 2 and len(it.args) == 1 and not it.keywords:
-                seq = self.atom(it.args[0], out, "seq")
-                seqs = [(target.elts[1], seq)]
+                inner = it.args[0]
+                inner_fn = self._resolve(inner.func) if isinstance(inner, gast.Call) else _MISSING
+                item_target = target.elts[1]
+                if (inner_fn is zip and isinstance(item_target, gast.Tuple) and not inner.keywords
+                        and len(item_target.elts) == len(inner.args)):
+                    # enumerate(zip(a, b)): index every sequence in step
+                    seqs = [(t, self.atom(a, out, "seq")) for t, a in zip(item_target.elts, inner.args)]
+                else:
+                    seqs = [(item_target, self.atom(inner, out, "seq"))]
                 idx_target = target.elts[0]
                 if isinstance(idx_target, gast.Name) and idx_target.id not in assigned_in_body:
                     loop_var = idx_target.id
@@ -871,6 +883,8 @@ class ANF:
             body.extend(recompute)
         self.emit(out, gast.While(test=A.name(cond), body=body, orelse=[]))
 
+
+_AS_LISTS = {zip: "__srcad_zip__", enumerate: "__srcad_enumerate__", reversed: "__srcad_reversed__"}
 
 _HELPER_NAMES = ("__srcad_sequence__", "__srcad_len__", "__srcad_min__", "__srcad_range__")
 

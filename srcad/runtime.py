@@ -768,3 +768,66 @@ def pick_tangent_transpose(g, result, a, b, ta):
     if b is None:
         return add_at(0.0, ta, _first_index(list(a), result), g)
     return g if (a == result and (b != result or _first(a, b))) else 0.0
+
+
+# -- zip, enumerate and reversed as values (a list of what they yield) ----------------
+
+
+def zip_list(*seqs):
+    """``list(zip(*seqs))``: what ``zip`` yields, as a list that can be
+    indexed and differentiated."""
+    return list(zip(*seqs))
+
+
+def enumerate_list(seq, start=0):
+    """``list(enumerate(seq, start))``."""
+    return list(enumerate(seq, start))
+
+
+def reversed_list(seq):
+    """``list(reversed(seq))``."""
+    return list(reversed(list(seq) if not hasattr(seq, "__getitem__") else seq))
+
+
+def enumerate_tangent(t, start=0):
+    """Tangent of :func:`enumerate_list`: the counters do not vary."""
+    if t.__class__ is float and t == 0.0:
+        return 0.0
+    return [(0.0, v) for v in t]
+
+
+def _like(entries, seq):
+    """Adjoint entries (one per element of ``seq``) shaped like ``seq``."""
+    if isinstance(seq, (list, tuple)):
+        return AdjList(entries)
+    xp = namespace_of(seq)
+    rows = [zeros_like(seq[i]) if (e.__class__ is float and e == 0.0) else e
+            for i, e in enumerate(entries)]
+    return xp.stack(rows) if rows else xp.zeros_like(seq)
+
+
+def unzip_adjoint(g, seqs):
+    """Adjoint of :func:`zip_list`: one adjoint per zipped sequence."""
+    if g.__class__ is float and g == 0.0:
+        return tuple(0.0 for _ in seqs)
+    n = len(g)
+    out = []
+    for j, seq in enumerate(seqs):
+        entries = [item_adjoint(g[i], j) for i in range(n)]
+        entries += [0.0] * (len(seq) - n)
+        out.append(_like(entries, seq))
+    return tuple(out)
+
+
+def unenumerate_adjoint(g, seq):
+    """Adjoint of :func:`enumerate_list` for the enumerated sequence."""
+    if g.__class__ is float and g == 0.0:
+        return 0.0
+    return _like([item_adjoint(e, 1) for e in g], seq)
+
+
+def unreverse_adjoint(g, seq):
+    """Adjoint of :func:`reversed_list`."""
+    if g.__class__ is float and g == 0.0:
+        return 0.0
+    return _like(list(reversed(list(g))), seq)

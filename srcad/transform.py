@@ -285,7 +285,7 @@ def _bind_special_names(fn, env):
         for field, value in gast.iter_fields(n):
             if isinstance(value, gast.Name) and value.id in _SPECIAL_CALLS:
                 obj = _SPECIAL_CALLS[value.id]
-                ref = (A.attr(env.runtime(), "sequence") if obj is runtime.sequence
+                ref = (A.attr(env.runtime(), obj.__name__) if obj.__module__ == runtime.__name__
                        else env.ref(obj, obj.__name__))
                 setattr(n, field, ref)
     return fn

@@ -758,3 +758,31 @@ def function_values(x):
     chosen = scaled if x > 0 else _cube
     table = [scaled, chosen]
     return table[0](x, 2.0) * table[1](x, 3.0)
+
+
+@case("loops", V3, np.array([0.5, -0.2, 0.9]))
+def enumerate_zip_nested(x, y):
+    s = 0.0
+    for i, (a, b) in enumerate(zip(x, y)):
+        s = s + (i + 1) * a * b
+    for k, pair in enumerate(zip(x, y)):
+        s = s + pair[0] ** 2 * k
+    return s
+
+
+@case("containers", V3)
+def generator_expressions(x):
+    total = sum(v * v for v in x)
+    biggest = max(np.sin(v) for v in x)
+    return total + biggest + sum(x[i] * i for i in range(len(x)) if i > 0)
+
+
+@case("loops", V3)
+def reversed_and_zip_values(x):
+    s = 0.0
+    for v in reversed(x):
+        s = s * 0.5 + v
+    pairs = list(zip(x, x[::-1]))
+    for a, b in pairs:
+        s = s + a * b
+    return s
