@@ -38,7 +38,7 @@ def divide(result, a, b):
 
 @rules.rule("power", broadcast=True)
 def power(result, a, b):
-    t[result] = b * a ** (b - 1) * t[a] + result * ad.log(a) * t[b]
+    t[result] = b * a ** (b - 1) * t[a] + ad.exponent_tangent(result, a, t[b])
     d[a] += d[result] * b * a ** (b - 1)
     d[b] += d[result] * result * ad.log(a)
 

@@ -229,3 +229,9 @@ def unenumerate_adjoint(result, g, seq):
 @rules.rule("unreverse_adjoint")
 def unreverse_adjoint(result, g, seq):
     t[result] = ad.unreverse_adjoint(t[g], seq)
+
+
+@rules.rule("exponent_tangent")
+def exponent_tangent(result, r, a, tb):
+    t[result] = ad.exponent_tangent(r, a, t[tb])
+    d[tb] += d[result] * r * ad.log(a)

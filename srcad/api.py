@@ -36,6 +36,11 @@ def _target(f):
         return inner
     if getattr(f, "__srcad_custom__", None) is not None:
         return _caller(f, f.params)
+    if inspect.ismethod(f) and inspect.isfunction(f.__func__):
+        # model.loss: a caller of the bound method (the receiver is fixed)
+        params = [p.name for p in inspect.signature(f).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        return _caller(f, params)
     if callable(f):
         from .ruleset import Template, get_rules
         ident, tpl = get_rules().lookup(f)
@@ -64,8 +69,12 @@ def _caller(fn, params):
     """``def name(a, b): return fn(a, b)`` as real source, so that srcad can
     transform a call of ``fn`` (a library function or a custom derivative)."""
     import linecache
-    key = (id(fn), tuple(params))
-    if key in _CALLERS and _CALLERS[key][0] is fn:
+    try:
+        key = (fn, tuple(params))   # bound methods made anew compare equal
+        hash(key)
+    except TypeError:
+        key = (id(fn), tuple(params))
+    if key in _CALLERS and (_CALLERS[key][0] is fn or _CALLERS[key][0] == fn):
         return _CALLERS[key][1]
     name = "".join(c if c.isalnum() else "_" for c in getattr(fn, "__name__", "f")) or "f"
     args = ", ".join(params)

@@ -85,8 +85,13 @@ class Env:
         return A.name(name)
 
 
+_LIST_METHODS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse",
+                           "update", "setdefault", "popitem", "keys", "values", "items", "get",
+                           "index", "count"})
+
+
 class CallInfo:
-    __slots__ = ("kind", "template", "obj", "ident", "xp", "method", "unit")
+    __slots__ = ("kind", "template", "obj", "ident", "xp", "method", "unit", "receiver")
 
     def __init__(self, kind, template=None, obj=None, ident=None, xp=None, method=None, unit=None):
         self.kind = kind          # "rule" | "nondiff" | "user" | "lifted" | "unknown"
@@ -96,6 +101,7 @@ class CallInfo:
         self.xp = xp              # AST of the array namespace at this call
         self.method = method      # method name for x.m(...)
         self.unit = unit
+        self.receiver = None      # the object a bound method is called on
 
 
 def default_namespace(env, norm):
@@ -138,7 +144,10 @@ def classify_call(call, norm, env, lifted, custom_rules):
             return CallInfo("nondiff", method=func.attr)
         if isinstance(tpl, Template):
             return CallInfo("rule", tpl, method=func.attr)
-        return CallInfo("unknown", method=func.attr)
+        if func.attr in _LIST_METHODS:
+            return CallInfo("unknown", method=func.attr)
+        # a method of some object (self.layer(x)): found when the call runs
+        return CallInfo("dynamic", method=func.attr)
     if isinstance(func, gast.Name) and func.id in _SPECIAL_CALLS:
         obj = _SPECIAL_CALLS[func.id]
     elif isinstance(func, gast.Name) and func.id in lifted:
@@ -153,6 +162,11 @@ def classify_call(call, norm, env, lifted, custom_rules):
     custom = custom_rules(obj)
     if custom is not None:
         return CallInfo("custom", obj=obj, template=custom)
+    if inspect.ismethod(obj) and isinstance(obj.__func__, types.FunctionType):
+        # a bound method: its function, with the receiver as first argument
+        info = CallInfo("user", obj=obj.__func__)
+        info.receiver = obj.__self__
+        return info
     ident, tpl = rules.lookup(obj)
     if ident is not None:
         if tpl == "nondiff":

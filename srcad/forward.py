@@ -161,6 +161,7 @@ class ForwardTransform(BaseTransform):
         from .transform import bind_call  # avoids an import cycle
         info = self.info(call)
         target = info.unit if info.kind == "lifted" else info.obj
+        call = self.with_receiver(call)
         mapping = bind_call(target, call)
         active = [(p, a) for p, a in mapping if self.is_active(a)]
         if not active:
@@ -186,7 +187,7 @@ class ForwardTransform(BaseTransform):
         kwargs = gast.Dict(keys=[A.const(k.arg) for k in call.keywords],
                            values=[k.value for k in call.keywords])
         new = A.call(A.attr(dyn, "call_jvp"), [
-            A.name(call.func.id), A.tuple_([A.const(p) for p in positions]), A.tuple_(list(call.args)),
+            A.clone(call.func), A.tuple_([A.const(p) for p in positions]), A.tuple_(list(call.args)),
             A.tuple_([A.name(self.tan(call.args[p].id)) for p in positions]), kwargs])
         return [A.assign(A.tuple_([A.store(y), A.store(self.tan(y))], gast.Store()), new)]
 

@@ -39,6 +39,14 @@ _PUSH = "__srcad_push__"
 _RESTORE = "__srcad_restore__"
 
 
+def _func_label(func):
+    """A name to derive generated names from: ``act`` for ``act(x)``,
+    ``layer`` for ``self.layer(x)``."""
+    if isinstance(func, gast.Attribute):
+        return func.attr
+    return getattr(func, "id", "call")
+
+
 def _marker(kind, *args):
     return A.expr_stmt(A.call(A.name(kind), list(args)))
 
@@ -146,6 +154,12 @@ class ReverseTransform(BaseTransform):
         if y not in self.active:
             return restore
         if isinstance(value, gast.Call) and self.info(value).kind in ("user", "lifted", "custom", "dynamic"):
+            args = list(value.args) + [k.value for k in value.keywords]
+            if any(isinstance(a, gast.Name) and a.id == y for a in args):
+                # y = f(y, ...): the new y's adjoint is set aside first
+                d_new = self.namer.new(self.adj(y) + "_new")
+                prologue = [A.assign(d_new, A.name(self.adj(y))), A.assign(self.adj(y), A.const(0.0))]
+                return prologue + restore + self.bwd_user_call(s, y, value, d_y=d_new, reset=False)
             return self.bwd_user_call(s, y, value) + restore
         operands = self._operands(value)
         self_ref = any(isinstance(o, gast.Name) and o.id == y for o in operands)
@@ -257,31 +271,34 @@ class ReverseTransform(BaseTransform):
                 raise self.error_unsupported(call, "an active keyword argument to a function held in a variable")
         return tuple(i for i, a in enumerate(call.args) if self.is_active(a))
 
-    def bwd_dynamic_call(self, s, y, call):
+    def bwd_dynamic_call(self, s, y, call, d_y=None, reset=True):
+        d_y = d_y or self.adj(y)
         positions = self._dynamic_positions(call)
         if not positions:
             return []
         tape_var = self._call_tapes[id(s)]
-        grads = self.namer.new(call.func.id + "_grads")
+        grads = self.namer.new(_func_label(call.func) + "_grads")
         dyn = self.env.ref(dynamic, "dyn")
         out = []
         if self._in_loop(s):
             out.append(A.assign(tape_var, self.pop()))
-        out.append(A.assign(grads, A.call(A.attr(dyn, "call_bwd"), [A.name(tape_var), A.name(self.adj(y))])))
+        out.append(A.assign(grads, A.call(A.attr(dyn, "call_bwd"), [A.name(tape_var), A.name(d_y)])))
         for i, pos in enumerate(positions):
             atom = call.args[pos]
             out.append(self.accumulate(atom.id, gast.Subscript(value=A.name(grads), slice=A.const(i),
                                                                ctx=gast.Load())))
-        if y in self.over:
+        if reset and y in self.over:
             out.append(A.assign(self.adj(y), A.const(0.0)))
         return out
 
-    def bwd_user_call(self, s, y, call):
+    def bwd_user_call(self, s, y, call, d_y=None, reset=True):
         info = self.info(call)
         if info.kind == "dynamic":
-            return self.bwd_dynamic_call(s, y, call)
+            return self.bwd_dynamic_call(s, y, call, d_y, reset)
+        d_y = d_y or self.adj(y)
         target = info.unit if info.kind == "lifted" else info.obj
         from .transform import bind_call
+        call = self.with_receiver(call)
         mapping = bind_call(target, call)
         active = [(p, a) for p, a in mapping if self.is_active(a)]
         if not active:
@@ -300,11 +317,11 @@ class ReverseTransform(BaseTransform):
         out = []
         if self._in_loop(s):
             out.append(A.assign(tape_var, self.pop()))  # a callee's saved values
-        out.append(A.assign(grads, A.call(bwd_ref, [A.name(tape_var), A.name(self.adj(y))])))
+        out.append(A.assign(grads, A.call(bwd_ref, [A.name(tape_var), A.name(d_y)])))
         for i, (_, atom) in zip(indices, active):
             out.append(self.accumulate(atom.id, gast.Subscript(value=A.name(grads), slice=A.const(i),
                                                                ctx=gast.Load())))
-        if y in self.over:
+        if reset and y in self.over:
             out.append(A.assign(self.adj(y), A.const(0.0)))
         return out
 
@@ -458,7 +475,7 @@ class ReverseTransform(BaseTransform):
             tape_var = self._call_tapes[id(s)]
             dyn = self.env.ref(dynamic, "dyn")
             new = A.call(A.attr(dyn, "call_fwd"),
-                         [A.name(call.func.id), A.tuple_([A.const(p) for p in positions])] + list(call.args),
+                         [A.clone(call.func), A.tuple_([A.const(p) for p in positions])] + list(call.args),
                          list(call.keywords))
             out = [A.assign(A.tuple_([A.store(y), A.store(tape_var)], gast.Store()), new)]
             if self._in_loop(s):
@@ -466,6 +483,7 @@ class ReverseTransform(BaseTransform):
             return out
         target = info.unit if info.kind == "lifted" else info.obj
         from .transform import bind_call
+        call = self.with_receiver(call)
         mapping = bind_call(target, call)
         positions = tuple(p for p, a in mapping if self.is_active(a))
         if info.kind == "custom":
@@ -532,7 +550,7 @@ class ReverseTransform(BaseTransform):
                       and s.targets[0].id in self.active and isinstance(s.value, gast.Call)
                       and self.info(s.value).kind in ("user", "lifted", "custom", "dynamic")):
                     info = self.info(s.value)
-                    name = (s.value.func.id if info.kind == "dynamic"
+                    name = (_func_label(s.value.func) if info.kind == "dynamic"
                             else getattr(info.unit or info.obj, "__name__", "call"))
                     self._call_tapes[id(s)] = self.namer.new(f"{name}_tape".strip("_<>"))
         visit(self.primal, 0)

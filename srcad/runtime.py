@@ -831,3 +831,12 @@ def unreverse_adjoint(g, seq):
     if g.__class__ is float and g == 0.0:
         return 0.0
     return _like(list(reversed(list(g))), seq)
+
+
+def exponent_tangent(result, a, tb):
+    """The tangent ``a ** b`` gets from its exponent: ``a ** b * log(a) * tb``,
+    and exactly zero when ``tb`` is a zero scalar (a negative base would
+    otherwise give ``nan * 0``)."""
+    if tb.__class__ in (float, int) and tb == 0:
+        return 0.0
+    return result * log(a) * tb

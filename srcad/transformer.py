@@ -80,6 +80,21 @@ class BaseTransform:
                                              self.custom_rules)
         return self._calls[key]
 
+    def with_receiver(self, call):
+        """For a bound method called as a function (``model.loss(x)``
+        resolved statically): the same call with the receiver as explicit
+        first argument, matching the method's function."""
+        info = self.info(call)
+        if info.receiver is None:
+            return call
+        key = ("receiver", id(call))
+        if key not in self._calls:
+            obj = info.receiver
+            ref = self.env.ref(obj, type(obj).__name__.lower() or "obj")
+            new = gast.Call(func=call.func, args=[ref] + list(call.args), keywords=list(call.keywords))
+            self._calls[key] = new
+        return self._calls[key]
+
     def nondiff_call(self, call):
         return self.info(call).kind == "nondiff"
 

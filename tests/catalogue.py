@@ -786,3 +786,36 @@ def reversed_and_zip_values(x):
     for a, b in pairs:
         s = s + a * b
     return s
+
+
+# -- methods of the user's objects ------------------------------------------------------------
+
+class _Model:
+    def __init__(self, scale):
+        self.scale = scale
+        self.shift = np.array([0.1, -0.2, 0.3])
+
+    def layer(self, h, w):
+        return np.tanh(h * w * self.scale + self.shift)
+
+    def loss(self, x, w):
+        h = self.layer(x, w)
+        h = self.layer(h, w * 0.5)
+        return np.sum(h ** 2)
+
+
+_the_model = _Model(1.5)
+
+
+@case("calls", V3, 0.8)
+def method_of_an_object(x, w):
+    return _the_model.loss(x, w) + np.sum(_the_model.layer(x, w))
+
+
+@case("calls", V3, 0.9)
+def call_overwrites_its_argument(x, w):
+    h = x
+    h = _helper(h, 2.0)
+    for i in range(2):
+        h = _loop_helper(h, w)
+    return np.sum(h)
