@@ -831,8 +831,8 @@ class ANF:
                 seqs = [(t, self.atom(a, out, "seq")) for t, a in zip(target.elts, it.args)]
                 loop_var = self.tmp("i")
             else:
-                seq = self.atom(A.call(A.name("__srcad_sequence__"), [it]), out, "seq") \
-                    if not isinstance(it, gast.Name) else A.name(it.id)
+                # (a dict or a generator iterates differently from how it indexes)
+                seq = self.atom(A.call(A.name("__srcad_sequence__"), [it]), out, "seq")
                 seqs = [(target, seq)]
                 loop_var = self.tmp("i")
             lengths = []

@@ -146,6 +146,7 @@ class AdjList(list):
         return out
 
     __radd__ = __add__
+    __iadd__ = __add__      # list's own += would concatenate
 
     def __sub__(self, other):
         return self + [-v for v in other]
@@ -367,7 +368,7 @@ def match(adj, x):
 def sign(x):
     """Sign of ``x`` for scalars and arrays (the derivative of ``abs``)."""
     if isinstance(x, (int, float)):
-        return (x > 0) - (x < 0)
+        return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
     return namespace_of(x).sign(x)
 
 

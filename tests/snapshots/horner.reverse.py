@@ -4,9 +4,10 @@ def horner_grad_x(x, d_result=1.0):
     t = None
     coeffs = [1.0, -2.0, 3.0, 0.5, -1.0]  # catalogue.py:234
     p = 0.0  # catalogue.py:235
-    steps = range(len(coeffs))  # catalogue.py:236
+    seq = ad.sequence(coeffs)  # catalogue.py:236
+    steps = range(len(seq))
     for i in steps:
-        c = coeffs[i]
+        c = seq[i]
         control.append(ad.shape_of(t))  # catalogue.py:237
         t = p * x
         tape.append(p)

@@ -1,0 +1,116 @@
+"""Functions for tests/test_more_cases.py: patterns found in scientific code
+(self-updates, lists of rows, closures in loops, keyword-only arguments,
+early exits in nested loops, 2-D updates, dict loops...)."""
+
+import math
+import numpy as np
+
+def rev_self(x):
+    x = x[::-1]
+    x = x * np.arange(1.0, 4.0)
+    return np.sum(x ** 2)
+
+def concat_self(x):
+    x = np.concatenate([x, x * 2.0])
+    return np.sum(np.sin(x))
+
+def stack_list(x):
+    rows = []
+    for i in range(3):
+        rows.append(x * (i + 1.0))
+    m = np.array(rows)
+    return np.sum(m ** 2) + np.sum(np.stack(rows, axis=1)[0])
+
+def quad_form(x, A):
+    return x.T @ A @ x + np.dot(x, x)
+
+def closure_in_loop(x):
+    s = 0.0
+    for i in range(3):
+        def f(v):
+            return v * i + x[0]
+        s = s + np.sum(f(x))
+    return s
+
+def kwonly(x, *, k=2.0):
+    return np.sum(x ** k)
+
+def call_kwonly(x):
+    return kwonly(x, k=3.0) + kwonly(x)
+
+def nested_early(x):
+    for i in range(3):
+        for j in range(3):
+            if x[i] * j > 1.0:
+                return x[i] * j + x[0]
+    return np.sum(x)
+
+def grid_update(m):
+    out = m * 1.0
+    for i in range(m.shape[0]):
+        for j in range(m.shape[1]):
+            out[i, j] += out[i - 1, j] * 0.5 if i > 0 else 0.0
+    return np.sum(out ** 2)
+
+def tuple_axis(x):
+    return np.sum(np.sum(x ** 2, axis=(0, 1)) * np.mean(x, axis=(0, 2)).sum())
+
+def mixed_math(x):
+    return math.sqrt(np.sum(x ** 2)) + float(np.max(x)) * abs(x[0])
+
+def reshapes(x):
+    y = x.reshape(-1)
+    z = y.reshape((2, -1))
+    return np.sum(z[0] * z[1]) + np.sum(np.reshape(x, (3, 2)).T ** 2)
+
+def while_chain(x):
+    s = x
+    k = 0
+    while 0.1 < s < 10.0 and k < 20:
+        s = s * 1.3
+        k += 1
+    return s
+
+def dict_loop(x):
+    d = {}
+    for k, v in zip(["a", "b", "c"], x):
+        d[k] = v * 2.0
+    total = 0.0
+    for k in d:
+        total = total + d[k] ** 2
+    return total
+
+def where_clip(x):
+    y = np.where(x > 0.2, x, 0.2 * x)
+    return np.sum(np.clip(y, -0.5, 0.8) * x)
+
+def power_int_param(x, n):
+    return np.sum(x ** n) + np.sum(np.power(x, n - 1))
+
+def norm_softmax(x):
+    e = np.exp(x - np.max(x))
+    p = e / e.sum()
+    return -np.sum(p * np.log(p)) + np.linalg.norm(x)
+
+def ternary_arrays(x):
+    y = x * 2.0 if np.sum(x) > 0 else -x
+    return np.sum(y * x)
+
+def slices_2d(m):
+    return np.sum(m[1:, :-1] * m[:-1, 1:]) + np.sum(m[:, 0] ** 3) + np.sum(m[-1])
+
+def argmax_index(x):
+    i = np.argmax(x)
+    return x[i] ** 2 + np.sum(x[:i + 1])
+
+V = np.array([0.3, -0.7, 1.1])
+M = np.array([[0.5, -0.2, 0.1], [0.9, 0.4, -0.6]])
+CASES = [
+    (rev_self, (V,)), (concat_self, (V,)), (stack_list, (V,)),
+    (quad_form, (V, np.arange(9.0).reshape(3, 3) / 9.0)), (closure_in_loop, (V,)),
+    (call_kwonly, (np.abs(V) + 0.1,)), (nested_early, (V,)), (grid_update, (M,)),
+    (tuple_axis, (np.arange(24.0).reshape(2, 3, 4) / 24.0,)), (mixed_math, (V,)),
+    (reshapes, (np.arange(6.0).reshape(2, 3) / 6.0,)), (while_chain, (0.5,)), (dict_loop, (V,)),
+    (where_clip, (V,)), (power_int_param, (np.abs(V) + 0.1, 3)), (norm_softmax, (V,)),
+    (ternary_arrays, (V,)), (slices_2d, (M,)), (argmax_index, (V,)),
+]
