@@ -159,7 +159,8 @@ class ReverseTransform(BaseTransform):
                 # y = f(y, ...): the new y's adjoint is set aside first
                 d_new = self.namer.new(self.adj(y) + "_new")
                 prologue = [A.assign(d_new, A.name(self.adj(y))), A.assign(self.adj(y), A.const(0.0))]
-                return prologue + restore + self.bwd_user_call(s, y, value, d_y=d_new, reset=False)
+                # (the call's own saved values were pushed after y's: pop them first)
+                return prologue + self.bwd_user_call(s, y, value, d_y=d_new, reset=False) + restore
             return self.bwd_user_call(s, y, value) + restore
         operands = self._operands(value)
         self_ref = any(isinstance(o, gast.Name) and o.id == y for o in operands)

@@ -114,3 +114,84 @@ CASES = [
     (where_clip, (V,)), (power_int_param, (np.abs(V) + 0.1, 3)), (norm_softmax, (V,)),
     (ternary_arrays, (V,)), (slices_2d, (M,)), (argmax_index, (V,)),
 ]
+
+
+# -- helpers returning containers, state tuples, masks, linear algebra ---------------
+
+def _split(x):
+    return x[0] * 2.0, x[1:] ** 2
+
+def tuple_returning_helper(x):
+    a, b = _split(x)
+    return a * np.sum(b)
+
+def _stats(x):
+    return {"mean": np.mean(x), "var": np.var(x)}
+
+def dict_returning_helper(x):
+    s = _stats(x * 2.0)
+    return s["mean"] + s["var"] * 3.0
+
+def _step(state, h):
+    pos, vel = state
+    vel = vel - h * pos
+    pos = pos + h * vel
+    return (pos, vel)
+
+def leapfrog(x0, v0):
+    state = (x0, v0)
+    for _ in range(5):
+        state = _step(state, 0.1)
+    return state[0] ** 2 + state[1]
+
+def list_of_arrays_param(ws):
+    h = np.ones(3)
+    for w in ws:
+        h = np.tanh(w @ h)
+    return np.sum(h)
+
+def accumulate_matrix(x):
+    m = np.zeros((3, 3))
+    for i in range(3):
+        m[i] = x * (i + 1.0)
+        m[:, i] += x[i]
+    return np.sum(m @ m)
+
+def cumulative(x):
+    c = np.cumsum(x)
+    p = np.cumprod(1.0 + 0.1 * x)
+    return np.sum(c * p) + np.prod(x + 2.0)
+
+def masked(x):
+    mask = x > 0
+    y = x.copy()
+    y[mask] = y[mask] ** 2
+    y[~mask] *= 0.5
+    return np.sum(y)
+
+def fancy_gather(x):
+    idx = np.array([2, 0, 0, 1])
+    return np.sum(x[idx] * np.arange(4.0)) + np.sum(np.take(x, [1, 1]))
+
+def linalg_mix(A):
+    B = A @ A.T + np.eye(3)
+    return np.log(np.linalg.det(B)) + np.trace(np.linalg.inv(B)) + np.sum(np.linalg.solve(B, np.ones(3)))
+
+def einsum_mix(A, x):
+    return np.einsum("ij,j->", A, x) + np.einsum("ij,ij->", A, A)
+
+def while_newton_vector(a):
+    x = np.ones_like(a)
+    it = 0
+    while np.max(np.abs(x * x - a)) > 1e-12 and it < 50:
+        x = x - (x * x - a) / (2.0 * x)
+        it += 1
+    return np.sum(x)
+
+A = np.array([[0.5, -0.2, 0.1], [0.9, 0.4, -0.6], [0.2, 0.3, 0.8]])
+CASES += [
+    (tuple_returning_helper, (V,)), (dict_returning_helper, (V,)), (leapfrog, (0.7, -0.3)),
+    (list_of_arrays_param, ([A * 0.5, A.T * 0.3],)), (accumulate_matrix, (V,)), (cumulative, (V,)),
+    (masked, (V,)), (fancy_gather, (V,)), (linalg_mix, (A,)), (einsum_mix, (A, V)),
+    (while_newton_vector, (np.array([2.0, 3.0, 0.5]),)),
+]
