@@ -6,3 +6,56 @@ says so rather than guess."""
 from srcad.ruledef import RuleSet
 
 rules = RuleSet("dynamic")
+
+# The helpers of rules/numpy_*.py (srcad/rule_helpers.py) appear in first
+# derivatives; their own derivatives (for second derivatives) are not
+# written yet, and a call of one on active values says so.
+helpers = RuleSet("rule_helpers")
+
+
+# Helpers that only reshape or place an adjoint (linear in it, needing only
+# the shapes of the other arguments) have forward rules, so that
+# Hessian-vector products (forward over reverse) go through them.
+from srcad import rule_helpers as rh  # noqa: E402
+from srcad.ruledef import ad, t  # noqa: E402
+
+
+@helpers.rule("trace_adjoint")
+def trace_adjoint(result, g, a, offset=0, axis1=0, axis2=1):
+    t[result] = rh.trace_adjoint(t[g], a, offset, axis1, axis2)
+
+
+@helpers.rule("take_adjoint")
+def take_adjoint(result, g, a, indices, axis=None, mode="raise"):
+    t[result] = rh.take_adjoint(t[g], a, indices, axis, mode)
+
+
+@helpers.rule("array_adjoint")
+def array_adjoint(result, g, obj):
+    t[result] = rh.array_adjoint(t[g], obj)
+
+
+@helpers.rule("split_pieces")
+def split_pieces(result, g, arrays, axis=0):
+    t[result] = rh.split_pieces(t[g], arrays, axis)
+
+
+@helpers.rule("unstack_pieces")
+def unstack_pieces(result, g, arrays, axis=0):
+    t[result] = rh.unstack_pieces(t[g], arrays, axis)
+
+
+@helpers.rule("centered")
+def centered(result, a, axis=None):
+    t[result] = rh.centered(t[a], axis)
+
+
+helpers.nondifferentiable("clip_select", "is_zero", "var_dof", "nan_count", "tensordot_axes",
+                          "last_two", "norm_axes", "inverse_permutation", "sort_permutation",
+                          "partition_permutation", "select_default_mask")
+
+
+@helpers.rule("norm_partials")
+def norm_partials(out, x, ord=None, axis=None, keepdims=False, result=None):
+    t[out] = ad.norm_partials_tangent_x(t[x], x, ord, axis, result) \
+        + ad.norm_partials_tangent_r(t[result], x, ord, axis, result)

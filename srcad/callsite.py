@@ -202,6 +202,11 @@ def nondiff_error(norm, call, info):
     near = _nearest_rule(info)
     if near:
         hint = f"did you mean {near}? " + hint
+    if info.ident and info.ident[0] in ("rule_helpers", "dynamic", "runtime"):
+        what = f"ad.{info.ident[1]}" if info.ident[0] == "runtime" else what
+        hint = ("this call is part of a derivative srcad generated; differentiating it again "
+                "(a second derivative through this operation) is not supported yet: use "
+                "finite differences of the first derivative, or another formulation")
     why = "no derivative rule" if info.ident else "no derivative rule and no Python source to transform"
     return NonDifferentiableError(
         f"{what} has {why}",

@@ -34,6 +34,7 @@ _NAMESPACE_MODULES = {
     "operator": ["operator"],
     "runtime": ["srcad.runtime"],
     "dynamic": ["srcad.dynamic"],
+    "rule_helpers": ["srcad.rule_helpers"],
 }
 
 

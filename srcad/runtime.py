@@ -841,3 +841,23 @@ def exponent_tangent(result, a, tb):
     if tb.__class__ in (float, int) and tb == 0:
         return 0.0
     return result * log(a) * tb
+
+
+def _plain_norm(ord, axis):
+    if ord is not None or axis is not None:
+        from .errors import NonDifferentiableError
+        raise NonDifferentiableError(
+            "second derivatives of norm are written for the default 2-norm of all entries only",
+            construct="norm", hint="write the norm as sqrt(sum(x ** 2)) to differentiate it twice")
+
+
+def norm_partials_tangent_x(tx, x, ord, axis, result):
+    """Tangent of ``x / norm(x)`` from the tangent of ``x``."""
+    _plain_norm(ord, axis)
+    return tx / result
+
+
+def norm_partials_tangent_r(tr, x, ord, axis, result):
+    """Tangent of ``x / norm(x)`` from the tangent of the norm."""
+    _plain_norm(ord, axis)
+    return -x * tr / (result * result)

@@ -195,3 +195,77 @@ CASES += [
     (masked, (V,)), (fancy_gather, (V,)), (linalg_mix, (A,)), (einsum_mix, (A, V)),
     (while_newton_vector, (np.array([2.0, 3.0, 0.5]),)),
 ]
+
+
+# -- arrays from scalars, recursion on arrays, parameter dicts, matrix powers ---------
+
+def array_from_scalars(a, b):
+    v = np.array([a, b * 2.0, a * b])
+    return np.sum(v ** 2) + np.dot(v, np.array([1.0, 2.0, 3.0]))
+
+def recursive_array(x, n=3):
+    if n == 0:
+        return x
+    return recursive_array(np.sin(x) + x * 0.5, n - 1)
+
+def rec_entry(x):
+    return np.sum(recursive_array(x))
+
+def scalar_loop_list(xs):
+    best = xs[0]
+    for v in xs[1:]:
+        if v > best:
+            best = v
+    return best * 2.0 + sum(xs)
+
+def poly_fit(c, x):
+    y = np.zeros_like(x)
+    for k in range(len(c)):
+        y = y + c[k] * x ** k
+    return np.sum((y - np.cos(x)) ** 2)
+
+def continue_in_while(x):
+    s = 0.0
+    i = 0
+    while i < 6:
+        i += 1
+        if i % 2 == 0:
+            continue
+        s = s + x ** i
+    return s
+
+def attribute_params(p):
+    return np.sum(p["W"] @ p["x"]) * p["scale"] + np.sum(p["layers"][1] ** 2)
+
+def softplus_stable(x):
+    return np.sum(np.where(x > 0, x + np.log1p(np.exp(-np.abs(x))), np.log1p(np.exp(x))))
+
+def clip_grad_style(x):
+    n = np.sqrt(np.sum(x * x))
+    if n > 1.0:
+        x = x / n
+    return np.sum(x * np.arange(3.0))
+
+def mat_power_loop(A):
+    P = np.eye(3)
+    for _ in range(3):
+        P = P @ A
+    return np.trace(P)
+
+def math_in_loop(x):
+    s = 0.0
+    for k in range(1, 5):
+        s += math.exp(-k * x) * math.cos(k * x) / k
+    return s
+
+def outer_products(u, v):
+    M = np.outer(u, v) + np.outer(v, u)
+    return np.sum(M ** 2) + np.linalg.norm(M)
+
+CASES += [
+    (array_from_scalars, (0.4, -1.2)), (rec_entry, (V,)), (scalar_loop_list, ([0.2, 1.5, -0.3, 0.9],)),
+    (poly_fit, (np.array([0.5, -0.2, 0.1]), V)), (continue_in_while, (0.8,)),
+    (attribute_params, ({"W": A, "x": V, "scale": 1.5, "layers": [V, V * 2.0]},)),
+    (softplus_stable, (V,)), (clip_grad_style, (V * 2.0,)), (clip_grad_style, (V * 0.1,)),
+    (mat_power_loop, (A,)), (math_in_loop, (0.6,)), (outer_products, (V, V[::-1] + 0.5)),
+]
