@@ -47,6 +47,9 @@ def parse_args(argv=None):
     p.add_argument("--no-results", action="store_true",
                    help="do not write RESULTS.md even on a full run")
     p.add_argument("--core", type=int, help="CPU core to pin to (default: the first allowed)")
+    p.add_argument("--gpu", action="store_true",
+                   help="also run the GPU variant (CuPy against PyTorch CUDA) when a GPU is present; "
+                        "a full run always tries it")
     return p.parse_args(argv)
 
 
@@ -96,9 +99,16 @@ def main(argv=None) -> int:
 
     full_run = not args.quick and not names and keys is None
     results_path = args.results or (DEFAULT_RESULTS if full_run and not args.no_results else None)
+    gpu_lines = []
+    if full_run or args.gpu:
+        import gpu
+        gpu_lines = gpu.run(args.quick)
+        print("\n".join(gpu_lines))
     if results_path:
         with open(results_path, "w") as f:
             f.write(report.render(results, targets, tools, info))
+            if gpu_lines:
+                f.write("\n" + "\n".join(gpu_lines) + "\n")
         print(f"wrote {results_path}", file=sys.stderr)
     if args.json:
         report.write_json(args.json, report.to_json(results, targets, tools, info))

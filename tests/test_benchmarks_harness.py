@@ -203,3 +203,12 @@ def test_peer_matches_handwritten(case, key):
     got = tool.build(case, problem).fn()
     expected = case.hand(*problem.args, *(problem.tangents or ()))
     assert_close(got, expected, f"{tool.label} on {case.name}")
+
+
+def test_gpu_variant_explains_itself_without_a_gpu():
+    import gpu
+    ok, why = gpu.available()
+    lines = gpu.run(quick=True) if not ok else ["## GPU variant"]
+    assert lines[0] == "## GPU variant"
+    if not ok:
+        assert why in " ".join(lines)
