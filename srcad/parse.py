@@ -176,6 +176,27 @@ def _parse_lambda(func, text, filename, start, indent=0):
             continue
         candidates = [n for n in gast.walk(tree) if isinstance(n, gast.Lambda)]
         break
+    if not candidates:
+        # a line cut out of a longer expression: parse each lambda on its own,
+        # as the longest piece from "lambda" on that is an expression
+        start_at = 0
+        while True:
+            i = text.find("lambda", start_at)
+            if i < 0:
+                break
+            start_at = i + 1
+            for end in range(len(text), i + 6, -1):
+                try:
+                    expr = gast.parse(text[i:end].strip(), mode="eval").body
+                except SyntaxError:
+                    continue
+                if isinstance(expr, gast.Lambda):
+                    shift = i + (len(text[i:end]) - len(text[i:end].lstrip()))
+                    for n in gast.walk(expr):   # columns of the whole line
+                        if getattr(n, "lineno", None) == 1 and getattr(n, "col_offset", None) is not None:
+                            n.col_offset += shift
+                    candidates.append(expr)
+                break
     params = func.__code__.co_varnames[: func.__code__.co_argcount]
     matching = [
         n for n in candidates if tuple(a.id for a in n.args.args) == tuple(params)
