@@ -191,10 +191,14 @@ def _parse_lambda(func, text, filename, start, indent=0):
                 except SyntaxError:
                     continue
                 if isinstance(expr, gast.Lambda):
-                    shift = i + (len(text[i:end]) - len(text[i:end].lstrip()))
-                    for n in gast.walk(expr):   # columns of the whole line
-                        if getattr(n, "lineno", None) == 1 and getattr(n, "col_offset", None) is not None:
-                            n.col_offset += shift
+                    # where the piece sits in the text: its line and column
+                    line = text.count("\n", 0, i)
+                    col = i - (text.rfind("\n", 0, i) + 1)
+                    for n in gast.walk(expr):
+                        if getattr(n, "lineno", None) is not None:
+                            if n.lineno == 1 and getattr(n, "col_offset", None) is not None:
+                                n.col_offset += col
+                            n.lineno += line
                     candidates.append(expr)
                 break
     params = func.__code__.co_varnames[: func.__code__.co_argcount]
@@ -212,14 +216,18 @@ def _parse_lambda(func, text, filename, start, indent=0):
             except Exception:
                 return False
             inner = [c for c in code.co_consts if hasattr(c, "co_code")]
+
+            def typed(consts):   # 2 and 2.0 are equal but different code
+                return tuple((type(c), c) for c in consts)
             return bool(inner) and inner[0].co_names == func.__code__.co_names \
-                and inner[0].co_consts == func.__code__.co_consts
+                and typed(inner[0].co_consts) == typed(func.__code__.co_consts)
 
         matching = [n for n in matching if same_code(n)] or matching
     if len(matching) > 1 and hasattr(func.__code__, "co_positions"):
         # still several: the columns the function's code comes from
-        cols = {p[2] - indent for p in func.__code__.co_positions() if p[2] is not None}
-        matching = [n for n in matching if n.body.col_offset in cols] or matching
+        spots = {(p[0] - start + 1, p[2] - indent) for p in func.__code__.co_positions()
+                 if p[0] is not None and p[2] is not None}
+        matching = [n for n in matching if (n.body.lineno, n.body.col_offset) in spots] or matching
     if len(matching) != 1:
         raise SourceUnavailableError(
             "cannot tell which lambda on this line is being differentiated",

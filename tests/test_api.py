@@ -1,0 +1,86 @@
+"""The public API's calling conventions (shared/API.md): decorators, wrt,
+jacobian in both modes, vjp of tuple outputs, lambdas, dtypes."""
+
+import numpy as np
+import pytest
+
+import srcad
+
+X = np.array([0.3, -0.7, 1.1])
+W = np.array([0.5, 1.5, -1.0])
+
+
+def vec(x, a=2.0):
+    y = np.sin(x) * a
+    return np.concatenate([y, x[:1] ** 2])
+
+
+def pair(x, w):
+    return np.sum(x * w), np.tanh(x) * w
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_jacobian(mode):
+    J = srcad.jacobian(vec, mode=mode)(X)
+    eps = 1e-6
+    expected = np.stack([(vec(X + eps * e) - vec(X - eps * e)) / (2 * eps) for e in np.eye(3)], axis=1)
+    assert J.shape == (4, 3)
+    np.testing.assert_allclose(J, expected, atol=1e-6)
+
+
+def test_vjp_of_a_tuple_output():
+    out, pullback = srcad.vjp(pair, X, W)
+    gx, gw = pullback((1.0, np.ones(3)))
+    np.testing.assert_allclose(gx, W + W * (1 - np.tanh(X) ** 2))
+    np.testing.assert_allclose(gw, X + np.tanh(X))
+
+
+def test_decorators():
+    @srcad.grad
+    def f(z):
+        return np.sum(z ** 2)
+
+    @srcad.grad(wrt=1)
+    def g(a, b):
+        return a * b ** 2
+
+    np.testing.assert_allclose(f(X), 2 * X)
+    assert g(2.0, 3.0) == 12.0
+
+
+def test_wrt_by_name_and_tuple():
+    g = srcad.grad(lambda x, w: np.sum(x * w), wrt=("w", 0))(X, W)
+    np.testing.assert_allclose(g[0], X)
+    np.testing.assert_allclose(g[1], W)
+
+
+def test_lambdas_on_one_line_and_on_continuation_lines():
+    r = (srcad.grad(lambda z: np.sum(z * 2.0))(X),
+         srcad.grad(lambda z: np.sum(z ** 2))(X), srcad.grad(lambda z: np.sum(z ** 3))(X))
+    np.testing.assert_allclose(r[0], 2.0 * np.ones(3))
+    np.testing.assert_allclose(r[1], 2 * X)
+    np.testing.assert_allclose(r[2], 3 * X ** 2)
+
+
+def test_float32_everywhere():
+    x32 = X.astype(np.float32)
+    assert srcad.grad(lambda z: np.sum(np.exp(z) / (1 + z ** 2)))(x32).dtype == np.float32
+    assert srcad.jvp(lambda z: np.exp(z) * z, (x32,), (np.ones(3, np.float32),))[1].dtype == np.float32
+    assert srcad.jacobian(lambda z: z * 2.0)(x32).dtype == np.float32
+
+
+def test_containers_as_arguments():
+    assert srcad.grad(lambda xs: xs[0] * xs[1] + xs[2])([1.0, 2.0, 3.0]) == [2.0, 1.0, 1.0]
+    out, t = srcad.jvp(lambda d: d["a"] * d["b"], ({"a": 2.0, "b": 3.0},), ({"a": 1.0, "b": 0.0},))
+    assert (out, t) == (6.0, 3.0)
+
+
+def test_value_and_grad_and_hessian():
+    v, g = srcad.value_and_grad(lambda z: np.sum(z ** 3 * W))(X)
+    assert v == pytest.approx(np.sum(X ** 3 * W))
+    np.testing.assert_allclose(g, 3 * X ** 2 * W)
+    np.testing.assert_allclose(srcad.hessian(lambda z: np.sum(z ** 3 * W))(X), np.diag(6 * X * W))
+
+
+def test_stop_gradient():
+    np.testing.assert_allclose(srcad.grad(lambda z: np.sum(srcad.stop_gradient(z) * z))(X), X)
