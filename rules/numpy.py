@@ -3,56 +3,21 @@ CuPy, array-API namespaces). ``xp`` is the namespace of the call site."""
 
 from srcad.ruledef import RuleSet, ad, d, t, xp
 
+from . import operator as operator_rules
+
 rules = RuleSet("numpy")
 
 # -- elementwise arithmetic ---------------------------------------------------
 
 
-@rules.rule("add", broadcast=True)
-def add(result, a, b):
-    t[result] = t[a] + t[b]
-    d[a] += d[result]
-    d[b] += d[result]
-
-
-@rules.rule("subtract", broadcast=True)
-def subtract(result, a, b):
-    t[result] = t[a] - t[b]
-    d[a] += d[result]
-    d[b] -= d[result]
-
-
-@rules.rule("multiply", broadcast=True)
-def multiply(result, a, b):
-    t[result] = t[a] * b + a * t[b]
-    d[a] += d[result] * b
-    d[b] += d[result] * a
-
-
-@rules.rule("divide", "true_divide", broadcast=True)
-def divide(result, a, b):
-    t[result] = t[a] / b - result * t[b] / b
-    d[a] += d[result] / b
-    d[b] -= d[result] * result / b
-
-
-@rules.rule("power", broadcast=True)
-def power(result, a, b):
-    t[result] = b * a ** (b - 1) * t[a] + ad.exponent_tangent(result, a, t[b])
-    d[a] += d[result] * b * a ** (b - 1)
-    d[b] += d[result] * result * ad.log(a)
-
-
-@rules.rule("negative")
-def negative(result, x):
-    t[result] = -t[x]
-    d[x] -= d[result]
-
-
-@rules.rule("positive")
-def positive(result, x):
-    t[result] = t[x]
-    d[x] += d[result]
+# np.add and a + b are one operation: the operator rules serve both.
+rules.rule("add", broadcast=True)(operator_rules.add)
+rules.rule("subtract", broadcast=True)(operator_rules.sub)
+rules.rule("multiply", broadcast=True)(operator_rules.mul)
+rules.rule("divide", "true_divide", broadcast=True)(operator_rules.truediv)
+rules.rule("power", broadcast=True)(operator_rules.pow)
+rules.rule("negative")(operator_rules.neg)
+rules.rule("positive")(operator_rules.pos)
 
 
 @rules.rule("square")
