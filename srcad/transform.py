@@ -244,6 +244,7 @@ def _generate(derived, fused):
     made_up = set(getattr(norm, "temps", ()))
     made_up |= {namer._tan[t] for t in list(made_up) if t in namer._tan}
     nodes = [optimize(_bind_special_names(n, env), made_up) for n in nodes]
+    _bind_defaults(nodes, target, env)
     cells = {}
     lazy = []
     for name, obj in env.cells.items():
@@ -274,6 +275,30 @@ def _generate(derived, fused):
                     else:
                         callee.pending.append((cell, index))
     derived.fill()
+
+
+def _bind_defaults(nodes, target, env):
+    """Default values that are not literals (``w=np.ones(3)``) refer to the
+    objects the user's function holds, not to a new evaluation of their
+    expression (which may read names the generated code cannot see)."""
+    func = None if isinstance(target, LiftedUnit) else _func_of(target)
+    if func is None or not hasattr(func, "__code__"):
+        return
+    code = func.__code__
+    positional = code.co_varnames[:code.co_argcount]
+    defaults = dict(zip(positional[len(positional) - len(func.__defaults__ or ()):],
+                        func.__defaults__ or ()))
+    defaults.update(func.__kwdefaults__ or {})
+    for fn in nodes:
+        args = fn.args
+        pos = args.posonlyargs + args.args
+        pairs = list(zip(pos[len(pos) - len(args.defaults):], range(len(args.defaults))))
+        for param, i in pairs:
+            if param.id in defaults and not isinstance(args.defaults[i], gast.Constant):
+                args.defaults[i] = env.ref(defaults[param.id], "default_" + param.id)
+        for k, (param, value) in enumerate(zip(args.kwonlyargs, args.kw_defaults)):
+            if value is not None and param.id in defaults and not isinstance(value, gast.Constant):
+                args.kw_defaults[k] = env.ref(defaults[param.id], "default_" + param.id)
 
 
 def _bind_special_names(fn, env):

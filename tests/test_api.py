@@ -84,3 +84,31 @@ def test_value_and_grad_and_hessian():
 
 def test_stop_gradient():
     np.testing.assert_allclose(srcad.grad(lambda z: np.sum(srcad.stop_gradient(z) * z))(X), X)
+
+
+def with_array_default(x, w=np.array([1.0, -1.0, 2.0])):
+    return np.sum(x * w)
+
+
+def test_array_defaults_are_the_function_s_own():
+    np.testing.assert_allclose(srcad.grad(with_array_default)(X), [1.0, -1.0, 2.0])
+    _, t = srcad.jvp(with_array_default, (X,), (np.ones(3),))
+    assert t == pytest.approx(2.0)
+
+
+SCALE = 2.0
+
+
+def uses_a_global(x):
+    return np.sum((x * SCALE) ** 2)
+
+
+def test_globals_stay_live():
+    global SCALE
+    g = srcad.grad(uses_a_global)
+    np.testing.assert_allclose(g(X), 2 * X * 4.0)
+    SCALE = 3.0
+    try:
+        np.testing.assert_allclose(g(X), 2 * X * 9.0)
+    finally:
+        SCALE = 2.0
