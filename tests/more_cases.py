@@ -269,3 +269,141 @@ CASES += [
     (softplus_stable, (V,)), (clip_grad_style, (V * 2.0,)), (clip_grad_style, (V * 0.1,)),
     (mat_power_loop, (A,)), (math_in_loop, (0.6,)), (outer_products, (V, V[::-1] + 0.5)),
 ]
+
+
+# -- integrators, piecewise functions, statistics, pairwise energies ---------------
+
+def euler_ode(k, y0):
+    y = y0
+    h = 0.01
+    for _ in range(100):
+        y = y + h * (-k * y + math.sin(y))
+    return y
+
+def rk4(k):
+    def f(y):
+        return -k * y * y
+    y = 1.0
+    h = 0.1
+    for _ in range(10):
+        k1 = f(y)
+        k2 = f(y + 0.5 * h * k1)
+        k3 = f(y + 0.5 * h * k2)
+        k4 = f(y + h * k3)
+        y = y + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+    return y
+
+def piecewise(x):
+    if x < -1.0:
+        return -x - 0.5
+    elif x < 1.0:
+        return 0.5 * x * x
+    return x - 0.5
+
+def stats(x):
+    m = np.mean(x)
+    s = np.std(x, ddof=1)
+    z = (x - m) / s
+    return np.sum(z ** 3) / len(x) + np.median(x)
+
+def smooth_max(x, beta):
+    return np.log(np.sum(np.exp(beta * x))) / beta
+
+def gaussian_nll(mu, logsig, data):
+    sig = np.exp(logsig)
+    return np.sum(0.5 * ((data - mu) / sig) ** 2 + logsig + 0.5 * math.log(2 * math.pi))
+
+def spring_energy(pos):
+    e = 0.0
+    n = pos.shape[0]
+    for i in range(n):
+        for j in range(i + 1, n):
+            d = np.linalg.norm(pos[i] - pos[j])
+            e = e + (d - 1.0) ** 2
+    return e
+
+def trig_special(x):
+    return math.erf(x) + math.atan2(x, 1.0 + x * x) + math.hypot(x, 2.0) + math.log10(1.0 + x * x)
+
+def interp_poly(x):
+    c = np.array([1.0, -2.0, 0.5])
+    return np.sum(np.polyval(c, x)) + np.sum(np.interp(x, [0.0, 1.0, 2.0], [0.0, 1.0, 4.0]))
+
+V4 = np.array([0.3, -0.7, 1.1, 0.4])
+P = np.array([[0.0, 0.0], [1.2, 0.1], [0.3, 0.9]])
+CASES += [
+    (euler_ode, (0.7, 1.2)), (rk4, (0.8,)), (piecewise, (-1.5,)), (piecewise, (0.3,)),
+    (piecewise, (2.5,)), (stats, (V4,)), (smooth_max, (V4, 3.0)),
+    (gaussian_nll, (0.2, -0.3, V4)), (spring_energy, (P,)), (trig_special, (0.6,)),
+    (interp_poly, (np.array([0.3, 1.4]),)),
+]
+
+
+# -- helpers that mutate or return early, lists of dicts, array methods -----------
+
+def _update(buf, i, v):
+    buf[i] = buf[i] * 0.5 + v
+    return buf
+
+def helper_mutates_in_loop(x):
+    buf = np.zeros(3)
+    for i in range(3):
+        buf = _update(buf, i, x[i] ** 2)
+    return np.sum(buf * x)
+
+def _classify(v):
+    if v > 0.5:
+        return v * 2.0
+    if v < -0.5:
+        return -v
+    return v ** 3
+
+def early_return_helper(x):
+    s = 0.0
+    for v in x:
+        s = s + _classify(v)
+    return s
+
+def list_of_dicts(ps):
+    total = 0.0
+    for p in ps:
+        total = total + p["w"] * p["x"] ** 2
+    return total
+
+def methods_mix(x):
+    m = x.reshape(2, 2)
+    return m.sum(axis=0).max() + m.clip(-0.5, 0.5).mean() + abs(m).sum() + m.T.dot(m).trace()
+
+def sort_based(x):
+    s = np.sort(x)
+    return np.sum(s * np.arange(1.0, 5.0))
+
+def int_float_mix(x, n):
+    k = n // 2
+    s = 0.0
+    for i in range(k, n):
+        s = s + x[i % len(x)] * (i - k + 1)
+    return s * float(n) / 3
+
+def chained_compare(x):
+    y = x
+    if -1.0 < x < 1.0:
+        y = y * y
+    return y + 0.5 * x
+
+def nested_containers_out(x):
+    return {"a": [x * 2.0, (x ** 2, 3.0)], "b": np.sum(x)}
+
+def norm_of_nested(x):
+    d = nested_containers_out(x)
+    return np.sum(d["a"][0] * d["a"][1][0]) + d["b"] * d["a"][1][1]
+
+def where_scalar(x):
+    return np.sum(np.where(x > 0, x, 0.0) ** 2 + np.maximum(x, 0.1) * np.minimum(x, 0.2))
+
+CASES += [
+    (helper_mutates_in_loop, (V4[:3],)), (early_return_helper, (V4,)),
+    (list_of_dicts, ([{"w": 0.5, "x": 1.2}, {"w": -1.0, "x": 0.3}],)),
+    (methods_mix, (V4,)), (sort_based, (V4,)), (int_float_mix, (V4, 7)), (chained_compare, (0.4,)),
+    (chained_compare, (1.5,)), (norm_of_nested, (V4,)), (where_scalar, (V4,)),
+]
