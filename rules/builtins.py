@@ -19,9 +19,9 @@ def float(result, x=0.0):
 
 @rules.rule("max")
 def max(result, a, b=None):
-    t[result] = ad.pick_tangent(result, a, b, t[a]) + ad.pick_tangent(result, b, a, t[b])
-    d[a] += ad.pick_adjoint(d[result], result, a, b)
-    d[b] += ad.pick_adjoint(d[result], result, b, a)
+    t[result] = ad.pick_tangent(result, a, b, t[a], True) + ad.pick_tangent(result, b, a, t[b], False)
+    d[a] += ad.pick_adjoint(d[result], result, a, b, True)
+    d[b] += ad.pick_adjoint(d[result], result, b, a, False)
 
 
 rules.alias("min", "max")

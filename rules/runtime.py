@@ -98,15 +98,15 @@ def same_container(result, x, like):
 
 
 @rules.rule("pick_tangent")
-def pick_tangent(result, r, a, b, ta):
-    t[result] = ad.pick_tangent(r, a, b, t[ta])
-    d[ta] += ad.pick_tangent_transpose(d[result], r, a, b, ta)
+def pick_tangent(result, r, a, b, ta, first=True):
+    t[result] = ad.pick_tangent(r, a, b, t[ta], first)
+    d[ta] += ad.pick_tangent_transpose(d[result], r, a, b, ta, first)
 
 
 @rules.rule("pick_adjoint")
-def pick_adjoint(result, g, r, a, b):
-    t[result] = ad.pick_adjoint(t[g], r, a, b)
-    d[g] += ad.pick_adjoint_transpose(d[result], r, a, b)
+def pick_adjoint(result, g, r, a, b, first=True):
+    t[result] = ad.pick_adjoint(t[g], r, a, b, first)
+    d[g] += ad.pick_adjoint_transpose(d[result], r, a, b, first)
 
 
 @rules.rule("reduce_like")

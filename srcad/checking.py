@@ -75,7 +75,7 @@ def check(f, args, order=1, modes=("forward", "reverse"), eps=1e-6, rtol=1e-5, a
         if "forward" in modes:
             tangents = [ _unflatten(a, np.zeros(_flatten(a).size)) if j != i else _unflatten(x, direction)
                          for j, a in enumerate(args)]
-            _, t = api.jvp(lambda *a: f(*a), args, tangents) if False else api.jvp(f, args, tangents)
+            _, t = api.jvp(f, args, tangents)
             err = _err(_flatten(t), numeric, rtol, atol)
             worst = max(worst, (err, f"forward mode, argument {i}"), key=lambda w: w[0])
         if "reverse" in modes:

@@ -69,15 +69,13 @@ class Normalized:
     """The result of normalization: a ``FunctionDef`` in normal form plus the
     units lifted out of it."""
 
-    def __init__(self, node, parsed, local_names, lifted, return_name, param_names,
-                 lifted_free=None):
+    def __init__(self, node, parsed, local_names, lifted, return_name, param_names):
         self.node = node
         self.parsed = parsed
         self.local_names = local_names
         self.lifted = lifted          # name -> LiftedUnit
         self.return_name = return_name
         self.param_names = param_names
-        self.lifted_free = lifted_free or {}
 
 
 class LiftedUnit:
@@ -886,7 +884,6 @@ class ANF:
 
 _AS_LISTS = {zip: "__srcad_zip__", enumerate: "__srcad_enumerate__", reversed: "__srcad_reversed__"}
 
-_HELPER_NAMES = ("__srcad_sequence__", "__srcad_len__", "__srcad_min__", "__srcad_range__")
 
 
 def normalize(parsed, node=None, extra_reserved=()):

@@ -111,10 +111,6 @@ def broadcast_like(t, like):
     return xp.broadcast_to(t, lshape) * 1
 
 
-def _is_container(x):
-    return isinstance(x, (list, tuple, dict))
-
-
 def zeros_like(x):
     """A zero tangent or adjoint with the structure, shape and dtype of ``x``."""
     if isinstance(x, dict):
@@ -372,17 +368,23 @@ def sign(x):
     return namespace_of(x).sign(x)
 
 
-def pick_tangent(result, a, b, ta):
+def _picked(result, a, b, first):
+    """Whether ``a`` is the argument ``max``/``min`` returned: on a tie the
+    first argument is (as Python's max and min return it)."""
+    if a != result:
+        return False
+    return first or b != result
+
+
+def pick_tangent(result, a, b, ta, first=True):
     """Tangent of ``max(a, b)`` / ``min(a, b)`` contributed by ``a`` (or of
     ``max(seq)`` when ``b`` is ``None``): ``ta`` where ``a`` was picked."""
     if b is None:
+        if not first:
+            return 0.0
         seq = list(a)
         return ta[_first_index(seq, result)]
-    return ta if (a == result and (b != result or _first(a, b))) else 0.0
-
-
-def _first(a, b):
-    return True
+    return ta if _picked(result, a, b, first) else 0.0
 
 
 def _first_index(seq, value):
@@ -392,14 +394,16 @@ def _first_index(seq, value):
     return 0
 
 
-def pick_adjoint(g, result, a, b):
+def pick_adjoint(g, result, a, b, first=True):
     """Adjoint of ``max``/``min`` for argument ``a``: ties go to the first."""
     if b is None:
+        if not first:
+            return 0.0
         seq = list(a)
         out = AdjList([0.0] * len(seq))
         out[_first_index(seq, result)] = g
         return out
-    return g if a == result else 0.0
+    return g if _picked(result, a, b, first) else 0.0
 
 
 def sum_tangent(ts):
@@ -755,20 +759,20 @@ def truncate_adjoint(g, like):
     return AdjList(list(g)[:n])
 
 
-def pick_adjoint_transpose(g, result, a, b):
+def pick_adjoint_transpose(g, result, a, b, first=True):
     """Transpose of :func:`pick_adjoint` in its adjoint argument."""
     if b is None:
-        if g.__class__ is float and g == 0.0:
+        if not first or (g.__class__ is float and g == 0.0):
             return 0.0
         return item_adjoint(g, _first_index(list(a), result))
-    return g if a == result else 0.0
+    return g if _picked(result, a, b, first) else 0.0
 
 
-def pick_tangent_transpose(g, result, a, b, ta):
+def pick_tangent_transpose(g, result, a, b, ta, first=True):
     """Transpose of :func:`pick_tangent` in its tangent argument."""
     if b is None:
-        return add_at(0.0, ta, _first_index(list(a), result), g)
-    return g if (a == result and (b != result or _first(a, b))) else 0.0
+        return add_at(0.0, ta, _first_index(list(a), result), g) if first else 0.0
+    return g if _picked(result, a, b, first) else 0.0
 
 
 # -- zip, enumerate and reversed as values (a list of what they yield) ----------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import inspect
 import threading
-import weakref
 
 import gast
 
@@ -25,7 +24,6 @@ from .reverse import ReverseTransform
 
 _lock = threading.RLock()
 _cache = {}
-_custom = weakref.WeakKeyDictionary() if False else {}
 
 
 def custom_rule_for(obj):

@@ -112,3 +112,10 @@ def test_globals_stay_live():
         np.testing.assert_allclose(g(X), 2 * X * 9.0)
     finally:
         SCALE = 2.0
+
+
+def test_builtin_max_and_min_give_ties_to_the_first_argument():
+    g = srcad.grad(lambda a, b: max(a, b) * 3.0, wrt=(0, 1))(2.0, 2.0)
+    assert g == (3.0, 0.0)
+    assert srcad.jvp(lambda a, b: max(a, b) * 3.0, (2.0, 2.0), (1.0, 1.0))[1] == 3.0
+    assert srcad.grad(lambda a, b: min(a * 1.0, b) + max([a, b, a]), wrt=(0, 1))(1.0, 1.0) == (2.0, 0.0)
