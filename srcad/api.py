@@ -445,13 +445,19 @@ def vjp(f, *primals):
     derived = derive(_target(f), "reverse", tuple(params))
     fwd, bwd = derived.functions
     out, saved = fwd(*primals)
+    state = {"saved": saved}
 
     def vjp_fn(cotangent):
         try:
             ct = _to_adjoint(cotangent, out)
         except CotangentError as exc:
             raise _relocated(exc, _return_location(f)) from None
-        grads = bwd(saved, ct)
+        saved_now = state.pop("saved", None)
+        if saved_now is None or derived.reentrant:
+            saved_now = saved_now if saved_now is not None else fwd(*primals)[1]
+            if derived.reentrant:
+                state["saved"] = saved_now
+        grads = bwd(saved_now, ct)
         return tuple(match(g, x) for g, x in zip(grads, primals))
 
     vjp_fn.__srcad_derived__ = derived
@@ -581,6 +587,7 @@ def jacobian(f, wrt=0, mode="reverse"):
         derived = derive(_target(f), "reverse", names)
         fwd, bwd = derived.functions
         out, saved = fwd(*values)
+        fresh = not derived.reentrant
         oarr = xp.asarray(out)
         rows = []
         m = int(oarr.size)
@@ -588,6 +595,8 @@ def jacobian(f, wrt=0, mode="reverse"):
             e = xp.zeros(m, dtype=oarr.dtype if oarr.dtype.kind == "f" else xarr.dtype)
             e[i] = 1
             e = xp.reshape(e, oarr.shape) if oarr.shape else e[0]
+            if fresh and i:
+                saved = fwd(*values)[1]   # the backward function used up the last one
             (g,) = bwd(saved, e)
             rows.append(xp.reshape(xp.asarray(match(g, x)), (-1,)))
         mat = xp.stack(rows, axis=0)

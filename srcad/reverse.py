@@ -84,6 +84,7 @@ class ReverseTransform(BaseTransform):
         self.used_ctl = False
         self.loop_depth = 0
         self.counters = []
+        self.mutated_backward = set()   # saved objects the backward sweep writes into
         self._slice_ref = self.env.ref(slice, "slice")
         body = self.norm.node.body
         self.primal = body[:-1] if body and isinstance(body[-1], gast.Return) else list(body)
@@ -616,6 +617,10 @@ class ReverseTransform(BaseTransform):
                 if len(args) == 1:
                     control = name not in self.active or name in self.shape_only
                     out.append(A.assign(name, self.pop(control=control)))
+                else:
+                    self.mutated_backward.add(name)
+                if len(args) == 1:
+                    pass
                 elif isinstance(args[1], gast.Constant) and args[1].value == "append":
                     out.append(A.expr_stmt(A.call(A.attr(A.name(name), "pop"))))
                 elif isinstance(args[1], gast.Constant) and args[1].value == "pop":
@@ -730,6 +735,19 @@ class ReverseTransform(BaseTransform):
                                            gast.Store()) if len(saved) > 1 else A.store(saved[0]),
                                   A.name(tape_param) if len(saved) > 1 else
                                   gast.Subscript(value=A.name(tape_param), slice=A.const(0), ctx=gast.Load())))
+        # The backward function may run many times on one forward's saved
+        # values (vjp, jacobian): it works on copies of what it pops or undoes,
+        # unless a copy would cut an array off from a view of it that is
+        # saved too; then each pullback needs a fresh forward (reentrant=False).
+        from .analysis import _alias_groups
+        find = _alias_groups(self.primal)
+        self.reentrant = True
+        for n in saved:
+            if n in (self.tape, self.ctl) or n in self.mutated_backward:
+                if any(m != n and find(m) == find(n) for m in saved):
+                    self.reentrant = False
+                    continue
+                bbody.append(A.assign(n, A.call(A.attr(self.env.runtime(), "copy"), [A.name(n)])))
         bbody += self._adjoint_inits(ret)
         if ret is not None and ret in self.active and self.adj(ret) != seed_param:
             bbody.append(A.assign(self.adj(ret), A.name(seed_param)))

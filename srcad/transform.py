@@ -78,6 +78,7 @@ class Derived:
         self.tangent_names = {}
         self.name = None
         self.deps = []             # derived callees this code calls
+        self.reentrant = True      # the backward function may reuse saved values
 
     def full_source(self):
         """This derivative's source followed by that of every derived
@@ -234,6 +235,7 @@ def _generate(derived, fused):
         tr = ReverseTransform(norm, namer, env, derived.wrt, callback, custom_rule_for, derived.kinds)
         saved = namer.new("saved")
         nodes = list(tr.split(names[0], names[1], saved, seed))
+        derived.reentrant = tr.reentrant
     from .optimize import optimize
     # names made up by srcad (temporaries, their adjoints and tangents) may be
     # folded back into the expression that uses them

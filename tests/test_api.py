@@ -119,3 +119,35 @@ def test_builtin_max_and_min_give_ties_to_the_first_argument():
     assert g == (3.0, 0.0)
     assert srcad.jvp(lambda a, b: max(a, b) * 3.0, (2.0, 2.0), (1.0, 1.0))[1] == 3.0
     assert srcad.grad(lambda a, b: min(a * 1.0, b) + max([a, b, a]), wrt=(0, 1))(1.0, 1.0) == (2.0, 0.0)
+
+
+def trajectory(x0, v0):
+    xs = []
+    x, v = x0, v0
+    for _ in range(5):
+        v = v - 0.1 * np.sin(x)
+        x = x + 0.1 * v
+        xs.append(x)
+    return np.array(xs)
+
+
+def overwrite_in_loop(x):
+    y = x * 1.0
+    for i in range(1, 3):
+        y[i] = y[i - 1] * y[i] + 1.0
+    return y
+
+
+@pytest.mark.parametrize("fn,args", [(trajectory, (0.4, -0.2)), (overwrite_in_loop, (X,))])
+def test_a_pullback_can_be_called_many_times(fn, args):
+    """vjp_fn and reverse-mode jacobian run the backward function again and
+    again on one forward's saved values: it must not use them up."""
+    out, pullback = srcad.vjp(fn, *args)
+    ct = np.linspace(0.5, 1.5, np.size(out)).reshape(np.shape(out))
+    first = pullback(ct)
+    second = pullback(ct)
+    for a, b in zip(first, second):
+        np.testing.assert_allclose(a, b)
+    J = srcad.jacobian(fn)(*args)
+    Jf = srcad.jacobian(fn, mode="forward")(*args)
+    np.testing.assert_allclose(J, Jf, rtol=1e-10, atol=1e-12)

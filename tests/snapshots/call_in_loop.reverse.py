@@ -48,6 +48,7 @@ def loop_helper_fwd_h(h, w):
 
 def loop_helper_bwd_h(saved, d_result):
     h, steps, tape, w = saved
+    tape = ad.copy(tape)
     d_h = d_result  # catalogue.py:407
     for i in reversed(steps):
         d_t = d_h * (1 - h * h)  # catalogue.py:406
