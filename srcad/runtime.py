@@ -707,9 +707,12 @@ def extremum_adjoint(g, x, result, axis=None, keepdims=False):
     if g.__class__ is float and g == 0.0:
         return 0.0
     hit, ties = _extremum_hits(x, result, axis, keepdims)
-    share = expand_to(g, x, axis, keepdims) / ties
     xp = namespace_of(x)
-    return xp.where(hit, share, 0.0 * share)
+    # g in the reduced shape (kept axes), divided there: one pass over x
+    if axis is not None and not keepdims and hasattr(g, "shape"):
+        g = xp.reshape(g, _shape(ties))
+    share = g / ties
+    return xp.where(hit, share, xp.zeros_like(share))
 
 
 def extremum_tangent(t, x, result, axis=None, keepdims=False):
