@@ -10,8 +10,9 @@ REASONS = {
         "per step the backward sweep pops the saved state and the branch flag and replays the "
         "branch; two float ops per primal step leave list push/pop (~40 ns each) as the floor",
     ("logsumexp", "NumPy primal"):
-        "9 passes over the data against 4: the max's adjoint (sum, tie mask, where, add) is "
-        "computed although it cancels out, which a hand-written gradient knows and srcad cannot prove",
+        "7 passes over the data against 4: the max's adjoint (the sum feeding it, compare, count, "
+        "where, add) is computed although it cancels out, which a hand-written gradient knows and "
+        "srcad cannot prove",
     ("mlp_w1", "JAX jit"):
         "same three matrix products; XLA fuses the elementwise passes (tanh', softmax) that "
         "srcad runs as separate NumPy calls",
