@@ -407,3 +407,55 @@ CASES += [
     (methods_mix, (V4,)), (sort_based, (V4,)), (int_float_mix, (V4, 7)), (chained_compare, (0.4,)),
     (chained_compare, (1.5,)), (norm_of_nested, (V4,)), (where_scalar, (V4,)),
 ]
+
+
+# -- machine-learning building blocks: softmax, convolution, layer norm, attention, GRU --
+
+def running_max(x):
+    m = x[0]
+    out = []
+    for v in x:
+        m = max(m, v)
+        out.append(m * v)
+    return sum(out)
+
+def softmax_xent(logits, y):
+    z = logits - np.max(logits, axis=-1, keepdims=True)
+    p = np.exp(z) / np.sum(np.exp(z), axis=-1, keepdims=True)
+    return -np.sum(y * np.log(p + 1e-12))
+
+def conv1d(x, k):
+    n = len(x) - len(k) + 1
+    out = np.zeros(n)
+    for i in range(n):
+        out[i] = np.dot(x[i:i + len(k)], k)
+    return np.sum(out ** 2)
+
+def layer_norm(x, g, b):
+    mu = x.mean(axis=-1, keepdims=True)
+    var = ((x - mu) ** 2).mean(axis=-1, keepdims=True)
+    return np.sum((g * (x - mu) / np.sqrt(var + 1e-5) + b) ** 2)
+
+def attention(q, k, v):
+    s = q @ k.T / np.sqrt(q.shape[-1])
+    a = np.exp(s - s.max(axis=1, keepdims=True))
+    a = a / a.sum(axis=1, keepdims=True)
+    return np.sum((a @ v) ** 2)
+
+def gru_like(xs, W, U):
+    h = np.zeros(W.shape[0])
+    for x in xs:
+        z = 1.0 / (1.0 + np.exp(-(W @ x + U @ h)))
+        hn = np.tanh(W @ x * 0.5 + U @ (z * h))
+        h = (1 - z) * h + z * hn
+    return np.sum(h)
+
+R3 = np.random.default_rng(3)
+CASES += [
+    (running_max, (np.array([0.3, 1.2, -0.5, 0.8]),)),
+    (softmax_xent, (R3.standard_normal((3, 4)), np.eye(4)[[0, 2, 1]])),
+    (conv1d, (R3.standard_normal(6), np.array([0.5, -1.0, 0.25]))),
+    (layer_norm, (R3.standard_normal((2, 5)), R3.standard_normal(5), R3.standard_normal(5))),
+    (attention, (R3.standard_normal((3, 4)), R3.standard_normal((5, 4)), R3.standard_normal((5, 2)))),
+    (gru_like, (R3.standard_normal((3, 2)), R3.standard_normal((4, 2)) * 0.5, R3.standard_normal((4, 4)) * 0.5)),
+]
