@@ -235,3 +235,9 @@ def unreverse_adjoint(result, g, seq):
 def exponent_tangent(result, r, a, tb):
     t[result] = ad.exponent_tangent(r, a, t[tb])
     d[tb] += d[result] * r * ad.log(a)
+
+
+@rules.rule("rebinding")
+def rebinding(result, x, name, other, filename=None, lineno=None):
+    t[result] = t[x]
+    d[x] += d[result]

@@ -350,3 +350,53 @@ def _rebound_between(order, i, j, name):
     common = set(order[i][1]) & set(order[j][1])
     inner = [k for k, (_, loops) in enumerate(order) if common <= set(loops)]
     return any(binds(k) for k in inner if k > i or k < j)
+
+
+def risky_rebinds(body):
+    """``x += v`` statements (rebound here, written in place by NumPy) where
+    ``x`` may share memory with another name that is read afterwards: the
+    two semantics differ there if ``x`` holds an array. ``{id(stmt): other}``."""
+    order = []
+
+    def visit(stmts, loops):
+        for s in stmts:
+            order.append((s, loops))
+            if isinstance(s, gast.If):
+                visit(s.body, loops)
+                visit(s.orelse, loops)
+            elif isinstance(s, (gast.For, gast.While)):
+                visit(s.body, loops + (id(s),))
+
+    visit(body, ())
+    out = {}
+    for i, (s, loops) in enumerate(order):
+        if not getattr(s, "srcad_inplace", False):
+            continue
+        name = s.targets[0].id
+        # aliases made before the update (or in a loop it shares) only
+        parent = {}
+
+        def find(n):
+            while parent.get(n, n) != n:
+                n = parent[n]
+            return n
+
+        for j, (t, tloops) in enumerate(order):
+            if (j < i or set(loops) & set(tloops)) and t is not s and isinstance(t, gast.Assign) \
+                    and isinstance(t.targets[0], gast.Name):
+                src = _may_alias_source(t.value)
+                if src:
+                    parent[find(t.targets[0].id)] = find(src)
+        group = find(name)
+        for j, (t, tloops) in enumerate(order):
+            if t is s or isinstance(t, (gast.If, gast.For, gast.While)):
+                continue
+            if not (j > i or set(loops) & set(tloops)):
+                continue
+            hit = next((n.id for n in A.walk(t) if isinstance(n, gast.Name)
+                        and isinstance(n.ctx, gast.Load) and n.id != name and find(n.id) == group
+                        and not _rebound_between(order, i, j, n.id)), None)
+            if hit is not None:
+                out[id(s)] = hit
+                break
+    return out

@@ -69,7 +69,7 @@ class ForwardTransform(BaseTransform):
     def stmts(self, stmts):
         out = []
         for s in stmts:
-            new = self.stmt(s)
+            new = self.rebinding_guard(s) + self.stmt(s)
             for n in new:
                 A.set_lineno(n, getattr(s, "lineno", None))
             out.extend(new)

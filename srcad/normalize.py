@@ -738,7 +738,13 @@ class ANF:
             target = s.target
             if isinstance(target, gast.Name):
                 value = gast.BinOp(left=A.name(target.id), op=s.op, right=s.value)
+                start = len(out)
                 self.assign_to(target, value, out)
+                # x += v rebinds x here; NumPy would write into x's memory
+                for st in out[start:]:
+                    if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) \
+                            and st.targets[0].id == target.id:
+                        st.srcad_inplace = True
             elif isinstance(target, gast.Subscript):
                 base = self.atom(target.value, out)
                 idx = self.index(target.slice, out)

@@ -412,7 +412,7 @@ class ReverseTransform(BaseTransform):
     def fwd_block(self, stmts):
         out = []
         for s in stmts:
-            new = self.fwd_stmt(s)
+            new = self.rebinding_guard(s) + self.fwd_stmt(s)
             for n in new:
                 A.set_lineno(n, getattr(s, "lineno", None))
             out.extend(new)

@@ -868,3 +868,18 @@ def norm_partials_tangent_r(tr, x, ord, axis, result):
     """Tangent of ``x / norm(x)`` from the tangent of the norm."""
     _plain_norm(ord, axis)
     return -x * tr / (result * result)
+
+
+def rebinding(x, name, other, filename=None, lineno=None):
+    """Guard before ``x += v`` that srcad runs as ``x = x + v``: for an array
+    that shares memory with ``other``, NumPy would change ``other`` too."""
+    if hasattr(x, "shape") and getattr(x, "shape", ()) != () and hasattr(x, "__setitem__"):
+        from .errors import Location, UnsupportedSyntaxError
+        raise UnsupportedSyntaxError(
+            f"'{name} op= ...' on an array that may share memory with '{other}': NumPy writes "
+            f"into that memory, srcad would only rebind '{name}'",
+            Location(filename, lineno) if filename else None,
+            construct="augmented assignment through an alias",
+            hint=f"update the array you mean ('{other}[...] op= ...'), or copy first "
+                 f"({name} = {name}.copy())")
+    return x

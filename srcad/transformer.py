@@ -30,6 +30,8 @@ class BaseTransform:
         outputs = [norm.return_name] if norm.return_name else []
         self.active = activity(norm.node.body, set(self.wrt), outputs, self.nondiff_call)
         self._check_function_values()
+        from .analysis import risky_rebinds
+        self.risky = risky_rebinds(norm.node.body)
         self.scalars = set()
         if param_kinds:
             self.scalars = scalar_names(infer(norm.node.body, dict(param_kinds), self._resolve))
@@ -79,6 +81,20 @@ class BaseTransform:
             self._calls[key] = classify_call(call, self.norm, self.env, self.norm.lifted,
                                              self.custom_rules)
         return self._calls[key]
+
+    def rebinding_guard(self, s):
+        """``ad.rebinding(x, 'x', 'y')`` before a risky ``x += v`` (see
+        :func:`srcad.analysis.risky_rebinds`), or nothing."""
+        other = self.risky.get(id(s))
+        if other is None:
+            return []
+        name = s.targets[0].id
+        loc = self.norm.parsed.location(s)
+        guard = A.expr_stmt(A.call(A.attr(self.env.runtime(), "rebinding"),
+                                   [A.name(name), A.const(name), A.const(other),
+                                    A.const(loc.filename), A.const(loc.lineno)]))
+        A.copy_lineno(guard, s)
+        return [guard]
 
     def with_receiver(self, call):
         """For a bound method called as a function (``model.loss(x)``

@@ -138,3 +138,33 @@ def test_tangents_are_not_modified():
     srcad.jvp(mutate_parameter, (X.copy(),), (t,))
     srcad.jvp(view_of_parameter_written, (X.copy(),), (t,))
     assert np.array_equal(t, np.ones(4))
+
+
+def augmented_through_a_view(x):
+    y = x * 1.0
+    head = y[:2]
+    head *= 3.0                # NumPy writes into y here
+    return np.sum(y ** 2)
+
+
+def augmented_scalar_alias(x):
+    a = x
+    b = a
+    b += 1.0                   # floats: b is rebound, a is unchanged
+    return a * b
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_augmented_assignment_through_an_alias_is_refused_for_arrays(mode):
+    with pytest.raises(srcad.UnsupportedSyntaxError) as info:
+        if mode == "reverse":
+            srcad.grad(augmented_through_a_view)(X)
+        else:
+            srcad.jvp(augmented_through_a_view, (X,), (np.ones(4),))
+    assert "head" in info.value.message and "'y'" in info.value.message
+    assert info.value.lineno is not None and ".copy()" in info.value.hint
+
+
+def test_augmented_assignment_on_scalar_aliases_is_fine():
+    assert srcad.grad(augmented_scalar_alias)(2.0) == pytest.approx(5.0)
+    assert srcad.jvp(augmented_scalar_alias, (2.0,), (1.0,))[1] == pytest.approx(5.0)
