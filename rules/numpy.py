@@ -265,3 +265,12 @@ def astype(result, self, dtype, order="K", casting="unsafe", subok=True, copy=Tr
 
 methods.nondifferentiable("argmax", "argmin", "argsort", "nonzero", "tolist_index",
                           "attr:shape", "attr:ndim", "attr:dtype", "attr:size")
+
+
+@rules.rule("float64", "double", "longdouble")
+def float_type(result, x=0.0):
+    # np.float64(x): a cast to double precision; derivatives follow each side's
+    # precision (casts down to float32/float16 have no rule: their rounding
+    # makes finite-difference checks meaningless)
+    t[result] = ad.astype_like(t[x], result)
+    d[x] += ad.astype_like(d[result], x)

@@ -459,3 +459,37 @@ CASES += [
     (attention, (R3.standard_normal((3, 4)), R3.standard_normal((5, 4)), R3.standard_normal((5, 2)))),
     (gru_like, (R3.standard_normal((3, 2)), R3.standard_normal((4, 2)) * 0.5, R3.standard_normal((4, 4)) * 0.5)),
 ]
+
+
+# -- casts, lists of lists, size attributes, math on NumPy scalars, powers ---------
+
+def casts(x):
+    a = np.float64(x[0]) * 2.0
+    b = np.asarray(x, dtype=np.float64)
+    c = float(np.sum(b)) + x.astype(np.float64).sum()
+    return a + c + np.sum(np.array(x, dtype=float) ** 2)
+
+def list_of_lists(A, x):
+    total = 0.0
+    for i in range(len(A)):
+        for j in range(len(A[i])):
+            total += A[i][j] * x[j]
+    return total
+
+def size_attrs(x):
+    return np.sum(x ** 2) / x.size + x.ndim * np.mean(x)
+
+def math_on_numpy_scalars(x):
+    s = 0.0
+    for v in x:
+        s += math.exp(v) * math.sin(v) + math.sqrt(v * v + 1.0)
+    return s
+
+def pow_variants(x):
+    return np.sum(x ** 2.5 + 2.0 ** x + np.exp2(x) + np.sqrt(x) ** 3)
+
+V8 = np.array([0.3, 0.7, 1.1])
+CASES += [
+    (casts, (V8,)), (list_of_lists, ([[1.0, 2.0, 0.5], [0.1, -0.3, 0.8]], V8)), (size_attrs, (V8,)),
+    (math_on_numpy_scalars, (V8,)), (pow_variants, (V8,)),
+]

@@ -1116,6 +1116,14 @@ def f_cond_1(x): return np.linalg.cond(x, 1)
 
 
 add("astype", f_astype, (rnd(2, 3),))
+
+
+def f_float64_cast(x): return np.float64(x[0]) * x + np.double(x[1] * 2.0)
+def f_longdouble_cast(x): return np.longdouble(x[0]).astype(np.float64) * x
+
+
+add(("float64", "double"), f_float64_cast, (rnd(3),))
+add("longdouble", f_longdouble_cast, (rnd(3),))
 add("asarray_chkfinite", f_asarray_chkfinite, (rnd(3),))
 add("unwrap", f_unwrap, (np.linspace(0.0, 3.0, 6),))
 add("vander", f_vander, (rnd(3),))
