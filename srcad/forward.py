@@ -64,6 +64,8 @@ class ForwardTransform(BaseTransform):
         return fn
 
     def _mutated_params(self):
+        if not getattr(self, "copy_arguments", True):
+            return []
         return mutated_params(self.norm.node.body, self.norm.param_names)
 
     def stmts(self, stmts):

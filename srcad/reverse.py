@@ -32,6 +32,7 @@ from .analysis import (MUTATING_METHODS, aliased_mutation, is_list_pop, method_r
                        mutated_params, overwritten)
 from . import dynamic
 from .errors import UnsupportedSyntaxError
+from .normalize import LiftedUnit
 from .ruleset import get_rules
 from .transformer import BaseTransform
 
@@ -293,6 +294,62 @@ class ReverseTransform(BaseTransform):
             out.append(A.assign(self.adj(y), A.const(0.0)))
         return out
 
+    def _check_callee_writes(self, s, call, target, mapping):
+        """A user function that writes into one of its array arguments: its
+        derivative works on a copy, so the caller must not read that
+        argument after the call (it would see the write in NumPy)."""
+        if isinstance(target, LiftedUnit):
+            node = target.node
+        else:
+            from .transform import _parsed_and_node
+            try:
+                _, node = _parsed_and_node(target)
+            except Exception:
+                return
+        written = {n.targets[0].value.id for n in A.walk(node)
+                   if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Subscript)
+                   and isinstance(n.targets[0].value, gast.Name)}
+        written |= {n.func.value.id for n in A.walk(node)
+                    if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+                    and n.func.attr in MUTATING_METHODS and isinstance(n.func.value, gast.Name)}
+        rebound = s.targets[0].id if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) else None
+        for pname, atom in mapping:
+            if atom is not None and isinstance(atom, gast.Name) and atom.id == rebound:
+                continue   # buf = update(buf, ...): later reads see the returned array
+            if pname in written and isinstance(atom, gast.Name) and self._read_after(s, atom.id):
+                raise UnsupportedSyntaxError(
+                    f"{getattr(target, '__name__', 'the function')} writes into its argument "
+                    f"{pname!r} ({atom.id!r} here), which is read after the call",
+                    self.norm.parsed.location(s), construct="call that writes into an argument",
+                    hint=f"return the new value instead and assign it ({atom.id} = ...), or pass "
+                         f"a copy ({atom.id}.copy()); forward mode (srcad.jvp) follows such writes")
+
+    def _read_after(self, s, name):
+        order = []
+
+        def visit(stmts, loops):
+            for st in stmts:
+                order.append((st, loops))
+                if isinstance(st, gast.If):
+                    visit(st.body, loops)
+                    visit(st.orelse, loops)
+                elif isinstance(st, (gast.For, gast.While)):
+                    visit(st.body, loops + (id(st),))
+
+        visit(self.norm.node.body, ())
+        idx = next((i for i, (st, _) in enumerate(order) if st is s), None)
+        if idx is None:
+            return True
+        loops = set(order[idx][1])
+        for j, (st, tl) in enumerate(order):
+            if st is s or isinstance(st, (gast.If, gast.For, gast.While)):
+                continue
+            if j > idx or loops & set(tl):
+                if any(isinstance(n, gast.Name) and n.id == name and isinstance(n.ctx, gast.Load)
+                       for n in A.walk(st)):
+                    return True
+        return False
+
     def bwd_user_call(self, s, y, call, d_y=None, reset=True):
         info = self.info(call)
         if info.kind == "dynamic":
@@ -302,6 +359,8 @@ class ReverseTransform(BaseTransform):
         from .transform import bind_call
         call = self.with_receiver(call)
         mapping = bind_call(target, call)
+        if info.kind != "custom":
+            self._check_callee_writes(s, call, target, mapping)
         active = [(p, a) for p, a in mapping if self.is_active(a)]
         if not active:
             return []

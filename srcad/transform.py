@@ -146,7 +146,7 @@ def tangent_param_names(target, positions):
     return {p: p + "_dot" for p in positions}
 
 
-def derive(target, mode, wrt, fused=None, kinds=None):
+def derive(target, mode, wrt, fused=None, kinds=None, copy_arguments=True):
     """The :class:`Derived` for ``target`` (generating it if needed).
 
     ``mode`` is ``"forward"`` or ``"reverse"``; ``fused`` (``"grad"`` or
@@ -157,12 +157,15 @@ def derive(target, mode, wrt, fused=None, kinds=None):
     """
     kinds = tuple(sorted(kinds)) if kinds else ()
     key = (_target_key(target), mode if fused is None else fused, tuple(wrt), kinds)
+    if not copy_arguments:
+        key += ("shared arguments",)
     with _lock:
         derived = _cache.get(key)
         if derived is not None:
             return derived
         derived = Derived(key, target, mode, tuple(wrt))
         derived.kinds = dict(kinds)
+        derived.copy_arguments = copy_arguments
         _cache[key] = derived
         try:
             _generate(derived, fused)
@@ -178,7 +181,9 @@ def _derive_for_call(env):
     handles = {}
 
     def callback(target, mode, positions):
-        derived = derive(target, mode, positions)
+        # a callee in forward mode writes into its caller's arrays as NumPy
+        # would (the caller's tangents follow); only the API copies arguments
+        derived = derive(target, mode, positions, copy_arguments=(mode != "forward"))
         if id(derived) not in handles:
             refs = [env.lazy(derived, n) for n in function_names(target, mode, positions)]
             for i, r in enumerate(refs):
@@ -227,6 +232,7 @@ def _generate(derived, fused):
         for w in derived.wrt:
             derived.tangent_names[w] = namer.tangent(w)
         tr = ForwardTransform(norm, namer, env, derived.wrt, callback, custom_rule_for, derived.kinds)
+        tr.copy_arguments = derived.copy_arguments
         nodes = [tr.run(names[0])]
     elif fused is not None:
         tr = ReverseTransform(norm, namer, env, derived.wrt, callback, custom_rule_for, derived.kinds)

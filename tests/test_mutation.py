@@ -168,3 +168,27 @@ def test_augmented_assignment_through_an_alias_is_refused_for_arrays(mode):
 def test_augmented_assignment_on_scalar_aliases_is_fine():
     assert srcad.grad(augmented_scalar_alias)(2.0) == pytest.approx(5.0)
     assert srcad.jvp(augmented_scalar_alias, (2.0,), (1.0,))[1] == pytest.approx(5.0)
+
+
+def _scale_into(buf, v):
+    buf[:] = buf * v
+    return buf
+
+
+def call_writes_into_argument(x):
+    b = x * 1.0
+    c = _scale_into(b, 2.0)
+    return np.sum(c * x) + np.sum(b)       # b was scaled by the call
+
+
+def test_a_callee_writing_into_an_argument_is_followed_in_forward_mode():
+    expected = numeric_grad(call_writes_into_argument, (X,), 0)[0]
+    got = np.array([float(srcad.jvp(call_writes_into_argument, (X,), (e,))[1]) for e in np.eye(4)])
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8)
+
+
+def test_a_callee_writing_into_an_argument_read_later_is_refused_in_reverse_mode():
+    with pytest.raises(srcad.UnsupportedSyntaxError) as info:
+        srcad.grad(call_writes_into_argument)
+    assert "_scale_into" in info.value.message and "'b'" in info.value.message
+    assert "copy" in info.value.hint
