@@ -493,3 +493,83 @@ CASES += [
     (casts, (V8,)), (list_of_lists, ([[1.0, 2.0, 0.5], [0.1, -0.3, 0.8]], V8)), (size_attrs, (V8,)),
     (math_on_numpy_scalars, (V8,)), (pow_variants, (V8,)),
 ]
+
+
+# -- writes in loops with break/continue, symmetric fills, tuple updates ----------
+
+def break_with_mutation(x):
+    y = np.zeros(4)
+    for i in range(4):
+        y[i] = x[i] ** 2
+        if np.sum(y) > 1.0:
+            break
+    return np.sum(y * x)
+
+def continue_accumulate(x):
+    acc = np.zeros(2)
+    for i in range(len(x)):
+        if x[i] < 0:
+            continue
+        acc[i % 2] += x[i] * i
+    return np.sum(acc ** 2)
+
+def nested_loop_matrix(x):
+    n = len(x)
+    M = np.zeros((n, n))
+    for i in range(n):
+        for j in range(i, n):
+            M[i, j] = x[i] * x[j]
+            M[j, i] = M[i, j]
+    return np.trace(M @ M)
+
+def return_tuple_unpacked_loop(x):
+    a, b = x[0], x[1]
+    for _ in range(3):
+        a, b = b, a + b * 0.5
+    return a * b
+
+V9 = np.array([0.3, -0.7, 1.1, 0.4])
+CASES += [
+    (break_with_mutation, (V9,)), (continue_accumulate, (V9,)),
+    (nested_loop_matrix, (V9,)), (return_tuple_unpacked_loop, (V9,)),
+]
+
+
+# -- iterations: fixed point, power iteration, gradient descent, Taylor series ----
+
+def fixed_point(a):
+    x = 0.5
+    for _ in range(50):
+        x_new = np.cos(a * x)
+        if abs(x_new - x) < 1e-13:
+            x = x_new
+            break
+        x = x_new
+    return x
+
+def power_iteration(A):
+    v = np.ones(A.shape[0])
+    for _ in range(30):
+        w = A @ v
+        v = w / np.linalg.norm(w)
+    return v @ A @ v
+
+def gradient_descent(w0, lr):
+    w = w0
+    for _ in range(10):
+        g = 2.0 * (w - 3.0)
+        w = w - lr * g
+    return (w - 3.0) ** 2
+
+def matrix_exp_taylor(A):
+    out = np.eye(A.shape[0])
+    term = np.eye(A.shape[0])
+    for k in range(1, 8):
+        term = term @ A / k
+        out = out + term
+    return np.sum(out)
+
+S = np.array([[2.0, 0.3, 0.1], [0.3, 1.0, 0.2], [0.1, 0.2, 0.5]])
+CASES += [
+    (fixed_point, (0.8,)), (power_iteration, (S,)), (gradient_descent, (0.5, 0.1)), (matrix_exp_taylor, (S * 0.3,)),
+]
