@@ -179,6 +179,8 @@ class ForwardTransform(BaseTransform):
         """``y, y_dot = dyn.call_jvp(f, positions, (args), (tangents))`` for a
         function held in a variable."""
         from . import dynamic
+        if getattr(call, "is_method", False) and self.is_active(call.func.value):
+            raise self.unknown_call(call)
         for k in call.keywords:
             if self.is_active(k.value):
                 raise self.error_unsupported(s, "an active keyword argument to a function held in a variable")

@@ -693,3 +693,19 @@ def test_complex_arguments_are_refused(call):
     assert "complex" in info.value.message
     assert info.value.lineno == def_line(complex_energy)
     check_hint(info.value)
+
+
+def method_without_rule_on_active_array(x):
+    return sum(x.tolist())  # <- error
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_method_without_rule_on_a_differentiated_value(mode):
+    with pytest.raises(NonDifferentiableError) as info:
+        if mode == "reverse":
+            srcad.grad(method_without_rule_on_active_array)
+        else:
+            srcad.derivative(method_without_rule_on_active_array, mode="forward")
+    assert "tolist" in info.value.message
+    assert info.value.lineno == marked_line(method_without_rule_on_active_array)
+    check_hint(info.value)
