@@ -573,3 +573,54 @@ S = np.array([[2.0, 0.3, 0.1], [0.3, 1.0, 0.2], [0.1, 0.2, 0.5]])
 CASES += [
     (fixed_point, (0.8,)), (power_iteration, (S,)), (gradient_descent, (0.5, 0.1)), (matrix_exp_taylor, (S * 0.3,)),
 ]
+
+
+# -- ODEs, PDE steps, logistic regression, kernels, robust losses, angles ----------
+
+def lotka_volterra(a, b):
+    x, y = 1.0, 0.5
+    h = 0.05
+    for _ in range(40):
+        dx = a * x - b * x * y
+        dy = -y + x * y
+        x, y = x + h * dx, y + h * dy
+    return x + y
+
+def heat_1d(u0):
+    u = u0.copy()
+    for _ in range(10):
+        lap = np.zeros_like(u)
+        lap[1:-1] = u[:-2] - 2 * u[1:-1] + u[2:]
+        u = u + 0.1 * lap
+    return np.sum(u ** 2)
+
+def logistic_regression(w, X, y):
+    z = X @ w
+    p = 1.0 / (1.0 + np.exp(-z))
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)) + 0.01 * np.dot(w, w)
+
+def kernel_sum(x, ls):
+    K = np.exp(-((x[:, None] - x[None, :]) ** 2) / (2 * ls * ls))
+    return np.sum(K) + np.trace(K) * ls
+
+def huber(r, delta):
+    out = 0.0
+    for v in r:
+        if abs(v) <= delta:
+            out += 0.5 * v * v
+        else:
+            out += delta * (abs(v) - 0.5 * delta)
+    return out
+
+def angle_between(u, v):
+    c = np.dot(u, v) / (np.linalg.norm(u) * np.linalg.norm(v))
+    return math.acos(max(-1.0, min(1.0, float(c))))
+
+R5 = np.random.default_rng(5)
+X5 = R5.standard_normal((6, 3))
+CASES += [
+    (lotka_volterra, (1.1, 0.4)), (heat_1d, (R5.standard_normal(6),)),
+    (logistic_regression, (R5.standard_normal(3) * 0.3, X5, (R5.random(6) > 0.5) * 1.0)),
+    (kernel_sum, (R5.standard_normal(4), 0.8)), (huber, (np.array([0.3, -2.0, 1.1, 0.05]), 1.0)),
+    (angle_between, (np.array([1.0, 0.2, -0.3]), np.array([0.4, 1.0, 0.5]))),
+]
