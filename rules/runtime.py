@@ -77,7 +77,7 @@ def copy(result, x):
 
 @rules.rule("sequence")
 def sequence(result, x):
-    t[result] = ad.sequence(t[x])
+    t[result] = ad.sequence_tangent(t[x], x)
     d[x] += d[result]
 
 
@@ -195,7 +195,7 @@ def extremum_tangent(result, tx, x, r, axis=None, keepdims=False):
 
 @rules.rule("zip_list")
 def zip_list(result, *seqs):
-    t[result] = ad.zip_list(*t[seqs])
+    t[result] = ad.zip_tangent(seqs, *t[seqs])
     d[seqs] += ad.unzip_adjoint(d[result], seqs)
 
 
@@ -207,7 +207,7 @@ def enumerate_list(result, seq, start=0):
 
 @rules.rule("reversed_list")
 def reversed_list(result, seq):
-    t[result] = ad.reversed_list(t[seq])
+    t[result] = ad.reversed_tangent(t[seq])
     d[seq] += ad.unreverse_adjoint(d[result], seq)
 
 
@@ -241,3 +241,18 @@ def exponent_tangent(result, r, a, tb):
 def rebinding(result, x, name, other, filename=None, lineno=None):
     t[result] = t[x]
     d[x] += d[result]
+
+
+@rules.rule("reversed_tangent")
+def reversed_tangent(result, tt):
+    t[result] = ad.reversed_tangent(t[tt])
+
+
+@rules.rule("zip_tangent")
+def zip_tangent(result, seqs, *ts):
+    t[result] = ad.zip_tangent(seqs, *t[ts])
+
+
+@rules.rule("sequence_tangent")
+def sequence_tangent(result, tt, x):
+    t[result] = ad.sequence_tangent(t[tt], x)

@@ -162,6 +162,10 @@ def classify_call(call, norm, env, lifted, custom_rules):
     custom = custom_rules(obj)
     if custom is not None:
         return CallInfo("custom", obj=obj, template=custom)
+    if inspect.ismethod(obj) and getattr(obj.__self__, "__srcad_custom__", None) is not None:
+        # generated code calling a hand-written derivative (custom_vjp's
+        # reverse_fwd...): differentiating it again needs a rule srcad lacks
+        return CallInfo("unknown", obj=obj)
     if inspect.ismethod(obj) and isinstance(obj.__func__, types.FunctionType):
         # a bound method: its function, with the receiver as first argument
         info = CallInfo("user", obj=obj.__func__)
@@ -202,6 +206,11 @@ def nondiff_error(norm, call, info):
     near = _nearest_rule(info)
     if near:
         hint = f"did you mean {near}? " + hint
+    owner = getattr(info.obj, "__self__", None)
+    if getattr(owner, "__srcad_custom__", None) is not None:
+        hint = ("this call is part of a derivative srcad generated from a hand-written one "
+                f"({owner.__name__}); second derivatives through custom_vjp/custom_jvp functions "
+                "are not supported yet")
     if info.ident and info.ident[0] in ("rule_helpers", "dynamic", "runtime"):
         what = f"ad.{info.ident[1]}" if info.ident[0] == "runtime" else what
         hint = ("this call is part of a derivative srcad generated; differentiating it again "

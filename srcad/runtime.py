@@ -883,3 +883,28 @@ def rebinding(x, name, other, filename=None, lineno=None):
             hint=f"update the array you mean ('{other}[...] op= ...'), or copy first "
                  f"({name} = {name}.copy())")
     return x
+
+
+def _lazy(t):
+    return t.__class__ is float and t == 0.0
+
+
+def reversed_tangent(t):
+    """Tangent of :func:`reversed_list` (a lazy zero stays one)."""
+    return 0.0 if _lazy(t) else reversed_list(t)
+
+
+def zip_tangent(seqs, *ts):
+    """Tangent of :func:`zip_list`: tuples of the tangents, zeros for
+    sequences whose tangent is a lazy zero."""
+    n = min(len(s) for s in seqs) if seqs else 0
+    cols = [[0.0] * n if _lazy(t) else list(t) for t in ts]
+    return [tuple(c[i] for c in cols) for i in range(n)]
+
+
+def sequence_tangent(t, x):
+    """Tangent of :func:`sequence`: a lazy zero becomes zeros, one per
+    element of ``x``."""
+    if _lazy(t):
+        return [0.0] * len(sequence(x))
+    return sequence(t)

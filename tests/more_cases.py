@@ -5,6 +5,8 @@ early exits in nested loops, 2-D updates, dict loops...)."""
 import math
 import numpy as np
 
+import srcad
+
 def rev_self(x):
     x = x[::-1]
     x = x * np.arange(1.0, 4.0)
@@ -624,3 +626,43 @@ CASES += [
     (kernel_sum, (R5.standard_normal(4), 0.8)), (huber, (np.array([0.3, -2.0, 1.1, 0.05]), 1.0)),
     (angle_between, (np.array([1.0, 0.2, -0.3]), np.array([0.4, 1.0, 0.5]))),
 ]
+
+
+# -- hand-written derivatives inside loops, recursion over lists ------------------
+
+@srcad.custom_vjp
+def softclip(x):
+    return np.tanh(x) * 2.0
+
+def softclip_fwd(x):
+    y = softclip(x)
+    return y, y
+
+def softclip_bwd(y, g):
+    return (g * (2.0 - y * y / 2.0),)
+
+softclip.defvjp(softclip_fwd, softclip_bwd)
+
+@softclip.defjvp
+def softclip_jvp(p, t):
+    (x,), (tx,) = p, t
+    y = softclip(x)
+    return y, tx * (2.0 - y * y / 2.0)
+
+def uses_custom(x):
+    s = 0.0
+    for i in range(3):
+        s = s + np.sum(softclip(x * (i + 1.0)) ** 2)
+    return s
+
+def _rec_list(xs, n):
+    if n == 0:
+        return xs
+    return _rec_list([v * 0.5 + xs[0] for v in xs], n - 1)
+
+def recursion_lists(x):
+    out = _rec_list([x, x * 2.0, x * 3.0], 3)
+    return out[0] * out[2]
+
+V12 = np.array([0.3, -0.7, 1.1])
+CASES += [(uses_custom, (V12,)), (recursion_lists, (0.7,))]
