@@ -166,11 +166,6 @@ def check_syntax(parsed, node):
                             "assigning to an attribute is not supported",
                             parsed.location(sub), construct="attribute assignment",
                             hint="keep the value in a local variable or a dict")
-                    if isinstance(sub, gast.Starred):
-                        raise UnsupportedSyntaxError(
-                            "starred assignment targets are not supported",
-                            parsed.location(sub), construct="starred assignment",
-                            hint="index the sequence explicitly")
         if isinstance(n, gast.Call):
             for a in n.args:
                 if isinstance(a, gast.Starred):
@@ -696,6 +691,21 @@ class ANF:
             self.lineno = saved
         return out
 
+    def check_unpack_count(self, target, value_expr):
+        """Refuse `a, b = x, y, z`: Python raises ValueError there, and indexing
+        the values one by one would silently drop or invent one."""
+        if not isinstance(value_expr, (gast.Tuple, gast.List)) or any(
+                isinstance(v, gast.Starred) for v in value_expr.elts):
+            return
+        starred = any(isinstance(t, gast.Starred) for t in target.elts)
+        needed, given = len(target.elts) - starred, len(value_expr.elts)
+        if given == needed or (starred and given > needed):
+            return
+        raise UnsupportedSyntaxError(
+            f"cannot unpack {given} values into {needed}{' or more' if starred else ''} targets",
+            self.parsed.location(target), construct="unpacking",
+            hint="Python raises ValueError here: give as many targets as values")
+
     def assign_to(self, target, value_expr, out):
         """Assign an arbitrary expression to an arbitrary target."""
         if isinstance(target, gast.Name):
@@ -703,15 +713,32 @@ class ANF:
             self.emit(out, A.assign(target.id, simple))
             return
         if isinstance(target, (gast.Tuple, gast.List)):
+            self.check_unpack_count(target, value_expr)
             src = self.atom(value_expr, out)
             if isinstance(src, gast.Name) and any(
                     isinstance(n, gast.Name) and n.id == src.id for n in A.walk(target)):
                 tmp = self.tmp("t")
                 self.emit(out, A.assign(tmp, src))
                 src = A.name(tmp)
+            starred = [i for i, elt in enumerate(target.elts) if isinstance(elt, gast.Starred)]
+            if not starred:
+                for i, elt in enumerate(target.elts):
+                    item = gast.Subscript(value=src, slice=A.const(i), ctx=gast.Load())
+                    self.assign_to(elt, item, out)
+                return
+            # `a, *rest, z = seq` is `a = seq[0]; rest = list(seq[1:-1]); z = seq[-1]`
+            k, n = starred[0], len(target.elts)
+            after = n - k - 1
             for i, elt in enumerate(target.elts):
-                item = gast.Subscript(value=src, slice=A.const(i), ctx=gast.Load())
-                self.assign_to(elt, item, out)
+                if i == k:
+                    part = gast.Subscript(value=A.clone(src), ctx=gast.Load(), slice=gast.Slice(
+                        lower=A.const(k) if k else None, upper=A.const(-after) if after else None,
+                        step=None))
+                    item = gast.Call(func=A.name("list"), args=[part], keywords=[])
+                    self.assign_to(elt.value, item, out)
+                    continue
+                index = A.const(i) if i < k else A.const(i - n)
+                self.assign_to(elt, gast.Subscript(value=A.clone(src), slice=index, ctx=gast.Load()), out)
             return
         if isinstance(target, gast.Subscript):
             base = self.atom(target.value, out)

@@ -666,3 +666,22 @@ def recursion_lists(x):
 
 V12 = np.array([0.3, -0.7, 1.1])
 CASES += [(uses_custom, (V12,)), (recursion_lists, (0.7,))]
+
+
+# -- starred assignment targets ---------------------------------------------------
+
+def starred_head(x):
+    first, *rest = x
+    return first * sum(rest)
+
+def starred_middle(x):
+    a, *mid, z = x * 2.0
+    return a * z + sum(m ** 2 for m in mid)
+
+def starred_tuple(x, y):
+    *init, last = (x, y, x * y)
+    return last ** 2 + init[0] * init[1]
+
+CASES += [(starred_head, (np.array([0.5, -1.2, 2.0, 0.3]),)),
+          (starred_middle, (np.array([0.5, -1.2, 2.0, 0.3, 0.9]),)),
+          (starred_tuple, (0.8, -1.3))]

@@ -153,8 +153,8 @@ def star_args_in_call(xs):
     return np.add(*xs)  # <- error
 
 
-def starred_assignment(x):
-    first, *rest = x  # <- error
+def unpack_count(x):
+    first, rest = x, x * 2.0, x * 3.0  # <- error
     return first
 
 
@@ -387,8 +387,8 @@ LOCATED = [
                  id="kwargs-in-call"),
     pytest.param(star_args_in_call, UnsupportedSyntaxError, ("*args",), "*xs", None,
                  id="star-args-in-call"),
-    pytest.param(starred_assignment, UnsupportedSyntaxError, ("starred",), "*rest", None,
-                 id="starred-assignment"),
+    pytest.param(unpack_count, UnsupportedSyntaxError, ("cannot unpack 3 values into 2",), "first, rest",
+                 None, id="unpack-count"),
     pytest.param(attribute_assignment, UnsupportedSyntaxError, ("attribute",), "box.value", None,
                  id="attribute-assignment"),
     pytest.param(unbound_lambda, NonDifferentiableError, ("lambda", "used as a value", "y"), "lambda v", None,
