@@ -190,16 +190,17 @@ def _parse_lambda(func, text, filename, start, indent=0):
                     expr = gast.parse(text[i:end].strip(), mode="eval").body
                 except SyntaxError:
                     continue
-                if isinstance(expr, gast.Lambda):
-                    # where the piece sits in the text: its line and column
-                    line = text.count("\n", 0, i)
-                    col = i - (text.rfind("\n", 0, i) + 1)
-                    for n in gast.walk(expr):
-                        if getattr(n, "lineno", None) is not None:
-                            if n.lineno == 1 and getattr(n, "col_offset", None) is not None:
-                                n.col_offset += col
-                            n.lineno += line
-                    candidates.append(expr)
+                if not isinstance(expr, gast.Lambda):
+                    continue   # e.g. `lambda x: x, 1` is a tuple; the lambda is shorter
+                # where the piece sits in the text: its line and column
+                line = text.count("\n", 0, i)
+                col = i - (text.rfind("\n", 0, i) + 1)
+                for n in gast.walk(expr):
+                    if getattr(n, "lineno", None) is not None:
+                        if n.lineno == 1 and getattr(n, "col_offset", None) is not None:
+                            n.col_offset += col
+                        n.lineno += line
+                candidates.append(expr)
                 break
     params = func.__code__.co_varnames[: func.__code__.co_argcount]
     matching = [

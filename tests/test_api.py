@@ -62,6 +62,18 @@ def test_lambdas_on_one_line_and_on_continuation_lines():
     np.testing.assert_allclose(r[2], 3 * X ** 2)
 
 
+LAMBDA_TABLE = {
+    "cube": (lambda z: np.sum(z ** 3), 3.0),
+    "twice": (lambda z: np.sum(z * 2.0), 2.0),
+}
+
+
+def test_lambdas_inside_a_table():
+    # each lambda sits on a line that does not parse on its own
+    np.testing.assert_allclose(srcad.grad(LAMBDA_TABLE["cube"][0])(X), 3 * X ** 2)
+    np.testing.assert_allclose(srcad.grad(LAMBDA_TABLE["twice"][0])(X), 2.0 * np.ones(3))
+
+
 def test_float32_everywhere():
     x32 = X.astype(np.float32)
     assert srcad.grad(lambda z: np.sum(np.exp(z) / (1 + z ** 2)))(x32).dtype == np.float32
