@@ -7,7 +7,7 @@ rules = RuleSet("builtins")
 
 @rules.rule("abs")
 def abs(result, x):
-    t[result] = ad.sign(x) * t[x]
+    t[result] = ad.abs_tangent(x, t[x])
     d[x] += d[result] * ad.sign(x)
 
 

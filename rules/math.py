@@ -2,7 +2,7 @@
 
 import math
 
-from srcad.ruledef import RuleSet, d, t
+from srcad.ruledef import RuleSet, ad, d, t
 
 rules = RuleSet("math")
 
@@ -168,3 +168,9 @@ rules.nondifferentiable(
     "floor", "ceil", "trunc", "isnan", "isinf", "isfinite", "isclose", "factorial",
     "gcd", "comb", "perm", "copysign_sign",
 )
+
+
+@rules.rule("fsum")
+def fsum(result, seq):
+    t[result] = ad.sum_tangent(t[seq])
+    d[seq] += ad.sum_adjoint(d[result], seq)

@@ -115,8 +115,8 @@ def arctan(result, x):
 
 @rules.rule("abs", "absolute")
 def absolute(result, x):
-    t[result] = xp.sign(x) * t[x]
-    d[x] += d[result] * xp.sign(x)
+    t[result] = ad.abs_tangent(x, t[x])
+    d[x] += d[result] * ad.sign(x)
 
 
 @rules.rule("maximum", broadcast=True)

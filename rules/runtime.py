@@ -125,7 +125,21 @@ def container_tangent(result, values, like):
     t[result] = ad.container_tangent(t[values], like)
 
 
-rules.nondifferentiable("sign", "count", "inverse_axes", "namespace_of", "zeros_like", "length")
+@rules.rule("sign")
+def sign(result, x):
+    t[result] = ad.sign_derivative(x, t[x])
+    d[x] += ad.sign_derivative(x, d[result])
+
+
+@rules.rule("abs_tangent")
+def abs_tangent(result, x, tx):
+    t[result] = ad.abs_tangent(x, t[tx]) + ad.sign_derivative(x, t[x])
+    d[tx] += d[result] * ad.sign(x)
+    d[x] += ad.sign_derivative(x, d[result])
+
+
+rules.nondifferentiable("sign_derivative")
+rules.nondifferentiable("count", "inverse_axes", "namespace_of", "zeros_like", "length")
 
 
 @rules.rule("seed")

@@ -335,11 +335,11 @@ def match(adj, x):
         return None
     if isinstance(x, (float, int)) and not hasattr(x, "dtype"):
         if hasattr(adj, "shape") and _shape(adj) == ():
-            return float(adj)
+            return float(namespace_of(adj).real(adj)) if _is_complex(adj) else float(adj)
         if isinstance(adj, (int, float)):
             return float(adj)
         if isinstance(adj, complex):
-            return adj
+            return adj.real   # a real argument's share of a complex adjoint
         return adj
     if hasattr(x, "shape") and hasattr(x, "dtype"):
         xp = namespace_of(x)
@@ -353,6 +353,8 @@ def match(adj, x):
         if _shape(adj) != x.shape:
             adj = unbroadcast(adj, x) if len(_shape(adj)) >= len(x.shape) else xp.broadcast_to(adj, x.shape)
         if getattr(adj, "dtype", None) != x.dtype:
+            if kind == "f" and _is_complex(adj):
+                adj = xp.real(adj)   # a real argument's share of a complex adjoint
             adj = adj.astype(x.dtype) if hasattr(adj, "astype") else xp.astype(xp.asarray(adj), x.dtype)
         return adj
     return adj
@@ -361,11 +363,54 @@ def match(adj, x):
 # -- helpers used by the rules in rules/ -------------------------------------------
 
 
+def _is_complex(x):
+    return isinstance(x, complex) or getattr(getattr(x, "dtype", None), "kind", None) == "c"
+
+
 def sign(x):
-    """Sign of ``x`` for scalars and arrays (the derivative of ``abs``)."""
+    """The adjoint factor of ``abs`` at ``x``: its sign for real ``x``, and
+    ``conj(x) / |x|`` (zero at zero) for complex ``x``, so that the adjoint of a
+    complex argument pairs with its tangent as the real part of their product.
+
+    >>> sign(-2.0), sign(3 + 4j)
+    (-1.0, (0.6-0.8j))
+    """
     if isinstance(x, (int, float)):
         return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
-    return namespace_of(x).sign(x)
+    if isinstance(x, complex):
+        m = abs(x)
+        return x.conjugate() / m if m else 0j
+    xp = namespace_of(x)
+    if _is_complex(x):
+        m = xp.abs(x)
+        return xp.where(m == 0, 0, xp.conj(x) / xp.where(m == 0, 1, m))
+    return xp.sign(x)
+
+
+def sign_derivative(x, v):
+    """The derivative of :func:`sign` applied to ``v``: zero for real ``x``
+    (the sign is constant almost everywhere); for complex ``x`` a higher-order
+    derivative through ``abs`` is refused rather than silently dropped."""
+    if _is_complex(x):
+        from .errors import NonDifferentiableError
+        raise NonDifferentiableError(
+            "a second derivative through abs of a complex value is not supported",
+            construct="abs", hint="not supported yet: take first derivatives only, or write abs(z) as "
+            "sqrt(z.real**2 + z.imag**2)")
+    return 0.0
+
+
+def abs_tangent(x, tx):
+    """The tangent of ``abs(x)`` for the tangent ``tx`` of ``x``: real even
+    when ``x`` is complex.
+
+    >>> abs_tangent(-2.0, 0.5), abs_tangent(3 + 4j, 1j)
+    (-0.5, -0.8)
+    """
+    if _is_complex(x):
+        v = sign(x) * tx
+        return v.real if isinstance(v, complex) else namespace_of(v).real(v)
+    return sign(x) * tx
 
 
 def _picked(result, a, b, first):

@@ -685,3 +685,25 @@ def starred_tuple(x, y):
 CASES += [(starred_head, (np.array([0.5, -1.2, 2.0, 0.3]),)),
           (starred_middle, (np.array([0.5, -1.2, 2.0, 0.3, 0.9]),)),
           (starred_tuple, (0.8, -1.3))]
+
+
+# -- complex intermediate values of a real function -------------------------------
+
+def complex_modulus(x):
+    z = x + 1j * x ** 2
+    return abs(z) * 2.0
+
+def phasor_power(x):
+    z = np.exp(1j * x) * (2.0 + x)
+    return np.sum(np.abs(z) ** 2 + np.real(z * np.conj(z)))
+
+def spectrum_energy(x):
+    return np.sum(np.abs(np.fft.rfft(x)) ** 2) + np.sum(np.abs(np.fft.fft(x * x)))
+
+CASES += [(complex_modulus, (0.7,)), (phasor_power, (np.array([0.3, 1.2]),)),
+          (spectrum_energy, (np.array([0.2, 1.0, -0.5, 0.8, 1.7]),))]
+
+def compensated_sums(x):
+    return math.fsum([x, x * 2.0, math.sin(x)]) + math.fsum(v * v for v in (x, 3.0 * x))
+
+CASES += [(compensated_sums, (0.3,))]
