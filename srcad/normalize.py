@@ -65,6 +65,19 @@ _FORBIDDEN_CALLS = {
 }
 
 
+def _enumerate_start(call):
+    """The start of ``enumerate(seq)`` (None), ``enumerate(seq, k)`` or
+    ``enumerate(seq, start=k)`` (the expression ``k``); _MISSING for other
+    argument lists."""
+    if len(call.args) == 1 and not call.keywords:
+        return None
+    if len(call.args) == 2 and not call.keywords:
+        return call.args[1]
+    if len(call.args) == 1 and len(call.keywords) == 1 and call.keywords[0].arg == "start":
+        return call.keywords[0].value
+    return _MISSING
+
+
 class Normalized:
     """The result of normalization: a ``FunctionDef`` in normal form plus the
     units lifted out of it."""
@@ -842,7 +855,9 @@ class ANF:
                 body_prefix = [A.assign(target, A.name(loop_var))]
         else:
             seqs = []
-            if fn is enumerate and isinstance(target, gast.Tuple) and len(target.elts) == 2 and len(it.args) == 1 and not it.keywords:
+            start = _enumerate_start(it) if fn is enumerate else _MISSING
+            if fn is enumerate and isinstance(target, gast.Tuple) and len(target.elts) == 2 \
+                    and start is not _MISSING:
                 inner = it.args[0]
                 inner_fn = self._resolve(inner.func) if isinstance(inner, gast.Call) else _MISSING
                 item_target = target.elts[1]
@@ -853,7 +868,15 @@ class ANF:
                 else:
                     seqs = [(item_target, self.atom(inner, out, "seq"))]
                 idx_target = target.elts[0]
-                if isinstance(idx_target, gast.Name) and idx_target.id not in assigned_in_body:
+                if start is not None:
+                    # enumerate(seq, start): the index is the step plus start
+                    first = self.atom(start, out, "start")
+                    loop_var = self.tmp("i")
+                    index = self.tmp("index")
+                    body_prefix.append(A.assign(index, gast.BinOp(
+                        left=A.name(loop_var), op=gast.Add(), right=first)))
+                    body_prefix.append(A.assign(idx_target, A.name(index)))
+                elif isinstance(idx_target, gast.Name) and idx_target.id not in assigned_in_body:
                     loop_var = idx_target.id
                 else:
                     loop_var = self.tmp("i")

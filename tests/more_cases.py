@@ -707,3 +707,23 @@ def compensated_sums(x):
     return math.fsum([x, x * 2.0, math.sin(x)]) + math.fsum(v * v for v in (x, 3.0 * x))
 
 CASES += [(compensated_sums, (0.3,))]
+
+
+# -- enumerate with a start ---------------------------------------------------------
+
+def welford_variance(xs):
+    mean, m2 = 0.0, 0.0
+    for k, x in enumerate(xs, start=1):
+        delta = x - mean
+        mean += delta / k
+        m2 += delta * (x - mean)
+    return m2 / (len(xs) - 1)
+
+def weighted_powers(xs):
+    s = 0.0
+    for k, x in enumerate(xs, 2):
+        s = s + x ** k
+    return s
+
+CASES += [(welford_variance, (np.array([0.4, -1.1, 2.3, 0.8, 0.1]),)),
+          (weighted_powers, (np.array([0.3, 0.5, 0.9]),))]
