@@ -270,3 +270,16 @@ def zip_tangent(result, seqs, *ts):
 @rules.rule("sequence_tangent")
 def sequence_tangent(result, tt, x):
     t[result] = ad.sequence_tangent(t[tt], x)
+
+
+@rules.rule("field")
+def field(result, obj, name):
+    t[result] = ad.field(t[obj], obj, name)
+    d[obj] += ad.field_adjoint(d[result], obj, name)
+
+
+
+@rules.rule("field_adjoint")
+def field_adjoint(result, g, x, name):
+    t[result] = ad.field_adjoint(t[g], x, name)
+    d[g] += ad.field(d[result], x, name)

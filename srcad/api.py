@@ -15,6 +15,7 @@ import numbers
 
 from . import runtime
 from .errors import CotangentError, Location, NonScalarOutputError, SrcadError, WrtError
+from .runtime import AdjFields, _dataclass_fields
 from .runtime import match, stop_gradient  # noqa: F401  (re-exported)
 from .kinds import kind_of
 from .transform import derive
@@ -485,6 +486,8 @@ def jvp(f, primals, tangents):
     names = derived.tangent_names
     kwargs = {names[p]: t for p, t in zip(params, tangents)}
     out, tangent = fn(*primals, **kwargs)
+    if isinstance(out, AdjFields):   # f is a gradient with respect to a dataclass
+        out = match(out, out.like)
     return out, match_tangent(tangent, out)
 
 
@@ -522,7 +525,7 @@ def _check_tangent(name, primal, tangent, f, path=None):
 
 def match_tangent(t, out):
     """A tangent with the structure, shape and dtype of the output."""
-    if isinstance(out, (dict, list, tuple)) or hasattr(out, "shape"):
+    if isinstance(out, (dict, list, tuple)) or hasattr(out, "shape") or _dataclass_fields(out) is not None:
         m = match(t, out)
         return m if m is not None else t
     if isinstance(out, float) and hasattr(t, "shape") and t.shape == ():

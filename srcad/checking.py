@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from . import api
+from .runtime import _dataclass_fields
 
 
 def _leaves(x):
@@ -12,6 +15,8 @@ def _leaves(x):
         return [v for k in sorted(x, key=repr) for v in _leaves(x[k])]
     if isinstance(x, (list, tuple)):
         return [v for e in x for v in _leaves(e)]
+    if _dataclass_fields(x) is not None:
+        return [v for k in _dataclass_fields(x) for v in _leaves(getattr(x, k))]
     return [x]
 
 
@@ -25,6 +30,8 @@ def _rebuild(x, leaves):
     if isinstance(x, (list, tuple)):
         items = [_rebuild(e, leaves) for e in x]
         return type(x)(items) if not hasattr(x, "_fields") else type(x)(*items)
+    if _dataclass_fields(x) is not None:
+        return dataclasses.replace(x, **{k: _rebuild(getattr(x, k), leaves) for k in _dataclass_fields(x)})
     return next(leaves)
 
 

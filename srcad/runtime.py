@@ -12,6 +12,7 @@ array([3., 3., 3., 3.])
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 
 __all__ = [
@@ -119,6 +120,8 @@ def zeros_like(x):
         return type(x)(zeros_like(v) for v in x) if not hasattr(x, "_fields") else type(x)(*[zeros_like(v) for v in x])
     if isinstance(x, bool) or isinstance(x, numbers.Integral):
         return 0.0
+    if _dataclass_fields(x) is not None:
+        return dataclasses.replace(x, **{k: zeros_like(getattr(x, k)) for k in _dataclass_fields(x)})
     if isinstance(x, numbers.Number):
         return type(x)(0) if isinstance(x, (float, complex)) else 0.0
     if hasattr(x, "shape") and hasattr(x, "dtype"):
@@ -174,6 +177,86 @@ class AdjDict(dict):
 
     def __mul__(self, other):
         return AdjDict({k: v * other for k, v in self.items()})
+
+    __rmul__ = __mul__
+
+
+def _dataclass_fields(x):
+    """The field names of a dataclass instance, None for anything else."""
+    fields = getattr(type(x), "__dataclass_fields__", None)
+    if fields is None or isinstance(x, type):
+        return None
+    return [name for name, f in fields.items() if f.init and getattr(f, "_field_type", None) is not None
+            and f._field_type.name == "_FIELD"]
+
+
+def field(tangent, x, name):
+    """The tangent of ``x.name`` for a namedtuple or dataclass ``x`` whose
+    tangent is ``tangent`` (an instance of the same type, or a lazy zero).
+
+    >>> from collections import namedtuple
+    >>> P = namedtuple("P", "w b")
+    >>> field(P(1.0, 2.0), P(5.0, 6.0), "b")
+    2.0
+    """
+    if not hasattr(x, "_fields") and _dataclass_fields(x) is None:
+        _no_field_rule(x, name)
+    if isinstance(tangent, (int, float)) and not hasattr(tangent, "dtype") and tangent == 0:
+        return 0.0
+    if isinstance(tangent, dict):
+        return tangent.get(name, 0.0)
+    if isinstance(tangent, list) and hasattr(x, "_fields"):
+        return tangent[x._fields.index(name)]
+    return getattr(tangent, name)
+
+
+def field_adjoint(g, x, name):
+    """The adjoint of a namedtuple or dataclass ``x`` from the adjoint ``g`` of
+    ``x.name``: zero for the other fields.
+
+    >>> from collections import namedtuple
+    >>> P = namedtuple("P", "w b")
+    >>> field_adjoint(3.0, P(5.0, 6.0), "b")
+    [0.0, 3.0]
+    """
+    if hasattr(x, "_fields"):
+        out = AdjList([0.0] * len(x))
+        out[x._fields.index(name)] = g
+        return out
+    if _dataclass_fields(x) is not None:
+        return AdjFields({name: g}, x)
+    _no_field_rule(x, name)
+
+
+def _no_field_rule(x, name):
+    from .errors import NonDifferentiableError
+    raise NonDifferentiableError(
+        f"the attribute .{name} of a {type(x).__name__} has no derivative rule",
+        construct="." + name,
+        hint="pass the values in a namedtuple, a dataclass, a dict or as arguments")
+
+
+class AdjFields(AdjDict):
+    """The adjoint of a dataclass instance ``like``: its fields as a dict, and
+    ``like`` to turn it back into an instance (:func:`match`)."""
+
+    def __init__(self, items, like):
+        super().__init__(items)
+        self.like = like
+
+    def _same(self, items):
+        return AdjFields(items, self.like)
+
+    def __add__(self, other):
+        return self._same(AdjDict.__add__(self, other))
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return self._same(AdjDict.__neg__(self))
+
+    def __mul__(self, other):
+        return self._same(AdjDict.__mul__(self, other))
 
     __rmul__ = __mul__
 
@@ -327,6 +410,11 @@ def match(adj, x):
         if hasattr(x, "_fields"):
             return type(x)(*items)
         return type(x)(items)
+    if _dataclass_fields(x) is not None:
+        if not isinstance(adj, dict):
+            adj = {k: getattr(adj, k) for k in _dataclass_fields(x)} if type(adj) is type(x) else {}
+        return dataclasses.replace(x, **{k: match(adj.get(k, 0.0), getattr(x, k))
+                                         for k in _dataclass_fields(x)})
     if x is None or isinstance(x, (str, bytes)):
         return None
     if isinstance(x, bool):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 
 import gast
+import numpy as np
 
 from . import astutil as A
 from .analysis import NONDIFF_ATTRS, activity
@@ -14,6 +15,12 @@ from .callsite import (BINOPS, UNARYOPS, classify_call, default_namespace,
 from .errors import NonDifferentiableError
 from .ruleset import InlineContext, Template, get_rules
 
+
+
+# Properties of arrays (x.flat, x.base, ...): an attribute read with one of
+# these names is refused when it has no rule, rather than taken for a field.
+_ARRAY_PROPERTIES = frozenset(
+    name for name in dir(np.ndarray) if not name.startswith("_") and not callable(getattr(np.ndarray, name)))
 
 class BaseTransform:
     """Holds one normalized function and what is known about it."""
@@ -152,7 +159,10 @@ class BaseTransform:
             if tpl == "nondiff":
                 return "nondiff"
             if tpl is None:
-                return None
+                if value.attr in _ARRAY_PROPERTIES:
+                    return None
+                # a field of a namedtuple or dataclass (checked at run time)
+                return rules.template("runtime", "field"), [value.value, A.const(value.attr)], {}, self.xp
             return tpl, [value.value], {}, self.xp
         if isinstance(value, gast.Call):
             info = self.info(value)

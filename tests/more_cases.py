@@ -2,7 +2,10 @@
 (self-updates, lists of rows, closures in loops, keyword-only arguments,
 early exits in nested loops, 2-D updates, dict loops...)."""
 
+import collections
+import dataclasses
 import math
+
 import numpy as np
 
 import srcad
@@ -727,3 +730,36 @@ def weighted_powers(xs):
 
 CASES += [(welford_variance, (np.array([0.4, -1.1, 2.3, 0.8, 0.1]),)),
           (weighted_powers, (np.array([0.3, 0.5, 0.9]),))]
+
+
+# -- parameters in namedtuples and dataclasses ------------------------------------
+
+Layer = collections.namedtuple("Layer", "w b")
+
+
+@dataclasses.dataclass
+class Oscillator:
+    omega: float
+    damping: float
+    phase: np.ndarray
+
+
+def namedtuple_layer(p, x):
+    return np.sum(np.tanh(x @ p.w + p.b) ** 2)
+
+def dataclass_oscillator(o):
+    t = np.linspace(0.0, 1.0, 4)
+    return np.sum(np.exp(-o.damping * t) * np.cos(o.omega * t + o.phase))
+
+def nested_params(layers, x):
+    for p in layers:
+        x = np.tanh(x @ p.w + p.b)
+    return np.sum(x)
+
+R13 = np.random.default_rng(13)
+CASES += [
+    (namedtuple_layer, (Layer(R13.standard_normal((3, 2)), R13.standard_normal(2)), R13.standard_normal((4, 3)))),
+    (dataclass_oscillator, (Oscillator(2.0, 0.3, R13.standard_normal(4)),)),
+    (nested_params, ([Layer(R13.standard_normal((3, 3)), R13.standard_normal(3)),
+                      Layer(R13.standard_normal((3, 2)), R13.standard_normal(2))], R13.standard_normal((2, 3)))),
+]

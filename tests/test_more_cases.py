@@ -27,3 +27,37 @@ def test_second_order(fn, args):
         assert "not supported yet" in info.value.hint
         return
     srcad.check_grads(fn, args, order=2)
+
+
+STRUCTURED = [c for c in CASES if c[0].__name__ in ("namedtuple_layer", "dataclass_oscillator", "nested_params")]
+
+
+@pytest.mark.parametrize("fn,args", STRUCTURED, ids=[c[0].__name__ for c in STRUCTURED])
+def test_second_order_through_fields(fn, args):
+    srcad.check_grads(fn, args, order=2)
+
+
+def test_gradient_keeps_the_parameter_types():
+    import more_cases as m
+    layer = m.Layer(m.np.ones((3, 2)), m.np.zeros(2))
+    g = srcad.grad(m.namedtuple_layer)(layer, m.np.ones((4, 3)))
+    assert type(g) is m.Layer and g.w.shape == (3, 2) and g.b.shape == (2,)
+    osc = m.Oscillator(2.0, 0.3, m.np.zeros(4))
+    g = srcad.grad(m.dataclass_oscillator)(osc)
+    assert type(g) is m.Oscillator and isinstance(g.omega, float) and g.phase.shape == (4,)
+    h = srcad.jvp(srcad.grad(m.dataclass_oscillator), (osc,), (m.Oscillator(1.0, 0.0, m.np.zeros(4)),))[1]
+    assert type(h) is m.Oscillator
+
+
+class _Plain:
+    def __init__(self, w):
+        self.w = w
+
+
+def _plain_loss(p):
+    return p.w * 2.0
+
+
+def test_attribute_of_a_plain_object_is_refused():
+    with pytest.raises(srcad.NonDifferentiableError, match="attribute .w of a _Plain"):
+        srcad.grad(_plain_loss)(_Plain(1.0))
