@@ -65,6 +65,36 @@ _FORBIDDEN_CALLS = {
 }
 
 
+_MUTATING_METHODS = frozenset({
+    "append", "extend", "insert", "pop", "remove", "clear", "update", "setdefault", "popitem",
+    "add", "discard", "sort", "reverse", "fill", "put", "resize", "itemset"})
+
+
+def _refuse_writes_to_free_variables(parsed, fn, free):
+    """A nested function that changes a list, dict or array of the enclosing
+    function (``acc.append(v)``, ``out[i] = v``) would hide that write from the
+    derivative of the enclosing function: refuse it."""
+    for n in A.walk(fn):
+        spot = None
+        if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) \
+                and isinstance(n.func.value, gast.Name) and n.func.value.id in free \
+                and n.func.attr in _MUTATING_METHODS:
+            spot, what = n, f"{n.func.value.id}.{n.func.attr}(...)"
+        elif isinstance(n, (gast.Assign, gast.AugAssign)):
+            for t in (n.targets if isinstance(n, gast.Assign) else [n.target]):
+                for sub in A.walk(t):
+                    if isinstance(sub, gast.Subscript) and isinstance(sub.value, gast.Name) \
+                            and sub.value.id in free:
+                        spot, what = sub, f"{sub.value.id}[...] = ..."
+        if spot is not None:
+            raise UnsupportedSyntaxError(
+                f"the nested function {fn.name} changes {what.split('[')[0].split('.')[0]} of the "
+                f"enclosing function ({what})",
+                parsed.location(spot), construct="write to an enclosing variable",
+                hint="return the new value from the nested function and update the variable "
+                     "in the enclosing function")
+
+
 def _enumerate_start(call):
     """The start of ``enumerate(seq)`` (None), ``enumerate(seq, k)`` or
     ``enumerate(seq, start=k)`` (the expression ``k``); _MISSING for other
@@ -270,6 +300,8 @@ def lift_nested(parsed, node, namer):
         used = _loaded_names(fn) - own
         direct[fname] = {u for u in used if u in outer_locals and u not in lifted}, \
             {u for u in used if u in lifted}
+    for fname, fn in lifted.items():
+        _refuse_writes_to_free_variables(parsed, fn, direct[fname][0])
     free = {k: set(v[0]) for k, v in direct.items()}
     changed = True
     while changed:

@@ -12,7 +12,7 @@ from .analysis import NONDIFF_ATTRS, activity
 from .kinds import infer, scalar_names, shape_classes
 from .callsite import (BINOPS, UNARYOPS, classify_call, default_namespace,
                        nondiff_error)
-from .errors import NonDifferentiableError
+from .errors import NonDifferentiableError, UnsupportedSyntaxError
 from .ruleset import InlineContext, Template, get_rules
 
 
@@ -37,6 +37,7 @@ class BaseTransform:
         outputs = [norm.return_name] if norm.return_name else []
         self.active = activity(norm.node.body, set(self.wrt), outputs, self.nondiff_call)
         self._check_function_values()
+        self._check_hidden_writes()
         from .analysis import risky_rebinds
         self.risky = risky_rebinds(norm.node.body)
         self.scalars = set()
@@ -210,6 +211,40 @@ class BaseTransform:
             scalar=lambda n: n in self.scalars,
             same_shape=lambda a, b: a in self.shapes and self.shapes.get(a) == self.shapes.get(b))
 
+    def _check_hidden_writes(self):
+        """A user function that writes values depending on the arguments into
+        a list, dict or array that does not (``push(acc, x)`` appending
+        ``x ** 2`` to ``acc``) hides that dependence from activity analysis:
+        the derivative would be lost, so such a call is refused."""
+        from .transform import bind_call
+        calls = []
+        for n in A.walk(self.norm.node):
+            if isinstance(n, gast.Call):
+                info = self.info(n)
+                if info.kind in ("user", "lifted"):
+                    calls.append((n, info.unit if info.kind == "lifted" else info.obj))
+        calls = [(c, t, w) for c, t in calls for w in [callee_written_params(t)] if w]
+        if not calls:
+            return
+        everything = {n.id for n in A.walk(self.norm.node) if isinstance(n, gast.Name)}
+        varied = activity(self.norm.node.body, set(self.wrt), everything, self.nondiff_call)
+        for call, target, written in calls:
+            try:
+                mapping = bind_call(target, self.with_receiver(call))
+            except Exception:
+                continue
+            if not any(isinstance(a, gast.Name) and a.id in varied for _, a in mapping):
+                continue
+            for pname, atom in mapping:
+                if pname in written and isinstance(atom, gast.Name) and atom.id not in varied:
+                    name = getattr(target, "__name__", None) or getattr(target, "name", "the function")
+                    raise UnsupportedSyntaxError(
+                        f"{name} writes into its argument {pname!r} ({atom.id!r} here), which holds "
+                        f"no derivative before the call",
+                        self.norm.parsed.location(call), construct="call that writes into an argument",
+                        hint=f"return the new value from {name} and assign it in the caller "
+                             f"({atom.id} = ...)")
+
     def unknown_call(self, call):
         return nondiff_error(self.norm, call, self.info(call))
 
@@ -231,3 +266,28 @@ class BaseTransform:
 
 def lineno_of(stmt):
     return getattr(stmt, "lineno", None)
+
+
+def callee_written_params(target):
+    """Names the function ``target`` (a function or a lifted unit) writes into
+    with ``name[...] = ...``, ``name[...] += ...`` or a mutating method."""
+    from .analysis import MUTATING_METHODS
+    from .normalize import LiftedUnit
+    if isinstance(target, LiftedUnit):
+        node = target.node
+    else:
+        from .transform import _parsed_and_node
+        try:
+            _, node = _parsed_and_node(target)
+        except Exception:
+            return set()
+    written = set()
+    for n in A.walk(node):
+        if isinstance(n, (gast.Assign, gast.AugAssign)):
+            for t in (n.targets if isinstance(n, gast.Assign) else [n.target]):
+                if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name):
+                    written.add(t.value.id)
+        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) \
+                and n.func.attr in MUTATING_METHODS and isinstance(n.func.value, gast.Name):
+            written.add(n.func.value.id)
+    return written

@@ -149,6 +149,25 @@ def kwargs_in_call(x):
     return scale(x, **options)  # <- error
 
 
+def _push_square(acc, v):
+    acc.append(v ** 2)
+
+
+def call_writes_into_argument(x):
+    acc = []
+    _push_square(acc, x)  # <- error
+    return sum(acc)
+
+
+def nested_writes_enclosing(x):
+    acc = []
+
+    def push(v):
+        acc.append(v ** 2)  # <- error
+    push(x)
+    return sum(acc)
+
+
 def star_args_in_call(xs):
     return np.add(*xs)  # <- error
 
@@ -387,6 +406,10 @@ LOCATED = [
                  id="kwargs-in-call"),
     pytest.param(star_args_in_call, UnsupportedSyntaxError, ("*args",), "*xs", None,
                  id="star-args-in-call"),
+    pytest.param(call_writes_into_argument, UnsupportedSyntaxError, ("_push_square writes into its argument",),
+                 "_push_square(acc, x)", None, id="call-writes-into-argument"),
+    pytest.param(nested_writes_enclosing, UnsupportedSyntaxError, ("nested function push changes acc",),
+                 "acc.append(v ** 2)", None, id="nested-writes-enclosing"),
     pytest.param(unpack_count, UnsupportedSyntaxError, ("cannot unpack 3 values into 2",), "first, rest",
                  None, id="unpack-count"),
     pytest.param(attribute_assignment, UnsupportedSyntaxError, ("attribute",), "box.value", None,
