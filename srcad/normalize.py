@@ -652,6 +652,8 @@ class ANF:
             return A.name(result)
         if isinstance(expr, gast.Call):
             target = self._resolve(expr.func) if self.is_static(expr.func) else _MISSING
+            if target is map and not expr.keywords and len(expr.args) >= 2:
+                return self.listcomp(self._map_as_listcomp(expr), out)
             if target in _AS_LISTS and not expr.keywords:
                 # zip/enumerate/reversed as values: the list of what they yield
                 expr = gast.Call(func=A.name(_AS_LISTS[target]), args=expr.args, keywords=[])
@@ -696,6 +698,30 @@ class ANF:
             f"{type(expr).__name__} expressions are not supported",
             self.parsed.location(expr), construct=type(expr).__name__,
             hint="rewrite the expression with simpler operations")
+
+    def _map_as_listcomp(self, expr):
+        """``map(f, a, b)`` as ``[f(u, v) for u, v in zip(a, b)]`` (consumed
+        where it is made, as a generator is); ``map(lambda v: body, a)`` as
+        ``[body for v in a]``."""
+        fn, seqs = expr.args[0], expr.args[1:]
+        if isinstance(fn, gast.Lambda) and not fn.args.defaults and not fn.args.kwonlyargs \
+                and fn.args.vararg is None and fn.args.kwarg is None and len(fn.args.args) == len(seqs):
+            names = [a.id for a in fn.args.args]
+            elt = A.clone(fn.body)
+        else:
+            names = [self.tmp("v") for _ in seqs]
+            elt = gast.Call(func=A.clone(fn), args=[A.name(n) for n in names], keywords=[])
+        if len(seqs) == 1:
+            target, it = A.store(names[0]), seqs[0]
+        else:
+            target = gast.Tuple(elts=[A.store(n) for n in names], ctx=gast.Store())
+            it = gast.Call(func=A.name("zip"), args=list(seqs), keywords=[])
+        comp = gast.ListComp(elt=elt, generators=[gast.comprehension(
+            target=target, iter=it, ifs=[], is_async=0)])
+        for n in A.walk(comp):
+            if getattr(n, "lineno", None) is None and hasattr(expr, "lineno"):
+                gast.copy_location(n, expr)
+        return comp
 
     def listcomp(self, expr, out):
         """``[e for x in xs if c]`` -> a loop appending to a fresh list."""

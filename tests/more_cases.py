@@ -763,3 +763,24 @@ CASES += [
     (nested_params, ([Layer(R13.standard_normal((3, 3)), R13.standard_normal(3)),
                       Layer(R13.standard_normal((3, 2)), R13.standard_normal(2))], R13.standard_normal((2, 3)))),
 ]
+
+
+# -- map ----------------------------------------------------------------------------
+
+def _bump(v):
+    return v * np.sin(v)
+
+def map_builtin(x):
+    return sum(map(math.sin, [x, 2.0 * x]))
+
+def map_lambda_pairs(xs, ys):
+    return sum(map(lambda a, b: a * b, xs, ys)) + sum(list(map(_bump, xs)))
+
+def map_in_loop(xs):
+    s = 0.0
+    for v in map(np.exp, xs):
+        s = s + v
+    return s
+
+CASES += [(map_builtin, (0.3,)), (map_lambda_pairs, (np.array([0.2, 0.5]), np.array([1.2, -0.5]))),
+          (map_in_loop, (np.array([0.2, 0.5, -0.4]),))]
