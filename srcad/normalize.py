@@ -652,6 +652,11 @@ class ANF:
             return A.name(result)
         if isinstance(expr, gast.Call):
             target = self._resolve(expr.func) if self.is_static(expr.func) else _MISSING
+            if target in (sorted, min, max) and len(expr.args) == 1 and (
+                    target is sorted or any(k.arg == "key" for k in expr.keywords)) and all(
+                    k.arg in ("key", "reverse") for k in expr.keywords) and (
+                    target is sorted or all(k.arg == "key" for k in expr.keywords)):
+                return self._sorted_by_position(target, expr, out)
             if target is map and not expr.keywords and len(expr.args) >= 2:
                 return self.listcomp(self._map_as_listcomp(expr), out)
             if target in _AS_LISTS and not expr.keywords:
@@ -698,6 +703,28 @@ class ANF:
             f"{type(expr).__name__} expressions are not supported",
             self.parsed.location(expr), construct=type(expr).__name__,
             hint="rewrite the expression with simpler operations")
+
+    def _sorted_by_position(self, target, expr, out):
+        """``sorted(seq, key=k)`` as ``[seq[i] for i in order]`` and
+        ``min(seq, key=k)`` as ``seq[order[0]]``, with the order computed on
+        the values (it has no derivative): the items then carry theirs."""
+        seq = self.atom(gast.Call(func=A.name("__srcad_sequence__"), args=[expr.args[0]], keywords=[]),
+                        out, "seq")
+        kws = list(expr.keywords)
+        if target is max:
+            kws.append(gast.keyword(arg="reverse", value=A.const(True)))
+        order = gast.Call(func=A.name("__srcad_sort_order__"), args=[A.clone(seq)], keywords=kws)
+        if target is not sorted:
+            first = self.atom(gast.Subscript(value=order, slice=A.const(0), ctx=gast.Load()), out, "pick")
+            return gast.Subscript(value=A.clone(seq), slice=first, ctx=gast.Load())
+        i = self.tmp("i")
+        comp = gast.ListComp(elt=gast.Subscript(value=A.clone(seq), slice=A.name(i), ctx=gast.Load()),
+                             generators=[gast.comprehension(target=A.store(i), iter=order, ifs=[],
+                                                            is_async=0)])
+        for n in A.walk(comp):
+            if getattr(n, "lineno", None) is None and hasattr(expr, "lineno"):
+                gast.copy_location(n, expr)
+        return self.listcomp(comp, out)
 
     def _map_as_listcomp(self, expr):
         """``map(f, a, b)`` as ``[f(u, v) for u, v in zip(a, b)]`` (consumed

@@ -377,6 +377,18 @@ def sequence(x):
     return list(x)
 
 
+def sort_order(seq, key=None, reverse=False):
+    """The positions of ``seq``'s items in ``sorted(seq, key=key,
+    reverse=reverse)`` order (stable, as ``sorted`` is).
+
+    >>> sort_order([3.0, 1.0, 2.0])
+    [1, 2, 0]
+    """
+    if key is None:
+        return sorted(range(len(seq)), key=seq.__getitem__, reverse=reverse)
+    return sorted(range(len(seq)), key=lambda i: key(seq[i]), reverse=reverse)
+
+
 def item_adjoint(adj, key):
     """The adjoint of one element of a container whose adjoint is ``adj``."""
     if isinstance(adj, (int, float)) and adj == 0:

@@ -784,3 +784,22 @@ def map_in_loop(xs):
 
 CASES += [(map_builtin, (0.3,)), (map_lambda_pairs, (np.array([0.2, 0.5]), np.array([1.2, -0.5]))),
           (map_in_loop, (np.array([0.2, 0.5, -0.4]),))]
+
+
+# -- sorted, and min/max with a key -------------------------------------------------
+
+def rank_weighted(xs):
+    return sum(v * i for i, v in enumerate(sorted(xs)))
+
+def largest_magnitudes(xs):
+    s = sorted(xs, key=abs, reverse=True)
+    return s[0] * 2.0 + s[1] ** 2
+
+def best_candidate(x):
+    pairs = [(x, 1.0), (x * 2.0, 0.5), (x * 3.0, 2.0)]
+    best = min(pairs, key=lambda p: p[1])
+    worst = max(pairs, key=lambda p: p[1])
+    return best[0] ** 2 + worst[0]
+
+CASES += [(rank_weighted, (np.array([0.9, 0.2, 0.5]),)),
+          (largest_magnitudes, (np.array([0.9, -1.2, 0.5]),)), (best_candidate, (0.4,))]
