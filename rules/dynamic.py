@@ -59,3 +59,13 @@ helpers.nondifferentiable("clip_select", "is_zero", "var_dof", "nan_count", "ten
 def norm_partials(out, x, ord=None, axis=None, keepdims=False, result=None):
     t[out] = ad.norm_partials_tangent_x(t[x], x, ord, axis, result) \
         + ad.norm_partials_tangent_r(t[result], x, ord, axis, result)
+
+
+@helpers.rule("tolist_tangent")
+def tolist_tangent(result, tx, a):
+    t[result] = rh.tolist_tangent(t[tx], a)
+
+
+@helpers.rule("tolist_adjoint")
+def tolist_adjoint(result, g, a):
+    t[result] = rh.tolist_adjoint(t[g], a)

@@ -440,6 +440,12 @@ def compress_method(result, self, condition, axis=None, out=None):
     d[self] += rh.compress_adjoint(d[result], condition, self, axis)
 
 
+@methods.rule("tolist")
+def tolist_method(result, self):
+    t[result] = rh.tolist_tangent(t[self], self)
+    d[self] += rh.tolist_adjoint(d[result], self)
+
+
 @methods.rule("item")
 def item_method(result, self, *args):
     t[result] = t[self].item(*args)

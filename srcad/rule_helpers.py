@@ -1922,6 +1922,30 @@ def extract_adjoint(g, condition, arr):
     return _gather_transpose(g, arr, lambda i: _ns(i).extract(condition, i))
 
 
+def tolist_tangent(t, a):
+    """Tangent of ``a.tolist()``: nested lists of floats, zeros for a lazy zero."""
+    if is_zero(t):
+        return _ns(a).zeros(_shape(a), dtype=_float_dtype(a)).tolist()
+    return t.tolist()
+
+
+def tolist_adjoint(g, a):
+    """Adjoint of ``a.tolist()`` from the adjoint of the nested lists (whose
+    entries may be lazy zeros, even whole rows)."""
+    if is_zero(g):
+        return 0.0
+    shape = _shape(a)
+
+    def dense(v, dims):
+        if not dims:
+            return float(v)
+        if is_zero(v):
+            return [dense(0.0, dims[1:]) for _ in range(dims[0])]
+        return [dense(e, dims[1:]) for e in v]
+    xp = _ns(a)
+    return xp.asarray(dense(g, shape), dtype=_float_dtype(a))
+
+
 def item_adjoint(g, a, args):
     """Adjoint of ``a.item(*args)``."""
     if is_zero(g):

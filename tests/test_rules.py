@@ -1283,6 +1283,12 @@ def f_real_attr(x): return x.real * 2.0
 def f_imag_attr(x): return x.imag + x
 def f_clip_m(x, lo): return x.clip(lo, 0.5)
 def f_clip_m_kw(x): return x.clip(max=0.2)
+def f_tolist(a): return sum(a.tolist()) ** 2
+def f_tolist_rows(a):
+    rows = a.tolist()
+    return rows[0][1] * rows[2][0] + sum(rows[1])
+
+
 def f_item(x): return x.item(1) * x.item(0, 2)
 def f_item0(x): return x.item()
 
@@ -1294,6 +1300,8 @@ add(".attr:real", f_real_attr, (rnd(3),))
 add(".attr:imag", f_imag_attr, (rnd(3),))
 add(".clip", f_clip_m, (rnd(3, 4), -0.4), (rnd(3, 4), rnd(4) - 0.5))
 add(".clip", f_clip_m_kw, (rnd(4),))
+add(".tolist", f_tolist, (rnd(4),))
+add(".tolist", f_tolist_rows, (rnd(3, 2),))
 add(".item", f_item, (rnd(2, 3),))
 add(".item", f_item0, (rnd(1, 1),))
 
