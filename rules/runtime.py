@@ -139,7 +139,7 @@ def abs_tangent(result, x, tx):
 
 
 rules.nondifferentiable("sign_derivative")
-rules.nondifferentiable("sort_order")
+rules.nondifferentiable("sort_order", "shortest")
 rules.nondifferentiable("count", "inverse_axes", "namespace_of", "zeros_like", "length")
 
 

@@ -37,6 +37,7 @@ _SPECIAL_CALLS = {
     "__srcad_range__": range,
     "__srcad_sequence__": runtime.sequence,
     "__srcad_sort_order__": runtime.sort_order,
+    "__srcad_shortest__": runtime.shortest,
     "__srcad_zip__": runtime.zip_list,
     "__srcad_enumerate__": runtime.enumerate_list,
     "__srcad_reversed__": runtime.reversed_list,

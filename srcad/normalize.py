@@ -95,6 +95,13 @@ def _refuse_writes_to_free_variables(parsed, fn, free):
                      "in the enclosing function")
 
 
+def _is_transpose_zip(call, parsed):
+    """``zip(*rows)``: the columns of a list of rows."""
+    return (isinstance(call.func, gast.Name) and len(call.args) == 1 and not call.keywords
+            and isinstance(call.args[0], gast.Starred)
+            and resolve_static(parsed, call.func, set()) is zip)
+
+
 def _enumerate_start(call):
     """The start of ``enumerate(seq)`` (None), ``enumerate(seq, k)`` or
     ``enumerate(seq, start=k)`` (the expression ``k``); _MISSING for other
@@ -211,7 +218,7 @@ def check_syntax(parsed, node):
                             hint="keep the value in a local variable or a dict")
         if isinstance(n, gast.Call):
             for a in n.args:
-                if isinstance(a, gast.Starred):
+                if isinstance(a, gast.Starred) and not _is_transpose_zip(n, parsed):
                     raise UnsupportedSyntaxError(
                         "argument unpacking (*args) in calls is not supported",
                         parsed.location(a), construct="*args",
@@ -657,6 +664,8 @@ class ANF:
                     k.arg in ("key", "reverse") for k in expr.keywords) and (
                     target is sorted or all(k.arg == "key" for k in expr.keywords)):
                 return self._sorted_by_position(target, expr, out)
+            if target is zip and len(expr.args) == 1 and isinstance(expr.args[0], gast.Starred):
+                return self._columns(expr, out)
             if target is map and not expr.keywords and len(expr.args) >= 2:
                 return self.listcomp(self._map_as_listcomp(expr), out)
             if target in _AS_LISTS and not expr.keywords:
@@ -724,6 +733,25 @@ class ANF:
         for n in A.walk(comp):
             if getattr(n, "lineno", None) is None and hasattr(expr, "lineno"):
                 gast.copy_location(n, expr)
+        return self.listcomp(comp, out)
+
+    def _columns(self, expr, out):
+        """``zip(*rows)`` as ``[[row[j] for row in rows] for j in range(n)]``
+        with ``n`` the shortest row's length (columns are lists, not tuples)."""
+        rows = self.atom(gast.Call(func=A.name("__srcad_sequence__"), args=[expr.args[0].value],
+                                   keywords=[]), out, "rows")
+        n = self.atom(gast.Call(func=A.name("__srcad_shortest__"), args=[A.clone(rows)], keywords=[]),
+                      out, "n")
+        j, row = self.tmp("j"), self.tmp("row")
+        inner = gast.ListComp(
+            elt=gast.Subscript(value=A.name(row), slice=A.name(j), ctx=gast.Load()),
+            generators=[gast.comprehension(target=A.store(row), iter=A.clone(rows), ifs=[], is_async=0)])
+        comp = gast.ListComp(elt=inner, generators=[gast.comprehension(
+            target=A.store(j), iter=gast.Call(func=A.name("range"), args=[A.clone(n)], keywords=[]),
+            ifs=[], is_async=0)])
+        for node in A.walk(comp):
+            if getattr(node, "lineno", None) is None and hasattr(expr, "lineno"):
+                gast.copy_location(node, expr)
         return self.listcomp(comp, out)
 
     def _map_as_listcomp(self, expr):

@@ -377,6 +377,16 @@ def sequence(x):
     return list(x)
 
 
+def shortest(rows):
+    """The length of the shortest of ``rows`` (0 for no rows): how many
+    items ``zip(*rows)`` yields.
+
+    >>> shortest([[1, 2, 3], [4, 5]])
+    2
+    """
+    return min((len(r) for r in rows), default=0)
+
+
 def sort_order(seq, key=None, reverse=False):
     """The positions of ``seq``'s items in ``sorted(seq, key=key,
     reverse=reverse)`` order (stable, as ``sorted`` is).

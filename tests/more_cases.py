@@ -803,3 +803,19 @@ def best_candidate(x):
 
 CASES += [(rank_weighted, (np.array([0.9, 0.2, 0.5]),)),
           (largest_magnitudes, (np.array([0.9, -1.2, 0.5]),)), (best_candidate, (0.4,))]
+
+
+# -- zip(*rows): columns of a list of rows ------------------------------------------
+
+def column_products(M):
+    cols = list(zip(*M))
+    return sum(c[0] * c[1] for c in cols)
+
+def paired_rows(rows):
+    s = 0.0
+    for a, b in zip(*rows):
+        s = s + a * b ** 2
+    return s
+
+CASES += [(column_products, (np.array([[0.2, -0.5, 0.9], [1.0, 2.0, -0.3]]),)),
+          (paired_rows, ([np.array([0.2, 0.4, 0.1]), np.array([1.0, 2.0, -1.0])],))]
