@@ -234,6 +234,8 @@ class ForwardTransform(BaseTransform):
             if base in self.active:
                 args = [self.tangent_or_zero(a) for a in call.args]
                 new = A.expr_stmt(A.call(A.attr(A.name(self.tan(base)), call.func.attr), args))
+                new.value.keywords = [gast.keyword(arg=k.arg, value=self.tangent_or_zero(k.value))
+                                      for k in call.keywords]
                 return [s, new]
         return [s]
 

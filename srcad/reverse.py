@@ -31,7 +31,7 @@ from . import astutil as A
 from .analysis import (MUTATING_METHODS, aliased_mutation, is_list_pop, method_receiver,
                        mutated_params, overwritten)
 from . import dynamic
-from .errors import UnsupportedSyntaxError
+from .errors import NonDifferentiableError, UnsupportedSyntaxError
 from .normalize import LiftedUnit
 from .ruleset import get_rules
 from .transformer import BaseTransform
@@ -415,7 +415,11 @@ class ReverseTransform(BaseTransform):
             base = next(iter(recv))
             out = []
             if call.func.attr != "append" and base in self.active:
-                raise self.error_unsupported(s, f"the list method {call.func.attr}()")
+                raise NonDifferentiableError(
+                    f"cannot differentiate {base}.{call.func.attr}() in reverse mode",
+                    self.norm.parsed.location(s), construct=f".{call.func.attr}()",
+                    hint=f"write the entries one at a time ({base}.append(v) or {base}[key] = v), "
+                         f"or use forward mode (srcad.jvp)")
             if base in self.active:
                 item = self.namer.new("d_item")
                 out.append(A.assign(A.tuple_([A.store(self.adj(base)), A.store(item)], gast.Store()),

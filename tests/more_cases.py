@@ -819,3 +819,13 @@ def paired_rows(rows):
 
 CASES += [(column_products, (np.array([[0.2, -0.5, 0.9], [1.0, 2.0, -0.3]]),)),
           (paired_rows, ([np.array([0.2, 0.4, 0.1]), np.array([1.0, 2.0, -1.0])],))]
+
+
+# -- dict.update in forward mode ------------------------------------------------------
+
+def dict_update_forward(x):
+    d = {"a": x}
+    d["a"] = d["a"] * 2
+    d.update(b=x ** 2)
+    d.update({"c": x * 3.0})
+    return np.sum(d["a"] + d["b"] + d["c"])

@@ -61,3 +61,13 @@ def _plain_loss(p):
 def test_attribute_of_a_plain_object_is_refused():
     with pytest.raises(srcad.NonDifferentiableError, match="attribute .w of a _Plain"):
         srcad.grad(_plain_loss)(_Plain(1.0))
+
+
+def test_dict_update_in_forward_mode_and_refused_in_reverse():
+    import numpy as np
+    from more_cases import dict_update_forward
+    x = np.array([0.5, -1.0])
+    srcad.check_grads(dict_update_forward, (x,), modes=("forward",))
+    with pytest.raises(srcad.NonDifferentiableError, match=r"d\.update\(\) in reverse mode") as info:
+        srcad.grad(dict_update_forward)
+    assert "d[key] = v" in info.value.hint
