@@ -466,6 +466,8 @@ def match(adj, x):
             if kind == "f" and _is_complex(adj):
                 adj = xp.real(adj)   # a real argument's share of a complex adjoint
             adj = adj.astype(x.dtype) if hasattr(adj, "astype") else xp.astype(xp.asarray(adj), x.dtype)
+        if adj.__class__ is not x.__class__ and not x.shape and not isinstance(x, numbers.Number):
+            adj = xp.asarray(adj)   # a 0-d array's gradient is a 0-d array, not a scalar
         return adj
     return adj
 

@@ -163,3 +163,12 @@ def test_a_pullback_can_be_called_many_times(fn, args):
     J = srcad.jacobian(fn)(*args)
     Jf = srcad.jacobian(fn, mode="forward")(*args)
     np.testing.assert_allclose(J, Jf, rtol=1e-10, atol=1e-12)
+
+
+def test_gradient_has_the_argument_type_for_scalars_and_0d_arrays():
+    def cube(x):
+        return x ** 3
+    for v in (np.array(0.4), np.float64(0.4), np.float32(0.4), 0.4, np.array(0.4, np.float32)):
+        g = srcad.grad(cube)(v)
+        assert type(g) is type(v)
+        assert np.isclose(g, 3 * 0.4 ** 2, rtol=1e-6)
