@@ -273,16 +273,10 @@ def mutated_params(body, params):
     return [p for p in params if find(p) in groups]
 
 
-def aliased_mutation(body):
-    """A mutation (``y[i] = v``, ``y.append(v)``) of an array or list that may
-    share memory with another variable read after it, as
-    ``(statement, mutated name, other name)``; ``None`` when there is none.
-
-    Reverse mode keeps one adjoint per variable, so such a write would be
-    missed by the other variable's adjoint. Aliases count from the statement
-    that creates them on (or anywhere in a loop the write shares).
-    """
-    order = []        # (stmt, enclosing loop ids)
+def statement_order(body):
+    """Every statement of ``body`` in source order, entering branches and
+    loops, as ``(stmt, ids of the enclosing loops)``."""
+    order = []
 
     def visit(stmts, loops):
         for s in stmts:
@@ -294,6 +288,19 @@ def aliased_mutation(body):
                 visit(s.body, loops + (id(s),))
 
     visit(body, ())
+    return order
+
+
+def aliased_mutation(body):
+    """A mutation (``y[i] = v``, ``y.append(v)``) of an array or list that may
+    share memory with another variable read after it, as
+    ``(statement, mutated name, other name)``; ``None`` when there is none.
+
+    Reverse mode keeps one adjoint per variable, so such a write would be
+    missed by the other variable's adjoint. Aliases count from the statement
+    that creates them on (or anywhere in a loop the write shares).
+    """
+    order = statement_order(body)
 
     def related(i, j):
         return j > i or bool(set(order[i][1]) & set(order[j][1]))
@@ -356,18 +363,7 @@ def risky_rebinds(body):
     """``x += v`` statements (rebound here, written in place by NumPy) where
     ``x`` may share memory with another name that is read afterwards: the
     two semantics differ there if ``x`` holds an array. ``{id(stmt): other}``."""
-    order = []
-
-    def visit(stmts, loops):
-        for s in stmts:
-            order.append((s, loops))
-            if isinstance(s, gast.If):
-                visit(s.body, loops)
-                visit(s.orelse, loops)
-            elif isinstance(s, (gast.For, gast.While)):
-                visit(s.body, loops + (id(s),))
-
-    visit(body, ())
+    order = statement_order(body)
     out = {}
     for i, (s, loops) in enumerate(order):
         if not getattr(s, "srcad_inplace", False):

@@ -29,12 +29,11 @@ import gast
 
 from . import astutil as A
 from .analysis import (MUTATING_METHODS, aliased_mutation, is_list_pop, method_receiver,
-                       mutated_params, overwritten)
+                       mutated_params, overwritten, statement_order)
 from . import dynamic
 from .errors import NonDifferentiableError, UnsupportedSyntaxError
-from .normalize import LiftedUnit
 from .ruleset import get_rules
-from .transformer import BaseTransform
+from .transformer import BaseTransform, callee_written_params
 
 _PUSH = "__srcad_push__"
 _RESTORE = "__srcad_restore__"
@@ -302,20 +301,7 @@ class ReverseTransform(BaseTransform):
         """A user function that writes into one of its array arguments: its
         derivative works on a copy, so the caller must not read that
         argument after the call (it would see the write in NumPy)."""
-        if isinstance(target, LiftedUnit):
-            node = target.node
-        else:
-            from .transform import _parsed_and_node
-            try:
-                _, node = _parsed_and_node(target)
-            except Exception:
-                return
-        written = {n.targets[0].value.id for n in A.walk(node)
-                   if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Subscript)
-                   and isinstance(n.targets[0].value, gast.Name)}
-        written |= {n.func.value.id for n in A.walk(node)
-                    if isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
-                    and n.func.attr in MUTATING_METHODS and isinstance(n.func.value, gast.Name)}
+        written = callee_written_params(target)
         rebound = s.targets[0].id if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) else None
         for pname, atom in mapping:
             if atom is not None and isinstance(atom, gast.Name) and atom.id == rebound:
@@ -329,18 +315,7 @@ class ReverseTransform(BaseTransform):
                          f"a copy ({atom.id}.copy()); forward mode (srcad.jvp) follows such writes")
 
     def _read_after(self, s, name):
-        order = []
-
-        def visit(stmts, loops):
-            for st in stmts:
-                order.append((st, loops))
-                if isinstance(st, gast.If):
-                    visit(st.body, loops)
-                    visit(st.orelse, loops)
-                elif isinstance(st, (gast.For, gast.While)):
-                    visit(st.body, loops + (id(st),))
-
-        visit(self.norm.node.body, ())
+        order = statement_order(self.norm.node.body)
         idx = next((i for i, (st, _) in enumerate(order) if st is s), None)
         if idx is None:
             return True
