@@ -228,6 +228,9 @@ class BaseTransform:
             return
         everything = {n.id for n in A.walk(self.norm.node) if isinstance(n, gast.Name)}
         varied = activity(self.norm.node.body, set(self.wrt), everything, self.nondiff_call)
+        # the name each call's result is bound to (none for a bare call statement)
+        bound_to = {id(n.value): n.targets[0].id for n in A.walk(self.norm.node)
+                    if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name)}
         for call, target, written in calls:
             try:
                 mapping = bind_call(target, self.with_receiver(call))
@@ -235,9 +238,19 @@ class BaseTransform:
                 continue
             if not any(isinstance(a, gast.Name) and a.id in varied for _, a in mapping):
                 continue
+            name = getattr(target, "__name__", None) or getattr(target, "name", "the function")
             for pname, atom in mapping:
+                if pname in written and isinstance(atom, gast.Name) and atom.id in varied \
+                        and bound_to.get(id(call)) not in self.active:
+                    # only a call whose result carries a derivative is
+                    # transformed, and with it the writes into its arguments
+                    raise UnsupportedSyntaxError(
+                        f"{name} is called for its writes into its argument {pname!r} "
+                        f"({atom.id!r} here), whose derivative would be lost",
+                        self.norm.parsed.location(call), construct="call that writes into an argument",
+                        hint=f"return the new value from {name} and assign it in the caller "
+                             f"({atom.id} = {name}(...))")
                 if pname in written and isinstance(atom, gast.Name) and atom.id not in varied:
-                    name = getattr(target, "__name__", None) or getattr(target, "name", "the function")
                     raise UnsupportedSyntaxError(
                         f"{name} writes into its argument {pname!r} ({atom.id!r} here), which holds "
                         f"no derivative before the call",

@@ -192,3 +192,24 @@ def test_a_callee_writing_into_an_argument_read_later_is_refused_in_reverse_mode
         srcad.grad(call_writes_into_argument)
     assert "_scale_into" in info.value.message and "'b'" in info.value.message
     assert "copy" in info.value.hint
+
+
+def _bump_first(buf, v):
+    buf[0] += v
+
+
+def call_for_its_writes_only(x):
+    buf = x * 1.0
+    _bump_first(buf, x[1] ** 2)          # the result is discarded
+    return np.sum(buf ** 2)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_call_made_only_for_its_writes_is_refused(mode):
+    with pytest.raises(srcad.UnsupportedSyntaxError) as info:
+        if mode == "reverse":
+            srcad.grad(call_for_its_writes_only)
+        else:
+            srcad.jvp(call_for_its_writes_only, (X,), (np.ones(4),))
+    assert "_bump_first" in info.value.message and "'buf'" in info.value.message
+    assert "buf = _bump_first(...)" in info.value.hint
