@@ -135,6 +135,17 @@ def set_lineno(nodes, lineno):
     return nodes
 
 
+def fill_location(node, source):
+    """Give every node under ``node`` without a position the position of
+    ``source`` (code built to stand for ``source`` points at it in errors)."""
+    if getattr(source, "lineno", None) is None:
+        return node
+    for n in walk(node):
+        if getattr(n, "lineno", None) is None:
+            gast.copy_location(n, source)
+    return node
+
+
 def copy_lineno(new, old):
     line = getattr(old, "lineno", None)
     if line is not None:

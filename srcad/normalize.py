@@ -730,9 +730,7 @@ class ANF:
         comp = gast.ListComp(elt=gast.Subscript(value=A.clone(seq), slice=A.name(i), ctx=gast.Load()),
                              generators=[gast.comprehension(target=A.store(i), iter=order, ifs=[],
                                                             is_async=0)])
-        for n in A.walk(comp):
-            if getattr(n, "lineno", None) is None and hasattr(expr, "lineno"):
-                gast.copy_location(n, expr)
+        A.fill_location(comp, expr)
         return self.listcomp(comp, out)
 
     def _columns(self, expr, out):
@@ -749,9 +747,7 @@ class ANF:
         comp = gast.ListComp(elt=inner, generators=[gast.comprehension(
             target=A.store(j), iter=gast.Call(func=A.name("range"), args=[A.clone(n)], keywords=[]),
             ifs=[], is_async=0)])
-        for node in A.walk(comp):
-            if getattr(node, "lineno", None) is None and hasattr(expr, "lineno"):
-                gast.copy_location(node, expr)
+        A.fill_location(comp, expr)
         return self.listcomp(comp, out)
 
     def _map_as_listcomp(self, expr):
@@ -773,9 +769,7 @@ class ANF:
             it = gast.Call(func=A.name("zip"), args=list(seqs), keywords=[])
         comp = gast.ListComp(elt=elt, generators=[gast.comprehension(
             target=target, iter=it, ifs=[], is_async=0)])
-        for n in A.walk(comp):
-            if getattr(n, "lineno", None) is None and hasattr(expr, "lineno"):
-                gast.copy_location(n, expr)
+        A.fill_location(comp, expr)
         return comp
 
     def listcomp(self, expr, out):
