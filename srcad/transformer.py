@@ -45,17 +45,24 @@ class BaseTransform:
             self.scalars = scalar_names(infer(norm.node.body, dict(param_kinds), self._resolve))
         self.shapes = shape_classes(norm.node.body, norm.param_names, self.scalars, self._resolve)
 
+    def _varied(self):
+        """Names that depend on the ``wrt`` arguments, useful or not (the
+        active set keeps only those the output needs); computed once."""
+        if getattr(self, "_varied_names", None) is None:
+            everything = {n.id for n in A.walk(self.norm.node) if isinstance(n, gast.Name)}
+            self._varied_names = activity(self.norm.node.body, set(self.wrt), everything,
+                                          self.nondiff_call)
+        return self._varied_names
+
     def _check_function_values(self):
         """A function made inside the function and used as a value (passed
         on, stored) is differentiated through its arguments only: it must not
         read variables that depend on what is being differentiated."""
-        body = self.norm.node.body
         opaque = [n for n in A.walk(self.norm.node)
                   if getattr(n, "srcad_opaque", False) and n is not self.norm.node]
         if not opaque:
             return
-        everything = {n.id for n in A.walk(self.norm.node) if isinstance(n, gast.Name)}
-        varied = activity(body, set(self.wrt), everything, self.nondiff_call)
+        varied = self._varied()
         for fn in opaque:
             params = {a.id for a in fn.args.args + fn.args.kwonlyargs + fn.args.posonlyargs}
             inner = fn.body if isinstance(fn.body, list) else [fn.body]
@@ -226,8 +233,7 @@ class BaseTransform:
         calls = [(c, t, w) for c, t in calls for w in [callee_written_params(t)] if w]
         if not calls:
             return
-        everything = {n.id for n in A.walk(self.norm.node) if isinstance(n, gast.Name)}
-        varied = activity(self.norm.node.body, set(self.wrt), everything, self.nondiff_call)
+        varied = self._varied()
         # the name each call's result is bound to (none for a bare call statement)
         bound_to = {id(n.value): n.targets[0].id for n in A.walk(self.norm.node)
                     if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name)}
