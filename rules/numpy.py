@@ -165,7 +165,7 @@ def max(result, a, axis=None, out=None, keepdims=False):
 # -- linear algebra ---------------------------------------------------------------------
 
 
-@rules.rule("matmul")
+@rules.rule("matmul", fits_adjoint=True)
 def matmul(result, a, b):
     t[result] = xp.matmul(t[a], b) + xp.matmul(a, t[b])
     d[a] += ad.matmul_adjoint_a(d[result], a, b)

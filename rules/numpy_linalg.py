@@ -112,7 +112,7 @@ def vecmat(result, x1, x2, /, out=None):
     d[x2] += rh.vecmat_adjoint(d[result], x1, x2, 1)
 
 
-@rules.rule("linalg.matmul")
+@rules.rule("linalg.matmul", fits_adjoint=True)
 def linalg_matmul(result, x1, x2, /):
     t[result] = xp.matmul(t[x1], x2) + xp.matmul(x1, t[x2])
     d[x1] += ad.matmul_adjoint_a(d[result], x1, x2)

@@ -60,7 +60,7 @@ def pos(result, a):
     d[a] += d[result]
 
 
-@rules.rule("matmul", "imatmul")
+@rules.rule("matmul", "imatmul", fits_adjoint=True)
 def matmul(result, a, b):
     t[result] = t[a] @ b + a @ t[b]
     d[a] += ad.matmul_adjoint_a(d[result], a, b)

@@ -8,6 +8,7 @@
   nothing reads is removed.
 * :func:`dead_stores` — assignments of constants and copies to names that
   nothing reads.
+* :func:`propagate_copies` — reads of a made-up copy ``a = b`` read ``b``.
 * :func:`inplace_accumulate` — ``d += e`` for adjoints no other name holds.
 * :func:`inline_single_use` — temporaries used once folded back into the
   expression that uses them.
@@ -193,29 +194,36 @@ def loop_local_adjoints(fn):
 def dead_stores(fn):
     """Remove ``name = <constant or name>`` when ``name`` is never read (flags
     that the restructuring of ``continue`` no longer needs, copies nobody
-    uses)."""
-    loads = {n.id for n in A.walk(fn) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    uses), and the same for statements the transformation marked as free of
+    effects (``srcad_pure``): the loss a gradient does not return, and the
+    temporaries only it read."""
+    while True:
+        loads = {n.id for n in A.walk(fn) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+        removed = []
 
-    def clean(stmts):
-        out = []
-        for s in stmts:
-            for field in ("body", "orelse"):
-                if isinstance(getattr(s, field, None), list):
-                    setattr(s, field, clean(getattr(s, field)))
-            if (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
-                    and s.targets[0].id not in loads
-                    and isinstance(s.value, (gast.Constant, gast.Name))):
-                continue
-            if isinstance(s, (gast.If, gast.For, gast.While)) and not s.body:
-                if isinstance(s, gast.If) and s.orelse:
-                    s = A.if_(A.not_(s.test), s.orelse)
-                else:
+        def clean(stmts):
+            out = []
+            for s in stmts:
+                for field in ("body", "orelse"):
+                    if isinstance(getattr(s, field, None), list):
+                        setattr(s, field, clean(getattr(s, field)))
+                if (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                        and s.targets[0].id not in loads
+                        and (isinstance(s.value, (gast.Constant, gast.Name))
+                             or getattr(s, "srcad_pure", False))):
+                    removed.append(s)
                     continue
-            out.append(s)
-        return out
+                if isinstance(s, (gast.If, gast.For, gast.While)) and not s.body:
+                    if isinstance(s, gast.If) and s.orelse:
+                        s = A.if_(A.not_(s.test), s.orelse)
+                    else:
+                        continue
+                out.append(s)
+            return out
 
-    fn.body = clean(fn.body) or [gast.Pass()]
-    return fn
+        fn.body = clean(fn.body) or [gast.Pass()]
+        if not any(getattr(s, "srcad_pure", False) for s in removed):
+            return fn
 
 
 def free_early(fn, keep=()):
@@ -325,6 +333,68 @@ def inplace_accumulate(fn):
     return Rewrite().visit(fn)
 
 
+def _stored(node):
+    """Names ``node`` binds, rebinds or deletes (``+=`` included)."""
+    return {n.id for n in A.walk(node) if isinstance(n, gast.Name)
+            and isinstance(n.ctx, (gast.Store, gast.Del))}
+
+
+def propagate_copies(fn, made_up=()):
+    """``a = b`` for a made-up name ``a`` bound once: its reads read ``b``
+    and the copy goes, when all of them follow in the same block and ``b``
+    is not rebound before the last (``d_t = d_h`` then ``f(d_t)`` becomes
+    ``f(d_h)``)."""
+    made_up = set(made_up)
+    stores = {}
+    for n in A.walk(fn):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+            stores[n.id] = stores.get(n.id, 0) + 1
+
+    def block(stmts):
+        for s in stmts:
+            for field in ("body", "orelse"):
+                if isinstance(getattr(s, field, None), list):
+                    setattr(s, field, block(getattr(s, field)))
+        out = list(stmts)
+        i = 0
+        while i < len(out):
+            s = out[i]
+            if not (isinstance(s, gast.Assign) and len(s.targets) == 1
+                    and isinstance(s.targets[0], gast.Name) and isinstance(s.value, gast.Name)
+                    and s.targets[0].id in made_up and stores.get(s.targets[0].id) == 1):
+                i += 1
+                continue
+            a, b = s.targets[0].id, s.value.id
+            users = [j for j in range(i + 1, len(out)) if _mentions(out[j], a)]
+            first = out[users[0]] if users else None
+            if (isinstance(first, gast.Assign) and isinstance(first.targets[0], gast.Name)
+                    and first.targets[0].id == b and isinstance(first.value, gast.Name)
+                    and first.value.id == a
+                    and not any(b in _stored(t) for t in out[i + 1:users[0]])):
+                del out[users[0]]   # ``b = a`` right after ``a = b``: nothing changes
+                continue
+            outside = sum(_mentions(t, a) for t in out[:i])
+            if outside or not users:
+                i += 1
+                continue
+            last = users[-1]
+            between = out[i + 1:last] + ([out[last]] if isinstance(out[last], (gast.If, gast.For, gast.While)) else [])
+            if any(b in _stored(t) for t in between) or any(
+                    isinstance(t, gast.AugAssign) and isinstance(t.target, gast.Name) and t.target.id == b
+                    for t in between):
+                i += 1
+                continue
+            for j in users:
+                for n in A.walk(out[j]):
+                    if isinstance(n, gast.Name) and n.id == a and isinstance(n.ctx, gast.Load):
+                        n.id = b
+            del out[i]
+        return out
+
+    fn.body = block(fn.body)
+    return fn
+
+
 def _is_tape_push(stmt, tapes):
     """``tape.append(...)`` on one of srcad's own tapes."""
     return (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)
@@ -419,8 +489,8 @@ def inline_single_use(fn, made_up=()):
     return fn
 
 
-PASSES = [fold_constants, dead_stores, first_write, loop_local_adjoints, inplace_accumulate,
-          inline_single_use, free_early]
+PASSES = [fold_constants, dead_stores, first_write, loop_local_adjoints, propagate_copies,
+          inplace_accumulate, inline_single_use, free_early]
 """The passes :func:`optimize` runs, in order (a list, so that tools such as
 ``benchmarks/optimizer_effect.py`` can measure each one's effect)."""
 
@@ -430,6 +500,6 @@ def optimize(fn, made_up=()):
     names the temporaries srcad introduced (those may be folded away)."""
     for p in PASSES:
         _NAMES_CACHE.clear()   # passes rewrite statements: names may change
-        fn = p(fn, made_up) if p is inline_single_use else p(fn)
+        fn = p(fn, made_up) if p in (inline_single_use, propagate_copies) else p(fn)
     _NAMES_CACHE.clear()
     return fn

@@ -29,9 +29,10 @@ import gast
 
 from . import astutil as A
 from .analysis import (MUTATING_METHODS, aliased_mutation, is_list_pop, method_receiver,
-                       mutated_params, overwritten, statement_order)
+                       mutated_params, overwritten, statement_order, walk_simple)
 from . import dynamic
 from .errors import NonDifferentiableError, UnsupportedSyntaxError
+from .kinds import _is_ufunc
 from .ruleset import get_rules
 from .transformer import BaseTransform, callee_written_params
 
@@ -85,6 +86,7 @@ class ReverseTransform(BaseTransform):
         self.loop_depth = 0
         self.counters = []
         self.mutated_backward = set()   # saved objects the backward sweep writes into
+        self.made_up = set()            # helper names the optimizer may fold away
         self._slice_ref = self.env.ref(slice, "slice")
         body = self.norm.node.body
         self.primal = body[:-1] if body and isinstance(body[-1], gast.Return) else list(body)
@@ -93,6 +95,12 @@ class ReverseTransform(BaseTransform):
 
     def adj(self, name):
         return self.namer.adjoint(name)
+
+    def _helper(self, base):
+        """A fresh name for a value the transformation sets aside."""
+        name = self.namer.new(base)
+        self.made_up.add(name)
+        return name
 
     def _check_aliasing(self, body):
         hit = aliased_mutation(body)
@@ -158,7 +166,7 @@ class ReverseTransform(BaseTransform):
             args = list(value.args) + [k.value for k in value.keywords]
             if any(isinstance(a, gast.Name) and a.id == y for a in args):
                 # y = f(y, ...): the new y's adjoint is set aside first
-                d_new = self.namer.new(self.adj(y) + "_new")
+                d_new = self._helper(self.adj(y) + "_new")
                 prologue = [A.assign(d_new, A.name(self.adj(y))), A.assign(self.adj(y), A.const(0.0))]
                 # (the call's own saved values were pushed after y's: pop them first)
                 return prologue + self.bwd_user_call(s, y, value, d_y=d_new, reset=False) + restore
@@ -168,7 +176,7 @@ class ReverseTransform(BaseTransform):
         if self_ref:
             # y = f(y, ...): the adjoint of the new y is set aside, the old y
             # is restored, and the contributions go to the old y's adjoint.
-            d_new = self.namer.new(self.adj(y) + "_new")
+            d_new = self._helper(self.adj(y) + "_new")
             prologue = [A.assign(d_new, A.name(self.adj(y))), A.assign(self.adj(y), A.const(0.0))]
             rule = self.rule_for_value(value)
             uses_result = (isinstance(rule, tuple) and rule[0].reads_result["reverse"])
@@ -491,6 +499,8 @@ class ReverseTransform(BaseTransform):
                         and id(s) in self._call_tapes):
                     out += self.fwd_user_call(s, y, value)
                 else:
+                    if self._pure(value):
+                        s.srcad_pure = True
                     out.append(s)
                 return out
             base = target.value.id
@@ -508,6 +518,19 @@ class ReverseTransform(BaseTransform):
         if isinstance(s, gast.While):
             return self.fwd_while(s)
         return [s]
+
+    def _pure(self, value):
+        """Whether computing ``value`` has no effect besides its result (an
+        operator, or a function with a derivative rule, given no ``out=``),
+        so that :func:`srcad.optimize.dead_stores` may drop it when nothing
+        reads the result (the value of a gradient that is not returned)."""
+        if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Name, gast.Constant,
+                              gast.Attribute, gast.Subscript)):
+            return True
+        if isinstance(value, gast.Call):
+            return (self.info(value).kind == "rule"
+                    and not any(k.arg == "out" for k in value.keywords))
+        return False
 
     def custom_ref(self, info):
         return self.env.ref(info.obj, getattr(info.obj, "__name__", "custom"))
@@ -599,11 +622,155 @@ class ReverseTransform(BaseTransform):
                     self._call_tapes[id(s)] = self.namer.new(f"{name}_tape".strip("_<>"))
         visit(self.primal, 0)
 
+    def _unfitted_temps(self):
+        """``accepts(name, kind)``: whether the adjoint of a temporary may be
+        left unfitted to its shape: ``"wide"``, not summed over the axes
+        broadcasting added; ``"narrow"``, a full sum's scalar adjoint not
+        expanded to an array. Such a temporary is bound once and read once,
+        and its own definition's rule brings every contribution to an exact
+        adjoint on the way to its operands: a rule that fits the adjoint
+        itself (``fits_adjoint``), or an elementwise rule whose
+        contributions are summed back to each operand (wide only), or
+        multiplied by a value of the full shape (narrow only), or passed on
+        to a temporary that accepts them in turn. ``t = x @ W; h = t + b``
+        then needs neither ``t`` nor its shape in the backward sweep, and
+        ``np.sum(x ** 2)`` no array of ones."""
+        temps = getattr(self.norm, "temps", set()) - {self.norm.return_name}
+        loads, stores = {}, {}
+        for n in A.walk(self.norm.node):
+            if isinstance(n, gast.Name):
+                counts = loads if isinstance(n.ctx, gast.Load) else stores
+                counts[n.id] = counts.get(n.id, 0) + 1
+        defs = {}
+        for s, _ in walk_simple(self.primal):
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+                y = s.targets[0].id
+                if y in temps and y in self.active and loads.get(y) == 1 and stores.get(y) == 1:
+                    defs[y] = s
+        memo = {}
+
+        def accepts(y, kind):
+            key = (y, kind)
+            if key in memo:
+                return memo[key]
+            memo[key] = False
+            s = defs.get(y)
+            rule = self.rule_for_value(s.value) if s is not None else None
+            if not isinstance(rule, tuple):
+                return False
+            tpl, args, kws, xp = rule
+            if tpl.options.get("fits_adjoint"):
+                memo[key] = True
+                return True
+            try:
+                bound = tpl.bind(args, kws)
+            except TypeError:
+                return False
+            if not tpl.options.get("broadcast"):
+                # a ufunc of one array (np.tanh(t)): the result has the
+                # operand's shape, so a narrow adjoint passes as for ``t * 2``
+                if not (kind == "narrow" and isinstance(s.value, gast.Call) and not s.value.keywords
+                        and len(s.value.args) == 1 and _is_ufunc(self._resolve(s.value))):
+                    return False
+                (k, v), = [(k, v) for k, v in bound.items() if k in tpl.params][:1] or [(None, None)]
+                memo[key] = (isinstance(v, gast.Name) and v.id in self.active
+                             and (tpl.restores_shape(k) or accepts(v.id, "narrow")))
+                return memo[key]
+            ctx = self.inline_ctx(xp)
+            from .ruleset import Rules
+            def passes(k, v):
+                widens = Rules._may_broadcast(v.id, bound, ctx)
+                if kind == "wide":
+                    # summed back to the operand, or passed on unsummed
+                    return widens or accepts(v.id, "wide")
+                # a scalar standing for the full array must be multiplied out
+                # before any sum; with no widening partner the operand has
+                # the result's shape and may take it as it is
+                if widens:
+                    return tpl.restores_shape(k, result_only=True)
+                return tpl.restores_shape(k) or accepts(v.id, "narrow")
+
+            memo[key] = all(passes(k, v) for k, v in bound.items()
+                            if k in tpl.params and isinstance(v, gast.Name) and v.id in self.active)
+            return memo[key]
+
+        return accepts
+
+    def _recomputable(self):
+        """``{temp: value}`` for temporaries bound to an item of a container
+        that nothing writes (``x_t = xs[t]``), read once, by a statement of
+        the same block before anything rebinds the names in the index: the
+        backward sweep can index again instead of saving every item (by the
+        invariant of the backward sweep, those names hold the same values
+        there)."""
+        from .analysis import _alias_groups, _mutated_names
+        temps = getattr(self.norm, "temps", set())
+        loads, stores = {}, {}
+        for n in A.walk(self.norm.node):
+            if isinstance(n, gast.Name):
+                counts = loads if isinstance(n.ctx, gast.Load) else stores
+                counts[n.id] = counts.get(n.id, 0) + 1
+        find = _alias_groups(self.primal)
+        written = {find(m) for m in _mutated_names(self.primal)}
+        out = {}
+
+        def simple_index(node):
+            if isinstance(node, (gast.Name, gast.Constant)):
+                return True
+            if isinstance(node, gast.Slice):
+                return all(p is None or simple_index(p) for p in (node.lower, node.upper, node.step))
+            if isinstance(node, gast.Tuple):
+                return all(simple_index(e) for e in node.elts)
+            return False
+
+        def visit(block):
+            for i, s in enumerate(block):
+                for field in ("body", "orelse"):
+                    if isinstance(getattr(s, field, None), list):
+                        visit(getattr(s, field))
+                if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                        and isinstance(s.value, gast.Subscript) and isinstance(s.value.value, gast.Name)
+                        and simple_index(s.value.slice)):
+                    continue
+                y, base = s.targets[0].id, s.value.value.id
+                if y not in temps or loads.get(y) != 1 or stores.get(y) != 1 or base in self.over \
+                        or find(base) in written:
+                    continue
+                names = {base} | {n.id for n in A.walk(s.value.slice) if isinstance(n, gast.Name)}
+                for j in range(i + 1, len(block)):
+                    later = block[j]
+                    if any(isinstance(n, gast.Name) and n.id == y for n in A.walk(later)):
+                        if isinstance(later, gast.Assign):
+                            out[y] = s.value
+                        break
+                    if any(isinstance(n, gast.Name) and n.id in names and not isinstance(n.ctx, gast.Load)
+                           for n in A.walk(later)):
+                        break
+
+        visit(self.primal)
+        return out
+
+    def _recompute(self, stmts, values):
+        """Reads of the temporaries in ``values`` become their values."""
+        class Sub(gast.NodeTransformer):
+            def visit_Name(self, node):
+                if node.id in values and isinstance(node.ctx, gast.Load):
+                    return A.clone(values[node.id])
+                return node
+
+            def visit_Expr(self, node):
+                return node if _is_marker(node) else self.generic_visit(node)
+        return [Sub().visit(st) for st in stmts]
+
     def _sweeps(self):
         self._prepare()
+        self.unfitted = self._unfitted_temps()
         self._shape_only_reads = set()
         self._value_reads = set()
         bwd = self.bwd_block(self.primal)
+        recomputable = self._recomputable()
+        if recomputable:
+            bwd = self._recompute(bwd, recomputable)
         # What the backward sweep reads decides what the forward sweep saves.
         marker_free_reads = set()
         shape_reads = set()
@@ -729,7 +896,9 @@ class ReverseTransform(BaseTransform):
         body += self._undefined_first(self.pushed)
         body += fwd
         body += self._adjoint_inits(ret)
-        if ret is not None and ret in self.active:
+        if ret is not None and ret in self.scalars:
+            pass   # surely a scalar: nothing to check, the seed is the adjoint
+        elif ret is not None and ret in self.active:
             seed = A.call(A.attr(self.env.runtime(), "seed"), [A.name(ret), A.name(seed_param)])
             body.append(A.assign(self.adj(ret), seed))
         elif ret is not None:

@@ -76,11 +76,17 @@ class RuleSet:
         self.nondiff = set()    # names whose results are never differentiated
         self.aliases = {}       # name -> name of the rule it shares
 
-    def rule(self, *names, broadcast=False, linear=False):
-        """Register a template for one or more primitive names."""
+    def rule(self, *names, broadcast=False, linear=False, fits_adjoint=False):
+        """Register a template for one or more primitive names.
+
+        ``fits_adjoint=True`` says the reverse part brings the result's
+        adjoint to the result's shape itself (as ``ad.matmul_adjoint_a``
+        does), so the backward sweep may hand it an adjoint not yet summed
+        over broadcast axes."""
         def register(fn):
             for n in names or (fn.__name__,):
-                self.entries[n] = (fn, {"broadcast": broadcast, "linear": linear})
+                self.entries[n] = (fn, {"broadcast": broadcast, "linear": linear,
+                                        "fits_adjoint": fits_adjoint})
             return fn
         return register
 

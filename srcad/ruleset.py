@@ -97,6 +97,49 @@ class Template:
         self.has_reverse = bool(self.reverse)
         self.reads_result = {mode: self._reads_result(mode) for mode in ("forward", "reverse")}
 
+    def restores_shape(self, param, result_only=False):
+        """Whether the reverse contribution to ``param`` multiplies
+        ``d[result]`` by a factor built with operators from the result (or,
+        unless ``result_only``, from ``param``: ``d[result] * 2 * a``). That
+        factor has the result's shape (``param``'s has it when the other
+        operands are scalars), so the contribution has it too even if
+        ``d[result]`` is a scalar left unexpanded."""
+        mine = [s for s in self.reverse
+                if isinstance(s, gast.AugAssign) and isinstance(s.target.slice, gast.Name)
+                and s.target.slice.id == param]
+        if len(mine) != 1:
+            return False
+        factors = []
+
+        def flatten(e):
+            if isinstance(e, gast.BinOp) and isinstance(e.op, (gast.Mult, gast.Div)):
+                flatten(e.left)
+                flatten(e.right)
+            elif isinstance(e, gast.UnaryOp) and isinstance(e.op, gast.USub):
+                flatten(e.operand)
+            else:
+                factors.append(e)
+
+        def shaped(e):
+            if isinstance(e, gast.Name):
+                return e.id == self.result or (e.id == param and not result_only)
+            if isinstance(e, gast.BinOp):
+                return shaped(e.left) or shaped(e.right)
+            if isinstance(e, gast.UnaryOp):
+                return shaped(e.operand)
+            if (isinstance(e, gast.Call) and isinstance(e.func, gast.Attribute)
+                    and isinstance(e.func.value, gast.Name) and e.func.value.id == "xp"
+                    and _is_numpy_ufunc(e.func.attr) and not e.keywords):
+                return any(shaped(a) for a in e.args)   # xp.cos(x): elementwise
+            return False
+
+        def is_seed(e):
+            return (isinstance(e, gast.Subscript) and isinstance(e.value, gast.Name) and e.value.id == "d"
+                    and isinstance(e.slice, gast.Name) and e.slice.id == self.result)
+
+        flatten(mine[0].value)
+        return any(is_seed(f) for f in factors) and any(shaped(f) for f in factors if not is_seed(f))
+
     def _reads_result(self, mode):
         """Whether the primal result's *value* is used (``d[result]`` and
         ``t[result]`` name its adjoint and tangent, not its value)."""
@@ -174,7 +217,8 @@ class InlineContext:
     """What a transformation tells the inliner about a call site."""
 
     def __init__(self, namer, xp, ad, active, adjoint, tangent, global_ref,
-                 result_adjoint=None, accumulate=None, scalar=None, same_shape=None):
+                 result_adjoint=None, accumulate=None, scalar=None, same_shape=None,
+                 unfitted=None):
         self.namer = namer
         self.xp = xp                  # AST of the array namespace
         self.ad = ad                  # AST of the runtime module
@@ -186,6 +230,10 @@ class InlineContext:
         self.accumulate = accumulate  # (target adjoint name, expr, op) -> stmt
         self.scalar = scalar or (lambda name: False)   # name surely holds a scalar
         self.same_shape = same_shape or (lambda a, b: False)   # surely equal shapes
+        # (name, "wide" or "narrow") -> whether its adjoint may be left
+        # unfitted to its shape: not summed over broadcast axes, or a
+        # scalar standing for a constant array of its shape
+        self.unfitted = unfitted or (lambda name, kind: False)
 
 
 def _slice_to_value(node):
@@ -591,7 +639,10 @@ class Rules:
                     continue
                 _, name, op, value = item
                 if broadcast and op != "=" and self._may_broadcast(name, bound, ctx):
-                    value = A.call(A.attr(A.clone(ctx.ad), "unbroadcast"), [value, A.name(name)])
+                    if not ctx.unfitted(name, "wide"):
+                        value = A.call(A.attr(A.clone(ctx.ad), "unbroadcast"), [value, A.name(name)])
+                elif ctx.unfitted(name, "narrow"):
+                    value = _unexpanded(value, name)
                 main.append(("adjoint", name, op, value))
         # temporaries used by what remains
         used = set()
@@ -605,6 +656,22 @@ class Rules:
                 used |= set(A.names_in(item[2]))
         body.extend(reversed(temps))
         return body, main
+
+
+def _is_numpy_ufunc(name):
+    import numpy
+    return isinstance(getattr(numpy, name, None), numpy.ufunc)
+
+
+def _unexpanded(value, name):
+    """``ad.expand_to(g, name)`` (the adjoint of a full reduction) as just
+    ``g``, for an operand whose adjoint need not have its shape."""
+    if (isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute)
+            and value.func.attr == "expand_to" and not value.keywords and 2 <= len(value.args) <= 4
+            and isinstance(value.args[1], gast.Name) and value.args[1].id == name
+            and all(isinstance(a, gast.Constant) and a.value in (None, False) for a in value.args[2:])):
+        return value.args[0]
+    return value
 
 
 _RULES = None

@@ -78,38 +78,62 @@ def shape_of(x):
 
 
 def unbroadcast(g, like):
-    """Sum ``g`` over the axes broadcasting added, giving ``like``'s shape.
+    """``g`` fitted to ``like``'s shape: summed over the axes broadcasting
+    added, and broadcast back over the axes where ``g`` is narrower (an
+    adjoint left unexpanded, such as the scalar adjoint of a full sum).
 
     >>> import numpy as np
     >>> unbroadcast(np.ones((2, 3)), 1.0)
     6.0
+    >>> unbroadcast(2.0, np.zeros(3))
+    array([2., 2., 2.])
     """
-    if g.__class__ is float or g.__class__ is int:
-        return g
-    gshape = _shape(g)
     lshape = _shape(like)
+    if g.__class__ is float or g.__class__ is int:
+        if not lshape or g == 0:
+            return g
+        return fit(g, lshape, getattr(like, "dtype", None), namespace_of(like))
+    gshape = _shape(g)
     if gshape == lshape:
         return g
-    xp = namespace_of(g)
-    extra = len(gshape) - len(lshape)
+    return fit(g, lshape, getattr(like, "dtype", None), namespace_of(g))
+
+
+def fit(g, shape, dtype=None, xp=None):
+    """``g`` summed or broadcast to ``shape`` (the two ways an adjoint's
+    shape can differ from its value's under broadcasting)."""
+    xp = xp or namespace_of(g)
+    gshape = _shape(g)
+    extra = len(gshape) - len(shape)
     if extra > 0:
         g = xp.sum(g, axis=tuple(range(extra)))
-    axes = tuple(i for i, n in enumerate(lshape) if n == 1 and _shape(g)[i] != 1)
+        gshape = _shape(g)
+    lead = len(shape) - len(gshape)
+    axes = tuple(i for i, n in enumerate(shape)
+                 if n == 1 and i >= lead and gshape[i - lead] != 1)
     if axes:
-        g = xp.sum(g, axis=axes, keepdims=True)
-    return g
+        g = xp.sum(g, axis=tuple(i - lead for i in axes), keepdims=True)
+        gshape = _shape(g)
+    if gshape == tuple(shape):
+        return g
+    if not hasattr(g, "shape"):
+        return xp.full(shape, g, dtype=dtype)
+    # a fresh array: adjoints are accumulated into in place
+    out = xp.empty(shape, dtype=g.dtype if dtype is None else xp.result_type(g.dtype, dtype))
+    out[...] = g
+    return out
 
 
 def broadcast_like(t, like):
     """``t`` broadcast to the shape of ``like`` (forward-mode counterpart of
-    :func:`unbroadcast`)."""
+    :func:`unbroadcast`; like it, it also sums a wider ``t`` down)."""
     lshape = _shape(like)
     if _shape(t) == lshape:
         return t
     xp = namespace_of(like)
     if not hasattr(t, "shape"):
         return xp.full(lshape, t, dtype=like.dtype)
-    return xp.broadcast_to(t, lshape) * 1
+    return fit(t, lshape, getattr(like, "dtype", None), xp)
 
 
 def zeros_like(x):
@@ -658,10 +682,35 @@ def _swap_last(x):
     return xp.swapaxes(x, -1, -2)
 
 
+def _matmul_shape(a, b):
+    """The shape of ``a @ b``."""
+    ashape, bshape = _shape(a), _shape(b)
+    if len(ashape) == 2 and len(bshape) == 2:
+        return (ashape[0], bshape[1])
+    if len(bshape) == 1:
+        return ashape[:-1]
+    if len(ashape) == 1:
+        return bshape[:-2] + bshape[-1:]
+    import numpy
+    return numpy.broadcast_shapes(ashape[:-2], bshape[:-2]) + (ashape[-2], bshape[-1])
+
+
+def _fit_result(g, a, b):
+    """The adjoint ``g`` of ``a @ b`` fitted to the product's shape (the
+    backward sweep may pass it on unsummed over broadcast axes)."""
+    shape = _matmul_shape(a, b)
+    if _shape(g) == shape:
+        return g
+    dtype = getattr(a, "dtype", None)
+    return fit(g, shape, dtype, namespace_of(a) if hasattr(a, "shape") else namespace_of(b))
+
+
 def matmul_adjoint_a(g, a, b):
-    """Adjoint of ``a @ b`` with respect to ``a`` (any ndim >= 1)."""
+    """Adjoint of ``a @ b`` with respect to ``a`` (any ndim >= 1); ``g``
+    may be wider or narrower than the product (see :func:`fit`)."""
     if g.__class__ is float and g == 0.0:
         return 0.0
+    g = _fit_result(g, a, b)
     xp = namespace_of(g)
     an, bn = len(_shape(a)), len(_shape(b))
     if bn == 1:
@@ -674,9 +723,11 @@ def matmul_adjoint_a(g, a, b):
 
 
 def matmul_adjoint_b(g, a, b):
-    """Adjoint of ``a @ b`` with respect to ``b`` (any ndim >= 1)."""
+    """Adjoint of ``a @ b`` with respect to ``b`` (any ndim >= 1); ``g``
+    may be wider or narrower than the product (see :func:`fit`)."""
     if g.__class__ is float and g == 0.0:
         return 0.0
+    g = _fit_result(g, a, b)
     xp = namespace_of(g)
     an, bn = len(_shape(a)), len(_shape(b))
     if an == 1:

@@ -243,12 +243,12 @@ def _generate(derived, fused):
         nodes = list(tr.split(names[0], names[1], saved, seed))
         derived.reentrant = tr.reentrant
     from .optimize import optimize
-    # names made up by srcad (temporaries, their adjoints and tangents) may be
-    # folded back into the expression that uses them
-    # (adjoints keep their own line: between them the backward sweep frees
-    # what it no longer needs, which keeps its peak memory down)
+    # names made up by srcad (temporaries, their adjoints and tangents, values
+    # set aside) may be folded back into the expression that uses them
     made_up = set(getattr(norm, "temps", ()))
     made_up |= {namer._tan[t] for t in list(made_up) if t in namer._tan}
+    made_up |= {namer._adj[t] for t in list(made_up) if t in namer._adj}
+    made_up |= getattr(tr, "made_up", set())
     nodes = [optimize(_bind_special_names(n, env), made_up) for n in nodes]
     _bind_defaults(nodes, target, env)
     cells = {}

@@ -40,9 +40,7 @@ class BaseTransform:
         self._check_hidden_writes()
         from .analysis import risky_rebinds
         self.risky = risky_rebinds(norm.node.body)
-        self.scalars = set()
-        if param_kinds:
-            self.scalars = scalar_names(infer(norm.node.body, dict(param_kinds), self._resolve))
+        self.scalars = scalar_names(infer(norm.node.body, dict(param_kinds or {}), self._resolve))
         self.shapes = shape_classes(norm.node.body, norm.param_names, self.scalars, self._resolve)
 
     def _varied(self):
@@ -216,6 +214,7 @@ class BaseTransform:
             global_ref=lambda name, obj: self.env.ref(obj, name),
             result_adjoint=kw.get("result_adjoint"),
             scalar=lambda n: n in self.scalars,
+            unfitted=lambda n, kind: self.unfitted(n, kind) if hasattr(self, "unfitted") else False,
             same_shape=lambda a, b: a in self.shapes and self.shapes.get(a) == self.shapes.get(b))
 
     def _check_hidden_writes(self):

@@ -48,6 +48,40 @@ def test_dead_stores_keeps_calls_and_read_names():
     assert body_lines(O.dead_stores(f)) == ["y = f(x)", "k = 0.0", "return k"]
 
 
+def test_dead_stores_drops_effect_free_statements_nothing_reads():
+    f = fn("def g(x):\n    t = x ** 2\n    r = np.sum(t)\n    d_x = 2 * x\n    return d_x\n")
+    f.body[0].srcad_pure = f.body[1].srcad_pure = True    # the loss a gradient does not return
+    assert body_lines(O.dead_stores(f)) == ["d_x = 2 * x", "return d_x"]
+
+
+def test_dead_stores_keeps_unmarked_calls_even_if_unread():
+    f = fn("def g(x):\n    r = np.random.normal(x)\n    return x\n")
+    assert body_lines(O.dead_stores(f))[0] == "r = np.random.normal(x)"
+
+
+def test_propagate_copies_reads_the_original():
+    f = fn("def g(d_y, h):\n    d_t = d_y\n    d_a = d_t * h\n    d_b = d_t + 1\n    return (d_a, d_b)\n")
+    assert body_lines(O.propagate_copies(f, {"d_t"}))[:2] == ["d_a = d_y * h", "d_b = d_y + 1"]
+
+
+def test_propagate_copies_stops_at_a_rebinding_of_the_original():
+    f = fn("def g(d_y, h):\n    d_t = d_y\n    d_y = d_y * 2\n    d_a = d_t * h\n    return d_a\n")
+    assert body_lines(O.propagate_copies(f, {"d_t"}))[0] == "d_t = d_y"
+    f = fn("def g(d_y, h):\n    d_t = d_y\n    d_y += h\n    d_a = d_t * h\n    return d_a\n")
+    assert body_lines(O.propagate_copies(f, {"d_t"}))[0] == "d_t = d_y"
+
+
+def test_propagate_copies_leaves_user_names_alone():
+    f = fn("def g(y):\n    x = y\n    return x * 2\n")
+    assert body_lines(O.propagate_copies(f, set()))[0] == "x = y"
+
+
+def test_propagate_copies_drops_a_copy_straight_back():
+    f = fn("def g(d_s, x):\n    for i in r:\n        d_n = d_s\n        d_s = d_n\n        d_x = d_n * x\n"
+           "    return d_x\n")
+    assert body_lines(O.propagate_copies(f, {"d_n"}))[:2] == ["for i in r:", "d_x = d_s * x"]
+
+
 def test_first_write_turns_init_and_add_into_assignment():
     f = fn("def g(d_y, b):\n    d_a = 0.0\n    d_a = d_a + d_y * b\n    return d_a\n")
     assert body_lines(O.first_write(f)) == ["d_a = d_y * b", "return d_a"]

@@ -108,21 +108,7 @@ def _lengths(model):
     return code_lines(generated), code_lines(written), generated
 
 
-# Measured (generated / hand-written lines): mlp 29 / 10 = 2.9, of which 10
-# lines are `del` statements that free memory; rnn 46 / 13 = 3.5.
-_TOO_LONG = {
-    "mlp": "generated MLP gradient: 29 lines against 10 hand-written (ratio 2.9); 10 of them are "
-           "del statements freeing intermediates, and sums still call ad.unbroadcast because "
-           "shapes are unknown when the code is generated",
-    "rnn": "generated RNN gradient: 46 lines against 13 hand-written (ratio 3.5): values read "
-           "only for their shapes are saved (as shapes) every step, with None placeholders for "
-           "the first step, and the per-step loop is not batched as the hand-written one is",
-}
-
-
-@pytest.mark.parametrize("model", [
-    pytest.param(m, marks=pytest.mark.xfail(strict=True, reason=_TOO_LONG[m])) if m in _TOO_LONG else m
-    for m in sorted(MODELS)])
+@pytest.mark.parametrize("model", sorted(MODELS))
 def test_generated_gradient_is_not_much_longer_than_handwritten(model):
     generated_lines, written_lines, generated = _lengths(model)
     ratio = generated_lines / written_lines

@@ -1,39 +1,23 @@
 def call_in_loop_grad_x(x, w, d_result=1.0):
     tape = []
     control = []
-    t = None
     t_1 = None
-    t_2 = None
     s = 0.0  # catalogue.py:412
     steps = range(3)  # catalogue.py:413
     for i in steps:
-        control.append(ad.shape_of(t))  # catalogue.py:414
-        t, loop_helper_tape = loop_helper_fwd_h(x, w)
+        t, loop_helper_tape = loop_helper_fwd_h(x, w)  # catalogue.py:414
         tape.append(loop_helper_tape)
         control.append(ad.shape_of(t_1))
         t_1 = t * i
-        control.append(ad.shape_of(t_2))
-        t_2 = np.sum(t_1)
-        control.append(ad.shape_of(s))
-        s = s + t_2
-    result = s  # catalogue.py:415
+        s = s + np.sum(t_1)
     d_x = 0.0
-    d_result = ad.seed(result, d_result)
-    del result
-    d_s = d_result
+    d_s = d_result  # catalogue.py:415
     for i in reversed(steps):
-        d_s_new = d_s
-        s = control.pop()
-        d_s = ad.unbroadcast(d_s_new, s)
-        d_t_2 = ad.unbroadcast(d_s_new, t_2)
-        d_t_1 = ad.expand_to(d_t_2, t_1, None, False)
-        t_2 = control.pop()
-        d_t = ad.unbroadcast(d_t_1 * i, t)
+        d_t = ad.expand_to(d_s, t_1, None, False) * i
         t_1 = control.pop()
         loop_helper_tape = tape.pop()
         loop_helper_grads = loop_helper_bwd_h(loop_helper_tape, d_t)
         d_x += loop_helper_grads[0]
-        t = control.pop()
     return d_x
 
 

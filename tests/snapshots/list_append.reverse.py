@@ -8,21 +8,16 @@ def list_append_grad_x(x, d_result=1.0):
     t_1 = acc[0]  # catalogue.py:531
     t_2 = acc[-1]
     t_3 = acc[2]
-    t_4 = t_2 * t_3
-    result = t_1 + t_4
+    result = t_1 + t_2 * t_3
     d_acc = 0.0
     d_v = 0.0
     d_result = ad.seed(result, d_result)
     del result
     d_t_1 = ad.unbroadcast(d_result, t_1)
     del t_1
-    d_t_4 = ad.unbroadcast(d_result, t_4)
-    del t_4
-    d_t_2 = ad.unbroadcast(d_t_4 * t_3, t_2)
-    d_t_3 = ad.unbroadcast(d_t_4 * t_2, t_3)
-    del d_t_4, t_2, t_3
-    d_acc = ad.add_at(d_acc, acc, 2, d_t_3)
-    del d_t_3
+    d_t_2 = ad.unbroadcast(d_result * t_3, t_2)
+    d_acc = ad.add_at(d_acc, acc, 2, ad.unbroadcast(d_result * t_2, t_3))
+    del t_2, t_3
     d_acc = ad.add_at(d_acc, acc, -1, d_t_2)
     del d_t_2
     d_acc = ad.add_at(d_acc, acc, 0, d_t_1)
@@ -31,8 +26,7 @@ def list_append_grad_x(x, d_result=1.0):
         d_acc, d_item = ad.split_last(d_acc, acc)
         d_v = d_v + d_item
         acc.pop()
-        d_t = d_v  # catalogue.py:529
-        d_v = d_t * 1.5
+        d_v = d_v * 1.5  # catalogue.py:529
     del acc, steps
     d_x = d_v  # catalogue.py:527
     return d_x

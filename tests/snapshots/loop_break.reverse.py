@@ -18,17 +18,14 @@ def loop_break_grad_x(x, d_result=1.0):
             broke = True  # catalogue.py:347
         if broke:
             break  # catalogue.py:344
-    result = s  # catalogue.py:348
     d_x = 0.0
-    d_result = ad.seed(result, d_result)
-    del result
-    d_s = d_result
+    d_result = ad.seed(s, d_result)
+    d_s = d_result  # catalogue.py:348
     for i in reversed(steps[:n_i]):
         c = control.pop()  # catalogue.py:346
         d_s_new = d_s  # catalogue.py:345
         s = control.pop()
         d_s = ad.unbroadcast(d_s_new, s)
-        d_t = ad.unbroadcast(d_s_new, t)
-        d_x += ad.unbroadcast(d_t * i, x)
+        d_x += ad.unbroadcast(d_s_new, t) * i
         t = control.pop()
     return d_x

@@ -5,13 +5,11 @@ def loop_carried_array_grad_x(x, d_result=1.0):
     for _ in steps:
         tape.append(h)  # catalogue.py:269
         h = np.tanh(h * 1.5 + 0.1)
-    d_result = ad.seed(np.sum(h), d_result)
     d_h = ad.expand_to(d_result, h, None, False)  # catalogue.py:270
     for _ in reversed(steps):
         d_t_1 = d_h * (1 - h * h)
         h = tape.pop()
-        d_t = d_t_1
-        d_h = d_t * 1.5
+        d_h = d_t_1 * 1.5
     del steps, tape
     d_x = d_h  # catalogue.py:267
     return d_x

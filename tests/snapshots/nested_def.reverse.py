@@ -5,10 +5,8 @@ def nested_def_grad_x(x, d_result=1.0):
     d_result = ad.seed(t + t_1, d_result)
     d_t = ad.unbroadcast(d_result, t)
     del t
-    d_t_1 = ad.unbroadcast(d_result, t_1)
-    del t_1
-    inner_grads = inner_bwd_a(inner_tape_1, d_t_1)
-    del d_t_1, inner_tape_1
+    inner_grads = inner_bwd_a(inner_tape_1, ad.unbroadcast(d_result, t_1))
+    del inner_tape_1, t_1
     d_a = inner_grads[0]
     del inner_grads
     inner_grads_1 = inner_bwd_v_a(inner_tape, d_t)
@@ -21,29 +19,23 @@ def nested_def_grad_x(x, d_result=1.0):
 
 
 def inner_fwd_a(v, *, a):
-    t = v * a  # catalogue.py:469
-    return (t + a, (a, t, v))
+    return (v * a + a, (a, v))
 
 
 def inner_bwd_a(saved, d_result):
-    a, t, v = saved
-    d_t = ad.unbroadcast(d_result, t)  # catalogue.py:469
-    del t
-    d_a = ad.unbroadcast(d_result, a)
-    d_a = d_a + ad.unbroadcast(d_t * v, a)
+    a, v = saved
+    d_a = ad.unbroadcast(d_result, a)  # catalogue.py:469
+    d_a = d_a + ad.unbroadcast(d_result * v, a)
     return (d_a,)
 
 
 def inner_fwd_v_a(v, *, a):
-    t = v * a  # catalogue.py:469
-    return (t + a, (a, t, v))
+    return (v * a + a, (a, v))
 
 
 def inner_bwd_v_a(saved, d_result):
-    a, t, v = saved
-    d_t = ad.unbroadcast(d_result, t)  # catalogue.py:469
-    del t
-    d_a = ad.unbroadcast(d_result, a)
-    d_v = ad.unbroadcast(d_t * a, v)
-    d_a = d_a + ad.unbroadcast(d_t * v, a)
+    a, v = saved
+    d_a = ad.unbroadcast(d_result, a)  # catalogue.py:469
+    d_v = ad.unbroadcast(d_result * a, v)
+    d_a = d_a + ad.unbroadcast(d_result * v, a)
     return (d_v, d_a)

@@ -4,21 +4,16 @@ def row_broadcast_grad_b(A, b, d_result=1.0):
     t_2 = t * t_1
     t_4 = 2.0 + b * b
     t_5 = t_2 / t_4
-    d_result = ad.seed(np.sum(t_5), d_result)
     d_t_5 = ad.expand_to(d_result, t_5, None, False)
-    d_t_2 = ad.unbroadcast(d_t_5 / t_4, t_2)
-    del t_2
+    d_t_2 = d_t_5 / t_4
     d_t_4 = -ad.unbroadcast(d_t_5 * t_5 / t_4, t_4)
     del d_t_5, t_4, t_5
-    d_t_3 = d_t_4
+    d_b = d_t_4 * b
+    d_b = d_b + d_t_4 * b
     del d_t_4
-    d_b = d_t_3 * b
-    d_b = d_b + d_t_3 * b
-    del d_t_3
-    d_t = ad.unbroadcast(d_t_2 * t_1, t)
-    d_t_1 = ad.unbroadcast(d_t_2 * t, t_1)
-    del d_t_2, t, t_1
-    d_b = d_b - ad.unbroadcast(d_t_1, b)
-    del d_t_1
+    d_t = d_t_2 * t_1
+    del t_1
+    d_b = d_b - ad.unbroadcast(d_t_2 * t, b)
+    del d_t_2, t
     d_b = d_b + ad.unbroadcast(d_t, b)
     return d_b

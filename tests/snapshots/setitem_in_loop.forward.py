@@ -9,8 +9,6 @@ def setitem_in_loop_jvp_x(x, *, x_dot=0.0):
         t_2_dot = y_dot[i]
         t_3 = t_1 * t_2
         t_3_dot = t_1_dot * t_2 + t_1 * t_2_dot
-        t_4 = t_3 + 1.0
-        t_4_dot = t_3_dot
-        y[i] = t_4
-        y_dot[i] = t_4_dot
+        y[i] = t_3 + 1.0
+        y_dot[i] = t_3_dot
     return (np.sum(y), np.sum(y_dot, axis=None, keepdims=False))

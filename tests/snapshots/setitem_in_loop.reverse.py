@@ -18,17 +18,14 @@ def setitem_in_loop_grad_x(x, d_result=1.0):
         t_4 = t_1 * t_2 + 1.0
         tape.append(ad.old_item(y, i))
         y[i] = t_4
-    d_result = ad.seed(np.sum(y), d_result)
     d_y = ad.expand_to(d_result, y, None, False)  # catalogue.py:549
     for i in reversed(steps):
         d_t_4 = ad.unbroadcast(ad.written_adjoint(d_y, i), t_4)
         d_y = ad.zero_at(d_y, i)
         y[i] = tape.pop()
-        d_t_3 = d_t_4
         t_4 = control.pop()
-        d_t_1 = ad.unbroadcast(d_t_3 * t_2, t_1)
-        d_t_2 = ad.unbroadcast(d_t_3 * t_1, t_2)
-        d_y = ad.add_at(d_y, y, i, d_t_2)
+        d_t_1 = ad.unbroadcast(d_t_4 * t_2, t_1)
+        d_y = ad.add_at(d_y, y, i, ad.unbroadcast(d_t_4 * t_1, t_2))
         t_2 = tape.pop()
         d_y = ad.add_at(d_y, y, t, d_t_1)
         t_1 = tape.pop()

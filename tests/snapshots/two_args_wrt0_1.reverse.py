@@ -4,17 +4,12 @@ def two_args_grad_x_y(x, y, d_result=1.0):
     t_2 = t - t_1
     t_3 = x ** y
     d_result = ad.seed(t_2 + t_3, d_result)
-    d_t_2 = ad.unbroadcast(d_result, t_2)
     del t_2
-    d_t_3 = ad.unbroadcast(d_result, t_3)
-    d_x = ad.unbroadcast(d_t_3 * y * x ** (y - 1), x)
-    d_y = ad.unbroadcast(d_t_3 * t_3 * ad.log(x), y)
-    del d_t_3, t_3
-    d_t = ad.unbroadcast(d_t_2, t)
-    d_t_1 = -ad.unbroadcast(d_t_2, t_1)
-    del d_t_2, t_1
-    d_y = d_y + d_t_1 * 3 * y ** 2
-    del d_t_1
-    d_x = d_x + ad.unbroadcast(d_t / y, x)
-    d_y = d_y - ad.unbroadcast(d_t * t / y, y)
+    d_x = ad.unbroadcast(d_result * y * x ** (y - 1), x)
+    d_y = ad.unbroadcast(d_result * t_3 * ad.log(x), y)
+    del t_3
+    d_y = d_y + -ad.unbroadcast(d_result, t_1) * 3 * y ** 2
+    del t_1
+    d_x = d_x + ad.unbroadcast(d_result / y, x)
+    d_y = d_y - ad.unbroadcast(d_result * t / y, y)
     return (d_x, d_y)

@@ -12,9 +12,8 @@ def while_data_grad_x(x, d_result=1.0):
     d_y = d_result * x  # catalogue.py:336
     d_x = d_result * y
     for step in range(n_steps):
-        d_y_new = d_y  # catalogue.py:335
-        y = tape.pop()
-        d_y = d_y_new * 0.7
+        y = tape.pop()  # catalogue.py:335
+        d_y = d_y * 0.7
     del tape
     d_x = d_x + d_y  # catalogue.py:333
     return d_x
