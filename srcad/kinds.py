@@ -85,11 +85,14 @@ def infer(body, param_kinds, resolve):
         elif isinstance(s, gast.For):
             assigned.add(s.target.id)
     state = {n: kinds.get(n, _BOTTOM) for n in assigned}
-    for _ in range(20):
+    # each pass reads the kinds found earlier in the same pass, so that
+    # straight-line code settles in one pass and loops in a few
+    for _ in range(50):
         new = {n: (kinds.get(n, _BOTTOM) if n in kinds else _BOTTOM) for n in assigned}
         for s, _ in walk_simple(body):
             if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
-                k = _value_kind(s.value, lambda n: state.get(n, kinds.get(n, _UNKNOWN)), resolve)
+                k = _value_kind(s.value, lambda n: new[n] if new.get(n, _BOTTOM) is not _BOTTOM
+                                else state.get(n, kinds.get(n, _UNKNOWN)), resolve)
                 name = s.targets[0].id
                 new[name] = _join(new[name], k)
             elif isinstance(s, gast.For):
@@ -233,20 +236,27 @@ def shape_classes(body, params, scalars, resolve):
     state = {p: p for p in params if p not in scalars}
     for n in assigned:
         state[n] = state.get(n, _BOTTOM) if n in params else _BOTTOM
-    for _ in range(20):
+    class Seen:
+        """The symbols found earlier in this pass, else the last pass's."""
+        def get(self, name, default):
+            k = new.get(name, _BOTTOM)
+            return k if k is not _BOTTOM else state.get(name, default)
+
+    for _ in range(50):
         new = {n: (n if n in params and n not in scalars else _BOTTOM) for n in assigned}
+        seen = Seen()
         for s, _ in walk_simple(body):
             if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
                 continue
             v = s.value
             if isinstance(v, gast.Name) or isinstance(v, gast.Constant):
-                k = sym(v, state)
+                k = sym(v, seen)
             elif isinstance(v, gast.BinOp) and isinstance(v.op, _ELEMENTWISE_BINOPS):
-                k = combine([sym(v.left, state), sym(v.right, state)])
+                k = combine([sym(v.left, seen), sym(v.right, seen)])
             elif isinstance(v, gast.UnaryOp) and isinstance(v.op, (gast.USub, gast.UAdd)):
-                k = sym(v.operand, state)
+                k = sym(v.operand, seen)
             elif isinstance(v, gast.Call) and not v.keywords and _is_ufunc(resolve(v)):
-                k = combine([sym(a, state) for a in v.args])
+                k = combine([sym(a, seen) for a in v.args])
             else:
                 k = _UNKNOWN
             name = s.targets[0].id

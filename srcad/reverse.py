@@ -674,7 +674,7 @@ class ReverseTransform(BaseTransform):
                     return False
                 (k, v), = [(k, v) for k, v in bound.items() if k in tpl.params][:1] or [(None, None)]
                 memo[key] = (isinstance(v, gast.Name) and v.id in self.active
-                             and (tpl.restores_shape(k) or accepts(v.id, "narrow")))
+                             and (tpl.restores_shape(k, {k}) or accepts(v.id, "narrow")))
                 return memo[key]
             ctx = self.inline_ctx(xp)
             from .ruleset import Rules
@@ -687,8 +687,12 @@ class ReverseTransform(BaseTransform):
                 # before any sum; with no widening partner the operand has
                 # the result's shape and may take it as it is
                 if widens:
-                    return tpl.restores_shape(k, result_only=True)
-                return tpl.restores_shape(k) or accepts(v.id, "narrow")
+                    return tpl.restores_shape(k)
+                # no widening partner: the operand, and partners of its
+                # shape, have the result's shape
+                full = {p for p, o in bound.items() if p in tpl.params and isinstance(o, gast.Name)
+                        and (o.id == v.id or ctx.same_shape(o.id, v.id))}
+                return tpl.restores_shape(k, full) or accepts(v.id, "narrow")
 
             memo[key] = all(passes(k, v) for k, v in bound.items()
                             if k in tpl.params and isinstance(v, gast.Name) and v.id in self.active)

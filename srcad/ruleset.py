@@ -97,13 +97,13 @@ class Template:
         self.has_reverse = bool(self.reverse)
         self.reads_result = {mode: self._reads_result(mode) for mode in ("forward", "reverse")}
 
-    def restores_shape(self, param, result_only=False):
+    def restores_shape(self, param, full=()):
         """Whether the reverse contribution to ``param`` multiplies
-        ``d[result]`` by a factor built with operators from the result (or,
-        unless ``result_only``, from ``param``: ``d[result] * 2 * a``). That
-        factor has the result's shape (``param``'s has it when the other
-        operands are scalars), so the contribution has it too even if
-        ``d[result]`` is a scalar left unexpanded."""
+        ``d[result]`` by a factor built with operators (and NumPy ufuncs)
+        from the result or from the names in ``full``, which the caller
+        knows to have the result's shape (``d[result] * 2 * a`` for
+        ``a ** 2``): then the contribution has that shape even if
+        ``d[result]`` is a scalar standing for an array of it."""
         mine = [s for s in self.reverse
                 if isinstance(s, gast.AugAssign) and isinstance(s.target.slice, gast.Name)
                 and s.target.slice.id == param]
@@ -122,7 +122,7 @@ class Template:
 
         def shaped(e):
             if isinstance(e, gast.Name):
-                return e.id == self.result or (e.id == param and not result_only)
+                return e.id == self.result or e.id in full
             if isinstance(e, gast.BinOp):
                 return shaped(e.left) or shaped(e.right)
             if isinstance(e, gast.UnaryOp):
@@ -644,6 +644,7 @@ class Rules:
                 elif ctx.unfitted(name, "narrow"):
                     value = _unexpanded(value, name)
                 main.append(("adjoint", name, op, value))
+            main = _merge_contributions(main)
         # temporaries used by what remains
         used = set()
         for m in main:
@@ -656,6 +657,25 @@ class Rules:
                 used |= set(A.names_in(item[2]))
         body.extend(reversed(temps))
         return body, main
+
+
+def _merge_contributions(main):
+    """Two contributions of one call to the same adjoint (``x * x``) as one:
+    ``d_x += e + e`` is ``d_x += e * 2``."""
+    out = []
+    for item in main:
+        _, name, op, value = item
+        prev = next((i for i, m in enumerate(out) if m[1] == name), None)
+        if prev is None or op == "=" or out[prev][2] == "=":
+            out.append(item)
+            continue
+        _, _, pop, pvalue = out[prev]
+        if pop == op and gast.dump(pvalue) == gast.dump(value):
+            merged = A.binop(pvalue, gast.Mult(), A.const(2))
+        else:
+            merged = A.binop(pvalue, gast.Add() if pop == op else gast.Sub(), value)
+        out[prev] = ("adjoint", name, pop, merged)
+    return out
 
 
 def _is_numpy_ufunc(name):

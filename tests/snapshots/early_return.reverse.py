@@ -7,8 +7,7 @@ def early_return_grad_x(x, d_result=1.0):
     d_x = 0.0
     d_result = ad.seed(result, d_result)
     if c:
-        d_x += d_result * x  # catalogue.py:196
-        d_x += d_result * x
+        d_x += d_result * x * 2  # catalogue.py:196
         d_result = 0.0
     else:
         d_x += d_result * 4.0  # catalogue.py:197

@@ -10,8 +10,7 @@ def if_else_grad_x(x, d_result=1.0):
     del result
     d_y = d_result * 3.0
     if c:
-        d_x += d_y * x  # catalogue.py:162
-        d_x += d_y * x
+        d_x += d_y * x * 2  # catalogue.py:162
         d_y = 0.0
     else:
         d_x -= d_y  # catalogue.py:164

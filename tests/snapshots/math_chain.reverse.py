@@ -2,10 +2,7 @@ def math_chain_grad_x(x, d_result=1.0):
     t = math.exp(x)  # catalogue.py:37
     t_3 = 1.0 + x * x
     d_x = d_result / (2.0 * math.sqrt(x + 2.0))
-    d_t_3 = d_result / (t_3 * math.log(2.718281828459045))
+    d_x = d_x + d_result / (t_3 * math.log(2.718281828459045)) * x * 2
     del t_3
-    d_x = d_x + d_t_3 * x
-    d_x = d_x + d_t_3 * x
-    del d_t_3
     d_x = d_x + d_result * math.cos(t) * t
     return d_x
