@@ -332,6 +332,7 @@ def _gradient_function(f, wrt, with_value):
         return (value, result) if with_value else result
 
     made = _Derivative(f, derived, call, "value_and_grad" if with_value else "grad")
+    made._grad_positions = (positions, single)
     made._pick = lambda args: specialised(args) if simple and len(args) == n_params \
         else derived.functions[0]
     return made
@@ -488,6 +489,15 @@ def jvp(f, primals, tangents):
     out, tangent = fn(*primals, **kwargs)
     if isinstance(out, AdjFields):   # f is a gradient with respect to a dataclass
         out = match(out, out.like)
+    grad_of = getattr(f, "_grad_positions", None)
+    if grad_of is not None and len(primals) == len(params):
+        # f is a gradient: a zero one is a zero array like its argument
+        positions, single = grad_of
+        if single:
+            out, tangent = match(out, primals[positions[0]]), match(tangent, primals[positions[0]])
+        else:
+            out = tuple(match(g, primals[p]) for g, p in zip(out, positions))
+            tangent = tuple(match(t, primals[p]) for t, p in zip(tangent, positions))
     return out, match_tangent(tangent, out)
 
 

@@ -32,6 +32,7 @@ from .analysis import (MUTATING_METHODS, aliased_mutation, is_list_pop, method_r
                        mutated_params, overwritten, statement_order, walk_simple)
 from . import dynamic
 from .errors import NonDifferentiableError, UnsupportedSyntaxError
+from .cancel import Poly
 from .kinds import _is_ufunc
 from .ruleset import get_rules
 from .transformer import BaseTransform, callee_written_params
@@ -700,6 +701,32 @@ class ReverseTransform(BaseTransform):
 
         return accepts
 
+    def _cancel(self, bwd):
+        """The backward sweep without adjoints that cancel exactly
+        (:mod:`srcad.cancel`)."""
+        from .cancel import ZeroAdjoints
+        from .kinds import _numpy_like
+        ret = self.norm.return_name
+        scalars = set(self.scalars)
+        if ret in self.scalars:
+            scalars.add(self.adj(ret))
+        sums = {}
+        for s in self.primal:
+            v = s.value if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) else None
+            if (isinstance(v, gast.Call) and len(v.args) == 1 and not v.keywords
+                    and isinstance(v.args[0], gast.Name) and not getattr(v, "is_method", False)):
+                obj = self._resolve(v)
+                if getattr(obj, "__name__", None) == "sum" and _numpy_like(obj) \
+                        and v.args[0].id not in self.over and s.targets[0].id not in self.over:
+                    sums[v.args[0].id] = s.targets[0].id
+                    scalars.add(s.targets[0].id)
+        runtime = self.env.runtime()
+        if not isinstance(runtime, gast.Name):
+            return bwd
+        z = ZeroAdjoints(scalars, sums, self.over, {self.adj(n) for n in self.active}, runtime.id)
+        z.env = {self.adj(n): Poly() for n in self.active if n != ret}
+        return z.run(bwd, keep={self.adj(w) for w in self.wrt})
+
     def _recomputable(self):
         """``{temp: value}`` for temporaries bound to an item of a container
         that nothing writes (``x_t = xs[t]``), read once, by a statement of
@@ -772,6 +799,7 @@ class ReverseTransform(BaseTransform):
         self._shape_only_reads = set()
         self._value_reads = set()
         bwd = self.bwd_block(self.primal)
+        bwd = self._cancel(bwd)
         recomputable = self._recomputable()
         if recomputable:
             bwd = self._recompute(bwd, recomputable)

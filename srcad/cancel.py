@@ -1,0 +1,255 @@
+"""Adjoints that cancel exactly, found by simplifying the backward sweep's
+straight-line code as sums of products, and left out.
+
+Assumes: the backward sweep of :class:`srcad.reverse.ReverseTransform`
+(before optimization), the names known to hold scalars, and the forward
+sweep's full sums (``s = np.sum(e)``). Guarantees: a statement is removed
+only when the adjoint it adds is zero for every input, by the rules of
+real arithmetic; the numbers that remain are computed as before.
+
+The case that matters is the shift a stable ``logsumexp`` or ``softmax``
+makes: the result does not depend on ``m`` at all, so its adjoint cancels::
+
+    m = np.max(x)
+    return m + np.log(np.sum(np.exp(x - m)))
+
+    d_m = d_result - sum(d_result / s * e)      (s = np.sum(e))
+        = d_result - d_result / s * s = 0
+
+and the backward sweep need not find where ``x`` attains its maximum.
+Each expression becomes a polynomial over atoms (names, and anything else as
+an opaque atom of its own); a sum of scalar factors times one array whose
+full sum the forward sweep computed is that sum.
+
+>>> p = Poly.atom("a", True) * Poly.atom("s", True) / Poly.atom("s", True)
+>>> (p - Poly.atom("a", True)).is_zero()
+True
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import gast
+
+from . import astutil as A
+
+# Runtime helpers whose result is zero when their first argument (an
+# adjoint) is zero.
+LINEAR_IN_ADJOINT = frozenset({
+    "unbroadcast", "broadcast_like", "expand_to", "reduce_like", "matmul_adjoint_a",
+    "matmul_adjoint_b", "dot_adjoint_a", "dot_adjoint_b", "extremum_adjoint", "pick_adjoint",
+    "truncate_adjoint",
+})
+
+_fresh = itertools.count()
+
+
+class Poly:
+    """A sum of terms ``coefficient * prod(atom ** exponent)``; atoms are
+    keys with a flag saying whether they surely hold scalars."""
+
+    __slots__ = ("terms", "scalar_atoms")
+
+    def __init__(self, terms=None, scalar_atoms=frozenset()):
+        self.terms = {m: c for m, c in (terms or {}).items() if c != 0}
+        self.scalar_atoms = frozenset(scalar_atoms)
+
+    @classmethod
+    def const(cls, c):
+        return cls({(): float(c)})
+
+    @classmethod
+    def atom(cls, key, scalar):
+        return cls({((key, 1),): 1.0}, {key} if scalar else ())
+
+    @classmethod
+    def opaque(cls):
+        return cls.atom(f"opaque:{next(_fresh)}", False)
+
+    def is_zero(self):
+        return not self.terms
+
+    def _merge(self, other, terms):
+        return Poly(terms, self.scalar_atoms | other.scalar_atoms)
+
+    def __add__(self, other):
+        terms = dict(self.terms)
+        for m, c in other.terms.items():
+            terms[m] = terms.get(m, 0.0) + c
+        return self._merge(other, terms)
+
+    def __neg__(self):
+        return Poly({m: -c for m, c in self.terms.items()}, self.scalar_atoms)
+
+    def __sub__(self, other):
+        return self + (-other)
+
+    def __mul__(self, other):
+        terms = {}
+        for (m1, c1), (m2, c2) in itertools.product(self.terms.items(), other.terms.items()):
+            powers = dict(m1)
+            for k, e in m2:
+                powers[k] = powers.get(k, 0) + e
+            m = tuple(sorted((k, e) for k, e in powers.items() if e != 0))
+            terms[m] = terms.get(m, 0.0) + c1 * c2
+        return self._merge(other, terms)
+
+    def inverse(self):
+        """``1 / self`` for a single term (else ``None``)."""
+        if len(self.terms) != 1:
+            return None
+        (m, c), = self.terms.items()
+        if c == 0:
+            return None
+        return Poly({tuple((k, -e) for k, e in m): 1.0 / c}, self.scalar_atoms)
+
+    def __truediv__(self, other):
+        inv = other.inverse()
+        return None if inv is None else self * inv
+
+    def key(self):
+        return repr(sorted(self.terms.items()))
+
+    def total(self, sums):
+        """The sum of all entries (the adjoint of a scalar operand that was
+        broadcast): scalar factors come out of the sum, and an array whose
+        full sum the forward sweep computed is that sum (``sums``: atom key
+        -> key of the scalar holding its sum)."""
+        out = Poly()
+        for m, c in self.terms.items():
+            scalar = tuple((k, e) for k, e in m if k in self.scalar_atoms)
+            array = tuple((k, e) for k, e in m if k not in self.scalar_atoms)
+            if not array:
+                out = out + Poly({m: c}, self.scalar_atoms)
+                continue
+            if len(array) == 1 and array[0][1] == 1 and array[0][0] in sums:
+                total = sums[array[0][0]]
+            else:
+                total = "sum:" + repr(array)
+            out = out + Poly({scalar: c}, self.scalar_atoms) * Poly.atom(total, True)
+        return out
+
+
+class ZeroAdjoints:
+    """Finds and removes contributions of adjoints that cancel (see the
+    module docstring)."""
+
+    def __init__(self, scalars, sums, unstable, adjoint_names, runtime_name):
+        self.scalars = set(scalars)      # names surely holding scalars
+        self.sums = dict(sums)           # array name -> name of its full sum
+        self.unstable = set(unstable)    # names whose value changes in the sweep
+        self.adjoints = set(adjoint_names)
+        self.ad = runtime_name
+        self.env = {}
+
+    # -- expressions ---------------------------------------------------------------
+    def _name(self, name):
+        if name in self.env:
+            return self.env[name]
+        if name in self.unstable:
+            return Poly.opaque()
+        return Poly.atom("name:" + name, name in self.scalars)
+
+    def _is_runtime(self, call, names):
+        f = call.func
+        return (isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name)
+                and f.value.id == self.ad and f.attr in names)
+
+    def poly(self, node):
+        if isinstance(node, gast.Constant) and isinstance(node.value, (int, float)) \
+                and not isinstance(node.value, bool):
+            return Poly.const(node.value)
+        if isinstance(node, gast.Name):
+            return self._name(node.id)
+        if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+            p = self.poly(node.operand)
+            return -p if isinstance(node.op, gast.USub) else p
+        if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Add, gast.Sub, gast.Mult, gast.Div)):
+            a, b = self.poly(node.left), self.poly(node.right)
+            if isinstance(node.op, gast.Add):
+                return a + b
+            if isinstance(node.op, gast.Sub):
+                return a - b
+            if isinstance(node.op, gast.Mult):
+                return a * b
+            out = a / b
+            return out if out is not None else Poly.opaque()
+        if (isinstance(node, gast.Call) and self._is_runtime(node, {"unbroadcast"}) and len(node.args) == 2
+                and isinstance(node.args[1], gast.Name) and node.args[1].id in self.scalars):
+            # the adjoint of a scalar operand: everything summed
+            sums = {"name:" + k: "name:" + v for k, v in self.sums.items()}
+            return self.poly(node.args[0]).total(sums)
+        return Poly.opaque()
+
+    def zero(self, node):
+        """Whether ``node`` is zero given what is known of the names it reads."""
+        if isinstance(node, gast.Name):
+            return node.id in self.adjoints and self._name(node.id).is_zero()
+        if isinstance(node, gast.Constant):
+            return node.value == 0 and not isinstance(node.value, bool)
+        if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+            return self.zero(node.operand)
+        if isinstance(node, gast.BinOp):
+            if isinstance(node.op, (gast.Add, gast.Sub)):
+                return self.zero(node.left) and self.zero(node.right)
+            if isinstance(node.op, gast.Mult):
+                return self.zero(node.left) or self.zero(node.right)
+            if isinstance(node.op, gast.Div):
+                return self.zero(node.left)
+        if isinstance(node, gast.Call) and self._is_runtime(node, LINEAR_IN_ADJOINT) and node.args:
+            return self.zero(node.args[0])
+        return False
+
+    # -- statements -------------------------------------------------------------
+    def run(self, stmts, keep=()):
+        """The top-level statements of a backward sweep without the
+        contributions of adjoints that cancel (``keep``: adjoints read
+        after the sweep, the gradients it returns)."""
+        out = []
+        dropped = False
+        for s in stmts:
+            if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
+                name = s.targets[0].id
+                value = s.value
+                if name in self.adjoints and self._adds_zero(name, value):
+                    dropped = True
+                    continue
+                self.env[name] = self.poly(value)
+                out.append(s)
+                continue
+            # anything else (loops, branches, restores): the names it binds
+            # or restores are no longer known
+            for n in A.walk(s):
+                if isinstance(n, gast.Name) and (not isinstance(n.ctx, gast.Load) or not isinstance(s, gast.Assign)):
+                    if n.id in self.env or n.id in self.adjoints:
+                        self.env[n.id] = Poly.opaque()
+                    elif not isinstance(n.ctx, gast.Load):
+                        self.unstable.add(n.id)
+            out.append(s)
+        if not dropped:
+            return stmts
+        return self._without_unread(out, set(keep))
+
+    def _adds_zero(self, name, value):
+        """``d = d + z`` or ``d = d - z`` with ``z`` zero."""
+        if (isinstance(value, gast.BinOp) and isinstance(value.op, (gast.Add, gast.Sub))
+                and isinstance(value.left, gast.Name) and value.left.id == name):
+            return self.zero(value.right)
+        return False
+
+    def _without_unread(self, stmts, keep):
+        """Adjoint assignments whose value nothing reads any more go too
+        (liveness, backwards over the straight-line statements)."""
+        live = set(keep)
+        out = []
+        for s in reversed(stmts):
+            reads = {n.id for n in A.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+            if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
+                target = s.targets[0].id
+                if target in self.adjoints and target not in live:
+                    continue
+                live.discard(target)
+            live |= reads
+            out.append(s)
+        return out[::-1]
