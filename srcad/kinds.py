@@ -206,6 +206,30 @@ def scalar_names(kinds):
 _ELEMENTWISE_BINOPS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.Mod, gast.FloorDiv)
 
 
+def _shrinks(index):
+    """For slices that drop a fixed number of entries from each leading
+    axis (``x[1:]``, ``x[:-1]``, ``u[1:-1, :]``): those numbers, trailing
+    zeros removed; ``x[1:]`` and ``x[:-1]`` both drop one, so they have the
+    same shape whatever ``x``'s. ``None`` for any other index."""
+    items = index.elts if isinstance(index, gast.Tuple) else [index]
+    out = []
+    for it in items:
+        if not isinstance(it, gast.Slice):
+            return None
+        if it.step is not None and not (isinstance(it.step, gast.Constant) and it.step.value == 1):
+            return None
+        lo, hi = it.lower, it.upper
+        lo = 0 if lo is None else (lo.value if isinstance(lo, gast.Constant) else None)
+        hi = 0 if hi is None else (hi.value if isinstance(hi, gast.Constant) else None)
+        if isinstance(lo, bool) or isinstance(hi, bool) or not isinstance(lo, int) \
+                or not isinstance(hi, int) or lo < 0 or hi > 0:
+            return None
+        out.append(lo - hi)
+    while out and out[-1] == 0:
+        out.pop()
+    return tuple(out)
+
+
 def shape_classes(body, params, scalars, resolve):
     """``{name: symbol}``: names with the same symbol surely have the same
     shape. Parameters start with their own symbol; elementwise operations
@@ -257,6 +281,14 @@ def shape_classes(body, params, scalars, resolve):
                 k = sym(v.operand, seen)
             elif isinstance(v, gast.Call) and not v.keywords and _is_ufunc(resolve(v)):
                 k = combine([sym(a, seen) for a in v.args])
+            elif isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name) \
+                    and _shrinks(v.slice) is not None:
+                base = sym(v.value, seen)
+                shrinks = _shrinks(v.slice)
+                if base is _BOTTOM or base is _UNKNOWN or base == "scalar":
+                    k = base if base is _BOTTOM else _UNKNOWN
+                else:
+                    k = base if not shrinks else ("slice", base, shrinks)
             else:
                 k = _UNKNOWN
             name = s.targets[0].id

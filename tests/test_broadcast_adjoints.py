@@ -234,3 +234,38 @@ def test_matmul_adjoints_fit_the_adjoint_first(ashape, bshape):
         exact = ad.unbroadcast(g, np.zeros(shape))
         np.testing.assert_allclose(ad.matmul_adjoint_a(g, a, b), ad.matmul_adjoint_a(exact, a, b))
         np.testing.assert_allclose(ad.matmul_adjoint_b(g, a, b), ad.matmul_adjoint_b(exact, a, b))
+
+
+# -- slices that drop the same number of entries have the same shape -------------------------
+
+def stencil(u):
+    return np.sum((u[2:] - 2.0 * u[1:-1] + u[:-2]) ** 2)
+
+
+def rosenbrock(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def stencil_2d(u):
+    return np.sum((u[1:, :] - u[:-1]) ** 2 * u[1:])
+
+
+@pytest.mark.parametrize("fn,shape", [(stencil, (7,)), (rosenbrock, (6,)), (stencil_2d, (4, 3))])
+def test_stencils(fn, shape):
+    x = _a(*shape)
+    srcad.check_grads(fn, (x,))
+    srcad.check_grads(fn, (x,), order=2)
+    src = _source(fn, 0)
+    assert "expand_to" not in src and "unbroadcast" not in src, src
+
+
+def test_slices_of_different_lengths_keep_their_bookkeeping():
+    def uneven(x):
+        return np.sum(x[1:] * x[2:])   # noqa: lengths n-1 and n-2 do not broadcast
+
+    def tail_and_head(x):
+        return np.sum(x[1:3] * x[:2])  # bounds, not drops: not recognised
+
+    assert "unbroadcast" in _source(tail_and_head, 0)
+    with pytest.raises(ValueError):
+        srcad.grad(uneven)(_a(5))
