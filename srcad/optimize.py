@@ -1,8 +1,10 @@
 """Optimizations on generated functions. Each pass takes and returns a gast
 ``FunctionDef`` and keeps its meaning.
 
-* :func:`fold_constants` — arithmetic on literals (``2 - 1`` -> ``1``) and
-  the identities ``e ** 1``, ``e * 1``, ``1 * e``, ``e / 1``, ``e + 0``.
+* :func:`fold_constants` — arithmetic on literals (``2 - 1`` -> ``1``),
+  the identities ``e ** 1``, ``e * 1``, ``1 * e``, ``e / 1``, and signs and
+  literal factors moved where they cost no pass over an array
+  (``a + (-e) * f`` -> ``a - e * f``, ``-e * 2`` -> ``e * -2``).
 * :func:`first_write` — an adjoint initialised to ``0.0`` whose next use in
   the same block is ``d = d + e`` becomes ``d = e``; an initialisation that
   nothing reads is removed.
@@ -12,6 +14,7 @@
 * :func:`inplace_accumulate` — ``d += e`` for adjoints no other name holds.
 * :func:`inline_single_use` — temporaries used once folded back into the
   expression that uses them.
+* :func:`refold` — :func:`fold_constants` again after folding.
 * :func:`free_early` — ``del`` of intermediates once the backward sweep is
   done with them.
 * :func:`loop_local_adjoints` — the same for adjoints of values that live
@@ -73,7 +76,46 @@ class _Fold(gast.NodeTransformer):
             return left
         if _num(left) and left.value == 1 and op is gast.Mult:
             return right
+        if op in (gast.Add, gast.Sub):
+            # a + (-e) * f is a - e * f: no pass to negate e
+            positive = _without_sign(right)
+            if positive is not None:
+                return gast.BinOp(left=left, op=gast.Sub() if op is gast.Add else gast.Add(),
+                                  right=positive)
+        if op is gast.Mult and _num(right):
+            # constants gather on the right: (e * 2) * 3 is e * 6, (-e) * 2 is e * -2
+            if isinstance(left, gast.BinOp) and isinstance(left.op, gast.Mult) and _num(left.right):
+                return gast.BinOp(left=left.left, op=gast.Mult(),
+                                  right=A.const(left.right.value * right.value))
+            positive = _without_sign(left)
+            if positive is not None:
+                return gast.BinOp(left=positive, op=gast.Mult(), right=A.const(-right.value))
         return node
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        if self.primal or not isinstance(node.op, gast.USub):
+            return node
+        if _num(node.operand):
+            return A.const(-node.operand.value)
+        if isinstance(node.operand, gast.BinOp) and isinstance(node.operand.op, (gast.Mult, gast.Div)):
+            # -(a * b * c) negates a alone (a scalar or literal, often)
+            inner = node.operand
+            return self.visit_BinOp(gast.BinOp(left=self.visit_UnaryOp(
+                gast.UnaryOp(op=gast.USub(), operand=inner.left)), op=inner.op, right=inner.right))
+        return node
+
+
+def _without_sign(node):
+    """``e * f`` for ``(-e) * f`` (through products and quotients), else
+    ``None``."""
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        return node.operand
+    if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Mult, gast.Div)):
+        inner = _without_sign(node.left)
+        if inner is not None:
+            return gast.BinOp(left=inner, op=node.op, right=node.right)
+    return None
 
 
 def fold_constants(fn):
@@ -489,8 +531,15 @@ def inline_single_use(fn, made_up=()):
     return fn
 
 
+def refold(fn):
+    """:func:`fold_constants` once more: folding temporaries back into their
+    use makes new chances (``-(d * 2 * t)`` once ``d_t = d * 2 * t`` is
+    folded into ``-d_t``)."""
+    return fold_constants(fn)
+
+
 PASSES = [fold_constants, dead_stores, first_write, loop_local_adjoints, propagate_copies,
-          inplace_accumulate, inline_single_use, free_early]
+          inplace_accumulate, inline_single_use, refold, free_early]
 """The passes :func:`optimize` runs, in order (a list, so that tools such as
 ``benchmarks/optimizer_effect.py`` can measure each one's effect)."""
 

@@ -27,6 +27,19 @@ def test_fold_constants_folds_literals_and_identities_in_generated_code():
     assert body_lines(O.fold_constants(f))[0] == "d_x = d_y * 2 * x"
 
 
+@pytest.mark.parametrize("before,after", [
+    ("d_x = -(d_y * 2 * t)", "d_x = d_y * -2 * t"),
+    ("d_x = -d_y * t * 2", "d_x = d_y * t * -2"),
+    ("d_x = d_x + -d_y * t", "d_x = d_x - d_y * t"),
+    ("d_x = d_x - -(d_y / t) * u", "d_x = d_x + d_y / t * u"),
+    ("d_x = d_y * 100.0 * 2 * t", "d_x = d_y * 200.0 * t"),
+    ("d_x = -d_y * t", "d_x = -d_y * t"),
+])
+def test_fold_constants_moves_signs_and_literals_off_arrays(before, after):
+    f = fn(f"def g(d_y, t, u, d_x):\n    {before}\n    return d_x\n")
+    assert body_lines(O.fold_constants(f))[0] == after
+
+
 def test_fold_constants_leaves_user_statements_alone():
     f = fn("def g(x):\n    y = x * 1.0\n    return y\n")
     f.body[0].srcad_primal = True          # x * 1.0 copies (and may cast) an array
@@ -126,4 +139,5 @@ def test_free_early_deletes_after_last_use_in_the_backward_sweep():
 
 def test_passes_are_listed_in_order():
     assert O.PASSES[0] is O.fold_constants and O.PASSES[-1] is O.free_early
+    assert O.PASSES.index(O.refold) == O.PASSES.index(O.inline_single_use) + 1
     assert len(set(O.PASSES)) == len(O.PASSES)

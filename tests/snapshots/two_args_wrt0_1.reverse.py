@@ -8,7 +8,7 @@ def two_args_grad_x_y(x, y, d_result=1.0):
     d_x = ad.unbroadcast(d_result * y * x ** (y - 1), x)
     d_y = ad.unbroadcast(d_result * t_3 * ad.log(x), y)
     del t_3
-    d_y = d_y + -ad.unbroadcast(d_result, t_1) * 3 * y ** 2
+    d_y = d_y + ad.unbroadcast(d_result, t_1) * -3 * y ** 2
     del t_1
     d_x = d_x + ad.unbroadcast(d_result / y, x)
     d_y = d_y - ad.unbroadcast(d_result * t / y, y)
