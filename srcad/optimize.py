@@ -268,11 +268,9 @@ def dead_stores(fn):
             return fn
 
 
-def free_early(fn, keep=()):
-    """``del`` intermediates right after the top-level statement that uses
-    them last, so that the backward sweep does not hold on to forward
-    values and adjoints it is done with (lower peak memory). Parameters,
-    returned names and names bound inside loops or branches stay."""
+def _freeable(fn):
+    """Names :func:`free_early` may delete: bound at the top level only,
+    neither parameters nor returned."""
     body = fn.body
     params = {a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
     returned = set()
@@ -290,7 +288,16 @@ def free_early(fn, keep=()):
         if isinstance(s, (gast.If, gast.For, gast.While)):
             nested_bound |= {n.id for n in A.walk(s) if isinstance(n, gast.Name)
                              and isinstance(n.ctx, gast.Store)}
-    candidates = top_bound - params - returned - nested_bound - set(keep)
+    return top_bound - params - returned - nested_bound
+
+
+def free_early(fn, keep=()):
+    """``del`` intermediates right after the top-level statement that uses
+    them last, so that the backward sweep does not hold on to forward
+    values and adjoints it is done with (lower peak memory). Parameters,
+    returned names and names bound inside loops or branches stay."""
+    body = fn.body
+    candidates = _freeable(fn) - set(keep)
     last = {}
     for i, s in enumerate(body):
         for n in A.walk(s):
@@ -491,7 +498,7 @@ def inline_single_use(fn, made_up=()):
             sub.visit(stmt)
         return sub.done
 
-    def block(stmts):
+    def block(stmts, top=False):
         out = []
         for s in stmts:
             for field in ("body", "orelse"):
@@ -518,6 +525,8 @@ def inline_single_use(fn, made_up=()):
                     nxt = None
                 if nxt is None:
                     continue
+                if top and _frees_before_call(out, i, j, freeable):
+                    continue
                 if replace_in(nxt, name, out[i].value):
                     if getattr(out[i], "lineno", None) is not None and getattr(nxt, "lineno", None) is not None:
                         nxt.lineno = min(nxt.lineno, out[i].lineno)
@@ -527,8 +536,21 @@ def inline_single_use(fn, made_up=()):
         return out
 
     tapes = set(getattr(fn, "srcad_tapes", ()))
-    fn.body = block(fn.body)
+    freeable = _freeable(fn)
+    fn.body = block(fn.body, top=True)
     return fn
+
+
+def _frees_before_call(body, i, j, freeable):
+    """Whether folding statement ``i`` into the call of statement ``j``
+    would keep alive, through that call, a value the backward sweep could
+    free after ``i`` (``d_t = d_h * (1 - h * h)`` before
+    ``d_W = ad.matmul_adjoint_b(d_t, x, W)``: ``d_h`` and ``h`` go first)."""
+    if not _in_backward(body, i) or not any(isinstance(n, gast.Call) for n in A.walk(body[j])):
+        return False
+    reads = {n.id for n in A.walk(body[i].value) if isinstance(n, gast.Name)} & freeable
+    later = {n.id for s in body[j:] for n in A.walk(s) if isinstance(n, gast.Name)}
+    return bool(reads - later)
 
 
 def refold(fn):

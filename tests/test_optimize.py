@@ -141,3 +141,13 @@ def test_passes_are_listed_in_order():
     assert O.PASSES[0] is O.fold_constants and O.PASSES[-1] is O.free_early
     assert O.PASSES.index(O.refold) == O.PASSES.index(O.inline_single_use) + 1
     assert len(set(O.PASSES)) == len(O.PASSES)
+
+
+def test_inline_single_use_keeps_a_line_that_frees_before_a_call():
+    src = ("def g(x, W, d_y):\n    h = x * 2\n    d_h = d_y * 3\n    d_t = d_h * (1 - h * h)\n"
+           "    d_W = ad.matmul_adjoint_b(d_t, x, W)\n    return d_W\n")
+    out = body_lines(O.inline_single_use(fn(src), {"d_t"}))
+    assert "d_t = d_h * (1 - h * h)" in out   # d_h and h can go before the product
+    src = src.replace("ad.matmul_adjoint_b(d_t, x, W)", "d_t * W")
+    out = body_lines(O.inline_single_use(fn(src), {"d_t"}))
+    assert "d_W = d_h * (1 - h * h) * W" in out

@@ -3,8 +3,10 @@ def call_chain_grad_x(x, y, d_result=1.0):
     t_1, helper2_tape_1 = helper2_fwd_b(y, x)
     d_result = ad.seed(t * t_1, d_result)
     d_t = ad.unbroadcast(d_result * t_1, t)
-    helper2_grads = helper2_bwd_b(helper2_tape_1, ad.unbroadcast(d_result * t, t_1))
-    del helper2_tape_1, t, t_1
+    d_t_1 = ad.unbroadcast(d_result * t, t_1)
+    del t, t_1
+    helper2_grads = helper2_bwd_b(helper2_tape_1, d_t_1)
+    del d_t_1, helper2_tape_1
     d_x = helper2_grads[0]
     del helper2_grads
     helper2_grads_1 = helper2_bwd_a(helper2_tape, d_t)
@@ -21,7 +23,10 @@ def helper2_fwd_b(a, b):
 
 def helper2_bwd_b(saved, d_result):
     a, b, helper_tape, t = saved
-    helper_grads = helper_bwd_u(helper_tape, ad.unbroadcast(d_result, t))  # catalogue.py:391
+    d_t = ad.unbroadcast(d_result, t)  # catalogue.py:391
+    del t
+    helper_grads = helper_bwd_u(helper_tape, d_t)
+    del d_t, helper_tape
     d_c = helper_grads[0]
     del helper_grads
     d_b = ad.unbroadcast(d_c * a, b)  # catalogue.py:390

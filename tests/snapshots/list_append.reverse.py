@@ -16,8 +16,10 @@ def list_append_grad_x(x, d_result=1.0):
     d_t_1 = ad.unbroadcast(d_result, t_1)
     del t_1
     d_t_2 = ad.unbroadcast(d_result * t_3, t_2)
-    d_acc = ad.add_at(d_acc, acc, 2, ad.unbroadcast(d_result * t_2, t_3))
+    d_t_3 = ad.unbroadcast(d_result * t_2, t_3)
     del t_2, t_3
+    d_acc = ad.add_at(d_acc, acc, 2, d_t_3)
+    del d_t_3
     d_acc = ad.add_at(d_acc, acc, -1, d_t_2)
     del d_t_2
     d_acc = ad.add_at(d_acc, acc, 0, d_t_1)

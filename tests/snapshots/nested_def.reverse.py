@@ -5,8 +5,10 @@ def nested_def_grad_x(x, d_result=1.0):
     d_result = ad.seed(t + t_1, d_result)
     d_t = ad.unbroadcast(d_result, t)
     del t
-    inner_grads = inner_bwd_a(inner_tape_1, ad.unbroadcast(d_result, t_1))
-    del inner_tape_1, t_1
+    d_t_1 = ad.unbroadcast(d_result, t_1)
+    del t_1
+    inner_grads = inner_bwd_a(inner_tape_1, d_t_1)
+    del d_t_1, inner_tape_1
     d_a = inner_grads[0]
     del inner_grads
     inner_grads_1 = inner_bwd_v_a(inner_tape, d_t)

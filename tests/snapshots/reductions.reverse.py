@@ -7,5 +7,7 @@ def reductions_grad_x(x, d_result=1.0):
     del d_t_4, t_3
     d_x = d_x + ad.expand_to(d_t_3, x, 1, True)
     del d_t_3
-    d_x = d_x + ad.expand_to(d_result * 2 * t, x, 0, False) / ad.count(x, 0)
+    d_t = d_result * 2 * t
+    del t
+    d_x = d_x + ad.expand_to(d_t, x, 0, False) / ad.count(x, 0)
     return d_x

@@ -10,7 +10,9 @@ def row_broadcast_grad_b(A, b, d_result=1.0):
     del d_t_5, t_4, t_5
     d_t = d_t_2 * t_1
     del t_1
-    d_b = d_b - ad.unbroadcast(d_t_2 * t, b)
+    d_t_1 = d_t_2 * t
     del d_t_2, t
+    d_b = d_b - ad.unbroadcast(d_t_1, b)
+    del d_t_1
     d_b = d_b + ad.unbroadcast(d_t, b)
     return d_b
