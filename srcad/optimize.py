@@ -15,6 +15,8 @@
 * :func:`inline_single_use` — temporaries used once folded back into the
   expression that uses them.
 * :func:`refold` — :func:`fold_constants` again after folding.
+* :func:`update_in_place` — ``d_t = d_h * f(h)`` as ``d_h *= f(h)`` when
+  ``d_h`` is a fresh array read for the last time.
 * :func:`free_early` — ``del`` of intermediates once the backward sweep is
   done with them.
 * :func:`loop_local_adjoints` — the same for adjoints of values that live
@@ -553,6 +555,71 @@ def _frees_before_call(body, i, j, freeable):
     return bool(reads - later)
 
 
+def update_in_place(fn):
+    """``d_t = d_h * (1 - h * h)`` becomes ``d_h *= 1 - h * h`` (and later
+    reads of ``d_t`` read ``d_h``) when ``d_h`` is an array srcad made for
+    this function (bound once, by arithmetic or a matrix-product adjoint),
+    read for the last time here, the exact adjoint of ``h``, and the factor
+    is built with operators from ``h`` and literals only, so it has ``h``'s
+    shape. One array fewer is allocated: large fresh buffers cost page
+    faults on every call, which a hand-written gradient avoids the same way.
+    ``fn.srcad_exact`` maps such adjoints to their values' names."""
+    exact = getattr(fn, "srcad_exact", None)
+    if not exact:
+        return fn
+    body = fn.body
+    stores, loads = {}, {}
+    for n in A.walk(fn):
+        if isinstance(n, gast.Name):
+            counts = stores if isinstance(n.ctx, gast.Store) else loads
+            counts[n.id] = counts.get(n.id, 0) + 1
+    params = {a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
+    fresh = set()
+    for s in body:
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and (
+                isinstance(s.value, gast.BinOp) or (
+                    isinstance(s.value, gast.Call) and isinstance(s.value.func, gast.Attribute)
+                    and s.value.func.attr in ("matmul_adjoint_a", "matmul_adjoint_b"))):
+            fresh.add(s.targets[0].id)
+
+    def shaped_like(node, value):
+        if isinstance(node, gast.Constant):
+            return _num(node)
+        if isinstance(node, gast.Name):
+            return node.id == value
+        if isinstance(node, gast.BinOp) and isinstance(node.op, (gast.Add, gast.Sub, gast.Mult, gast.Div)):
+            return shaped_like(node.left, value) and shaped_like(node.right, value)
+        if isinstance(node, gast.UnaryOp) and isinstance(node.op, (gast.USub, gast.UAdd)):
+            return shaped_like(node.operand, value)
+        return False
+
+    i = 0
+    while i < len(body):
+        s = body[i]
+        v = s.value if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) else None
+        if not (isinstance(v, gast.BinOp) and isinstance(v.op, (gast.Mult, gast.Add, gast.Sub, gast.Div))
+                and isinstance(v.left, gast.Name) and _in_backward(body, i)):
+            i += 1
+            continue
+        a, y = v.left.id, s.targets[0].id
+        later = [t for t in body[i + 1:] if _mentions(t, a)]
+        if (a in params or a not in exact or a not in fresh or stores.get(a) != 1 or stores.get(y) != 1
+                or y in params or later or not shaped_like(v.right, exact[a])
+                or any(_mentions(t, y) for t in body[:i])):
+            i += 1
+            continue
+        update = gast.AugAssign(target=A.store(a), op=v.op, value=v.right)
+        update.lineno = getattr(s, "lineno", None)
+        body[i] = update
+        for t in body[i + 1:]:
+            for n in A.walk(t):
+                if isinstance(n, gast.Name) and n.id == y:
+                    n.id = a
+        i += 1
+    _NAMES_CACHE.clear()
+    return fn
+
+
 def refold(fn):
     """:func:`fold_constants` once more: folding temporaries back into their
     use makes new chances (``-(d * 2 * t)`` once ``d_t = d * 2 * t`` is
@@ -561,7 +628,7 @@ def refold(fn):
 
 
 PASSES = [fold_constants, dead_stores, first_write, loop_local_adjoints, propagate_copies,
-          inplace_accumulate, inline_single_use, refold, free_early]
+          inplace_accumulate, inline_single_use, refold, update_in_place, free_early]
 """The passes :func:`optimize` runs, in order (a list, so that tools such as
 ``benchmarks/optimizer_effect.py`` can measure each one's effect)."""
 

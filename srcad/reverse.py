@@ -952,7 +952,15 @@ class ReverseTransform(BaseTransform):
                               type_comment=None, type_params=[])
         fn.lineno = node.lineno
         fn.srcad_tapes = {self.tape, self.ctl}
+        fn.srcad_exact = self._exact_adjoints()
         return fn
+
+    def _exact_adjoints(self):
+        """``{adjoint name: name}`` for adjoints that surely have their
+        value's shape (all but those of temporaries, which may be left
+        unfitted)."""
+        temps = getattr(self.norm, "temps", set())
+        return {self.adj(n): n for n in self.active if n not in temps}
 
     def split(self, fwd_name, bwd_name, tape_param, seed_param):
         """Two functions: ``fwd_name(*params) -> (result, saved)`` and
@@ -1004,4 +1012,5 @@ class ReverseTransform(BaseTransform):
         bfn = gast.FunctionDef(name=bwd_name, args=bargs, body=bbody, decorator_list=[], returns=None,
                                type_comment=None, type_params=[])
         bfn.lineno = node.lineno
+        bfn.srcad_exact = self._exact_adjoints()
         return ffn, bfn

@@ -151,3 +151,33 @@ def test_inline_single_use_keeps_a_line_that_frees_before_a_call():
     src = src.replace("ad.matmul_adjoint_b(d_t, x, W)", "d_t * W")
     out = body_lines(O.inline_single_use(fn(src), {"d_t"}))
     assert "d_W = d_h * (1 - h * h) * W" in out
+
+
+def _in_place_case(factor="1 - h * h", later="", define="ad.matmul_adjoint_a(d_y, h, W)"):
+    src = (f"def g(h, W, d_y):\n    d_q = d_y * 2\n    d_h = {define}\n    d_t = d_h * ({factor})\n"
+           f"    d_W = ad.matmul_adjoint_b(d_t, h, W)\n{later}    return d_W\n")
+    f = fn(src)
+    f.srcad_exact = {"d_h": "h", "d_y": "y"}
+    return body_lines(O.update_in_place(f))
+
+
+def test_update_in_place_reuses_a_dead_fresh_adjoint():
+    out = _in_place_case()
+    assert "d_h *= 1 - h * h" in out and "d_W = ad.matmul_adjoint_b(d_h, h, W)" in out
+
+
+@pytest.mark.parametrize("kw", [
+    {"later": "    print(d_h)\n"},                 # read afterwards
+    {"factor": "1 - W * W"},                         # factor of another shape
+    {"factor": "np.cos(h)"},                         # a call: shape not known
+    {"define": "ad.unbroadcast(d_y, h)"},            # may be the caller's array
+])
+def test_update_in_place_only_when_safe(kw):
+    out = _in_place_case(**kw)
+    assert not any("*=" in line for line in out), out
+
+
+def test_update_in_place_never_writes_into_the_seed():
+    f = fn("def g(h, d_h):\n    d_q = d_h * 2\n    d_t = d_h * (1 - h * h)\n    return d_t\n")
+    f.srcad_exact = {"d_h": "h"}
+    assert not any("*=" in line for line in body_lines(O.update_in_place(f)))

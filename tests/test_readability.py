@@ -115,3 +115,9 @@ def test_generated_gradient_is_not_much_longer_than_handwritten(model):
     assert ratio <= MAX_RATIO, (
         f"{model}: the generated gradient has {generated_lines} lines of code, the hand-written "
         f"one {written_lines} (ratio {ratio:.2f} > {MAX_RATIO}):\n\n{generated}")
+
+
+def test_generated_mlp_gradient_updates_the_hidden_adjoint_in_place():
+    # as the hand-written one would: one array fewer per call
+    generated = _lengths("mlp")[2]
+    assert "d_h *= 1 - h * h" in generated
