@@ -574,13 +574,20 @@ def update_in_place(fn):
             counts = stores if isinstance(n.ctx, gast.Store) else loads
             counts[n.id] = counts.get(n.id, 0) + 1
     params = {a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
-    fresh = set()
-    for s in body:
-        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and (
-                isinstance(s.value, gast.BinOp) or (
-                    isinstance(s.value, gast.Call) and isinstance(s.value.func, gast.Attribute)
-                    and s.value.func.attr in ("matmul_adjoint_a", "matmul_adjoint_b"))):
-            fresh.add(s.targets[0].id)
+    def made_here(value):
+        # arithmetic makes a new array; so do the matrix-product adjoints, and
+        # fitting one (ad.unbroadcast returns its argument or a sum of it)
+        if isinstance(value, gast.BinOp):
+            return True
+        if isinstance(value, gast.Call) and isinstance(value.func, gast.Attribute):
+            if value.func.attr in ("matmul_adjoint_a", "matmul_adjoint_b"):
+                return True
+            if value.func.attr == "unbroadcast" and value.args:
+                return made_here(value.args[0])
+        return False
+
+    fresh = {s.targets[0].id for s in body
+             if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) and made_here(s.value)}
 
     def shaped_like(node, value):
         if isinstance(node, gast.Constant):

@@ -23,6 +23,11 @@ __all__ = [
 
 _SCALARS = (float, int, complex, bool)
 
+try:
+    from numpy import ndarray as _NDARRAY
+except ImportError:  # pragma: no cover - NumPy is a dependency
+    _NDARRAY = None
+
 
 def namespace_of(x):
     """The array namespace of ``x`` (``numpy`` for Python numbers)."""
@@ -708,6 +713,10 @@ def _fit_result(g, a, b):
 def matmul_adjoint_a(g, a, b):
     """Adjoint of ``a @ b`` with respect to ``a`` (any ndim >= 1); ``g``
     may be wider or narrower than the product (see :func:`fit`)."""
+    if g.__class__ is _NDARRAY and a.__class__ is _NDARRAY and b.__class__ is _NDARRAY \
+            and g.ndim == 2 and a.ndim == 2 and b.ndim == 2 \
+            and g.shape[0] == a.shape[0] and g.shape[1] == b.shape[1]:
+        return g @ b.T   # the common case, without the general bookkeeping
     if g.__class__ is float and g == 0.0:
         return 0.0
     g = _fit_result(g, a, b)
@@ -725,6 +734,10 @@ def matmul_adjoint_a(g, a, b):
 def matmul_adjoint_b(g, a, b):
     """Adjoint of ``a @ b`` with respect to ``b`` (any ndim >= 1); ``g``
     may be wider or narrower than the product (see :func:`fit`)."""
+    if g.__class__ is _NDARRAY and a.__class__ is _NDARRAY and b.__class__ is _NDARRAY \
+            and g.ndim == 2 and a.ndim == 2 and b.ndim == 2 \
+            and g.shape[0] == a.shape[0] and g.shape[1] == b.shape[1]:
+        return a.T @ g
     if g.__class__ is float and g == 0.0:
         return 0.0
     g = _fit_result(g, a, b)
