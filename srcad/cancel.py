@@ -253,3 +253,29 @@ class ZeroAdjoints:
             live |= reads
             out.append(s)
         return out[::-1]
+
+
+def without_zero_adjoints(tr, bwd):
+    """The backward sweep ``bwd`` of the transformation ``tr`` without the
+    contributions of adjoints that cancel exactly."""
+    from .kinds import _numpy_like
+    ret = tr.norm.return_name
+    scalars = set(tr.scalars)
+    if ret in tr.scalars:
+        scalars.add(tr.adj(ret))
+    sums = {}
+    for s in tr.primal:
+        v = s.value if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) else None
+        if (isinstance(v, gast.Call) and len(v.args) == 1 and not v.keywords
+                and isinstance(v.args[0], gast.Name) and not getattr(v, "is_method", False)):
+            obj = tr._resolve(v)
+            if getattr(obj, "__name__", None) == "sum" and _numpy_like(obj) \
+                    and v.args[0].id not in tr.over and s.targets[0].id not in tr.over:
+                sums[v.args[0].id] = s.targets[0].id
+                scalars.add(s.targets[0].id)
+    runtime = tr.env.runtime()
+    if not isinstance(runtime, gast.Name):
+        return bwd
+    z = ZeroAdjoints(scalars, sums, tr.over, {tr.adj(n) for n in tr.active}, runtime.id)
+    z.env = {tr.adj(n): Poly() for n in tr.active if n != ret}
+    return z.run(bwd, keep={tr.adj(w) for w in tr.wrt})

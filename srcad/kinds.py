@@ -22,6 +22,7 @@ from .analysis import walk_simple
 
 SCALAR = "scalar"
 INT = "int"
+_SHAPE = "shape"         # a tuple of ints (x.shape)
 _BOTTOM = object()
 _UNKNOWN = None
 
@@ -141,10 +142,26 @@ def _value_kind(value, kind, resolve):
         if a is _BOTTOM or b is _BOTTOM:
             return _BOTTOM
         return INT if _scalarish(a) and _scalarish(b) else _UNKNOWN
+    if isinstance(value, gast.Attribute):
+        # of a NumPy array (a field of the same name of another object may
+        # hold anything)
+        base = _atom_kind(value.value, kind)
+        if base is _BOTTOM:
+            return _BOTTOM
+        if not isinstance(base, tuple):
+            return _UNKNOWN
+        if value.attr in ("ndim", "size"):
+            return INT
+        return _SHAPE if value.attr == "shape" else _UNKNOWN
     if isinstance(value, gast.Subscript):
         base = _atom_kind(value.value, kind)
         if base is _BOTTOM:
             return _BOTTOM
+        if base == _SHAPE:
+            # x.shape[0]: an int (a slice of a shape is a shape)
+            if isinstance(value.slice, gast.Slice):
+                return _SHAPE
+            return INT if _atom_kind(value.slice, kind) == INT else _UNKNOWN
         if isinstance(base, tuple):
             idx = value.slice.elts if isinstance(value.slice, gast.Tuple) else [value.slice]
             if len(idx) == base[1] and all(_atom_kind(i, kind) == INT for i in idx
@@ -206,6 +223,18 @@ def scalar_names(kinds):
 _ELEMENTWISE_BINOPS = (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow, gast.Mod, gast.FloorDiv)
 
 
+def _literal(node):
+    """The int a slice bound spells (``None`` for none given), else ``"?"``."""
+    if node is None:
+        return 0
+    if isinstance(node, gast.UnaryOp) and isinstance(node.op, gast.USub):
+        inner = _literal(node.operand)
+        return -inner if isinstance(inner, int) and not isinstance(inner, bool) else "?"
+    if isinstance(node, gast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+        return node.value
+    return "?"
+
+
 def _shrinks(index):
     """For slices that drop a fixed number of entries from each leading
     axis (``x[1:]``, ``x[:-1]``, ``u[1:-1, :]``): those numbers, trailing
@@ -218,9 +247,7 @@ def _shrinks(index):
             return None
         if it.step is not None and not (isinstance(it.step, gast.Constant) and it.step.value == 1):
             return None
-        lo, hi = it.lower, it.upper
-        lo = 0 if lo is None else (lo.value if isinstance(lo, gast.Constant) else None)
-        hi = 0 if hi is None else (hi.value if isinstance(hi, gast.Constant) else None)
+        lo, hi = _literal(it.lower), _literal(it.upper)
         if isinstance(lo, bool) or isinstance(hi, bool) or not isinstance(lo, int) \
                 or not isinstance(hi, int) or lo < 0 or hi > 0:
             return None

@@ -29,11 +29,12 @@ import gast
 
 from . import astutil as A
 from .analysis import (MUTATING_METHODS, aliased_mutation, is_list_pop, method_receiver,
-                       mutated_params, overwritten, statement_order, walk_simple)
+                       mutated_params, overwritten, statement_order)
 from . import dynamic
 from .errors import NonDifferentiableError, UnsupportedSyntaxError
-from .cancel import Poly
-from .kinds import _is_ufunc
+from .cancel import without_zero_adjoints
+from .recompute import recompute, recomputable
+from .unfitted import unfitted_temps
 from .ruleset import get_rules
 from .transformer import BaseTransform, callee_written_params
 
@@ -623,186 +624,16 @@ class ReverseTransform(BaseTransform):
                     self._call_tapes[id(s)] = self.namer.new(f"{name}_tape".strip("_<>"))
         visit(self.primal, 0)
 
-    def _unfitted_temps(self):
-        """``accepts(name, kind)``: whether the adjoint of a temporary may be
-        left unfitted to its shape: ``"wide"``, not summed over the axes
-        broadcasting added; ``"narrow"``, a full sum's scalar adjoint not
-        expanded to an array. Such a temporary is bound once and read once,
-        and its own definition's rule brings every contribution to an exact
-        adjoint on the way to its operands: a rule that fits the adjoint
-        itself (``fits_adjoint``), or an elementwise rule whose
-        contributions are summed back to each operand (wide only), or
-        multiplied by a value of the full shape (narrow only), or passed on
-        to a temporary that accepts them in turn. ``t = x @ W; h = t + b``
-        then needs neither ``t`` nor its shape in the backward sweep, and
-        ``np.sum(x ** 2)`` no array of ones."""
-        temps = getattr(self.norm, "temps", set()) - {self.norm.return_name}
-        loads, stores = {}, {}
-        for n in A.walk(self.norm.node):
-            if isinstance(n, gast.Name):
-                counts = loads if isinstance(n.ctx, gast.Load) else stores
-                counts[n.id] = counts.get(n.id, 0) + 1
-        defs = {}
-        for s, _ in walk_simple(self.primal):
-            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
-                y = s.targets[0].id
-                if y in temps and y in self.active and loads.get(y) == 1 and stores.get(y) == 1:
-                    defs[y] = s
-        memo = {}
-
-        def accepts(y, kind):
-            key = (y, kind)
-            if key in memo:
-                return memo[key]
-            memo[key] = False
-            s = defs.get(y)
-            rule = self.rule_for_value(s.value) if s is not None else None
-            if not isinstance(rule, tuple):
-                return False
-            tpl, args, kws, xp = rule
-            if tpl.options.get("fits_adjoint"):
-                memo[key] = True
-                return True
-            try:
-                bound = tpl.bind(args, kws)
-            except TypeError:
-                return False
-            if not tpl.options.get("broadcast"):
-                # a ufunc of one array (np.tanh(t)): the result has the
-                # operand's shape, so a narrow adjoint passes as for ``t * 2``
-                if not (kind == "narrow" and isinstance(s.value, gast.Call) and not s.value.keywords
-                        and len(s.value.args) == 1 and _is_ufunc(self._resolve(s.value))):
-                    return False
-                (k, v), = [(k, v) for k, v in bound.items() if k in tpl.params][:1] or [(None, None)]
-                memo[key] = (isinstance(v, gast.Name) and v.id in self.active
-                             and (tpl.restores_shape(k, {k}) or accepts(v.id, "narrow")))
-                return memo[key]
-            ctx = self.inline_ctx(xp)
-            from .ruleset import Rules
-            def passes(k, v):
-                widens = Rules._may_broadcast(v.id, bound, ctx)
-                if kind == "wide":
-                    # summed back to the operand, or passed on unsummed
-                    return widens or accepts(v.id, "wide")
-                # a scalar standing for the full array must be multiplied out
-                # before any sum; with no widening partner the operand has
-                # the result's shape and may take it as it is
-                if widens:
-                    return tpl.restores_shape(k)
-                # no widening partner: the operand, and partners of its
-                # shape, have the result's shape
-                full = {p for p, o in bound.items() if p in tpl.params and isinstance(o, gast.Name)
-                        and (o.id == v.id or ctx.same_shape(o.id, v.id))}
-                return tpl.restores_shape(k, full) or accepts(v.id, "narrow")
-
-            memo[key] = all(passes(k, v) for k, v in bound.items()
-                            if k in tpl.params and isinstance(v, gast.Name) and v.id in self.active)
-            return memo[key]
-
-        return accepts
-
-    def _cancel(self, bwd):
-        """The backward sweep without adjoints that cancel exactly
-        (:mod:`srcad.cancel`)."""
-        from .cancel import ZeroAdjoints
-        from .kinds import _numpy_like
-        ret = self.norm.return_name
-        scalars = set(self.scalars)
-        if ret in self.scalars:
-            scalars.add(self.adj(ret))
-        sums = {}
-        for s in self.primal:
-            v = s.value if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) else None
-            if (isinstance(v, gast.Call) and len(v.args) == 1 and not v.keywords
-                    and isinstance(v.args[0], gast.Name) and not getattr(v, "is_method", False)):
-                obj = self._resolve(v)
-                if getattr(obj, "__name__", None) == "sum" and _numpy_like(obj) \
-                        and v.args[0].id not in self.over and s.targets[0].id not in self.over:
-                    sums[v.args[0].id] = s.targets[0].id
-                    scalars.add(s.targets[0].id)
-        runtime = self.env.runtime()
-        if not isinstance(runtime, gast.Name):
-            return bwd
-        z = ZeroAdjoints(scalars, sums, self.over, {self.adj(n) for n in self.active}, runtime.id)
-        z.env = {self.adj(n): Poly() for n in self.active if n != ret}
-        return z.run(bwd, keep={self.adj(w) for w in self.wrt})
-
-    def _recomputable(self):
-        """``{temp: value}`` for temporaries bound to an item of a container
-        that nothing writes (``x_t = xs[t]``), read once, by a statement of
-        the same block before anything rebinds the names in the index: the
-        backward sweep can index again instead of saving every item (by the
-        invariant of the backward sweep, those names hold the same values
-        there)."""
-        from .analysis import _alias_groups, _mutated_names
-        temps = getattr(self.norm, "temps", set())
-        loads, stores = {}, {}
-        for n in A.walk(self.norm.node):
-            if isinstance(n, gast.Name):
-                counts = loads if isinstance(n.ctx, gast.Load) else stores
-                counts[n.id] = counts.get(n.id, 0) + 1
-        find = _alias_groups(self.primal)
-        written = {find(m) for m in _mutated_names(self.primal)}
-        out = {}
-
-        def simple_index(node):
-            if isinstance(node, (gast.Name, gast.Constant)):
-                return True
-            if isinstance(node, gast.Slice):
-                return all(p is None or simple_index(p) for p in (node.lower, node.upper, node.step))
-            if isinstance(node, gast.Tuple):
-                return all(simple_index(e) for e in node.elts)
-            return False
-
-        def visit(block):
-            for i, s in enumerate(block):
-                for field in ("body", "orelse"):
-                    if isinstance(getattr(s, field, None), list):
-                        visit(getattr(s, field))
-                if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
-                        and isinstance(s.value, gast.Subscript) and isinstance(s.value.value, gast.Name)
-                        and simple_index(s.value.slice)):
-                    continue
-                y, base = s.targets[0].id, s.value.value.id
-                if y not in temps or loads.get(y) != 1 or stores.get(y) != 1 or base in self.over \
-                        or find(base) in written:
-                    continue
-                names = {base} | {n.id for n in A.walk(s.value.slice) if isinstance(n, gast.Name)}
-                for j in range(i + 1, len(block)):
-                    later = block[j]
-                    if any(isinstance(n, gast.Name) and n.id == y for n in A.walk(later)):
-                        if isinstance(later, gast.Assign):
-                            out[y] = s.value
-                        break
-                    if any(isinstance(n, gast.Name) and n.id in names and not isinstance(n.ctx, gast.Load)
-                           for n in A.walk(later)):
-                        break
-
-        visit(self.primal)
-        return out
-
-    def _recompute(self, stmts, values):
-        """Reads of the temporaries in ``values`` become their values."""
-        class Sub(gast.NodeTransformer):
-            def visit_Name(self, node):
-                if node.id in values and isinstance(node.ctx, gast.Load):
-                    return A.clone(values[node.id])
-                return node
-
-            def visit_Expr(self, node):
-                return node if _is_marker(node) else self.generic_visit(node)
-        return [Sub().visit(st) for st in stmts]
-
     def _sweeps(self):
         self._prepare()
-        self.unfitted = self._unfitted_temps()
+        self.unfitted = unfitted_temps(self)
         self._shape_only_reads = set()
         self._value_reads = set()
         bwd = self.bwd_block(self.primal)
-        bwd = self._cancel(bwd)
-        recomputable = self._recomputable()
-        if recomputable:
-            bwd = self._recompute(bwd, recomputable)
+        bwd = without_zero_adjoints(self, bwd)
+        values = recomputable(self)
+        if values:
+            bwd = recompute(bwd, values, keep=lambda st: _is_marker(st))
         # What the backward sweep reads decides what the forward sweep saves.
         marker_free_reads = set()
         shape_reads = set()

@@ -97,6 +97,27 @@ class Template:
         self.has_reverse = bool(self.reverse)
         self.reads_result = {mode: self._reads_result(mode) for mode in ("forward", "reverse")}
 
+    @property
+    def elementwise_reverse(self):
+        """Whether every reverse contribution is built from ``d[result]``
+        with operators and elementwise functions only (NumPy ufuncs,
+        ``xp.where``, ``ad.log``): then an adjoint of another broadcast
+        shape passes through it as through a product. ``cross`` or
+        ``vecdot`` contributions mix entries along an axis and do not."""
+        cache = self.__dict__.get("_elementwise")
+        if cache is None:
+            ok = True
+            for st in self.reverse:
+                for n in gast.walk(st.value):
+                    if not isinstance(n, gast.Call):
+                        continue
+                    f = n.func
+                    ok = ok and (isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and (
+                        (f.value.id == "xp" and (f.attr == "where" or _is_numpy_ufunc(f.attr)))
+                        or (f.value.id == "ad" and f.attr == "log")))
+            cache = self.__dict__["_elementwise"] = ok
+        return cache
+
     def restores_shape(self, param, full=()):
         """Whether the reverse contribution to ``param`` multiplies
         ``d[result]`` by a factor built with operators (and NumPy ufuncs)

@@ -94,6 +94,16 @@ def mean_of_matmul(x, W):
     return np.mean(x @ W)
 
 
+def cross_of_products(a, R, b):
+    # cross mixes entries along the last axis: its adjoints pass no
+    # unfitted adjoint on, but take one from the square
+    return np.sum(np.cross(a @ R, b) ** 2)
+
+
+def cross_summed(a, R, b):
+    return np.sum(np.cross(a @ R + 1.0, b))
+
+
 # -- items indexed again in the backward sweep ---------------------------------------------
 
 def rnn_steps(xs, W, U, h0):
@@ -146,6 +156,8 @@ CASES = [
     (sum_of_sine, (_a(5),)),
     (sum_of_scaled, (_a(5),)),
     (mean_of_matmul, (_a(4, 3), _a(3, 2))),
+    (cross_of_products, (_a(4, 3), _a(3, 3), _a(3))),
+    (cross_summed, (_a(4, 3), _a(3, 3), _a(4, 3))),
     (rnn_steps, (_a(5, 2, 3), 0.5 * _a(3, 4), 0.5 * _a(4, 4), _a(4))),
     (walking_index, (_a(6),)),
     (rebound_base, (_a(5),)),
@@ -159,8 +171,16 @@ def test_first_order(fn, args):
     srcad.check_grads(fn, args)
 
 
+# second derivatives through cross's adjoint are not written yet (a clear error)
+NO_SECOND_ORDER = {"cross_of_products", "cross_summed"}
+
+
 @pytest.mark.parametrize("fn,args", CASES, ids=IDS)
 def test_second_order(fn, args):
+    if fn.__name__ in NO_SECOND_ORDER:
+        with pytest.raises(srcad.NonDifferentiableError):
+            srcad.check_grads(fn, args, order=2)
+        return
     srcad.check_grads(fn, args, order=2)
 
 

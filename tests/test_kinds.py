@@ -1,0 +1,71 @@
+"""What srcad knows of values before running them: which names surely hold
+scalars (srcad/kinds.py), and which surely share a shape. Both decide how
+much broadcasting bookkeeping the generated code carries, so a wrong answer
+here would be a wrong gradient: each inference is checked directly, and the
+functions built on it against finite differences."""
+
+import gast
+import numpy as np
+import pytest
+
+import srcad
+from srcad.kinds import infer, scalar_names, shape_classes
+
+
+def _body(src):
+    return gast.parse(src).body[0].body
+
+
+def _resolve(call):
+    f = call.func
+    if isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and f.value.id == "np":
+        return getattr(np, f.attr, None)
+    return None
+
+
+def test_a_long_chain_settles():
+    # sixty temporaries in a row: each pass sees what it found earlier
+    lines = ["    t0 = x * 2.0"] + [f"    t{i} = t{i - 1} + 1.0" for i in range(1, 60)]
+    src = "def f(x):\n" + "\n".join(lines) + "\n    r = np.sum(t59)\n    return r\n"
+    kinds = infer(_body(src), {"x": ("array", 1)}, _resolve)
+    assert "r" in scalar_names(kinds)
+
+
+def test_shape_entries_of_arrays_are_ints():
+    # (normalized code: one operation per statement)
+    src = "def f(X, p):\n    s = X.shape\n    n = s[0]\n    k = X.ndim\n    m = p.size\n    return n\n"
+    kinds = infer(_body(src), {"X": ("array", 2)}, _resolve)
+    assert kinds.get("n") == "int" and kinds.get("k") == "int"
+    assert "m" not in kinds          # p may be any object with a field named size
+
+
+def test_full_reductions_are_scalars_without_argument_kinds():
+    src = "def f(x):\n    s = np.sum(x)\n    return s\n"
+    assert "s" in scalar_names(infer(_body(src), {}, _resolve))
+
+
+@pytest.mark.parametrize("a,b,same", [
+    ("x[1:]", "x[:-1]", True),
+    ("x[2:]", "x[1:-1]", True),
+    ("u[1:, :]", "u[:-1]", True),
+    ("x[1:]", "x[2:]", False),
+    ("x[1:3]", "x[:2]", False),       # bounds, not drops
+    ("x[::2]", "x[1::2]", False),     # steps
+    ("x[1:]", "y[1:]", False),
+])
+def test_slices_that_drop_as_many_entries_share_a_shape(a, b, same):
+    src = f"def f(x, y, u):\n    p = {a}\n    q = {b}\n    return p\n"
+    classes = shape_classes(_body(src), ["x", "y", "u"], set(), _resolve)
+    assert (classes.get("p") is not None and classes.get("p") == classes.get("q")) is same
+
+
+def batch_mean(X, w):
+    n = X.shape[0]
+    return np.sum((X @ w) ** 2) / n
+
+
+def test_functions_using_shapes():
+    args = (np.random.default_rng(0).standard_normal((5, 3)), np.ones(3))
+    srcad.check_grads(batch_mean, args)
+    srcad.check_grads(batch_mean, args, order=2)
+    assert "seed" not in srcad.source(srcad.grad(batch_mean, wrt=1).generated_for(*args))
