@@ -77,10 +77,16 @@ def test_propagate_copies_reads_the_original():
     assert body_lines(O.propagate_copies(f, {"d_t"}))[:2] == ["d_a = d_y * h", "d_b = d_y + 1"]
 
 
-def test_propagate_copies_stops_at_a_rebinding_of_the_original():
-    f = fn("def g(d_y, h):\n    d_t = d_y\n    d_y = d_y * 2\n    d_a = d_t * h\n    return d_a\n")
-    assert body_lines(O.propagate_copies(f, {"d_t"}))[0] == "d_t = d_y"
+def test_propagate_copies_moves_a_rebinding_of_the_original_past_the_reads():
+    f = fn("def g(d_y, h):\n    d_t = d_y\n    d_y = d_y * 2\n    d_a = d_t * h\n    return (d_a, d_y)\n")
+    assert body_lines(O.propagate_copies(f, {"d_t"}))[:2] == ["d_a = d_y * h", "d_y = d_y * 2"]
+
+
+def test_propagate_copies_stops_where_the_rebinding_cannot_move():
     f = fn("def g(d_y, h):\n    d_t = d_y\n    d_y += h\n    d_a = d_t * h\n    return d_a\n")
+    assert body_lines(O.propagate_copies(f, {"d_t"}))[0] == "d_t = d_y"
+    f = fn("def g(d_y, h):\n    d_t = d_y\n    d_y = d_y * h\n    h = h + 1\n    d_a = d_t * h\n"
+           "    return d_a\n")
     assert body_lines(O.propagate_copies(f, {"d_t"}))[0] == "d_t = d_y"
 
 
@@ -110,6 +116,19 @@ def test_loop_local_adjoints_drop_reset_and_init():
            "        d_t = d_t + d_p\n        d_p = d_t * x\n        d_t = 0.0\n    return d_p\n")
     assert body_lines(O.loop_local_adjoints(f)) == [
         "for i in steps:", "d_t = d_p", "d_p = d_t * x", "return d_p"]
+
+
+def test_loop_local_adjoints_in_a_branch_of_a_loop():
+    f = fn("def g(d_s, a, c, r):\n    d_t = 0.0\n    for i in r:\n        if c:\n"
+           "            d_t = d_t + d_s\n            d_s = d_t * a\n            d_t = 0.0\n    return d_s\n")
+    out = body_lines(O.loop_local_adjoints(f))
+    assert out == ["for i in r:", "if c:", "d_t = d_s", "d_s = d_t * a", "return d_s"]
+
+
+def test_loop_local_adjoints_keep_an_adjoint_read_after_the_loop():
+    f = fn("def g(d_s, a, c, r):\n    d_t = 0.0\n    for i in r:\n        if c:\n"
+           "            d_t = d_t + d_s\n            d_s = d_t * a\n            d_t = 0.0\n    return d_t\n")
+    assert body_lines(O.loop_local_adjoints(f))[0] == "d_t = 0.0"
 
 
 def test_inplace_accumulate_only_for_unaliased_adjoints():
