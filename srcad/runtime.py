@@ -449,8 +449,14 @@ def container_tangent(values, like):
 def match(adj, x):
     """The final gradient for argument ``x``: same structure, shape and dtype
     as ``x`` (lazy zeros become real zeros, float32 stays float32)."""
-    if x.__class__ is float and adj.__class__ is float:
-        return adj
+    if adj.__class__ is _NDARRAY and x.__class__ is _NDARRAY and adj.shape == x.shape \
+            and adj.dtype == x.dtype and x.shape:
+        return adj   # the common case for arrays, already in shape
+    if x.__class__ is float:
+        if adj.__class__ is float:
+            return adj
+        if isinstance(adj, float):   # a NumPy float64 (a subclass of float)
+            return float(adj)
     if isinstance(x, dict):
         adj = adj if isinstance(adj, dict) else {}
         return {k: match(adj.get(k, 0.0), v) for k, v in x.items()}
