@@ -286,7 +286,11 @@ def _gradient_function(f, wrt, with_value):
         gen = variants.get(key)
         if gen is None:
             kinds = tuple((p, k) for p, k in zip(params, key) if k is not None)
-            gen = derive(target, "reverse", names, fused=fused, kinds=kinds).functions[0]
+            scalars_for = getattr(derived, "scalars_for", None)
+            if scalars_for is not None and scalars_for(kinds) == derived.scalars:
+                gen = derived.functions[0]   # these kinds would change nothing
+            else:
+                gen = derive(target, "reverse", names, fused=fused, kinds=kinds).functions[0]
             variants[key] = gen
         return gen
 

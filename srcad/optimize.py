@@ -193,6 +193,22 @@ def _first_write_block(stmts, top=False):
     return out
 
 
+_COUNTS_CACHE = {}
+
+
+def _count(node, name):
+    """How many times ``name`` occurs under ``node`` (cached per node while
+    a pass runs, like :func:`_names_of`)."""
+    hit = _COUNTS_CACHE.get(id(node))
+    if hit is None or hit[0] is not node:
+        counts = {}
+        for n in A.walk(node):
+            if isinstance(n, gast.Name):
+                counts[n.id] = counts.get(n.id, 0) + 1
+        hit = _COUNTS_CACHE[id(node)] = (node, counts)
+    return hit[1].get(name, 0)
+
+
 def loop_local_adjoints(fn):
     """An adjoint that a block inside a loop or branch starts from zero,
     writes first (``d = d + e``), resets last (``d = 0.0``), and that
@@ -234,13 +250,13 @@ def loop_local_adjoints(fn):
                     or fn.body.index(outside[0]) > top_index:
                 continue
             # nothing else in the enclosing top-level statement mentions it
-            if sum(1 for n in A.walk(container) if isinstance(n, gast.Name) and n.id == name) != \
-                    sum(1 for t in body for n in A.walk(t) if isinstance(n, gast.Name) and n.id == name):
+            if _count(container, name) != sum(_count(t, name) for t in users):
                 continue
             first.value = first.value.right
             body.remove(last)
             fn.body.remove(outside[0])
             _NAMES_CACHE.clear()
+            _COUNTS_CACHE.clear()
 
     for i in range(len(fn.body) - 1, -1, -1):
         s = fn.body[i]
@@ -554,35 +570,45 @@ def inline_single_use(fn, made_up=()):
                 if isinstance(getattr(s, field, None), list):
                     setattr(s, field, block(getattr(s, field)))
             out.append(s)
-        changed = True
-        while changed:
-            changed = False
-            for i in range(len(out) - 1):
-                name = candidate(out[i])
-                if name is None:
-                    continue
-                # the use may come a few statements later, past pushes onto
-                # srcad's own tapes (which nothing else reads or aliases)
-                for j in range(i + 1, len(out)):
+        i = 0
+        while i < len(out) - 1:
+            name = candidate(out[i])
+            if name is None:
+                i += 1
+                continue
+            # the use may come a few statements later, past pushes onto
+            # srcad's own tapes (which nothing else reads or aliases)
+            nxt = None
+            for j in range(i + 1, len(out)):
+                if name in names(out[j]):
                     nxt = out[j]
-                    if any(isinstance(n, gast.Name) and n.id == name for n in A.walk(nxt)):
-                        break
-                    if not _is_tape_push(nxt, tapes):
-                        nxt = None
-                        break
-                else:
-                    nxt = None
-                if nxt is None:
-                    continue
-                if top and _frees_before_call(out, i, j, freeable):
-                    continue
-                if replace_in(nxt, name, out[i].value):
-                    if getattr(out[i], "lineno", None) is not None and getattr(nxt, "lineno", None) is not None:
-                        nxt.lineno = min(nxt.lineno, out[i].lineno)
-                    del out[i]
-                    changed = True
                     break
+                if not _is_tape_push(out[j], tapes):
+                    break
+            if nxt is None or (top and _frees_before_call(out, i, j, freeable, names)):
+                i += 1
+                continue
+            if replace_in(nxt, name, out[i].value):
+                if getattr(out[i], "lineno", None) is not None and getattr(nxt, "lineno", None) is not None:
+                    nxt.lineno = min(nxt.lineno, out[i].lineno)
+                del out[i]
+                cache.pop(id(nxt), None)
+                # a statement before may now be followed by its use
+                i = max(i - 1, 0)
+                while i > 0 and _is_tape_push(out[i], tapes):
+                    i -= 1
+                continue
+            i += 1
         return out
+
+    cache = {}
+
+    def names(stmt):
+        """The names in ``stmt`` (kept while the statement is unchanged)."""
+        hit = cache.get(id(stmt))
+        if hit is None or hit[0] is not stmt:
+            hit = cache[id(stmt)] = (stmt, {n.id for n in A.walk(stmt) if isinstance(n, gast.Name)})
+        return hit[1]
 
     tapes = set(getattr(fn, "srcad_tapes", ()))
     freeable = _freeable(fn)
@@ -590,16 +616,22 @@ def inline_single_use(fn, made_up=()):
     return fn
 
 
-def _frees_before_call(body, i, j, freeable):
+def _frees_before_call(body, i, j, freeable, names):
     """Whether folding statement ``i`` into the call of statement ``j``
     would keep alive, through that call, a value the backward sweep could
     free after ``i`` (``d_t = d_h * (1 - h * h)`` before
-    ``d_W = ad.matmul_adjoint_b(d_t, x, W)``: ``d_h`` and ``h`` go first)."""
-    if not _in_backward(body, i) or not any(isinstance(n, gast.Call) for n in A.walk(body[j])):
+    ``d_W = ad.matmul_adjoint_b(d_t, x, W)``: ``d_h`` and ``h`` go first).
+    ``names(stmt)`` gives the names a statement mentions."""
+    reads = names(body[i]) & freeable
+    reads.discard(body[i].targets[0].id)
+    if not reads or not any(isinstance(n, gast.Call) for n in A.walk(body[j])) \
+            or not _in_backward(body, i):
         return False
-    reads = {n.id for n in A.walk(body[i].value) if isinstance(n, gast.Name)} & freeable
-    later = {n.id for s in body[j:] for n in A.walk(s) if isinstance(n, gast.Name)}
-    return bool(reads - later)
+    for s in body[j:]:
+        reads -= names(s)
+        if not reads:
+            return False
+    return True
 
 
 def update_in_place(fn):
@@ -692,6 +724,7 @@ def optimize(fn, made_up=()):
     names the temporaries srcad introduced (those may be folded away)."""
     for p in PASSES:
         _NAMES_CACHE.clear()   # passes rewrite statements: names may change
+        _COUNTS_CACHE.clear()
         fn = p(fn, made_up) if p in (inline_single_use, propagate_copies) else p(fn)
     _NAMES_CACHE.clear()
     return fn

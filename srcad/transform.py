@@ -228,6 +228,10 @@ def _generate(derived, fused):
     env.own_names = set(function_names(target, derived.mode, derived.wrt))
     # the seed is the adjoint of the returned name itself
     seed = namer.adjoint(norm.return_name) if norm.return_name else namer.new("d_result")
+    if fused is not None and not derived.kinds:
+        # what argument kinds would change: the names known to hold scalars
+        # (srcad.grad reuses this code for kinds that change none)
+        _note_scalars(derived, norm)
     if derived.mode == "forward":
         for w in derived.wrt:
             derived.tangent_names[w] = namer.tangent(w)
@@ -281,6 +285,22 @@ def _generate(derived, fused):
                     else:
                         callee.pending.append((cell, index))
     derived.fill()
+
+
+def _note_scalars(derived, norm):
+    """``derived.scalars_for(kinds)``: the names that hold scalars given the
+    kinds of some parameters, on a copy of the normalized body (the
+    transformation rewrites the original); ``derived.scalars`` for none."""
+    from .kinds import infer, scalar_names
+    from .transformer import resolve_call
+    body = [A.clone(s) for s in norm.node.body]
+    parsed, local_names = norm.parsed, norm.local_names
+
+    def scalars_for(kinds):
+        return frozenset(scalar_names(infer(body, dict(kinds), lambda c: resolve_call(parsed, local_names, c))))
+
+    derived.scalars_for = scalars_for
+    derived.scalars = scalars_for(())
 
 
 def _bind_defaults(nodes, target, env):

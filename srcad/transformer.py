@@ -22,6 +22,19 @@ from .ruleset import InlineContext, Template, get_rules
 _ARRAY_PROPERTIES = frozenset(
     name for name in dir(np.ndarray) if not name.startswith("_") and not callable(getattr(np.ndarray, name)))
 
+def resolve_call(parsed, local_names, call):
+    """The object a call's function denotes, when known before running
+    (``np.sum`` for ``np.sum(x)``), else ``None``."""
+    from .callsite import _SPECIAL_CALLS
+    from .parse import _MISSING, resolve_static
+    if getattr(call, "is_method", False):
+        return None
+    if isinstance(call.func, gast.Name) and call.func.id in _SPECIAL_CALLS:
+        return _SPECIAL_CALLS[call.func.id]
+    obj = resolve_static(parsed, call.func, local_names)
+    return None if obj is _MISSING else obj
+
+
 class BaseTransform:
     """Holds one normalized function and what is known about it."""
 
@@ -78,14 +91,7 @@ class BaseTransform:
                          "passing it on")
 
     def _resolve(self, call):
-        from .callsite import _SPECIAL_CALLS
-        from .parse import _MISSING, resolve_static
-        if getattr(call, "is_method", False):
-            return None
-        if isinstance(call.func, gast.Name) and call.func.id in _SPECIAL_CALLS:
-            return _SPECIAL_CALLS[call.func.id]
-        obj = resolve_static(self.norm.parsed, call.func, self.norm.local_names)
-        return None if obj is _MISSING else obj
+        return resolve_call(self.norm.parsed, self.norm.local_names, call)
 
     # -- calls ----------------------------------------------------------------
     def info(self, call):

@@ -172,3 +172,20 @@ def test_gradient_has_the_argument_type_for_scalars_and_0d_arrays():
         g = srcad.grad(cube)(v)
         assert type(g) is type(v)
         assert np.isclose(g, 3 * 0.4 ** 2, rtol=1e-6)
+
+
+def _sum_of_squares(x):
+    return np.sum(x ** 2)
+
+
+def test_argument_kinds_that_change_nothing_reuse_the_generated_code():
+    import srcad
+    g = srcad.grad(_sum_of_squares)
+    x = np.arange(3.0)
+    np.testing.assert_allclose(g(x), 2 * x)
+    # an array argument makes no name a scalar here: the code made for any
+    # kind of argument is the one that runs
+    assert g.generated_for(x) is g.__srcad_function__
+    # a float argument does (no broadcasting bookkeeping): its own variant
+    assert g(1.5) == 3.0
+    assert g.generated_for(1.5) is not g.__srcad_function__
