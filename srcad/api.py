@@ -486,7 +486,8 @@ def jvp(f, primals, tangents):
     for name, p, t in zip(params, primals, tangents):
         _check_tangent(name, p, t, f)
         _check_real(name, p, f)
-    derived = derive(_target(f), "forward", tuple(params))
+    target = _target(f)
+    derived = derive(target, "forward", tuple(params), kinds=_kinds(target, params, primals))
     fn = derived.functions[0]
     names = derived.tangent_names
     kwargs = {names[p]: t for p, t in zip(params, tangents)}
@@ -503,6 +504,21 @@ def jvp(f, primals, tangents):
             out = tuple(match(g, primals[p]) for g, p in zip(out, positions))
             tangent = tuple(match(t, primals[p]) for t, p in zip(tangent, positions))
     return out, match_tangent(tangent, out)
+
+
+def _kinds(target, params, primals):
+    """The kinds of the arguments (and of the parameters left at a literal
+    default, such as the seed of a gradient): scalars need no broadcasting
+    bookkeeping in the generated code."""
+    kinds = [(p, kind_of(v)) for p, v in zip(params, primals)]
+    code = getattr(target, "__code__", None)
+    defaults = getattr(target, "__defaults__", None) or ()
+    if code is not None and defaults:
+        positional = code.co_varnames[:code.co_argcount]
+        for name, value in zip(positional[len(positional) - len(defaults):], defaults):
+            if name not in params and isinstance(value, (int, float)):
+                kinds.append((name, kind_of(value)))
+    return tuple((p, k) for p, k in kinds if k is not None) or None
 
 
 def _check_tangent(name, primal, tangent, f, path=None):
