@@ -156,7 +156,16 @@ class ZeroAdjoints:
         return (isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name)
                 and f.value.id == self.ad and f.attr in names)
 
+    # Expressions whose expansion grows past this many terms are left
+    # opaque: a chain of products (each step reading the last twice) would
+    # otherwise grow exponentially, and cancellations worth finding are small.
+    MAX_TERMS = 32
+
     def poly(self, node):
+        p = self._poly(node)
+        return p if len(p.terms) <= self.MAX_TERMS else Poly.opaque()
+
+    def _poly(self, node):
         if isinstance(node, gast.Constant) and isinstance(node.value, (int, float)) \
                 and not isinstance(node.value, bool):
             return Poly.const(node.value)

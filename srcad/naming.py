@@ -16,6 +16,7 @@ class Namer:
 
     def __init__(self, taken=()):
         self.taken = set(taken)
+        self._next = {}
         self._adj = {}
         self._tan = {}
 
@@ -37,10 +38,12 @@ class Namer:
         if base[0].isdigit():
             base = "v" + base
         candidate = base
-        i = 1
+        # numbered names are handed out in order: start after the last one
+        i = self._next.get(base, 1)
         while candidate in self.taken:
             candidate = f"{base}_{i}"
             i += 1
+        self._next[base] = i
         self.taken.add(candidate)
         return candidate
 

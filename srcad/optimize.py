@@ -25,6 +25,7 @@
 
 from __future__ import annotations
 
+import bisect
 import operator
 
 import gast
@@ -158,24 +159,29 @@ def first_write(fn):
 
 def _first_write_block(stmts, top=False):
     out = list(stmts)
-    i = 0
-    while i < len(out):
-        s = out[i]
+    for s in out:
         for field in ("body", "orelse"):
             if isinstance(getattr(s, field, None), list):
                 setattr(s, field, _first_write_block(getattr(s, field)))
+    # where each name is mentioned (an initialisation mentions only its own
+    # name, so dropping one leaves the other lists as they are)
+    where = {}
+    for k, s in enumerate(out):
+        for n in _names_of(s):
+            where.setdefault(n, []).append(k)
+    drop = set()
+    for i, s in enumerate(out):
         if not _is_init(s):
-            i += 1
             continue
         name = s.targets[0].id
-        nxt = next((j for j in range(i + 1, len(out)) if _mentions(out[j], name)), None)
+        places = where.get(name, [])
+        after = bisect.bisect_right(places, i)
+        nxt = places[after] if after < len(places) else None
         if nxt is None:
             # Inside a loop or branch the value flows on (next iteration,
             # code after the block): only a top-level write can be dead.
             if top:
-                del out[i]
-            else:
-                i += 1
+                drop.add(i)
             continue
         use = out[nxt]
         if (isinstance(use, gast.Assign) and isinstance(use.targets[0], gast.Name)
@@ -187,10 +193,8 @@ def _first_write_block(stmts, top=False):
             if isinstance(use.value.op, gast.Sub):
                 rhs = gast.UnaryOp(op=gast.USub(), operand=rhs)
             use.value = rhs
-            del out[i]
-            continue
-        i += 1
-    return out
+            drop.add(i)
+    return [s for k, s in enumerate(out) if k not in drop]
 
 
 _COUNTS_CACHE = {}
@@ -345,9 +349,10 @@ def free_early(fn, keep=()):
     if not frees:
         return fn
     out = []
+    start = _backward_start(body)
     for i, s in enumerate(body):
         out.append(s)
-        if i in frees and _in_backward(body, i):
+        if i in frees and i >= start:
             names = sorted(frees[i])
             out.append(gast.Delete(targets=[A.name(n, gast.Del()) for n in names]))
     fn.body = out
@@ -357,12 +362,17 @@ def free_early(fn, keep=()):
 def _in_backward(body, i):
     """Whether statement ``i`` comes after the seed of the backward sweep
     (``d_... = ad.seed(...)`` or the first adjoint), where freeing pays."""
-    for k in range(i + 1):
-        s = body[k]
+    return i >= _backward_start(body)
+
+
+def _backward_start(body):
+    """The index of the first statement of the backward sweep in ``body``
+    (``len(body)`` when there is none)."""
+    for k, s in enumerate(body):
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
                 and s.targets[0].id.startswith("d_") and not _is_init(s):
-            return True
-    return False
+            return k
+    return len(body)
 
 
 def inplace_accumulate(fn):
@@ -570,6 +580,7 @@ def inline_single_use(fn, made_up=()):
                 if isinstance(getattr(s, field, None), list):
                     setattr(s, field, block(getattr(s, field)))
             out.append(s)
+        backward = {id(s) for s in out[_backward_start(out):]} if top else set()
         i = 0
         while i < len(out) - 1:
             name = candidate(out[i])
@@ -585,7 +596,7 @@ def inline_single_use(fn, made_up=()):
                     break
                 if not _is_tape_push(out[j], tapes):
                     break
-            if nxt is None or (top and _frees_before_call(out, i, j, freeable, names)):
+            if nxt is None or (top and _frees_before_call(out, i, j, freeable, names, backward)):
                 i += 1
                 continue
             if replace_in(nxt, name, out[i].value):
@@ -616,16 +627,17 @@ def inline_single_use(fn, made_up=()):
     return fn
 
 
-def _frees_before_call(body, i, j, freeable, names):
+def _frees_before_call(body, i, j, freeable, names, backward):
     """Whether folding statement ``i`` into the call of statement ``j``
     would keep alive, through that call, a value the backward sweep could
     free after ``i`` (``d_t = d_h * (1 - h * h)`` before
     ``d_W = ad.matmul_adjoint_b(d_t, x, W)``: ``d_h`` and ``h`` go first).
-    ``names(stmt)`` gives the names a statement mentions."""
+    ``names(stmt)`` gives the names a statement mentions; ``backward``
+    holds the ids of the statements of the backward sweep."""
     reads = names(body[i]) & freeable
     reads.discard(body[i].targets[0].id)
-    if not reads or not any(isinstance(n, gast.Call) for n in A.walk(body[j])) \
-            or not _in_backward(body, i):
+    if not reads or id(body[i]) not in backward \
+            or not any(isinstance(n, gast.Call) for n in A.walk(body[j])):
         return False
     for s in body[j:]:
         reads -= names(s)
@@ -679,18 +691,19 @@ def update_in_place(fn):
             return shaped_like(node.operand, value)
         return False
 
-    i = 0
+    start = _backward_start(body)
+    i = start
     while i < len(body):
         s = body[i]
         v = s.value if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) else None
         if not (isinstance(v, gast.BinOp) and isinstance(v.op, (gast.Mult, gast.Add, gast.Sub, gast.Div))
-                and isinstance(v.left, gast.Name) and _in_backward(body, i)):
+                and isinstance(v.left, gast.Name)):
             i += 1
             continue
         a, y = v.left.id, s.targets[0].id
-        later = [t for t in body[i + 1:] if _mentions(t, a)]
         if (a in params or a not in exact or a not in fresh or stores.get(a) != 1 or stores.get(y) != 1
-                or y in params or later or not shaped_like(v.right, exact[a])
+                or y in params or not shaped_like(v.right, exact[a])
+                or any(_mentions(t, a) for t in body[i + 1:])
                 or any(_mentions(t, y) for t in body[:i])):
             i += 1
             continue

@@ -88,3 +88,35 @@ def test_polynomials_cancel_and_sum():
     assert not ((a * e).total({}) - a).is_zero()
     # scalars broadcast are not multiplied by a size: only arrays are summed
     assert ((a * s).total({}) - a * s).is_zero()
+
+
+def long_chain(x):
+    # each step reads the last value twice: expanded as polynomials the
+    # adjoints would double in size every step
+    a0 = np.sin(x)
+    a1 = np.tanh(a0 * 1.1 + x) - 0.5 * a0
+    a2 = np.tanh(a1 * 1.1 + x) - 0.5 * a1
+    a3 = np.tanh(a2 * 1.1 + x) - 0.5 * a2
+    a4 = np.tanh(a3 * 1.1 + x) - 0.5 * a3
+    a5 = np.tanh(a4 * 1.1 + x) - 0.5 * a4
+    a6 = np.tanh(a5 * 1.1 + x) - 0.5 * a5
+    a7 = np.tanh(a6 * 1.1 + x) - 0.5 * a6
+    a8 = np.tanh(a7 * 1.1 + x) - 0.5 * a7
+    a9 = np.tanh(a8 * 1.1 + x) - 0.5 * a8
+    a10 = np.tanh(a9 * 1.1 + x) - 0.5 * a9
+    a11 = np.tanh(a10 * 1.1 + x) - 0.5 * a10
+    a12 = np.tanh(a11 * 1.1 + x) - 0.5 * a11
+    a13 = np.tanh(a12 * 1.1 + x) - 0.5 * a12
+    a14 = np.tanh(a13 * 1.1 + x) - 0.5 * a13
+    a15 = np.tanh(a14 * 1.1 + x) - 0.5 * a14
+    a16 = np.tanh(a15 * 1.1 + x) - 0.5 * a15
+    a17 = np.tanh(a16 * 1.1 + x) - 0.5 * a16
+    a18 = np.tanh(a17 * 1.1 + x) - 0.5 * a17
+    a19 = np.tanh(a18 * 1.1 + x) - 0.5 * a18
+    a20 = np.tanh(a19 * 1.1 + x) - 0.5 * a19
+    return np.sum(a20 ** 2)
+
+
+def test_long_chains_stay_small():
+    x = np.linspace(0.1, 0.3, 4)
+    srcad.check_grads(long_chain, (x,), rtol=1e-4)
