@@ -521,17 +521,55 @@ class ReverseTransform(BaseTransform):
             return self.fwd_while(s)
         return [s]
 
+    def _loss_is_free(self, ret):
+        """Whether the statements that only compute the returned value (the
+        backward sweep reads none of their results) are all free of effects
+        and cannot raise (:meth:`_pure`): then the gradient may leave them
+        out. Otherwise it computes the value, and fails where the function
+        fails (``math.log`` of a negative number)."""
+        reads = set(self.tbr)
+        only_for_loss = {ret}
+        for s in reversed(self.primal):
+            if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
+                continue
+            y = s.targets[0].id
+            if y not in only_for_loss or y in reads:
+                continue
+            if not self._pure(s.value):
+                return False
+            only_for_loss |= {n.id for n in A.walk(s.value) if isinstance(n, gast.Name)} - reads
+        return True
+
     def _pure(self, value):
-        """Whether computing ``value`` has no effect besides its result (an
-        operator, or a function with a derivative rule, given no ``out=``),
-        so that :func:`srcad.optimize.dead_stores` may drop it when nothing
-        reads the result (the value of a gradient that is not returned)."""
-        if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.Compare, gast.Name, gast.Constant,
-                              gast.Attribute, gast.Subscript)):
+        """Whether computing ``value`` has no effect besides its result and
+        cannot raise where the user's function would not have raised
+        already, so that :func:`srcad.optimize.dead_stores` may drop it when
+        nothing reads the result (the loss a gradient does not return):
+        copies, negation, arithmetic or a NumPy ufunc with at most one
+        operand that is not a scalar (no broadcasting to fail; no division
+        by a Python zero), and full sums and means. Indexing, calls of other
+        functions, max and min (which raise on empty arrays) stay."""
+        from .kinds import _is_ufunc, _numpy_like
+
+        def scalar(a):
+            return isinstance(a, gast.Constant) or (isinstance(a, gast.Name) and a.id in self.scalars)
+
+        if isinstance(value, (gast.Name, gast.Constant)):
             return True
-        if isinstance(value, gast.Call):
-            return (self.info(value).kind == "rule"
-                    and not any(k.arg == "out" for k in value.keywords))
+        if isinstance(value, gast.UnaryOp):
+            return True
+        if isinstance(value, gast.BinOp):
+            arrays = sum(not scalar(a) for a in (value.left, value.right))
+            if isinstance(value.op, (gast.Div, gast.FloorDiv, gast.Mod, gast.Pow)) and arrays == 0:
+                # Python numbers raise on a zero divisor; arrays do not
+                return isinstance(value.right, gast.Constant) and bool(value.right.value)
+            return arrays <= 1
+        if isinstance(value, gast.Call) and not value.keywords and self.info(value).kind == "rule":
+            obj = self._resolve(value)
+            if _is_ufunc(obj):
+                return sum(not scalar(a) for a in value.args) <= 1
+            return (len(value.args) == 1 and _numpy_like(obj)
+                    and getattr(obj, "__name__", None) in ("sum", "mean", "nansum", "nanmean"))
         return False
 
     def custom_ref(self, info):
@@ -759,7 +797,7 @@ class ReverseTransform(BaseTransform):
         body += self._undefined_first(self.pushed)
         body += fwd
         body += self._adjoint_inits(ret)
-        if ret is not None and ret in self.scalars:
+        if ret is not None and ret in self.scalars and self._loss_is_free(ret):
             pass   # surely a scalar: nothing to check, the seed is the adjoint
         elif ret is not None and ret in self.active:
             seed = A.call(A.attr(self.env.runtime(), "seed"), [A.name(ret), A.name(seed_param)])

@@ -1,6 +1,8 @@
 """The public API's calling conventions (shared/API.md): decorators, wrt,
 jacobian in both modes, vjp of tuple outputs, lambdas, dtypes."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -189,3 +191,38 @@ def test_argument_kinds_that_change_nothing_reuse_the_generated_code():
     # a float argument does (no broadcasting bookkeeping): its own variant
     assert g(1.5) == 3.0
     assert g.generated_for(1.5) is not g.__srcad_function__
+
+
+def _reads_past_the_end(x):
+    unused = x[10]
+    return np.sum(x ** 2)
+
+
+def _mismatched_product(x, a, b):
+    unused = np.dot(a, b)
+    return np.sum(x)
+
+
+def _divides_by_zero(x, b):
+    unused = 1.0 / b
+    return np.sum(x * 2.0)
+
+
+def _log_of(x):
+    return math.log(x) + x
+
+
+@pytest.mark.parametrize("fn,args,error", [
+    (_log_of, (-1.0,), ValueError),
+    (_reads_past_the_end, (np.arange(3.0),), IndexError),
+    (_mismatched_product, (np.arange(3.0), np.ones(3), np.ones(4)), ValueError),
+    (_divides_by_zero, (np.arange(3.0), 0.0), ZeroDivisionError),
+])
+def test_a_gradient_raises_where_the_function_raises(fn, args, error):
+    # values nothing reads are left out of a gradient only when computing
+    # them cannot fail
+    import srcad
+    with pytest.raises(error):
+        fn(*args)
+    with pytest.raises(error):
+        srcad.grad(fn)(*args)

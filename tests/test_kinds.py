@@ -61,7 +61,7 @@ def test_slices_that_drop_as_many_entries_share_a_shape(a, b, same):
 
 def batch_mean(X, w):
     n = X.shape[0]
-    return np.sum((X @ w) ** 2) / n
+    return np.sum((X @ w) ** 2) * (0.5 * n)
 
 
 def test_functions_using_shapes():
