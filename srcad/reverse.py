@@ -523,21 +523,21 @@ class ReverseTransform(BaseTransform):
 
     def _loss_is_free(self, ret):
         """Whether the statements that only compute the returned value (the
-        backward sweep reads none of their results) are all free of effects
-        and cannot raise (:meth:`_pure`): then the gradient may leave them
-        out. Otherwise it computes the value, and fails where the function
-        fails (``math.log`` of a negative number)."""
-        reads = set(self.tbr)
-        only_for_loss = {ret}
+        backward sweep and the statements it needs read none of their
+        results) are all free of effects and cannot raise (:meth:`_pure`):
+        then the gradient may leave them out. Otherwise it computes the
+        value, and fails where the function fails (``math.log`` of a
+        negative number)."""
+        live = set(self.tbr)
         for s in reversed(self.primal):
-            if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)):
-                continue
-            y = s.targets[0].id
-            if y not in only_for_loss or y in reads:
-                continue
-            if not self._pure(s.value):
-                return False
-            only_for_loss |= {n.id for n in A.walk(s.value) if isinstance(n, gast.Name)} - reads
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+                y = s.targets[0].id
+                if y not in live:
+                    if not self._pure(s.value):
+                        return False
+                    continue        # computed for the returned value only
+                live.discard(y)
+            live |= {n.id for n in A.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
         return True
 
     def _pure(self, value):
