@@ -65,6 +65,10 @@ def value_dreads(value, nondiff_call):
     if isinstance(value, gast.Call):
         if nondiff_call(value):
             return set()
+        flowing = getattr(nondiff_call, "flowing", None)
+        narrowed = flowing(value) if flowing is not None else None
+        if narrowed is not None:
+            return narrowed
         names = _atom_names(value.args) | _atom_names([k.value for k in value.keywords])
         if isinstance(value.func, gast.Attribute) and isinstance(value.func.value, gast.Name):
             names |= method_receiver(value)

@@ -100,6 +100,11 @@ class ForwardTransform(BaseTransform):
 
     def assign(self, s, y, value):
         if y not in self.active:
+            if is_list_pop(value) and self.is_active(value.func.value):
+                # the list carries tangents: its tangent list pops too, to
+                # stay in step (the value popped carries no derivative)
+                lst = value.func.value
+                return [s, A.expr_stmt(A.call(A.attr(A.name(self.tan(lst.id)), "pop")))]
             return [s]
         if is_list_pop(value):
             lst = value.func.value

@@ -199,10 +199,12 @@ class ReverseTransform(BaseTransform):
         """``y = lst.pop()``: the adjoint of ``y`` goes back on the list's
         adjoint, and the popped value back on the list."""
         out = []
-        if y in self.active and lst in self.active:
+        if lst in self.active:
+            # (a value that carries no derivative still held a place)
+            g = A.name(self.adj(y)) if y in self.active else A.const(0.0)
             out.append(A.assign(self.adj(lst), A.call(
                 A.attr(self.env.runtime(), "push_adjoint"),
-                [A.name(self.adj(lst)), A.name(lst), A.name(self.adj(y))])))
+                [A.name(self.adj(lst)), A.name(lst), g])))
         if y in self.active and y in self.over:
             out.append(A.assign(self.adj(y), A.const(0.0)))
         out.append(_marker(_RESTORE, A.name(lst), A.const("pop"), A.name(y)))
@@ -695,6 +697,12 @@ class ReverseTransform(BaseTransform):
         argument of a runtime helper also into ``shape_acc`` (a name read
         both ways ends up in ``acc`` through its other read)."""
         if _is_marker(node):
+            args = node.value.args
+            if (len(args) == 3 and isinstance(args[1], gast.Constant) and args[1].value == "pop"
+                    and isinstance(args[2], gast.Name)):
+                # undoing lst.pop() puts the popped value back: it is read
+                acc.add(args[2].id)
+                self._value_reads.add(args[2].id)
             return
         if (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
                 and node.func.attr in self._SHAPE_ARGS and isinstance(node.func.value, gast.Name)):

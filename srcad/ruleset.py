@@ -98,6 +98,23 @@ class Template:
         self.reads_result = {mode: self._reads_result(mode) for mode in ("forward", "reverse")}
 
     @property
+    def flowing_params(self):
+        """The parameters a derivative flows through: those with a tangent
+        (``t[p]``) in the forward part or an adjoint (``d[p]``) in the
+        reverse part. ``ad.seed(r, g)`` passes ``g`` on and only checks
+        ``r``; ``ad.unbroadcast(g, like)`` reads ``like`` for its shape."""
+        cache = self.__dict__.get("_flowing")
+        if cache is None:
+            found = set()
+            for st in self.forward + self.reverse:
+                for n in gast.walk(st):
+                    if (isinstance(n, gast.Subscript) and isinstance(n.value, gast.Name)
+                            and n.value.id in ("t", "d") and isinstance(n.slice, gast.Name)):
+                        found.add(n.slice.id)
+            cache = self.__dict__["_flowing"] = frozenset(found & set(self.params))
+        return cache
+
+    @property
     def elementwise_reverse(self):
         """Whether every reverse contribution is built from ``d[result]``
         with operators and elementwise functions only (NumPy ufuncs,
@@ -375,6 +392,10 @@ def _iter_nodes(node):
             yield from _iter_nodes(value)
 
 
+# Runtime helpers linear in two tangent arguments at once (their positions).
+_ACCUMULATORS = {"add_at": (0, 3), "push_adjoint": (0, 2)}
+
+
 def simplify_zero(expr):
     """Drop the terms of a tangent expression that contain a zero tangent.
 
@@ -425,6 +446,17 @@ def simplify_zero(expr):
             return ZERO, True
         expr.left, expr.right = left, right
         return expr, dl or dr
+    if (isinstance(expr, gast.Call) and isinstance(expr.func, gast.Attribute)
+            and expr.func.attr in _ACCUMULATORS):
+        # linear in two tangents at once (``ad.add_at(t[adj], x, i, t[g])``):
+        # zero only when both are; a single zero one is a literal 0.0
+        positions = _ACCUMULATORS[expr.func.attr]
+        parts = {i: simplify_zero(expr.args[i]) for i in positions if i < len(expr.args)}
+        if all(p is ZERO for p, _ in parts.values()):
+            return ZERO, True
+        for i, (p, _) in parts.items():
+            expr.args[i] = A.const(0.0) if p is ZERO else p
+        return expr, any(p is ZERO or d for p, d in parts.values())
     if isinstance(expr, gast.Call):
         dropped = False
         if isinstance(expr.func, gast.Attribute):

@@ -299,6 +299,15 @@ def _is_basic_index(index):
 def add_at(adj, x, index, g):
     """Adjoint of ``y = x[index]``: ``adj`` plus ``g`` scattered into
     ``x[index]`` (repeated integer indices accumulate)."""
+    if x.__class__ is _NDARRAY and (index.__class__ is slice or index.__class__ is int):
+        # the common case, kept short: a NumPy array read with a slice or int
+        if adj.__class__ is float and adj == 0.0:
+            adj = x.__array_namespace__().zeros(x.shape, dtype=_result_dtype(x, g))
+            adj[index] += g
+            return adj
+        if adj.__class__ is _NDARRAY and adj.base is None and adj.flags.writeable:
+            adj[index] += g
+            return adj
     if isinstance(x, dict):
         out = AdjDict(adj) if isinstance(adj, dict) else AdjDict()
         out[index] = out[index] + g if index in out else g

@@ -48,7 +48,10 @@ class BaseTransform:
         self._calls = {}
         self.xp = default_namespace(env, norm)
         outputs = [norm.return_name] if norm.return_name else []
-        self.active = activity(norm.node.body, set(self.wrt), outputs, self.nondiff_call)
+        nondiff = lambda call: self.info(call).kind == "nondiff"   # noqa: E731
+        nondiff.flowing = self.flowing_args
+        self._activity_calls = nondiff
+        self.active = activity(norm.node.body, set(self.wrt), outputs, nondiff)
         self._check_function_values()
         self._check_hidden_writes()
         from .analysis import risky_rebinds
@@ -62,7 +65,7 @@ class BaseTransform:
         if getattr(self, "_varied_names", None) is None:
             everything = {n.id for n in A.walk(self.norm.node) if isinstance(n, gast.Name)}
             self._varied_names = activity(self.norm.node.body, set(self.wrt), everything,
-                                          self.nondiff_call)
+                                          self._activity_calls)
         return self._varied_names
 
     def _check_function_values(self):
@@ -132,6 +135,24 @@ class BaseTransform:
 
     def nondiff_call(self, call):
         return self.info(call).kind == "nondiff"
+
+    def flowing_args(self, call):
+        """The names among a call's arguments that a derivative flows
+        through, when its rule says some do not (``None``: all of them)."""
+        info = self.info(call)
+        if info.kind != "rule" or not isinstance(info.template, Template):
+            return None
+        tpl = info.template
+        if tpl.flowing_params == frozenset(tpl.params):
+            return None
+        args = list(call.args)
+        if info.method:
+            args.insert(0, call.func.value)
+        try:
+            bound = tpl.bind(args, {k.arg: k.value for k in call.keywords})
+        except TypeError:
+            return None
+        return {v.id for p, v in bound.items() if p in tpl.flowing_params and isinstance(v, gast.Name)}
 
     def is_active(self, node):
         return isinstance(node, gast.Name) and node.id in self.active

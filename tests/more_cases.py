@@ -829,3 +829,15 @@ def dict_update_forward(x):
     d.update(b=x ** 2)
     d.update({"c": x * 3.0})
     return np.sum(d["a"] + d["b"] + d["c"])
+
+
+# -- a list of derivative-carrying values popped into a value that carries none --------
+
+def pop_unused(x):
+    acc = [x * 2.0, x * 3.0]
+    unused = acc.pop()
+    acc.append(x * 5.0)
+    return acc[1] * acc[0]
+
+
+CASES += [(pop_unused, (0.7,))]
