@@ -547,14 +547,22 @@ class ReverseTransform(BaseTransform):
         cannot raise where the user's function would not have raised
         already, so that :func:`srcad.optimize.dead_stores` may drop it when
         nothing reads the result (the loss a gradient does not return):
-        copies, negation, arithmetic or a NumPy ufunc with at most one
-        operand that is not a scalar (no broadcasting to fail; no division
-        by a Python zero), and full sums and means. Indexing, calls of other
+        copies, negation, arithmetic or a NumPy ufunc whose array operands
+        surely share a shape (no broadcasting to fail; no division by a
+        Python zero), and full sums and means. Indexing, calls of other
         functions, max and min (which raise on empty arrays) stay."""
         from .kinds import _is_ufunc, _numpy_like
 
         def scalar(a):
             return isinstance(a, gast.Constant) or (isinstance(a, gast.Name) and a.id in self.scalars)
+
+        def one_shape(operands):
+            # arrays of one shape class broadcast without fail
+            arrays = [a for a in operands if not scalar(a)]
+            if len(arrays) <= 1:
+                return True
+            classes = {self.shapes.get(a.id) if isinstance(a, gast.Name) else None for a in arrays}
+            return len(classes) == 1 and None not in classes
 
         if isinstance(value, (gast.Name, gast.Constant)):
             return True
@@ -565,11 +573,11 @@ class ReverseTransform(BaseTransform):
             if isinstance(value.op, (gast.Div, gast.FloorDiv, gast.Mod, gast.Pow)) and arrays == 0:
                 # Python numbers raise on a zero divisor; arrays do not
                 return isinstance(value.right, gast.Constant) and bool(value.right.value)
-            return arrays <= 1
+            return one_shape([value.left, value.right])
         if isinstance(value, gast.Call) and not value.keywords and self.info(value).kind == "rule":
             obj = self._resolve(value)
             if _is_ufunc(obj):
-                return sum(not scalar(a) for a in value.args) <= 1
+                return one_shape(value.args)
             return (len(value.args) == 1 and _numpy_like(obj)
                     and getattr(obj, "__name__", None) in ("sum", "mean", "nansum", "nanmean"))
         return False
