@@ -1,16 +1,21 @@
 """Optimizations on generated functions. Each pass takes and returns a gast
-``FunctionDef`` and keeps its meaning.
+``FunctionDef`` and keeps its meaning; :data:`PASSES` runs them in this
+order.
 
 * :func:`fold_constants` — arithmetic on literals (``2 - 1`` -> ``1``),
   the identities ``e ** 1``, ``e * 1``, ``1 * e``, ``e / 1``, and signs and
   literal factors moved where they cost no pass over an array
   (``a + (-e) * f`` -> ``a - e * f``, ``-e * 2`` -> ``e * -2``).
+* :func:`dead_stores` — assignments of constants and copies to names that
+  nothing reads, and statements marked free of effects (``srcad_pure``)
+  whose results nothing reads.
 * :func:`first_write` — an adjoint initialised to ``0.0`` whose next use in
   the same block is ``d = d + e`` becomes ``d = e``; an initialisation that
   nothing reads is removed.
-* :func:`dead_stores` — assignments of constants and copies to names that
-  nothing reads.
-* :func:`propagate_copies` — reads of a made-up copy ``a = b`` read ``b``.
+* :func:`loop_local_adjoints` — the same for adjoints that live within one
+  block of a loop or branch: no reset at the end of each run of the block.
+* :func:`propagate_copies` — reads of a made-up copy ``a = b`` read ``b``
+  (moving a rebinding of ``b`` past them where that is safe).
 * :func:`inplace_accumulate` — ``d += e`` for adjoints no other name holds.
 * :func:`inline_single_use` — temporaries used once folded back into the
   expression that uses them.
@@ -19,8 +24,6 @@
   ``d_h`` is a fresh array read for the last time.
 * :func:`free_early` — ``del`` of intermediates once the backward sweep is
   done with them.
-* :func:`loop_local_adjoints` — the same for adjoints of values that live
-  within one loop iteration: no reset at the end of each iteration.
 """
 
 from __future__ import annotations
