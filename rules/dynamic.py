@@ -69,3 +69,65 @@ def tolist_tangent(result, tx, a):
 @helpers.rule("tolist_adjoint")
 def tolist_adjoint(result, g, a):
     t[result] = rh.tolist_adjoint(t[g], a)
+
+
+# More adjoints that only reshape, reorder, gather or sum their adjoint
+# argument (the other arguments give shapes, axes or indices).
+@helpers.rule("cumsum_adjoint")
+def cumsum_adjoint(result, g, a, axis=None):
+    t[result] = rh.cumsum_adjoint(t[g], a, axis)
+
+
+@helpers.rule("cumulative_sum_adjoint")
+def cumulative_sum_adjoint(result, g, x, axis=None, include_initial=False):
+    t[result] = rh.cumulative_sum_adjoint(t[g], x, axis, include_initial)
+
+
+@helpers.rule("diagonal_adjoint")
+def diagonal_adjoint(result, g, a, offset=0, axis1=0, axis2=1):
+    t[result] = rh.diagonal_adjoint(t[g], a, offset, axis1, axis2)
+
+
+@helpers.rule("diag_adjoint")
+def diag_adjoint(result, g, v, k=0):
+    t[result] = rh.diag_adjoint(t[g], v, k)
+
+
+@helpers.rule("diagflat_adjoint")
+def diagflat_adjoint(result, g, v, k=0):
+    t[result] = rh.diagflat_adjoint(t[g], v, k)
+
+
+@helpers.rule("unravel")
+def unravel(result, g, a, order="C"):
+    t[result] = rh.unravel(t[g], a, order)
+
+
+@helpers.rule("rollaxis_adjoint")
+def rollaxis_adjoint(result, g, a, axis, start=0):
+    t[result] = rh.rollaxis_adjoint(t[g], a, axis, start)
+
+
+@helpers.rule("repeat_adjoint")
+def repeat_adjoint(result, g, a, repeats, axis=None):
+    t[result] = rh.repeat_adjoint(t[g], a, repeats, axis)
+
+
+@helpers.rule("tile_adjoint")
+def tile_adjoint(result, g, A, reps):
+    t[result] = rh.tile_adjoint(t[g], A, reps)
+
+
+@helpers.rule("take_along_axis_adjoint")
+def take_along_axis_adjoint(result, g, arr, indices, axis=-1):
+    t[result] = rh.take_along_axis_adjoint(t[g], arr, indices, axis)
+
+
+@helpers.rule("pad_adjoint")
+def pad_adjoint(result, g, array, pad_width, mode="constant", reflect_type="even"):
+    t[result] = rh.pad_adjoint(t[g], array, pad_width, mode, reflect_type)
+
+
+@helpers.rule("unpermute")
+def unpermute(result, g, perm, a, axis=-1):
+    t[result] = rh.unpermute(t[g], perm, a, axis)

@@ -79,3 +79,55 @@ def test_rosenbrock_hvp():
     v = np.array([1.0, -0.5, 0.2, 0.3])
     _, hv = srcad.jvp(srcad.grad(rosen), (x,), (v,))
     np.testing.assert_allclose(hv, srcad.hessian(rosen)(x) @ v, rtol=1e-10)
+
+
+# -- second derivatives through adjoints that reshape, reorder or gather -------------------
+
+def _cumsum_sq(x):
+    return np.sum(np.cumsum(x * x) ** 2)
+
+
+def _diag_products(x):
+    return np.sum(np.diag(x * x) @ np.diag(x * x))
+
+
+def _diagonal_cubes(A):
+    return np.sum(np.diagonal(A * A) ** 3)
+
+
+def _sorted_weights(x):
+    return np.sum(np.sort(x * x) * np.arange(1.0, x.shape[0] + 1.0) ** 2)
+
+
+def _repeat_tile(x):
+    return np.sum(np.repeat(x * x, 2) ** 2) + np.sum(np.tile(x ** 3, 3))
+
+
+def _padded(x):
+    return np.sum(np.pad(x * x, 2) ** 2) + np.sum(np.pad(x ** 3, 1, mode="edge") ** 2)
+
+
+def _gathered_rows(A):
+    return np.sum(np.take_along_axis(A * A, np.argsort(A, axis=1), axis=1) ** 2)
+
+
+def _rolled(A):
+    return np.sum(np.rollaxis(A * A, 1) ** 3) + np.sum(np.ravel(A) ** 4)
+
+
+_RNG = np.random.default_rng(4)
+SHAPE_ADJOINTS = [
+    (_cumsum_sq, (_RNG.standard_normal(4),)),
+    (_diag_products, (_RNG.standard_normal(3),)),
+    (_diagonal_cubes, (_RNG.standard_normal((3, 4)),)),
+    (_sorted_weights, (_RNG.standard_normal(5),)),
+    (_repeat_tile, (_RNG.standard_normal(3),)),
+    (_padded, (_RNG.standard_normal(4),)),
+    (_gathered_rows, (_RNG.standard_normal((2, 4)),)),
+    (_rolled, (_RNG.standard_normal((2, 3, 2)),)),
+]
+
+
+@pytest.mark.parametrize("fn,args", SHAPE_ADJOINTS, ids=[c[0].__name__ for c in SHAPE_ADJOINTS])
+def test_second_order_through_shape_adjoints(fn, args):
+    srcad.check_grads(fn, args, order=2)
