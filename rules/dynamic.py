@@ -131,3 +131,27 @@ def pad_adjoint(result, g, array, pad_width, mode="constant", reflect_type="even
 @helpers.rule("unpermute")
 def unpermute(result, g, perm, a, axis=-1):
     t[result] = rh.unpermute(t[g], perm, a, axis)
+
+
+# Adjoints of linear solves and inverses: linear in the adjoint, and
+# through the factors by the product rule.
+@helpers.rule("solve_b_adjoint")
+def solve_b_adjoint(result, g, a):
+    t[result] = rh.solve_b_adjoint(t[g], a) + rh.solve_b_adjoint_ta(g, a, t[a])
+
+
+@helpers.rule("solve_a_adjoint")
+def solve_a_adjoint(result, g, a, x):
+    t[result] = rh.solve_a_adjoint(t[g], a, x) + rh.solve_a_adjoint_ta(g, a, x, t[a]) \
+        + rh.solve_a_adjoint_tx(g, a, t[x])
+
+
+@helpers.rule("inv_adjoint")
+def inv_adjoint(result, g, ainv):
+    t[result] = rh.inv_adjoint(t[g], ainv) + rh.inv_adjoint_tangent(g, ainv, t[ainv])
+
+
+@helpers.rule("det_adjoint")
+def det_adjoint(result, g, a, d):
+    t[result] = rh.det_adjoint(t[g], a, d) + rh.det_adjoint(g, a, t[d]) \
+        + rh.det_adjoint_ta(g, a, d, t[a])

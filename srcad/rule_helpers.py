@@ -1042,6 +1042,51 @@ def solve_a_tangent(a, ta, x):
     return -xp.linalg.solve(a, xp.matmul(ta, x))
 
 
+def _outer_last(u, x):
+    """``u x^T`` over the last axes (``u`` and ``x`` vectors or matrices)."""
+    if _ndim(x) == 1:
+        return u[..., :, None] * x[..., None, :]
+    return _ns(u).matmul(u, mT(x))
+
+
+def solve_b_adjoint_ta(g, a, ta):
+    """The part of ``solve_b_adjoint(g, a)``'s tangent from ``a``'s:
+    ``-solve(a^T, ta^T solve(a^T, g))``."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(a)
+    u = xp.linalg.solve(mT(a), g)
+    return -xp.linalg.solve(mT(a), xp.matmul(mT(ta), u))
+
+
+def solve_a_adjoint_ta(g, a, x, ta):
+    """The part of ``solve_a_adjoint(g, a, x)``'s tangent from ``a``'s."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(a)
+    u = xp.linalg.solve(mT(a), g)
+    du = -xp.linalg.solve(mT(a), xp.matmul(mT(ta), u))
+    return unbroadcast(-_outer_last(du, x), a)
+
+
+def solve_a_adjoint_tx(g, a, tx):
+    """The part of ``solve_a_adjoint(g, a, x)``'s tangent from ``x``'s."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(a)
+    u = xp.linalg.solve(mT(a), g)
+    return unbroadcast(-_outer_last(u, tx), a)
+
+
+def inv_adjoint_tangent(g, ainv, tainv):
+    """The part of ``inv_adjoint(g, ainv)``'s tangent from ``ainv``'s:
+    ``-(tainv^T g ainv^T + ainv^T g tainv^T)``."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(ainv)
+    return -(xp.matmul(xp.matmul(mT(tainv), g), mT(ainv)) + xp.matmul(xp.matmul(mT(ainv), g), mT(tainv)))
+
+
 def inv_adjoint(g, ainv):
     """Adjoint of ``inv(a)``: ``-inv(a)^T g inv(a)^T``."""
     if is_zero(g):
@@ -1064,6 +1109,17 @@ def det_adjoint(g, a, d):
     xp = _ns(a)
     s = xp.asarray(g * d)
     return s[..., None, None] * mT(xp.linalg.inv(a))
+
+
+def det_adjoint_ta(g, a, d, ta):
+    """The part of ``det_adjoint(g, a, d)``'s tangent from ``a``'s:
+    ``-g d (inv(a) ta inv(a))^T``."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(a)
+    ainv = xp.linalg.inv(a)
+    s = xp.asarray(g * d)
+    return -s[..., None, None] * mT(xp.matmul(xp.matmul(ainv, ta), ainv))
 
 
 def slogdet_jvp(result, a, t):

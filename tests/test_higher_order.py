@@ -81,7 +81,8 @@ def test_rosenbrock_hvp():
     np.testing.assert_allclose(hv, srcad.hessian(rosen)(x) @ v, rtol=1e-10)
 
 
-# -- second derivatives through adjoints that reshape, reorder or gather -------------------
+# -- second derivatives through adjoints that reshape, reorder or gather, and through ------
+# -- those of linear solves, inverses and determinants (product-rule tangents) ------------
 
 def _cumsum_sq(x):
     return np.sum(np.cumsum(x * x) ** 2)
@@ -115,8 +116,29 @@ def _rolled(A):
     return np.sum(np.rollaxis(A * A, 1) ** 3) + np.sum(np.ravel(A) ** 4)
 
 
+def _solve_vector(A, b):
+    return np.sum(np.linalg.solve(A, b) ** 2)
+
+
+def _solve_matrix(A, B):
+    return np.sum(np.linalg.solve(A, B) ** 2) + np.sum(np.linalg.solve(A, B[:, 0]))
+
+
+def _inverse(A):
+    return np.sum(np.linalg.inv(A) ** 2) + np.trace(np.linalg.inv(A))
+
+
+def _determinant(A):
+    return np.linalg.det(A) ** 2
+
+
 _RNG = np.random.default_rng(4)
+_WELL = _RNG.standard_normal((3, 3)) + 3 * np.eye(3)
 SHAPE_ADJOINTS = [
+    (_solve_vector, (_WELL, _RNG.standard_normal(3))),
+    (_solve_matrix, (_WELL, _RNG.standard_normal((3, 2)))),
+    (_inverse, (_WELL,)),
+    (_determinant, (_WELL,)),
     (_cumsum_sq, (_RNG.standard_normal(4),)),
     (_diag_products, (_RNG.standard_normal(3),)),
     (_diagonal_cubes, (_RNG.standard_normal((3, 4)),)),
