@@ -812,6 +812,15 @@ class ReverseTransform(BaseTransform):
         body += self._tapes()
         body += self._undefined_first(self.pushed)
         body += fwd
+        value = None
+        if with_value and ret is not None:
+            # the value as the forward sweep leaves it: the backward sweep
+            # may restore (or write into) the name on its way back
+            value = self.namer.new("value")
+            held = A.name(ret)
+            if ret in self.mutated_backward:
+                held = A.call(A.attr(self.env.runtime(), "copy"), [held])
+            body.append(A.assign(value, held))
         body += self._adjoint_inits(ret)
         if ret is not None and ret in self.scalars and self._loss_is_free(ret):
             pass   # surely a scalar: nothing to check, the seed is the adjoint
@@ -825,7 +834,7 @@ class ReverseTransform(BaseTransform):
         grads = [A.name(self.adj(w)) if w in self.active else A.const(0.0) for w in self.wrt]
         out = grads[0] if len(grads) == 1 else A.tuple_(grads)
         if with_value:
-            out = A.tuple_([A.name(ret) if ret else A.const(None), out])
+            out = A.tuple_([A.name(value) if value else A.const(None), out])
         body.append(gast.Return(value=out))
         args = A.clone(node.args)
         args.args.append(gast.Name(id=seed_param, ctx=gast.Param(), annotation=None, type_comment=None))

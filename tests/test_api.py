@@ -226,3 +226,20 @@ def test_a_gradient_raises_where_the_function_raises(fn, args, error):
         fn(*args)
     with pytest.raises(error):
         srcad.grad(fn)(*args)
+
+
+def _returns_in_branches(a, b):
+    if a > b:
+        return a * a - b
+    c = a * b
+    if c > 0.1:
+        return c ** 2
+    return math.exp(c)    # its adjoint reads the returned value
+
+
+@pytest.mark.parametrize("args", [(0.3, 0.9), (0.9, 0.3), (0.5, 0.6)])
+def test_value_and_grad_returns_the_value_the_backward_sweep_restores(args):
+    import srcad
+    value, grads = srcad.value_and_grad(_returns_in_branches, wrt=(0, 1))(*args)
+    assert value == _returns_in_branches(*args)
+    assert grads == srcad.grad(_returns_in_branches, wrt=(0, 1))(*args)

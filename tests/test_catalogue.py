@@ -81,3 +81,15 @@ def test_vjp_matches_grad(fn, args, i):
     g = srcad.grad(fn, wrt=i)(*args)
     out, pullback = srcad.vjp(fn, *args)
     np.testing.assert_allclose(flat(pullback(1.0)[i]), flat(g), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("fn,args,i", list(_wrt_cases()))
+def test_value_and_grad_gives_the_value(fn, args, i):
+    # the value as the function returns it, not as the backward sweep
+    # leaves the returned name (early returns restore it on the way back)
+    import copy
+    value, g = srcad.value_and_grad(fn, wrt=i)(*args)
+    expected = fn(*copy.deepcopy(args))    # (some catalogue functions write into x)
+    assert same(value, expected) or np.allclose(np.asarray(value, dtype=float),
+                                                np.asarray(expected, dtype=float))
+    np.testing.assert_allclose(flat(g), flat(srcad.grad(fn, wrt=i)(*args)), rtol=1e-12, atol=1e-14)
