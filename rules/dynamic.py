@@ -155,3 +155,13 @@ def inv_adjoint(result, g, ainv):
 def det_adjoint(result, g, a, d):
     t[result] = rh.det_adjoint(t[g], a, d) + rh.det_adjoint(g, a, t[d]) \
         + rh.det_adjoint_ta(g, a, d, t[a])
+
+
+@helpers.rule("concat_pieces")
+def concat_pieces(out, g, result, axis=0):
+    t[out] = rh.concat_pieces(t[g], result, axis)
+
+
+@helpers.rule("stack_pieces")
+def stack_pieces(out, g, result, axis=0):
+    t[out] = rh.stack_pieces(t[g], result, axis)

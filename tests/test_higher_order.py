@@ -116,6 +116,11 @@ def _rolled(A):
     return np.sum(np.rollaxis(A * A, 1) ** 3) + np.sum(np.ravel(A) ** 4)
 
 
+def _split_halves(x):
+    a, b = np.split(x, 2)
+    return np.sum(a * b) + np.sum(np.concatenate([b, a]) ** 3)
+
+
 def _solve_vector(A, b):
     return np.sum(np.linalg.solve(A, b) ** 2)
 
@@ -147,6 +152,7 @@ SHAPE_ADJOINTS = [
     (_padded, (_RNG.standard_normal(4),)),
     (_gathered_rows, (_RNG.standard_normal((2, 4)),)),
     (_rolled, (_RNG.standard_normal((2, 3, 2)),)),
+    (_split_halves, (_RNG.standard_normal(4),)),
 ]
 
 
