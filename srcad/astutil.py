@@ -107,6 +107,19 @@ def load_copy(node):
     return node
 
 
+def name_counts(node):
+    """``(stores, loads)``: how many times each name is bound and read under
+    ``node``."""
+    stores, loads = {}, {}
+    for n in walk(node):
+        if isinstance(n, gast.Name):
+            if isinstance(n.ctx, gast.Store):
+                stores[n.id] = stores.get(n.id, 0) + 1
+            elif isinstance(n.ctx, gast.Load):
+                loads[n.id] = loads.get(n.id, 0) + 1
+    return stores, loads
+
+
 def names_in(node, ctx=None):
     """Ids of the Name nodes under ``node`` (optionally of one context type)."""
     out = []

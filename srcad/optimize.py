@@ -132,16 +132,24 @@ def fold_constants(fn):
 _NAMES_CACHE = {}
 
 
-def _names_of(node):
-    """The ids of the names under ``node`` (cached per node object while a
-    pass runs: the passes look at the same statements again and again)."""
+def _name_info(node):
+    """``(names, counts)`` of the names under ``node``, cached per node
+    object while a pass runs (the passes look at the same statements again
+    and again; a pass that rewrites a statement drops its entry)."""
     key = id(node)
     hit = _NAMES_CACHE.get(key)
-    if hit is not None and hit[0] is node:
-        return hit[1]
-    names = {n.id for n in A.walk(node) if isinstance(n, gast.Name)}
-    _NAMES_CACHE[key] = (node, names)
-    return names
+    if hit is None or hit[0] is not node:
+        counts = {}
+        for n in A.walk(node):
+            if isinstance(n, gast.Name):
+                counts[n.id] = counts.get(n.id, 0) + 1
+        hit = _NAMES_CACHE[key] = (node, set(counts), counts)
+    return hit[1], hit[2]
+
+
+def _names_of(node):
+    """The ids of the names under ``node`` (see :func:`_name_info`)."""
+    return _name_info(node)[0]
 
 
 def _mentions(node, name):
@@ -200,20 +208,9 @@ def _first_write_block(stmts, top=False):
     return [s for k, s in enumerate(out) if k not in drop]
 
 
-_COUNTS_CACHE = {}
-
-
 def _count(node, name):
-    """How many times ``name`` occurs under ``node`` (cached per node while
-    a pass runs, like :func:`_names_of`)."""
-    hit = _COUNTS_CACHE.get(id(node))
-    if hit is None or hit[0] is not node:
-        counts = {}
-        for n in A.walk(node):
-            if isinstance(n, gast.Name):
-                counts[n.id] = counts.get(n.id, 0) + 1
-        hit = _COUNTS_CACHE[id(node)] = (node, counts)
-    return hit[1].get(name, 0)
+    """How many times ``name`` occurs under ``node``."""
+    return _name_info(node)[1].get(name, 0)
 
 
 def loop_local_adjoints(fn):
@@ -263,7 +260,6 @@ def loop_local_adjoints(fn):
             body.remove(last)
             fn.body.remove(outside[0])
             _NAMES_CACHE.clear()
-            _COUNTS_CACHE.clear()
 
     for i in range(len(fn.body) - 1, -1, -1):
         s = fn.body[i]
@@ -362,12 +358,6 @@ def free_early(fn, keep=()):
     return fn
 
 
-def _in_backward(body, i):
-    """Whether statement ``i`` comes after the seed of the backward sweep
-    (``d_... = ad.seed(...)`` or the first adjoint), where freeing pays."""
-    return i >= _backward_start(body)
-
-
 def _backward_start(body):
     """The index of the first statement of the backward sweep in ``body``
     (``len(body)`` when there is none)."""
@@ -439,10 +429,7 @@ def propagate_copies(fn, made_up=()):
     is not rebound before the last (``d_t = d_h`` then ``f(d_t)`` becomes
     ``f(d_h)``)."""
     made_up = set(made_up)
-    stores = {}
-    for n in A.walk(fn):
-        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
-            stores[n.id] = stores.get(n.id, 0) + 1
+    stores, _ = A.name_counts(fn)
 
     def block(stmts):
         for s in stmts:
@@ -538,13 +525,7 @@ def inline_single_use(fn, made_up=()):
     made_up = set(made_up)
     if not made_up:
         return fn
-    stores, loads = {}, {}
-    for n in A.walk(fn):
-        if isinstance(n, gast.Name):
-            if isinstance(n.ctx, gast.Store):
-                stores[n.id] = stores.get(n.id, 0) + 1
-            elif isinstance(n.ctx, gast.Load):
-                loads[n.id] = loads.get(n.id, 0) + 1
+    stores, loads = A.name_counts(fn)
     for n in A.walk(fn):
         if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
             loads[n.target.id] = loads.get(n.target.id, 0) + 1
@@ -594,19 +575,19 @@ def inline_single_use(fn, made_up=()):
             # srcad's own tapes (which nothing else reads or aliases)
             nxt = None
             for j in range(i + 1, len(out)):
-                if name in names(out[j]):
+                if name in _names_of(out[j]):
                     nxt = out[j]
                     break
                 if not _is_tape_push(out[j], tapes):
                     break
-            if nxt is None or (top and _frees_before_call(out, i, j, freeable, names, backward)):
+            if nxt is None or (top and _frees_before_call(out, i, j, freeable, backward)):
                 i += 1
                 continue
             if replace_in(nxt, name, out[i].value):
                 if getattr(out[i], "lineno", None) is not None and getattr(nxt, "lineno", None) is not None:
                     nxt.lineno = min(nxt.lineno, out[i].lineno)
                 del out[i]
-                cache.pop(id(nxt), None)
+                _NAMES_CACHE.pop(id(nxt), None)   # its names changed
                 # a statement before may now be followed by its use
                 i = max(i - 1, 0)
                 while i > 0 and _is_tape_push(out[i], tapes):
@@ -615,35 +596,25 @@ def inline_single_use(fn, made_up=()):
             i += 1
         return out
 
-    cache = {}
-
-    def names(stmt):
-        """The names in ``stmt`` (kept while the statement is unchanged)."""
-        hit = cache.get(id(stmt))
-        if hit is None or hit[0] is not stmt:
-            hit = cache[id(stmt)] = (stmt, {n.id for n in A.walk(stmt) if isinstance(n, gast.Name)})
-        return hit[1]
-
     tapes = set(getattr(fn, "srcad_tapes", ()))
     freeable = _freeable(fn)
     fn.body = block(fn.body, top=True)
     return fn
 
 
-def _frees_before_call(body, i, j, freeable, names, backward):
+def _frees_before_call(body, i, j, freeable, backward):
     """Whether folding statement ``i`` into the call of statement ``j``
     would keep alive, through that call, a value the backward sweep could
     free after ``i`` (``d_t = d_h * (1 - h * h)`` before
     ``d_W = ad.matmul_adjoint_b(d_t, x, W)``: ``d_h`` and ``h`` go first).
-    ``names(stmt)`` gives the names a statement mentions; ``backward``
-    holds the ids of the statements of the backward sweep."""
-    reads = names(body[i]) & freeable
+    ``backward`` holds the ids of the statements of the backward sweep."""
+    reads = _names_of(body[i]) & freeable
     reads.discard(body[i].targets[0].id)
     if not reads or id(body[i]) not in backward \
             or not any(isinstance(n, gast.Call) for n in A.walk(body[j])):
         return False
     for s in body[j:]:
-        reads -= names(s)
+        reads -= _names_of(s)
         if not reads:
             return False
     return True
@@ -662,11 +633,7 @@ def update_in_place(fn):
     if not exact:
         return fn
     body = fn.body
-    stores, loads = {}, {}
-    for n in A.walk(fn):
-        if isinstance(n, gast.Name):
-            counts = stores if isinstance(n.ctx, gast.Store) else loads
-            counts[n.id] = counts.get(n.id, 0) + 1
+    stores, _ = A.name_counts(fn)
     params = {a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
     def made_here(value):
         # arithmetic makes a new array; so do the matrix-product adjoints, and
@@ -740,7 +707,6 @@ def optimize(fn, made_up=()):
     names the temporaries srcad introduced (those may be folded away)."""
     for p in PASSES:
         _NAMES_CACHE.clear()   # passes rewrite statements: names may change
-        _COUNTS_CACHE.clear()
         fn = p(fn, made_up) if p in (inline_single_use, propagate_copies) else p(fn)
     _NAMES_CACHE.clear()
     return fn

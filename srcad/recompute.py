@@ -30,15 +30,12 @@ def _simple_index(node):
     return False
 
 
-def recomputable(tr):
+def recomputable(tr, counts):
     """``{temporary: its value}`` for the transformation ``tr`` (see the
-    module docstring)."""
+    module docstring). ``counts`` is :func:`srcad.astutil.name_counts` of
+    the normalized function."""
     temps = getattr(tr.norm, "temps", set())
-    loads, stores = {}, {}
-    for n in A.walk(tr.norm.node):
-        if isinstance(n, gast.Name):
-            counts = loads if isinstance(n.ctx, gast.Load) else stores
-            counts[n.id] = counts.get(n.id, 0) + 1
+    stores, loads = counts
     find = _alias_groups(tr.primal)
     written = {find(m) for m in _mutated_names(tr.primal)}
     out = {}

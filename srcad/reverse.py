@@ -674,12 +674,13 @@ class ReverseTransform(BaseTransform):
 
     def _sweeps(self):
         self._prepare()
-        self.unfitted = unfitted_temps(self)
+        counts = A.name_counts(self.norm.node)
+        self.unfitted = unfitted_temps(self, counts)
         self._shape_only_reads = set()
         self._value_reads = set()
         bwd = self.bwd_block(self.primal)
         bwd = without_zero_adjoints(self, bwd)
-        values = recomputable(self)
+        values = recomputable(self, counts)
         if values:
             bwd = recompute(bwd, values, keep=lambda st: _is_marker(st))
         # What the backward sweep reads decides what the forward sweep saves.

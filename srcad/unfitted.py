@@ -26,20 +26,16 @@ from __future__ import annotations
 
 import gast
 
-from . import astutil as A
 from .analysis import walk_simple
 from .kinds import _is_ufunc
 
 
-def unfitted_temps(tr):
+def unfitted_temps(tr, counts):
     """``accepts(name, kind)`` for the transformation ``tr`` (see the module
-    docstring); memoised."""
+    docstring); memoised. ``counts`` is :func:`srcad.astutil.name_counts`
+    of the normalized function."""
     temps = getattr(tr.norm, "temps", set()) - {tr.norm.return_name}
-    loads, stores = {}, {}
-    for n in A.walk(tr.norm.node):
-        if isinstance(n, gast.Name):
-            counts = loads if isinstance(n.ctx, gast.Load) else stores
-            counts[n.id] = counts.get(n.id, 0) + 1
+    stores, loads = counts
     defs = {}
     for s, _ in walk_simple(tr.primal):
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
