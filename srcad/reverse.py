@@ -823,14 +823,11 @@ class ReverseTransform(BaseTransform):
                 held = A.call(A.attr(self.env.runtime(), "copy"), [held])
             body.append(A.assign(value, held))
         body += self._adjoint_inits(ret)
-        if ret is not None and ret in self.scalars and self._loss_is_free(ret):
-            pass   # surely a scalar: nothing to check, the seed is the adjoint
-        elif ret is not None and ret in self.active:
+        # the seed checks that the output is a scalar, unless it surely is
+        # (and then computing it may be left out altogether)
+        if ret is not None and not (ret in self.scalars and self._loss_is_free(ret)):
             seed = A.call(A.attr(self.env.runtime(), "seed"), [A.name(ret), A.name(seed_param)])
-            body.append(A.assign(self.adj(ret), seed))
-        elif ret is not None:
-            body.append(A.expr_stmt(A.call(A.attr(self.env.runtime(), "seed"),
-                                           [A.name(ret), A.name(seed_param)])))
+            body.append(A.assign(self.adj(ret), seed) if ret in self.active else A.expr_stmt(seed))
         body += bwd
         grads = [A.name(self.adj(w)) if w in self.active else A.const(0.0) for w in self.wrt]
         out = grads[0] if len(grads) == 1 else A.tuple_(grads)
