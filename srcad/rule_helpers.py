@@ -18,6 +18,8 @@ array([0. , 0.5, 0.5])
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import string
 from builtins import sum as builtins_sum
@@ -2625,3 +2627,35 @@ def cond_partials(x, p=None):
     p2 = _matrix_norm_partials(xi, ord_, (_ndim(x) - 2, _ndim(x) - 1), n2, False)
     inner = xp.matmul(xp.matmul(mT(xi), p2), mT(xi))
     return n2[..., None, None] * p1 - n1[..., None, None] * inner
+
+
+# -- adjoints given a Python number ------------------------------------------------
+#
+# The adjoint of a scalar output starts as a Python float (a weak scalar, so
+# that float32 stays float32). NumPy's functions take such a number where they
+# expect an array; CuPy's do not. Every helper whose first parameter is an
+# adjoint ``g`` therefore turns a number into a 0-d array of the namespace of
+# the arrays it is given, when that namespace is not NumPy.
+
+def _array_adjoint(fn):
+    def wrapper(g, *args, **kwargs):
+        if type(g) in (float, int):
+            for a in args:
+                xp = _ns(a) if hasattr(a, "shape") else None
+                if xp is not None and xp.__name__ != "numpy":
+                    g = xp.asarray(g, dtype=_float_dtype(a))
+                    break
+        return fn(g, *args, **kwargs)
+    functools.update_wrapper(wrapper, fn)
+    return wrapper
+
+
+def _wrap_adjoint_helpers(namespace):
+    for name, fn in list(namespace.items()):
+        if (inspect.isfunction(fn) and fn.__module__ == __name__ and not name.startswith("_")
+                and fn.__code__.co_argcount and fn.__code__.co_varnames[0] == "g"):
+            namespace[name] = _array_adjoint(fn)
+
+
+if __name__ == "srcad.rule_helpers":  # an exported copy runs on NumPy alone
+    _wrap_adjoint_helpers(globals())

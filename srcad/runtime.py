@@ -331,6 +331,8 @@ def add_at(adj, x, index, g):
         adj = xp.zeros(_shape(x), dtype=_result_dtype(x, g))
     else:
         adj = _owned(adj)
+    if isinstance(g, list):  # one adjoint per unpacked row: CuPy takes only arrays
+        g = _stacked(g, adj[index])
     if _is_basic_index(index):
         adj[index] += g
     else:
@@ -340,6 +342,12 @@ def add_at(adj, x, index, g):
         else:  # array-API namespaces without ufunc.at
             adj[index] += g
     return adj
+
+
+def _stacked(rows, like):
+    """The adjoints ``rows`` (arrays or lazy zeros) as one array shaped like ``like``."""
+    xp = namespace_of(like)
+    return xp.stack([xp.broadcast_to(xp.asarray(v, dtype=like.dtype), like.shape[1:]) for v in rows])
 
 
 def _result_dtype(x, g):
@@ -390,7 +398,8 @@ def _owned(adj):
     flags = getattr(adj, "flags", None)
     if flags is None:
         return copy(adj)
-    if getattr(adj, "base", None) is not None or not flags.writeable:
+    # CuPy's flags have no ``writeable``: its arrays always are
+    if getattr(adj, "base", None) is not None or not getattr(flags, "writeable", True):
         return adj.copy()
     return adj
 
@@ -926,12 +935,12 @@ def _extremum_hits(x, result, axis, keepdims):
     many entries tie for it."""
     xp = namespace_of(x)
     hit = x == expand_to(result, x, axis, keepdims)
-    if hasattr(xp, "count_nonzero"):
+    try:
         ties = xp.count_nonzero(hit, axis=axis, keepdims=True)
-    else:
-        ties = xp.sum(xp.astype(hit, x.dtype), axis=axis, keepdims=True)
+    except (AttributeError, TypeError):  # no count_nonzero, or one without keepdims (CuPy)
+        ties = xp.sum(astype_like(hit, x), axis=axis, keepdims=True)
     # counts are integers: divide in the array's own precision
-    ties = xp.astype(ties, x.dtype) if hasattr(xp, "astype") else ties.astype(x.dtype)
+    ties = astype_like(ties, x)
     return hit, ties
 
 
@@ -1044,10 +1053,7 @@ def _like(entries, seq):
     """Adjoint entries (one per element of ``seq``) shaped like ``seq``."""
     if isinstance(seq, (list, tuple)):
         return AdjList(entries)
-    xp = namespace_of(seq)
-    rows = [zeros_like(seq[i]) if (e.__class__ is float and e == 0.0) else e
-            for i, e in enumerate(entries)]
-    return xp.stack(rows) if rows else xp.zeros_like(seq)
+    return _stacked(entries, seq) if len(entries) else namespace_of(seq).zeros_like(seq)
 
 
 def unzip_adjoint(g, seqs):

@@ -30,7 +30,8 @@ def rebuild(x, vec):
         if isinstance(v, dict):
             return {k: go(v[k]) for k in sorted(v)}
         if isinstance(v, (list, tuple)):
-            return type(v)(go(e) for e in v)
+            items = [go(e) for e in v]
+            return type(v)(*items) if hasattr(v, "_fields") else type(v)(items)
         n = int(np.size(v))
         chunk = vec[pos[0]:pos[0] + n]
         pos[0] += n
