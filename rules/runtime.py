@@ -57,6 +57,16 @@ def add_at(result, adj, x, index, g):
     d[g] += ad.adjoint_at(d[result], index)
 
 
+@rules.rule("scatter_add")
+def scatter_add(result, a, index, v, like=None):
+    t[result] = ad.scatter_add(t[a], index, t[v], a)
+    d[a] += d[result]
+    d[v] += ad.unbroadcast(ad.adjoint_at(d[result], index), v)
+
+
+rules.nondifferentiable("diagonal_index")
+
+
 @rules.rule("adjoint_at", "item_adjoint")
 def adjoint_at(result, adj, index):
     t[result] = ad.adjoint_at(t[adj], index)

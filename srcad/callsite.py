@@ -41,6 +41,8 @@ _SPECIAL_CALLS = {
     "__srcad_zip__": runtime.zip_list,
     "__srcad_enumerate__": runtime.enumerate_list,
     "__srcad_reversed__": runtime.reversed_list,
+    "__srcad_scatter_add__": runtime.scatter_add,
+    "__srcad_diagonal_index__": runtime.diagonal_index,
 }
 _ARRAY_NAMESPACES = ("numpy", "cupy", "array_api_strict", "jax.numpy", "dask.array")
 

@@ -242,6 +242,8 @@ class ForwardTransform(BaseTransform):
                 new.value.keywords = [gast.keyword(arg=k.arg, value=self.tangent_or_zero(k.value))
                                       for k in call.keywords]
                 return [s, new]
+            return [s]
+        self.check_effect_call(s)
         return [s]
 
 

@@ -115,6 +115,32 @@ def _enumerate_start(call):
     return _MISSING
 
 
+def _out_keyword(call):
+    """The array named by ``out=`` in ``call`` (unwrapped from a 1-tuple), or
+    ``None`` where there is none."""
+    for k in call.keywords:
+        if k.arg == "out":
+            v = k.value
+            if isinstance(v, gast.Constant) and v.value is None:
+                return None
+            if isinstance(v, gast.Tuple) and len(v.elts) == 1:
+                v = v.elts[0]
+            return v
+    return None
+
+
+def _from_array_library(obj):
+    """Whether ``obj`` is a function of NumPy or CuPy (whose ``out=`` writes in place)."""
+    module = getattr(obj, "__module__", None) or type(obj).__module__ or ""
+    return module.split(".")[0] in ("numpy", "cupy")
+
+
+def _whole(name):
+    """``name[...]`` as an assignment target: the whole array, written in place."""
+    return gast.Subscript(value=A.clone(name), slice=gast.Constant(value=Ellipsis, kind=None),
+                          ctx=gast.Store())
+
+
 class Normalized:
     """The result of normalization: a ``FunctionDef`` in normal form plus the
     units lifted out of it."""
@@ -671,6 +697,18 @@ class ANF:
             if target in _AS_LISTS and not expr.keywords:
                 # zip/enumerate/reversed as values: the list of what they yield
                 expr = gast.Call(func=A.name(_AS_LISTS[target]), args=expr.args, keywords=[])
+            dest = _out_keyword(expr) if _from_array_library(target) else None
+            if dest is not None:
+                # f(x, out=y) is y[...] = f(x), and its value is y
+                if not isinstance(dest, gast.Name):
+                    raise UnsupportedSyntaxError(
+                        "out= must name an array", self.parsed.location(expr), construct="out=",
+                        hint="write y[...] = f(x) instead of f(x, out=...)")
+                call = gast.Call(func=expr.func, args=expr.args,
+                                 keywords=[k for k in expr.keywords if k.arg != "out"])
+                A.copy_lineno(call, expr)
+                self.assign_to(_whole(dest), call, out)
+                return A.name(dest.id)
             func = self.callee(expr.func, out)
             args = [self.atom(a, out) for a in expr.args]
             kws = [gast.keyword(arg=k.arg, value=self.atom(k.value, out)) for k in expr.keywords]
@@ -908,6 +946,10 @@ class ANF:
         elif isinstance(s, gast.Expr):
             if isinstance(s.value, gast.Constant):
                 return   # docstring or bare constant
+            write = self._inplace_call_as_write(s.value)
+            if write is not None:
+                self.assign_to(*write, out)
+                return
             value = self.simple(s.value, out)
             if (isinstance(value, gast.Call) and getattr(value, "is_method", False)
                     and value.func.attr == "pop"):
@@ -938,6 +980,45 @@ class ANF:
             raise UnsupportedSyntaxError(
                 f"{type(s).__name__} statements are not supported",
                 self.parsed.location(s), construct=type(s).__name__)
+
+    def _inplace_call_as_write(self, call):
+        """NumPy functions that write into their first argument, as the
+        subscript assignment they amount to (``(target, value)``), so that
+        the write is differentiated like any other; ``None`` for other calls.
+
+        ``np.copyto(y, x)`` is ``y[...] = x``; ``np.fill_diagonal(a, v)`` is
+        ``a[diagonal] = v``; ``np.add.at(a, i, v)`` is ``a[...] = a`` with
+        ``v`` added at ``i`` (repeated indices adding up)."""
+        if not isinstance(call, gast.Call) or any(isinstance(a, gast.Starred) for a in call.args):
+            return None
+        target = self._resolve(call.func)
+        if target is _MISSING:
+            return None
+        import numpy
+        args = list(call.args)
+        kws = {k.arg: k.value for k in call.keywords}
+        where = self.parsed.location(call)
+        owner = getattr(target, "__self__", None)
+        if isinstance(owner, numpy.ufunc) and getattr(target, "__name__", "") == "at":
+            if owner not in (numpy.add, numpy.subtract) or len(args) != 3 or kws:
+                raise UnsupportedSyntaxError(
+                    f"np.{owner.__name__}.at writes into its first argument in place, which srcad "
+                    "differentiates only for np.add.at and np.subtract.at", where,
+                    construct=f"{owner.__name__}.at",
+                    hint="write the update as an assignment (a = ...) instead")
+            a, index, v = args
+            if owner is numpy.subtract:
+                v = gast.UnaryOp(op=gast.USub(), operand=v)
+            value = gast.Call(func=A.name("__srcad_scatter_add__"), args=[A.clone(a), index, v],
+                              keywords=[])
+            return _whole(a), value
+        if target is numpy.copyto and len(args) == 2 and set(kws) <= {"casting"}:
+            return _whole(args[0]), args[1]
+        if target is numpy.fill_diagonal and len(args) == 2 and not kws:
+            index = gast.Call(func=A.name("__srcad_diagonal_index__"), args=[A.clone(args[0])],
+                              keywords=[])
+            return gast.Subscript(value=args[0], slice=index, ctx=gast.Store()), args[1]
+        return None
 
     def _resolve(self, func):
         if self.is_static(func):

@@ -416,6 +416,7 @@ class ReverseTransform(BaseTransform):
                     out.append(self.accumulate(call.args[0].id, A.name(item)))
             out.append(_marker(_RESTORE, A.name(base), A.const("append")))
             return out
+        self.check_effect_call(s)
         return []
 
     def bwd_for(self, s):

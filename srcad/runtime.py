@@ -17,7 +17,8 @@ import numbers
 
 __all__ = [
     "unbroadcast", "broadcast_like", "match", "zeros_like", "add_at",
-    "adjoint_at", "zero_at", "copy", "sequence", "AdjList", "AdjDict",
+    "adjoint_at", "zero_at", "copy", "sequence", "AdjList", "AdjDict", "scatter_add",
+    "diagonal_index",
     "item_adjoint", "container_tangent", "namespace_of",
 ]
 
@@ -415,6 +416,44 @@ def copy(x):
             return x.copy()
         return namespace_of(x).asarray(x, copy=True)
     return x
+
+
+def scatter_add(a, index, v, like=None):
+    """``a`` with ``v`` added at ``index``, repeated indices adding up: what
+    ``np.add.at(a, index, v)`` leaves in ``a``, as a new array (``like``
+    gives the shape when ``a`` is a lazy zero tangent).
+
+    >>> import numpy as np
+    >>> scatter_add(np.zeros(3), np.array([0, 1, 1]), np.array([1.0, 2.0, 3.0]))
+    array([1., 5., 0.])
+    """
+    v_zero = isinstance(v, (int, float)) and v == 0
+    if isinstance(a, (int, float)) and a == 0:
+        if v_zero:
+            return 0.0
+        out = namespace_of(like).zeros(_shape(like), dtype=_result_dtype(like, v))
+    elif v_zero:
+        return a
+    else:
+        out = copy(a)
+    xp = namespace_of(out)
+    if hasattr(xp, "add") and hasattr(xp.add, "at"):
+        xp.add.at(out, index, v)
+    else:  # array-API namespaces without ufunc.at
+        out[index] += v
+    return out
+
+
+def diagonal_index(a):
+    """The index of the entries ``np.fill_diagonal(a, v)`` writes
+    (``a[i, i, ..., i]`` for ``i < min(a.shape)``).
+
+    >>> import numpy as np
+    >>> diagonal_index(np.zeros((2, 3)))
+    (array([0, 1]), array([0, 1]))
+    """
+    i = namespace_of(a).arange(min(_shape(a)))
+    return (i,) * len(_shape(a))
 
 
 def sequence(x):

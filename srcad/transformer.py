@@ -53,11 +53,11 @@ class BaseTransform:
         self._activity_calls = nondiff
         self.active = activity(norm.node.body, set(self.wrt), outputs, nondiff)
         self._check_function_values()
-        self._check_hidden_writes()
         from .analysis import risky_rebinds
         self.risky = risky_rebinds(norm.node.body)
         self.scalars = scalar_names(infer(norm.node.body, dict(param_kinds or {}), self._resolve))
         self.shapes = shape_classes(norm.node.body, norm.param_names, self.scalars, self._resolve)
+        self._check_hidden_writes()
 
     def _varied(self):
         """Names that depend on the ``wrt`` arguments, useful or not (the
@@ -256,6 +256,7 @@ class BaseTransform:
                 info = self.info(n)
                 if info.kind in ("user", "lifted"):
                     calls.append((n, info.unit if info.kind == "lifted" else info.obj))
+        self._check_inplace_updates(calls)
         calls = [(c, t, w) for c, t in calls for w in [callee_written_params(t)] if w]
         if not calls:
             return
@@ -290,6 +291,61 @@ class BaseTransform:
                         hint=f"return the new value from {name} and assign it in the caller "
                              f"({atom.id} = ...)")
 
+    def _check_inplace_updates(self, calls):
+        """``a += v`` on a parameter writes into the caller's array (or list)
+        in place, while the generated code rebinds ``a``: the caller would
+        see different values. Refused unless the argument surely holds a
+        number or the caller rebinds it to the result (``y = f(y)``)."""
+        from .transform import bind_call
+        bound_to = {id(n.value): n.targets[0].id for n in A.walk(self.norm.node)
+                    if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name)}
+        for call, target in calls:
+            updated = callee_updated_params(target)
+            if not updated:
+                continue
+            try:
+                mapping = bind_call(target, self.with_receiver(call))
+            except Exception:
+                continue
+            name = getattr(target, "__name__", None) or getattr(target, "name", "the function")
+            for pname, atom in mapping:
+                if (pname in updated and isinstance(atom, gast.Name) and atom.id not in self.scalars
+                        and bound_to.get(id(call)) != atom.id):
+                    raise UnsupportedSyntaxError(
+                        f"{name} updates its argument {pname!r} in place ({pname} {updated[pname]}= ...), "
+                        f"which changes {atom.id!r} here",
+                        self.norm.parsed.location(call), construct="call that updates an argument in place",
+                        hint=f"write {pname} = {pname} {updated[pname]} ... in {name} (a new value) "
+                             f"and return it")
+
+    # Methods that write into their receiver: on a value that carries a
+    # derivative, a call to one made for its effect is refused.
+    UPDATING_METHODS = frozenset({"sort", "fill", "put", "itemset", "partition", "resize",
+                                  "reverse", "setfield", "byteswap", "remove", "clear"})
+
+    def check_effect_call(self, s):
+        """A call whose value is dropped is made for its effect: a library
+        function or method without a rule (``np.put(a, i, v)``,
+        ``a.sort()``, ``lst.reverse()``) may write into its operands in ways
+        srcad cannot see. With an operand that carries a derivative it is
+        refused rather than ignored; calls with rules or without
+        derivatives (``print``) are harmless."""
+        call = s.value
+        varied = self._varied()   # not only the active: the write is what would make them so
+        if not any(isinstance(a, gast.Name) and a.id in varied for a in self.call_operands(call)):
+            return
+        info = self.info(call)
+        method = getattr(call, "is_method", False)
+        if info.kind == "unknown" or (method and call.func.attr in self.UPDATING_METHODS
+                                      and info.kind != "rule"):
+            what = f".{call.func.attr}()" if method else f"{_call_name(call)}()"
+            raise NonDifferentiableError(
+                f"{what} is called for its effect on its arguments, which srcad cannot "
+                "differentiate", self.norm.parsed.location(s), construct=what,
+                hint="assign the new value instead (y = np.sort(y), y = sorted(y), "
+                     "y[idx] = v, y = np.where(mask, v, y)), or wrap the operand in "
+                     "srcad.stop_gradient if it needs no derivative")
+
     def unknown_call(self, call):
         return nondiff_error(self.norm, call, self.info(call))
 
@@ -311,6 +367,51 @@ class BaseTransform:
 
 def lineno_of(stmt):
     return getattr(stmt, "lineno", None)
+
+
+def _call_name(call):
+    f = call.func
+    parts = []
+    while isinstance(f, gast.Attribute):
+        parts.append(f.attr)
+        f = f.value
+    if isinstance(f, gast.Name):
+        parts.append(f.id)
+    return ".".join(reversed(parts)) or "call"
+
+
+_OP_SYMBOLS = {gast.Add: "+", gast.Sub: "-", gast.Mult: "*", gast.Div: "/", gast.Pow: "**",
+               gast.MatMult: "@", gast.FloorDiv: "//", gast.Mod: "%"}
+
+
+def _function_node(target):
+    from .normalize import LiftedUnit
+    if isinstance(target, LiftedUnit):
+        return target.node
+    from .transform import _parsed_and_node
+    try:
+        return _parsed_and_node(target)[1]
+    except Exception:
+        return None
+
+
+def callee_updated_params(target):
+    """Parameters the function ``target`` updates with ``name op= v`` and
+    never rebinds: in place when they hold arrays or lists. Maps each to
+    the operator's symbol."""
+    node = _function_node(target)
+    if node is None or not hasattr(node, "args"):
+        return {}
+    params = {a.id for a in node.args.args + node.args.kwonlyargs if isinstance(a, gast.Name)}
+    updated, rebound = {}, set()
+    for n in A.walk(node):
+        if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name) and n.target.id in params:
+            updated.setdefault(n.target.id, _OP_SYMBOLS.get(type(n.op), "+"))
+        elif isinstance(n, (gast.Assign, gast.For)) or isinstance(n, gast.AnnAssign):
+            targets = n.targets if isinstance(n, gast.Assign) else [n.target]
+            for t in targets:
+                rebound |= {x.id for x in A.walk(t) if isinstance(x, gast.Name)}
+    return {p: op for p, op in updated.items() if p not in rebound}
 
 
 def callee_written_params(target):

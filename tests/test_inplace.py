@@ -1,0 +1,199 @@
+"""Calls that write into an array in place: the ones srcad differentiates
+(``np.add.at``, ``np.fill_diagonal``, ``np.copyto``, ``out=``) are checked
+against finite differences; the ones it cannot see into are refused, never
+silently ignored."""
+
+import numpy as np
+import pytest
+
+import srcad
+
+R = np.random.default_rng(7)
+
+
+def scatter_add(x, w):
+    y = np.zeros((3, 2))
+    np.add.at(y, (np.array([0, 2, 2]), np.array([1, 0, 0])), x * w)
+    np.subtract.at(y, np.array([1, 1]), w[:2, None] * x[0])
+    return np.sum(np.sin(y))
+
+
+def histogram_weights(x):
+    bins = np.zeros(4)
+    np.add.at(bins, np.array([0, 1, 1, 3, 3, 3]), x ** 2)
+    return np.sum(bins * np.arange(1.0, 5.0)) + bins[3] ** 2
+
+
+def fill_diagonal(A, v):
+    B = A @ A.T
+    np.fill_diagonal(B, v * 2.0)
+    return np.sum(B ** 2)
+
+
+def fill_diagonal_scalar(A):
+    D = np.sum((A[:, None, :] - A[None, :, :]) ** 2, axis=-1)
+    np.fill_diagonal(D, 1.0)
+    return np.sum(1.0 / D)
+
+
+def copyto(x):
+    y = np.zeros(3)
+    np.copyto(y, np.tanh(x))
+    return np.sum(y ** 3)
+
+
+def ufunc_out(x):
+    y = np.empty(3)
+    np.exp(x, out=y)
+    np.multiply(y, x, out=y)
+    return np.sum(y)
+
+
+def clip_out(x):
+    y = x.copy()
+    np.clip(y, -1.0, 1.0, out=y)
+    return np.sum(y ** 2)
+
+
+def cumsum_out_as_value(x):
+    z = np.empty_like(x)
+    w = np.cumsum(x * x, out=z)
+    return np.sum(w * z)
+
+
+CASES = [
+    (scatter_add, (R.standard_normal(3), R.standard_normal(3))),
+    (histogram_weights, (R.standard_normal(6),)),
+    (fill_diagonal, (R.standard_normal((3, 3)), R.standard_normal(3))),
+    (fill_diagonal_scalar, (R.standard_normal((4, 2)),)),
+    (copyto, (R.standard_normal(3),)),
+    (ufunc_out, (R.standard_normal(3),)),
+    (clip_out, (np.array([3.0, 0.5, -2.0]),)),
+    (cumsum_out_as_value, (R.standard_normal(3),)),
+]
+IDS = [c[0].__name__ for c in CASES]
+
+
+@pytest.mark.parametrize("fn,args", CASES, ids=IDS)
+@pytest.mark.parametrize("order", [1, 2])
+def test_inplace_writes_match_finite_differences(fn, args, order):
+    before = [a.copy() for a in args]
+    srcad.check_grads(fn, args, order=order)
+    assert all(np.array_equal(a, b) for a, b in zip(args, before))
+
+
+@pytest.mark.parametrize("fn,args", CASES, ids=IDS)
+def test_inplace_writes_keep_float32(fn, args):
+    args32 = tuple(a.astype(np.float32) for a in args)
+    g = srcad.grad(fn)(*args32)
+    assert g.dtype == np.float32 and g.shape == args32[0].shape
+    np.testing.assert_allclose(g, srcad.grad(fn)(*args), rtol=1e-3, atol=1e-3)
+
+
+# -- refused: writes srcad cannot see ---------------------------------------------
+
+def array_sort(x):
+    y = x * 2.0
+    y.sort()
+    return np.sum(y * np.arange(3.0))
+
+
+def list_sort(x):
+    lst = [x[0], x[1], x[2]]
+    lst.sort()
+    return lst[0] * 2.0 + lst[2]
+
+
+def list_reverse(x):
+    lst = [x[0], x[1], x[2]]
+    lst.reverse()
+    return lst[0] * 2.0 + lst[1]
+
+
+def put(x):
+    y = np.zeros(4)
+    np.put(y, [0, 2, 3], x)
+    return np.sum(y ** 2)
+
+
+def place(x):
+    y = np.zeros(3)
+    np.place(y, np.array([True, False, True]), x[:2])
+    return np.sum(y ** 2)
+
+
+def fill(x):
+    y = np.zeros(3)
+    y.fill(x[0])
+    return np.sum(y ** 2)
+
+
+def multiply_at(x):
+    y = np.ones(3)
+    np.multiply.at(y, np.array([0, 0]), x[:2])
+    return np.sum(y)
+
+
+def _scale(a):
+    a *= 3.0
+
+
+def helper_updates_argument(x):
+    y = x.copy()
+    _scale(y)
+    return np.sum(y)
+
+
+def _bump(a):
+    a += 1.0
+    return a
+
+
+def helper_updates_argument_it_returns(x):
+    y = x * 2.0
+    z = _bump(y)
+    return np.sum(z * y)
+
+
+REFUSED = [array_sort, list_sort, list_reverse, put, place, fill, multiply_at,
+           helper_updates_argument, helper_updates_argument_it_returns]
+
+
+@pytest.mark.parametrize("fn", REFUSED, ids=[f.__name__ for f in REFUSED])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_unseen_writes_are_refused(fn, mode):
+    x = np.array([3.0, 1.0, 2.0])
+    with pytest.raises(srcad.SrcadError) as info:
+        if mode == "reverse":
+            srcad.grad(fn)(x)
+        else:
+            srcad.jvp(fn, (x,), (np.ones(3),))
+    assert "test_inplace.py" in str(info.value)
+
+
+# -- harmless: effects on values without derivatives --------------------------------
+
+def sort_an_index(x):
+    idx = np.array([2, 0, 1])
+    idx.sort()
+    print_me = np.sum(x)
+    print(print_me, end="\r")
+    return np.sum(x[idx] ** 2)
+
+
+def _step(s, v):
+    s += 0.5 * v
+    return s
+
+
+def helper_rebinding_the_result(x):
+    s = x * 1.0
+    s = _step(s, x)
+    t = 0.3
+    t = _step(t, 2.0)
+    return np.sum(s ** 2) * t
+
+
+@pytest.mark.parametrize("fn", [sort_an_index, helper_rebinding_the_result])
+def test_effects_without_derivatives_are_allowed(fn, capsys):
+    srcad.check_grads(fn, (R.standard_normal(3),))
