@@ -88,8 +88,12 @@ class ForwardTransform(BaseTransform):
         if isinstance(s, gast.If):
             return [A.if_(s.test, self.stmts(s.body), self.stmts(s.orelse))]
         if isinstance(s, gast.For):
-            return [gast.For(target=s.target, iter=s.iter, body=self.stmts(s.body), orelse=[],
-                             type_comment=None)]
+            body = self.stmts(s.body)
+            if s.target.id in self.active:
+                # bound to a number of the sequence: no tangent, whatever the
+                # name held before the loop
+                body.insert(0, A.assign(self.tan(s.target.id), A.const(0.0)))
+            return [gast.For(target=s.target, iter=s.iter, body=body, orelse=[], type_comment=None)]
         if isinstance(s, gast.While):
             return [gast.While(test=s.test, body=self.stmts(s.body), orelse=[])]
         if isinstance(s, gast.Return):

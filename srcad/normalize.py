@@ -166,6 +166,26 @@ class LiftedUnit:
         self.siblings = siblings   # name -> LiftedUnit (shared dict)
         self.__qualname__ = name
         self.__name__ = name
+        self.source = A.clone(node)  # as lifted, before its own normalization
+        self._primal = None
+
+    def primal(self):
+        """The function itself, compiled as lifted (free variables as
+        keyword-only parameters), for calls that need no derivative. The
+        units lifted beside it are compiled together, so they can call each
+        other."""
+        if self._primal is None:
+            import ast as _ast
+            namespace = dict(self.parsed.globals)
+            namespace.update({k: c.cell_contents for k, c in self.parsed.cells.items()})
+            for unit in self.siblings.values():
+                tree = gast.gast_to_ast(gast.Module(body=[A.clone(unit.source)], type_ignores=[]))
+                _ast.increment_lineno(tree, self.parsed.line_offset)
+                _ast.fix_missing_locations(tree)
+                exec(compile(tree, self.parsed.filename, "exec"), namespace)
+            for unit in self.siblings.values():
+                unit._primal = namespace[unit.name]
+        return self._primal
 
 
 def _param_names(args):

@@ -437,6 +437,11 @@ class ReverseTransform(BaseTransform):
                 out.append(A.assign(counter, self.pop(control=True)))
         if not body:
             return out if has_break and self.loop_depth > 0 else []
+        if s.target.id in self.active:
+            # the loop binds its target to a number of the sequence (range, a
+            # list of constants): the adjoint gathered for it stops there and
+            # must not reach an earlier value of the same name
+            body.append(A.assign(self.adj(s.target.id), A.const(0.0)))
         rev = A.call(self.env.ref(reversed, "reversed"), [rng])
         out.append(gast.For(target=A.store(s.target.id), iter=rev, body=body, orelse=[],
                             type_comment=None))

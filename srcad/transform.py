@@ -253,7 +253,8 @@ def _generate(derived, fused):
     made_up |= {namer._tan[t] for t in list(made_up) if t in namer._tan}
     made_up |= {namer._adj[t] for t in list(made_up) if t in namer._adj}
     made_up |= getattr(tr, "made_up", set())
-    nodes = [optimize(_bind_special_names(n, env), made_up) for n in nodes]
+    nodes = [optimize(_bind_lifted_names(_bind_special_names(n, env), env, norm.lifted), made_up)
+             for n in nodes]
     _bind_defaults(nodes, target, env)
     cells = {}
     lazy = []
@@ -339,6 +340,16 @@ def _bind_special_names(fn, env):
                 ref = (A.attr(env.runtime(), obj.__name__) if obj.__module__ == runtime.__name__
                        else env.ref(obj, obj.__name__))
                 setattr(n, field, ref)
+    return fn
+
+
+def _bind_lifted_names(fn, env, lifted):
+    """Calls of lifted nested functions that need no derivative (``k =
+    index_of(3)``) are left by name: they refer to the function itself."""
+    for n in A.walk(fn):
+        if isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in lifted:
+            unit = lifted[n.func.id]
+            n.func = env.ref(unit.primal(), unit.name)
     return fn
 
 

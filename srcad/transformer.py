@@ -72,6 +72,7 @@ class BaseTransform:
         """A function made inside the function and used as a value (passed
         on, stored) is differentiated through its arguments only: it must not
         read variables that depend on what is being differentiated."""
+        self._check_made_functions()
         opaque = [n for n in A.walk(self.norm.node)
                   if getattr(n, "srcad_opaque", False) and n is not self.norm.node]
         if not opaque:
@@ -92,6 +93,30 @@ class BaseTransform:
                     f"is being differentiated", self.norm.parsed.location(fn), construct=what,
                     hint="pass those values to it as arguments, or call it directly instead of "
                          "passing it on")
+
+    def _check_made_functions(self):
+        """A function value made by a call (``g = make(s)``, then ``g(x)``)
+        is differentiated through its own arguments only: what it was made
+        from must not depend on what is being differentiated."""
+        local = self.norm.local_names
+        called = {n.func.id for n in A.walk(self.norm.node)
+                  if isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in local}
+        if not called:
+            return
+        varied = None
+        for n in A.walk(self.norm.node):
+            if (isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name)
+                    and n.targets[0].id in called and isinstance(n.value, gast.Call)):
+                varied = self._varied() if varied is None else varied
+                bad = sorted({a.id for a in self.call_operands(n.value)
+                              if isinstance(a, gast.Name) and a.id in varied})
+                if bad:
+                    name = n.targets[0].id
+                    raise NonDifferentiableError(
+                        f"{name} is a function made from {', '.join(bad)}, which depends on what is "
+                        f"being differentiated; a function value is differentiated through its "
+                        f"arguments only", self.norm.parsed.location(n), construct="function value",
+                        hint=f"pass {', '.join(bad)} to the function {name} as arguments instead")
 
     def _resolve(self, call):
         return resolve_call(self.norm.parsed, self.norm.local_names, call)
@@ -295,10 +320,27 @@ class BaseTransform:
         """``a += v`` on a parameter writes into the caller's array (or list)
         in place, while the generated code rebinds ``a``: the caller would
         see different values. Refused unless the argument surely holds a
-        number or the caller rebinds it to the result (``y = f(y)``)."""
+        number, the caller rebinds it to the result (``y = f(y)``), or
+        nothing that may share its memory is read after the call."""
+        from .analysis import _alias_groups, walk_simple
         from .transform import bind_call
+        body = self.norm.node.body
         bound_to = {id(n.value): n.targets[0].id for n in A.walk(self.norm.node)
                     if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name)}
+        order = list(walk_simple(body))
+        find = _alias_groups(body)
+
+        def read_after(call, name):
+            group = find(name)
+            for i, (st, depth) in enumerate(order):
+                if any(n is call for n in A.walk(st)) and not isinstance(st, (gast.If, gast.For, gast.While)):
+                    if depth > 0:
+                        return True   # a later iteration reads it
+                    later = [n for st2, _ in order[i + 1:] for n in A.walk(st2)]
+                    return any(isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
+                               and find(n.id) == group for n in later)
+            return True
+
         for call, target in calls:
             updated = callee_updated_params(target)
             if not updated:
@@ -310,7 +352,7 @@ class BaseTransform:
             name = getattr(target, "__name__", None) or getattr(target, "name", "the function")
             for pname, atom in mapping:
                 if (pname in updated and isinstance(atom, gast.Name) and atom.id not in self.scalars
-                        and bound_to.get(id(call)) != atom.id):
+                        and bound_to.get(id(call)) != atom.id and read_after(call, atom.id)):
                     raise UnsupportedSyntaxError(
                         f"{name} updates its argument {pname!r} in place ({pname} {updated[pname]}= ...), "
                         f"which changes {atom.id!r} here",
