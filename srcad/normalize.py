@@ -1045,7 +1045,41 @@ class ANF:
             return resolve_static(self.parsed, func, self.locals)
         return _MISSING
 
+    def _dict_view_loop(self, s, out):
+        """``for k, v in d.items()`` (and ``.values()``, ``.keys()``) as a loop
+        over the keys reading ``d[k]``: dict views have no rule, indexing
+        has. Returns the loop rewritten, or ``s`` itself."""
+        it = s.iter
+        if not (isinstance(it, gast.Call) and isinstance(it.func, gast.Attribute) and not it.args
+                and not it.keywords and it.func.attr in ("items", "values", "keys")
+                and not self.is_static(it.func)):
+            return s
+        view = it.func.attr
+        if view == "items" and not (isinstance(s.target, gast.Tuple) and len(s.target.elts) == 2):
+            return s
+        d = self.atom(it.func.value, out, "d")
+        if view == "keys":
+            prefix, target = [], s.target
+        else:
+            key = self.tmp("key")
+            target = A.store(key)
+            item = gast.Subscript(value=A.clone(d), slice=A.name(key), ctx=gast.Load())
+            if view == "values":
+                prefix = [A.assign(s.target, item)]
+            else:
+                prefix = [A.assign(s.target.elts[0], A.name(key)), A.assign(s.target.elts[1], item)]
+        for st in prefix:
+            A.set_lineno(st, s.lineno)
+        loop = gast.For(target=target, iter=A.clone(d), body=prefix + s.body, orelse=s.orelse,
+                        type_comment=None)
+        for attr in ("stop_flags", "break_flag"):
+            if hasattr(s, attr):
+                setattr(loop, attr, getattr(s, attr))
+        A.copy_lineno(loop, s)
+        return loop
+
     def for_(self, s, out):
+        s = self._dict_view_loop(s, out)
         it = s.iter
         body_prefix = []
         target = s.target

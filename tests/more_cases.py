@@ -841,3 +841,31 @@ def pop_unused(x):
 
 
 CASES += [(pop_unused, (0.7,))]
+
+
+# -- iterating a dict's views: .items(), .values(), .keys() -------------------------
+
+def l2_over_items(params):
+    total = 0.0
+    for name, w in params.items():
+        total = total + np.sum(w ** 2) * (2.0 if name == "W" else 1.0)
+    return total
+
+
+def sum_of_values(params):
+    return sum(np.sum(np.tanh(w)) for w in params.values()) + sum(len(k) for k in params.keys())
+
+
+def scaled_items_with_break(params, s):
+    out = 0.0
+    for key, value in params.items():
+        if key == "stop":
+            break
+        out = out + s * np.sum(value * value)
+    return out
+
+
+DICT_PARAMS = {"W": np.array([[0.5, -0.2], [0.3, 0.9]]), "b": np.array([0.1, -0.4])}
+CASES += [(l2_over_items, (DICT_PARAMS,)), (sum_of_values, (DICT_PARAMS,)),
+          (scaled_items_with_break, ({"a": np.array([0.5, 1.5]), "stop": np.array([2.0]),
+                                      "c": np.array([3.0])}, 0.7))]
