@@ -9,6 +9,7 @@ give gradients the structure, shape and dtype of the arguments they belong to.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import numbers
@@ -394,6 +395,8 @@ def source(df):
     ...
     """
     derived = getattr(df, "__srcad_derived__", None)
+    if derived is None and getattr(df, "__srcad_derive__", None) is not None:
+        derived = df.__srcad_derive__()   # jacobian, hessian: the derivative they run
     if derived is not None:
         return derived.full_source()
     text = getattr(df, "__srcad_source__", None)
@@ -492,17 +495,7 @@ def jvp(f, primals, tangents):
     names = derived.tangent_names
     kwargs = {names[p]: t for p, t in zip(params, tangents)}
     out, tangent = fn(*primals, **kwargs)
-    if isinstance(out, AdjFields):   # f is a gradient with respect to a dataclass
-        out = match(out, out.like)
-    grad_of = getattr(f, "_grad_positions", None)
-    if grad_of is not None and len(primals) == len(params):
-        # f is a gradient: a zero one is a zero array like its argument
-        positions, single = grad_of
-        if single:
-            out, tangent = match(out, primals[positions[0]]), match(tangent, primals[positions[0]])
-        else:
-            out = tuple(match(g, primals[p]) for g, p in zip(out, positions))
-            tangent = tuple(match(t, primals[p]) for t, p in zip(tangent, positions))
+    out = _as_output(f, out, primals)
     return out, match_tangent(tangent, out)
 
 
@@ -571,9 +564,201 @@ def _xp(x):
     return runtime.namespace_of(x)
 
 
+def _tree_leaves(x):
+    """The leaves of ``x`` (tuples, lists, dicts and dataclasses of values),
+    in the order :func:`_tree_rebuild` puts them back."""
+    if isinstance(x, dict):
+        return [v for e in x.values() for v in _tree_leaves(e)]
+    if isinstance(x, (list, tuple)):
+        return [v for e in x for v in _tree_leaves(e)]
+    if _dataclass_fields(x) is not None:
+        return [v for k in _dataclass_fields(x) for v in _tree_leaves(getattr(x, k))]
+    return [x]
+
+
+def _tree_rebuild(x, leaves):
+    """``x``'s structure with its leaves taken from the iterator ``leaves``."""
+    if isinstance(x, dict):
+        return {k: _tree_rebuild(v, leaves) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        items = [_tree_rebuild(e, leaves) for e in x]
+        return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
+    if _dataclass_fields(x) is not None:
+        return dataclasses.replace(x, **{k: _tree_rebuild(getattr(x, k), leaves)
+                                         for k in _dataclass_fields(x)})
+    return next(leaves)
+
+
+def _kind(leaf):
+    """``"f"`` for a value with derivatives (float or complex, Python or
+    array), ``"i"`` for integers and booleans (a zero derivative), ``None``
+    for anything else (strings, None: no derivative at all)."""
+    if isinstance(leaf, bool) or (isinstance(leaf, numbers.Integral) and not hasattr(leaf, "dtype")):
+        return "i"
+    if isinstance(leaf, (float, complex)):
+        return "f"
+    kind = getattr(getattr(leaf, "dtype", None), "kind", None)
+    if kind in ("f", "c"):
+        return "f"
+    return "i" if kind in ("i", "u", "b") else None
+
+
+def _one_hot(leaf, i):
+    """The ``i``-th basis vector of ``leaf``'s space: shaped and typed like
+    ``leaf`` (a NumPy scalar for a scalar leaf)."""
+    xp = _xp(leaf)
+    arr = xp.asarray(leaf)
+    e = xp.zeros(int(arr.size), dtype=arr.dtype)
+    e[i] = 1
+    return xp.reshape(e, arr.shape) if arr.shape else e[0]
+
+
+def _basis(x):
+    """``(j, i, tangent)`` for each element ``i`` of each float leaf ``j`` of
+    ``x``: the tangent (or cotangent) is one there and zero elsewhere."""
+    leaves = _tree_leaves(x)
+    for j, leaf in enumerate(leaves):
+        if _kind(leaf) != "f":
+            continue
+        for i in range(int(_xp(leaf).asarray(leaf).size)):
+            # zeros made anew for every call: generated code may update a
+            # tangent in place
+            parts = [_one_hot(leaf, i) if k == j else runtime.zeros_like(v) for k, v in enumerate(leaves)]
+            yield j, i, _tree_rebuild(x, iter(parts))
+
+
+def _as_output(f, out, values):
+    """``f``'s output with the structure the user sees: the generated code
+    of a gradient (or of value_and_grad) returns a lazy zero (``0.0``) where
+    the gradient does not depend on the argument, srcad.grad turns it into
+    zeros like the argument."""
+    if isinstance(out, AdjFields):   # a gradient with respect to a dataclass
+        out = match(out, out.like)
+    grad_of = getattr(f, "_grad_positions", None)
+    if grad_of is None or len(values) <= max(grad_of[0]):
+        return out   # not a gradient, or (jvp) not given the argument to shape it like
+    positions, single = grad_of
+    if f.kind == "value_and_grad":
+        value, grads = out
+        return value, _as_gradients(grads, positions, single, values)
+    return _as_gradients(out, positions, single, values)
+
+
+def _as_gradients(grads, positions, single, values):
+    if single:
+        return match(grads, values[positions[0]])
+    return tuple(match(g, values[p]) for g, p in zip(grads, positions))
+
+
+def _block(rows, out_leaf, x_leaf, dtype, axis):
+    """One Jacobian block, shaped ``out_leaf.shape + x_leaf.shape``, from its
+    flattened rows (``axis=0``) or columns (``axis=-1``)."""
+    xp = _xp(x_leaf)
+    shape = tuple(getattr(out_leaf, "shape", ())) + tuple(getattr(x_leaf, "shape", ()))
+    if not rows or _kind(out_leaf) == "i":
+        return xp.zeros(shape, dtype=dtype)   # nothing to stack, or a constant integer output
+    mat = xp.stack(rows, axis=axis)
+    if mat.dtype != dtype:
+        mat = mat.astype(dtype)
+    return xp.reshape(mat, shape)
+
+
+def _assemble(out, x, block):
+    """The Jacobian as a pytree, as JAX's: the output's structure outside,
+    the argument's inside, ``block(o, out_leaf, j, x_leaf)`` for output
+    leaf ``o`` and argument leaf ``j`` (None where either has no
+    derivative: strings, None, integer arguments)."""
+    x_leaves = _tree_leaves(x)
+    per_output = []
+    for o, out_leaf in enumerate(_tree_leaves(out)):
+        if _kind(out_leaf) is None:
+            per_output.append(None)
+            continue
+        per_output.append(_tree_rebuild(x, iter(
+            [block(o, out_leaf, j, leaf) if _kind(leaf) == "f" else None for j, leaf in enumerate(x_leaves)])))
+    return _tree_rebuild(out, iter(per_output))
+
+
+def _jacobian_forward(f, fn, tname, values, pos):
+    """The Jacobian one column (one forward pass) per element of ``x``."""
+    x = values[pos]
+    n_leaves = len(_tree_leaves(x))
+    out, cols = None, None
+
+    def run(tangent):
+        o, t = fn(*values, **{tname: tangent})
+        o = _as_output(f, o, values)
+        return o, match_tangent(t, o)
+
+    for j, _, tangent in _basis(x):
+        o, t = run(tangent)
+        if out is None:
+            out = o
+            cols = [[[] for _ in range(n_leaves)] for _ in _tree_leaves(out)]
+        for k, (out_leaf, t_leaf) in enumerate(zip(_tree_leaves(out), _tree_leaves(t))):
+            if _kind(out_leaf) == "f":
+                xp = _xp(out_leaf)
+                cols[k][j].append(xp.reshape(xp.asarray(t_leaf), (-1,)))
+    if out is None:   # no element to differentiate: one pass for the output's structure
+        out = run(runtime.zeros_like(x))[0]
+        cols = [[[] for _ in range(n_leaves)] for _ in _tree_leaves(out)]
+    return _assemble(out, x, lambda o, out_leaf, j, x_leaf: _block(
+        cols[o][j], out_leaf, x_leaf, _forward_dtype(out_leaf, x_leaf), axis=-1))
+
+
+def _forward_dtype(out_leaf, x_leaf):
+    """A forward Jacobian block has the output's dtype (that of its
+    tangents); outputs with none of their own (Python numbers, integers)
+    take the argument's, as reverse mode gives."""
+    kind = getattr(getattr(out_leaf, "dtype", None), "kind", None)
+    if kind in ("f", "c"):
+        return out_leaf.dtype
+    if isinstance(out_leaf, complex):
+        return _xp(x_leaf).complex128
+    return _xp(x_leaf).asarray(x_leaf).dtype
+
+
+def _jacobian_reverse(f, derived, values, pos):
+    """The Jacobian one row (one backward pass) per element of the output."""
+    fwd, bwd = derived.functions
+    x = values[pos]
+    floats = [_kind(leaf) == "f" for leaf in _tree_leaves(x)]
+    raw, saved = fwd(*values)
+    out = _as_output(f, raw, values)
+    fresh = not derived.reentrant
+    rows = [[[] for _ in floats] for _ in _tree_leaves(out)]
+    for count, (o, _, ct) in enumerate(_basis(_seeds(out))):
+        if fresh and count:
+            saved = fwd(*values)[1]   # the backward function used up the last one
+        (g,) = bwd(saved, _to_adjoint(ct, out))
+        for j, g_leaf in enumerate(_tree_leaves(match(g, x))):
+            if floats[j]:
+                xp = _xp(g_leaf)
+                rows[o][j].append(xp.reshape(xp.asarray(g_leaf), (-1,)))
+    return _assemble(out, x, lambda o, out_leaf, j, x_leaf: _block(
+        rows[o][j], out_leaf, x_leaf, _xp(x_leaf).asarray(x_leaf).dtype, axis=0))
+
+
+def _seeds(out):
+    """Values shaped like ``out`` whose basis vectors are the cotangents to
+    pull back: real (a complex output is seeded along its real part) and
+    none for integer outputs, whose Jacobian is zero."""
+    def seed(leaf):
+        if _kind(leaf) != "f":
+            return None
+        xp = _xp(leaf)
+        arr = xp.asarray(leaf)
+        return xp.real(arr) if arr.dtype.kind == "c" else arr
+    return _tree_rebuild(out, iter([seed(v) for v in _tree_leaves(out)]))
+
+
 def jacobian(f, wrt=0, mode="reverse"):
     """The Jacobian of ``f`` with respect to one argument, shaped
     ``out.shape + x.shape``.
+
+    Containers give a pytree of Jacobians, as in JAX: for a tuple, list or
+    dict argument each leaf's block is shaped ``out.shape + leaf.shape``;
+    for a tuple output there is one Jacobian per output.
 
     >>> import numpy as np
     >>> jacobian(lambda x: x ** 2)(np.array([1.0, 2.0]))
@@ -587,6 +772,11 @@ def jacobian(f, wrt=0, mode="reverse"):
     params = [p.name for p in _params(f)]
     pos = params.index(names[0])
 
+    def derived():
+        if mode == "forward":
+            return derive(_target(f), "forward", names)
+        return derive(_target(f), "reverse", names)
+
     def jac(*args, **kwargs):
         bound = _bind(f, args, kwargs)
         values = [bound[p] for p in params]
@@ -594,54 +784,24 @@ def jacobian(f, wrt=0, mode="reverse"):
         _check_differentiable(names[0], x, f)
         _check_real(names[0], x, f)
         try:
-            return _jacobian_at(values, x)
+            d = derived()
+            if mode == "forward":
+                return _jacobian_forward(f, d.functions[0], d.tangent_names[names[0]], values, pos)
+            return _jacobian_reverse(f, d, values, pos)
         except NonScalarOutputError as exc:
             raise _relocated(exc, _return_location(f)) from None
 
-    def _jacobian_at(values, x):
-        xp = _xp(x)
-        xarr = xp.asarray(x)
-        if mode == "forward":
-            derived = derive(_target(f), "forward", names)
-            fn = derived.functions[0]
-            tname = derived.tangent_names[names[0]]
-            cols = []
-            n = int(xarr.size)
-            out = None
-            for i in range(n):
-                e = xp.zeros(n, dtype=xarr.dtype)
-                e[i] = 1
-                e = xp.reshape(e, xarr.shape) if xarr.shape else e[0]
-                out, t = fn(*values, **{tname: e})
-                cols.append(xp.reshape(xp.asarray(match_tangent(t, out)), (-1,)))
-            oshape = tuple(xp.asarray(out).shape)
-            mat = xp.stack(cols, axis=-1) if cols else xp.zeros((0,))
-            return xp.reshape(mat, oshape + tuple(xarr.shape))
-        derived = derive(_target(f), "reverse", names)
-        fwd, bwd = derived.functions
-        out, saved = fwd(*values)
-        fresh = not derived.reentrant
-        oarr = xp.asarray(out)
-        rows = []
-        m = int(oarr.size)
-        for i in range(m):
-            e = xp.zeros(m, dtype=oarr.dtype if oarr.dtype.kind == "f" else xarr.dtype)
-            e[i] = 1
-            e = xp.reshape(e, oarr.shape) if oarr.shape else e[0]
-            if fresh and i:
-                saved = fwd(*values)[1]   # the backward function used up the last one
-            (g,) = bwd(saved, e)
-            rows.append(xp.reshape(xp.asarray(match(g, x)), (-1,)))
-        mat = xp.stack(rows, axis=0)
-        return xp.reshape(mat, tuple(oarr.shape) + tuple(xarr.shape))
-
-    jac.__srcad_source__ = None
     functools.update_wrapper(jac, f, updated=())
+    # srcad.source shows the generated derivative a jacobian runs (made
+    # when asked for: a jacobian is made without transforming anything)
+    jac.__srcad_derive__ = derived
     return jac
 
 
 def hessian(f, wrt=0):
-    """The Hessian of a scalar ``f`` (forward over reverse).
+    """The Hessian of a scalar ``f`` (forward over reverse): shaped
+    ``x.shape + x.shape``; for a container argument, nested like it
+    (``H[k1][k2]`` for a dict, shaped ``leaf1.shape + leaf2.shape``).
 
     >>> import numpy as np
     >>> hessian(lambda x: np.sum(x ** 3))(np.array([1.0, 2.0]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 
 import numpy as np
@@ -62,6 +63,15 @@ def _unflatten(x, vec):
     return _rebuild(x, iter(pieces))
 
 
+def _fresh(f):
+    """``f`` called on deep copies of its arguments: a function that updates
+    an argument in place must neither change the caller's values nor see
+    the changes an earlier call made (every evaluation starts afresh)."""
+    def call(*args):
+        return f(*copy.deepcopy(args))
+    return call
+
+
 def _numeric_jvp(f, args, i, direction, eps):
     plus = list(args)
     minus = list(args)
@@ -72,24 +82,26 @@ def _numeric_jvp(f, args, i, direction, eps):
 
 
 def check(f, args, order=1, modes=("forward", "reverse"), eps=1e-6, rtol=1e-5, atol=1e-6):
+    # f and its derivatives run on copies: the caller's arguments stay as they are
+    call = _fresh(f)
     rng = np.random.default_rng(0)
     positions = [i for i, a in enumerate(args) if all(_is_float(v) for v in _leaves(a)) and _leaves(a)]
     worst = (0.0, None)
     for i in positions:
         x = args[i]
         direction = rng.standard_normal(_flatten(x).size)
-        numeric = _numeric_jvp(f, args, i, direction, eps)
+        numeric = _numeric_jvp(call, args, i, direction, eps)
         if "forward" in modes:
             tangents = [ _unflatten(a, np.zeros(_flatten(a).size)) if j != i else _unflatten(x, direction)
                          for j, a in enumerate(args)]
-            _, t = api.jvp(f, args, tangents)
+            _, t = api.jvp(f, copy.deepcopy(args), tangents)
             err = _err(_flatten(t), numeric, rtol, atol)
             worst = max(worst, (err, f"forward mode, argument {i}"), key=lambda w: w[0])
         if "reverse" in modes:
-            out = f(*args)
+            out = call(*args)
             ct_vec = rng.standard_normal(_flatten(out).size)
             ct = _unflatten(out, ct_vec) if not isinstance(out, float) else float(ct_vec[0])
-            _, pullback = api.vjp(f, *args)
+            _, pullback = api.vjp(f, *copy.deepcopy(args))
             g = pullback(ct)[i]
             lhs = float(np.dot(_flatten(g), direction))
             rhs = float(np.dot(ct_vec, numeric))
@@ -100,7 +112,7 @@ def check(f, args, order=1, modes=("forward", "reverse"), eps=1e-6, rtol=1e-5, a
                              f"error {worst[0]:.3g} times the tolerance")
     if order >= 2:
         for i in positions:
-            if np.size(f(*args)) == 1:
+            if np.size(call(*args)) == 1:
                 check(api.grad(f, wrt=i), args, order=order - 1, modes=("forward",), eps=eps,
                       rtol=max(rtol, 1e-4), atol=max(atol, 1e-5))
 

@@ -243,3 +243,274 @@ def test_value_and_grad_returns_the_value_the_backward_sweep_restores(args):
     value, grads = srcad.value_and_grad(_returns_in_branches, wrt=(0, 1))(*args)
     assert value == _returns_in_branches(*args)
     assert grads == srcad.grad(_returns_in_branches, wrt=(0, 1))(*args)
+
+
+# -- jacobian and hessian of containers ---------------------------------------------
+
+Y = np.array([0.4, -1.2])
+
+
+def _fd_jacobian(fn, x, eps=1e-6):
+    """d fn(x) / d x by central differences, for an array ``x``: shaped
+    ``out.shape + x.shape``."""
+    x = np.asarray(x, dtype=float)
+    cols = []
+    for e in np.eye(x.size):
+        step = eps * e.reshape(x.shape)
+        cols.append(np.ravel((np.asarray(fn(x + step)) - np.asarray(fn(x - step))) / (2 * eps)))
+    out = np.asarray(fn(x))
+    return np.stack(cols, axis=-1).reshape(out.shape + x.shape)
+
+
+def _mixes_dict(p):
+    return np.sin(p["a"]) * np.sum(p["b"] ** 2)
+
+
+def _mixes_pair(p):
+    return np.sin(p[0]) * np.sum(p[1] ** 2)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("kind", ["dict", "tuple", "list"])
+def test_jacobian_of_a_container_argument(mode, kind):
+    # as in JAX: the argument's structure, each leaf's block shaped out.shape + leaf.shape
+    if kind == "dict":
+        fn, p, keys = _mixes_dict, {"a": X, "b": Y}, ("a", "b")
+    else:
+        fn, p, keys = _mixes_pair, (X, Y) if kind == "tuple" else [X, Y], (0, 1)
+    J = srcad.jacobian(fn, mode=mode)(p)
+    assert type(J) is type(p)
+    a, b = keys
+
+    def with_a(v):
+        return fn({a: v, b: Y} if kind == "dict" else type(p)([v, Y]))
+
+    def with_b(v):
+        return fn({a: X, b: v} if kind == "dict" else type(p)([X, v]))
+
+    assert J[a].shape == (3, 3) and J[b].shape == (3, 2)
+    np.testing.assert_allclose(J[a], _fd_jacobian(with_a, X), atol=1e-6)
+    np.testing.assert_allclose(J[b], _fd_jacobian(with_b, Y), atol=1e-6)
+    np.testing.assert_allclose(J[b], 2 * np.outer(np.sin(X), Y))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_jacobian_of_a_container_argument_keeps_dtypes_and_skips_integers(mode):
+    p = {"w": X.astype(np.float32), "n": 3, "s": 1.5}
+    J = srcad.jacobian(lambda q: q["w"] * q["n"] * q["s"], mode=mode)(p)
+    assert set(J) == {"w", "n", "s"}
+    assert J["n"] is None   # integers are not differentiated (as grad gives None)
+    assert J["w"].dtype == np.float32 and J["w"].shape == (3, 3)
+    np.testing.assert_allclose(J["w"], 4.5 * np.eye(3))
+    assert np.shape(J["s"]) == (3,)
+    np.testing.assert_allclose(J["s"], 3 * X, rtol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_jacobian_of_a_tuple_output(mode):
+    # one Jacobian per output, each shaped out_i.shape + x.shape
+    J = srcad.jacobian(pair, mode=mode)(X, W)
+    assert isinstance(J, tuple) and len(J) == 2
+    assert J[0].shape == (3,) and J[1].shape == (3, 3)
+    np.testing.assert_allclose(J[0], W)
+    np.testing.assert_allclose(J[1], np.diag((1 - np.tanh(X) ** 2) * W))
+    np.testing.assert_allclose(J[1], _fd_jacobian(lambda v: pair(v, W)[1], X), atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_jacobian_of_a_dict_output_with_integer_and_none_entries(mode):
+    def fn(x):
+        return {"sq": x ** 2, "count": 3, "none": None}
+
+    J = srcad.jacobian(fn, mode=mode)(X.astype(np.float32))
+    np.testing.assert_allclose(J["sq"], np.diag(2 * X), rtol=1e-6)
+    # an integer output does not change: a zero Jacobian, typed like x
+    assert J["count"].shape == (3,) and J["count"].dtype == np.float32
+    assert not np.any(J["count"])
+    assert J["none"] is None
+
+
+def _hess_dict(p):
+    return np.sum(p["a"] ** 2 * p["b"][0]) + np.sum(np.sin(p["b"]))
+
+
+def _hess_pair(p):
+    return np.sum(p[0] ** 3) * p[1]
+
+
+def test_hessian_of_a_dict_argument_is_a_dict_of_dicts():
+    p = {"a": X, "b": Y}
+    H = srcad.hessian(_hess_dict)(p)
+    assert set(H) == {"a", "b"} and all(set(row) == {"a", "b"} for row in H.values())
+    shapes = {"a": (3,), "b": (2,)}
+    g = srcad.grad(_hess_dict)
+    for k1 in "ab":
+        for k2 in "ab":
+            assert H[k1][k2].shape == shapes[k1] + shapes[k2]
+
+            def moved(v, k2=k2, k1=k1):
+                return g({**p, k2: v})[k1]
+
+            np.testing.assert_allclose(H[k1][k2], _fd_jacobian(moved, p[k2]), atol=1e-6)
+    np.testing.assert_allclose(H["a"]["a"], 2 * Y[0] * np.eye(3))
+    np.testing.assert_allclose(H["b"]["b"], np.diag(-np.sin(Y)))   # b[0] enters linearly
+    np.testing.assert_allclose(H["a"]["b"], H["b"]["a"].T)
+
+
+def test_hessian_of_a_tuple_argument_with_a_float():
+    H = srcad.hessian(_hess_pair)((X, 1.5))
+    assert isinstance(H, tuple) and all(isinstance(row, tuple) for row in H)
+    np.testing.assert_allclose(H[0][0], np.diag(6 * X * 1.5))
+    np.testing.assert_allclose(H[0][1], 3 * X ** 2)
+    np.testing.assert_allclose(H[1][0], 3 * X ** 2)
+    assert np.shape(H[1][1]) == () and H[1][1] == 0.0
+
+
+def test_hessian_of_a_float32_dict_argument_stays_float32():
+    p = {"a": X.astype(np.float32), "b": Y.astype(np.float32)}
+    H = srcad.hessian(_hess_dict)(p)
+    assert all(H[k1][k2].dtype == np.float32 for k1 in "ab" for k2 in "ab")
+    np.testing.assert_allclose(H["a"]["a"], 2 * Y[0] * np.eye(3), rtol=1e-6)
+
+
+# -- check_grads leaves the arguments alone -----------------------------------------
+
+def _updates_in_place(x):
+    x += 1.0
+    return np.sum(x ** 2)
+
+
+def _updates_the_other_argument(x, buf):
+    buf *= 2.0
+    return np.sum(x * buf)
+
+
+def _updates_a_dict(p):
+    p["w"] *= 2.0
+    return np.sum(p["w"] ** 2) * p["b"]
+
+
+def test_check_grads_does_not_mutate_the_arguments():
+    x = np.array([0.5, -1.0, 2.0])
+    x0 = x.copy()
+    srcad.check_grads(_updates_in_place, (x,), order=2)
+    np.testing.assert_array_equal(x, x0)
+    buf = np.array([1.0, 2.0, 3.0])
+    srcad.check_grads(_updates_the_other_argument, (x, buf))
+    np.testing.assert_array_equal(x, x0)
+    np.testing.assert_array_equal(buf, [1.0, 2.0, 3.0])
+    p = {"w": x.copy(), "b": 0.5}
+    srcad.check_grads(_updates_a_dict, (p,))
+    np.testing.assert_array_equal(p["w"], x0)
+
+
+def test_check_grads_still_finds_a_wrong_derivative_of_an_updating_function():
+    @srcad.custom_jvp
+    def wrong(x):
+        x += 1.0
+        return np.sum(x ** 2)
+
+    @wrong.defjvp
+    def wrong_jvp(primals, tangents):
+        (x,), (t,) = primals, tangents
+        return np.sum((x + 1.0) ** 2), np.sum(3 * (x + 1.0) * t)
+
+    with pytest.raises(AssertionError):
+        srcad.check_grads(wrong, (np.array([0.5, -1.0, 2.0]),), modes=("forward",))
+
+
+# -- srcad.source of jacobian and hessian ---------------------------------------------
+
+def _sin_squared(x):
+    return np.sum(np.sin(x) ** 2)
+
+
+def _run_source(text, generated):
+    """``text`` executed with the environment ``generated`` sees: the
+    function of that name it defines."""
+    ns = dict(generated.__globals__)
+    for name, cell in zip(generated.__code__.co_freevars, generated.__closure__ or ()):
+        ns[name] = cell.cell_contents
+    ns.pop(generated.__name__, None)
+    exec(compile(text, f"<source of {generated.__name__}>", "exec"), ns)
+    return ns[generated.__name__]
+
+
+def test_source_of_a_hessian_is_the_forward_over_reverse_code_it_runs():
+    text = srcad.source(srcad.hessian(_sin_squared))
+    fo_r = srcad.derivative(srcad.grad(_sin_squared), mode="forward")
+    assert text == srcad.source(fo_r)
+    assert text.startswith(f"def {fo_r.__name__}(")
+    # runnable as it stands: one column of the Hessian
+    run = _run_source(text, fo_r)
+    _, column = run(X.copy(), x_dot=np.array([1.0, 0.0, 0.0]))
+    np.testing.assert_allclose(column, srcad.hessian(_sin_squared)(X)[:, 0])
+    np.testing.assert_allclose(column, [2 * np.cos(2 * X[0]), 0.0, 0.0])
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_source_of_a_jacobian_is_the_derivative_it_runs(mode):
+    text = srcad.source(srcad.jacobian(vec, mode=mode))
+    assert isinstance(text, str)
+    compile(text, "<jacobian source>", "exec")
+    if mode == "forward":
+        jvp_fn = srcad.derivative(vec, mode="forward")
+        assert text == srcad.source(jvp_fn)
+        _, column = _run_source(text, jvp_fn)(X.copy(), x_dot=np.array([0.0, 1.0, 0.0]))
+        np.testing.assert_allclose(column, srcad.jacobian(vec)(X)[:, 1])
+    else:
+        # the split forward and backward sweeps a vjp runs
+        _, pullback = srcad.vjp(vec, X)
+        assert text == srcad.source(pullback)
+        assert "def vec_fwd_x(" in text and "def vec_bwd_x(" in text
+
+
+# -- derivatives that do not depend on the argument --------------------------------
+
+def _constant(x):
+    return np.sum(x) * 0.0 + 1.0
+
+
+def _stopped(x):
+    return np.sum(srcad.stop_gradient(x) ** 2)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("fn", [_constant, _stopped])
+def test_hessian_of_a_function_with_a_constant_gradient(fn, dtype):
+    x = np.arange(3.0, dtype=dtype)
+    H = srcad.hessian(fn)(x)
+    assert H.shape == (3, 3) and H.dtype == dtype
+    assert not np.any(H)
+    for mode in ("reverse", "forward"):
+        J = srcad.jacobian(srcad.grad(fn), mode=mode)(x)
+        assert J.shape == (3, 3) and J.dtype == dtype and not np.any(J)
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+@pytest.mark.parametrize("fn,shape", [(lambda x: 2.0, (3,)), (lambda x: 3, (3,)),
+                                      (lambda x: srcad.stop_gradient(x) ** 2, (3, 3)),
+                                      (lambda x: np.floor(x).astype(int), (3, 3))],
+                         ids=["float", "int", "stopped", "int-array"])
+def test_jacobian_of_an_output_that_does_not_depend_on_the_argument(fn, shape, mode):
+    x = np.array([0.5, 1.5, 2.5], dtype=np.float32)
+    J = srcad.jacobian(fn, mode=mode)(x)
+    assert J.shape == shape and J.dtype == np.float32
+    assert not np.any(J)
+
+
+def test_hessian_of_a_constant_dict_argument():
+    p = {"a": X.astype(np.float32), "b": 2.0}
+    H = srcad.hessian(lambda q: np.sum(q["a"]) * 0.0 + q["b"])(p)
+    assert H["a"]["a"].shape == (3, 3) and H["a"]["a"].dtype == np.float32
+    assert H["a"]["b"].shape == (3,) and H["b"]["a"].shape == (3,)
+    assert not any(np.any(H[k1][k2]) for k1 in "ab" for k2 in "ab")
+
+
+def test_jvp_of_value_and_grad():
+    # a pair (value, gradient): the gradient alone is shaped like the argument
+    (value, g), (dvalue, dg) = srcad.jvp(srcad.value_and_grad(_sin_squared), (X,), (np.ones(3),))
+    np.testing.assert_allclose(value, _sin_squared(X))
+    np.testing.assert_allclose(g, np.sin(2 * X))
+    np.testing.assert_allclose(dvalue, np.sum(np.sin(2 * X)))
+    np.testing.assert_allclose(dg, 2 * np.cos(2 * X))
