@@ -221,23 +221,35 @@ def loop_local_adjoints(fn):
     initialisation go away (each run of the block starts from zero
     anyway). In a loop of a thousand steps that is two statements fewer per
     step."""
-    def mentions(stmts, name):
-        return [s for s in stmts if _mentions(s, name)]
+    # where each name is mentioned at the top level (kept up to date: the
+    # statements removed mention only their own name), and the original
+    # order of the top-level statements (removals keep it)
+    top_users = {}
+    for t in fn.body:
+        for n in _names_of(t):
+            top_users.setdefault(n, []).append(t)
+    position = {id(t): k for k, t in enumerate(fn.body)}
 
-    def visit(block, top_index):
+    def visit(block, chain):
         for s in block:
             for field in ("body", "orelse"):
                 inner = getattr(s, field, None)
                 if isinstance(inner, list) and inner:
-                    visit(inner, top_index)
-                    _local_to(inner, top_index)
+                    visit(inner, chain + [s])
+                    _local_to(inner, chain + [s])
 
-    def _local_to(body, top_index):
+    def _local_to(body, chain):
+        # chain: the compound statements around body, outermost first
+        container = chain[0]
+        where = {}
+        for t in body:
+            for n in _names_of(t):
+                where.setdefault(n, []).append(t)
         for last in list(body):
             if not _is_init(last):
                 continue
             name = last.targets[0].id
-            users = mentions(body, name)
+            users = where[name]
             first = users[0]
             if users[-1] is not last or first is last:
                 continue
@@ -247,24 +259,31 @@ def loop_local_adjoints(fn):
                     and isinstance(first.value.left, gast.Name) and first.value.left.id == name
                     and not _mentions(first.value.right, name)):
                 continue
-            outside = [t for t in fn.body if _mentions(t, name)]
-            container = fn.body[top_index]
-            outside = [t for t in outside if t is not container]
+            outside = [t for t in top_users.get(name, ()) if t is not container]
             if len(outside) != 1 or not _is_init(outside[0]) \
-                    or fn.body.index(outside[0]) > top_index:
+                    or position[id(outside[0])] > position[id(container)]:
                 continue
             # nothing else in the enclosing top-level statement mentions it
             if _count(container, name) != sum(_count(t, name) for t in users):
                 continue
             first.value = first.value.right
             body.remove(last)
+            users.remove(last)
             fn.body.remove(outside[0])
-            _NAMES_CACHE.clear()
+            top_users[name].remove(outside[0])
+            # the enclosing statements lost two mentions of name (the reset
+            # and the left operand); no other counts changed
+            _NAMES_CACHE.pop(id(first), None)
+            for node in chain:
+                hit = _NAMES_CACHE.get(id(node))
+                if hit is not None and hit[0] is node:
+                    hit[2][name] -= 2
+                else:
+                    _NAMES_CACHE.pop(id(node), None)
 
-    for i in range(len(fn.body) - 1, -1, -1):
-        s = fn.body[i]
+    for s in list(reversed(fn.body)):
         if isinstance(s, (gast.If, gast.For, gast.While)):
-            visit([s], i)
+            visit([s], [])
     return fn
 
 
