@@ -3,18 +3,27 @@ mlp and logsumexp workloads at larger sizes. It runs when CuPy and a GPU are
 present (``python benchmarks/run.py`` appends it to the report) and says
 why it did not otherwise.
 
-    python benchmarks/gpu.py [--quick]
+    python benchmarks/gpu.py [--quick] [--write]
+
+``--write`` saves the section, with the date and versions, to
+``benchmarks/RESULTS_GPU.md``; a run of ``benchmarks/run.py`` on a machine
+without a GPU points there.
 
 GPU timings synchronize the device after every call; each cell is the
 median of several series, after warm-up calls.
 """
 
+import datetime
+import os
+import platform
 import statistics
 import sys
 import time
 
+import handwritten as hw
 import workloads as w
 
+RESULTS_GPU = os.path.join(os.path.dirname(os.path.abspath(__file__)), "RESULTS_GPU.md")
 SIZES = {"full": {"batch": 4096, "n_in": 1024, "hidden": 2048, "n_out": 10, "lse": 50_000_000},
          "quick": {"batch": 1024, "n_in": 784, "hidden": 512, "n_out": 10, "lse": 5_000_000}}
 
@@ -49,7 +58,10 @@ def run(quick=False):
     """Markdown lines of the GPU section (a note when it cannot run)."""
     ok, why = available()
     if not ok:
-        return ["## GPU variant", "", f"not run: {why}.", ""]
+        note = f"not run here: {why}."
+        if os.path.exists(RESULTS_GPU):
+            note += " The last run on a GPU is in `benchmarks/RESULTS_GPU.md`."
+        return ["## GPU variant", "", note, ""]
     import cupy as cp
 
     import srcad
@@ -65,34 +77,50 @@ def run(quick=False):
     Y = cp.eye(O)[rng.integers(0, O, B)]
     x = rng.standard_normal(size["lse"])
     sync = cp.cuda.Device().synchronize
-    rows = []
     g_mlp = srcad.grad(w.mlp, wrt=(0, 1, 2, 3))
     g_lse = srcad.grad(w.logsumexp)
-    rows.append(("mlp (all parameters)", _time(lambda: w.mlp(W1, b1, W2, b2, X, Y), sync, repeats),
-                 _time(lambda: g_mlp(W1, b1, W2, b2, X, Y), sync, repeats)))
-    rows.append(("logsumexp", _time(lambda: w.logsumexp(x), sync, repeats),
-                 _time(lambda: g_lse(x), sync, repeats)))
+    mlp_args = (W1, b1, W2, b2, X, Y)
+    cases = [("mlp (all parameters)", lambda: w.mlp(*mlp_args), lambda: hw.mlp_grad_all(*mlp_args),
+              lambda: g_mlp(*mlp_args)),
+             ("logsumexp", lambda: w.logsumexp(x), lambda: hw.logsumexp_grad(x), lambda: g_lse(x))]
+    rows = []
+    for name, primal, hand, grad in cases:
+        agree = _max_difference(grad(), hand())
+        rows.append((name, _time(primal, sync, repeats), _time(hand, sync, repeats),
+                     _time(grad, sync, repeats), agree))
     torch_times = _torch_times(size, repeats)
     lines = ["## GPU variant", "",
              f"CuPy {cp.__version__} on {cp.cuda.runtime.getDeviceProperties(0)['name'].decode()}; "
-             f"mlp batch {B}, {I}->{H}->{O}; logsumexp of {size['lse']:,} values; float64.", "",
-             "| workload | CuPy primal | srcad on CuPy | × primal | torch CUDA grad | srcad speed-up |",
-             "|---|---|---|---|---|---|"]
-    for (name, primal, grad), t in zip(rows, torch_times):
-        tt = f"{t * 1e3:.2f} ms" if t else "n/a"
-        up = f"{t / grad:.2f}×" if t else "n/a"
-        lines.append(f"| {name} | {primal * 1e3:.2f} ms | {grad * 1e3:.2f} ms | {grad / primal:.2f}× "
-                     f"| {tt} | {up} |")
+             f"mlp batch {B}, {I}->{H}->{O}; logsumexp of {size['lse']:,} values; float64. "
+             "Each cell is the median of {repeats} calls, the device synchronized after each. "
+             "'agrees' is the largest difference between srcad's and the hand-written gradient.".format(
+                 repeats=repeats), "",
+             "| workload | CuPy primal | hand-written (CuPy) | srcad (CuPy) | × primal | × hand-written "
+             "| torch CUDA primal | torch CUDA grad | srcad speed-up over torch | agrees |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for (name, primal, hand, grad, agree), (tp, tg) in zip(rows, torch_times):
+        tps = f"{tp * 1e3:.2f} ms" if tp else "n/a"
+        tgs = f"{tg * 1e3:.2f} ms" if tg else "n/a"
+        up = f"{tg / grad:.2f}×" if tg else "n/a"
+        lines.append(f"| {name} | {primal * 1e3:.2f} ms | {hand * 1e3:.2f} ms | {grad * 1e3:.2f} ms "
+                     f"| {grad / primal:.2f}× | {grad / hand:.2f}× | {tps} | {tgs} | {up} | {agree:.1e} |")
     return lines + [""]
+
+
+def _max_difference(a, b):
+    import cupy as cp
+    a = a if isinstance(a, tuple) else (a,)
+    b = b if isinstance(b, tuple) else (b,)
+    return max(float(cp.max(cp.abs(u - v))) for u, v in zip(a, b))
 
 
 def _torch_times(size, repeats):
     try:
         import torch
         if not torch.cuda.is_available():
-            return [None, None]
+            return [(None, None)] * 2
     except Exception:
-        return [None, None]
+        return [(None, None)] * 2
     dev = "cuda"
     gen = torch.Generator(device=dev).manual_seed(0)
     B, I, H, O = size["batch"], size["n_in"], size["hidden"], size["n_out"]
@@ -115,9 +143,28 @@ def _torch_times(size, repeats):
     def lse_grad():
         return torch.autograd.grad(torch.logsumexp(x, dim=0), (x,))
 
+    def mlp_primal():
+        with torch.no_grad():
+            h = torch.tanh(X @ W1 + b1)
+            return -(Y * torch.log_softmax(h @ W2 + b2, dim=1)).sum() / B
+
+    def lse_primal():
+        with torch.no_grad():
+            return torch.logsumexp(x, dim=0)
+
     sync = torch.cuda.synchronize
-    return [_time(mlp_grad, sync, repeats), _time(lse_grad, sync, repeats)]
+    return [(_time(mlp_primal, sync, repeats), _time(mlp_grad, sync, repeats)),
+            (_time(lse_primal, sync, repeats), _time(lse_grad, sync, repeats))]
 
 
 if __name__ == "__main__":
-    print("\n".join(run("--quick" in sys.argv)))
+    lines = run("--quick" in sys.argv)
+    print("\n".join(lines))
+    if "--write" in sys.argv and len(lines) > 4:
+        import numpy
+        stamp = (f"Measured {datetime.date.today().isoformat()} with Python "
+                 f"{platform.python_version()}, NumPy {numpy.__version__}. "
+                 f"Command: `python benchmarks/gpu.py{' --quick' if '--quick' in sys.argv else ''}`.")
+        with open(RESULTS_GPU, "w") as f:
+            f.write("# srcad on the GPU\n\n" + stamp + "\n\n" + "\n".join(lines[2:]) + "\n")
+        print(f"wrote {RESULTS_GPU}", file=sys.stderr)

@@ -19,7 +19,8 @@ import pytest
 
 BENCH_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                          "benchmarks")
-_MODULES = ("workloads", "handwritten", "cases", "timing", "peers", "harness", "report")
+_MODULES = ("workloads", "handwritten", "cases", "timing", "peers", "harness", "report",
+            "long_function", "transform_time")
 # These names are generic; make sure we get benchmarks/'s modules, not a namesake.
 for _name in _MODULES:
     _mod = sys.modules.get(_name)
@@ -212,3 +213,14 @@ def test_gpu_variant_explains_itself_without_a_gpu():
     assert lines[0] == "## GPU variant"
     if not ok:
         assert why in " ".join(lines)
+
+
+def test_transform_time_targets_are_measured():
+    import long_function
+    import srcad
+    import transform_time
+    srcad.check_grads(long_function.simulate, long_function.arguments())
+    rows = transform_time.targets(repeats=1)
+    assert [r.case for r in rows] == ["transform", "transform"]
+    assert all(r.status in ("pass", "FAIL") and r.value.endswith("ms") for r in rows)
+    assert "50-line" in rows[0].target
