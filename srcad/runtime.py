@@ -649,8 +649,13 @@ def pick_adjoint(g, result, a, b, first=True):
         if not first:
             return 0.0
         seq = list(a)
+        k = _first_index(seq, result)
+        if _shape(a):   # an array: an adjoint of its shape
+            out = namespace_of(a).zeros(_shape(a), dtype=_result_dtype(a, g))
+            out[k] = g
+            return out
         out = AdjList([0.0] * len(seq))
-        out[_first_index(seq, result)] = g
+        out[k] = g
         return out
     return g if _picked(result, a, b, first) else 0.0
 
@@ -873,7 +878,8 @@ def split_last(adj, lst):
 def seed(result, d_result):
     """The adjoint that starts a gradient: checks that ``result`` is a scalar."""
     shape = getattr(result, "shape", ())
-    if shape != () or isinstance(result, (list, tuple, dict)):
+    if shape != () or isinstance(result, (list, tuple, dict)) or not (
+            isinstance(result, numbers.Number) or hasattr(result, "dtype")):
         try:
             from .errors import NonScalarOutputError
         except ImportError:  # a copy of this module in an exported derivative

@@ -232,6 +232,11 @@ def _generate(derived, fused):
         # what argument kinds would change: the names known to hold scalars
         # (srcad.grad reuses this code for kinds that change none)
         _note_scalars(derived, norm)
+    if fused is not None and norm.return_name is None:
+        from .errors import NonScalarOutputError
+        raise NonScalarOutputError(
+            f"{node.name} returns no value, so it has no gradient", parsed.location(node),
+            construct="return", hint="return the scalar to differentiate (return loss)")
     if derived.mode == "forward":
         for w in derived.wrt:
             derived.tangent_names[w] = namer.tangent(w)

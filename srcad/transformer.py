@@ -52,6 +52,8 @@ class BaseTransform:
         nondiff.flowing = self.flowing_args
         self._activity_calls = nondiff
         self.active = activity(norm.node.body, set(self.wrt), outputs, nondiff)
+        from .arraylike import arrays_from_lists
+        arrays_from_lists(self)
         self._check_function_values()
         from .analysis import risky_rebinds
         self.risky = risky_rebinds(norm.node.body)
@@ -99,8 +101,9 @@ class BaseTransform:
         is differentiated through its own arguments only: what it was made
         from must not depend on what is being differentiated."""
         local = self.norm.local_names
-        called = {n.func.id for n in A.walk(self.norm.node)
-                  if isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in local}
+        calls = [n for n in A.walk(self.norm.node)
+                 if isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in local]
+        called = {n.func.id for n in calls}
         if not called:
             return
         varied = None
@@ -117,6 +120,17 @@ class BaseTransform:
                         f"being differentiated; a function value is differentiated through its "
                         f"arguments only", self.norm.parsed.location(n), construct="function value",
                         hint=f"pass {', '.join(bad)} to the function {name} as arguments instead")
+        varied = self._varied()
+        for n in calls:
+            if n.func.id in varied:
+                # m(x) with m an argument being differentiated (a callable
+                # object): its own derivative would be dropped
+                raise NonDifferentiableError(
+                    f"{n.func.id} is called as a function and depends on what is being "
+                    f"differentiated; a called value is differentiated through its arguments only",
+                    self.norm.parsed.location(n), construct="call of a differentiated value",
+                    hint=f"pass the values {n.func.id} uses as arguments (differentiate with "
+                         f"respect to those), and compute with them in a plain function")
 
     def _resolve(self, call):
         return resolve_call(self.norm.parsed, self.norm.local_names, call)

@@ -1,0 +1,141 @@
+"""NumPy functions given Python lists: ``np.sum([a, b])``, ``np.max([x, y],
+axis=0)``, ``np.dot([1.0, 2.0], x)``, ``[1.0, 2.0] @ x``.
+
+NumPy turns such a list into an array before it computes anything; the
+derivative rules are written for arrays. This pass makes the conversion
+explicit, so that the ``np.asarray`` rule carries derivatives between the
+list's entries and the array, and the function's own rule sees an array.
+
+Assumes: a normalized body (operands are atoms) and the activity of its
+names. Guarantees: where a call with a NumPy rule has an operand that
+carries a derivative, each operand that surely holds a list or tuple (bound
+only to list or tuple displays, comprehensions, ``list(...)``,
+``tuple(...)`` or ``sorted(...)``) and that a derivative flows through is
+replaced by ``t = np.asarray(that)``, computed just before; the same for
+the operands of ``@``. Parameters that take sequences of arrays by design
+(``np.stack``'s ``arrays``...) and the conversion functions themselves are
+left alone.
+
+>>> import numpy as np, srcad
+>>> srcad.grad(lambda a, b: np.prod([a, b]), wrt=(0, 1))(2.0, 3.0)
+(3.0, 2.0)
+"""
+
+from __future__ import annotations
+
+import gast
+
+from . import astutil as A
+from .analysis import walk_simple
+
+# Parameters of NumPy rules that take a sequence of arrays on purpose.
+SEQUENCE_PARAMS = frozenset({"arrays", "tup", "object", "condlist", "choicelist", "subscripts"})
+# Rules that convert (nested) lists themselves.
+CONVERTERS = frozenset({"array", "asarray", "asanyarray", "ascontiguousarray", "asfortranarray",
+                        "asarray_chkfinite"})
+
+
+def list_names(body, params, resolve):
+    """Names bound only to lists or tuples in ``body`` (never parameters):
+    displays, comprehensions, ``list(...)``, ``tuple(...)``, ``sorted(...)``,
+    or another such name."""
+    sequences = (list, tuple, sorted)
+    bindings = {}
+    for s, _ in walk_simple(body):
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            bindings.setdefault(s.targets[0].id, []).append(s.value)
+        elif isinstance(s, gast.For):
+            bindings.setdefault(s.target.id, []).append(None)
+    found = set(bindings) - set(params)
+    changed = True
+    while changed:
+        changed = False
+        for name in list(found):
+            for v in bindings[name]:
+                ok = isinstance(v, (gast.List, gast.Tuple)) or (
+                    isinstance(v, gast.Name) and v.id in found) or (
+                    isinstance(v, gast.Call) and not getattr(v, "is_method", False)
+                    and resolve(v) in sequences)
+                if not ok:
+                    found.discard(name)
+                    changed = True
+                    break
+    return found
+
+
+def arrays_from_lists(tr):
+    """Rewrite ``tr.norm``'s body as the module docstring says; names made
+    for converted operands that carry a derivative join ``tr.active``."""
+    lists = list_names(tr.norm.node.body, tr.norm.param_names, tr._resolve)
+    if not lists:
+        return
+    tr.norm.node.body = _block(tr, tr.norm.node.body, lists)
+
+
+def _block(tr, stmts, lists):
+    out = []
+    for s in stmts:
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None)
+            if isinstance(inner, list):
+                setattr(s, field, _block(tr, inner, lists))
+        if isinstance(s, gast.Assign):
+            for name, replace in _list_operands(tr, s.value, lists):
+                new = tr.namer.new(name + "_array")
+                conv = A.assign(new, A.call(A.attr(A.clone(tr.xp), "asarray"), [A.name(name)]))
+                A.copy_lineno(conv, s)
+                conv.srcad_primal = True
+                tr.norm.local_names.add(new)
+                getattr(tr.norm, "temps", set()).add(new)
+                out.append(conv)
+                replace(A.name(new))
+                if name in tr.active:
+                    tr.active.add(new)
+        out.append(s)
+    return out
+
+
+def _list_operands(tr, value, lists):
+    """``(name, replace)`` for each list operand of ``value`` to convert;
+    ``replace(node)`` puts ``node`` in its place."""
+    def slot(container, key):
+        def replace(node):
+            container[key] = node
+        return replace
+
+    if isinstance(value, gast.BinOp) and isinstance(value.op, gast.MatMult):
+        operands = [value.left, value.right]
+        if not tr.any_active(operands):
+            return []
+        out = []
+        for side in ("left", "right"):
+            node = getattr(value, side)
+            if isinstance(node, gast.Name) and node.id in lists:
+                out.append((node.id, lambda n, side=side: setattr(value, side, n)))
+        return out
+    if not isinstance(value, gast.Call) or getattr(value, "is_method", False):
+        return []
+    info = tr.info(value)
+    tpl = info.template
+    if info.kind != "rule" or tpl is None or isinstance(tpl, str) or tpl.name in CONVERTERS \
+            or tpl.namespace not in ("numpy", "ufunc"):
+        return []
+    if not tr.any_active(tr.call_operands(value)):
+        return []
+    try:
+        bound = tpl.bind(list(value.args), {k.arg: k.value for k in value.keywords})
+    except TypeError:
+        return []
+    flowing = tpl.flowing_params
+    out = []
+    for param, atom in bound.items():
+        if not (isinstance(atom, gast.Name) and atom.id in lists and param in flowing
+                and param not in SEQUENCE_PARAMS):
+            continue
+        for i, a in enumerate(value.args):
+            if a is atom:
+                out.append((atom.id, slot(value.args, i)))
+        for k in value.keywords:
+            if k.value is atom:
+                out.append((atom.id, lambda n, k=k: setattr(k, "value", n)))
+    return out
