@@ -290,6 +290,20 @@ def field(result, obj, name):
 
 
 
+@rules.rule("record")
+def record(result, cls, *values):
+    t[result] = ad.record_tangent(cls, *t[values])
+    d[values] += ad.record_adjoint(d[result], cls, len(values))
+
+
+@rules.rule("record_adjoint")
+def record_adjoint(result, g, cls, n):
+    t[result] = ad.record_adjoint(t[g], cls, n)
+
+
+rules.nondifferentiable("record_fields")
+
+
 @rules.rule("field_adjoint")
 def field_adjoint(result, g, x, name):
     t[result] = ad.field_adjoint(t[g], x, name)

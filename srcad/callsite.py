@@ -43,6 +43,7 @@ _SPECIAL_CALLS = {
     "__srcad_reversed__": runtime.reversed_list,
     "__srcad_scatter_add__": runtime.scatter_add,
     "__srcad_diagonal_index__": runtime.diagonal_index,
+    "__srcad_record__": runtime.record,
 }
 _ARRAY_NAMESPACES = ("numpy", "cupy", "array_api_strict", "jax.numpy", "dask.array")
 

@@ -717,6 +717,9 @@ class ANF:
             if target in _AS_LISTS and not expr.keywords:
                 # zip/enumerate/reversed as values: the list of what they yield
                 expr = gast.Call(func=A.name(_AS_LISTS[target]), args=expr.args, keywords=[])
+            record = self._record_call(expr, target)
+            if record is not None:
+                expr = record
             dest = _out_keyword(expr) if _from_array_library(target) else None
             if dest is not None:
                 # f(x, out=y) is y[...] = f(x), and its value is y
@@ -1000,6 +1003,41 @@ class ANF:
             raise UnsupportedSyntaxError(
                 f"{type(s).__name__} statements are not supported",
                 self.parsed.location(s), construct=type(s).__name__)
+
+    def _record_call(self, call, target):
+        """``P(a, b=v)`` for a namedtuple or dataclass type ``P``, as
+        ``__srcad_record__(P, a, v)`` (fields in order, literal defaults
+        filled in), whose rule differentiates each field; ``None`` for other
+        calls or where a default is not a literal."""
+        from .runtime import record_fields
+        if target is _MISSING or not isinstance(target, type) or call.keywords is None:
+            return None
+        names = record_fields(target)
+        if names is None or any(isinstance(a, gast.Starred) for a in call.args) \
+                or any(k.arg is None for k in call.keywords) or len(call.args) > len(names):
+            return None
+        given = dict(zip(names, call.args))
+        for k in call.keywords:
+            if k.arg not in names or k.arg in given:
+                return None
+            given[k.arg] = k.value
+        defaults = getattr(target, "_field_defaults", None)
+        if defaults is None:
+            fields = target.__dataclass_fields__
+            import dataclasses
+            defaults = {n: fields[n].default for n in names
+                        if fields[n].default is not dataclasses.MISSING}
+        values = []
+        for n in names:
+            if n in given:
+                values.append(given[n])
+            elif n in defaults and (defaults[n] is None or isinstance(defaults[n], (bool, int, float, str))):
+                values.append(A.const(defaults[n]))
+            else:
+                return None
+        out = gast.Call(func=A.name("__srcad_record__"), args=[call.func] + values, keywords=[])
+        A.copy_lineno(out, call)
+        return out
 
     def _inplace_call_as_write(self, call):
         """NumPy functions that write into their first argument, as the

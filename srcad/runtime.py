@@ -18,7 +18,7 @@ import numbers
 __all__ = [
     "unbroadcast", "broadcast_like", "match", "zeros_like", "add_at",
     "adjoint_at", "zero_at", "copy", "sequence", "AdjList", "AdjDict", "scatter_add",
-    "diagonal_index",
+    "diagonal_index", "record",
     "item_adjoint", "container_tangent", "namespace_of",
 ]
 
@@ -256,6 +256,55 @@ def field_adjoint(g, x, name):
     if _dataclass_fields(x) is not None:
         return AdjFields({name: g}, x)
     _no_field_rule(x, name)
+
+
+def record_fields(cls):
+    """The fields of a namedtuple or dataclass type, in the order its
+    constructor takes them; ``None`` for other types or for dataclasses
+    whose constructor takes something else (``InitVar``, ``init=False``)."""
+    if isinstance(cls, type) and issubclass(cls, tuple) and hasattr(cls, "_fields"):
+        return list(cls._fields)
+    fields = getattr(cls, "__dataclass_fields__", None)
+    if not isinstance(cls, type) or fields is None:
+        return None
+    names = [n for n, f in fields.items() if getattr(f, "_field_type", None) is not None
+             and f._field_type.name == "_FIELD"]
+    if any(not fields[n].init for n in names) or any(
+            f._field_type.name == "_FIELD_INITVAR" for f in fields.values()):
+        return None
+    return names
+
+
+def record(cls, *values):
+    """``cls(*values)`` for a namedtuple or dataclass type, fields in order.
+
+    >>> from collections import namedtuple
+    >>> record(namedtuple("P", "w b"), 1.0, 2.0)
+    P(w=1.0, b=2.0)
+    """
+    return cls(*values)
+
+
+def record_tangent(cls, *tangents):
+    """The tangent of :func:`record`: an instance of ``cls`` holding the
+    fields' tangents (lazy zeros stay ``0.0``), or a lazy zero."""
+    if all(t.__class__ is float and t == 0.0 for t in tangents):
+        return 0.0
+    return cls(*tangents)
+
+
+def record_adjoint(g, cls, n):
+    """The adjoints of the ``n`` values a record of type ``cls`` was built
+    from, given the record's adjoint ``g`` (a lazy zero, a list in field
+    order, a dict of fields or an instance)."""
+    if isinstance(g, (int, float)) and not hasattr(g, "dtype") and g == 0:
+        return (0.0,) * n
+    names = record_fields(cls)
+    if isinstance(g, dict):
+        return tuple(g.get(k, 0.0) for k in names)
+    if isinstance(g, (list, tuple)):
+        return tuple(g[i] if i < len(g) else 0.0 for i in range(n))
+    return tuple(getattr(g, k) for k in names)
 
 
 def _no_field_rule(x, name):

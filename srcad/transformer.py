@@ -191,7 +191,14 @@ class BaseTransform:
             bound = tpl.bind(args, {k.arg: k.value for k in call.keywords})
         except TypeError:
             return None
-        return {v.id for p, v in bound.items() if p in tpl.flowing_params and isinstance(v, gast.Name)}
+        out = set()
+        for p, v in bound.items():
+            if p in tpl.flowing_params:
+                # a *args parameter is bound to a tuple of the atoms
+                for atom in (v.elts if isinstance(v, gast.Tuple) else [v]):
+                    if isinstance(atom, gast.Name):
+                        out.add(atom.id)
+        return out
 
     def is_active(self, node):
         return isinstance(node, gast.Name) and node.id in self.active
