@@ -754,7 +754,8 @@ def _seeds(out):
 
 def jacobian(f, wrt=0, mode="reverse"):
     """The Jacobian of ``f`` with respect to one argument, shaped
-    ``out.shape + x.shape``.
+    ``out.shape + x.shape`` (a tuple ``wrt`` gives a tuple of Jacobians,
+    one per argument).
 
     Containers give a pytree of Jacobians, as in JAX: for a tuple, list or
     dict argument each leaf's block is shaped ``out.shape + leaf.shape``;
@@ -768,7 +769,15 @@ def jacobian(f, wrt=0, mode="reverse"):
     _check_mode(mode)
     names, single = _resolve_wrt(f, wrt)
     if not single:
-        raise SrcadError("jacobian takes one wrt argument", construct="wrt")
+        # one Jacobian per argument, in the order of wrt
+        parts = [jacobian(f, wrt=n, mode=mode) for n in names]
+
+        def jacs(*args, **kwargs):
+            return tuple(part(*args, **kwargs) for part in parts)
+
+        functools.update_wrapper(jacs, f, updated=())
+        jacs.__srcad_derive__ = parts[0].__srcad_derive__
+        return jacs
     params = [p.name for p in _params(f)]
     pos = params.index(names[0])
 

@@ -514,3 +514,15 @@ def test_jvp_of_value_and_grad():
     np.testing.assert_allclose(g, np.sin(2 * X))
     np.testing.assert_allclose(dvalue, np.sum(np.sin(2 * X)))
     np.testing.assert_allclose(dg, 2 * np.cos(2 * X))
+
+
+def test_jacobian_with_respect_to_several_arguments():
+    def f(x, A):
+        return A @ np.sin(x)
+    x, A = np.array([0.1, 0.2]), np.arange(6.0).reshape(3, 2)
+    for mode in ("reverse", "forward"):
+        jx, ja = srcad.jacobian(f, wrt=(0, "A"), mode=mode)(x, A)
+        np.testing.assert_allclose(jx, A * np.cos(x))
+        assert ja.shape == (3, 3, 2)
+        np.testing.assert_allclose(ja[1, 1], np.sin(x))
+        np.testing.assert_allclose(ja[1, 0], 0.0)
