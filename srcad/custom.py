@@ -61,16 +61,52 @@ class _Custom:
     def reverse_fwd(self, *args):
         """``(out, residuals)`` for the forward sweep of reverse mode."""
         if self.vjp_fwd is None:
+            if self.jvp is not None:
+                return self.fun(*args), args   # reverse mode from the jvp (see reverse_bwd)
             raise _missing(self, "custom_vjp", "reverse mode (grad, vjp, jacobian)", "defvjp")
         return self.vjp_fwd(*args)
 
     def reverse_bwd(self, residuals, g):
         """One cotangent per argument (``None`` means zero)."""
+        if self.vjp_fwd is None:
+            return self._transposed_jvp(residuals, g)
         grads = self.vjp_bwd(residuals, g)
         if not isinstance(grads, tuple):
             raise TypeError(f"the backward function of {self.__name__} must return a tuple with one "
                             f"cotangent per argument, got {type(grads).__name__}")
         return tuple(0.0 if v is None else v for v in grads)
+
+
+    def _transposed_jvp(self, args, g):
+        """The cotangents of ``args`` from a hand-written jvp alone: the
+        tangent it returns is linear in the tangents it is given, so its
+        vjp with respect to them (srcad's reverse mode of the jvp function,
+        at zero tangents) is the transposed derivative, as JAX derives it."""
+        from .runtime import zeros_like
+        from .transform import derive
+        if (g.__class__ is float and g == 0.0) or self in _transposing:
+            # a call of the function inside its own jvp computes the primal
+            # output, which the tangent does not depend on
+            return (0.0,) * len(args)
+        fwd, bwd = derive(_linear_part, "reverse", ("tangents",)).functions
+        _transposing.add(self)
+        try:
+            _, saved = fwd(self.jvp, tuple(args), tuple(zeros_like(a) for a in args))
+            (grads,) = bwd(saved, g)
+        finally:
+            _transposing.discard(self)
+        grads = list(grads) if isinstance(grads, (list, tuple)) else [0.0] * len(args)
+        grads += [0.0] * (len(args) - len(grads))
+        return tuple(0.0 if v is None else v for v in grads)
+
+
+_transposing = set()
+
+
+def _linear_part(jvp, primals, tangents):
+    """The tangent part of a hand-written jvp (linear in ``tangents``)."""
+    out = jvp(primals, tangents)
+    return out[1]
 
 
 def _missing(obj, kind, what, method):
