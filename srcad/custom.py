@@ -51,12 +51,31 @@ class _Custom:
     def forward_call(self, args, tangents):
         """``(out, out_tangent)`` for a call in forward mode; ``tangents``
         holds ``None`` for arguments that do not vary."""
+        from .runtime import zeros_like
         if self.jvp is None:
+            if self.vjp_bwd is not None:
+                return self._transposed_vjp(args, tangents)
             raise _missing(self, "custom_jvp", "forward mode (jvp, hessian, jacobian with "
                            "mode='forward')", "defjvp")
-        from .runtime import zeros_like
         tangents = tuple(zeros_like(a) if t is None else t for a, t in zip(args, tangents))
         return self.jvp(tuple(args), tangents)
+
+    def _transposed_vjp(self, args, tangents):
+        """``(out, out_tangent)`` from a hand-written vjp alone: its backward
+        function is linear in the cotangent ``g``, so the vjp of ``g ->
+        bwd(residuals, g)`` with the tangents as cotangent (srcad's reverse
+        mode of the backward function, at ``g = 0``) is the derivative
+        applied to the tangents."""
+        from .runtime import zeros_like
+        from .transform import derive
+        out, residuals = self.vjp_fwd(*args)
+        if all(t is None for t in tangents):
+            return out, zeros_like(out)
+        fwd, bwd = derive(_cotangent_part, "reverse", ("g",)).functions
+        _, saved = fwd(self.vjp_bwd, residuals, zeros_like(out))
+        ct = tuple(0.0 if t is None else t for t in tangents)
+        (t_out,) = bwd(saved, ct)
+        return out, t_out
 
     def reverse_fwd(self, *args):
         """``(out, residuals)`` for the forward sweep of reverse mode."""
@@ -103,6 +122,11 @@ class _Custom:
 _transposing = set()
 
 
+def _cotangent_part(bwd, residuals, g):
+    """The cotangents a hand-written backward function gives (linear in ``g``)."""
+    return bwd(residuals, g)
+
+
 def _linear_part(jvp, primals, tangents):
     """The tangent part of a hand-written jvp (linear in ``tangents``)."""
     out = jvp(primals, tangents)
@@ -122,7 +146,9 @@ class custom_vjp(_Custom):
 
     ``f.defvjp(fwd, bwd)``: ``fwd(*args)`` returns ``(out, residuals)``,
     ``bwd(residuals, cotangent)`` returns a tuple with one cotangent per
-    argument (``None`` for zero). ``defjvp`` may add a forward-mode rule too.
+    argument (``None`` for zero). ``defjvp`` may add a forward-mode rule;
+    without one, forward mode transposes ``bwd`` (linear in the cotangent)
+    by differentiating it.
     """
 
     def defvjp(self, fwd, bwd):
@@ -140,7 +166,9 @@ class custom_jvp(_Custom):
 
     ``@f.defjvp`` decorates ``jvp(primals, tangents) -> (out, out_tangent)``
     where ``primals`` and ``tangents`` are tuples (tangents of arguments that
-    do not vary are zeros). ``defvjp`` may add a reverse-mode rule too.
+    do not vary are zeros). ``defvjp`` may add a reverse-mode rule; without
+    one, reverse mode transposes ``jvp`` (linear in the tangents) by
+    differentiating it, as JAX does.
     """
 
     def defjvp(self, jvp):

@@ -56,3 +56,35 @@ def test_vjp_of_a_vector_output_from_a_jvp():
     out, pullback = srcad.vjp(softplus, x)
     (g,) = pullback(np.array([2.0, 3.0]))
     np.testing.assert_allclose(g, np.array([2.0, 3.0]) / (1.0 + np.exp(-x)))
+
+
+# -- and forward mode from a hand-written vjp alone ----------------------------------
+
+@srcad.custom_vjp
+def clipped_square(x, s):
+    return s * np.clip(x, -1.0, 1.0) ** 2
+
+
+def _clipped_square_fwd(x, s):
+    c = np.clip(x, -1.0, 1.0)
+    return s * c ** 2, (c, s, np.abs(x) < 1.0)
+
+
+def _clipped_square_bwd(res, g):
+    c, s, inside = res
+    return g * s * 2.0 * c * inside, np.sum(g * c ** 2)
+
+
+clipped_square.defvjp(_clipped_square_fwd, _clipped_square_bwd)
+
+
+def uses_clipped_square(x, s):
+    return np.sum(np.sin(clipped_square(x * 2.0, s)))
+
+
+def test_forward_mode_from_a_vjp():
+    args = (np.array([0.3, -0.2, 0.9]), 1.3)
+    srcad.check_grads(uses_clipped_square, args, modes=("forward",))
+    _, t = srcad.jvp(clipped_square, args, (np.array([1.0, 0.0, 2.0]), 0.5))
+    x, s = args
+    np.testing.assert_allclose(t, s * 2 * x * np.array([1.0, 0.0, 2.0]) + 0.5 * x ** 2)
