@@ -290,6 +290,19 @@ def field(result, obj, name):
 
 
 
+@rules.rule("with_item")
+def with_item(result, seq, index, value, like=None):
+    t[result] = ad.with_item(t[seq], index, t[value], seq)
+    d[seq] += ad.without_item(d[result], index)
+    d[value] += ad.unbroadcast(ad.adjoint_at(d[result], index), value)
+
+
+@rules.rule("without_item")
+def without_item(result, g, index):
+    t[result] = ad.without_item(t[g], index)
+    d[g] += ad.without_item(d[result], index)
+
+
 @rules.rule("record")
 def record(result, cls, *values):
     t[result] = ad.record_tangent(cls, *t[values])

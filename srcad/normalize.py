@@ -129,6 +129,16 @@ def _out_keyword(call):
     return None
 
 
+def _index_expr(sl):
+    """A subscript's index as an expression (slices as ``slice(...)``)."""
+    if isinstance(sl, gast.Slice):
+        parts = [A.const(None) if p is None else p for p in (sl.lower, sl.upper, sl.step)]
+        return gast.Call(func=A.name("slice"), args=parts, keywords=[])
+    if isinstance(sl, gast.Tuple):
+        return gast.Tuple(elts=[_index_expr(e) for e in sl.elts], ctx=gast.Load())
+    return sl
+
+
 def _from_array_library(obj):
     """Whether ``obj`` is a function of NumPy or CuPy (whose ``out=`` writes in place)."""
     module = getattr(obj, "__module__", None) or type(obj).__module__ or ""
@@ -921,6 +931,18 @@ class ANF:
                 index = A.const(i) if i < k else A.const(i - n)
                 self.assign_to(elt, gast.Subscript(value=A.clone(src), slice=index, ctx=gast.Load()), out)
             return
+        if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Subscript):
+            # a[i][j] = v: a[i] = a[i] with v at j (a row of an array, or an
+            # inner list), so that no alias of a[i] is written through
+            inner = target.value
+            idx = self.atom(_index_expr(target.slice), out)
+            row = gast.Subscript(value=A.clone(inner.value), slice=A.clone(inner.slice), ctx=gast.Load())
+            value = gast.Call(func=A.name("__srcad_with_item__"), args=[row, idx, value_expr],
+                              keywords=[])
+            A.copy_lineno(value, target)
+            self.assign_to(gast.Subscript(value=inner.value, slice=inner.slice, ctx=gast.Store()),
+                           value, out)
+            return
         if isinstance(target, gast.Subscript):
             base = self.atom(target.value, out)
             idx = self.index(target.slice, out)
@@ -953,6 +975,11 @@ class ANF:
                     if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name) \
                             and st.targets[0].id == target.id:
                         st.srcad_inplace = True
+            elif isinstance(target, gast.Subscript) and isinstance(target.value, gast.Subscript):
+                # a[i][j] += v is a[i][j] = a[i][j] + v (see assign_to)
+                current = gast.Subscript(value=A.load_copy(target.value), slice=A.load_copy(target.slice),
+                                         ctx=gast.Load())
+                self.assign_to(target, gast.BinOp(left=current, op=s.op, right=s.value), out)
             elif isinstance(target, gast.Subscript):
                 base = self.atom(target.value, out)
                 idx = self.index(target.slice, out)

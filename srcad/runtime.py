@@ -18,7 +18,7 @@ import numbers
 __all__ = [
     "unbroadcast", "broadcast_like", "match", "zeros_like", "add_at",
     "adjoint_at", "zero_at", "copy", "sequence", "AdjList", "AdjDict", "scatter_add",
-    "diagonal_index", "record",
+    "diagonal_index", "record", "with_item",
     "item_adjoint", "container_tangent", "namespace_of",
 ]
 
@@ -491,6 +491,36 @@ def scatter_add(a, index, v, like=None):
     else:  # array-API namespaces without ufunc.at
         out[index] += v
     return out
+
+
+def with_item(seq, index, value, like=None):
+    """A copy of ``seq`` (a list or an array) with ``value`` at ``index``:
+    what ``seq[index] = value`` leaves, without writing into ``seq`` (which
+    may be a row of something else). ``like`` gives the shape when ``seq``
+    is a lazy zero tangent.
+
+    >>> with_item([1.0, 2.0], 1, 5.0)
+    [1.0, 5.0]
+    """
+    if isinstance(seq, (int, float)) and not hasattr(seq, "dtype") and seq == 0:
+        if isinstance(value, (int, float)) and not hasattr(value, "dtype") and value == 0:
+            return 0.0
+        seq = AdjList([0.0] * len(like)) if isinstance(like, list) else \
+            namespace_of(like).zeros(_shape(like), dtype=_result_dtype(like, value))
+    out = copy(seq)
+    if isinstance(out, list) and not isinstance(index, slice):
+        out[index] = value
+    else:
+        out[index] = value
+    return AdjList(out) if isinstance(seq, AdjList) else out
+
+
+def without_item(g, index):
+    """The adjoint ``g`` of :func:`with_item`'s result with the written
+    entry zeroed: what flows back to the sequence."""
+    if isinstance(g, (int, float)) and not hasattr(g, "dtype") and g == 0:
+        return 0.0
+    return zero_at(copy(g), index)
 
 
 def diagonal_index(a):

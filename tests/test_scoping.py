@@ -103,3 +103,38 @@ def test_functions_made_from_the_input_are_refused(fn, mode):
             srcad.grad(fn)(0.8)
         else:
             srcad.jvp(fn, (0.8,), (1.0,))
+
+
+# -- a[i][j] = v: rows of arrays and inner lists ------------------------------------
+
+def chained_array_writes(X):
+    Y = X.copy()
+    Y[1][2] = Y[0][0] * 3.0
+    Y[0][1:] += np.sin(Y[1][:2])
+    return np.sum(Y ** 2)
+
+
+def nested_list_grid(x):
+    grid = [[0.0, 0.0], [0.0, 0.0]]
+    for i in range(2):
+        for j in range(2):
+            grid[i][j] = x[i] * (j + 1.0)
+    grid[1][0] += x[0] ** 2
+    return grid[0][0] * grid[1][1] + grid[1][0]
+
+
+def three_deep(x):
+    t = np.zeros((2, 2, 2))
+    t[1][0][1] = x[0] * x[1]
+    return np.sum(t * 2.0) + t[1, 0, 1] ** 2
+
+
+@pytest.mark.parametrize("fn,args", [
+    (chained_array_writes, (np.arange(6.0).reshape(2, 3) / 6.0 + 0.1,)),
+    (nested_list_grid, (np.array([0.3, 0.7]),)),
+    (three_deep, (np.array([0.3, 0.7]),)),
+], ids=["array-rows", "list-of-lists", "three-deep"])
+def test_chained_subscript_writes(fn, args):
+    before = [a.copy() for a in args]
+    srcad.check_grads(fn, args, order=2)
+    assert all(np.array_equal(a, b) for a, b in zip(args, before))
