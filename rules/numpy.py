@@ -260,7 +260,7 @@ def copy_method(result, self, order="K"):
 @methods.rule("astype")
 def astype(result, self, dtype, order="K", casting="unsafe", subok=True, copy=True):
     t[result] = ad.astype_like(t[self], result)
-    d[self] += ad.astype_like(d[result], self)
+    d[self] += ad.astype_like(ad.inexact_only(d[result], result), self)
 
 
 methods.nondifferentiable("argmax", "argmin", "argsort", "nonzero", "tolist_index",

@@ -256,20 +256,20 @@ def partition(result, a, kth, axis=-1, kind="introselect", order=None):
 def array(result, object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, ndmax=0,
           like=None):
     """From an active array, or from (nested) lists and tuples of active values."""
-    t[result] = rh.array_tangent(t[object], result)
-    d[object] += rh.array_adjoint(d[result], object)
+    t[result] = ad.inexact_only(rh.array_tangent(t[object], result), result)
+    d[object] += rh.array_adjoint(ad.inexact_only(d[result], result), object)
 
 
 @rules.rule("asarray", "asanyarray", "ascontiguousarray", "asfortranarray", "asarray_chkfinite")
 def asarray(result, a, dtype=None, order=None, *, device=None, copy=None, like=None):
-    t[result] = rh.array_tangent(t[a], result)
-    d[a] += rh.array_adjoint(d[result], a)
+    t[result] = ad.inexact_only(rh.array_tangent(t[a], result), result)
+    d[a] += rh.array_adjoint(ad.inexact_only(d[result], result), a)
 
 
 @rules.rule("astype")
 def astype(result, x, dtype, /, *, copy=True, device=None):
     t[result] = ad.astype_like(t[x], result)
-    d[x] += ad.astype_like(d[result], x)
+    d[x] += ad.astype_like(ad.inexact_only(d[result], result), x)
 
 
 @rules.rule("copy")

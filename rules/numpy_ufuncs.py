@@ -127,9 +127,9 @@ def cbrt(result, x):
 
 @rules.rule("float_power", broadcast=True)
 def float_power(result, x1, x2):
-    t[result] = x2 * xp.float_power(x1, x2 - 1) * t[x1] + result * xp.log(x1) * t[x2]
+    t[result] = x2 * xp.float_power(x1, x2 - 1) * t[x1] + ad.exponent_tangent(result, x1, t[x2])
     d[x1] += d[result] * x2 * xp.float_power(x1, x2 - 1)
-    d[x2] += d[result] * result * xp.log(x1)
+    d[x2] += d[result] * ad.pow_log(result, x1)
 
 
 rules.alias("pow", "power")

@@ -38,7 +38,7 @@ def truediv(result, a, b):
 def pow(result, a, b):
     t[result] = b * a ** (b - 1) * t[a] + ad.exponent_tangent(result, a, t[b])
     d[a] += d[result] * b * a ** (b - 1)
-    d[b] += d[result] * result * ad.log(a)
+    d[b] += d[result] * ad.pow_log(result, a)
 
 
 @rules.rule("mod", "imod", broadcast=True)

@@ -148,6 +148,12 @@ def abs_tangent(result, x, tx):
     d[x] += ad.sign_derivative(x, d[result])
 
 
+@rules.rule("inexact_only")
+def inexact_only(result, g, value):
+    t[result] = ad.inexact_only(t[g], value)
+    d[g] += ad.inexact_only(d[result], value)
+
+
 rules.nondifferentiable("sign_derivative")
 rules.nondifferentiable("sort_order", "shortest")
 rules.nondifferentiable("count", "inverse_axes", "namespace_of", "zeros_like", "length")
@@ -259,7 +265,12 @@ def unreverse_adjoint(result, g, seq):
 @rules.rule("exponent_tangent")
 def exponent_tangent(result, r, a, tb):
     t[result] = ad.exponent_tangent(r, a, t[tb])
-    d[tb] += d[result] * r * ad.log(a)
+    d[tb] += d[result] * ad.pow_log(r, a)
+
+
+@rules.rule("pow_log")
+def pow_log(result, r, a):
+    t[result] = ad.pow_log_tangent(t[r], r, a, t[a])
 
 
 @rules.rule("rebinding")

@@ -27,9 +27,13 @@ import gast
 
 from . import astutil as A
 from .analysis import walk_simple
+from .kinds import _numpy_like
 
 # Parameters of NumPy rules that take a sequence of arrays on purpose.
 SEQUENCE_PARAMS = frozenset({"arrays", "tup", "object", "condlist", "choicelist", "subscripts"})
+# NumPy functions whose result is a list or tuple of arrays.
+SEQUENCE_FUNCTIONS = frozenset({"split", "array_split", "hsplit", "vsplit", "dsplit", "meshgrid",
+                                "broadcast_arrays", "unstack"})
 # Rules that convert (nested) lists themselves.
 CONVERTERS = frozenset({"array", "asarray", "asanyarray", "ascontiguousarray", "asfortranarray",
                         "asarray_chkfinite"})
@@ -40,6 +44,14 @@ def list_names(body, params, resolve):
     displays, comprehensions, ``list(...)``, ``tuple(...)``, ``sorted(...)``,
     or another such name."""
     sequences = (list, tuple, sorted)
+
+    def makes_sequence(call):
+        obj = resolve(call)
+        if obj in sequences:
+            return True
+        # NumPy functions that return a list or tuple of arrays
+        return getattr(obj, "__name__", None) in SEQUENCE_FUNCTIONS and _numpy_like(obj)
+
     bindings = {}
     for s, _ in walk_simple(body):
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
@@ -55,7 +67,7 @@ def list_names(body, params, resolve):
                 ok = isinstance(v, (gast.List, gast.Tuple)) or (
                     isinstance(v, gast.Name) and v.id in found) or (
                     isinstance(v, gast.Call) and not getattr(v, "is_method", False)
-                    and resolve(v) in sequences)
+                    and makes_sequence(v))
                 if not ok:
                     found.discard(name)
                     changed = True

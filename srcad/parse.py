@@ -43,6 +43,9 @@ class Parsed:
         cells = getattr(func, "__closure__", None) or ()
         names = code.co_freevars if code is not None else ()
         self.cells = dict(zip(names, cells))
+        # what each free name denoted when it was looked up: a derivative
+        # made from it is out of date once one of them is rebound
+        self.resolved = {}
 
     # -- locations -----------------------------------------------------------
     def location(self, node):
@@ -69,15 +72,39 @@ class Parsed:
         builtins), or ``_MISSING``."""
         if name in self.cells:
             try:
-                return self.cells[name].cell_contents
+                value = self.cells[name].cell_contents
             except ValueError:  # empty cell: defined later in the outer function
                 return _MISSING
+            self.resolved[name] = value
+            return value
         if name in self.globals:
-            return self.globals[name]
+            value = self.globals[name]
+            self.resolved[name] = value
+            return value
         bi = self.globals.get("__builtins__", builtins)
         if isinstance(bi, dict):
             return bi.get(name, _MISSING)
         return getattr(bi, name, _MISSING)
+
+
+def still_resolves(parsed):
+    """Whether every free name ``parsed`` looked up still denotes the same
+    object (a redefined helper, a rebound global function: it does not)."""
+    for name, value in list(parsed.resolved.items()):
+        if name in parsed.cells:
+            try:
+                now = parsed.cells[name].cell_contents
+            except ValueError:
+                return False
+        else:
+            now = parsed.globals.get(name, _MISSING)
+        if now is value:
+            continue
+        # a number read at run time may change; its kind (a scalar) may not
+        if type(now) is type(value) and isinstance(value, (bool, int, float, complex)):
+            continue
+        return False
+    return True
 
 
 def resolve_static(parsed, expr, local_names):

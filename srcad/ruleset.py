@@ -131,7 +131,7 @@ class Template:
                     f = n.func
                     ok = ok and (isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and (
                         (f.value.id == "xp" and (f.attr == "where" or _is_numpy_ufunc(f.attr)))
-                        or (f.value.id == "ad" and f.attr == "log")))
+                        or (f.value.id == "ad" and f.attr in ("log", "pow_log"))))
             cache = self.__dict__["_elementwise"] = ok
         return cache
 
@@ -393,7 +393,8 @@ def _iter_nodes(node):
 
 
 # Runtime helpers linear in two tangent arguments at once (their positions).
-_ACCUMULATORS = {"add_at": (0, 3), "push_adjoint": (0, 2)}
+_ACCUMULATORS = {"add_at": (0, 3), "push_adjoint": (0, 2), "pow_log_tangent": (0, 3),
+                 "scatter_add": (0, 2), "with_item": (0, 2)}
 
 
 def simplify_zero(expr):

@@ -18,7 +18,8 @@ import numbers
 __all__ = [
     "unbroadcast", "broadcast_like", "match", "zeros_like", "add_at",
     "adjoint_at", "zero_at", "copy", "sequence", "AdjList", "AdjDict", "scatter_add",
-    "diagonal_index", "record", "with_item",
+    "diagonal_index", "record", "with_item", "inexact_only", "pow_log",
+    "pow_log_tangent",
     "item_adjoint", "container_tangent", "namespace_of",
 ]
 
@@ -930,10 +931,26 @@ def dot_adjoint_b(g, a, b):
     return xp.moveaxis(out, 0, -2)
 
 
+def inexact_only(g, value):
+    """``g``, or a lazy zero where ``value`` holds integers or booleans:
+    no derivative flows through a cast to an integer type (``x.astype(int)``).
+
+    >>> import numpy as np
+    >>> inexact_only(2.0, np.arange(3)), inexact_only(2.0, np.ones(3))
+    (0.0, 2.0)
+    """
+    dt = getattr(value, "dtype", None)
+    if dt is None:
+        return 0.0 if isinstance(value, (bool, int)) else g
+    return g if getattr(dt, "kind", "f") in "fc" else 0.0
+
+
 def astype_like(x, like):
     """``x`` cast to the dtype of ``like`` (adjoints and tangents follow the
-    primal's precision)."""
+    primal's precision); a lazy zero when that dtype is not a floating one."""
     dt = getattr(like, "dtype", None)
+    if dt is not None and getattr(dt, "kind", "f") not in "fc":
+        return 0.0
     if dt is None or not hasattr(x, "shape"):
         return x
     if hasattr(x, "astype"):
@@ -1213,7 +1230,35 @@ def exponent_tangent(result, a, tb):
     otherwise give ``nan * 0``)."""
     if tb.__class__ in (float, int) and tb == 0:
         return 0.0
-    return result * log(a) * tb
+    return pow_log(result, a) * tb
+
+
+def pow_log(result, a):
+    """``d(a ** b) / db = a ** b * log(a)``, taken as zero where ``a`` is
+    zero (the limit for ``b > 0``; ``0 * log(0)`` would be NaN).
+
+    >>> pow_log(0.0, 0.0), round(pow_log(8.0, 2.0), 4)
+    (0.0, 5.5452)
+    """
+    if a.__class__ is float or a.__class__ is int:
+        return 0.0 if a == 0 else result * log(a)
+    xp = namespace_of(a)
+    zero = a == 0
+    if not xp.any(zero):
+        return result * xp.log(a)
+    return xp.where(zero, 0.0, result * xp.log(xp.where(zero, 1.0, a)))
+
+
+def pow_log_tangent(tr, r, a, ta):
+    """The tangent of :func:`pow_log` (``r * log(a)``, zero where ``a`` is)."""
+    out = pow_log(tr, a) if not (tr.__class__ in (float, int) and tr == 0) else 0.0
+    if ta.__class__ in (float, int) and ta == 0:
+        return out
+    if a.__class__ is float or a.__class__ is int:
+        return out if a == 0 else out + r * ta / a
+    xp = namespace_of(a)
+    zero = a == 0
+    return out + xp.where(zero, 0.0, r * ta / xp.where(zero, 1.0, a))
 
 
 def _plain_norm(ord, axis):

@@ -19,7 +19,7 @@ from .codegen import compile_functions
 from .errors import SrcadError, UnsupportedSyntaxError
 from .forward import ForwardTransform
 from .normalize import LiftedUnit, normalize
-from .parse import parse_function
+from .parse import parse_function, still_resolves
 from .reverse import ReverseTransform
 
 _lock = threading.RLock()
@@ -161,7 +161,7 @@ def derive(target, mode, wrt, fused=None, kinds=None, copy_arguments=True):
         key += ("shared arguments",)
     with _lock:
         derived = _cache.get(key)
-        if derived is not None:
+        if derived is not None and _up_to_date(derived):
             return derived
         derived = Derived(key, target, mode, tuple(wrt))
         derived.kinds = dict(kinds)
@@ -173,6 +173,20 @@ def derive(target, mode, wrt, fused=None, kinds=None, copy_arguments=True):
             _cache.pop(key, None)
             raise
         return derived
+
+
+def _up_to_date(derived, seen=None):
+    """Whether ``derived`` and the derived callees it calls were made from
+    names that still denote the same objects (a helper redefined in a
+    notebook, a global rebound from np.tanh to np.sin make it stale)."""
+    seen = set() if seen is None else seen
+    if id(derived) in seen:
+        return True
+    seen.add(id(derived))
+    parsed = getattr(derived, "parsed", None)
+    if parsed is not None and not still_resolves(parsed):
+        return False
+    return all(_up_to_date(d, seen) for d in derived.deps)
 
 
 def _derive_for_call(env):
@@ -212,6 +226,7 @@ def function_names(target, mode, wrt):
 def _generate(derived, fused):
     target = derived.target
     parsed, node = _parsed_and_node(target)
+    derived.parsed = parsed
     norm, namer = normalize(parsed, node)
     if isinstance(target, LiftedUnit):
         # a lifted function may call itself and the functions lifted beside it

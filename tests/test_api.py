@@ -526,3 +526,27 @@ def test_jacobian_with_respect_to_several_arguments():
         assert ja.shape == (3, 3, 2)
         np.testing.assert_allclose(ja[1, 1], np.sin(x))
         np.testing.assert_allclose(ja[1, 0], 0.0)
+
+
+def test_a_redefined_helper_or_rebound_global_function_is_seen(tmp_path):
+    import importlib.util
+    src = tmp_path / "notebook_cell.py"
+    src.write_text("import numpy as np\n"
+                   "act = np.tanh\n"
+                   "def helper(x):\n    return 2.0 * x\n"
+                   "def outer(x):\n    return np.sum(helper(x)) + np.sum(act(x))\n")
+    spec = importlib.util.spec_from_file_location("notebook_cell", src)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    x = np.array([0.3, -0.4])
+    np.testing.assert_allclose(srcad.grad(mod.outer)(x), 2.0 + 1 - np.tanh(x) ** 2)
+    # the cell is edited and run again: a new helper, another activation
+    edited = tmp_path / "edited_cell.py"
+    edited.write_text("def helper(x):\n    return 7.0 * x\n")
+    spec2 = importlib.util.spec_from_file_location("edited_cell", edited)
+    mod2 = importlib.util.module_from_spec(spec2)
+    spec2.loader.exec_module(mod2)
+    mod.helper = mod2.helper
+    mod.act = np.sin
+    np.testing.assert_allclose(srcad.grad(mod.outer)(x), 7.0 + np.cos(x))
+    np.testing.assert_allclose(srcad.jacobian(mod.outer, mode="forward")(x), 7.0 + np.cos(x))

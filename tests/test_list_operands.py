@@ -145,3 +145,54 @@ def _wrong_by_a_tenth(x):
 def _wrong_by_a_tenth_jvp(primals, tangents):
     (x,), (t,) = primals, tangents
     return np.sum(x ** 2), np.sum(2.2 * x * t)
+
+
+# -- sequences returned by NumPy functions ----------------------------------------
+
+def prod_over_split(a):
+    return np.sum(np.prod(np.split(a, 2), axis=0))
+
+
+def sum_over_meshgrid(a):
+    return np.sum(np.sum(np.meshgrid(a, a[:3] * 2.0), axis=0) ** 2)
+
+
+@pytest.mark.parametrize("fn", [prod_over_split, sum_over_meshgrid])
+def test_reductions_over_returned_sequences(fn):
+    srcad.check_grads(fn, (np.array([0.3, 0.4, 0.1, 0.2]),), order=1)
+
+
+# -- casts to integers, and powers with a zero base ---------------------------------
+
+TABLE = np.array([0.0, 1.0, 4.0, 9.0, 16.0])
+
+
+def interpolate_table(t):
+    i = t.astype(int)
+    frac = t - i
+    return np.sum(TABLE[i] * (1 - frac) + TABLE[i + 1] * frac)
+
+
+def integer_part_times(x):
+    return np.sum(x.astype(int) * x) + np.sum(np.asarray(x, dtype=int) * x ** 2)
+
+
+def test_no_derivative_flows_through_a_cast_to_int():
+    x = np.array([1.5, 2.25])
+    np.testing.assert_allclose(srcad.grad(interpolate_table)(x), [3.0, 5.0])
+    srcad.check_grads(interpolate_table, (x,))
+    np.testing.assert_allclose(srcad.grad(integer_part_times)(x), [1.0 + 2 * 1.5, 2.0 + 4 * 2.25])
+    srcad.check_grads(integer_part_times, (x,))
+
+
+def power_sum(p, x):
+    return np.sum(np.abs(x) ** p) + np.sum(np.float_power(np.abs(x), p))
+
+
+def test_power_with_a_zero_base_has_a_finite_exponent_derivative():
+    x = np.array([0.0, 1.0, 2.0])
+    g = srcad.grad(power_sum)(2.5, x)
+    assert np.isfinite(g)
+    np.testing.assert_allclose(g, 2 * np.sum(x[1:] ** 2.5 * np.log(x[1:])))
+    srcad.check_grads(power_sum, (2.5, x))
+    srcad.check_grads(power_sum, (1.7, np.array([0.5, 1.0, 2.0])), order=2)
