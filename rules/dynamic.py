@@ -8,8 +8,9 @@ from srcad.ruledef import RuleSet
 rules = RuleSet("dynamic")
 
 # The helpers of rules/numpy_*.py (srcad/rule_helpers.py) appear in first
-# derivatives; their own derivatives (for second derivatives) are not
-# written yet, and a call of one on active values says so.
+# derivatives; second derivatives (forward over reverse) need their forward
+# rules, given below. A call of a helper that has none (qr_adjoint,
+# svd_adjoint, ...) on active values says so.
 helpers = RuleSet("rule_helpers")
 
 
@@ -50,15 +51,27 @@ def centered(result, a, axis=None):
     t[result] = rh.centered(t[a], axis)
 
 
-helpers.nondifferentiable("clip_select", "is_zero", "var_dof", "nan_count", "tensordot_axes",
+helpers.nondifferentiable("extremum_weights", "ptp_weights", "clip_select", "is_zero", "var_dof", "nan_count", "tensordot_axes",
                           "last_two", "norm_axes", "inverse_permutation", "sort_permutation",
                           "partition_permutation", "select_default_mask")
 
 
 @helpers.rule("norm_partials")
 def norm_partials(out, x, ord=None, axis=None, keepdims=False, result=None):
-    t[out] = ad.norm_partials_tangent_x(t[x], x, ord, axis, result) \
-        + ad.norm_partials_tangent_r(t[result], x, ord, axis, result)
+    t[out] = rh.norm_partials_tangent_x(t[x], x, ord, axis, keepdims, result) \
+        + rh.norm_partials_tangent_r(t[result], x, ord, axis, keepdims, result)
+
+
+@helpers.rule("vector_norm_partials")
+def vector_norm_partials(out, x, axis=None, ord=2, keepdims=False, result=None):
+    t[out] = rh.vector_norm_partials_tangent(t[x], None, x, axis, ord, keepdims, result) \
+        + rh.vector_norm_partials_tangent(None, t[result], x, axis, ord, keepdims, result)
+
+
+@helpers.rule("matrix_norm_partials")
+def matrix_norm_partials(out, x, ord="fro", keepdims=False, result=None):
+    t[out] = rh.matrix_norm_partials_tangent(t[x], None, x, ord, keepdims, result) \
+        + rh.matrix_norm_partials_tangent(None, t[result], x, ord, keepdims, result)
 
 
 @helpers.rule("tolist_tangent")
@@ -165,3 +178,279 @@ def concat_pieces(out, g, result, axis=0):
 @helpers.rule("stack_pieces")
 def stack_pieces(out, g, result, axis=0):
     t[out] = rh.stack_pieces(t[g], result, axis)
+
+
+# Adjoints of products: linear in the adjoint, and linear in each operand
+# other than the one they belong to (whose values they do not read), so the
+# operand tangents enter through ``X_tangent(..., k, t[operand_k])``, which is
+# zero for ``k == which``.
+@helpers.rule("inner_adjoint")
+def inner_adjoint(result, g, a, b, which):
+    t[result] = rh.inner_adjoint(t[g], a, b, which) \
+        + rh.inner_adjoint_tangent(g, a, b, which, 0, t[a]) \
+        + rh.inner_adjoint_tangent(g, a, b, which, 1, t[b])
+
+
+@helpers.rule("vdot_adjoint")
+def vdot_adjoint(result, g, other, like, conj_other=False):
+    t[result] = rh.vdot_adjoint(t[g], other, like, conj_other) \
+        + rh.vdot_adjoint_tangent(g, t[other], other, like, conj_other)
+
+
+@helpers.rule("outer_adjoint")
+def outer_adjoint(result, g, a, b, which):
+    t[result] = rh.outer_adjoint(t[g], a, b, which) \
+        + rh.outer_adjoint_tangent(g, a, b, which, 0, t[a]) \
+        + rh.outer_adjoint_tangent(g, a, b, which, 1, t[b])
+
+
+@helpers.rule("tensordot_adjoint")
+def tensordot_adjoint(result, g, a, b, axes, which):
+    t[result] = rh.tensordot_adjoint(t[g], a, b, axes, which) \
+        + rh.tensordot_adjoint_tangent(g, a, b, axes, which, 0, t[a]) \
+        + rh.tensordot_adjoint_tangent(g, a, b, axes, which, 1, t[b])
+
+
+@helpers.rule("kron_adjoint")
+def kron_adjoint(result, g, a, b, which):
+    t[result] = rh.kron_adjoint(t[g], a, b, which) \
+        + rh.kron_adjoint_tangent(g, a, b, which, 0, t[a]) \
+        + rh.kron_adjoint_tangent(g, a, b, which, 1, t[b])
+
+
+@helpers.rule("cross_adjoint")
+def cross_adjoint(result, g, a, b, which, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    t[result] = rh.cross_adjoint(t[g], a, b, which, axisa, axisb, axisc, axis) \
+        + rh.cross_adjoint_tangent(g, a, b, which, 0, t[a], axisa, axisb, axisc, axis) \
+        + rh.cross_adjoint_tangent(g, a, b, which, 1, t[b], axisa, axisb, axisc, axis)
+
+
+@helpers.rule("vecdot_adjoint")
+def vecdot_adjoint(result, g, x1, x2, which, axis=-1):
+    t[result] = rh.vecdot_adjoint(t[g], x1, x2, which, axis) \
+        + rh.vecdot_adjoint_tangent(g, x1, x2, which, 0, t[x1], axis) \
+        + rh.vecdot_adjoint_tangent(g, x1, x2, which, 1, t[x2], axis)
+
+
+@helpers.rule("matvec_adjoint")
+def matvec_adjoint(result, g, a, v, which):
+    t[result] = rh.matvec_adjoint(t[g], a, v, which) \
+        + rh.matvec_adjoint_tangent(g, a, v, which, 0, t[a]) \
+        + rh.matvec_adjoint_tangent(g, a, v, which, 1, t[v])
+
+
+@helpers.rule("vecmat_adjoint")
+def vecmat_adjoint(result, g, v, a, which):
+    t[result] = rh.vecmat_adjoint(t[g], v, a, which) \
+        + rh.vecmat_adjoint_tangent(g, v, a, which, 0, t[v]) \
+        + rh.vecmat_adjoint_tangent(g, v, a, which, 1, t[a])
+
+
+@helpers.rule("convolve_adjoint")
+def convolve_adjoint(result, g, a, v, which, mode="full"):
+    t[result] = rh.convolve_adjoint(t[g], a, v, which, mode) \
+        + rh.convolve_adjoint_tangent(g, a, v, which, 0, t[a], mode) \
+        + rh.convolve_adjoint_tangent(g, a, v, which, 1, t[v], mode)
+
+
+@helpers.rule("correlate_adjoint")
+def correlate_adjoint(result, g, a, v, which, mode="valid"):
+    t[result] = rh.correlate_adjoint(t[g], a, v, which, mode) \
+        + rh.correlate_adjoint_tangent(g, a, v, which, 0, t[a], mode) \
+        + rh.correlate_adjoint_tangent(g, a, v, which, 1, t[v], mode)
+
+
+@helpers.rule("einsum_adjoint")
+def einsum_adjoint(result, g, subscripts, operands, i):
+    t[result] = rh.einsum_adjoint(t[g], subscripts, operands, i) \
+        + rh.einsum_adjoint_tangent(g, subscripts, operands, i, t[operands])
+
+
+# Reductions and cumulative products.
+@helpers.rule("prod_partials")
+def prod_partials(result, a, axis=None, initial=None, nan=False):
+    t[result] = rh.prod_partials_tangent(t[a], a, axis, initial, nan) \
+        + rh.prod_partials(a, axis, t[initial], nan)
+
+
+@helpers.rule("cumprod_vjp")
+def cumprod_vjp(out, g, a, result, axis=None):
+    """``result`` is ``cumprod(a)``: its tangent is the one ``t[a]`` gives,
+    which ``cumprod_vjp_tangent`` accounts for."""
+    t[out] = rh.cumprod_vjp(t[g], a, result, axis) + rh.cumprod_vjp_tangent(g, a, result, axis, t[a])
+
+
+@helpers.rule("cumulative_prod_adjoint")
+def cumulative_prod_adjoint(out, g, x, result, axis=None, include_initial=False):
+    t[out] = rh.cumulative_prod_adjoint(t[g], x, result, axis, include_initial) \
+        + rh.cumulative_prod_adjoint_tangent(g, x, result, axis, include_initial, t[x])
+
+
+# Adjoints that only cut, place or reorder their adjoint argument (the others
+# give shapes, or select by order: piecewise constant).
+@helpers.rule("diff_vjp")
+def diff_vjp(result, g, which, a, n=1, axis=-1, prepend=None, append=None):
+    t[result] = rh.diff_vjp(t[g], which, a, n, axis, prepend, append)
+
+
+@helpers.rule("join_adjoint")
+def join_adjoint(result, g, arrays, kind):
+    t[result] = rh.join_adjoint(t[g], arrays, kind)
+
+
+@helpers.rule("quantile_vjp")
+def quantile_vjp(result, g, a, q, axis=None, method="linear"):
+    t[result] = rh.quantile_vjp(t[g], a, q, axis, method)
+
+
+@helpers.rule("slogdet_adjoint")
+def slogdet_adjoint(result, g, a):
+    t[result] = rh.slogdet_adjoint(t[g], a) + rh.slogdet_adjoint_tangent(g, a, t[a])
+
+
+@helpers.rule("meshgrid_adjoint")
+def meshgrid_adjoint(result, g, i, xs, sparse=False, indexing="xy"):
+    t[result] = rh.meshgrid_adjoint(t[g], i, xs, sparse, indexing)
+
+
+@helpers.rule("select_adjoint")
+def select_adjoint(result, g, condlist, choicelist):
+    t[result] = rh.select_adjoint(t[g], condlist, choicelist)
+
+
+@helpers.rule("trapezoid_vjp_y")
+def trapezoid_vjp_y(result, g, y, x=None, dx=1.0, axis=-1):
+    t[result] = rh.trapezoid_vjp_y(t[g], y, x, dx, axis) \
+        + rh.trapezoid_vjp_y_tangent(g, y, x, dx, axis, "x", t[x]) \
+        + rh.trapezoid_vjp_y_tangent(g, y, x, dx, axis, "dx", t[dx])
+
+
+@helpers.rule("trapezoid_vjp_x")
+def trapezoid_vjp_x(result, g, y, x, axis=-1):
+    t[result] = rh.trapezoid_vjp_x(t[g], y, x, axis) + rh.trapezoid_vjp_x_tangent(g, t[y], y, x, axis)
+
+
+@helpers.rule("trapezoid_dx_partial")
+def trapezoid_dx_partial(result, y, x=None, axis=-1):
+    t[result] = rh.trapezoid_dx_partial_tangent(t[y], y, x, axis)
+
+
+@helpers.rule("average_vjp_a")
+def average_vjp_a(result, g, a, weights=None, axis=None, keepdims=False, returned=False):
+    t[result] = rh.average_vjp_a(t[g], a, weights, axis, keepdims, returned) \
+        + rh.average_vjp_a_tangent(g, a, weights, t[weights], axis, keepdims, returned)
+
+
+@helpers.rule("average_vjp_w")
+def average_vjp_w(out, g, a, weights, result, axis=None, keepdims=False):
+    t[out] = rh.average_vjp_w(t[g], a, weights, result, axis, keepdims) \
+        + rh.average_vjp_w_tangent(g, a, weights, result, "a", t[a], axis, keepdims) \
+        + rh.average_vjp_w_tangent(g, a, weights, result, "weights", t[weights], axis, keepdims) \
+        + rh.average_vjp_w_tangent(g, a, weights, result, "result", t[result], axis, keepdims)
+
+
+@helpers.rule("cov_adjoint")
+def cov_adjoint(result, g, which, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None,
+                aweights=None):
+    t[result] = rh.cov_adjoint(t[g], which, m, y, rowvar, bias, ddof, fweights, aweights) \
+        + rh.cov_adjoint_tangent(g, which, 0, t[m], m, y, rowvar, bias, ddof, fweights, aweights) \
+        + rh.cov_adjoint_tangent(g, which, 1, t[y], m, y, rowvar, bias, ddof, fweights, aweights)
+
+
+@helpers.rule("polyval_p_adjoint")
+def polyval_p_adjoint(result, g, p, x):
+    t[result] = rh.polyval_p_adjoint(t[g], p, x) + rh.polyval_p_adjoint_tangent(g, p, x, t[x])
+
+
+@helpers.rule("polyval_slope")
+def polyval_slope(result, p, x):
+    t[result] = rh.polyval_slope_tangent(p, x, "p", t[p]) + rh.polyval_slope_tangent(p, x, "x", t[x])
+
+
+@helpers.rule("vander_partials")
+def vander_partials(result, x, N=None, increasing=False):
+    t[result] = rh.vander_partials_tangent(t[x], x, N, increasing)
+
+
+@helpers.rule("interp_adjoint")
+def interp_adjoint(result, g, which, x, xp_, fp, left=None, right=None, period=None):
+    """The segments and masks are piecewise constant; ``left``/``right`` enter no adjoint."""
+    t[result] = rh.interp_adjoint(t[g], which, x, xp_, fp, left, right, period) \
+        + rh.interp_adjoint_tangent(g, which, "x", t[x], x, xp_, fp, left, right, period) \
+        + rh.interp_adjoint_tangent(g, which, "xp", t[xp_], x, xp_, fp, left, right, period) \
+        + rh.interp_adjoint_tangent(g, which, "fp", t[fp], x, xp_, fp, left, right, period)
+
+
+# Factorizations: the adjoint through the factor (or the eigenvectors).
+@helpers.rule("cholesky_adjoint")
+def cholesky_adjoint(result, g, L, upper=False):
+    t[result] = rh.cholesky_adjoint(t[g], L, upper) + rh.cholesky_adjoint_tangent(g, L, t[L], upper)
+
+
+@helpers.rule("eigh_adjoint")
+def eigh_adjoint(out, g, result, UPLO="L"):
+    t[out] = rh.eigh_adjoint(t[g], result, UPLO) + rh.eigh_adjoint_tangent(g, result, t[result], UPLO)
+
+
+@helpers.rule("eigvalsh_adjoint")
+def eigvalsh_adjoint(result, g, a, w, UPLO="L"):
+    """``w`` enters only through the eigenvectors, which are recomputed from ``a``."""
+    t[result] = rh.eigvalsh_adjoint(t[g], a, w, UPLO) + rh.eigvalsh_adjoint_tangent(g, a, w, t[a], UPLO)
+
+
+@helpers.rule("nan_to")
+def nan_to(result, a, value):
+    t[result] = rh.nan_zero(t[a], a) + rh.nan_to_value_tangent(t[value], a)
+
+
+@helpers.rule("nan_zero")
+def nan_zero(result, tx, a):
+    t[result] = rh.nan_zero(t[tx], a)
+
+
+@helpers.rule("linspace_adjoint")
+def linspace_adjoint(out, g, result, num, endpoint=True, axis=0, which=1, retstep=False):
+    t[out] = rh.linspace_adjoint(t[g], result, num, endpoint, axis, which, retstep)
+
+
+@helpers.rule("logspace_adjoint")
+def logspace_adjoint(out, g, result, num, endpoint=True, base=10.0, axis=0, which=1):
+    t[out] = rh.logspace_adjoint(t[g], result, num, endpoint, base, axis, which) \
+        + rh.logspace_adjoint_tangent(g, t[result], result, num, endpoint, base, axis, which)
+
+
+@helpers.rule("geomspace_adjoint")
+def geomspace_adjoint(out, g, value, result, num, endpoint=True, axis=0, which=1):
+    t[out] = rh.geomspace_adjoint(t[g], value, result, num, endpoint, axis, which) \
+        + rh.geomspace_adjoint_tangent(g, value, result, "value", t[value], num, endpoint, axis, which) \
+        + rh.geomspace_adjoint_tangent(g, value, result, "result", t[result], num, endpoint, axis, which)
+
+
+@helpers.rule("insert_adjoint")
+def insert_adjoint(result, g, which, arr, obj, values, axis=None):
+    t[result] = rh.insert_adjoint(t[g], which, arr, obj, values, axis)
+
+
+@helpers.rule("append_adjoint")
+def append_adjoint(result, g, which, arr, values, axis=None):
+    t[result] = rh.append_adjoint(t[g], which, arr, values, axis)
+
+
+@helpers.rule("fft_adjoint")
+def fft_adjoint(result, g, a, kind, n=None, axis=-1, norm=None, s=None, axes=None):
+    t[result] = rh.fft_adjoint(t[g], a, kind, n, axis, norm, s, axes)
+
+
+@helpers.rule("matrix_power_adjoint")
+def matrix_power_adjoint(result, g, a, n):
+    t[result] = rh.matrix_power_adjoint(t[g], a, n) + rh.matrix_power_adjoint_tangent(g, a, n, t[a])
+
+
+@helpers.rule("multi_dot_adjoint")
+def multi_dot_adjoint(result, g, arrays):
+    t[result] = rh.multi_dot_adjoint(t[g], arrays) + rh.multi_dot_adjoint_tangent(g, arrays, t[arrays])
+
+
+@helpers.rule("imag_adjoint")
+def imag_adjoint(result, g, x):
+    t[result] = rh.imag_adjoint(t[g], x)

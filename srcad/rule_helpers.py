@@ -2629,6 +2629,607 @@ def cond_partials(x, p=None):
     return n2[..., None, None] * p1 - n1[..., None, None] * inner
 
 
+# -- tangents of the helpers above (second derivatives) ---------------------------
+#
+# Second derivatives transform first-derivative code again in forward mode,
+# so each helper that first derivatives call needs a tangent. The helpers
+# below give the part of a helper's tangent that comes from one argument's
+# tangent (linear in it; a lazy zero gives a lazy zero). The part from the
+# adjoint ``g`` is the helper itself applied to ``t[g]`` when the helper is
+# linear in ``g``. Most adjoints of products depend on the values of the
+# *other* operand only (the one differentiated gives its shape): the part
+# from the differentiated operand's own tangent is zero.
+
+
+def _like(t, like):
+    """A tangent ``t`` with the shape of its primal ``like``."""
+    if not hasattr(like, "shape"):
+        return t
+    xp = _ns(like)
+    return xp.broadcast_to(xp.asarray(t, dtype=_float_dtype(t, like)), _shape(like))
+
+
+def _swap_operand(fn, g, operands, k, tk, which, rest=()):
+    """``fn(g, *operands, which, *rest)`` with operand ``k`` replaced by its
+    tangent: the part of the tangent of an adjoint that is linear in each
+    operand other than ``which`` (and depends on ``which``'s shape only)."""
+    if k == which or is_zero(g) or is_zero(tk):
+        return 0.0
+    ops = list(operands)
+    ops[k] = _like(tk, ops[k])
+    return fn(g, *ops, which, *rest)
+
+
+def inner_adjoint_tangent(g, a, b, which, k, tk):
+    """Part of the tangent of ``inner_adjoint(g, a, b, which)`` from the
+    tangent ``tk`` of ``a`` (``k=0``) or ``b`` (1)."""
+    return _swap_operand(inner_adjoint, g, (a, b), k, tk, which)
+
+
+def outer_adjoint_tangent(g, a, b, which, k, tk):
+    """Part of the tangent of ``outer_adjoint(g, a, b, which)`` from operand ``k``."""
+    return _swap_operand(outer_adjoint, g, (a, b), k, tk, which)
+
+
+def tensordot_adjoint_tangent(g, a, b, axes, which, k, tk):
+    """Part of the tangent of ``tensordot_adjoint(g, a, b, axes, which)`` from operand ``k``."""
+    if k == which or is_zero(g) or is_zero(tk):
+        return 0.0
+    ops = [a, b]
+    ops[k] = _like(tk, ops[k])
+    return tensordot_adjoint(g, ops[0], ops[1], axes, which)
+
+
+def kron_adjoint_tangent(g, a, b, which, k, tk):
+    """Part of the tangent of ``kron_adjoint(g, a, b, which)`` from operand ``k``."""
+    return _swap_operand(kron_adjoint, g, (a, b), k, tk, which)
+
+
+def cross_adjoint_tangent(g, a, b, which, k, tk, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """Part of the tangent of ``cross_adjoint(g, a, b, which, ...)`` from operand ``k``."""
+    return _swap_operand(cross_adjoint, g, (a, b), k, tk, which, (axisa, axisb, axisc, axis))
+
+
+def vecdot_adjoint_tangent(g, x1, x2, which, k, tk, axis=-1):
+    """Part of the tangent of ``vecdot_adjoint(g, x1, x2, which, axis)`` from operand ``k``."""
+    return _swap_operand(vecdot_adjoint, g, (x1, x2), k, tk, which, (axis,))
+
+
+def matvec_adjoint_tangent(g, a, v, which, k, tk):
+    """Part of the tangent of ``matvec_adjoint(g, a, v, which)`` from operand ``k``."""
+    return _swap_operand(matvec_adjoint, g, (a, v), k, tk, which)
+
+
+def vecmat_adjoint_tangent(g, v, a, which, k, tk):
+    """Part of the tangent of ``vecmat_adjoint(g, v, a, which)`` from operand ``k``."""
+    return _swap_operand(vecmat_adjoint, g, (v, a), k, tk, which)
+
+
+def convolve_adjoint_tangent(g, a, v, which, k, tk, mode="full"):
+    """Part of the tangent of ``convolve_adjoint(g, a, v, which, mode)`` from operand ``k``."""
+    return _swap_operand(convolve_adjoint, g, (a, v), k, tk, which, (mode,))
+
+
+def correlate_adjoint_tangent(g, a, v, which, k, tk, mode="valid"):
+    """Part of the tangent of ``correlate_adjoint(g, a, v, which, mode)`` from operand ``k``."""
+    return _swap_operand(correlate_adjoint, g, (a, v), k, tk, which, (mode,))
+
+
+def vdot_adjoint_tangent(g, t_other, other, like, conj_other=False):
+    """Part of the tangent of ``vdot_adjoint(g, other, like, conj_other)``
+    from the tangent of ``other``."""
+    if is_zero(g) or is_zero(t_other):
+        return 0.0
+    return vdot_adjoint(g, _like(t_other, other), like, conj_other)
+
+
+def einsum_adjoint_tangent(g, subscripts, operands, i, t_operands):
+    """Part of the tangent of ``einsum_adjoint(g, subscripts, operands, i)``
+    from the operands' tangents: one term per operand other than ``i`` (the
+    contraction is linear in each)."""
+    if is_zero(g) or is_zero(t_operands):
+        return 0.0
+    pairs = [(op, tp) for op, tp in zip(operands, t_operands) if op is not None]
+    ops = [op for op, _ in pairs]
+    out = 0.0
+    for j, (op, tp) in enumerate(pairs):
+        if j == i or is_zero(tp):
+            continue
+        swapped = list(ops)
+        swapped[j] = _like(tp, op)
+        out = out + einsum_adjoint(g, subscripts, swapped, i)
+    return out
+
+
+def prod_partials_tangent(t, a, axis=None, initial=None, nan=False):
+    """Tangent of ``prod_partials(a, axis, initial, nan)`` from the tangent of
+    ``a``: the tangents of the products of the entries before and after each
+    entry (no division, exact with zeros)."""
+    if is_zero(t):
+        return 0.0
+    xp = _ns(a)
+    t = _like(t, a)
+    if nan:
+        isnan = xp.isnan(a)
+        a = xp.where(isnan, 1, a)
+        t = xp.where(isnan, 0, t)
+    if not _shape(a):
+        return xp.zeros_like(t)
+    axes = _axes(axis, _ndim(a))
+    b, info = _to_end(a, axes)
+    tb, _ = _to_end(t, axes)
+    ones = xp.ones_like(b[..., :1])
+    zeros = xp.zeros_like(tb[..., :1])
+    lin = _concat([ones, b[..., :-1]], axis=-1)
+    tlin = _concat([zeros, tb[..., :-1]], axis=-1)
+    left = xp.cumprod(lin, axis=-1)
+    dleft = cumprod_jvp(tlin, lin, left, -1)
+    rin = xp.flip(_concat([b[..., 1:], ones], axis=-1), axis=-1)
+    trin = xp.flip(_concat([tb[..., 1:], zeros], axis=-1), axis=-1)
+    rc = xp.cumprod(rin, axis=-1)
+    right = xp.flip(rc, axis=-1)
+    dright = xp.flip(cumprod_jvp(trin, rin, rc, -1), axis=-1)
+    dp = _from_end(dleft * right + left * dright, info)
+    if initial is not None:
+        dp = dp * initial
+    if nan:
+        dp = xp.where(isnan, 0, dp)
+    return dp
+
+
+def cumprod_vjp_tangent(g, a, result, axis, ta):
+    """Part of the tangent of ``cumprod_vjp(g, a, result, axis)`` from the
+    tangent of ``a``, ``result = cumprod(a, axis)`` moving with it (the
+    tangent of ``result`` is not used: it is the one that ``ta`` gives)."""
+    if is_zero(g) or is_zero(ta):
+        return 0.0
+    xp = _ns(a)
+    a2, ax = _cumprod_prepare(a, axis)
+    g2 = xp.reshape(g, _shape(a2))
+    r2 = xp.reshape(result, _shape(a2))
+    t2 = xp.reshape(_like(ta, a), _shape(a2))
+    if bool(xp.all(a2 != 0)):
+        tr = cumprod_jvp(t2, a2, r2, ax)
+        out = (_flip_cumsum(g2 * tr, ax) - _flip_cumsum(g2 * r2, ax) * t2 / a2) / a2
+    else:
+        # d/da of sum_i g_i M[i, j], column j of M being cumprod(b with b_j = 1)
+        b = xp.moveaxis(a2, ax, -1)
+        tb = xp.moveaxis(t2, ax, -1)
+        n = _shape(b)[-1]
+        cols = []
+        for j in range(n):
+            onehot = xp.arange(n) == j
+            bj = xp.where(onehot, xp.ones_like(b), b)
+            tj = xp.where(onehot, xp.zeros_like(tb), tb)
+            cols.append(cumprod_jvp(tj, bj, xp.cumprod(bj, axis=-1), -1) * (xp.arange(n) >= j))
+        dm = xp.stack(cols, axis=-1)
+        gm = xp.moveaxis(g2, ax, -1)
+        out = xp.moveaxis(xp.matmul(gm[..., None, :], dm)[..., 0, :], -1, ax)
+    return xp.reshape(out, _shape(a))
+
+
+def cumulative_prod_adjoint_tangent(g, x, result, axis=None, include_initial=False, tx=0.0):
+    """Part of the tangent of ``cumulative_prod_adjoint`` from the tangent of ``x``."""
+    if is_zero(g) or is_zero(tx):
+        return 0.0
+    if axis is None:
+        axis = 0
+    if include_initial:
+        result = _take_range(result, 1, None, axis)
+        g = _take_range(g, 1, None, axis)
+    return cumprod_vjp_tangent(g, x, result, axis, tx)
+
+
+def slogdet_adjoint_tangent(g, a, ta):
+    """Part of the tangent of ``slogdet_adjoint(g, a)`` from the tangent of
+    ``a``: ``-g[1] * (inv(a) ta inv(a))^T``."""
+    gl = item(g, 1)
+    if is_zero(gl) or is_zero(ta):
+        return 0.0
+    xp = _ns(a)
+    gl = xp.asarray(gl)
+    ainv = xp.linalg.inv(a)
+    return -gl[..., None, None] * mT(xp.matmul(xp.matmul(ainv, _like(ta, a)), ainv))
+
+
+def _norm_kind(x, ord, axis):
+    """``norm(x, ord, axis)`` as ``(matrix?, ord, axes)``, as ``norm_partials`` reads it."""
+    nd = _ndim(x)
+    if axis is None and ord is None:
+        return False, None, tuple(range(nd))
+    if axis is None:
+        axis = tuple(range(nd))
+    if isinstance(axis, (tuple, list)) and len(axis) == 2:
+        return True, ord, tuple(a % nd for a in axis)
+    if isinstance(axis, (tuple, list)):
+        axis = axis[0]
+    return False, ord, axis
+
+
+def _norm_partials_tangent(tx, tr, x, ord, matrix, axes, keepdims, result):
+    """Tangent of the partials of a norm from ``tx`` (the tangent of ``x``)
+    or ``tr`` (that of the norm ``result``); one of them is None."""
+    xp = _ns(x)
+    if matrix:
+        if ord in (1, -1, math.inf, -math.inf):
+            return 0.0          # piecewise constant (sign times a selection)
+        if ord not in (None, "fro"):
+            _unsupported(f"second derivatives of numpy.linalg.norm(ord={ord!r}) of matrices",
+                         "use ord='fro', 1, -1, inf or -inf, or write the norm out")
+        p = 2
+    else:
+        if ord in (1, 0, math.inf, -math.inf):
+            return 0.0          # piecewise constant
+        p = 2 if ord is None else ord
+    r = keep(result, x, axes, keepdims)
+    rs = xp.where(r == 0, 1, r)
+    if p == 2:
+        if tr is None:
+            return _like(tx, x) / rs
+        return -x * keep(tr, x, axes, keepdims) / (rs * rs)
+    u = xp.abs(x) / rs
+    c = (p - 1) * u ** (p - 2) / rs
+    if tr is None:
+        return c * _like(tx, x)
+    return -c * x * keep(tr, x, axes, keepdims) / rs
+
+
+def norm_partials_tangent_x(tx, x, ord=None, axis=None, keepdims=False, result=None):
+    """Part of the tangent of ``norm_partials(x, ord, axis, keepdims, result)``
+    from the tangent of ``x`` (``result`` held fixed)."""
+    if is_zero(tx):
+        return 0.0
+    matrix, o, axes = _norm_kind(x, ord, axis)
+    return _norm_partials_tangent(tx, None, x, o, matrix, axes, keepdims, result)
+
+
+def norm_partials_tangent_r(tr, x, ord=None, axis=None, keepdims=False, result=None):
+    """Part of the tangent of ``norm_partials`` from the tangent of the norm ``result``."""
+    if is_zero(tr):
+        return 0.0
+    matrix, o, axes = _norm_kind(x, ord, axis)
+    return _norm_partials_tangent(None, tr, x, o, matrix, axes, keepdims, result)
+
+
+def vector_norm_partials_tangent(tx, tr, x, axis=None, ord=2, keepdims=False, result=None):
+    """Part of the tangent of ``vector_norm_partials`` from ``tx`` or ``tr`` (the other None)."""
+    if is_zero(tx if tr is None else tr):
+        return 0.0
+    if axis is None:
+        axis = tuple(range(_ndim(x)))
+    return _norm_partials_tangent(tx, tr, x, ord, False, axis, keepdims, result)
+
+
+def matrix_norm_partials_tangent(tx, tr, x, ord="fro", keepdims=False, result=None):
+    """Part of the tangent of ``matrix_norm_partials`` from ``tx`` or ``tr`` (the other None)."""
+    if is_zero(tx if tr is None else tr):
+        return 0.0
+    nd = _ndim(x)
+    return _norm_partials_tangent(tx, tr, x, ord, True, (nd - 2, nd - 1), keepdims, result)
+
+
+def trapezoid_vjp_y_tangent(g, y, x, dx, axis, wrt, t):
+    """Part of the tangent of ``trapezoid_vjp_y(g, y, x, dx, axis)`` from the
+    tangent ``t`` of ``x`` (``wrt="x"``) or ``dx`` ("dx"): the weights are
+    linear in each."""
+    if is_zero(g) or is_zero(t):
+        return 0.0
+    if wrt == "x":
+        if x is None:
+            return 0.0
+        return trapezoid_vjp_y(g, y, _like(t, x), dx, axis)
+    if x is not None:
+        return 0.0
+    return trapezoid_vjp_y(g, y, None, t, axis)
+
+
+def trapezoid_vjp_x_tangent(g, ty, y, x, axis=-1):
+    """Part of the tangent of ``trapezoid_vjp_x(g, y, x, axis)`` from the
+    tangent of ``y`` (linear in ``y``; the points ``x`` give shapes only)."""
+    if is_zero(g) or is_zero(ty):
+        return 0.0
+    return trapezoid_vjp_x(g, _like(ty, y), x, axis)
+
+
+def trapezoid_dx_partial_tangent(ty, y, x=None, axis=-1):
+    """Tangent of ``trapezoid_dx_partial(y, x, axis)`` (linear in ``y``)."""
+    if is_zero(ty) or x is not None:
+        return 0.0
+    return trapezoid_dx_partial(_like(ty, y), x, axis)
+
+
+def average_vjp_a_tangent(g, a, weights, tw, axis=None, keepdims=False, returned=False):
+    """Part of the tangent of ``average_vjp_a`` from the tangent of ``weights``."""
+    _no_returned(returned)
+    if is_zero(g) or is_zero(tw) or weights is None:
+        return 0.0
+    xp = _ns(a)
+    w = xp.broadcast_to(_average_weights(a, weights, axis), _shape(a))
+    dw = xp.broadcast_to(_average_weights(a, _like(tw, weights), axis), _shape(a))
+    s = xp.sum(w, axis=axis, keepdims=True)
+    ds = xp.sum(dw, axis=axis, keepdims=True)
+    ge = xp.broadcast_to(keep(g, a, axis, keepdims), _shape(a))
+    return ge * (dw / s - w * ds / (s * s))
+
+
+def average_vjp_w_tangent(g, a, weights, result, wrt, t, axis=None, keepdims=False):
+    """Part of the tangent of ``average_vjp_w(g, a, weights, result, ...)``
+    from the tangent ``t`` of ``a``, ``weights`` or ``result`` (``wrt``)."""
+    if is_zero(g) or is_zero(t):
+        return 0.0
+    xp = _ns(a)
+    w = xp.broadcast_to(_average_weights(a, weights, axis), _shape(a))
+    s = xp.sum(w, axis=axis, keepdims=True)
+    gk = keep(g, a, axis, keepdims)
+    if wrt == "a":
+        full = gk / s * _like(t, a)
+    elif wrt == "result":
+        full = -gk / s * keep(t, a, axis, keepdims)
+    else:
+        dw = xp.broadcast_to(_average_weights(a, _like(t, weights), axis), _shape(a))
+        ds = xp.sum(dw, axis=axis, keepdims=True)
+        full = -gk * ds / (s * s) * (a - keep(result, a, axis, keepdims))
+    return _unaverage_weights(xp.broadcast_to(full, _shape(a)), a, _asarray(weights, a), axis)
+
+
+def cov_adjoint_tangent(g, which, k, tk, m, y=None, rowvar=True, bias=False, ddof=None,
+                        fweights=None, aweights=None):
+    """Part of the tangent of ``cov_adjoint(g, which, m, y, ...)`` from the
+    tangent ``tk`` of ``m`` (``k=0``) or ``y`` (1): the centred data are
+    linear in ``(m, y)`` together, so this is the adjoint with the data
+    replaced by their tangent (the other array's tangent zero)."""
+    if is_zero(g) or is_zero(tk):
+        return 0.0
+    xp = _ns(m)
+    dtype = _float_dtype(m, y, tk)
+    tm = _like(tk, m) if k == 0 else xp.zeros(_shape(m), dtype=dtype)
+    ty = None
+    if y is not None:
+        ty = _like(tk, y) if k == 1 else xp.zeros(_shape(y), dtype=dtype)
+    return cov_adjoint(g, which, tm, ty, rowvar, bias, ddof, fweights, aweights)
+
+
+def polyval_p_adjoint_tangent(g, p, x, tx):
+    """Part of the tangent of ``polyval_p_adjoint(g, p, x)`` from the tangent of ``x``."""
+    if is_zero(g) or is_zero(tx):
+        return 0.0
+    xp = _ns(g)
+    n = _shape(p)[0]
+    xa = xp.asarray(x)
+    ga = xp.broadcast_to(g, _shape(xa))
+    ta = _like(tx, xa)
+    powers = [xp.ones_like(ga)]
+    for _ in range(n - 1):
+        powers.append(powers[-1] * xa)
+    # d x**e = e * x**(e - 1) * tx
+    parts = []
+    for i in range(n):
+        e = n - 1 - i
+        parts.append(xp.sum(ga * e * powers[e - 1] * ta) if e > 0 else xp.sum(ga * 0 * ta))
+    return xp.stack(parts)
+
+
+def polyval_slope_tangent(p, x, wrt, t):
+    """Part of the tangent of ``polyval_slope(p, x)`` from the tangent of
+    ``p`` (``wrt="p"``, linear) or ``x`` ("x": the second derivative)."""
+    if is_zero(t):
+        return 0.0
+    if wrt == "p":
+        return polyval_slope(_like(t, p), x)
+    xp = _ns(x) if hasattr(x, "shape") else _ns(p)
+    pa = _asarray(p, x if hasattr(x, "shape") else p)
+    if _shape(pa)[0] <= 1:
+        return 0.0
+    return polyval_slope(_cast(xp.polyder(pa), _float_dtype(pa)), x) * t
+
+
+def vander_partials_tangent(t, x, N=None, increasing=False):
+    """Tangent of ``vander_partials(x, N, increasing)``: ``k (k - 1) x**(k-2) t``
+    in column ``k`` (of the increasing layout)."""
+    if is_zero(t):
+        return 0.0
+    xp = _ns(x)
+    n = _shape(x)[0] if N is None else N
+    powers = xp.vander(x, n, increasing=True)
+    k = _cast(xp.arange(n), powers.dtype)
+    z = xp.zeros_like(powers[:, :2])[:, :min(2, n)]
+    lower2 = _concat([z, powers[:, :max(n - 2, 0)]], axis=1)
+    out = lower2 * k * (k - 1) * xp.reshape(_like(t, x), (-1, 1))
+    return out if increasing else xp.flip(out, axis=1)
+
+
+def cholesky_adjoint_tangent(g, L, tL, upper=False):
+    """Part of the tangent of ``cholesky_adjoint(g, L, upper)`` from the
+    tangent of the factor ``L``."""
+    if is_zero(g) or is_zero(tL):
+        return 0.0
+    xp = _ns(L)
+    tL = _like(tL, L)
+    if upper:
+        L, g, tL = mT(L), mT(g), mT(tL)
+    p = _phi(xp.matmul(mT(L), g))
+    dp = _phi(xp.matmul(mT(tL), g))
+
+    def sandwich(m):            # L^-T m L^-1
+        s = xp.linalg.solve(mT(L), m)
+        return mT(xp.linalg.solve(mT(L), mT(s)))
+
+    s0 = sandwich(p)
+    linv_t = mT(xp.linalg.solve(mT(L), mT(tL)))          # tL L^-1
+    ds = sandwich(dp) - xp.linalg.solve(mT(L), xp.matmul(mT(tL), s0)) - xp.matmul(s0, linv_t)
+    ds = 0.5 * (ds + mT(ds))
+    return _sym_adjoint(ds, "U" if upper else "L")
+
+
+def _eigh_adjoint_tangent(gw, gv, w, v, tw, tv, UPLO):
+    xp = _ns(v)
+    n = _shape(w)[-1]
+    inner = 0.0
+    if not is_zero(gw):
+        inner = xp.asarray(gw)[..., :, None] * xp.eye(n, dtype=v.dtype)
+    f = _eig_f(w)
+    dinner = 0.0
+    if not is_zero(gv):
+        vg = xp.matmul(mT(v), gv)
+        inner = inner + f * vg
+        if not is_zero(tw):
+            tw = xp.broadcast_to(xp.asarray(tw), _shape(w))
+            dw = tw[..., None, :] - tw[..., :, None]
+            dinner = dinner - f * f * dw * vg
+        if not is_zero(tv):
+            dinner = dinner + f * xp.matmul(mT(_like(tv, v)), gv)
+    ds = 0.0
+    if not is_zero(tv):
+        tv = _like(tv, v)
+        if not is_zero(inner):
+            ds = xp.matmul(xp.matmul(tv, inner), mT(v)) + xp.matmul(xp.matmul(v, inner), mT(tv))
+    if not is_zero(dinner):
+        ds = ds + xp.matmul(xp.matmul(v, dinner), mT(v))
+    if is_zero(ds):
+        return 0.0
+    ds = 0.5 * (ds + mT(ds))
+    return _sym_adjoint(ds, UPLO)
+
+
+def eigh_adjoint_tangent(g, result, t_result, UPLO="L"):
+    """Part of the tangent of ``eigh_adjoint(g, result, UPLO)`` from the
+    tangent ``(tw, tv)`` of ``result = (w, v)``."""
+    gw, gv = item(g, 0), item(g, 1)
+    tw, tv = item(t_result, 0), item(t_result, 1)
+    if (is_zero(gw) and is_zero(gv)) or (is_zero(tw) and is_zero(tv)):
+        return 0.0
+    w, v = result
+    return _eigh_adjoint_tangent(gw, gv, w, v, tw, tv, UPLO)
+
+
+def eigvalsh_adjoint_tangent(g, a, w, ta, UPLO="L"):
+    """Part of the tangent of ``eigvalsh_adjoint(g, a, w, UPLO)`` from the
+    tangent of ``a`` (through the eigenvectors it computes; ``w`` enters
+    only through them)."""
+    if is_zero(g) or is_zero(ta):
+        return 0.0
+    xp = _ns(a)
+    _, v = xp.linalg.eigh(a, UPLO=UPLO)
+    tv = eigh_jvp((w, v), _like(ta, a), UPLO)[1]
+    return _eigh_adjoint_tangent(g, 0.0, w, v, 0.0, tv, UPLO)
+
+
+def interp_adjoint_tangent(g, which, wrt, t, x, xp_, fp, left=None, right=None, period=None):
+    """Part of the tangent of ``interp_adjoint(g, which, x, xp_, fp, ...)``
+    from the tangent ``t`` of ``x``, ``xp`` or ``fp`` (``wrt``). The segment
+    each point falls in and the masks are piecewise constant; the fill values
+    ``left``/``right`` enter no adjoint."""
+    if is_zero(g) or is_zero(t) or wrt in ("left", "right") or which in ("left", "right"):
+        return 0.0
+    xp = _ns(xp_)
+    j, w, slope, below, above, inside = _interp_setup(x, xp_, fp, left, right, period)
+    xs = xp.asarray(xp_)
+    h = xs[j + 1] - xs[j]
+    ga = xp.broadcast_to(g, _shape(j))
+    gi = xp.where(inside, ga, 0)
+    dslope = dw = 0.0
+    if wrt == "x":
+        dw = xp.broadcast_to(xp.asarray(t), _shape(j)) / h
+    elif wrt == "fp":
+        ta = _like(t, xp.asarray(fp))
+        dslope = (ta[j + 1] - ta[j]) / h
+    else:
+        ta = _like(t, xs)
+        dh = ta[j + 1] - ta[j]
+        dslope = -slope * dh / h
+        dw = (-ta[j] - w * dh) / h
+    if which == "x":
+        out = xp.where(inside, dslope * ga, 0)
+        return out if _ndim(x) else xp.sum(out)
+    if which == "fp":
+        lo, hi = -gi * dw, gi * dw
+    else:
+        lo = gi * (dslope * (w - 1) + slope * dw)
+        hi = -gi * (dslope * w + slope * dw)
+    n = _shape(xs)[0]
+    dtype = _float_dtype(ga, fp)
+    lo = xp.broadcast_to(lo, _shape(j))
+    hi = xp.broadcast_to(hi, _shape(j))
+    jj = xp.reshape(j, (-1,))
+    out = _cast(xp.bincount(jj, weights=xp.reshape(lo, (-1,)), minlength=n), dtype)
+    return out + _cast(xp.bincount(jj + 1, weights=xp.reshape(hi, (-1,)), minlength=n), dtype)
+
+
+def nan_to_value_tangent(tv, a):
+    """Part of the tangent of ``nan_to(a, value)`` from the tangent of ``value``."""
+    if is_zero(tv):
+        return 0.0
+    xp = _ns(a)
+    return xp.where(xp.isnan(a), tv, 0)
+
+
+def logspace_adjoint_tangent(g, tr, result, num, endpoint=True, base=10.0, axis=0, which=1):
+    """Part of the tangent of ``logspace_adjoint(g, result, ...)`` from the tangent of ``result``."""
+    if is_zero(g) or is_zero(tr):
+        return 0.0
+    return linspace_adjoint(g * tr * math.log(base), result, num, endpoint, axis, which)
+
+
+def geomspace_adjoint_tangent(g, value, result, wrt, t, num, endpoint=True, axis=0, which=1):
+    """Part of the tangent of ``geomspace_adjoint(g, value, result, ...)``
+    from the tangent ``t`` of ``value`` or ``result`` (``wrt``)."""
+    if is_zero(g) or is_zero(t):
+        return 0.0
+    if wrt == "result":
+        return linspace_adjoint(g * t, result, num, endpoint, axis, which) / value
+    return -linspace_adjoint(g * result, result, num, endpoint, axis, which) * t / (value * value)
+
+
+def _matrix_power_adjoint_tangent(g, a, n, ta):
+    xp = _ns(a)
+    if n == 0:
+        return 0.0
+    if n < 0:
+        b = xp.linalg.inv(a)
+        tb = -xp.matmul(xp.matmul(b, ta), b)
+        gb = matrix_power_adjoint(g, b, -n)
+        tgb = _matrix_power_adjoint_tangent(g, b, -n, tb)
+        return inv_adjoint(tgb, b) + inv_adjoint_tangent(gb, b, tb)
+    p, tp = mT(a), mT(ta)
+    out = 0.0
+    for k in range(n):
+        m = n - 1 - k
+        pk = xp.linalg.matrix_power(p, k)
+        pm = xp.linalg.matrix_power(p, m)
+        if k:
+            out = out + xp.matmul(xp.matmul(matrix_power_jvp(tp, p, k), g), pm)
+        if m:
+            out = out + xp.matmul(xp.matmul(pk, g), matrix_power_jvp(tp, p, m))
+    return out
+
+
+def matrix_power_adjoint_tangent(g, a, n, ta):
+    """Part of the tangent of ``matrix_power_adjoint(g, a, n)`` from the tangent of ``a``."""
+    if is_zero(g) or is_zero(ta) or n == 0:
+        return 0.0
+    return _matrix_power_adjoint_tangent(g, a, n, _like(ta, a))
+
+
+def multi_dot_adjoint_tangent(g, arrays, t_arrays):
+    """Part of the tangent of ``multi_dot_adjoint(g, arrays)`` from the
+    arrays' tangents: each factor's adjoint is linear in every other factor."""
+    if is_zero(g) or is_zero(t_arrays):
+        return 0.0
+    n = len(arrays)
+    out = [0.0] * n
+    for j in range(n):
+        tj = t_arrays[j]
+        if is_zero(tj):
+            continue
+        swapped = list(arrays)
+        swapped[j] = _like(tj, arrays[j])
+        part = multi_dot_adjoint(g, swapped)
+        for k in range(n):
+            if k != j:
+                out[k] = out[k] + part[k]
+    return AdjList(out)
+
+
 # -- adjoints given a Python number ------------------------------------------------
 #
 # The adjoint of a scalar output starts as a Python float (a weak scalar, so
