@@ -29,6 +29,15 @@ __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "deriv
 # arguments
 # ---------------------------------------------------------------------------
 
+def _defined_in_srcad(f):
+    """Whether ``f``'s code is srcad's own (its wrappers copy the user's
+    name and module, not the file)."""
+    import os
+    here = os.path.dirname(os.path.abspath(__file__))
+    filename = os.path.abspath(getattr(getattr(f, "__code__", None), "co_filename", "") or "")
+    return filename.startswith(here + os.sep)
+
+
 def _target(f):
     """The function srcad transforms for ``f``: generated code for srcad's
     own wrappers (so that derivatives compose), a small caller for library
@@ -43,6 +52,16 @@ def _target(f):
         params = [p.name for p in inspect.signature(f).parameters.values()
                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         return _caller(f, params)
+    if inspect.isfunction(f) and _defined_in_srcad(f):
+        # what srcad.jacobian, hessian, jvp or vjp return: srcad's own code,
+        # whose source is not the mathematics it computes
+        from .errors import NonDifferentiableError
+        raise NonDifferentiableError(
+            f"cannot differentiate through {getattr(f, '__qualname__', f)!r}, a function made by "
+            "srcad.jacobian, srcad.hessian, srcad.jvp or srcad.vjp", _def_location(f),
+            construct="derivative of a derivative",
+            hint="differentiate through srcad.grad (which composes), e.g. a Jacobian row by row "
+                 "with srcad.grad of each output, or srcad.jvp(srcad.grad(f), ...)")
     if callable(f):
         from .ruleset import Template, get_rules
         ident, tpl = get_rules().lookup(f)
@@ -679,14 +698,14 @@ def _assemble(out, x, block):
     return _tree_rebuild(out, iter(per_output))
 
 
-def _jacobian_forward(f, fn, tname, values, pos):
-    """The Jacobian one column (one forward pass) per element of ``x``."""
-    x = values[pos]
+def _jacobian_forward(f, fn, tname, values, x, kw):
+    """The Jacobian one column (one forward pass) per element of ``x``
+    (``values``: the positional arguments, ``kw`` the keyword-only ones)."""
     n_leaves = len(_tree_leaves(x))
     out, cols = None, None
 
     def run(tangent):
-        o, t = fn(*values, **{tname: tangent})
+        o, t = fn(*values, **kw, **{tname: tangent})
         o = _as_output(f, o, values)
         return o, match_tangent(t, o)
 
@@ -718,18 +737,17 @@ def _forward_dtype(out_leaf, x_leaf):
     return _xp(x_leaf).asarray(x_leaf).dtype
 
 
-def _jacobian_reverse(f, derived, values, pos):
+def _jacobian_reverse(f, derived, values, x, kw):
     """The Jacobian one row (one backward pass) per element of the output."""
     fwd, bwd = derived.functions
-    x = values[pos]
     floats = [_kind(leaf) == "f" for leaf in _tree_leaves(x)]
-    raw, saved = fwd(*values)
+    raw, saved = fwd(*values, **kw)
     out = _as_output(f, raw, values)
     fresh = not derived.reentrant
     rows = [[[] for _ in floats] for _ in _tree_leaves(out)]
     for count, (o, _, ct) in enumerate(_basis(_seeds(out))):
         if fresh and count:
-            saved = fwd(*values)[1]   # the backward function used up the last one
+            saved = fwd(*values, **kw)[1]   # the backward function used up the last one
         (g,) = bwd(saved, _to_adjoint(ct, out))
         for j, g_leaf in enumerate(_tree_leaves(match(g, x))):
             if floats[j]:
@@ -779,7 +797,7 @@ def jacobian(f, wrt=0, mode="reverse"):
         jacs.__srcad_derive__ = parts[0].__srcad_derive__
         return jacs
     params = [p.name for p in _params(f)]
-    pos = params.index(names[0])
+    positional = [p.name for p in _params(f) if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
     def derived():
         if mode == "forward":
@@ -788,15 +806,16 @@ def jacobian(f, wrt=0, mode="reverse"):
 
     def jac(*args, **kwargs):
         bound = _bind(f, args, kwargs)
-        values = [bound[p] for p in params]
-        x = values[pos]
+        values = [bound[p] for p in positional]
+        kw = {p: bound[p] for p in params if p not in positional}
+        x = bound[names[0]]
         _check_differentiable(names[0], x, f)
         _check_real(names[0], x, f)
         try:
             d = derived()
             if mode == "forward":
-                return _jacobian_forward(f, d.functions[0], d.tangent_names[names[0]], values, pos)
-            return _jacobian_reverse(f, d, values, pos)
+                return _jacobian_forward(f, d.functions[0], d.tangent_names[names[0]], values, x, kw)
+            return _jacobian_reverse(f, d, values, x, kw)
         except NonScalarOutputError as exc:
             raise _relocated(exc, _return_location(f)) from None
 
@@ -810,7 +829,9 @@ def jacobian(f, wrt=0, mode="reverse"):
 def hessian(f, wrt=0):
     """The Hessian of a scalar ``f`` (forward over reverse): shaped
     ``x.shape + x.shape``; for a container argument, nested like it
-    (``H[k1][k2]`` for a dict, shaped ``leaf1.shape + leaf2.shape``).
+    (``H[k1][k2]`` for a dict, shaped ``leaf1.shape + leaf2.shape``). A
+    tuple ``wrt`` gives a tuple of tuples of blocks, ``H[i][j]`` for the
+    arguments ``wrt[i]`` and ``wrt[j]``.
 
     >>> import numpy as np
     >>> hessian(lambda x: np.sum(x ** 3))(np.array([1.0, 2.0]))
@@ -818,6 +839,16 @@ def hessian(f, wrt=0):
            [ 0., 12.]])
     """
     names, single = _resolve_wrt(f, wrt)
+    if not single:
+        # one block per pair of arguments: H[i][j] = d/d(wrt j) of d f/d(wrt i)
+        rows = [[jacobian(grad(f, wrt=a), wrt=b, mode="forward") for b in names] for a in names]
+
+        def blocks(*args, **kwargs):
+            return tuple(tuple(h(*args, **kwargs) for h in row) for row in rows)
+
+        functools.update_wrapper(blocks, f, updated=())
+        blocks.__srcad_derive__ = rows[0][0].__srcad_derive__
+        return blocks
     g = grad(f, wrt=names[0])
     return jacobian(g, wrt=names[0], mode="forward")
 

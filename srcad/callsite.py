@@ -189,6 +189,11 @@ def classify_call(call, norm, env, lifted, custom_rules):
     if isinstance(obj, type) and issubclass(obj, (int, bool, str)):
         return CallInfo("nondiff", obj=obj)
     target = getattr(obj, "__srcad_function__", None) or obj
+    from .api import _defined_in_srcad
+    if isinstance(target, types.FunctionType) and target is obj and _defined_in_srcad(obj):
+        # srcad's own machinery (the function srcad.jacobian makes): its
+        # source is not the mathematics it computes
+        return CallInfo("unknown", obj=obj)
     if isinstance(target, types.FunctionType) or hasattr(obj, "__srcad_derivative__"):
         return CallInfo("user", obj=obj)
     return CallInfo("unknown", obj=obj, ident=ident)

@@ -550,3 +550,52 @@ def test_a_redefined_helper_or_rebound_global_function_is_seen(tmp_path):
     mod.act = np.sin
     np.testing.assert_allclose(srcad.grad(mod.outer)(x), 7.0 + np.cos(x))
     np.testing.assert_allclose(srcad.jacobian(mod.outer, mode="forward")(x), 7.0 + np.cos(x))
+
+
+def _cube(v):
+    return v ** 3
+
+
+def _sum_of_jacobian(w):
+    return np.sum(srcad.jacobian(_cube)(w))
+
+
+def test_differentiating_through_a_jacobian_is_refused_not_wrong():
+    # the function srcad.jacobian makes is srcad's own code: transforming
+    # its source gave a wrong gradient
+    with pytest.raises(srcad.NonDifferentiableError, match="srcad.jacobian"):
+        srcad.grad(_sum_of_jacobian)(np.array([1.0, 2.0]))
+    with pytest.raises(srcad.NonDifferentiableError):
+        srcad.grad(srcad.jacobian(_cube))
+
+
+def _xy2(x, y):
+    return np.sum(x * y ** 2)
+
+
+def test_hessian_with_respect_to_several_arguments():
+    x, y = np.array([0.5, -1.0]), np.array([2.0, 3.0])
+    (hxx, hxy), (hyx, hyy) = srcad.hessian(_xy2, wrt=(0, 1))(x, y)
+    np.testing.assert_allclose(hxx, np.zeros((2, 2)))
+    np.testing.assert_allclose(hxy, np.diag(2 * y))
+    np.testing.assert_allclose(hyx, np.diag(2 * y))
+    np.testing.assert_allclose(hyy, np.diag(2 * x))
+    ((h,),) = srcad.hessian(_xy2, wrt=(1,))(x, y)
+    np.testing.assert_allclose(h, np.diag(2 * x))
+
+
+def _scaled_cube(x, *, s=1.0):
+    return s * np.sum(x ** 3)
+
+
+def _scaled_square(x, *, s=1.0):
+    return s * x ** 2
+
+
+def test_jacobian_and_hessian_with_keyword_only_parameters():
+    x = np.array([0.5, 2.0])
+    np.testing.assert_allclose(srcad.hessian(_scaled_cube)(x, s=2.0), np.diag(12.0 * x))
+    np.testing.assert_allclose(srcad.hessian(_scaled_cube)(x), np.diag(6.0 * x))
+    for mode in ("reverse", "forward"):
+        np.testing.assert_allclose(srcad.jacobian(_scaled_square, mode=mode)(x, s=3.0),
+                                   np.diag(6.0 * x))
