@@ -77,8 +77,17 @@ class _Custom:
         (t_out,) = bwd(saved, ct)
         return out, t_out
 
-    def reverse_fwd(self, *args):
+    def _positional(self, args, kwargs):
+        """The arguments of a call in parameter order (a call may name them)."""
+        if not kwargs:
+            return args
+        bound = inspect.signature(self.fun).bind(*args, **kwargs)
+        bound.apply_defaults()
+        return tuple(bound.arguments[p] for p in self.params)
+
+    def reverse_fwd(self, *args, **kwargs):
         """``(out, residuals)`` for the forward sweep of reverse mode."""
+        args = self._positional(args, kwargs)
         if self.vjp_fwd is None:
             if self.jvp is not None:
                 return self.fun(*args), args   # reverse mode from the jvp (see reverse_bwd)

@@ -371,8 +371,12 @@ class ReverseTransform(BaseTransform):
             out.append(A.assign(tape_var, self.pop()))  # a callee's saved values
         out.append(A.assign(grads, A.call(bwd_ref, [A.name(tape_var), A.name(d_y)])))
         for i, (_, atom) in zip(indices, active):
-            out.append(self.accumulate(atom.id, gast.Subscript(value=A.name(grads), slice=A.const(i),
-                                                               ctx=gast.Load())))
+            g = gast.Subscript(value=A.name(grads), slice=A.const(i), ctx=gast.Load())
+            if info.kind == "custom":
+                # a hand-written backward may return a cotangent in the
+                # broadcast shape (g * b for a scalar a): sum it to a's
+                g = A.call(A.attr(self.env.runtime(), "unbroadcast"), [g, A.name(atom.id)])
+            out.append(self.accumulate(atom.id, g))
         if reset and y in self.over:
             out.append(A.assign(self.adj(y), A.const(0.0)))
         return out

@@ -477,6 +477,19 @@ def callee_updated_params(target):
     return {p: op for p, op in updated.items() if p not in rebound}
 
 
+def _makes_new_value(value):
+    """Whether ``value`` surely makes a new array or list (``u.copy()``,
+    ``np.array(u)``, ``list(u)``, arithmetic), not a view or alias of one."""
+    if isinstance(value, (gast.BinOp, gast.UnaryOp, gast.List, gast.ListComp, gast.Dict)):
+        return True
+    if isinstance(value, gast.Call):
+        f = value.func
+        name = f.attr if isinstance(f, gast.Attribute) else getattr(f, "id", "")
+        return name in ("copy", "deepcopy", "array", "list", "dict", "zeros", "ones", "empty",
+                        "zeros_like", "ones_like", "empty_like", "full", "full_like")
+    return False
+
+
 def callee_written_params(target):
     """Names the function ``target`` (a function or a lifted unit) writes into
     with ``name[...] = ...``, ``name[...] += ...`` or a mutating method."""
@@ -490,13 +503,22 @@ def callee_written_params(target):
             _, node = _parsed_and_node(target)
         except Exception:
             return set()
-    written = set()
+    first_write = {}
     for n in A.walk(node):
         if isinstance(n, (gast.Assign, gast.AugAssign)):
             for t in (n.targets if isinstance(n, gast.Assign) else [n.target]):
                 if isinstance(t, gast.Subscript) and isinstance(t.value, gast.Name):
-                    written.add(t.value.id)
+                    name = t.value.id
+                    first_write[name] = min(first_write.get(name, 1 << 30), getattr(n, "lineno", 0) or 0)
         elif isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute) \
                 and n.func.attr in MUTATING_METHODS and isinstance(n.func.value, gast.Name):
-            written.add(n.func.value.id)
-    return written
+            name = n.func.value.id
+            first_write[name] = min(first_write.get(name, 1 << 30), getattr(n, "lineno", 0) or 0)
+    # u = u.copy() at the top of the function, before any write into u: the
+    # writes go into the copy, not into the caller's argument
+    rebound = {}
+    for st in getattr(node, "body", []):
+        if isinstance(st, gast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], gast.Name) \
+                and _makes_new_value(st.value):
+            rebound.setdefault(st.targets[0].id, getattr(st, "lineno", 1 << 30) or (1 << 30))
+    return {n for n, line in first_write.items() if not (n in rebound and rebound[n] < line)}

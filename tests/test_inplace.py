@@ -197,3 +197,39 @@ def helper_rebinding_the_result(x):
 @pytest.mark.parametrize("fn", [sort_an_index, helper_rebinding_the_result])
 def test_effects_without_derivatives_are_allowed(fn, capsys):
     srcad.check_grads(fn, (R.standard_normal(3),))
+
+
+# -- helpers that copy first, hand-written backward functions ------------------------
+
+def _set_edge(u, v):
+    u = u.copy()
+    u[0] = v
+    return u
+
+
+def copies_before_writing(v, u0):
+    u = _set_edge(u0, v)
+    return np.sum(u * u)
+
+
+def test_a_helper_writing_into_its_own_copy_is_allowed():
+    assert srcad.grad(copies_before_writing)(2.0, np.ones(3)) == pytest.approx(4.0)
+    srcad.check_grads(copies_before_writing, (2.0, np.ones(3)))
+
+
+@srcad.custom_vjp
+def _mul(a, b):
+    return a * b
+
+
+_mul.defvjp(lambda a, b: (a * b, (a, b)), lambda res, g: (g * res[1], g * res[0]))
+
+
+def broadcast_cotangent(a, y):
+    return np.sum(_mul(a, y)) + 2.0 * a + np.sum(_mul(b=y, a=a))
+
+
+def test_hand_written_cotangents_are_summed_to_their_argument_and_calls_may_name_arguments():
+    y = np.array([1.0, 2.0, 3.0])
+    g = srcad.grad(broadcast_cotangent)(0.5, y)
+    assert np.ndim(g) == 0 and g == pytest.approx(2 * np.sum(y) + 2.0)
