@@ -40,6 +40,13 @@ def list(result, seq=()):
     d[seq] += ad.same_container(d[result], seq)
 
 
+@rules.rule("pow", broadcast=True)
+def pow(result, base, exp, mod=None):
+    t[result] = exp * base ** (exp - 1) * t[base] + ad.exponent_tangent(result, base, t[exp])
+    d[base] += d[result] * exp * base ** (exp - 1)
+    d[exp] += d[result] * ad.pow_log(result, base)
+
+
 rules.nondifferentiable(
     "len", "range", "int", "bool", "round", "isinstance", "print", "type", "str",
     "repr", "id", "hash", "any", "all",

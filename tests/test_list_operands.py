@@ -196,3 +196,11 @@ def test_power_with_a_zero_base_has_a_finite_exponent_derivative():
     np.testing.assert_allclose(g, 2 * np.sum(x[1:] ** 2.5 * np.log(x[1:])))
     srcad.check_grads(power_sum, (2.5, x))
     srcad.check_grads(power_sum, (1.7, np.array([0.5, 1.0, 2.0])), order=2)
+
+
+def builtin_pow(x):
+    return np.sum(pow(x, 3)) + pow(2.0, x[0]) + x[1] * np.floor(x[2])
+
+
+def test_builtin_pow():
+    srcad.check_grads(builtin_pow, (X + 1.0,), order=2)
