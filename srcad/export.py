@@ -109,6 +109,12 @@ def _binding(name, obj, derived_names):
         return None
     if inspect.ismodule(obj):
         modname = obj.__name__
+        if modname.split(".")[0] == "srcad":
+            raise SrcadError(
+                "cannot export the derivative: it calls srcad while it runs (srcad.grad inside "
+                "the function), and an exported module runs with NumPy alone",
+                construct=name,
+                hint="export a function that does not call srcad, or keep using srcad.grad")
         if modname == name:
             return f"import {modname}"
         if "." in modname and modname.rsplit(".", 1)[1] == name:

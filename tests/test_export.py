@@ -101,3 +101,19 @@ def test_export_refuses_global_arrays(tmp_path):
         export(uses_global_array, str(tmp_path / "out.py"))
     assert "GLOBAL_ARRAY" in str(info.value)
     assert info.value.hint
+
+
+def _inner_square_sum(x):
+    return np.sum(x * x)
+
+
+def calls_srcad_inside(x):
+    return np.sum(srcad.grad(_inner_square_sum)(x) ** 2)
+
+
+def test_export_refuses_a_function_that_calls_srcad(tmp_path):
+    # the exported module would need srcad while it runs
+    assert np.allclose(srcad.grad(calls_srcad_inside)(np.array([0.5, 2.0])), [4.0, 16.0])
+    with pytest.raises(srcad.SrcadError) as info:
+        export(calls_srcad_inside, str(tmp_path / "out.py"))
+    assert "NumPy alone" in str(info.value) and info.value.hint
