@@ -21,6 +21,11 @@ from srcad import rule_helpers as rh  # noqa: E402
 from srcad.ruledef import ad, t  # noqa: E402
 
 
+@helpers.rule("gradient_adjoint")
+def gradient_adjoint(result, g, f, varargs, axis=None, edge_order=1):
+    t[result] = rh.gradient_adjoint_tangent(t[g], t[varargs], g, f, varargs, axis, edge_order)
+
+
 @helpers.rule("trace_adjoint")
 def trace_adjoint(result, g, a, offset=0, axis1=0, axis2=1):
     t[result] = rh.trace_adjoint(t[g], a, offset, axis1, axis2)

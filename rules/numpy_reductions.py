@@ -140,6 +140,13 @@ def cumulative_prod(result, x, /, *, axis=None, dtype=None, out=None, include_in
     d[x] += rh.cumulative_prod_adjoint(d[result], x, result, axis, include_initial)
 
 
+@rules.rule("gradient")
+def gradient(result, f, *varargs, axis=None, edge_order=1):
+    t[result] = rh.gradient_tangent(t[f], t[varargs], f, varargs, result, axis, edge_order)
+    d[f] += rh.gradient_adjoint(d[result], f, varargs, axis, edge_order)
+    d[varargs] += rh.gradient_spacing_adjoint(d[result], f, varargs, result, axis, edge_order)
+
+
 @rules.rule("diff")
 def diff(result, a, n=1, axis=-1, prepend=None, append=None):
     t[result] = rh.diff_jvp(t[a], 0, a, n, axis, prepend, append) \

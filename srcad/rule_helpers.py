@@ -3230,6 +3230,131 @@ def multi_dot_adjoint_tangent(g, arrays, t_arrays):
     return AdjList(out)
 
 
+# -- np.gradient ----------------------------------------------------------------------
+
+def _gradient_setup(f, varargs, axis):
+    """``(axes, spacings, several)``: the axes ``np.gradient`` differentiates
+    along, the (scalar) spacing of each, and whether it returns a list."""
+    nd = _ndim(f)
+    if axis is None:
+        axes = list(range(nd))
+    elif isinstance(axis, (tuple, list)):
+        axes = [a % nd for a in axis]
+    else:
+        axes = [axis % nd]
+    if len(varargs) == 0:
+        spacings = [1.0] * len(axes)
+    elif len(varargs) == 1:
+        spacings = [varargs[0]] * len(axes)
+    else:
+        spacings = list(varargs)
+    if any(_ndim(h) > 0 for h in spacings):
+        _unsupported("numpy.gradient(f, coordinates)",
+                     "pass the spacing as a number (np.gradient(f, dx)); coordinate arrays "
+                     "(uneven spacing) have no derivative rule yet")
+    return axes, spacings, len(axes) > 1
+
+
+def _gradient_transpose(g, h, edge_order):
+    """The transpose of ``np.gradient`` along the last axis (spacing ``h``)."""
+    xp = _ns(g)
+    n = _shape(g)[-1]
+    a = xp.zeros(_shape(g), dtype=_float_dtype(g))
+    if edge_order == 1:
+        c = g[..., 0] / h
+        a[..., 1] += c
+        a[..., 0] -= c
+        c = g[..., n - 1] / h
+        a[..., n - 1] += c
+        a[..., n - 2] -= c
+    else:
+        c = g[..., 0] / (2 * h)
+        a[..., 0] -= 3 * c
+        a[..., 1] += 4 * c
+        a[..., 2] -= c
+        c = g[..., n - 1] / (2 * h)
+        a[..., n - 1] += 3 * c
+        a[..., n - 2] -= 4 * c
+        a[..., n - 3] += c
+    m = g[..., 1:n - 1] / (2 * h)
+    a[..., 2:] += m
+    a[..., :n - 2] -= m
+    return a
+
+
+def _gradient_parts(value, several):
+    return list(value) if several else [value]
+
+
+def gradient_adjoint(g, f, varargs, axis=None, edge_order=1):
+    """Adjoint of ``np.gradient(f, *varargs)`` for ``f`` (scalar spacings)."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(f)
+    axes, spacings, several = _gradient_setup(f, varargs, axis)
+    out = None
+    for ax, h, gk in zip(axes, spacings, _gradient_parts(g, several)):
+        if is_zero(gk):
+            continue
+        gk = xp.moveaxis(xp.asarray(gk), ax, -1)
+        part = xp.moveaxis(_gradient_transpose(gk, h, edge_order), -1, ax)
+        out = part if out is None else out + part
+    return 0.0 if out is None else out
+
+
+def gradient_spacing_adjoint(g, f, varargs, result, axis=None, edge_order=1):
+    """Adjoints of the spacings of ``np.gradient``: each part is ``D f / h``,
+    so its derivative with respect to ``h`` is ``-part / h``."""
+    if is_zero(g) or not varargs:
+        return tuple(0.0 for _ in varargs)
+    xp = _ns(f)
+    axes, spacings, several = _gradient_setup(f, varargs, axis)
+    terms = [0.0 if is_zero(gk) else -xp.sum(gk * yk) / h
+             for gk, yk, h in zip(_gradient_parts(g, several), _gradient_parts(result, several),
+                                  spacings)]
+    if len(varargs) == 1:
+        return (builtins_sum(terms),)
+    return tuple(terms)
+
+
+def gradient_tangent(tf, tvarargs, f, varargs, result, axis=None, edge_order=1):
+    """Tangent of ``np.gradient(f, *varargs)``: linear in ``f``, and each
+    part ``D f / h`` moves by ``-part * dh / h`` with its spacing."""
+    xp = _ns(f)
+    axes, spacings, several = _gradient_setup(f, varargs, axis)
+    kw = {} if axis is None else {"axis": axis}
+    parts = [0.0] * len(axes)
+    if not is_zero(tf):
+        parts = _gradient_parts(xp.gradient(xp.asarray(tf), *varargs, edge_order=edge_order, **kw),
+                                several)
+    tsp = [0.0] * len(axes)
+    if tvarargs:
+        tsp = [tvarargs[0]] * len(axes) if len(tvarargs) == 1 else list(tvarargs)
+    ys = _gradient_parts(result, several)
+    out = [p if is_zero(th) else p - yk * th / h for p, yk, th, h in zip(parts, ys, tsp, spacings)]
+    if all(is_zero(o) for o in out):
+        return 0.0
+    out = [xp.zeros_like(yk) if is_zero(o) else o for o, yk in zip(out, ys)]
+    return AdjList(out) if several else out[0]
+
+
+def gradient_adjoint_tangent(tg, tvarargs, g, f, varargs, axis=None, edge_order=1):
+    """Tangent of :func:`gradient_adjoint`: linear in ``g``; each axis's
+    part scales with ``1 / h`` of its spacing."""
+    xp = _ns(f)
+    axes, spacings, several = _gradient_setup(f, varargs, axis)
+    out = gradient_adjoint(tg, f, varargs, axis, edge_order) if not is_zero(tg) else 0.0
+    if tvarargs and not all(is_zero(th) for th in tvarargs) and not is_zero(g):
+        tsp = [tvarargs[0]] * len(axes) if len(tvarargs) == 1 else list(tvarargs)
+        for ax, h, th, gk in zip(axes, spacings, tsp, _gradient_parts(g, several)):
+            if is_zero(th) or is_zero(gk):
+                continue
+            gk = xp.moveaxis(xp.asarray(gk), ax, -1)
+            part = xp.moveaxis(_gradient_transpose(gk, h, edge_order), -1, ax)
+            out = out - part * th / h
+    return out
+
+
 # -- adjoints given a Python number ------------------------------------------------
 #
 # The adjoint of a scalar output starts as a Python float (a weak scalar, so

@@ -242,7 +242,7 @@ def no_rule_submodule(x):
 
 
 def helper_without_rule(x):
-    return np.gradient(x)  # <- error
+    return np.i0(x)  # <- error
 
 
 def calls_helper_without_rule(x):
@@ -428,8 +428,8 @@ LOCATED = [
                  "np.nextafter(", None, id="no-rule-c-ufunc"),
     pytest.param(no_rule_submodule, NonDifferentiableError, ("np.fft.ihfft", "no derivative rule"),
                  "np.fft.ihfft(", None, id="no-rule-submodule"),
-    pytest.param(calls_helper_without_rule, NonDifferentiableError, ("np.gradient",),
-                 "np.gradient(", helper_without_rule, id="no-rule-in-called-function"),
+    pytest.param(calls_helper_without_rule, NonDifferentiableError, ("np.i0",),
+                 "np.i0(", helper_without_rule, id="no-rule-in-called-function"),
     pytest.param(attribute_read, NonDifferentiableError, (".flat",), "x.flat", None,
                  id="attribute-read"),
     pytest.param(augmented_attribute_assignment, UnsupportedSyntaxError, ("attribute",), "y.real",
@@ -447,7 +447,7 @@ def test_located_error(fn, error, words, at, where, mode):
     check_located(info.value, where or fn, words, at)
 
 
-NO_RULE = ["nanmedian", "nextafter", "fft.ihfft", "gradient"]
+NO_RULE = ["nanmedian", "nextafter", "fft.ihfft", "i0"]
 
 
 def test_no_rule_functions_still_have_no_rule():
@@ -524,8 +524,8 @@ def test_not_a_function():
 
 def test_library_function_without_rule_passed_directly():
     with pytest.raises((NonDifferentiableError, SourceUnavailableError)) as info:
-        srcad.grad(np.gradient)
-    assert "gradient" in info.value.message
+        srcad.grad(np.i0)
+    assert "i0" in info.value.message
     assert "numpy" not in (info.value.filename or "")
 
 

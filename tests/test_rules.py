@@ -522,6 +522,16 @@ def f_diff_ends(x, p, a):
     return np.diff(x, axis=1, prepend=p, append=a)
 
 
+def f_gradient(x):
+    return np.gradient(x, 0.5)
+
+
+def f_gradient_2d(x):
+    return np.gradient(x, axis=1, edge_order=2)
+
+
+add("gradient", f_gradient, (rnd(5),))
+add("gradient", f_gradient_2d, (rnd(3, 4),))
 add("diff", f_diff, (rnd(5),), (rnd(2, 4),))
 add("diff", f_diff2, (rnd(4, 3),))
 add("diff", f_diff_ends, (rnd(2, 3), 0.5, rnd(2, 2)), (rnd(2, 3), rnd(2, 1), -1.0))
