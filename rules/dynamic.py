@@ -21,6 +21,16 @@ from srcad import rule_helpers as rh  # noqa: E402
 from srcad.ruledef import ad, t  # noqa: E402
 
 
+@helpers.rule("arange_adjoint")
+def arange_adjoint(result, g, which, stop):
+    t[result] = rh.arange_adjoint(t[g], which, stop)
+
+
+@helpers.rule("arange_tangent")
+def arange_tangent(result, tstart, tstep, stop, r):
+    t[result] = rh.arange_tangent(t[tstart], t[tstep], stop, r)
+
+
 @helpers.rule("gradient_adjoint")
 def gradient_adjoint(result, g, f, varargs, axis=None, edge_order=1):
     t[result] = rh.gradient_adjoint_tangent(t[g], t[varargs], g, f, varargs, axis, edge_order)
@@ -347,7 +357,7 @@ def average_vjp_a(result, g, a, weights=None, axis=None, keepdims=False, returne
 
 
 @helpers.rule("average_vjp_w")
-def average_vjp_w(out, g, a, weights, result, axis=None, keepdims=False):
+def average_vjp_w(out, g, a, weights, result, axis=None, keepdims=False, returned=False):
     t[out] = rh.average_vjp_w(t[g], a, weights, result, axis, keepdims) \
         + rh.average_vjp_w_tangent(g, a, weights, result, "a", t[a], axis, keepdims) \
         + rh.average_vjp_w_tangent(g, a, weights, result, "weights", t[weights], axis, keepdims) \

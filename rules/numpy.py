@@ -1,6 +1,7 @@
 """Rules for NumPy (and the NumPy-compatible namespaces that share them:
 CuPy, array-API namespaces). ``xp`` is the namespace of the call site."""
 
+from srcad import rule_helpers as rh
 from srcad.ruledef import RuleSet, ad, d, t, xp
 
 from . import operator as operator_rules
@@ -184,8 +185,8 @@ def dot(result, a, b):
 
 @rules.rule("reshape")
 def reshape(result, a, shape=None, order="C", newshape=None):
-    t[result] = xp.reshape(t[a], xp.shape(result))
-    d[a] += xp.reshape(d[result], xp.shape(a))
+    t[result] = ad.reshape_in_order(t[a], xp.shape(result), order)
+    d[a] += ad.reshape_in_order(d[result], xp.shape(a), order)
 
 
 @rules.rule("transpose")
@@ -196,7 +197,7 @@ def transpose(result, a, axes=None):
 
 rules.nondifferentiable(
     "argmax", "argmin", "argsort", "floor", "ceil", "round", "rint", "trunc", "sign",
-    "shape", "ndim", "size", "zeros", "ones", "empty", "eye", "identity", "arange",
+    "shape", "ndim", "size", "zeros", "ones", "empty", "eye", "identity",
     "zeros_like", "ones_like", "empty_like", "isnan", "isinf", "isfinite", "isclose",
     "allclose", "array_equal", "greater", "greater_equal", "less", "less_equal", "equal",
     "not_equal", "logical_and", "logical_or", "logical_not", "logical_xor", "floor_divide",
@@ -235,8 +236,8 @@ def dot_method(result, self, b):
 
 @methods.rule("reshape")
 def reshape_method(result, self, *shape, order="C"):
-    t[result] = t[self].reshape(result.shape)
-    d[self] += d[result].reshape(self.shape)
+    t[result] = ad.reshape_in_order(t[self], result.shape, order)
+    d[self] += ad.reshape_in_order(d[result], self.shape, order)
 
 
 @methods.rule("transpose")
@@ -274,3 +275,12 @@ def float_type(result, x=0.0):
     # makes finite-difference checks meaningless)
     t[result] = ad.astype_like(t[x], result)
     d[x] += ad.astype_like(d[result], x)
+
+
+@rules.rule("arange")
+def arange(result, start, stop=None, step=None, dtype=None, *, device=None, like=None):
+    """``start + k * step``: its entries move with ``start`` and ``step``
+    (``stop`` only decides how many there are)."""
+    t[result] = ad.inexact_only(rh.arange_tangent(t[start], t[step], stop, result), result)
+    d[start] += rh.arange_adjoint(ad.inexact_only(d[result], result), 0, stop)
+    d[step] += rh.arange_adjoint(ad.inexact_only(d[result], result), 2, stop)

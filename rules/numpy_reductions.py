@@ -94,9 +94,9 @@ def nanmean(result, a, axis=None, dtype=None, out=None, keepdims=False):
 @rules.rule("average")
 def average(result, a, axis=None, weights=None, returned=False, *, keepdims=False):
     t[result] = rh.average_jvp_a(t[a], a, weights, axis, keepdims, returned) \
-        + rh.average_jvp_w(t[weights], a, weights, result, axis, keepdims)
+        + rh.average_jvp_w(t[weights], a, weights, result, axis, keepdims, returned)
     d[a] += rh.average_vjp_a(d[result], a, weights, axis, keepdims, returned)
-    d[weights] += rh.average_vjp_w(d[result], a, weights, result, axis, keepdims)
+    d[weights] += rh.average_vjp_w(d[result], a, weights, result, axis, keepdims, returned)
 
 
 # -- cumulative ---------------------------------------------------------------------------

@@ -148,6 +148,12 @@ def abs_tangent(result, x, tx):
     d[x] += ad.sign_derivative(x, d[result])
 
 
+@rules.rule("reshape_in_order")
+def reshape_in_order(result, x, shape, order="C"):
+    t[result] = ad.reshape_in_order(t[x], shape, order)
+    d[x] += ad.reshape_in_order(d[result], ad.shape_of(x).shape, order)
+
+
 @rules.rule("inexact_only")
 def inexact_only(result, g, value):
     t[result] = ad.inexact_only(t[g], value)

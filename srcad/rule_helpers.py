@@ -468,18 +468,38 @@ def _average_weights(a, weights, axis):
     if weights is None:
         return None
     w = _asarray(weights, a)
-    if _shape(w) != _shape(a) and _ndim(w) == 1 and axis is not None and not isinstance(axis, tuple):
+    axes = _weight_axes(a, w, axis)
+    if axes is not None:
+        # weights along the axes (in the order given): placed there, ones elsewhere
+        order = sorted(range(len(axes)), key=lambda i: axes[i])
+        w = xp.permute_dims(w, tuple(order)) if hasattr(xp, "permute_dims") else xp.transpose(w, order)
         shape = [1] * _ndim(a)
-        shape[axis % _ndim(a)] = _shape(w)[0]
+        for ax in sorted(axes):
+            shape[ax] = _shape(a)[ax]
         w = xp.reshape(w, tuple(shape))
     return w
+
+
+def _weight_axes(a, w, axis):
+    """The axes of ``a`` that weights shaped for the reduced axes lie along
+    (``None`` when they are shaped like ``a``)."""
+    if _shape(w) == _shape(a) or axis is None:
+        return None
+    axes = [ax % _ndim(a) for ax in (axis if isinstance(axis, tuple) else (axis,))]
+    if _ndim(w) != len(axes):
+        return None
+    return axes
 
 
 def _unaverage_weights(g, a, weights, axis):
     """Transpose of :func:`_average_weights`."""
     xp = _ns(g)
-    if _shape(weights) != _shape(a) and _ndim(weights) == 1:
-        g = xp.sum(g, axis=tuple(i for i in range(_ndim(a)) if i != axis % _ndim(a)))
+    axes = _weight_axes(a, weights, axis)
+    if axes is not None:
+        g = xp.sum(g, axis=tuple(i for i in range(_ndim(a)) if i not in axes))
+        # g's axes are now the weight axes in increasing order: back to the given order
+        ranks = sorted(axes)
+        g = xp.transpose(g, [ranks.index(ax) for ax in axes])
     return xp.reshape(g, _shape(weights))
 
 
@@ -508,8 +528,9 @@ def average_vjp_a(g, a, weights=None, axis=None, keepdims=False, returned=False)
     return ge * w / xp.sum(w, axis=axis, keepdims=True)
 
 
-def average_jvp_w(tw, a, weights, result, axis=None, keepdims=False):
+def average_jvp_w(tw, a, weights, result, axis=None, keepdims=False, returned=False):
     """The part of ``average``'s tangent that comes from ``weights``."""
+    _no_returned(returned)
     xp = _ns(a)
     w = xp.broadcast_to(_average_weights(a, weights, axis), _shape(a))
     tw = xp.broadcast_to(_average_weights(a, tw, axis), _shape(a))
@@ -517,8 +538,9 @@ def average_jvp_w(tw, a, weights, result, axis=None, keepdims=False):
     return xp.sum(tw * (a - r), axis=axis, keepdims=keepdims) / xp.sum(w, axis=axis, keepdims=keepdims)
 
 
-def average_vjp_w(g, a, weights, result, axis=None, keepdims=False):
+def average_vjp_w(g, a, weights, result, axis=None, keepdims=False, returned=False):
     """Adjoint of ``average`` for ``weights``."""
+    _no_returned(returned)
     if is_zero(g):
         return 0.0
     xp = _ns(a)
@@ -3353,6 +3375,32 @@ def gradient_adjoint_tangent(tg, tvarargs, g, f, varargs, axis=None, edge_order=
             part = xp.moveaxis(_gradient_transpose(gk, h, edge_order), -1, ax)
             out = out - part * th / h
     return out
+
+
+# -- np.arange -------------------------------------------------------------------------
+
+def arange_tangent(tstart, tstep, stop, result):
+    """Tangent of ``arange(start, stop, step) = start + k * step`` (with one
+    argument, ``arange(stop)``, the entries do not move)."""
+    xp = _ns(result)
+    if stop is None:
+        return 0.0
+    out = 0.0
+    if not is_zero(tstart):
+        out = out + xp.zeros_like(result) + tstart
+    if not is_zero(tstep):
+        out = out + xp.arange(_shape(result)[0]) * tstep
+    return out
+
+
+def arange_adjoint(g, which, stop):
+    """Adjoint of ``arange`` for ``start`` (``which=0``) or ``step`` (2)."""
+    if is_zero(g) or stop is None:
+        return 0.0
+    xp = _ns(g)
+    if which == 0:
+        return xp.sum(g)
+    return xp.sum(g * xp.arange(_shape(g)[0]))
 
 
 # -- adjoints given a Python number ------------------------------------------------

@@ -18,7 +18,7 @@ import numbers
 __all__ = [
     "unbroadcast", "broadcast_like", "match", "zeros_like", "add_at",
     "adjoint_at", "zero_at", "copy", "sequence", "AdjList", "AdjDict", "scatter_add",
-    "diagonal_index", "record", "with_item", "inexact_only", "pow_log",
+    "diagonal_index", "record", "with_item", "inexact_only", "pow_log", "reshape_in_order",
     "pow_log_tangent",
     "item_adjoint", "container_tangent", "namespace_of",
 ]
@@ -236,7 +236,8 @@ def field(tangent, x, name):
         return 0.0
     if isinstance(tangent, dict):
         return tangent.get(name, 0.0)
-    if isinstance(tangent, list) and hasattr(x, "_fields"):
+    if isinstance(tangent, (list, tuple)) and hasattr(x, "_fields") and not hasattr(tangent, "_fields"):
+        # a plain tuple of tangents (eigh's, slogdet's results) in field order
         return tangent[x._fields.index(name)]
     return getattr(tangent, name)
 
@@ -929,6 +930,21 @@ def dot_adjoint_b(g, a, b):
     out = xp.tensordot(a, g, axes=(list(range(an - 1)), list(range(an - 1))))
     # out axes: (k, b's leading axes..., n) -> b's layout (leading..., k, n)
     return xp.moveaxis(out, 0, -2)
+
+
+def reshape_in_order(x, shape, order="C"):
+    """``x`` reshaped to ``shape`` reading and writing entries in ``order``
+    (``"F"``: first index fastest), the same order the primal reshape used.
+
+    >>> import numpy as np
+    >>> reshape_in_order(np.arange(4.0), (2, 2), "F")
+    array([[0., 2.],
+           [1., 3.]])
+    """
+    xp = namespace_of(x)
+    if order != "F":
+        return xp.reshape(x, shape)
+    return xp.reshape(x, shape, order="F")
 
 
 def inexact_only(g, value):

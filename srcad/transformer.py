@@ -193,7 +193,9 @@ class BaseTransform:
             return None
         out = set()
         for p, v in bound.items():
-            if p in tpl.flowing_params:
+            # options without a derivative still make the result depend on
+            # them: reaching the rule, such a dependence is refused (bind)
+            if p in tpl.flowing_params or (tpl.namespace == "numpy" and p in self.VALUE_OPTIONS):
                 # a *args parameter is bound to a tuple of the atoms
                 for atom in (v.elts if isinstance(v, gast.Tuple) else [v]):
                     if isinstance(atom, gast.Name):
@@ -269,14 +271,35 @@ class BaseTransform:
                 hint=f"add a {'t[result] = ...' if mode == 'forward' else 'd[x] += ...'} line to the "
                      f"rule, or use the other mode")
 
+    # Options of NumPy functions that may hold a float the result depends
+    # on, but that their rules give no derivative (q of quantile, ord of
+    # norm, ddof of std...): a value depending on the input there is refused,
+    # not treated as a constant.
+    VALUE_OPTIONS = frozenset({"q", "ord", "p", "ddof", "correction", "initial", "nan", "posinf",
+                               "neginf", "aweights", "fweights", "base", "period", "discont",
+                               "rcond", "rtol", "atol", "decimals"})
+
     def bind(self, tpl, args, kws, stmt):
         try:
-            return tpl.bind(args, kws)
+            bound = tpl.bind(args, kws)
         except TypeError as exc:
             raise NonDifferentiableError(
                 f"cannot match this call to the derivative rule {tpl.namespace}.{tpl.name}: {exc}",
                 self.norm.parsed.location(stmt), construct=tpl.name,
                 hint="check the arguments of the call") from None
+        flowing = tpl.flowing_params
+        for param, atom in bound.items():
+            if (tpl.namespace == "numpy" and param in self.VALUE_OPTIONS and param not in flowing
+                    and isinstance(atom, gast.Name)
+                    and atom.id in self._varied()):
+                raise NonDifferentiableError(
+                    f"the derivative with respect to the argument {param}= of "
+                    f"{tpl.namespace}.{tpl.name} is not implemented ({atom.id!r} depends on what "
+                    f"is being differentiated)", self.norm.parsed.location(stmt),
+                    construct=f"{tpl.name}({param}=...)",
+                    hint=f"pass a value that does not depend on the input, or wrap it in "
+                         f"srcad.stop_gradient to hold it constant")
+        return bound
 
     def inline_ctx(self, xp, **kw):
         return InlineContext(

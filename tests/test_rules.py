@@ -412,6 +412,11 @@ def f_average_full(x, w):
     return np.average(x, axis=0, weights=w, keepdims=True)
 
 
+def f_arange(a, s):
+    return np.arange(a, a + 1.0, s) ** 2
+
+
+add("arange", f_arange, (0.3, 0.3))
 add("average", f_average, (rnd(3, 4),))
 add("average", f_average_w, (rnd(3, 4), pos(4)))
 add("average", f_average_full, (rnd(3, 4), pos(3, 4)))
@@ -813,6 +818,8 @@ add("linalg.matrix_norm", n_matrix_norm("nuc", keepdims=True), (rnd(2, 3, 4),))
 def f_reshape(x): return np.reshape(x, (4, 3))
 def f_reshape_m(x): return x.reshape(2, 6)
 def f_reshape_m_tuple(x): return x.reshape((-1,))
+def f_reshape_f(x): return np.reshape(x, (4, 3), order="F") * np.arange(12.0).reshape(4, 3)
+def f_reshape_m_f(x): return x.reshape(-1, order="F") * np.arange(12.0)
 def f_transpose(x): return np.transpose(x)
 def f_transpose_axes(x): return np.transpose(x, (1, 2, 0))
 def f_transpose_m(x): return x.transpose(2, 0, 1)
@@ -839,6 +846,8 @@ def f_broadcast_to(x): return np.broadcast_to(x, (2, 3, 4))
 
 
 add("reshape", f_reshape, (rnd(3, 4),), (rnd(12),))
+add("reshape", f_reshape_f, (rnd(3, 4),))
+add(".reshape", f_reshape_m_f, (rnd(3, 4),))
 add(".reshape", f_reshape_m, (rnd(3, 4),))
 add(".reshape", f_reshape_m_tuple, (rnd(3, 4),))
 add("transpose", f_transpose, (rnd(3, 4),))
@@ -1520,3 +1529,48 @@ def test_entry_calls_its_rule(key, fn):
     ident, tpl = rules.lookup(obj)
     assert isinstance(tpl, Template)
     assert tpl.fn is rules.template("numpy", key).fn
+
+
+# -- np.average with weights along a tuple of axes; np.arange; float options --------
+
+def f_average_tuple_axis(a, w):
+    return np.average(a, axis=(0, 1), weights=w)
+
+
+def f_average_tuple_axis_reversed(a, w):
+    return np.average(a, axis=(1, 0), weights=w.T)
+
+
+def f_arange_moves_with_start_and_step(a, s):
+    return np.sin(np.arange(a, a + 1.0, s))
+
+
+@pytest.mark.parametrize("fn,args", [
+    (f_average_tuple_axis, (rnd(2, 3, 2), np.abs(rnd(2, 3)) + 0.5)),
+    (f_average_tuple_axis_reversed, (rnd(2, 3, 2), np.abs(rnd(2, 3)) + 0.5)),
+    (f_arange_moves_with_start_and_step, (0.3, 0.3)),
+], ids=["average-tuple-axis", "average-tuple-axis-reversed", "arange"])
+def test_more_argument_forms(fn, args):
+    srcad.check_grads(fn, args, order=1)
+    srcad.check_grads(fn, args, order=2)
+
+
+def _quantile_of(x, q):
+    return np.quantile(x, q)
+
+
+def _reshape_in_fortran_order(x):
+    return np.sum(np.reshape(x, (4, 3), order="F") * np.arange(12.0).reshape(4, 3))
+
+
+def test_a_float_option_that_depends_on_the_input_is_refused():
+    with pytest.raises(srcad.NonDifferentiableError, match="q="):
+        srcad.grad(_quantile_of, wrt=1)(np.array([0.3, 1.2, 0.7]), 0.4)
+    # with respect to the values it still differentiates
+    np.testing.assert_allclose(srcad.grad(_quantile_of)(np.array([0.3, 1.2, 0.7]), 0.4),
+                               [0.2, 0.0, 0.8])
+
+
+def test_reshape_in_fortran_order():
+    g = srcad.grad(_reshape_in_fortran_order)(np.ones((3, 4)))
+    np.testing.assert_allclose(g, np.arange(12.0).reshape(4, 3).reshape((3, 4), order="F"))
