@@ -533,9 +533,19 @@ def _kinds(target, params, primals):
     return tuple((p, k) for p, k in kinds if k is not None) or None
 
 
+try:
+    from numpy import ndarray as _NDARRAY
+except ImportError:  # pragma: no cover - NumPy is a dependency
+    _NDARRAY = None
+
+
 def _check_tangent(name, primal, tangent, f, path=None):
     """A tangent must have its primal's structure and shape; an integer
     primal takes no (or a zero) tangent."""
+    if tangent.__class__ is primal.__class__ and (
+            primal.__class__ is float or (primal.__class__ is _NDARRAY and tangent.shape == primal.shape
+                                          and primal.dtype.kind == "f")):
+        return   # the common case, checked first
     path = path or name
     loc = _def_location(f)
     if isinstance(primal, dict) or isinstance(primal, (list, tuple)):

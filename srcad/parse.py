@@ -90,14 +90,17 @@ class Parsed:
 def still_resolves(parsed):
     """Whether every free name ``parsed`` looked up still denotes the same
     object (a redefined helper, a rebound global function: it does not)."""
-    for name, value in list(parsed.resolved.items()):
-        if name in parsed.cells:
+    globals_, cells = parsed.globals, parsed.cells
+    for name, value in parsed.resolved.items():
+        if not cells and globals_.get(name, _MISSING) is value:
+            continue
+        if name in cells:
             try:
-                now = parsed.cells[name].cell_contents
+                now = cells[name].cell_contents
             except ValueError:
                 return False
         else:
-            now = parsed.globals.get(name, _MISSING)
+            now = globals_.get(name, _MISSING)
         if now is value:
             continue
         # a number read at run time may change; its kind (a scalar) may not

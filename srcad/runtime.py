@@ -145,6 +145,8 @@ def broadcast_like(t, like):
 
 def zeros_like(x):
     """A zero tangent or adjoint with the structure, shape and dtype of ``x``."""
+    if x.__class__ is float:
+        return 0.0
     if isinstance(x, dict):
         return {k: zeros_like(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):

@@ -179,13 +179,15 @@ def _up_to_date(derived, seen=None):
     """Whether ``derived`` and the derived callees it calls were made from
     names that still denote the same objects (a helper redefined in a
     notebook, a global rebound from np.tanh to np.sin make it stale)."""
+    parsed = getattr(derived, "parsed", None)
+    if parsed is not None and not still_resolves(parsed):
+        return False
+    if not derived.deps:
+        return True
     seen = set() if seen is None else seen
     if id(derived) in seen:
         return True
     seen.add(id(derived))
-    parsed = getattr(derived, "parsed", None)
-    if parsed is not None and not still_resolves(parsed):
-        return False
     return all(_up_to_date(d, seen) for d in derived.deps)
 
 
