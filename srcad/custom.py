@@ -14,7 +14,7 @@ user attached is called instead.
 ...     return y, y > 0          # output and what the backward pass needs
 >>> def relu_bwd(mask, g):
 ...     return (g * mask,)       # one cotangent per argument
->>> relu.defvjp(relu_fwd, relu_bwd)
+>>> _ = relu.defvjp(relu_fwd, relu_bwd)
 >>> srcad.grad(lambda x: np.sum(relu(x) * 3.0))(np.array([-1.0, 2.0]))
 array([0., 3.])
 """

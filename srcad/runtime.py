@@ -90,7 +90,7 @@ def unbroadcast(g, like):
     adjoint left unexpanded, such as the scalar adjoint of a full sum).
 
     >>> import numpy as np
-    >>> unbroadcast(np.ones((2, 3)), 1.0)
+    >>> float(unbroadcast(np.ones((2, 3)), 1.0))
     6.0
     >>> unbroadcast(2.0, np.zeros(3))
     array([2., 2., 2.])
@@ -692,7 +692,7 @@ def abs_tangent(x, tx):
     when ``x`` is complex.
 
     >>> abs_tangent(-2.0, 0.5), abs_tangent(3 + 4j, 1j)
-    (-0.5, -0.8)
+    (-0.5, 0.8)
     """
     if _is_complex(x):
         v = sign(x) * tx
