@@ -19,7 +19,7 @@ from .errors import CotangentError, Location, NonScalarOutputError, SrcadError, 
 from .runtime import AdjFields, _dataclass_fields
 from .runtime import match, stop_gradient  # noqa: F401  (re-exported)
 from .kinds import kind_of
-from .transform import derive
+from .transform import check, derive
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "derivative",
            "source", "stop_gradient", "check_grads"]
@@ -258,16 +258,31 @@ def _is_integer(value):
 class _Derivative:
     """A callable made by srcad: calls generated code, post-processes."""
 
-    def __init__(self, f, derived, call, kind):
+    def __init__(self, f, derived, call, kind, name=None):
+        # derived: the generated derivative, or a function that makes it on
+        # first use (a call runs code made for its arguments' kinds anyway)
         self.__wrapped_f__ = f
-        self._derived = derived
+        self._make = derived if callable(derived) else None
+        self._made = None if callable(derived) else derived
         self._call = call
         self.kind = kind
-        self.__srcad_function__ = derived.functions[0]
-        self.__srcad_derived__ = derived
         functools.update_wrapper(self, f, updated=())
-        self.__name__ = derived.name
-        self.__qualname__ = derived.name
+        self.__name__ = name or self._derived.name
+        self.__qualname__ = self.__name__
+
+    @property
+    def _derived(self):
+        if self._made is None:
+            self._made = self._make()
+        return self._made
+
+    @property
+    def __srcad_derived__(self):
+        return self._derived
+
+    @property
+    def __srcad_function__(self):
+        return self._derived.functions[0]
 
     def __call__(self, *args, **kwargs):
         return self._call(*args, **kwargs)
@@ -293,7 +308,14 @@ def _gradient_function(f, wrt, with_value):
     names, single = _resolve_wrt(f, wrt)
     target = _target(f)
     fused = "value_and_grad" if with_value else "grad"
-    derived = derive(target, "reverse", names, fused=fused)
+    # unsupported code fails here; the code that runs is made at the first
+    # call, for the kinds of its arguments (the code for arguments of any
+    # kind only when something asks for it)
+    check(target, "reverse", names, fused=fused)
+
+    def generic():
+        return derive(target, "reverse", names, fused=fused)
+
     params = [p.name for p in _params(f)]
     positions = [params.index(n) for n in names]
     simple = all(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in _params(f))
@@ -306,6 +328,7 @@ def _gradient_function(f, wrt, with_value):
         gen = variants.get(key)
         if gen is None:
             kinds = tuple((p, k) for p, k in zip(params, key) if k is not None)
+            derived = made._made   # the code for any kinds, if something asked for it
             scalars_for = getattr(derived, "scalars_for", None)
             if scalars_for is not None and scalars_for(kinds) == derived.scalars:
                 gen = derived.functions[0]   # these kinds would change nothing
@@ -341,7 +364,7 @@ def _gradient_function(f, wrt, with_value):
             if x.__class__ is not float:
                 _check_differentiable(name, x, f)
                 _check_real(name, x, f)
-        gen = specialised(values) if simple else derived.functions[0]
+        gen = specialised(values) if simple else made.__srcad_function__
         try:
             raw = gen(*values) if simple else gen(**bound)
         except NonScalarOutputError as exc:
@@ -355,10 +378,12 @@ def _gradient_function(f, wrt, with_value):
         result = out[0] if single else tuple(out)
         return (value, result) if with_value else result
 
-    made = _Derivative(f, derived, call, "value_and_grad" if with_value else "grad")
+    from .transform import function_names
+    made = _Derivative(f, generic, call, "value_and_grad" if with_value else "grad",
+                       name=function_names(target, fused, names)[0])
     made._grad_positions = (positions, single)
     made._pick = lambda args: specialised(args) if simple and len(args) == n_params \
-        else derived.functions[0]
+        else made.__srcad_function__
     return made
 
 

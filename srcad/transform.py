@@ -175,6 +175,28 @@ def derive(target, mode, wrt, fused=None, kinds=None, copy_arguments=True):
         return derived
 
 
+_checked = {}
+
+
+def check(target, mode, wrt, fused=None):
+    """Raise the error that generating ``derive(target, mode, wrt, fused)``
+    would raise, without optimizing or compiling anything: parse,
+    normalize, analyze and transform (callees are derived as usual). What
+    ``srcad.grad(f)`` runs so that unsupported code fails where the
+    gradient is made, while the code that runs is made for the argument
+    kinds of the first call."""
+    key = (_target_key(target), mode if fused is None else fused, tuple(wrt), ())
+    with _lock:
+        done = _cache.get(key) or _checked.get(key)
+        if done is not None and _up_to_date(done):
+            return
+        derived = Derived(key, target, mode, tuple(wrt))
+        derived.kinds = {}
+        derived.copy_arguments = True
+        _generate(derived, fused, check_only=True)
+        _checked[key] = derived
+
+
 def _up_to_date(derived, seen=None):
     """Whether ``derived`` and the derived callees it calls were made from
     names that still denote the same objects (a helper redefined in a
@@ -225,7 +247,7 @@ def function_names(target, mode, wrt):
     return [f"{base}_{mode}{suffix}"]
 
 
-def _generate(derived, fused):
+def _generate(derived, fused, check_only=False):
     target = derived.target
     parsed, node = _parsed_and_node(target)
     derived.parsed = parsed
@@ -245,7 +267,7 @@ def _generate(derived, fused):
     env.own_names = set(function_names(target, derived.mode, derived.wrt))
     # the seed is the adjoint of the returned name itself
     seed = namer.adjoint(norm.return_name) if norm.return_name else namer.new("d_result")
-    if fused is not None and not derived.kinds:
+    if fused is not None and not derived.kinds and not check_only:
         # what argument kinds would change: the names known to hold scalars
         # (srcad.grad reuses this code for kinds that change none)
         _note_scalars(derived, norm)
@@ -268,6 +290,8 @@ def _generate(derived, fused):
         saved = namer.new("saved")
         nodes = list(tr.split(names[0], names[1], saved, seed))
         derived.reentrant = tr.reentrant
+    if check_only:
+        return
     from .optimize import optimize
     # names made up by srcad (temporaries, their adjoints and tangents, values
     # set aside) may be folded back into the expression that uses them
@@ -379,3 +403,4 @@ def clear_cache():
     """Forget every generated derivative (they are regenerated on demand)."""
     with _lock:
         _cache.clear()
+        _checked.clear()

@@ -180,17 +180,28 @@ def _sum_of_squares(x):
     return np.sum(x ** 2)
 
 
-def test_argument_kinds_that_change_nothing_reuse_the_generated_code():
+def test_grad_makes_code_once_per_kinds_of_arguments():
     import srcad
+    from srcad import transform
+    transform.clear_cache()
     g = srcad.grad(_sum_of_squares)
+    # grad(f) checks the function (unsupported code fails there) but makes
+    # no code yet: the first call makes it for its arguments' kinds
+    assert len(transform._cache) == 0
     x = np.arange(3.0)
     np.testing.assert_allclose(g(x), 2 * x)
-    # an array argument makes no name a scalar here: the code made for any
-    # kind of argument is the one that runs
-    assert g.generated_for(x) is g.__srcad_function__
-    # a float argument does (no broadcasting bookkeeping): its own variant
+    assert len(transform._cache) == 1
+    np.testing.assert_allclose(g(x + 1.0), 2 * (x + 1.0))
+    assert len(transform._cache) == 1 and g.generated_for(x) is g.generated_for(x + 1.0)
+    # a float argument makes other names scalars (no broadcasting bookkeeping)
     assert g(1.5) == 3.0
-    assert g.generated_for(1.5) is not g.__srcad_function__
+    assert g.generated_for(1.5) is not g.generated_for(x)
+    # the code for arguments of any kind is made when something asks for it
+    assert "def sum_of_squares_grad_x" in srcad.source(g)
+    # a second srcad.grad(f) neither checks nor makes anything again
+    checked = dict(transform._checked)
+    srcad.grad(_sum_of_squares)(x)
+    assert transform._checked == checked
 
 
 def _reads_past_the_end(x):
