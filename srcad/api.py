@@ -49,9 +49,10 @@ def _target(f):
         return _caller(f, f.params)
     if inspect.ismethod(f) and inspect.isfunction(f.__func__):
         # model.loss: a caller of the bound method (the receiver is fixed)
-        params = [p.name for p in inspect.signature(f).parameters.values()
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        return _caller(f, params)
+        sig = inspect.signature(f).parameters.values()
+        params = [p.name for p in sig if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        kwonly = [(p.name, p.default) for p in sig if p.kind is p.KEYWORD_ONLY]
+        return _caller(f, params, kwonly)
     if inspect.isfunction(f) and _defined_in_srcad(f):
         # what srcad.jacobian, hessian, jvp or vjp return: srcad's own code,
         # whose source is not the mathematics it computes
@@ -86,23 +87,38 @@ def _target(f):
 _CALLERS = {}
 
 
-def _caller(fn, params):
-    """``def name(a, b): return fn(a, b)`` as real source, so that srcad can
-    transform a call of ``fn`` (a library function or a custom derivative)."""
+def _caller(fn, params, kwonly=()):
+    """``def name(a, b, *, k=default): return fn(a, b, k=k)`` as real
+    source, so that srcad can transform a call of ``fn`` (a library
+    function, a bound method or a custom derivative). ``kwonly``: pairs of
+    keyword-only parameter and default (``inspect.Parameter.empty``: none)."""
     import linecache
+    kwonly = tuple(kwonly)
     try:
-        key = (fn, tuple(params))   # bound methods made anew compare equal
+        key = (fn, tuple(params), tuple(k for k, _ in kwonly))   # bound methods made anew compare equal
         hash(key)
     except TypeError:
-        key = (id(fn), tuple(params))
+        key = (id(fn), tuple(params), tuple(k for k, _ in kwonly))
     if key in _CALLERS and (_CALLERS[key][0] is fn or _CALLERS[key][0] == fn):
         return _CALLERS[key][1]
     name = "".join(c if c.isalnum() else "_" for c in getattr(fn, "__name__", "f")) or "f"
     args = ", ".join(params)
-    text = f"def {name}({args}):\n    return __fn__({args})\n"
+    namespace = {"__fn__": fn}
+    if kwonly:
+        decl, passed = [], []
+        for i, (k, default) in enumerate(kwonly):
+            if default is inspect.Parameter.empty:
+                decl.append(k)
+            else:
+                namespace[f"__default{i}__"] = default
+                decl.append(f"{k}=__default{i}__")
+            passed.append(f"{k}={k}")
+        signature = ", ".join([a for a in [args] if a] + ["*"] + decl)
+        text = f"def {name}({signature}):\n    return __fn__({', '.join([a for a in [args] if a] + passed)})\n"
+    else:
+        text = f"def {name}({args}):\n    return __fn__({args})\n"
     filename = f"<srcad caller of {name} #{len(_CALLERS)}>"
     linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-    namespace = {"__fn__": fn}
     exec(compile(text, filename, "exec"), namespace)
     made = namespace[name]
     _CALLERS[key] = (fn, made)

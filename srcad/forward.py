@@ -242,6 +242,8 @@ class ForwardTransform(BaseTransform):
             base = next(iter(recv))
             if base in self.active:
                 args = [self.tangent_or_zero(a) for a in call.args]
+                if call.func.attr in ("insert", "setdefault") and call.args:
+                    args[0] = A.clone(call.args[0])   # the position or key, not a value
                 new = A.expr_stmt(A.call(A.attr(A.name(self.tan(base)), call.func.attr), args))
                 new.value.keywords = [gast.keyword(arg=k.arg, value=self.tangent_or_zero(k.value))
                                       for k in call.keywords]

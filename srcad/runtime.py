@@ -234,6 +234,8 @@ def field(tangent, x, name):
     """
     if not hasattr(x, "_fields") and _dataclass_fields(x) is None:
         _no_field_rule(x, name)
+    if not _is_field(x, name):
+        return 0.0   # a class constant (ClassVar): no tangent
     if isinstance(tangent, (int, float)) and not hasattr(tangent, "dtype") and tangent == 0:
         return 0.0
     if isinstance(tangent, dict):
@@ -253,6 +255,8 @@ def field_adjoint(g, x, name):
     >>> field_adjoint(3.0, P(5.0, 6.0), "b")
     [0.0, 3.0]
     """
+    if (hasattr(x, "_fields") or _dataclass_fields(x) is not None) and not _is_field(x, name):
+        return 0.0   # a class constant: nothing flows back
     if hasattr(x, "_fields"):
         out = AdjList([0.0] * len(x))
         out[x._fields.index(name)] = g
@@ -260,6 +264,23 @@ def field_adjoint(g, x, name):
     if _dataclass_fields(x) is not None:
         return AdjFields({name: g}, x)
     _no_field_rule(x, name)
+
+
+def _is_field(x, name):
+    """Whether ``x.name`` is a field of the namedtuple or dataclass ``x``;
+    a class constant is not, and a property or method is refused (its
+    value is computed from the fields by code srcad does not see)."""
+    fields = x._fields if hasattr(x, "_fields") else _dataclass_fields(x)
+    if name in fields:
+        return True
+    attr = getattr(type(x), name, None)
+    if isinstance(attr, (property, staticmethod, classmethod)) or callable(attr) or attr is None:
+        from .errors import NonDifferentiableError
+        raise NonDifferentiableError(
+            f"{type(x).__name__}.{name} is not a field of the {type(x).__name__} being "
+            f"differentiated (a property or method computes it)", construct="." + name,
+            hint=f"compute it from the fields in the function (s.p ** 2 rather than a property)")
+    return False
 
 
 def record_fields(cls):
@@ -373,6 +394,8 @@ def add_at(adj, x, index, g):
                 out.append(0.0)
         else:
             out = AdjList([0.0] * len(x))
+        if g.__class__ is float and g == 0.0:
+            return out   # a lazy zero adds nothing
         if isinstance(index, slice):
             positions = range(len(x))[index]
             for p, v in zip(positions, g):

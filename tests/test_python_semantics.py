@@ -1,0 +1,78 @@
+"""Python constructs around the differentiated values: class constants and
+properties of records, list slices and inserts, bound methods with
+keyword-only parameters. Checked against finite differences, or refused."""
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import pytest
+
+import srcad
+
+
+@dataclass
+class Particle:
+    q: np.ndarray
+    p: np.ndarray
+    mass: ClassVar[float] = 2.0
+
+    @property
+    def kinetic(self):
+        return 0.5 * np.sum(self.p ** 2)
+
+
+def energy_with_class_constant(s):
+    return np.sum(s.p ** 2) / (2 * s.mass) + np.sum(np.cos(s.q))
+
+
+def energy_with_property(s):
+    return s.kinetic + np.sum(s.q ** 2)
+
+
+def test_a_class_constant_of_a_record_has_no_derivative():
+    s = Particle(np.array([0.3]), np.array([0.5, -1.0]))
+    g = srcad.grad(energy_with_class_constant)(s)
+    np.testing.assert_allclose(g.p, s.p / s.mass)
+    np.testing.assert_allclose(g.q, -np.sin(s.q))
+    tangent = Particle(np.array([0.0]), np.array([1.0, 0.0]))
+    _, t = srcad.jvp(energy_with_class_constant, (s,), (tangent,))
+    assert t == pytest.approx(s.p[0] / s.mass)
+
+
+def test_a_property_of_a_differentiated_record_is_refused():
+    s = Particle(np.array([0.3]), np.array([0.5, -1.0]))
+    with pytest.raises(srcad.NonDifferentiableError, match="kinetic"):
+        srcad.grad(energy_with_property)(s)
+
+
+def sum_of_a_list_slice(x):
+    lst = [x[0], x[1], x[2], x[3]]
+    return lst[1] * lst[2] + sum(lst[::2])
+
+
+def insert_into_a_list(x):
+    lst = [x * 2.0, x ** 2]
+    lst.insert(1, np.sin(x))
+    return lst[0] * lst[1] + lst[2]
+
+
+def test_list_slices_and_inserts():
+    srcad.check_grads(sum_of_a_list_slice, (np.array([0.3, -0.4, 1.2, 0.8]),), order=2)
+    srcad.check_grads(insert_into_a_list, (0.7,), modes=("forward",))
+
+
+class Model:
+    def __init__(self, w):
+        self.w = w
+
+    def loss(self, x, y, *, scale=1.0):
+        return scale * np.sum((self.w * x - y) ** 2)
+
+
+def test_a_bound_method_with_keyword_only_parameters():
+    m = Model(np.array([1.0, 2.0]))
+    x = np.array([0.5, -0.3])
+    g = srcad.grad(m.loss)(x, 0.3, scale=2.0)
+    np.testing.assert_allclose(g, 2.0 * 2 * (m.w * x - 0.3) * m.w)
+    np.testing.assert_allclose(srcad.grad(m.loss)(x, 0.3), 2 * (m.w * x - 0.3) * m.w)
