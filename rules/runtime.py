@@ -307,6 +307,23 @@ def field(result, obj, name):
 
 
 
+@rules.rule("concat")
+def concat(result, a, b):
+    t[result] = ad.concat_tangent(t[a], t[b], a, b)
+    d[a] += ad.concat_adjoint(d[result], a, b, 0)
+    d[b] += ad.concat_adjoint(d[result], a, b, 1)
+
+
+@rules.rule("concat_adjoint")
+def concat_adjoint(result, g, a, b, which):
+    t[result] = ad.concat_adjoint(t[g], a, b, which)
+
+
+@rules.rule("concat_tangent")
+def concat_tangent(result, ta, tb, a, b):
+    t[result] = ad.concat_tangent(t[ta], t[tb], a, b)
+
+
 @rules.rule("with_item")
 def with_item(result, seq, index, value, like=None):
     t[result] = ad.with_item(t[seq], index, t[value], seq)

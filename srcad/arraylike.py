@@ -1,10 +1,12 @@
-"""NumPy functions given Python lists: ``np.sum([a, b])``, ``np.max([x, y],
-axis=0)``, ``np.dot([1.0, 2.0], x)``, ``[1.0, 2.0] @ x``.
+"""Lists and tuples among array code: NumPy functions given Python lists
+(``np.sum([a, b])``, ``np.max([x, y], axis=0)``, ``np.dot([1.0, 2.0], x)``,
+``[1.0, 2.0] @ x``), and lists joined with ``+`` (``[x] + [x * x]``).
 
 NumPy turns such a list into an array before it computes anything; the
 derivative rules are written for arrays. This pass makes the conversion
 explicit, so that the ``np.asarray`` rule carries derivatives between the
-list's entries and the array, and the function's own rule sees an array.
+list's entries and the array, and the function's own rule sees an array. ``a + b`` of lists or tuples
+becomes ``ad.concat(a, b)`` (``__srcad_concat__``), whose rule splits the adjoint between them.
 
 Assumes: a normalized body (operands are atoms) and the activity of its
 names. Guarantees: where a call with a NumPy rule has an operand that
@@ -66,6 +68,7 @@ def list_names(body, params, resolve):
             for v in bindings[name]:
                 ok = isinstance(v, (gast.List, gast.Tuple)) or (
                     isinstance(v, gast.Name) and v.id in found) or (
+                    _is_concat(v, found)) or (
                     isinstance(v, gast.Call) and not getattr(v, "is_method", False)
                     and makes_sequence(v))
                 if not ok:
@@ -73,6 +76,12 @@ def list_names(body, params, resolve):
                     changed = True
                     break
     return found
+
+
+def _is_concat(value, lists):
+    """``a + b`` with a list or tuple operand: a concatenation."""
+    return (isinstance(value, gast.BinOp) and isinstance(value.op, gast.Add)
+            and any(isinstance(v, gast.Name) and v.id in lists for v in (value.left, value.right)))
 
 
 def arrays_from_lists(tr):
@@ -91,6 +100,9 @@ def _block(tr, stmts, lists):
             inner = getattr(s, field, None)
             if isinstance(inner, list):
                 setattr(s, field, _block(tr, inner, lists))
+        if isinstance(s, gast.Assign) and _is_concat(s.value, lists):
+            # [a] + [b]: a concatenation, not an addition of arrays
+            s.value = A.call(A.name("__srcad_concat__"), [s.value.left, s.value.right])
         if isinstance(s, gast.Assign):
             for name, replace in _list_operands(tr, s.value, lists):
                 new = tr.namer.new(name + "_array")

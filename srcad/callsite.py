@@ -45,6 +45,7 @@ _SPECIAL_CALLS = {
     "__srcad_diagonal_index__": runtime.diagonal_index,
     "__srcad_record__": runtime.record,
     "__srcad_with_item__": runtime.with_item,
+    "__srcad_concat__": runtime.concat,
 }
 _ARRAY_NAMESPACES = ("numpy", "cupy", "array_api_strict", "jax.numpy", "dask.array")
 

@@ -395,7 +395,8 @@ def _iter_nodes(node):
 # Runtime helpers linear in two tangent arguments at once (their positions).
 _ACCUMULATORS = {"add_at": (0, 3), "push_adjoint": (0, 2), "pow_log_tangent": (0, 3),
                  "scatter_add": (0, 2), "with_item": (0, 2), "gradient_tangent": (0, 1),
-                 "gradient_adjoint_tangent": (0, 1), "arange_tangent": (0, 1)}
+                 "gradient_adjoint_tangent": (0, 1), "arange_tangent": (0, 1),
+                 "concat_tangent": (0, 1)}
 
 
 def simplify_zero(expr):

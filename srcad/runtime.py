@@ -18,7 +18,7 @@ import numbers
 __all__ = [
     "unbroadcast", "broadcast_like", "match", "zeros_like", "add_at",
     "adjoint_at", "zero_at", "copy", "sequence", "AdjList", "AdjDict", "scatter_add",
-    "diagonal_index", "record", "with_item", "inexact_only", "pow_log", "reshape_in_order",
+    "diagonal_index", "record", "with_item", "inexact_only", "pow_log", "reshape_in_order", "concat",
     "pow_log_tangent",
     "item_adjoint", "container_tangent", "namespace_of",
 ]
@@ -518,6 +518,36 @@ def scatter_add(a, index, v, like=None):
     else:  # array-API namespaces without ufunc.at
         out[index] += v
     return out
+
+
+def concat(a, b):
+    """``a + b`` for lists or tuples (the concatenation).
+
+    >>> concat([1.0], [2.0, 3.0])
+    [1.0, 2.0, 3.0]
+    """
+    return a + b
+
+
+def concat_tangent(ta, tb, a, b):
+    """Tangent of :func:`concat`: the tangents of both, joined (lazy zeros
+    become one zero per entry)."""
+    za = ta.__class__ is float and ta == 0.0
+    zb = tb.__class__ is float and tb == 0.0
+    if za and zb:
+        return 0.0
+    left = [0.0] * len(a) if za else list(ta)
+    right = [0.0] * len(b) if zb else list(tb)
+    return AdjList(left + right)
+
+
+def concat_adjoint(g, a, b, which):
+    """Adjoint of :func:`concat` for ``a`` (``which=0``) or ``b`` (1): its
+    part of the joined adjoint."""
+    if g.__class__ is float and g == 0.0:
+        return 0.0
+    g = list(g) + [0.0] * (len(a) + len(b) - len(g))
+    return AdjList(g[:len(a)] if which == 0 else g[len(a):])
 
 
 def with_item(seq, index, value, like=None):

@@ -76,3 +76,44 @@ def test_a_bound_method_with_keyword_only_parameters():
     g = srcad.grad(m.loss)(x, 0.3, scale=2.0)
     np.testing.assert_allclose(g, 2.0 * 2 * (m.w * x - 0.3) * m.w)
     np.testing.assert_allclose(srcad.grad(m.loss)(x, 0.3), 2 * (m.w * x - 0.3) * m.w)
+
+
+# -- lists and tuples joined with + ---------------------------------------------------
+
+def joined_lists(x):
+    lst = [x] + [x * x]
+    return lst[0] * lst[1]
+
+
+def grown_by_concatenation(x):
+    out = []
+    for i in range(3):
+        out = out + [x * (i + 1.0)]
+    return out[0] * out[1] * out[2]
+
+
+def grown_tuple(x):
+    t = ()
+    for i in range(3):
+        t += (x * (i + 1.0),)
+    return t[0] * t[2] + t[1]
+
+
+def joined_with_a_constant(x):
+    lst = [x * 2.0] + [3.0]
+    return lst[0] * lst[1]
+
+
+def joined_array_rows(x):
+    parts = [x[:2]] + [x[1:3] * 2.0]
+    return np.sum(parts[0] * parts[1]) + np.sum(np.array([x[0]] + [x[1] ** 2]))
+
+
+@pytest.mark.parametrize("fn,args", [
+    (joined_lists, (1.3,)), (grown_by_concatenation, (1.3,)), (grown_tuple, (0.7,)),
+    (joined_with_a_constant, (0.7,)), (joined_array_rows, (np.array([0.3, 0.5, -0.8]),)),
+], ids=["lists", "grown-list", "grown-tuple", "with-a-constant", "array-rows"])
+def test_concatenation(fn, args):
+    srcad.check_grads(fn, args, order=2)
+    if fn is joined_lists:
+        assert srcad.grad(fn)(1.3) == pytest.approx(3 * 1.3 ** 2)
