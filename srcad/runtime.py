@@ -103,7 +103,19 @@ def unbroadcast(g, like):
     gshape = _shape(g)
     if gshape == lshape:
         return g
+    if isinstance(like, (list, tuple)) and not hasattr(like, "_fields"):
+        # a list NumPy turned into an array (x * C with x a list): the
+        # array's adjoint, entry by entry
+        import numpy
+        return _entries(fit(g, numpy.shape(like), None, namespace_of(g)), like)
     return fit(g, lshape, getattr(like, "dtype", None), namespace_of(g))
+
+
+def _entries(g, like):
+    """The array adjoint ``g`` of the (nested) list ``like``, as a list."""
+    if isinstance(like, (list, tuple)):
+        return AdjList(_entries(g[i], v) for i, v in enumerate(like))
+    return g
 
 
 def fit(g, shape, dtype=None, xp=None):

@@ -117,3 +117,31 @@ def test_concatenation(fn, args):
     srcad.check_grads(fn, args, order=2)
     if fn is joined_lists:
         assert srcad.grad(fn)(1.3) == pytest.approx(3 * 1.3 ** 2)
+
+
+# -- a list argument meeting arrays ----------------------------------------------------
+
+C3 = np.array([1.0, 2.0, 3.0])
+
+
+def list_times_array(x):
+    return np.sum(x * C3) + np.sum((x + C3) ** 2)
+
+
+def list_dot_array(x):
+    return np.dot(x, C3) + np.sum(np.asarray(x) @ np.outer(C3, C3))
+
+
+def list_made_inside_times_array(v):
+    y = [v, 2.0 * v, 3.0]
+    return np.sum(y * C3)
+
+
+def test_a_list_argument_meeting_arrays():
+    x = [1.0, 2.0, 3.0]
+    g = srcad.grad(list_times_array)(x)
+    assert isinstance(g, list)
+    np.testing.assert_allclose(g, C3 + 2 * (np.array(x) + C3))
+    np.testing.assert_allclose(srcad.grad(list_dot_array)(x), C3 + np.outer(C3, C3).sum(axis=1))
+    srcad.check_grads(list_times_array, (x,))
+    assert srcad.grad(list_made_inside_times_array)(1.3) == pytest.approx(5.0)
