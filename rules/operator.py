@@ -36,8 +36,8 @@ def truediv(result, a, b):
 
 @rules.rule("pow", "ipow", broadcast=True)
 def pow(result, a, b):
-    t[result] = b * a ** (b - 1) * t[a] + ad.exponent_tangent(result, a, t[b])
-    d[a] += d[result] * b * a ** (b - 1)
+    t[result] = ad.pow_partial(a, b) * t[a] + ad.exponent_tangent(result, a, t[b])
+    d[a] += d[result] * ad.pow_partial(a, b)
     d[b] += d[result] * ad.pow_log(result, a)
 
 

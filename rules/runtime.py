@@ -274,6 +274,13 @@ def exponent_tangent(result, r, a, tb):
     d[tb] += d[result] * ad.pow_log(r, a)
 
 
+@rules.rule("pow_partial")
+def pow_partial(result, a, b):
+    t[result] = ad.pow_partial_tangent(a, b, t[a], t[b])
+    d[a] += d[result] * b * ad.pow_partial(a, b - 1)
+    d[b] += d[result] * ad.pow_partial_db(a, b)
+
+
 @rules.rule("pow_log")
 def pow_log(result, r, a):
     t[result] = ad.pow_log_tangent(t[r], r, a, t[a])

@@ -88,6 +88,12 @@ class _Fold(gast.NodeTransformer):
             if positive is not None:
                 return gast.BinOp(left=left, op=gast.Sub() if op is gast.Add else gast.Add(),
                                   right=positive)
+        if op is gast.Mult and isinstance(right, gast.BinOp) and isinstance(right.op, gast.Mult) \
+                and _num(right.left):
+            # e * (2 * f) is e * 2 * f, as a rule written out would read
+            return self.visit_BinOp(gast.BinOp(
+                left=gast.BinOp(left=left, op=gast.Mult(), right=right.left), op=gast.Mult(),
+                right=right.right))
         if op is gast.Mult and _num(right):
             # constants gather on the right: (e * 2) * 3 is e * 6, (-e) * 2 is e * -2
             if isinstance(left, gast.BinOp) and isinstance(left.op, gast.Mult) and _num(left.right):
@@ -96,6 +102,20 @@ class _Fold(gast.NodeTransformer):
             positive = _without_sign(left)
             if positive is not None:
                 return gast.BinOp(left=positive, op=gast.Mult(), right=A.const(-right.value))
+        return node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        f = node.func
+        if (isinstance(f, gast.Attribute) and f.attr == "pow_partial" and isinstance(f.value, gast.Name)
+                and len(node.args) == 2 and _num(node.args[1]) and not node.keywords):
+            # ad.pow_partial(a, 2) is 2 * a: with a literal exponent the
+            # formula needs no guard (a zero exponent gives 0)
+            a, c = node.args[0], node.args[1].value
+            if c == 0:
+                return A.const(0.0)
+            power = self.visit_BinOp(gast.BinOp(left=a, op=gast.Pow(), right=A.const(c - 1)))
+            return self.visit_BinOp(gast.BinOp(left=A.const(c), op=gast.Mult(), right=power))
         return node
 
     def visit_UnaryOp(self, node):

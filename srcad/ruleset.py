@@ -131,7 +131,7 @@ class Template:
                     f = n.func
                     ok = ok and (isinstance(f, gast.Attribute) and isinstance(f.value, gast.Name) and (
                         (f.value.id == "xp" and (f.attr == "where" or _is_numpy_ufunc(f.attr)))
-                        or (f.value.id == "ad" and f.attr in ("log", "pow_log"))))
+                        or (f.value.id == "ad" and f.attr in ("log", "pow_log", "pow_partial"))))
             cache = self.__dict__["_elementwise"] = ok
         return cache
 
@@ -169,6 +169,10 @@ class Template:
                     and isinstance(e.func.value, gast.Name) and e.func.value.id == "xp"
                     and _is_numpy_ufunc(e.func.attr) and not e.keywords):
                 return any(shaped(a) for a in e.args)   # xp.cos(x): elementwise
+            if (isinstance(e, gast.Call) and isinstance(e.func, gast.Attribute)
+                    and isinstance(e.func.value, gast.Name) and e.func.value.id == "ad"
+                    and e.func.attr in ("pow_partial", "pow_log") and not e.keywords):
+                return any(shaped(a) for a in e.args)   # elementwise as well
             return False
 
         def is_seed(e):
@@ -396,7 +400,8 @@ def _iter_nodes(node):
 _ACCUMULATORS = {"add_at": (0, 3), "push_adjoint": (0, 2), "pow_log_tangent": (0, 3),
                  "scatter_add": (0, 2), "with_item": (0, 2), "gradient_tangent": (0, 1),
                  "gradient_adjoint_tangent": (0, 1), "arange_tangent": (0, 1),
-                 "concat_tangent": (0, 1)}
+                 "concat_tangent": (0, 1),
+                 "pow_partial_tangent": (2, 3)}
 
 
 def simplify_zero(expr):

@@ -145,3 +145,26 @@ def test_a_list_argument_meeting_arrays():
     np.testing.assert_allclose(srcad.grad(list_dot_array)(x), C3 + np.outer(C3, C3).sum(axis=1))
     srcad.check_grads(list_times_array, (x,))
     assert srcad.grad(list_made_inside_times_array)(1.3) == pytest.approx(5.0)
+
+
+# -- powers with a zero exponent at a zero base ---------------------------------------
+
+def polynomial_by_powers(x):
+    c = [1.0, 2.0, -0.5, 0.25]
+    s = 0.0
+    for i in range(len(c)):
+        s = s + c[i] * x ** i
+    return s
+
+
+def powers_of_an_array(x):
+    return np.sum(x ** np.arange(4.0))
+
+
+def test_a_zero_exponent_at_a_zero_base():
+    assert srcad.grad(polynomial_by_powers)(0.0) == pytest.approx(2.0)
+    assert srcad.jvp(polynomial_by_powers, (0.0,), (1.0,))[1] == pytest.approx(2.0)
+    np.testing.assert_allclose(srcad.grad(powers_of_an_array)(np.array([0.0, 1.0, 0.0, 2.0])),
+                               [0.0, 1.0, 0.0, 12.0])
+    srcad.check_grads(polynomial_by_powers, (0.7,), order=2)
+    srcad.check_grads(powers_of_an_array, (np.array([0.3, 1.2, 0.8, 2.0]),), order=2)

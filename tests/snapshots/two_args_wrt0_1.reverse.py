@@ -5,7 +5,7 @@ def two_args_grad_x_y(x, y, d_result=1.0):
     t_3 = x ** y
     d_result = ad.seed(t_2 + t_3, d_result)
     del t_2
-    d_x = ad.unbroadcast(d_result * y * x ** (y - 1), x)
+    d_x = ad.unbroadcast(d_result * ad.pow_partial(x, y), x)
     d_y = ad.unbroadcast(d_result * ad.pow_log(t_3, x), y)
     del t_3
     d_y = d_y + ad.unbroadcast(d_result, t_1) * -3 * y ** 2
