@@ -58,6 +58,34 @@ class Location:
         return f"{self.filename}:{self.lineno}"
 
 
+def _location_in_generated_code():
+    """For an error raised while generated code runs (a refusal only the
+    values can tell): the user's line the innermost generated statement
+    came from, read off its ``# file:line`` comment; ``None`` elsewhere."""
+    import os
+    import re
+    import sys
+    frame = sys._getframe(2)
+    depth = 0
+    while frame is not None and depth < 64:
+        filename = frame.f_code.co_filename
+        if filename.startswith("<srcad") and not filename.startswith("<srcad caller"):
+            lines = linecache.getlines(filename)
+            # the generated source is shown one line below where it runs
+            for k in range(min(frame.f_lineno, len(lines)) - 1, -1, -1):
+                m = re.search(r"  # ([^#\s]+):(\d+)$", lines[k].rstrip("\n"))
+                if m:
+                    base, line = m.group(1), int(m.group(2))
+                    path = frame.f_globals.get("__file__") or base
+                    if os.path.basename(path) != base:
+                        path = base
+                    return Location(path, line)
+            return None
+        frame = frame.f_back
+        depth += 1
+    return None
+
+
 class SrcadError(Exception):
     """Base class of every error srcad raises about a user's program or call.
 
@@ -67,6 +95,8 @@ class SrcadError(Exception):
 
     def __init__(self, message, location=None, construct=None, hint=None):
         self.message = message
+        if location is None:
+            location = _location_in_generated_code()
         self.location = location
         self.construct = construct
         self.hint = hint

@@ -168,3 +168,11 @@ def test_a_zero_exponent_at_a_zero_base():
                                [0.0, 1.0, 0.0, 12.0])
     srcad.check_grads(polynomial_by_powers, (0.7,), order=2)
     srcad.check_grads(powers_of_an_array, (np.array([0.3, 1.2, 0.8, 2.0]),), order=2)
+
+
+def test_a_refusal_raised_while_the_derivative_runs_names_the_users_line():
+    s = Particle(np.array([0.3]), np.array([0.5, -1.0]))
+    with pytest.raises(srcad.NonDifferentiableError) as info:
+        srcad.grad(energy_with_property)(s)
+    assert info.value.filename.endswith("test_python_semantics.py")
+    assert "s.kinetic" in info.value.location.source_line
