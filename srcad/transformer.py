@@ -10,7 +10,7 @@ import numpy as np
 from . import astutil as A
 from .analysis import NONDIFF_ATTRS, activity
 from .kinds import infer, scalar_names, shape_classes
-from .callsite import (BINOPS, UNARYOPS, classify_call, default_namespace,
+from .callsite import (BINOPS, UNARYOPS, CallInfo, classify_call, default_namespace,
                        nondiff_error)
 from .errors import NonDifferentiableError, UnsupportedSyntaxError
 from .ruleset import InlineContext, Template, get_rules
@@ -52,6 +52,9 @@ class BaseTransform:
         nondiff.flowing = self.flowing_args
         self._activity_calls = nondiff
         self.active = activity(norm.node.body, set(self.wrt), outputs, nondiff)
+        if self._methods_of_other_objects():
+            self._varied_names = None
+            self.active = activity(norm.node.body, set(self.wrt), outputs, nondiff)
         from .arraylike import arrays_from_lists
         arrays_from_lists(self)
         self._check_function_values()
@@ -60,6 +63,31 @@ class BaseTransform:
         self.scalars = scalar_names(infer(norm.node.body, dict(param_kinds or {}), self._resolve))
         self.shapes = shape_classes(norm.node.body, norm.param_names, self.scalars, self._resolve)
         self._check_hidden_writes()
+
+    def _methods_of_other_objects(self):
+        """``obj.sum(x)`` reads like the array method ``sum`` of ``obj``, but
+        when ``obj`` does not depend on the input and an argument does,
+        ``obj`` is no array being differentiated (``xp = np``, a
+        distribution object with a ``mean`` method): such calls are
+        resolved when they run, like any method of an object. Returns
+        whether any call was reclassified."""
+        varied = self._varied()
+        changed = False
+        for n in A.walk(self.norm.node):
+            if not (isinstance(n, gast.Call) and getattr(n, "is_method", False)):
+                continue
+            recv = n.func.value
+            if not isinstance(recv, gast.Name) or recv.id in varied or self.info(n).kind != "rule":
+                continue
+            operands = list(n.args) + [k.value for k in n.keywords]
+            flowing = self.flowing_args(n)
+            # (arguments the array method's rule takes a derivative in, such
+            # as the bounds of x.clip(lo, hi), are as the rule expects)
+            if any(isinstance(a, gast.Name) and a.id in varied and (flowing is not None and a.id not in flowing)
+                   for a in operands):
+                self._calls[id(n)] = CallInfo("dynamic", method=n.func.attr)
+                changed = True
+        return changed
 
     def _varied(self):
         """Names that depend on the ``wrt`` arguments, useful or not (the

@@ -176,3 +176,35 @@ def test_a_refusal_raised_while_the_derivative_runs_names_the_users_line():
         srcad.grad(energy_with_property)(s)
     assert info.value.filename.endswith("test_python_semantics.py")
     assert "s.kinetic" in info.value.location.source_line
+
+
+# -- methods of objects that are not the arrays being differentiated ------------------
+
+class _Dist:
+    def __init__(self, s):
+        self.s = s
+
+    def mean(self, x):
+        return np.mean(np.tanh(self.s * x))
+
+
+def namespace_alias(x):
+    xp = np
+    return xp.sum(x * x) + xp.mean(np.sin(x))
+
+
+def method_of_an_argument(x, dist):
+    return dist.mean(x)
+
+
+def method_of_a_local_object(x):
+    d = _Dist(2.0)
+    return d.mean(x) * 3.0
+
+
+def test_methods_named_like_array_methods_on_other_objects():
+    x = np.array([0.3, -0.4])
+    srcad.check_grads(namespace_alias, (x,))
+    g = srcad.grad(method_of_an_argument)(x, _Dist(2.0))
+    np.testing.assert_allclose(g, 2.0 * (1 - np.tanh(2.0 * x) ** 2) / 2)
+    srcad.check_grads(method_of_a_local_object, (x,))
