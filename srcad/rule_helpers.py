@@ -53,6 +53,17 @@ def _unsupported(what, hint):
                                  hint=hint)
 
 
+def _real_only(what, *values):
+    """Refuse complex operands where a rule's formula assumes real ones
+    (NumPy conjugates in ``var``, ``cov`` and ``correlate``)."""
+    for v in values:
+        dt = getattr(v, "dtype", None)
+        if isinstance(v, complex) or getattr(dt, "kind", None) == "c":
+            _unsupported(f"{what} of complex values",
+                         "differentiate the real and imaginary parts separately, or write the "
+                         "formula with np.abs / np.conj")
+
+
 def is_zero(g):
     """Whether ``g`` is a lazy zero adjoint (a Python ``0``/``0.0``)."""
     return (g.__class__ is float or g.__class__ is int) and g == 0
@@ -294,6 +305,7 @@ def var_dof(a, axis=None, ddof=0, correction=None):
 
 def centered(a, axis=None):
     """``a`` minus its mean over ``axis``."""
+    _real_only("numpy.var / numpy.std", a)
     xp = _ns(a)
     return a - xp.mean(a, axis=axis, keepdims=True)
 
@@ -1008,6 +1020,7 @@ def _full_adjoint(g, n, m, mode):
 def convolve_adjoint(g, a, v, which, mode="full"):
     """Adjoint of ``convolve(a, v, mode)`` for ``a`` (0) or ``v`` (1):
     the full adjoint correlated with the other argument."""
+    _real_only("numpy.convolve", a, v)
     if is_zero(g):
         return 0.0
     xp = _ns(g)
@@ -1019,6 +1032,7 @@ def correlate_adjoint(g, a, v, which, mode="valid"):
     """Adjoint of ``correlate(a, v, mode)`` for ``a`` (0) or ``v`` (1). For
     real arguments ``correlate(a, v) = convolve(a, v[::-1])``; when ``v`` is
     longer NumPy swaps the arguments and reverses the result."""
+    _real_only("numpy.correlate", a, v)
     if is_zero(g):
         return 0.0
     xp = _ns(g)
@@ -2367,6 +2381,7 @@ def _interp_setup(x, xp_, fp, left=None, right=None, period=None):
 def interp_tangent(t, which, x, xp_, fp, left=None, right=None, period=None):
     """The part of ``interp``'s tangent from ``x`` ("x"), the sample points
     ("xp"), the values ("fp") or the fill values ("left", "right")."""
+    _real_only("numpy.interp", fp)
     xp = _ns(xp_)
     j, w, slope, below, above, inside = _interp_setup(x, xp_, fp, left, right, period)
     if which == "x":
@@ -2388,6 +2403,7 @@ def interp_tangent(t, which, x, xp_, fp, left=None, right=None, period=None):
 
 def interp_adjoint(g, which, x, xp_, fp, left=None, right=None, period=None):
     """Adjoint of ``interp`` for the argument named by ``which``."""
+    _real_only("numpy.interp", fp)
     if is_zero(g):
         return 0.0
     xp = _ns(xp_)
@@ -2577,6 +2593,7 @@ def _cov_rows(t, like, rowvar):
 
 def cov_tangent(t, which, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None):
     """The part of ``cov``'s tangent from ``m`` (0) or ``y`` (1)."""
+    _real_only("numpy.cov", m, y)
     xp = _ns(m)
     xc, f, nm = _cov_setup(m, y, rowvar, bias, ddof, fweights, aweights)
     tr = _cov_rows(t, m if which == 0 else y, rowvar)
@@ -2592,6 +2609,7 @@ def cov_tangent(t, which, m, y=None, rowvar=True, bias=False, ddof=None, fweight
 
 def cov_adjoint(g, which, m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None):
     """Adjoint of ``cov`` for ``m`` (``which=0``) or ``y`` (1)."""
+    _real_only("numpy.cov", m, y)
     if is_zero(g):
         return 0.0
     xp = _ns(m)

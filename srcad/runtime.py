@@ -385,9 +385,17 @@ def _is_basic_index(index):
     return index is None or index is Ellipsis or isinstance(index, (int, slice, numbers.Integral))
 
 
+def _is_complex(v):
+    return v.__class__ is complex or getattr(getattr(v, "dtype", None), "kind", "") == "c"
+
+
 def add_at(adj, x, index, g):
     """Adjoint of ``y = x[index]``: ``adj`` plus ``g`` scattered into
     ``x[index]`` (repeated integer indices accumulate)."""
+    if g.__class__ is not float and _is_complex(g) and not _is_complex(x):
+        # the adjoint of a real value is real (a slice of a real signal
+        # times a complex exponential): the imaginary part has no place
+        g = g.real
     if x.__class__ is _NDARRAY and (index.__class__ is slice or index.__class__ is int):
         # the common case, kept short: a NumPy array read with a slice or int
         if adj.__class__ is float and adj == 0.0:

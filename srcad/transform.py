@@ -362,16 +362,24 @@ def _bind_defaults(nodes, target, env):
     defaults = dict(zip(positional[len(positional) - len(func.__defaults__ or ()):],
                         func.__defaults__ or ()))
     defaults.update(func.__kwdefaults__ or {})
+
+    def cell(obj, param):
+        # always a closure cell: defaults are evaluated where the generated
+        # function is defined, which does not see the user's globals
+        name = env.namer.new("default_" + param)
+        env.cells[name] = obj
+        return A.name(name)
+
     for fn in nodes:
         args = fn.args
         pos = args.posonlyargs + args.args
         pairs = list(zip(pos[len(pos) - len(args.defaults):], range(len(args.defaults))))
         for param, i in pairs:
             if param.id in defaults and not isinstance(args.defaults[i], gast.Constant):
-                args.defaults[i] = env.ref(defaults[param.id], "default_" + param.id)
+                args.defaults[i] = cell(defaults[param.id], param.id)
         for k, (param, value) in enumerate(zip(args.kwonlyargs, args.kw_defaults)):
             if value is not None and param.id in defaults and not isinstance(value, gast.Constant):
-                args.kw_defaults[k] = env.ref(defaults[param.id], "default_" + param.id)
+                args.kw_defaults[k] = cell(defaults[param.id], param.id)
 
 
 def _bind_special_names(fn, env):

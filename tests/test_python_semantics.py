@@ -208,3 +208,29 @@ def test_methods_named_like_array_methods_on_other_objects():
     g = srcad.grad(method_of_an_argument)(x, _Dist(2.0))
     np.testing.assert_allclose(g, 2.0 * (1 - np.tanh(2.0 * x) ** 2) / 2)
     srcad.check_grads(method_of_a_local_object, (x,))
+
+
+# -- complex constants, module defaults -----------------------------------------------
+
+def dft_of_a_frame(s):
+    frame = s[:4]
+    n = np.arange(4.0)
+    return np.abs(np.sum(frame * np.exp(-2j * np.pi * n / 4))) ** 2
+
+
+def module_default(x, xp=np):
+    return xp.exp(x).sum()
+
+
+def correlate_with_complex_constant(s):
+    c = np.array([1.0 + 1.0j, 0.5, -1.0j])
+    return np.sum(np.imag(np.correlate(c, s, "full")))
+
+
+def test_complex_constants_and_module_defaults():
+    s = np.array([0.3, -0.7, 1.1, 0.4, 0.9])
+    srcad.check_grads(dft_of_a_frame, (s,))
+    np.testing.assert_allclose(srcad.grad(module_default)(np.array([1.0, 2.0])), np.exp([1.0, 2.0]))
+    # NumPy conjugates its second argument: the rule refuses complex operands
+    with pytest.raises(srcad.NonDifferentiableError, match="complex"):
+        srcad.grad(correlate_with_complex_constant)(s)
