@@ -749,13 +749,37 @@ def _assemble(out, x, block):
     return _tree_rebuild(out, iter(per_output))
 
 
+def _same_draws(values, kw):
+    """A function that, called before each pass of a Jacobian, makes the
+    random draws of every pass those of the first: random generators among
+    the arguments are copied for each pass, NumPy's global state restored."""
+    import copy
+    import numpy
+    state = numpy.random.get_state()
+    kinds = (numpy.random.Generator, numpy.random.RandomState)
+    has = [i for i, v in enumerate(values) if isinstance(v, kinds)]
+    has_kw = [k for k, v in kw.items() if isinstance(v, kinds)]
+    originals = [values[i] for i in has], [kw[k] for k in has_kw]
+
+    def reset():
+        numpy.random.set_state(state)
+        for i, v in zip(has, originals[0]):
+            values[i] = copy.deepcopy(v)
+        for k, v in zip(has_kw, originals[1]):
+            kw[k] = copy.deepcopy(v)
+    return reset
+
+
 def _jacobian_forward(f, fn, tname, values, x, kw):
     """The Jacobian one column (one forward pass) per element of ``x``
     (``values``: the positional arguments, ``kw`` the keyword-only ones)."""
     n_leaves = len(_tree_leaves(x))
     out, cols = None, None
+    values, kw = list(values), dict(kw)
+    reset = _same_draws(values, kw)
 
     def run(tangent):
+        reset()
         o, t = fn(*values, **kw, **{tname: tangent})
         o = _as_output(f, o, values)
         return o, match_tangent(t, o)
@@ -792,12 +816,16 @@ def _jacobian_reverse(f, derived, values, x, kw):
     """The Jacobian one row (one backward pass) per element of the output."""
     fwd, bwd = derived.functions
     floats = [_kind(leaf) == "f" for leaf in _tree_leaves(x)]
+    values, kw = list(values), dict(kw)
+    reset = _same_draws(values, kw)
+    reset()
     raw, saved = fwd(*values, **kw)
     out = _as_output(f, raw, values)
     fresh = not derived.reentrant
     rows = [[[] for _ in floats] for _ in _tree_leaves(out)]
     for count, (o, _, ct) in enumerate(_basis(_seeds(out))):
         if fresh and count:
+            reset()
             saved = fwd(*values, **kw)[1]   # the backward function used up the last one
         (g,) = bwd(saved, _to_adjoint(ct, out))
         for j, g_leaf in enumerate(_tree_leaves(match(g, x))):

@@ -234,3 +234,17 @@ def test_complex_constants_and_module_defaults():
     # NumPy conjugates its second argument: the rule refuses complex operands
     with pytest.raises(srcad.NonDifferentiableError, match="complex"):
         srcad.grad(correlate_with_complex_constant)(s)
+
+
+def noisy_energy(x, rng):
+    eps = rng.normal(size=x.shape)
+    return np.sum((x + 0.1 * eps) ** 3)
+
+
+def test_every_pass_of_a_jacobian_sees_the_same_random_draws():
+    x = np.array([0.3, -0.5, 0.8])
+    eps = np.random.default_rng(7).normal(size=3)
+    expected = np.diag(6 * (x + 0.1 * eps))
+    np.testing.assert_allclose(srcad.hessian(noisy_energy)(x, np.random.default_rng(7)), expected)
+    np.testing.assert_allclose(
+        srcad.jacobian(srcad.grad(noisy_energy), mode="forward")(x, np.random.default_rng(7)), expected)
