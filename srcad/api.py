@@ -59,7 +59,7 @@ def _target(f):
         from .errors import NonDifferentiableError
         raise NonDifferentiableError(
             f"cannot differentiate through {getattr(f, '__qualname__', f)!r}, a function made by "
-            "srcad.jacobian, srcad.hessian, srcad.jvp or srcad.vjp", _def_location(f),
+            "srcad.jacobian, srcad.hessian, srcad.jvp or srcad.vjp", None,
             construct="derivative of a derivative",
             hint="differentiate through srcad.grad (which composes), e.g. a Jacobian row by row "
                  "with srcad.grad of each output, or srcad.jvp(srcad.grad(f), ...)")

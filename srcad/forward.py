@@ -173,7 +173,7 @@ class ForwardTransform(BaseTransform):
         info = self.info(call)
         target = info.unit if info.kind == "lifted" else info.obj
         call = self.with_receiver(call)
-        mapping = bind_call(target, call)
+        mapping = bind_call(target, call, self.norm.parsed.location(call))
         active = [(p, a) for p, a in mapping if self.is_active(a)]
         if not active:
             return [s, A.assign(self.tan(y), self.zeros_like(A.name(y)))]
@@ -209,7 +209,7 @@ class ForwardTransform(BaseTransform):
         with a hand-written JVP."""
         from .transform import bind_call
         info = self.info(call)
-        mapping = dict(bind_call(info.obj, call))
+        mapping = dict(bind_call(info.obj, call, self.norm.parsed.location(call)))
         params = info.template.params
         args, tangents = [], []
         for p in params:

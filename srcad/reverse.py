@@ -349,7 +349,7 @@ class ReverseTransform(BaseTransform):
         target = info.unit if info.kind == "lifted" else info.obj
         from .transform import bind_call
         call = self.with_receiver(call)
-        mapping = bind_call(target, call)
+        mapping = bind_call(target, call, self.norm.parsed.location(call))
         if info.kind != "custom":
             self._check_callee_writes(s, call, target, mapping)
         active = [(p, a) for p, a in mapping if self.is_active(a)]
@@ -611,7 +611,7 @@ class ReverseTransform(BaseTransform):
         target = info.unit if info.kind == "lifted" else info.obj
         from .transform import bind_call
         call = self.with_receiver(call)
-        mapping = bind_call(target, call)
+        mapping = bind_call(target, call, self.norm.parsed.location(call))
         positions = tuple(p for p, a in mapping if self.is_active(a))
         if info.kind == "custom":
             fwd_ref = A.attr(self.custom_ref(info), "reverse_fwd")

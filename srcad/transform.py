@@ -49,16 +49,28 @@ def _signature_params(target):
     return pos, kw
 
 
-def bind_call(target, call):
-    """``[(parameter name, atom)]`` for a call of a user function."""
+def bind_call(target, call, where=None):
+    """``[(parameter name, atom)]`` for a call of a user function
+    (``where``: the call's location, for errors)."""
     pos, kw = _signature_params(target)
     out = []
     for name, atom in zip(pos, call.args):
         out.append((name, atom))
     if len(call.args) > len(pos):
+        name = getattr(target, "__name__", target)
+        try:
+            variadic = any(p.kind is p.VAR_POSITIONAL
+                           for p in inspect.signature(_func_of(target)).parameters.values())
+        except (TypeError, ValueError):
+            variadic = False
+        if variadic:
+            raise UnsupportedSyntaxError(
+                f"{name} takes *args, which srcad cannot differentiate through",
+                where, construct="*args",
+                hint=f"name the parameters of {name} (def {name}(x, a, b)), or pass a tuple")
         raise UnsupportedSyntaxError(
-            f"too many positional arguments in a call of {getattr(target, '__name__', target)}",
-            construct="call")
+            f"too many positional arguments in a call of {name}", where, construct="call",
+            hint=f"check the call against the parameters of {name}")
     for k in call.keywords:
         out.append((k.arg, k.value))
     return out

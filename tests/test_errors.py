@@ -732,3 +732,19 @@ def test_method_without_rule_on_a_differentiated_value(mode):
     assert "choose" in info.value.message
     assert info.value.lineno == marked_line(method_without_rule_on_active_array)
     check_hint(info.value)
+
+
+def _takes_varargs(x, *args):
+    return x * args[0]
+
+
+def calls_a_varargs_helper(x):
+    return _takes_varargs(x, 2.0)
+
+
+def test_a_varargs_helper_is_refused_at_its_call():
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        srcad.grad(calls_a_varargs_helper)(1.5)
+    assert "*args" in info.value.message and info.value.hint
+    assert info.value.filename.endswith("test_errors.py")
+    assert "_takes_varargs(x, 2.0)" in info.value.location.source_line
