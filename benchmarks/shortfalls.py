@@ -18,7 +18,7 @@ REASONS = {
         "elementwise passes around them (bias and tanh, the tanh derivative) that srcad runs as "
         "separate NumPy calls",
     ("mlp_all", "JAX jit"):
-        "on the line (0.93x to 1.13x across runs): the same matrix products; XLA fuses the "
+        "on the line (0.92x to 1.13x across runs): the same matrix products; XLA fuses the "
         "elementwise passes that srcad runs one by one",
     ("rnn", "hand-written"):
         "the hand-written gradient batches the weight gradients over all steps into one large "
