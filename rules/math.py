@@ -150,6 +150,18 @@ def fabs(result, x):
     d[x] += d[result] * math.copysign(1.0, x)
 
 
+@rules.rule("lgamma")
+def lgamma(result, x):
+    t[result] = ad.digamma(x) * t[x]
+    d[x] += d[result] * ad.digamma(x)
+
+
+@rules.rule("gamma")
+def gamma(result, x):
+    t[result] = result * ad.digamma(x) * t[x]
+    d[x] += d[result] * result * ad.digamma(x)
+
+
 @rules.rule("erf")
 def erf(result, x):
     g = 2.0 / math.sqrt(math.pi) * math.exp(-x * x)

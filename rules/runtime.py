@@ -274,6 +274,12 @@ def exponent_tangent(result, r, a, tb):
     d[tb] += d[result] * ad.pow_log(r, a)
 
 
+@rules.rule("digamma")
+def digamma(result, x):
+    t[result] = ad.trigamma(x) * t[x]
+    d[x] += d[result] * ad.trigamma(x)
+
+
 @rules.rule("pow_partial")
 def pow_partial(result, a, b):
     t[result] = ad.pow_partial_tangent(a, b, t[a], t[b])

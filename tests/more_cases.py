@@ -869,3 +869,17 @@ DICT_PARAMS = {"W": np.array([[0.5, -0.2], [0.3, 0.9]]), "b": np.array([0.1, -0.
 CASES += [(l2_over_items, (DICT_PARAMS,)), (sum_of_values, (DICT_PARAMS,)),
           (scaled_items_with_break, ({"a": np.array([0.5, 1.5]), "stop": np.array([2.0]),
                                       "c": np.array([3.0])}, 0.7))]
+
+
+# -- log-likelihoods with math.lgamma and math.gamma -----------------------------------
+
+def student_t_logpdf(x, nu, s):
+    return (math.lgamma((nu + 1) / 2) - math.lgamma(nu / 2) - 0.5 * math.log(nu * math.pi * s * s)
+            - (nu + 1) / 2 * math.log(1 + (x / s) ** 2 / nu))
+
+
+def gamma_ratio(a):
+    return math.gamma(a + 0.5) / math.gamma(a) + math.lgamma(a - 3.2)
+
+
+CASES += [(student_t_logpdf, (0.7, 3.5, 1.2)), (gamma_ratio, (2.3,))]
