@@ -720,6 +720,14 @@ class ANF:
                     k.arg in ("key", "reverse") for k in expr.keywords) and (
                     target is sorted or all(k.arg == "key" for k in expr.keywords)):
                 return self._sorted_by_position(target, expr, out)
+            if target in (min, max) and len(expr.args) > 2 and not expr.keywords \
+                    and not any(isinstance(a, gast.Starred) for a in expr.args):
+                # max(a, b, c) is max(max(a, b), c): the first of the largest, as Python's
+                nested = expr.args[0]
+                for a in expr.args[1:]:
+                    nested = gast.Call(func=A.clone(expr.func), args=[nested, a], keywords=[])
+                    A.copy_lineno(nested, expr)
+                return self._simple(nested, out)
             if target is zip and len(expr.args) == 1 and isinstance(expr.args[0], gast.Starred):
                 return self._columns(expr, out)
             if target is map and not expr.keywords and len(expr.args) >= 2:

@@ -248,3 +248,13 @@ def test_every_pass_of_a_jacobian_sees_the_same_random_draws():
     np.testing.assert_allclose(srcad.hessian(noisy_energy)(x, np.random.default_rng(7)), expected)
     np.testing.assert_allclose(
         srcad.jacobian(srcad.grad(noisy_energy), mode="forward")(x, np.random.default_rng(7)), expected)
+
+
+def largest_of_three(x):
+    return max(x[0], x[1] * 2.0, x[2] - 1.0) + min(x[0], 0.5, x[1])
+
+
+def test_min_and_max_of_several_arguments():
+    srcad.check_grads(largest_of_three, (np.array([0.3, 0.4, 1.9]),), order=2)
+    g = srcad.grad(largest_of_three)(np.array([0.3, 0.4, 1.9]))
+    np.testing.assert_allclose(g, [1.0, 0.0, 1.0])
