@@ -274,6 +274,25 @@ def exponent_tangent(result, r, a, tb):
     d[tb] += d[result] * ad.pow_log(r, a)
 
 
+@rules.rule("running_extremum")
+def running_extremum(result, x, largest, axis=0):
+    t[result] = ad.running_extremum_tangent(t[x], x, result, axis)
+    d[x] += ad.running_extremum_adjoint(d[result], x, result, axis)
+
+
+@rules.rule("running_extremum_adjoint")
+def running_extremum_adjoint(out, g, x, result, axis=0):
+    t[out] = ad.running_extremum_adjoint(t[g], x, result, axis)
+
+
+@rules.rule("running_extremum_tangent")
+def running_extremum_tangent(out, tx, x, result, axis=0):
+    t[out] = ad.running_extremum_tangent(t[tx], x, result, axis)
+
+
+rules.nondifferentiable("running_extremum_index")
+
+
 @rules.rule("digamma")
 def digamma(result, x):
     t[result] = ad.trigamma(x) * t[x]

@@ -46,6 +46,7 @@ _SPECIAL_CALLS = {
     "__srcad_record__": runtime.record,
     "__srcad_with_item__": runtime.with_item,
     "__srcad_concat__": runtime.concat,
+    "__srcad_running_extremum__": runtime.running_extremum,
 }
 _ARRAY_NAMESPACES = ("numpy", "cupy", "array_api_strict", "jax.numpy", "dask.array")
 

@@ -720,6 +720,9 @@ class ANF:
                     k.arg in ("key", "reverse") for k in expr.keywords) and (
                     target is sorted or all(k.arg == "key" for k in expr.keywords)):
                 return self._sorted_by_position(target, expr, out)
+            ufunc_call = self._ufunc_method_as_function(expr, target)
+            if ufunc_call is not None:
+                return self._simple(ufunc_call, out)
             if target in (min, max) and len(expr.args) > 2 and not expr.keywords \
                     and not any(isinstance(a, gast.Starred) for a in expr.args):
                 # max(a, b, c) is max(max(a, b), c): the first of the largest, as Python's
@@ -1073,6 +1076,46 @@ class ANF:
         out = gast.Call(func=A.name("__srcad_record__"), args=[call.func] + values, keywords=[])
         A.copy_lineno(out, call)
         return out
+
+    def _ufunc_method_as_function(self, call, target):
+        """``np.add.reduce(x, axis)`` as ``np.sum(x, axis=axis)`` (and
+        ``add.accumulate`` as ``cumsum``, ``multiply`` as ``prod`` and
+        ``cumprod``, ``maximum``/``minimum.reduce`` as ``max``/``min``,
+        ``maximum``/``minimum.accumulate`` as a running extremum): functions
+        with rules. The ufunc must be an attribute of a module (``np.add``);
+        ``None`` for other calls."""
+        import numpy
+        owner = getattr(target, "__self__", None)
+        method = getattr(target, "__name__", None)
+        if not isinstance(owner, numpy.ufunc) or method not in ("reduce", "accumulate"):
+            return None
+        func = call.func
+        if not (isinstance(func, gast.Attribute) and isinstance(func.value, gast.Attribute)):
+            return None
+        module = func.value.value
+        names = {("add", "reduce"): "sum", ("multiply", "reduce"): "prod",
+                 ("maximum", "reduce"): "max", ("minimum", "reduce"): "min",
+                 ("add", "accumulate"): "cumsum", ("multiply", "accumulate"): "cumprod"}
+        kws = [k for k in call.keywords]
+        if len(call.args) > 2 or any(k.arg not in ("axis", "keepdims") for k in kws) \
+                or (method == "accumulate" and any(k.arg == "keepdims" for k in kws)):
+            return None
+        args = list(call.args)
+        if len(args) == 2:
+            kws = kws + [gast.keyword(arg="axis", value=args.pop())]
+        if not any(k.arg == "axis" for k in kws):
+            kws = kws + [gast.keyword(arg="axis", value=A.const(0))]   # the ufunc methods' default
+        key = (owner.__name__, method)
+        if key in names:
+            new = gast.Call(func=gast.Attribute(value=A.clone(module), attr=names[key], ctx=gast.Load()),
+                            args=args, keywords=kws)
+        elif key in (("maximum", "accumulate"), ("minimum", "accumulate")):
+            new = gast.Call(func=A.name("__srcad_running_extremum__"),
+                            args=args + [A.const(owner.__name__ == "maximum")], keywords=kws)
+        else:
+            return None
+        A.copy_lineno(new, call)
+        return new
 
     def _inplace_call_as_write(self, call):
         """NumPy functions that write into their first argument, as the

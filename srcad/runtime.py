@@ -20,7 +20,7 @@ __all__ = [
     "unbroadcast", "broadcast_like", "match", "zeros_like", "add_at",
     "adjoint_at", "zero_at", "copy", "sequence", "AdjList", "AdjDict", "scatter_add",
     "diagonal_index", "record", "with_item", "inexact_only", "pow_log", "reshape_in_order", "concat",
-    "pow_partial", "digamma", "trigamma",
+    "pow_partial", "digamma", "trigamma", "running_extremum",
     "pow_log_tangent",
     "item_adjoint", "container_tangent", "namespace_of",
 ]
@@ -540,6 +540,58 @@ def scatter_add(a, index, v, like=None):
     else:  # array-API namespaces without ufunc.at
         out[index] += v
     return out
+
+
+def running_extremum(x, largest, axis=0):
+    """``np.maximum.accumulate(x, axis)`` (``largest``) or
+    ``np.minimum.accumulate``: the running maximum or minimum.
+
+    >>> import numpy as np
+    >>> running_extremum(np.array([1.0, 3.0, 2.0, 5.0]), True)
+    array([1., 3., 3., 5.])
+    """
+    xp = namespace_of(x)
+    return (xp.maximum if largest else xp.minimum).accumulate(x, axis=axis)
+
+
+def running_extremum_index(x, result, axis=0):
+    """For each entry of a running extremum, the position along ``axis`` it
+    was taken from (the first of ties)."""
+    xp = namespace_of(x)
+    r = xp.moveaxis(result, axis, -1)
+    n = _shape(r)[-1]
+    head = xp.ones(_shape(r)[:-1] + (1,), dtype=bool)
+    new = xp.concatenate([head, r[..., 1:] != r[..., :-1]], axis=-1)
+    positions = xp.where(new, xp.arange(n), 0)
+    return xp.maximum.accumulate(positions, axis=-1)
+
+
+def running_extremum_adjoint(g, x, result, axis=0):
+    """Adjoint of :func:`running_extremum`: each entry's adjoint goes to the
+    position its value was taken from."""
+    if g.__class__ is float and g == 0.0:
+        return 0.0
+    xp = namespace_of(x)
+    idx = running_extremum_index(x, result, axis)
+    gm = xp.moveaxis(xp.broadcast_to(g, _shape(result)), axis, -1)
+    out = xp.zeros(_shape(gm), dtype=_result_dtype(x, g))
+    lead = _shape(gm)[:-1]
+    flat_out = xp.reshape(out, (-1, _shape(gm)[-1]))
+    flat_idx = xp.reshape(idx, (-1, _shape(gm)[-1]))
+    flat_g = xp.reshape(gm, (-1, _shape(gm)[-1]))
+    rows = xp.arange(_shape(flat_out)[0])[:, None]
+    xp.add.at(flat_out, (rows, flat_idx), flat_g)
+    return xp.moveaxis(xp.reshape(flat_out, lead + (_shape(gm)[-1],)), -1, axis)
+
+
+def running_extremum_tangent(t, x, result, axis=0):
+    """Tangent of :func:`running_extremum`: the tangent at each entry's source."""
+    if t.__class__ is float and t == 0.0:
+        return 0.0
+    xp = namespace_of(x)
+    idx = running_extremum_index(x, result, axis)
+    tm = xp.moveaxis(xp.broadcast_to(t, _shape(x)), axis, -1)
+    return xp.moveaxis(xp.take_along_axis(tm, idx, axis=-1), -1, axis)
 
 
 def concat(a, b):

@@ -258,3 +258,28 @@ def test_min_and_max_of_several_arguments():
     srcad.check_grads(largest_of_three, (np.array([0.3, 0.4, 1.9]),), order=2)
     g = srcad.grad(largest_of_three)(np.array([0.3, 0.4, 1.9]))
     np.testing.assert_allclose(g, [1.0, 0.0, 1.0])
+
+
+# -- ufunc methods: reduce and accumulate ---------------------------------------------
+
+def drawdown(p):
+    peak = np.maximum.accumulate(p)
+    return np.sum((peak - p) ** 2) + np.sum(np.minimum.accumulate(p[::-1]))
+
+
+def ufunc_reductions(x):
+    return (np.add.reduce(x ** 2) + np.sum(np.multiply.accumulate(x)) + np.maximum.reduce(x)
+            + np.add.reduce(np.outer(x, x), 1)[0])
+
+
+def running_max_of_rows(A):
+    return np.sum(np.maximum.accumulate(A, axis=1) * A)
+
+
+@pytest.mark.parametrize("fn,args", [
+    (drawdown, (np.array([1.0, 3.2, 2.1, 5.0, 4.4, 0.5]),)),
+    (ufunc_reductions, (np.array([0.3, 1.2, 0.7]),)),
+    (running_max_of_rows, (np.random.default_rng(0).standard_normal((3, 4)),)),
+], ids=["drawdown", "reductions", "running-max-rows"])
+def test_ufunc_reduce_and_accumulate(fn, args):
+    srcad.check_grads(fn, args, order=2)
