@@ -144,6 +144,13 @@ def pow(result, x, y):
     d[y] += d[result] * result * math.log(x)
 
 
+@rules.rule("copysign")
+def copysign(result, x, y):
+    """|x| with the sign of y: a slope of +-1 in x, none in y (almost everywhere)."""
+    t[result] = math.copysign(1.0, x) * math.copysign(1.0, y) * t[x]
+    d[x] += d[result] * math.copysign(1.0, x) * math.copysign(1.0, y)
+
+
 @rules.rule("fabs")
 def fabs(result, x):
     t[result] = math.copysign(1.0, x) * t[x]

@@ -883,3 +883,10 @@ def gamma_ratio(a):
 
 
 CASES += [(student_t_logpdf, (0.7, 3.5, 1.2)), (gamma_ratio, (2.3,))]
+
+
+def signed_magnitudes(x, y):
+    return math.copysign(x * x, y) + math.fabs(x - 2.0 * y) ** 1.5
+
+
+CASES += [(signed_magnitudes, (0.7, -1.3))]
