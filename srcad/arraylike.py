@@ -5,8 +5,9 @@
 NumPy turns such a list into an array before it computes anything; the
 derivative rules are written for arrays. This pass makes the conversion
 explicit, so that the ``np.asarray`` rule carries derivatives between the
-list's entries and the array, and the function's own rule sees an array. ``a + b`` of lists or tuples
-becomes ``ad.concat(a, b)`` (``__srcad_concat__``), whose rule splits the adjoint between them.
+list's entries and the array, and the function's own rule sees an array.
+``a + b`` of lists or tuples becomes ``ad.concat(a, b)``
+(``__srcad_concat__``), whose rule splits the adjoint between them.
 
 Assumes: a normalized body (operands are atoms) and the activity of its
 names. Guarantees: where a call with a NumPy rule has an operand that
@@ -86,7 +87,9 @@ def _is_concat(value, lists):
 
 def arrays_from_lists(tr):
     """Rewrite ``tr.norm``'s body as the module docstring says; names made
-    for converted operands that carry a derivative join ``tr.active``."""
+    for converted operands that carry a derivative join ``tr.active``.
+    Runs inside :class:`srcad.transformer.BaseTransform` once activity is
+    known (only calls with an operand carrying a derivative change)."""
     lists = list_names(tr.norm.node.body, tr.norm.param_names, tr._resolve)
     if not lists:
         return
