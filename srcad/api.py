@@ -10,6 +10,7 @@ give gradients the structure, shape and dtype of the arguments they belong to.
 from __future__ import annotations
 
 import dataclasses
+import copy
 import functools
 import inspect
 import numbers
@@ -493,10 +494,11 @@ def _to_adjoint(ct, out, path="output"):
         raise CotangentError(
             f"the cotangent for {path} is a {type(ct).__name__}, the output is an array of shape {oshape}",
             construct="cotangent", hint="pass a cotangent with the output's shape")
-    if cshape != oshape and cshape != ():
+    if cshape != oshape:
         raise CotangentError(
             f"the cotangent for {path} has shape {cshape}, the output has shape {oshape}",
-            construct="cotangent", hint="pass a cotangent with the output's shape")
+            construct="cotangent", hint="pass a cotangent with the output's shape "
+                                        "(np.full(out.shape, c) for the same c everywhere)")
     return runtime.copy(ct)   # generated code may accumulate into it in place
 
 
@@ -513,6 +515,9 @@ def vjp(f, *primals):
         _check_real(name, p, f)
     derived = derive(_target(f), "reverse", tuple(params))
     fwd, bwd = derived.functions
+    # the pullback differentiates at these values, whatever the caller
+    # writes into its arrays afterwards
+    primals = copy.deepcopy(primals)
     out, saved = fwd(*primals)
     state = {"saved": saved}
 

@@ -160,6 +160,14 @@ def export_source(derived, origin="a Python function", doc=None):
                 if obj is runtime:
                     needs_runtime = True
                 if _is_helper_module(obj):
+                    if obj.__name__ == "srcad.dynamic":
+                        raise SrcadError(
+                            "cannot export the derivative: it calls a function held in a "
+                            "variable, whose derivative srcad makes when the call runs, and an "
+                            "exported module runs with NumPy alone",
+                            construct=name,
+                            hint="call the functions by name in the exported function, or keep "
+                                 "using srcad.grad")
                     helpers[name] = obj
                     needs_runtime = True
                 if name in seen or name in names:

@@ -610,3 +610,19 @@ def test_jacobian_and_hessian_with_keyword_only_parameters():
     for mode in ("reverse", "forward"):
         np.testing.assert_allclose(srcad.jacobian(_scaled_square, mode=mode)(x, s=3.0),
                                    np.diag(6.0 * x))
+
+
+def _squares_by_loop(x):
+    y = np.zeros(3)
+    for i in range(3):
+        y[i] = x[i] ** 2
+    return y
+
+
+def test_vjp_differentiates_where_it_was_taken_and_checks_scalar_cotangents():
+    x = np.array([0.5, -0.3, 1.0])
+    out, pullback = srcad.vjp(_squares_by_loop, x)
+    x[:] = 5.0   # the caller reuses its array
+    np.testing.assert_allclose(pullback(np.array([1.0, 2.0, 3.0]))[0], [1.0, -1.2, 6.0])
+    with pytest.raises(srcad.CotangentError):
+        pullback(1.0)

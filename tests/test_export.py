@@ -117,3 +117,16 @@ def test_export_refuses_a_function_that_calls_srcad(tmp_path):
     with pytest.raises(srcad.SrcadError) as info:
         export(calls_srcad_inside, str(tmp_path / "out.py"))
     assert "NumPy alone" in str(info.value) and info.value.hint
+
+
+def _held_in_a_list(x):
+    s = 0.0
+    for fn in [np.sin, np.cos]:
+        s = s + np.sum(fn(x))
+    return s
+
+
+def test_export_refuses_calls_of_functions_held_in_variables(tmp_path):
+    with pytest.raises(srcad.SrcadError) as info:
+        export(_held_in_a_list, str(tmp_path / "out.py"))
+    assert "held in a variable" in str(info.value)
