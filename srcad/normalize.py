@@ -723,6 +723,9 @@ class ANF:
             ufunc_call = self._ufunc_method_as_function(expr, target)
             if ufunc_call is not None:
                 return self._simple(ufunc_call, out)
+            masked = self._masked_reduction(expr, target)
+            if masked is not None:
+                return self._simple(masked, out)
             if target in (min, max) and len(expr.args) > 2 and not expr.keywords \
                     and not any(isinstance(a, gast.Starred) for a in expr.args):
                 # max(a, b, c) is max(max(a, b), c): the first of the largest, as Python's
@@ -1076,6 +1079,37 @@ class ANF:
         out = gast.Call(func=A.name("__srcad_record__"), args=[call.func] + values, keywords=[])
         A.copy_lineno(out, call)
         return out
+
+    def _masked_reduction(self, call, target):
+        """``np.sum(x, where=m)`` as ``np.sum(np.where(m, x, 0))`` and
+        ``np.mean(x, where=m)`` as that sum over ``np.sum(m * ones_like(x))``
+        (axis and keepdims kept): functions with rules. ``None`` for other
+        calls."""
+        import numpy
+        names = {numpy.sum: 0.0, numpy.nansum: 0.0, numpy.mean: None}
+        if target is _MISSING or not any(target is f for f in names) or len(call.args) != 1:
+            return None
+        kws = {k.arg: k.value for k in call.keywords}
+        if "where" not in kws or not set(kws) <= {"where", "axis", "keepdims"} \
+                or not isinstance(call.func, gast.Attribute):
+            return None
+        module = call.func.value
+
+        def np_call(name, args, keywords=()):
+            return gast.Call(func=gast.Attribute(value=A.clone(module), attr=name, ctx=gast.Load()),
+                             args=args, keywords=list(keywords))
+
+        rest = [gast.keyword(arg=k, value=A.clone(v)) for k, v in kws.items() if k != "where"]
+        x, mask = call.args[0], kws["where"]
+        kept = np_call("where", [A.clone(mask), A.clone(x), A.const(0.0)])
+        total = np_call("sum", [kept], rest)
+        if target is numpy.mean:
+            ones = np_call("ones_like", [A.clone(x)])
+            count = np_call("sum", [gast.BinOp(left=A.clone(mask), op=gast.Mult(), right=ones)],
+                            [gast.keyword(arg=k.arg, value=A.clone(k.value)) for k in rest])
+            total = gast.BinOp(left=total, op=gast.Div(), right=count)
+        A.copy_lineno(total, call)
+        return total
 
     def _ufunc_method_as_function(self, call, target):
         """``np.add.reduce(x, axis)`` as ``np.sum(x, axis=axis)`` (and

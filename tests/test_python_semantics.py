@@ -283,3 +283,16 @@ def running_max_of_rows(A):
 ], ids=["drawdown", "reductions", "running-max-rows"])
 def test_ufunc_reduce_and_accumulate(fn, args):
     srcad.check_grads(fn, args, order=2)
+
+
+def masked_statistics(x, m):
+    return (np.sum(x ** 2, where=m) + np.mean(np.sin(x), where=m)
+            + np.sum(np.mean(x, axis=1, where=m, keepdims=True) ** 2))
+
+
+def test_sums_and_means_with_where():
+    x = np.random.default_rng(0).standard_normal((3, 4))
+    m = x > -0.3
+    value, _ = srcad.value_and_grad(masked_statistics)(x, m)
+    assert value == pytest.approx(masked_statistics(x, m))
+    srcad.check_grads(masked_statistics, (x, m), order=2)
