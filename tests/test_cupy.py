@@ -91,15 +91,23 @@ def _corpus():
     return out
 
 
-def _to_gpu(a):
-    if isinstance(a, np.ndarray):
-        return cp.asarray(a)
+def _tree_map(leaf, a):
+    """``a`` with ``leaf`` applied to every entry of its tuples, lists
+    (namedtuples kept) and dicts."""
     if isinstance(a, (tuple, list)):
-        items = [_to_gpu(v) for v in a]
+        items = [_tree_map(leaf, v) for v in a]
         return type(a)(*items) if hasattr(a, "_fields") else type(a)(items)
     if isinstance(a, dict):
-        return {k: _to_gpu(v) for k, v in a.items()}
-    return a
+        return {k: _tree_map(leaf, v) for k, v in a.items()}
+    return leaf(a)
+
+
+def _to_gpu(a):
+    return _tree_map(lambda v: cp.asarray(v) if isinstance(v, np.ndarray) else v, a)
+
+
+def _to_host(a):
+    return _tree_map(lambda v: cp.asnumpy(v) if isinstance(v, cp.ndarray) else v, a)
 
 
 def _has_array(a):
@@ -110,17 +118,6 @@ def _has_array(a):
     if isinstance(a, dict):
         return any(_has_array(v) for v in a.values())
     return False
-
-
-def _to_host(a):
-    if isinstance(a, cp.ndarray):
-        return cp.asnumpy(a)
-    if isinstance(a, (tuple, list)):
-        items = [_to_host(v) for v in a]
-        return type(a)(*items) if hasattr(a, "_fields") else type(a)(items)
-    if isinstance(a, dict):
-        return {k: _to_host(v) for k, v in a.items()}
-    return a
 
 
 def _assert_close(got, want):
@@ -139,21 +136,24 @@ def _assert_close(got, want):
         np.testing.assert_allclose(np.asarray(_to_host(got)), want, rtol=1e-9, atol=1e-11)
 
 
-def _float_array_positions(args):
+def _gpu_case(fn, args):
+    """``(positions, gpu_args)``: the float array arguments and the
+    arguments on the GPU; skips a case with no array argument or whose
+    primal itself needs NumPy (CuPy's limit, not srcad's)."""
     from fd import float_positions
-    return [i for i in float_positions(args) if _has_array(args[i])]
-
-
-@pytest.mark.parametrize("fn,args", _corpus())
-def test_corpus_gradients_on_the_gpu(fn, args):
-    positions = _float_array_positions(args)
+    positions = [i for i in float_positions(args) if _has_array(args[i])]
     if not positions:
         pytest.skip("no array argument")
-    gpu_args = _to_gpu(args)
     try:
         fn(*_to_gpu(args))  # on copies: some corpus functions write into their arguments
     except Exception as exc:
         pytest.skip(f"the primal does not run on CuPy: {type(exc).__name__}")
+    return positions, _to_gpu(args)
+
+
+@pytest.mark.parametrize("fn,args", _corpus())
+def test_corpus_gradients_on_the_gpu(fn, args):
+    positions, gpu_args = _gpu_case(fn, args)
     wrt = tuple(positions)
     want = srcad.grad(fn, wrt=wrt)(*args)
     got = srcad.grad(fn, wrt=wrt)(*gpu_args)
@@ -162,14 +162,7 @@ def test_corpus_gradients_on_the_gpu(fn, args):
 
 @pytest.mark.parametrize("fn,args", _corpus())
 def test_corpus_tangents_on_the_gpu(fn, args):
-    positions = _float_array_positions(args)
-    if not positions:
-        pytest.skip("no array argument")
-    gpu_args = _to_gpu(args)
-    try:
-        fn(*_to_gpu(args))  # on copies: some corpus functions write into their arguments
-    except Exception as exc:
-        pytest.skip(f"the primal does not run on CuPy: {type(exc).__name__}")
+    positions, gpu_args = _gpu_case(fn, args)
     from fd import flat, rebuild
     rng = np.random.default_rng(3)
     tangents = [rebuild(a, rng.standard_normal(flat(a).size) if i in positions
