@@ -432,15 +432,19 @@ def add_at(adj, x, index, g):
         adj = _owned(adj)
     if isinstance(g, list):  # one adjoint per unpacked row: CuPy takes only arrays
         g = _stacked(g, adj[index])
-    if _is_basic_index(index):
-        adj[index] += g
-    else:
-        xp = namespace_of(adj)
+    return _add_into(adj, index, g)
+
+
+def _add_into(out, index, v):
+    """``out[index] += v`` in place, repeated indices adding up (``ufunc.at``
+    where an advanced index needs it and the namespace has it)."""
+    if not _is_basic_index(index):
+        xp = namespace_of(out)
         if hasattr(xp, "add") and hasattr(xp.add, "at"):
-            xp.add.at(adj, index, g)
-        else:  # array-API namespaces without ufunc.at
-            adj[index] += g
-    return adj
+            xp.add.at(out, index, v)
+            return out
+    out[index] += v   # basic indices do not repeat; array-API namespaces lack ufunc.at
+    return out
 
 
 def _stacked(rows, like):
@@ -534,12 +538,7 @@ def scatter_add(a, index, v, like=None):
         return a
     else:
         out = copy(a)
-    xp = namespace_of(out)
-    if hasattr(xp, "add") and hasattr(xp.add, "at"):
-        xp.add.at(out, index, v)
-    else:  # array-API namespaces without ufunc.at
-        out[index] += v
-    return out
+    return _add_into(out, index, v)
 
 
 def running_extremum(x, largest, axis=0):
