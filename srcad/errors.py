@@ -63,24 +63,19 @@ def _location_in_generated_code():
     values can tell): the user's line the innermost generated statement
     came from, read off its ``# file:line`` comment; ``None`` elsewhere."""
     import os
-    import re
     import sys
+    from .codegen import _generated_origins
     frame = sys._getframe(2)
     depth = 0
     while frame is not None and depth < 64:
         filename = frame.f_code.co_filename
         if filename.startswith("<srcad") and not filename.startswith("<srcad caller"):
-            lines = linecache.getlines(filename)
-            # the generated source is shown one line below where it runs
-            for k in range(min(frame.f_lineno, len(lines)) - 1, -1, -1):
-                m = re.search(r"  # ([^#\s]+):(\d+)$", lines[k].rstrip("\n"))
-                if m:
-                    base, line = m.group(1), int(m.group(2))
-                    path = frame.f_globals.get("__file__") or base
-                    if os.path.basename(path) != base:
-                        path = base
-                    return Location(path, line)
-            return None
+            note = _generated_origins(filename).get(frame.f_lineno)
+            if note is None:
+                return None
+            base, line = note.rsplit(":", 1)
+            path = frame.f_globals.get("__file__") or base
+            return Location(path if os.path.basename(path) == base else base, int(line))
         frame = frame.f_back
         depth += 1
     return None
