@@ -353,14 +353,16 @@ class BaseTransform:
                 info = self.info(n)
                 if info.kind in ("user", "lifted"):
                     calls.append((n, info.unit if info.kind == "lifted" else info.obj))
-        self._check_inplace_updates(calls)
+        if not calls:
+            return
+        # the name each call's result is bound to (none for a bare call statement)
+        bound_to = {id(n.value): n.targets[0].id for n in A.walk(self.norm.node)
+                    if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name)}
+        self._check_inplace_updates(calls, bound_to)
         calls = [(c, t, w) for c, t in calls for w in [callee_written_params(t)] if w]
         if not calls:
             return
         varied = self._varied()
-        # the name each call's result is bound to (none for a bare call statement)
-        bound_to = {id(n.value): n.targets[0].id for n in A.walk(self.norm.node)
-                    if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name)}
         for call, target, written in calls:
             try:
                 mapping = bind_call(target, self.with_receiver(call))
@@ -388,7 +390,7 @@ class BaseTransform:
                         hint=f"return the new value from {name} and assign it in the caller "
                              f"({atom.id} = ...)")
 
-    def _check_inplace_updates(self, calls):
+    def _check_inplace_updates(self, calls, bound_to):
         """``a += v`` on a parameter writes into the caller's array (or list)
         in place, while the generated code rebinds ``a``: the caller would
         see different values. Refused unless the argument surely holds a
@@ -396,9 +398,11 @@ class BaseTransform:
         nothing that may share its memory is read after the call."""
         from .analysis import _alias_groups, walk_simple
         from .transform import bind_call
+        updating = [(call, target, callee_updated_params(target)) for call, target in calls]
+        updating = [u for u in updating if u[2]]
+        if not updating:
+            return
         body = self.norm.node.body
-        bound_to = {id(n.value): n.targets[0].id for n in A.walk(self.norm.node)
-                    if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name)}
         order = list(walk_simple(body))
         find = _alias_groups(body)
 
@@ -413,10 +417,7 @@ class BaseTransform:
                                and find(n.id) == group for n in later)
             return True
 
-        for call, target in calls:
-            updated = callee_updated_params(target)
-            if not updated:
-                continue
+        for call, target, updated in updating:
             try:
                 mapping = bind_call(target, self.with_receiver(call))
             except Exception:
