@@ -378,15 +378,22 @@ def cumulative_prod_tangent(t, x, result, axis=None, include_initial=False):
     return _prepend_zero(out, axis) if include_initial else out
 
 
-def cumulative_prod_adjoint(g, x, result, axis=None, include_initial=False):
-    """Adjoint of the array-API ``cumulative_prod``."""
-    if is_zero(g):
-        return 0.0
+def _cumulative_prod_parts(g, result, axis, include_initial):
+    """``(g, result, axis)`` of ``cumulative_prod`` as ``cumprod``'s (the
+    leading initial entry dropped)."""
     if axis is None:
         axis = 0
     if include_initial:
         result = _take_range(result, 1, None, axis)
         g = _take_range(g, 1, None, axis)
+    return g, result, axis
+
+
+def cumulative_prod_adjoint(g, x, result, axis=None, include_initial=False):
+    """Adjoint of the array-API ``cumulative_prod``."""
+    if is_zero(g):
+        return 0.0
+    g, result, axis = _cumulative_prod_parts(g, result, axis, include_initial)
     return cumprod_vjp(g, x, result, axis)
 
 
@@ -2852,11 +2859,7 @@ def cumulative_prod_adjoint_tangent(g, x, result, axis=None, include_initial=Fal
     """Part of the tangent of ``cumulative_prod_adjoint`` from the tangent of ``x``."""
     if is_zero(g) or is_zero(tx):
         return 0.0
-    if axis is None:
-        axis = 0
-    if include_initial:
-        result = _take_range(result, 1, None, axis)
-        g = _take_range(g, 1, None, axis)
+    g, result, axis = _cumulative_prod_parts(g, result, axis, include_initial)
     return cumprod_vjp_tangent(g, x, result, axis, tx)
 
 
