@@ -143,7 +143,7 @@ def activity(body, seeds, outputs, nondiff_call):
             if not isinstance(s, (gast.If, gast.For, gast.While))]
     # A write into an array is a write into every array it may share memory with.
     find = _alias_groups(body)
-    names = {n.id for s, _ in walk_simple(body) for n in A.walk(s) if isinstance(n, gast.Name)}
+    names = {n.id for s in body for n in A.walk(s) if isinstance(n, gast.Name)}
     groups = {}
     for n in names:
         groups.setdefault(find(n), set()).add(n)
@@ -309,6 +309,15 @@ def aliased_mutation(body):
     def related(i, j):
         return j > i or bool(set(order[i][1]) & set(order[j][1]))
 
+    loads = {}
+
+    def loaded(j):
+        # the names statement j reads, each statement walked once
+        if j not in loads:
+            loads[j] = [n.id for n in A.walk(order[j][0])
+                        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+        return loads[j]
+
     for i, (s, _) in enumerate(order):
         mutated = None
         appends = False
@@ -339,11 +348,10 @@ def aliased_mutation(body):
         for j, (t, _) in enumerate(order):
             if isinstance(t, (gast.If, gast.For, gast.While)) or not related(i, j):
                 continue
-            for n in A.walk(t):
-                if (isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
-                        and n.id != mutated and find(n.id) == group
-                        and not _rebound_between(order, i, j, n.id)):
-                    return s, mutated, n.id
+            for name in loaded(j):
+                if (name != mutated and find(name) == group
+                        and not _rebound_between(order, i, j, name)):
+                    return s, mutated, name
     return None
 
 

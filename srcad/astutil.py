@@ -63,39 +63,70 @@ def is_atom(node):
     return isinstance(node, (gast.Name, gast.Constant))
 
 
+_AST = gast.AST
+
 _LOCATION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
 
 
 def clone(node):
     """A deep copy of a gast tree (much faster than :func:`copy.deepcopy`);
     srcad's own attributes on nodes (``srcad_*``, ``is_method``) come along."""
-    if isinstance(node, list):
+    if node.__class__ is list:
         return [clone(n) for n in node]
-    if not isinstance(node, gast.AST):
+    if not isinstance(node, _AST):
         return node
-    new = type(node)(**{f: clone(getattr(node, f, None)) for f in node._fields})
+    # the node's attributes are copied as they are, without gast's
+    # constructor, which would fill in every field a second time
+    cls = node.__class__
+    new = cls.__new__(cls)
+    d = new.__dict__
     for key, value in node.__dict__.items():
-        if key not in node._fields:
-            setattr(new, key, value)
+        if value.__class__ is list:
+            d[key] = [clone(x) if isinstance(x, _AST) else x for x in value]
+        elif isinstance(value, _AST):
+            d[key] = clone(value)
+        else:
+            d[key] = value
     return new
 
 
+# Fields that hold no node a pass looks for: names and other plain values,
+# and the context and operator markers (Load, Store, Add...), which are a
+# third of a tree's nodes and which no pass finds by walking.
+_NOT_WALKED = frozenset({"ctx", "op", "ops", "id", "attr", "arg", "type_comment", "kind",
+                         "conversion", "level", "module", "is_async", "simple"})
+_WALKED = {}
+
+
+def _walked_fields(cls):
+    fields = tuple(f for f in cls._fields
+                   if f not in _NOT_WALKED and not (f == "value" and cls is gast.Constant))
+    _WALKED[cls] = fields
+    return fields
+
+
 def walk(node):
-    """Every node under ``node`` (itself included), in no particular order:
-    a faster :func:`gast.walk` for the passes that only collect."""
+    """Every node under ``node`` (itself included), in no particular order,
+    except the context and operator markers (``Load``, ``Add``...): a faster
+    :func:`gast.walk` for the passes that look for names, calls and
+    statements."""
     stack = [node]
-    AST = gast.AST
+    pop, push = stack.pop, stack.append
+    walked = _WALKED
     while stack:
-        n = stack.pop()
+        n = pop()
         yield n
-        for f in n._fields:
+        fields = walked.get(n.__class__)
+        if fields is None:
+            fields = _walked_fields(n.__class__)
+        for f in fields:
             v = getattr(n, f, None)
             if v.__class__ is list:
                 for x in v:
-                    if isinstance(x, AST):
-                        stack.append(x)
-            elif isinstance(v, AST):
-                stack.append(v)
+                    if isinstance(x, _AST):
+                        push(x)
+            elif isinstance(v, _AST):
+                push(v)
 
 
 def load_copy(node):
@@ -146,6 +177,26 @@ def set_lineno(nodes, lineno):
             if isinstance(n, (gast.stmt, gast.expr)) and getattr(n, "lineno", None) is None:
                 n.lineno = lineno
     return nodes
+
+
+_BLOCKS = ("body", "orelse", "finalbody", "handlers")
+
+
+def set_stmt_lineno(stmt, lineno):
+    """Give ``stmt`` and the statements nested in it that have no line
+    number ``lineno``; expressions are left as they are (code generation
+    takes an expression's line from its statement, and only statements carry
+    the comments that point at the user's lines)."""
+    if lineno is None:
+        return stmt
+    if getattr(stmt, "lineno", None) is None:
+        stmt.lineno = lineno
+    for field in _BLOCKS:
+        inner = getattr(stmt, field, None)
+        if inner.__class__ is list:
+            for s in inner:
+                set_stmt_lineno(s, lineno)
+    return stmt
 
 
 def fill_location(node, source):

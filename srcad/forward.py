@@ -73,7 +73,7 @@ class ForwardTransform(BaseTransform):
         for s in stmts:
             new = self.rebinding_guard(s) + self.stmt(s)
             for n in new:
-                A.set_lineno(n, getattr(s, "lineno", None))
+                A.set_stmt_lineno(n, getattr(s, "lineno", None))
             out.extend(new)
         return out
 

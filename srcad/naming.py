@@ -30,6 +30,14 @@ class Namer:
                 taken.add(n.name)
         return cls(taken)
 
+    def copy(self):
+        """An independent namer that has handed out the same names."""
+        out = Namer(self.taken)
+        out._next = dict(self._next)
+        out._adj = dict(self._adj)
+        out._tan = dict(self._tan)
+        return out
+
     def reserve(self, name):
         self.taken.add(name)
 

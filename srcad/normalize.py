@@ -1335,7 +1335,27 @@ _AS_LISTS = {zip: "__srcad_zip__", enumerate: "__srcad_enumerate__", reversed: "
 
 
 def normalize(parsed, node=None, extra_reserved=()):
-    """Normalize ``parsed`` (or a lifted ``node`` in its context)."""
+    """Normalize ``parsed`` (or a lifted ``node`` in its context).
+
+    Returns ``(normalized, namer)``, both the caller's to change: a
+    function without nested functions is normalized once per
+    :class:`srcad.parse.Parsed` and each call gets a copy (the transformation
+    rewrites the tree it is given)."""
+    whole = (node is None or node is parsed.node) and not extra_reserved
+    kept = parsed.__dict__.get("_normalized") if whole else None
+    if kept is None:
+        out, namer = _normalize(parsed, node, extra_reserved)
+        if not whole or out.lifted:
+            return out, namer
+        kept = parsed._normalized = (out, namer)
+    out, namer = kept
+    copy = Normalized(A.clone(out.node), parsed, set(out.local_names), {}, out.return_name,
+                      list(out.param_names))
+    copy.temps = set(out.temps)
+    return copy, namer.copy()
+
+
+def _normalize(parsed, node=None, extra_reserved=()):
     node = A.clone(node if node is not None else parsed.node)
     check_syntax(parsed, node)
     namer = Namer.for_function(node, extra_reserved)

@@ -14,6 +14,7 @@ import builtins
 import inspect
 import textwrap
 import types
+import weakref
 
 import gast
 
@@ -148,9 +149,36 @@ def _getsource(func):
     return lines, max(start, 1)
 
 
+_parsed = weakref.WeakKeyDictionary()
+
+
 def parse_function(func):
-    """Parse ``func`` into a :class:`Parsed` (see the module docstring)."""
+    """Parse ``func`` into a :class:`Parsed` (see the module docstring).
+
+    A function is read and parsed once: the :class:`Parsed` is kept while
+    the function lives and the names it looked up still denote the same
+    objects (its tree is never modified; normalization works on a copy)."""
     func = inspect.unwrap(func)
+    try:
+        hit = _parsed.get(func)
+    except TypeError:   # not weakly referable: not a Python function
+        hit = None
+    if hit is not None and still_resolves(hit):
+        return hit
+    parsed = _parse_function(func)
+    try:
+        _parsed[func] = parsed
+    except TypeError:
+        pass
+    return parsed
+
+
+def forget_parsed():
+    """Drop every kept :class:`Parsed` (the next parse reads the source again)."""
+    _parsed.clear()
+
+
+def _parse_function(func):
     if not isinstance(func, types.FunctionType):
         raise SourceUnavailableError(
             f"{func!r} is not a Python function",

@@ -133,7 +133,7 @@ class ReverseTransform(BaseTransform):
         for s in reversed(stmts):
             new = self.bwd_stmt(s)
             for n in new:
-                A.set_lineno(n, getattr(s, "lineno", None))
+                A.set_stmt_lineno(n, getattr(s, "lineno", None))
             out.extend(new)
         return out
 
@@ -478,7 +478,7 @@ class ReverseTransform(BaseTransform):
         for s in stmts:
             new = self.rebinding_guard(s) + self.fwd_stmt(s)
             for n in new:
-                A.set_lineno(n, getattr(s, "lineno", None))
+                A.set_stmt_lineno(n, getattr(s, "lineno", None))
             out.extend(new)
         return out
 
@@ -766,7 +766,7 @@ class ReverseTransform(BaseTransform):
                     out.append(A.assign(gast.Subscript(value=A.name(name), slice=args[1], ctx=gast.Store()),
                                         self.pop(control=name not in self.active)))
                 for new in out[start:]:
-                    A.set_lineno(new, getattr(s, "lineno", None))
+                    A.set_stmt_lineno(new, getattr(s, "lineno", None))
                 continue
             for field in ("body", "orelse"):
                 if hasattr(s, field) and isinstance(getattr(s, field), list):

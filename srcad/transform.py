@@ -311,7 +311,7 @@ def _generate(derived, fused, check_only=False):
     made_up |= {namer._tan[t] for t in list(made_up) if t in namer._tan}
     made_up |= {namer._adj[t] for t in list(made_up) if t in namer._adj}
     made_up |= getattr(tr, "made_up", set())
-    nodes = [optimize(_bind_lifted_names(_bind_special_names(n, env), env, norm.lifted), made_up)
+    nodes = [optimize(_bind_names(n, env, norm.lifted), made_up)
              for n in nodes]
     _bind_defaults(nodes, target, env)
     cells = {}
@@ -394,9 +394,11 @@ def _bind_defaults(nodes, target, env):
                 args.kw_defaults[k] = cell(defaults[param.id], param.id)
 
 
-def _bind_special_names(fn, env):
+def _bind_names(fn, env, lifted):
     """Replace the placeholder names normalization uses for ``len``,
-    ``range``... by references to the real objects."""
+    ``range``... by references to the real objects; and calls of lifted
+    nested functions that need no derivative (``k = index_of(3)``), left by
+    name, by references to the function itself. One walk does both."""
     from . import runtime
     from .callsite import _SPECIAL_CALLS
     for n in A.walk(fn):
@@ -406,13 +408,6 @@ def _bind_special_names(fn, env):
                 ref = (A.attr(env.runtime(), obj.__name__) if obj.__module__ == runtime.__name__
                        else env.ref(obj, obj.__name__))
                 setattr(n, field, ref)
-    return fn
-
-
-def _bind_lifted_names(fn, env, lifted):
-    """Calls of lifted nested functions that need no derivative (``k =
-    index_of(3)``) are left by name: they refer to the function itself."""
-    for n in A.walk(fn):
         if isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in lifted:
             unit = lifted[n.func.id]
             n.func = env.ref(unit.primal(), unit.name)
@@ -420,7 +415,10 @@ def _bind_lifted_names(fn, env, lifted):
 
 
 def clear_cache():
-    """Forget every generated derivative (they are regenerated on demand)."""
+    """Forget every generated derivative (they are regenerated on demand),
+    and every parsed and normalized function."""
+    from .parse import forget_parsed
     with _lock:
         _cache.clear()
         _checked.clear()
+        forget_parsed()
