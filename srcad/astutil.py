@@ -78,6 +78,10 @@ def clone(node):
     # the node's attributes are copied as they are, without gast's
     # constructor, which would fill in every field a second time
     cls = node.__class__
+    if not cls._fields and not cls._attributes:
+        # context and operator markers (Load, Add...) hold nothing: shared,
+        # as in the trees ast.parse makes
+        return node
     new = cls.__new__(cls)
     d = new.__dict__
     for key, value in node.__dict__.items():
@@ -127,6 +131,53 @@ def walk(node):
                         push(x)
             elif isinstance(v, _AST):
                 push(v)
+
+
+class Transformer(gast.NodeTransformer):
+    """:class:`gast.NodeTransformer` made for many small trees: the method
+    for each node class is found once per transformer class, and the
+    context and operator markers (see :func:`walk`) are not visited, so a
+    subclass must not define ``visit_Load``, ``visit_Add`` and the like.
+    Otherwise it behaves as its base does."""
+
+    _methods = None
+
+    def visit(self, node):
+        cls = self.__class__
+        methods = cls.__dict__.get("_methods")
+        if methods is None:
+            methods = cls._methods = {}
+        method = methods.get(node.__class__)
+        if method is None:
+            method = methods[node.__class__] = getattr(cls, "visit_" + node.__class__.__name__,
+                                                       cls.generic_visit)
+        return method(self, node)
+
+    def generic_visit(self, node):
+        fields = _WALKED.get(node.__class__)
+        if fields is None:
+            fields = _walked_fields(node.__class__)
+        for field in fields:
+            old = getattr(node, field, None)
+            if old.__class__ is list:
+                new_values = []
+                for value in old:
+                    if isinstance(value, _AST):
+                        value = self.visit(value)
+                        if value is None:
+                            continue
+                        elif not isinstance(value, _AST):
+                            new_values.extend(value)
+                            continue
+                    new_values.append(value)
+                old[:] = new_values
+            elif isinstance(old, _AST):
+                new = self.visit(old)
+                if new is None:
+                    delattr(node, field)
+                else:
+                    setattr(node, field, new)
+        return node
 
 
 def load_copy(node):

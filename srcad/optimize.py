@@ -44,7 +44,7 @@ def _num(node):
             and not isinstance(node.value, bool))
 
 
-class _Fold(gast.NodeTransformer):
+class _Fold(A.Transformer):
     """Identities are applied to generated statements only: in the user's
     own code ``x * 1.0`` makes a copy (and may change the dtype)."""
 
@@ -445,7 +445,7 @@ def inplace_accumulate(fn):
                 and all(allowed(name, v) for v in values)
                 and any(accumulates(name, v) for v in values)}
 
-    class Rewrite(gast.NodeTransformer):
+    class Rewrite(A.Transformer):
         def visit_Assign(self, node):
             t = node.targets[0]
             if isinstance(t, gast.Name) and t.id in eligible and accumulates(t.id, node.value):
@@ -579,7 +579,7 @@ def inline_single_use(fn, made_up=()):
         return None
 
     def replace_in(stmt, name, value):
-        class Sub(gast.NodeTransformer):
+        class Sub(A.Transformer):
             done = False
 
             def visit_Name(self, node):

@@ -70,7 +70,7 @@ def recomputable(tr, counts):
 def recompute(stmts, values, keep=lambda stmt: False):
     """``stmts`` with reads of the temporaries in ``values`` replaced by
     their values (statements for which ``keep`` is true stay as they are)."""
-    class Sub(gast.NodeTransformer):
+    class Sub(A.Transformer):
         def visit_Name(self, node):
             if node.id in values and isinstance(node.ctx, gast.Load):
                 return A.clone(values[node.id])

@@ -287,7 +287,7 @@ def _slice_to_value(node):
     return node
 
 
-class _Substitute(gast.NodeTransformer):
+class _Substitute(A.Transformer):
     dense_depth = 0
 
     def visit_Call(self, node):
