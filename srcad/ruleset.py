@@ -287,8 +287,40 @@ def _slice_to_value(node):
     return node
 
 
-class _Substitute(A.Transformer):
+class _Substitute:
+    """A copy of a template expression with the call site filled in: the
+    template's own nodes are never changed (so it need not be copied
+    first), every node of the result is new."""
+
     dense_depth = 0
+
+    def __init__(self, template, bound, result, ctx, renames, mode):
+        self.tpl = template
+        self.bound = bound
+        self.result = result
+        self.ctx = ctx
+        self.renames = renames
+        self.mode = mode
+
+    def visit(self, node):
+        method = _SUBSTITUTIONS.get(node.__class__)
+        return method(self, node) if method is not None else self.copy(node)
+
+    def copy(self, node):
+        """``node`` copied, with its children substituted."""
+        cls = node.__class__
+        if not cls._fields and not cls._attributes:
+            return node     # context and operator markers hold nothing
+        new = cls.__new__(cls)
+        d = new.__dict__
+        for key, value in node.__dict__.items():
+            if value.__class__ is list:
+                d[key] = [self.visit(x) if isinstance(x, gast.AST) else x for x in value]
+            elif isinstance(value, gast.AST):
+                d[key] = self.visit(value)
+            else:
+                d[key] = value
+        return new
 
     def visit_Call(self, node):
         """``d[result]`` handed to an ``xp`` function or used as a method
@@ -300,7 +332,7 @@ class _Substitute(A.Transformer):
                 and f.value.value.id == "d")))
         if wants_dense:
             self.dense_depth += 1
-        node = self.generic_visit(node)
+        node = self.copy(node)
         if wants_dense:
             self.dense_depth -= 1
         return node
@@ -309,18 +341,10 @@ class _Substitute(A.Transformer):
         if isinstance(node.value, gast.Subscript) and isinstance(node.value.value, gast.Name) \
                 and node.value.value.id == "d":
             self.dense_depth += 1
-            node = self.generic_visit(node)
+            node = self.copy(node)
             self.dense_depth -= 1
             return node
-        return self.generic_visit(node)
-
-    def __init__(self, template, bound, result, ctx, renames, mode):
-        self.tpl = template
-        self.bound = bound
-        self.result = result
-        self.ctx = ctx
-        self.renames = renames
-        self.mode = mode
+        return self.copy(node)
 
     def _bound_name(self, node):
         """The call-site atom a ``t[...]``/``d[...]`` subscript refers to."""
@@ -352,12 +376,11 @@ class _Substitute(A.Transformer):
                 # a lazy-zero adjoint (0.0) cannot go through reshape & co.
                 return A.call(A.attr(A.clone(self.ctx.ad), "dense"), [adj, A.name(self.result)])
             return adj
-        node.value = self.visit(node.value)
         if isinstance(node.slice, gast.Name) and node.slice.id in self.bound:
-            node.slice = A.clone(self.bound[node.slice.id])
-        else:
-            node.slice = self.visit(node.slice)
-        return node
+            new = gast.Subscript(value=self.visit(node.value), slice=A.clone(self.bound[node.slice.id]),
+                                 ctx=node.ctx)
+            return gast.copy_location(new, node)
+        return self.copy(node)
 
     def visit_Name(self, node):
         nid = node.id
@@ -376,6 +399,10 @@ class _Substitute(A.Transformer):
         if hasattr(builtins, nid):
             return self.ctx.global_ref(nid, getattr(builtins, nid))
         raise NameError(f"rule {self.tpl.name}: unknown name {nid!r}")
+
+
+_SUBSTITUTIONS = {gast.Call: _Substitute.visit_Call, gast.Attribute: _Substitute.visit_Attribute,
+                  gast.Subscript: _Substitute.visit_Subscript, gast.Name: _Substitute.visit_Name}
 
 
 def _has_zero(node):
@@ -610,7 +637,7 @@ class Rules:
     def inline(self, tpl, mode, bound, result, ctx):
         """Statements computing the tangent (``mode="forward"``) or the
         adjoint contributions (``"reverse"``) of one call."""
-        stmts = A.clone(tpl.mode_stmts(mode))
+        stmts = tpl.mode_stmts(mode)   # read, never changed: the values are copied
         renames = {name: ctx.namer.new(name) for name in tpl.temps}
         sub = _Substitute(tpl, bound, result, ctx, renames, mode)
         out = []
