@@ -219,7 +219,7 @@ def _stored_names(body):
             return
         if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Del)):
             out.add(node.id)
-        for child in gast.iter_child_nodes(node):
+        for child in A.children(node):
             visit(child)
 
     for s in body:
@@ -321,7 +321,7 @@ def lift_nested(parsed, node, namer):
     # are called through their runtime derivative; the others are lifted.
     as_value = set()
     for n in A.walk(node):
-        for child in gast.iter_child_nodes(n):
+        for child in A.children(n):
             if (isinstance(child, gast.Name) and isinstance(child.ctx, gast.Load)
                     and not (isinstance(n, gast.Call) and n.func is child)):
                 as_value.add(child.id)
@@ -393,7 +393,7 @@ def lift_nested(parsed, node, namer):
             for n in A.walk(tree):
                 if isinstance(n, gast.Call):
                     continue
-                for child in gast.iter_child_nodes(n):
+                for child in A.children(n):
                     if (isinstance(child, gast.Name) and child.id == fname
                             and isinstance(child.ctx, gast.Load)
                             and not (isinstance(n, gast.Call) and n.func is child)):

@@ -739,7 +739,7 @@ class ReverseTransform(BaseTransform):
         if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
             acc.add(node.id)
             self._value_reads.add(node.id)
-        for child in gast.iter_child_nodes(node):
+        for child in A.children(node):
             self._collect_reads(child, acc, shape_acc)
 
     def _finish_markers(self, stmts):

@@ -402,7 +402,7 @@ def _bind_names(fn, env, lifted):
     from . import runtime
     from .callsite import _SPECIAL_CALLS
     for n in A.walk(fn):
-        for field, value in gast.iter_fields(n):
+        for field, value in A.child_fields(n):
             if isinstance(value, gast.Name) and value.id in _SPECIAL_CALLS:
                 obj = _SPECIAL_CALLS[value.id]
                 ref = (A.attr(env.runtime(), obj.__name__) if obj.__module__ == runtime.__name__
