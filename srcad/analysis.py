@@ -27,19 +27,12 @@ MUTATING_METHODS = frozenset({"append", "extend", "insert", "update", "setdefaul
 
 
 class Effects:
-    __slots__ = ("writes", "dreads", "reads", "mutates")
+    __slots__ = ("writes", "dreads", "mutates")
 
-    def __init__(self, writes=(), dreads=(), reads=(), mutates=False):
+    def __init__(self, writes=(), dreads=(), mutates=False):
         self.writes = set(writes)
         self.dreads = set(dreads)    # reads through which derivatives flow
-        self.reads = set(reads)      # every name read
         self.mutates = mutates
-
-
-def _names(node):
-    if node is None:
-        return set()
-    return {n.id for n in A.walk(node) if isinstance(n, gast.Name)}
 
 
 def _atom_names(nodes):
@@ -106,20 +99,16 @@ def effects(stmt, nondiff_call):
     if isinstance(stmt, gast.Assign):
         target = stmt.targets[0]
         if isinstance(target, gast.Name):
-            return Effects({target.id}, value_dreads(stmt.value, nondiff_call), _names(stmt.value))
+            return Effects({target.id}, value_dreads(stmt.value, nondiff_call))
         if isinstance(target, gast.Subscript):
             base = target.value.id
-            return Effects({base}, {base} | _atom_names([stmt.value]),
-                           _names(target) | _names(stmt.value), mutates=True)
+            return Effects({base}, {base} | _atom_names([stmt.value]), mutates=True)
     if isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call):
         call = stmt.value
         recv = method_receiver(call)
         if recv and call.func.attr in MUTATING_METHODS:
-            return Effects(recv, recv | value_dreads(call, nondiff_call), _names(call), mutates=True)
-        return Effects((), (), _names(call))
-    if isinstance(stmt, gast.Return):
-        return Effects((), (), _names(stmt.value))
-    return Effects((), (), _names(stmt))
+            return Effects(recv, recv | value_dreads(call, nondiff_call), mutates=True)
+    return Effects()
 
 
 def walk_simple(body):
@@ -142,15 +131,16 @@ def activity(body, seeds, outputs, nondiff_call):
     effs = [effects(s, nondiff_call) for s, _ in walk_simple(body)
             if not isinstance(s, (gast.If, gast.For, gast.While))]
     # A write into an array is a write into every array it may share memory with.
-    find = _alias_groups(body)
-    names = {n.id for s in body for n in A.walk(s) if isinstance(n, gast.Name)}
-    groups = {}
-    for n in names:
-        groups.setdefault(find(n), set()).add(n)
-    for e in effs:
-        if e.mutates:
-            for w in list(e.writes):
-                e.writes |= groups.get(find(w), set())
+    if any(e.mutates for e in effs):
+        find = _alias_groups(body)
+        names = {n.id for s in body for n in A.walk(s) if isinstance(n, gast.Name)}
+        groups = {}
+        for n in names:
+            groups.setdefault(find(n), set()).add(n)
+        for e in effs:
+            if e.mutates:
+                for w in list(e.writes):
+                    e.writes |= groups.get(find(w), set())
     varied = set(seeds)
     changed = True
     while changed:

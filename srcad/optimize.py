@@ -194,6 +194,8 @@ def _first_write_block(stmts, top=False):
         for field in ("body", "orelse"):
             if isinstance(getattr(s, field, None), list):
                 setattr(s, field, _first_write_block(getattr(s, field)))
+    if not any(_is_init(s) for s in out):
+        return out
     # where each name is mentioned (an initialisation mentions only its own
     # name, so dropping one leaves the other lists as they are)
     where = {}
@@ -245,10 +247,15 @@ def loop_local_adjoints(fn):
     # statements removed mention only their own name), and the original
     # order of the top-level statements (removals keep it)
     top_users = {}
-    for t in fn.body:
-        for n in _names_of(t):
-            top_users.setdefault(n, []).append(t)
-    position = {id(t): k for k, t in enumerate(fn.body)}
+    position = {}
+
+    def top_index():
+        # made when a block first needs it (most blocks reset no adjoint)
+        if not position:
+            for t in fn.body:
+                for n in _names_of(t):
+                    top_users.setdefault(n, []).append(t)
+            position.update({id(t): k for k, t in enumerate(fn.body)})
 
     def visit(block, chain):
         for s in block:
@@ -261,6 +268,8 @@ def loop_local_adjoints(fn):
     def _local_to(body, chain):
         # chain: the compound statements around body, outermost first
         container = chain[0]
+        if not any(_is_init(t) for t in body):
+            return
         where = {}
         for t in body:
             for n in _names_of(t):
@@ -279,6 +288,7 @@ def loop_local_adjoints(fn):
                     and isinstance(first.value.left, gast.Name) and first.value.left.id == name
                     and not _mentions(first.value.right, name)):
                 continue
+            top_index()
             outside = [t for t in top_users.get(name, ()) if t is not container]
             if len(outside) != 1 or not _is_init(outside[0]) \
                     or position[id(outside[0])] > position[id(container)]:

@@ -57,12 +57,15 @@ class BaseTransform:
             self.active = activity(norm.node.body, set(self.wrt), outputs, nondiff)
         from .arraylike import arrays_from_lists
         arrays_from_lists(self)
+        # the checks below look through the same, no longer changing tree
+        self._nodes = list(A.walk(norm.node))
         self._check_function_values()
         from .analysis import risky_rebinds
         self.risky = risky_rebinds(norm.node.body)
         self.scalars = scalar_names(infer(norm.node.body, dict(param_kinds or {}), self._resolve))
         self.shapes = shape_classes(norm.node.body, norm.param_names, self.scalars, self._resolve)
         self._check_hidden_writes()
+        del self._nodes
 
     def _methods_of_other_objects(self):
         """``obj.sum(x)`` reads like the array method ``sum`` of ``obj``, but
@@ -71,11 +74,13 @@ class BaseTransform:
         distribution object with a ``mean`` method): such calls are
         resolved when they run, like any method of an object. Returns
         whether any call was reclassified."""
+        methods = [n for n in A.walk(self.norm.node)
+                   if isinstance(n, gast.Call) and getattr(n, "is_method", False)]
+        if not methods:
+            return False
         varied = self._varied()
         changed = False
-        for n in A.walk(self.norm.node):
-            if not (isinstance(n, gast.Call) and getattr(n, "is_method", False)):
-                continue
+        for n in methods:
             recv = n.func.value
             if not isinstance(recv, gast.Name) or recv.id in varied or self.info(n).kind != "rule":
                 continue
@@ -103,7 +108,7 @@ class BaseTransform:
         on, stored) is differentiated through its arguments only: it must not
         read variables that depend on what is being differentiated."""
         self._check_made_functions()
-        opaque = [n for n in A.walk(self.norm.node)
+        opaque = [n for n in self._nodes
                   if getattr(n, "srcad_opaque", False) and n is not self.norm.node]
         if not opaque:
             return
@@ -129,13 +134,13 @@ class BaseTransform:
         is differentiated through its own arguments only: what it was made
         from must not depend on what is being differentiated."""
         local = self.norm.local_names
-        calls = [n for n in A.walk(self.norm.node)
+        calls = [n for n in self._nodes
                  if isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in local]
         called = {n.func.id for n in calls}
         if not called:
             return
         varied = None
-        for n in A.walk(self.norm.node):
+        for n in self._nodes:
             if (isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name)
                     and n.targets[0].id in called and isinstance(n.value, gast.Call)):
                 varied = self._varied() if varied is None else varied
@@ -348,7 +353,7 @@ class BaseTransform:
         the derivative would be lost, so such a call is refused."""
         from .transform import bind_call
         calls = []
-        for n in A.walk(self.norm.node):
+        for n in self._nodes:
             if isinstance(n, gast.Call):
                 info = self.info(n)
                 if info.kind in ("user", "lifted"):
@@ -356,7 +361,7 @@ class BaseTransform:
         if not calls:
             return
         # the name each call's result is bound to (none for a bare call statement)
-        bound_to = {id(n.value): n.targets[0].id for n in A.walk(self.norm.node)
+        bound_to = {id(n.value): n.targets[0].id for n in self._nodes
                     if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name)}
         self._check_inplace_updates(calls, bound_to)
         calls = [(c, t, w) for c, t in calls for w in [callee_written_params(t)] if w]
