@@ -133,7 +133,7 @@ def activity(body, seeds, outputs, nondiff_call):
     # A write into an array is a write into every array it may share memory with.
     if any(e.mutates for e in effs):
         find = _alias_groups(body)
-        names = {n.id for s in body for n in A.walk(s) if isinstance(n, gast.Name)}
+        names = {n.id for s in body for n in A.nodes(s) if isinstance(n, gast.Name)}
         groups = {}
         for n in names:
             groups.setdefault(find(n), set()).add(n)
@@ -304,7 +304,7 @@ def aliased_mutation(body):
     def loaded(j):
         # the names statement j reads, each statement walked once
         if j not in loads:
-            loads[j] = [n.id for n in A.walk(order[j][0])
+            loads[j] = [n.id for n in A.nodes(order[j][0])
                         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
         return loads[j]
 

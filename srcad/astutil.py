@@ -154,6 +154,27 @@ def walk(node):
                 push(v)
 
 
+def nodes(node):
+    """The nodes :func:`walk` yields, as a list: for passes that only read
+    (a list is built faster than a generator is resumed)."""
+    out = [node]
+    push = out.append
+    walked = _WALKED
+    for n in out:
+        fields = walked.get(n.__class__)
+        if fields is None:
+            fields = _walked_fields(n.__class__)
+        for f in fields:
+            v = getattr(n, f, None)
+            if v.__class__ is list:
+                for x in v:
+                    if isinstance(x, _AST):
+                        push(x)
+            elif isinstance(v, _AST):
+                push(v)
+    return out
+
+
 class Transformer(gast.NodeTransformer):
     """:class:`gast.NodeTransformer` made for many small trees: the method
     for each node class is found once per transformer class, and the
@@ -239,11 +260,13 @@ def name_counts(node):
     """``(stores, loads)``: how many times each name is bound and read under
     ``node``."""
     stores, loads = {}, {}
-    for n in walk(node):
-        if isinstance(n, gast.Name):
-            if isinstance(n.ctx, gast.Store):
+    Store, Load = gast.Store, gast.Load
+    for n in nodes(node):
+        if n.__class__ is _Name:
+            ctx = n.ctx.__class__
+            if ctx is Store:
                 stores[n.id] = stores.get(n.id, 0) + 1
-            elif isinstance(n.ctx, gast.Load):
+            elif ctx is Load:
                 loads[n.id] = loads.get(n.id, 0) + 1
     return stores, loads
 

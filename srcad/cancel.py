@@ -253,7 +253,7 @@ class ZeroAdjoints:
         live = set(keep)
         out = []
         for s in reversed(stmts):
-            reads = {n.id for n in A.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+            reads = {n.id for n in A.nodes(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
             if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name):
                 target = s.targets[0].id
                 if target in self.adjoints and target not in live:

@@ -228,7 +228,7 @@ def _stored_names(body):
 
 
 def _loaded_names(node):
-    return {n.id for n in A.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+    return {n.id for n in A.nodes(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
 
 def check_syntax(parsed, node):

@@ -160,8 +160,9 @@ def _name_info(node):
     hit = _NAMES_CACHE.get(key)
     if hit is None or hit[0] is not node:
         counts = {}
-        for n in A.walk(node):
-            if isinstance(n, gast.Name):
+        Name = gast.Name
+        for n in A.nodes(node):
+            if n.__class__ is Name:
                 counts[n.id] = counts.get(n.id, 0) + 1
         hit = _NAMES_CACHE[key] = (node, set(counts), counts)
     return hit[1], hit[2]
@@ -324,7 +325,7 @@ def dead_stores(fn):
     effects (``srcad_pure``): the loss a gradient does not return, and the
     temporaries only it read."""
     while True:
-        loads = {n.id for n in A.walk(fn) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+        loads = {n.id for n in A.nodes(fn) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
         removed = []
 
         def clean(stmts):
@@ -360,17 +361,17 @@ def _freeable(fn):
     returned = set()
     for s in body:
         if isinstance(s, gast.Return) and s.value is not None:
-            returned |= {n.id for n in A.walk(s.value) if isinstance(n, gast.Name)}
+            returned |= {n.id for n in A.nodes(s.value) if isinstance(n, gast.Name)}
     top_bound = set()
     for s in body:
         if isinstance(s, gast.Assign):
             for t in s.targets:
-                top_bound |= {n.id for n in A.walk(t) if isinstance(n, gast.Name)
+                top_bound |= {n.id for n in A.nodes(t) if isinstance(n, gast.Name)
                               and isinstance(n.ctx, gast.Store)}
     nested_bound = set()
     for s in body:
         if isinstance(s, (gast.If, gast.For, gast.While)):
-            nested_bound |= {n.id for n in A.walk(s) if isinstance(n, gast.Name)
+            nested_bound |= {n.id for n in A.nodes(s) if isinstance(n, gast.Name)
                              and isinstance(n.ctx, gast.Store)}
     return top_bound - params - returned - nested_bound
 
@@ -468,7 +469,7 @@ def inplace_accumulate(fn):
 
 def _stored(node):
     """Names ``node`` binds, rebinds or deletes (``+=`` included)."""
-    return {n.id for n in A.walk(node) if isinstance(n, gast.Name)
+    return {n.id for n in A.nodes(node) if isinstance(n, gast.Name)
             and isinstance(n.ctx, (gast.Store, gast.Del))}
 
 
@@ -515,7 +516,7 @@ def propagate_copies(fn, made_up=()):
                 i += 1
                 continue
             for j in users:
-                for n in A.walk(out[j]):
+                for n in A.nodes(out[j]):
                     if isinstance(n, gast.Name) and n.id == a and isinstance(n.ctx, gast.Load):
                         n.id = b
             del out[i]
@@ -550,7 +551,7 @@ def _sink_store(out, i, last, b):
     if not (isinstance(st, gast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], gast.Name)
             and st.targets[0].id == b and _operators_only(st.value)):
         return False
-    reads = {n.id for n in A.walk(st.value) if isinstance(n, gast.Name)}
+    reads = {n.id for n in A.nodes(st.value) if isinstance(n, gast.Name)}
     for t in out[k + 1:last + 1]:
         if _mentions(t, b) or _stored(t) & reads:
             return False
@@ -574,9 +575,17 @@ def inline_single_use(fn, made_up=()):
     made_up = set(made_up)
     if not made_up:
         return fn
-    stores, loads = A.name_counts(fn)
-    for n in A.walk(fn):
-        if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
+    # how many times each name is bound and read; ``t += e`` reads ``t``
+    stores, loads = {}, {}
+    for n in A.nodes(fn):
+        cls = n.__class__
+        if cls is gast.Name:
+            ctx = n.ctx.__class__
+            if ctx is gast.Store:
+                stores[n.id] = stores.get(n.id, 0) + 1
+            elif ctx is gast.Load:
+                loads[n.id] = loads.get(n.id, 0) + 1
+        elif cls is gast.AugAssign and n.target.__class__ is gast.Name:
             loads[n.target.id] = loads.get(n.target.id, 0) + 1
 
     def candidate(s):

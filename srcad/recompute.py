@@ -53,7 +53,7 @@ def recomputable(tr, counts):
             if y not in temps or loads.get(y) != 1 or stores.get(y) != 1 or base in tr.over \
                     or find(base) in written:
                 continue
-            names = {base} | {n.id for n in A.walk(s.value.slice) if isinstance(n, gast.Name)}
+            names = {base} | {n.id for n in A.nodes(s.value.slice) if isinstance(n, gast.Name)}
             for later in block[i + 1:]:
                 if any(isinstance(n, gast.Name) and n.id == y for n in A.walk(later)):
                     if isinstance(later, gast.Assign):

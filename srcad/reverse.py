@@ -549,7 +549,7 @@ class ReverseTransform(BaseTransform):
                         return False
                     continue        # computed for the returned value only
                 live.discard(y)
-            live |= {n.id for n in A.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+            live |= {n.id for n in A.nodes(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
         return True
 
     def _pure(self, value):

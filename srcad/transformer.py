@@ -74,7 +74,7 @@ class BaseTransform:
         distribution object with a ``mean`` method): such calls are
         resolved when they run, like any method of an object. Returns
         whether any call was reclassified."""
-        methods = [n for n in A.walk(self.norm.node)
+        methods = [n for n in A.nodes(self.norm.node)
                    if isinstance(n, gast.Call) and getattr(n, "is_method", False)]
         if not methods:
             return False
@@ -98,7 +98,7 @@ class BaseTransform:
         """Names that depend on the ``wrt`` arguments, useful or not (the
         active set keeps only those the output needs); computed once."""
         if getattr(self, "_varied_names", None) is None:
-            everything = {n.id for n in A.walk(self.norm.node) if isinstance(n, gast.Name)}
+            everything = {n.id for n in A.nodes(self.norm.node) if isinstance(n, gast.Name)}
             self._varied_names = activity(self.norm.node.body, set(self.wrt), everything,
                                           self._activity_calls)
         return self._varied_names
@@ -116,9 +116,9 @@ class BaseTransform:
         for fn in opaque:
             params = {a.id for a in fn.args.args + fn.args.kwonlyargs + fn.args.posonlyargs}
             inner = fn.body if isinstance(fn.body, list) else [fn.body]
-            own = params | {n.id for b in inner for n in A.walk(b)
+            own = params | {n.id for b in inner for n in A.nodes(b)
                             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)}
-            reads = {n.id for b in inner for n in A.walk(b)
+            reads = {n.id for b in inner for n in A.nodes(b)
                      if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)} - own
             bad = sorted(reads & varied)
             if bad:
@@ -417,7 +417,7 @@ class BaseTransform:
                 if any(n is call for n in A.walk(st)) and not isinstance(st, (gast.If, gast.For, gast.While)):
                     if depth > 0:
                         return True   # a later iteration reads it
-                    later = [n for st2, _ in order[i + 1:] for n in A.walk(st2)]
+                    later = [n for st2, _ in order[i + 1:] for n in A.nodes(st2)]
                     return any(isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)
                                and find(n.id) == group for n in later)
             return True
@@ -530,7 +530,7 @@ def callee_updated_params(target):
         elif isinstance(n, (gast.Assign, gast.For)) or isinstance(n, gast.AnnAssign):
             targets = n.targets if isinstance(n, gast.Assign) else [n.target]
             for t in targets:
-                rebound |= {x.id for x in A.walk(t) if isinstance(x, gast.Name)}
+                rebound |= {x.id for x in A.nodes(t) if isinstance(x, gast.Name)}
     return {p: op for p, op in updated.items() if p not in rebound}
 
 
