@@ -32,6 +32,7 @@ from .analysis import (MUTATING_METHODS, aliased_mutation, is_list_pop, method_r
                        mutated_params, overwritten, statement_order)
 from . import dynamic
 from .errors import NonDifferentiableError, UnsupportedSyntaxError
+from .kinds import _is_ufunc, _numpy_like
 from .cancel import without_zero_adjoints
 from .recompute import recompute, recomputable
 from .unfitted import unfitted_temps
@@ -561,8 +562,6 @@ class ReverseTransform(BaseTransform):
         surely share a shape (no broadcasting to fail; no division by a
         Python zero), and full sums and means. Indexing, calls of other
         functions, max and min (which raise on empty arrays) stay."""
-        from .kinds import _is_ufunc, _numpy_like
-
         def scalar(a):
             return isinstance(a, gast.Constant) or (isinstance(a, gast.Name) and a.id in self.scalars)
 
@@ -715,32 +714,39 @@ class ReverseTransform(BaseTransform):
         """Names read in ``node`` into ``acc``; those read as the shape
         argument of a runtime helper also into ``shape_acc`` (a name read
         both ways ends up in ``acc`` through its other read)."""
-        if _is_marker(node):
-            args = node.value.args
-            if (len(args) == 3 and isinstance(args[1], gast.Constant) and args[1].value == "pop"
-                    and isinstance(args[2], gast.Name)):
-                # undoing lst.pop() puts the popped value back: it is read
-                acc.add(args[2].id)
-                self._value_reads.add(args[2].id)
-            return
-        if (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
-                and node.func.attr in self._SHAPE_ARGS and isinstance(node.func.value, gast.Name)):
-            k = self._SHAPE_ARGS[node.func.attr]
-            for i, arg in enumerate(node.args):
-                if i == k and isinstance(arg, gast.Name):
-                    shape_acc.add(arg.id)
-                    acc.add(arg.id)
-                    self._shape_only_reads.add(id(arg))
-                else:
-                    self._collect_reads(arg, acc, shape_acc)
-            for kw in node.keywords:
-                self._collect_reads(kw.value, acc, shape_acc)
-            return
-        if isinstance(node, gast.Name) and isinstance(node.ctx, gast.Load):
-            acc.add(node.id)
-            self._value_reads.add(node.id)
-        for child in A.children(node):
-            self._collect_reads(child, acc, shape_acc)
+        shape_args = self._SHAPE_ARGS
+        value_reads = self._value_reads
+        Name, Call, Expr, Load = gast.Name, gast.Call, gast.Expr, gast.Load
+        stack = [node]
+        while stack:
+            node = stack.pop()
+            cls = node.__class__
+            if cls is Name:
+                if node.ctx.__class__ is Load:
+                    acc.add(node.id)
+                    value_reads.add(node.id)
+                continue
+            if cls is Expr and _is_marker(node):
+                args = node.value.args
+                if (len(args) == 3 and isinstance(args[1], gast.Constant) and args[1].value == "pop"
+                        and isinstance(args[2], Name)):
+                    # undoing lst.pop() puts the popped value back: it is read
+                    acc.add(args[2].id)
+                    value_reads.add(args[2].id)
+                continue
+            if (cls is Call and isinstance(node.func, gast.Attribute)
+                    and node.func.attr in shape_args and isinstance(node.func.value, Name)):
+                k = shape_args[node.func.attr]
+                for i, arg in enumerate(node.args):
+                    if i == k and isinstance(arg, Name):
+                        shape_acc.add(arg.id)
+                        acc.add(arg.id)
+                        self._shape_only_reads.add(id(arg))
+                    else:
+                        stack.append(arg)
+                stack.extend(kw.value for kw in node.keywords)
+                continue
+            stack.extend(A.children(node))
 
     def _finish_markers(self, stmts):
         out = []

@@ -231,6 +231,22 @@ class Template:
 
     def bind(self, args, keywords):
         """Map parameter name -> AST for a call site (defaults filled in)."""
+        simple = self.__dict__.get("_simple")
+        if simple is None:
+            # positional-or-keyword parameters only: most rules (operators,
+            # ufuncs) are called with positional arguments and bound here
+            # without inspect's general binding
+            kinds = [self.signature.parameters[p].kind for p in self.params]
+            simple = self._simple = all(k is inspect.Parameter.POSITIONAL_OR_KEYWORD for k in kinds)
+        if simple and not keywords and len(args) <= len(self.params):
+            out = dict(zip(self.params, args))
+            for pname in self.params[len(args):]:
+                default = self.signature.parameters[pname].default
+                if default is inspect.Parameter.empty:
+                    break   # inspect says what is missing
+                out[pname] = _const_ast(default)
+            else:
+                return out
         bound = self.signature.bind(None, *args, **keywords)
         out = {}
         for pname in self.params:

@@ -10,9 +10,10 @@ import numpy as np
 from . import astutil as A
 from .analysis import NONDIFF_ATTRS, activity
 from .kinds import infer, scalar_names, shape_classes
-from .callsite import (BINOPS, UNARYOPS, CallInfo, classify_call, default_namespace,
-                       nondiff_error)
+from .callsite import (_SPECIAL_CALLS, BINOPS, UNARYOPS, CallInfo, classify_call,
+                       default_namespace, nondiff_error)
 from .errors import NonDifferentiableError, UnsupportedSyntaxError
+from .parse import _MISSING, resolve_static
 from .ruleset import InlineContext, Template, get_rules
 
 
@@ -25,8 +26,6 @@ _ARRAY_PROPERTIES = frozenset(
 def resolve_call(parsed, local_names, call):
     """The object a call's function denotes, when known before running
     (``np.sum`` for ``np.sum(x)``), else ``None``."""
-    from .callsite import _SPECIAL_CALLS
-    from .parse import _MISSING, resolve_static
     if getattr(call, "is_method", False):
         return None
     if isinstance(call.func, gast.Name) and call.func.id in _SPECIAL_CALLS:

@@ -28,6 +28,7 @@ import gast
 
 from .analysis import walk_simple
 from .kinds import _is_ufunc
+from .ruleset import Rules
 
 
 def unfitted_temps(tr, counts):
@@ -78,7 +79,6 @@ def _accepts(tr, s, kind, accepts):
     if not tpl.elementwise_reverse:
         return False
     ctx = tr.inline_ctx(xp)
-    from .ruleset import Rules
 
     def passes(k, v):
         widens = Rules._may_broadcast(v.id, bound, ctx)
