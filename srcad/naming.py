@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gast
 
+from .astutil import nodes
+
 
 class Namer:
     """Hands out names that collide neither with each other nor with the
@@ -23,7 +25,7 @@ class Namer:
     @classmethod
     def for_function(cls, node, extra=()):
         taken = set(extra)
-        for n in gast.walk(node):
+        for n in nodes(node):
             if isinstance(n, gast.Name):
                 taken.add(n.id)
             elif isinstance(n, gast.FunctionDef):

@@ -211,19 +211,19 @@ def _param_names(args):
 def _stored_names(body):
     """Names bound anywhere in ``body`` (not descending into nested defs)."""
     out = set()
-
-    def visit(node):
-        if isinstance(node, (gast.FunctionDef, gast.Lambda)):
-            if isinstance(node, gast.FunctionDef):
-                out.add(node.name)
-            return
-        if isinstance(node, gast.Name) and isinstance(node.ctx, (gast.Store, gast.Del)):
-            out.add(node.id)
-        for child in A.children(node):
-            visit(child)
-
-    for s in body:
-        visit(s)
+    stack = list(body)
+    Name, FunctionDef, Lambda = gast.Name, gast.FunctionDef, gast.Lambda
+    binds = (gast.Store, gast.Del)
+    while stack:
+        node = stack.pop()
+        cls = node.__class__
+        if cls is Name:
+            if node.ctx.__class__ in binds:
+                out.add(node.id)
+        elif cls is FunctionDef:
+            out.add(node.name)
+        elif cls is not Lambda:
+            stack.extend(A.children(node))
     return out
 
 
@@ -236,11 +236,12 @@ def check_syntax(parsed, node):
     top = node
 
     def visit(n, in_nested):
-        for cls, (what, hint) in _UNSUPPORTED.items():
-            if isinstance(n, cls):
-                raise UnsupportedSyntaxError(
-                    f"{what} is not supported in a differentiated function",
-                    parsed.location(n), construct=what, hint=hint)
+        unsupported = _UNSUPPORTED.get(n.__class__)
+        if unsupported is not None:
+            what, hint = unsupported
+            raise UnsupportedSyntaxError(
+                f"{what} is not supported in a differentiated function",
+                parsed.location(n), construct=what, hint=hint)
         if isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in _FORBIDDEN_CALLS:
             obj = parsed.lookup(n.func.id)
             if obj is getattr(builtins, n.func.id):
@@ -287,7 +288,7 @@ def check_syntax(parsed, node):
                         hint="pass the keyword arguments one by one")
         if isinstance(n, gast.Lambda) and n is not top:
             pass  # handled where it is bound to a name; elsewhere rejected below
-        for child in gast.iter_child_nodes(n):
+        for child in A.children(n):
             visit(child, in_nested or isinstance(n, gast.FunctionDef) and n is not top)
 
     a = node.args
