@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 
+import ast
+
 import gast
 
 
@@ -175,6 +177,19 @@ def nodes(node):
     return out
 
 
+# ast.NodeVisitor's visit_Constant looks for the visit_Num & co. of old
+# visitors before it visits the children (gone in newer Pythons)
+_AST_VISIT_CONSTANT = getattr(ast.NodeVisitor, "visit_Constant", None)
+
+
+def _unchanged(self, node):
+    return node
+
+
+def _name_unless_annotated(self, node):
+    return node if node.annotation is None else self.generic_visit(node)
+
+
 class Transformer(gast.NodeTransformer):
     """:class:`gast.NodeTransformer` made for many small trees: the method
     for each node class is found once per transformer class, and the
@@ -191,8 +206,17 @@ class Transformer(gast.NodeTransformer):
             methods = cls._methods = {}
         method = methods.get(node.__class__)
         if method is None:
-            method = methods[node.__class__] = getattr(cls, "visit_" + node.__class__.__name__,
-                                                       cls.generic_visit)
+            method = getattr(cls, "visit_" + node.__class__.__name__, cls.generic_visit)
+            if method is _AST_VISIT_CONSTANT:
+                method = cls.generic_visit
+            if method is cls.generic_visit:
+                # leaves (half of all nodes) need no visit of their fields
+                fields = _WALKED.get(node.__class__) or _walked_fields(node.__class__)
+                if not fields:
+                    method = _unchanged
+                elif node.__class__ is _Name:
+                    method = _name_unless_annotated
+            methods[node.__class__] = method
         return method(self, node)
 
     def generic_visit(self, node):
@@ -244,6 +268,21 @@ def children(node):
             out.extend(x for x in v if isinstance(x, _AST))
         elif isinstance(v, _AST):
             out.append(v)
+    return out
+
+
+_BODIES = ("body", "orelse", "finalbody", "handlers")
+
+
+def statements(node):
+    """``node`` and every statement nested in it (the bodies of loops,
+    branches and nested functions), without looking into expressions."""
+    out = [node]
+    for n in out:
+        for field in _BODIES:
+            inner = getattr(n, field, None)
+            if inner.__class__ is list:
+                out.extend(inner)
     return out
 
 

@@ -227,6 +227,7 @@ def _first_write_block(stmts, top=False):
             if isinstance(use.value.op, gast.Sub):
                 rhs = gast.UnaryOp(op=gast.USub(), operand=rhs)
             use.value = rhs
+            use.srcad_refold = True
             drop.add(i)
     return [s for k, s in enumerate(out) if k not in drop]
 
@@ -428,7 +429,7 @@ def inplace_accumulate(fn):
     does.)"""
     assigns = {}
     aliased = set()
-    for n in A.walk(fn):
+    for n in A.statements(fn):
         if isinstance(n, gast.Assign):
             for t in n.targets:
                 if isinstance(t, gast.Name):
@@ -456,15 +457,17 @@ def inplace_accumulate(fn):
                 and all(allowed(name, v) for v in values)
                 and any(accumulates(name, v) for v in values)}
 
-    class Rewrite(A.Transformer):
-        def visit_Assign(self, node):
-            t = node.targets[0]
-            if isinstance(t, gast.Name) and t.id in eligible and accumulates(t.id, node.value):
-                new = gast.AugAssign(target=A.store(t.id), op=node.value.op, value=node.value.right)
-                return gast.copy_location(new, node)
-            return node
-
-    return Rewrite().visit(fn)
+    for n in A.statements(fn):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(n, field, None)
+            if block.__class__ is not list:
+                continue
+            for k, s in enumerate(block):
+                t = s.targets[0] if isinstance(s, gast.Assign) else None
+                if isinstance(t, gast.Name) and t.id in eligible and accumulates(t.id, s.value):
+                    new = gast.AugAssign(target=A.store(t.id), op=s.value.op, value=s.value.right)
+                    block[k] = gast.copy_location(new, s)
+    return fn
 
 
 def _stored(node):
@@ -645,6 +648,7 @@ def inline_single_use(fn, made_up=()):
                 if getattr(out[i], "lineno", None) is not None and getattr(nxt, "lineno", None) is not None:
                     nxt.lineno = min(nxt.lineno, out[i].lineno)
                 del out[i]
+                nxt.srcad_refold = True
                 _NAMES_CACHE.pop(id(nxt), None)   # its names changed
                 # a statement before may now be followed by its use
                 i = max(i - 1, 0)
@@ -747,11 +751,26 @@ def update_in_place(fn):
     return fn
 
 
+_HEADERS = {gast.If: ("test",), gast.While: ("test",), gast.For: ("target", "iter")}
+
+
 def refold(fn):
-    """:func:`fold_constants` once more: folding temporaries back into their
-    use makes new chances (``-(d * 2 * t)`` once ``d_t = d * 2 * t`` is
-    folded into ``-d_t``)."""
-    return fold_constants(fn)
+    """:func:`fold_constants` once more, on the statements the passes since
+    rewrote (``srcad_refold``): folding temporaries back into their use
+    makes new chances (``-(d * 2 * t)`` once ``d_t = d * 2 * t`` is folded
+    into ``-d_t``); the others were folded already."""
+    for s in A.statements(fn):
+        if not s.__dict__.pop("srcad_refold", False):
+            continue
+        header = _HEADERS.get(s.__class__)
+        if header is None:
+            _Fold().visit(s)    # a simple statement: all of it
+            continue
+        fold = _Fold()          # a loop or branch: its header only
+        fold.primal = bool(getattr(s, "srcad_primal", False))
+        for field in header:
+            setattr(s, field, fold.visit(getattr(s, field)))
+    return fn
 
 
 PASSES = [fold_constants, dead_stores, first_write, loop_local_adjoints, propagate_copies,
