@@ -170,11 +170,17 @@ def _name_info(node):
 
 def _names_of(node):
     """The ids of the names under ``node`` (see :func:`_name_info`)."""
+    hit = _NAMES_CACHE.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
     return _name_info(node)[0]
 
 
 def _mentions(node, name):
-    return name in _names_of(node)
+    hit = _NAMES_CACHE.get(id(node))
+    if hit is not None and hit[0] is node:
+        return name in hit[1]
+    return name in _name_info(node)[0]
 
 
 def _is_init(s):
@@ -470,10 +476,18 @@ def inplace_accumulate(fn):
     return fn
 
 
+_STORED_CACHE = {}
+
+
 def _stored(node):
-    """Names ``node`` binds, rebinds or deletes (``+=`` included)."""
-    return {n.id for n in A.nodes(node) if isinstance(n, gast.Name)
-            and isinstance(n.ctx, (gast.Store, gast.Del))}
+    """Names ``node`` binds, rebinds or deletes (``+=`` included); cached
+    per node while :func:`propagate_copies` runs (it renames only reads)."""
+    hit = _STORED_CACHE.get(id(node))
+    if hit is None or hit[0] is not node:
+        names = {n.id for n in A.nodes(node) if isinstance(n, gast.Name)
+                 and isinstance(n.ctx, (gast.Store, gast.Del))}
+        hit = _STORED_CACHE[id(node)] = (node, names)
+    return hit[1]
 
 
 def propagate_copies(fn, made_up=()):
@@ -525,7 +539,11 @@ def propagate_copies(fn, made_up=()):
             del out[i]
         return out
 
-    fn.body = block(fn.body)
+    _STORED_CACHE.clear()
+    try:
+        fn.body = block(fn.body)
+    finally:
+        _STORED_CACHE.clear()
     return fn
 
 
@@ -569,6 +587,22 @@ def _is_tape_push(stmt, tapes):
             and isinstance(stmt.value.func.value, gast.Name) and stmt.value.func.value.id in tapes)
 
 
+class _ReplaceFirstRead(A.Transformer):
+    """Replaces the first read of ``name`` by ``value``; ``done`` says
+    whether there was one."""
+
+    def __init__(self, name, value):
+        self.name = name
+        self.value = value
+        self.done = False
+
+    def visit_Name(self, node):
+        if node.id == self.name and isinstance(node.ctx, gast.Load) and not self.done:
+            self.done = True
+            return self.value
+        return node
+
+
 def inline_single_use(fn, made_up=()):
     """Fold a made-up name (an ANF temporary, its adjoint or tangent) that
     is bound once and read once, by the very next statement, back into that
@@ -601,15 +635,7 @@ def inline_single_use(fn, made_up=()):
         return None
 
     def replace_in(stmt, name, value):
-        class Sub(A.Transformer):
-            done = False
-
-            def visit_Name(self, node):
-                if node.id == name and isinstance(node.ctx, gast.Load) and not self.done:
-                    self.done = True
-                    return value
-                return node
-        sub = Sub()
+        sub = _ReplaceFirstRead(name, value)
         if isinstance(stmt, (gast.If, gast.While)):
             stmt.test = sub.visit(stmt.test)
         elif isinstance(stmt, gast.For):
