@@ -16,15 +16,9 @@ import linecache
 import os
 import types
 
-import gast
+from .unparse import to_ast, unparse_with_starts
 
 _counter = itertools.count()
-
-
-def to_ast(node):
-    tree = gast.gast_to_ast(node)
-    ast.fix_missing_locations(tree)
-    return tree
 
 
 def unparse(nodes, origin=None):
@@ -33,14 +27,17 @@ def unparse(nodes, origin=None):
     ``origin`` is ``(filename, line_offset)`` of the code the line numbers on
     the nodes refer to.
     """
-    texts = []
-    for node in nodes:
-        tree = to_ast(node)
-        text = ast.unparse(tree)
-        if origin is not None:
-            text = _annotate(tree, text, origin)
-        texts.append(text)
-    return "\n\n".join(texts) + "\n"
+    return "\n\n".join(_text(node, origin) for node in nodes) + "\n"
+
+
+def _text(node, origin):
+    """The source text of gast ``FunctionDef`` ``node``, annotated when
+    ``origin`` is given."""
+    tree = to_ast(node)
+    if origin is None:
+        return ast.unparse(tree)
+    text, starts = unparse_with_starts(tree)
+    return _annotate(tree, text, origin, starts)
 
 
 def _generated_origins(filename):
@@ -58,17 +55,24 @@ def _generated_origins(filename):
     return out
 
 
-def _annotate(tree, text, origin):
+def _annotate(tree, text, origin, starts=None):
+    """``text`` (the unparsed ``tree``) with a ``# file:line`` comment where a
+    statement starts a new line of the user's source.
+
+    ``starts``: as from :func:`unparse_with_starts`; None to find the lines
+    by parsing ``text``.
+    """
     filename, offset = origin
     base = os.path.basename(filename) if filename and not filename.startswith("<") else filename
     mapped = _generated_origins(filename) if filename and filename.startswith("<srcad") else None
-    reparsed = ast.parse(text).body[0]
+    if starts is None:
+        starts = _parsed_starts(tree, text)
     lines = text.split("\n")
     deflineno = getattr(tree.body[0] if isinstance(tree, ast.Module) else tree, "lineno", None)
     last = None
     notes = {}
-    for ours, theirs in zip(ast.walk(tree), ast.walk(reparsed)):
-        if not isinstance(ours, ast.stmt) or isinstance(ours, ast.FunctionDef):
+    for ours, line in starts:
+        if isinstance(ours, ast.FunctionDef):
             continue
         orig = getattr(ours, "lineno", None)
         if orig is None:
@@ -76,7 +80,9 @@ def _annotate(tree, text, origin):
         if orig == deflineno:
             continue
         if orig != last:
-            notes.setdefault(theirs.lineno, orig)
+            # No line: an ``elif``, a block header that gets no comment anyway.
+            if line is not None:
+                notes.setdefault(line, orig)
             last = orig
     shown = None
     for gen_line, orig in sorted(notes.items()):
@@ -89,6 +95,14 @@ def _annotate(tree, text, origin):
         shown = note
         lines[i] = f"{lines[i]}  # {note}"
     return "\n".join(lines)
+
+
+def _parsed_starts(tree, text):
+    """The statements of ``tree`` in ``ast.walk`` order, each with the line of
+    the node at the same place in the parse of ``text``."""
+    parsed = ast.parse(text).body[0]
+    return [(ours, getattr(theirs, "lineno", None))
+            for ours, theirs in zip(ast.walk(tree), ast.walk(parsed)) if isinstance(ours, ast.stmt)]
 
 
 class Compiled:
@@ -109,16 +123,7 @@ def compile_functions(nodes, cells, user_globals, user_cells, label, origin=None
     live; ``user_globals`` becomes the functions' globals.
     Returns a :class:`Compiled` with the source shown to users.
     """
-    trees = []
-    for node in nodes:
-        trees.append(to_ast(node))
-    texts = []
-    for tree in trees:
-        text = ast.unparse(tree)
-        if origin is not None:
-            text = _annotate(tree, text, origin)
-        texts.append(text)
-    source = "\n\n\n".join(texts) + "\n"
+    source = "\n\n\n".join(_text(node, origin) for node in nodes) + "\n"
     filename = f"<srcad {label} #{next(_counter)}>"
     free = sorted(set(cells) | set(user_cells))
     header = f"def __srcad_factory__({', '.join(free)}):"
