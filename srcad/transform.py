@@ -8,6 +8,8 @@ closure cell filled in once its code exists.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import inspect
 import threading
 
@@ -24,6 +26,24 @@ from .reverse import ReverseTransform
 
 _lock = threading.RLock()
 _cache = {}
+
+
+@contextlib.contextmanager
+def _no_cycle_collection():
+    """Hold Python's cycle collector while a function is transformed: the
+    transformation makes tens of thousands of short-lived tree nodes, which
+    reference counting frees, and the collections their allocation would
+    set off find nothing to collect but scan the young objects (and now and
+    then the whole heap, which is large with NumPy and friends loaded). The
+    collector runs again, as it was, once the transformation is done."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def custom_rule_for(obj):
@@ -175,16 +195,23 @@ def derive(target, mode, wrt, fused=None, kinds=None, copy_arguments=True):
         derived = _cache.get(key)
         if derived is not None and _up_to_date(derived):
             return derived
-        derived = Derived(key, target, mode, tuple(wrt))
-        derived.kinds = dict(kinds)
-        derived.copy_arguments = copy_arguments
-        _cache[key] = derived
-        try:
-            _generate(derived, fused)
-        except BaseException:
-            _cache.pop(key, None)
-            raise
-        return derived
+        with _no_cycle_collection():
+            return _derive(key, target, mode, wrt, fused, kinds, copy_arguments)
+
+
+def _derive(key, target, mode, wrt, fused, kinds, copy_arguments):
+    """Generate the :class:`Derived` for ``key`` and cache it (``derive``
+    holds the lock)."""
+    derived = Derived(key, target, mode, tuple(wrt))
+    derived.kinds = dict(kinds)
+    derived.copy_arguments = copy_arguments
+    _cache[key] = derived
+    try:
+        _generate(derived, fused)
+    except BaseException:
+        _cache.pop(key, None)
+        raise
+    return derived
 
 
 _checked = {}
@@ -205,7 +232,8 @@ def check(target, mode, wrt, fused=None):
         derived = Derived(key, target, mode, tuple(wrt))
         derived.kinds = {}
         derived.copy_arguments = True
-        _generate(derived, fused, check_only=True)
+        with _no_cycle_collection():
+            _generate(derived, fused, check_only=True)
         _checked[key] = derived
 
 
@@ -401,14 +429,18 @@ def _bind_names(fn, env, lifted):
     name, by references to the function itself. One walk does both."""
     from . import runtime
     from .callsite import _SPECIAL_CALLS
-    for n in A.walk(fn):
+    Name, Call = gast.Name, gast.Call
+    # the nodes as they are now: the references put in hold neither
+    for n in A.nodes(fn):
+        if n.__class__ is Name:
+            continue
         for field, value in A.child_fields(n):
-            if isinstance(value, gast.Name) and value.id in _SPECIAL_CALLS:
+            if value.__class__ is Name and value.id in _SPECIAL_CALLS:
                 obj = _SPECIAL_CALLS[value.id]
                 ref = (A.attr(env.runtime(), obj.__name__) if obj.__module__ == runtime.__name__
                        else env.ref(obj, obj.__name__))
                 setattr(n, field, ref)
-        if isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in lifted:
+        if n.__class__ is Call and n.func.__class__ is Name and n.func.id in lifted:
             unit = lifted[n.func.id]
             n.func = env.ref(unit.primal(), unit.name)
     return fn
