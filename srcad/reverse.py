@@ -681,13 +681,25 @@ class ReverseTransform(BaseTransform):
                     self._call_tapes[id(s)] = self.namer.new(f"{name}_tape".strip("_<>"))
         visit(self.primal, 0)
 
-    def _sweeps(self):
+    def _backward(self):
+        """The backward sweep as first built, and the name counts of the
+        function."""
         self._prepare()
         counts = A.name_counts(self.norm.node)
         self.unfitted = unfitted_temps(self, counts)
         self._shape_only_reads = set()
         self._value_reads = set()
-        bwd = self.bwd_block(self.primal)
+        return self.bwd_block(self.primal), counts
+
+    def check(self):
+        """Raise the error building this derivative would raise, and do no
+        more: the backward sweep meets every statement and call the forward
+        sweep does (and derives the same callees); what follows it only
+        rewrites the two sweeps."""
+        self._backward()
+
+    def _sweeps(self):
+        bwd, counts = self._backward()
         bwd = without_zero_adjoints(self, bwd)
         values = recomputable(self, counts)
         if values:

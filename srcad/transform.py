@@ -322,6 +322,9 @@ def _generate(derived, fused, check_only=False):
         tr = ForwardTransform(norm, namer, env, derived.wrt, callback, custom_rule_for, derived.kinds)
         tr.copy_arguments = derived.copy_arguments
         nodes = [tr.run(names[0])]
+    elif check_only:
+        ReverseTransform(norm, namer, env, derived.wrt, callback, custom_rule_for, derived.kinds).check()
+        return
     elif fused is not None:
         tr = ReverseTransform(norm, namer, env, derived.wrt, callback, custom_rule_for, derived.kinds)
         nodes = [tr.fused(names[0], seed, with_value=(fused == "value_and_grad"))]
