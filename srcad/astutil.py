@@ -310,6 +310,34 @@ def name_counts(node):
     return stores, loads
 
 
+def name_occurrences(node):
+    """``{name: how many times it occurs under node}``, in one pass."""
+    counts = {}
+    get = counts.get
+    stack = [node]
+    pop, push = stack.pop, stack.append
+    walked = _WALKED
+    while stack:
+        n = pop()
+        cls = n.__class__
+        if cls is _Name:
+            counts[n.id] = get(n.id, 0) + 1
+            if n.annotation is None:
+                continue
+        fields = walked.get(cls)
+        if fields is None:
+            fields = _walked_fields(cls)
+        for f in fields:
+            v = getattr(n, f, None)
+            if v.__class__ is list:
+                for x in v:
+                    if isinstance(x, _AST):
+                        push(x)
+            elif isinstance(v, _AST):
+                push(v)
+    return counts
+
+
 def names_in(node, ctx=None):
     """Ids of the Name nodes under ``node`` (optionally of one context type)."""
     out = []

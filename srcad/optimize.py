@@ -159,11 +159,7 @@ def _name_info(node):
     key = id(node)
     hit = _NAMES_CACHE.get(key)
     if hit is None or hit[0] is not node:
-        counts = {}
-        Name = gast.Name
-        for n in A.nodes(node):
-            if n.__class__ is Name:
-                counts[n.id] = counts.get(n.id, 0) + 1
+        counts = A.name_occurrences(node)
         hit = _NAMES_CACHE[key] = (node, set(counts), counts)
     return hit[1], hit[2]
 
