@@ -133,31 +133,40 @@ def activity(body, seeds, outputs, nondiff_call):
     # A write into an array is a write into every array it may share memory with.
     if any(e.mutates for e in effs):
         find = _alias_groups(body)
-        names = {n.id for s in body for n in A.nodes(s) if isinstance(n, gast.Name)}
         groups = {}
-        for n in names:
+        for n in find.members:
             groups.setdefault(find(n), set()).add(n)
         for e in effs:
             if e.mutates:
                 for w in list(e.writes):
                     e.writes |= groups.get(find(w), set())
-    varied = set(seeds)
-    changed = True
-    while changed:
-        changed = False
-        for e in effs:
-            if e.dreads & varied and not e.writes <= varied:
-                varied |= e.writes
-                changed = True
-    useful = set(outputs)
-    changed = True
-    while changed:
-        changed = False
-        for e in effs:
-            if e.writes & useful and not e.dreads <= useful:
-                useful |= e.dreads
-                changed = True
+    # the least fixed points, by work lists: a statement whose derivative
+    # reads include a varied name makes its writes varied; one that writes a
+    # useful name makes its derivative reads useful
+    varied = _closure(set(seeds), effs, lambda e: e.dreads, lambda e: e.writes)
+    useful = _closure(set(outputs), effs, lambda e: e.writes, lambda e: e.dreads)
     return varied & useful
+
+
+def _closure(names, effs, trigger, result):
+    """``names`` grown by ``result(e)`` for every effect ``e`` one of whose
+    ``trigger(e)`` names is in it, until nothing more is added."""
+    by_name = {}
+    for e in effs:
+        for n in trigger(e):
+            by_name.setdefault(n, []).append(e)
+    todo = list(names)
+    fired = set()
+    while todo:
+        for e in by_name.get(todo.pop(), ()):
+            if id(e) in fired:
+                continue
+            fired.add(id(e))
+            for w in result(e):
+                if w not in names:
+                    names.add(w)
+                    todo.append(w)
+    return names
 
 
 def assigned_names(body):
@@ -245,6 +254,8 @@ def _alias_groups(body):
             src = _may_alias_source(s.value)
             if src:
                 parent[find(s.targets[0].id)] = find(src)
+    # the names in a group of more than one (any other is alone in its own)
+    find.members = set(parent) | set(parent.values())
     return find
 
 
@@ -308,6 +319,14 @@ def aliased_mutation(body):
                         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
         return loads[j]
 
+    # what each assignment may alias (``y = x`` copies a list's reference;
+    # views and the like for arrays), found once
+    sources = {}
+    for j, (t, _) in enumerate(order):
+        if isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Name):
+            sources[j] = (t.targets[0].id, t.value.id if isinstance(t.value, gast.Name) else None,
+                          _may_alias_source(t.value))
+
     for i, (s, _) in enumerate(order):
         mutated = None
         appends = False
@@ -326,14 +345,12 @@ def aliased_mutation(body):
                 n = parent[n]
             return n
 
-        for j, (t, _) in enumerate(order):
-            if (j < i or related(i, j)) and isinstance(t, gast.Assign) \
-                    and isinstance(t.targets[0], gast.Name):
+        for j, (target, copied, viewed) in sources.items():
+            if j < i or related(i, j):
                 # growing a list changes its copies, not the items taken out of it
-                src = (t.value.id if isinstance(t.value, gast.Name) else None) if appends \
-                    else _may_alias_source(t.value)
+                src = copied if appends else viewed
                 if src:
-                    parent[find(t.targets[0].id)] = find(src)
+                    parent[find(target)] = find(src)
         group = find(mutated)
         for j, (t, _) in enumerate(order):
             if isinstance(t, (gast.If, gast.For, gast.While)) or not related(i, j):
