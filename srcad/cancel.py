@@ -229,12 +229,15 @@ class ZeroAdjoints:
                 continue
             # anything else (loops, branches, restores): the names it binds
             # or restores are no longer known
-            for n in A.walk(s):
+            forgotten = {}   # in order of appearance, each once
+            for n in A.nodes(s):
                 if isinstance(n, gast.Name) and (not isinstance(n.ctx, gast.Load) or not isinstance(s, gast.Assign)):
                     if n.id in self.env or n.id in self.adjoints:
-                        self.env[n.id] = Poly.opaque()
+                        forgotten[n.id] = None
                     elif not isinstance(n.ctx, gast.Load):
                         self.unstable.add(n.id)
+            for name in forgotten:
+                self.env[name] = Poly.opaque()
             out.append(s)
         if not dropped:
             return stmts

@@ -79,4 +79,29 @@ def recompute(stmts, values, keep=lambda stmt: False):
         def visit_Expr(self, node):
             return node if keep(node) else self.generic_visit(node)
 
-    return [Sub().visit(st) for st in stmts]
+    sub = Sub()
+
+    def rewrite(block):
+        # statement by statement, into loops and branches: most statements
+        # read none of the temporaries, and looking through a list of
+        # nodes is cheaper than a visit that rebuilds nothing
+        out = []
+        for st in block:
+            header = _HEADERS.get(st.__class__)
+            if header is not None:
+                for field in header:
+                    setattr(st, field, sub.visit(getattr(st, field)))
+                st.body = rewrite(st.body)
+                st.orelse = rewrite(st.orelse)
+                out.append(st)
+            elif any(n.__class__ is gast.Name and n.id in values and isinstance(n.ctx, gast.Load)
+                     for n in A.nodes(st)):
+                out.append(sub.visit(st))
+            else:
+                out.append(st)
+        return out
+
+    return rewrite(stmts)
+
+
+_HEADERS = {gast.If: ("test",), gast.While: ("test",), gast.For: ("target", "iter")}
