@@ -234,6 +234,34 @@ def _first_write_block(stmts, top=False):
     return [s for k, s in enumerate(out) if k not in drop]
 
 
+def _function_nodes(fn):
+    """The nodes of ``fn``, walked once: ``(of, everything)`` where
+    ``of(s)`` gives those of a top-level statement ``s``; the names of each
+    top-level statement go into the pass's cache (:func:`_name_info`).
+
+    For passes whose rewrites inside a loop or branch only move
+    expressions within a block, rename a copy to its source or delete
+    statements: a loop's cached names may then hold a name it no longer
+    mentions, never miss one, which can only make the pass more careful."""
+    per_stmt = {}
+    everything = []
+    for s in fn.body:
+        nodes = A.nodes(s)
+        per_stmt[id(s)] = nodes
+        everything += nodes
+        counts = {}
+        for n in nodes:
+            if n.__class__ is gast.Name:
+                counts[n.id] = counts.get(n.id, 0) + 1
+        _NAMES_CACHE[id(s)] = (s, set(counts), counts)
+    for field in ("args", "decorator_list", "returns", "type_params"):
+        value = getattr(fn, field, None)
+        for part in value if isinstance(value, list) else [value]:
+            if isinstance(part, gast.AST):
+                everything += A.nodes(part)
+    return (lambda s: per_stmt[id(s)]), everything
+
+
 def _count(node, name):
     """How many times ``name`` occurs under ``node``."""
     return _name_info(node)[1].get(name, 0)
@@ -356,9 +384,10 @@ def dead_stores(fn):
             return fn
 
 
-def _freeable(fn):
+def _freeable(fn, nodes_of=A.nodes):
     """Names :func:`free_early` may delete: bound at the top level only,
-    neither parameters nor returned."""
+    neither parameters nor returned. ``nodes_of(s)``: the nodes of a
+    top-level statement (as :func:`srcad.astutil.nodes`)."""
     body = fn.body
     params = {a.id for a in fn.args.posonlyargs + fn.args.args + fn.args.kwonlyargs}
     returned = set()
@@ -374,7 +403,7 @@ def _freeable(fn):
     nested_bound = set()
     for s in body:
         if isinstance(s, (gast.If, gast.For, gast.While)):
-            nested_bound |= {n.id for n in A.nodes(s) if isinstance(n, gast.Name)
+            nested_bound |= {n.id for n in nodes_of(s) if isinstance(n, gast.Name)
                              and isinstance(n.ctx, gast.Store)}
     return top_bound - params - returned - nested_bound
 
@@ -385,11 +414,13 @@ def free_early(fn, keep=()):
     values and adjoints it is done with (lower peak memory). Parameters,
     returned names and names bound inside loops or branches stay."""
     body = fn.body
-    candidates = _freeable(fn) - set(keep)
+    nodes = [A.nodes(s) for s in body]   # each top-level statement walked once
+    index = {id(s): i for i, s in enumerate(body)}
+    candidates = _freeable(fn, lambda s: nodes[index[id(s)]]) - set(keep)
     last = {}
     for i, s in enumerate(body):
-        for n in A.walk(s):
-            if isinstance(n, gast.Name) and n.id in candidates:
+        for n in nodes[i]:
+            if n.__class__ is gast.Name and n.id in candidates:
                 last[n.id] = i
     frees = {}
     ends_with_return = bool(body) and isinstance(body[-1], gast.Return)
@@ -492,7 +523,10 @@ def propagate_copies(fn, made_up=()):
     is not rebound before the last (``d_t = d_h`` then ``f(d_t)`` becomes
     ``f(d_h)``)."""
     made_up = set(made_up)
-    stores, _ = A.name_counts(fn)
+    stores = {}
+    for n in _function_nodes(fn)[1]:
+        if n.__class__ is gast.Name and n.ctx.__class__ is gast.Store:
+            stores[n.id] = stores.get(n.id, 0) + 1
 
     def block(stmts):
         for s in stmts:
@@ -610,7 +644,8 @@ def inline_single_use(fn, made_up=()):
         return fn
     # how many times each name is bound and read; ``t += e`` reads ``t``
     stores, loads = {}, {}
-    for n in A.nodes(fn):
+    nodes_of, everything = _function_nodes(fn)
+    for n in everything:
         cls = n.__class__
         if cls is gast.Name:
             ctx = n.ctx.__class__
@@ -681,7 +716,7 @@ def inline_single_use(fn, made_up=()):
         return out
 
     tapes = set(getattr(fn, "srcad_tapes", ()))
-    freeable = _freeable(fn)
+    freeable = _freeable(fn, nodes_of)
     fn.body = block(fn.body, top=True)
     return fn
 
