@@ -149,6 +149,9 @@ def fold_constants(fn):
     return _Fold().visit(fn)
 
 
+_HEADERS = {gast.If: ("test",), gast.While: ("test",), gast.For: ("target", "iter")}
+
+
 _NAMES_CACHE = {}
 
 
@@ -185,8 +188,30 @@ def _is_init(s):
             and not isinstance(s.value.value, bool) and s.targets[0].id.startswith("d_"))
 
 
+def _seed_names(stmts):
+    """Put the names of every statement in ``stmts``, nested ones included,
+    into the pass's cache (:func:`_name_info`) in one traversal: a loop's or
+    branch's counts are its header's plus its statements'."""
+    for s in stmts:
+        header = _HEADERS.get(s.__class__)
+        if header is None:
+            counts = A.name_occurrences(s)
+        else:
+            counts = {}
+            for field in header:
+                for k, v in A.name_occurrences(getattr(s, field)).items():
+                    counts[k] = counts.get(k, 0) + v
+            inner = s.body + s.orelse
+            _seed_names(inner)
+            for t in inner:
+                for k, v in _NAMES_CACHE[id(t)][2].items():
+                    counts[k] = counts.get(k, 0) + v
+        _NAMES_CACHE[id(s)] = (s, set(counts), counts)
+
+
 def first_write(fn):
     """See the module docstring."""
+    _seed_names(fn.body)
     fn.body = _first_write_block(fn.body, top=True)
     return fn
 
@@ -278,6 +303,7 @@ def loop_local_adjoints(fn):
     # where each name is mentioned at the top level (kept up to date: the
     # statements removed mention only their own name), and the original
     # order of the top-level statements (removals keep it)
+    _seed_names(fn.body)
     top_users = {}
     position = {}
 
@@ -806,9 +832,6 @@ def update_in_place(fn):
         i += 1
     _NAMES_CACHE.clear()
     return fn
-
-
-_HEADERS = {gast.If: ("test",), gast.While: ("test",), gast.For: ("target", "iter")}
 
 
 def refold(fn):
