@@ -18,6 +18,7 @@ import weakref
 
 import gast
 
+from . import gastconv
 from .errors import Location, SourceUnavailableError, UnsupportedSyntaxError
 
 _MISSING = object()
@@ -193,11 +194,11 @@ def _parse_function(func):
         node, text_lines = _parse_lambda(func, text, filename, start, indent)
         return Parsed(func, node, filename, start - 1, text_lines)
     try:
-        module = gast.parse(text)
+        module = gastconv.parse(text)
     except SyntaxError:
         # A def that is a continuation line (e.g. inside a call) can fail to
         # parse once cut out; wrap it so that it parses as a statement.
-        module = gast.parse("if 1:\n" + textwrap.indent(text, " "))
+        module = gastconv.parse("if 1:\n" + textwrap.indent(text, " "))
         module.body = module.body[0].body
         for n in gast.walk(module):
             if hasattr(n, "lineno") and n.lineno is not None:
@@ -229,7 +230,7 @@ def _parse_lambda(func, text, filename, start, indent=0):
     candidates = []
     for attempt in (text, "(" + text + ")", text.strip().rstrip(",")):
         try:
-            tree = gast.parse(attempt)
+            tree = gastconv.parse(attempt)
         except SyntaxError:
             continue
         candidates = [n for n in gast.walk(tree) if isinstance(n, gast.Lambda)]
@@ -245,7 +246,7 @@ def _parse_lambda(func, text, filename, start, indent=0):
             start_at = i + 1
             for end in range(len(text), i + 6, -1):
                 try:
-                    expr = gast.parse(text[i:end].strip(), mode="eval").body
+                    expr = gastconv.parse(text[i:end].strip(), mode="eval").body
                 except SyntaxError:
                     continue
                 if not isinstance(expr, gast.Lambda):
