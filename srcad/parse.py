@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import linecache
 import textwrap
 import types
 import weakref
@@ -179,6 +180,53 @@ def forget_parsed():
     _parsed.clear()
 
 
+def _def_by_line_table(func):
+    """The :class:`Parsed` of a ``def`` read from the lines its code spans,
+    or ``None`` when that is not surely the whole ``def`` (then
+    :func:`inspect.getsourcelines` finds the block, tokenizing the file).
+
+    The code's positions give the last line that holds code; a ``def``
+    cut there parses as the whole ``def`` or not at all (a cut inside a
+    bracket, string or compound statement is a syntax error), and what
+    may follow the last line with code (``pass``, comments) does nothing."""
+    code = func.__code__
+    if func.__name__ == "<lambda>" or not hasattr(code, "co_positions"):
+        return None
+    filename = code.co_filename
+    linecache.checkcache(filename)
+    lines = linecache.getlines(filename, func.__globals__)
+    first, last = code.co_firstlineno, _last_code_line(code)
+    if not lines or last is None or not 1 <= first <= last <= len(lines):
+        return None
+    block = lines[first - 1:last]
+    text = textwrap.dedent("".join(block))
+    try:
+        module = gastconv.parse(text)
+    except SyntaxError:
+        return None
+    node = module.body[0] if len(module.body) == 1 else None
+    if not (isinstance(node, gast.FunctionDef) and node.name == func.__name__
+            and node.end_lineno == len(block)):
+        return None
+    node.decorator_list = []
+    return Parsed(func, node, filename, first - 1, text.splitlines())
+
+
+def _last_code_line(code):
+    """The last source line any instruction of ``code`` (or of the code
+    nested in it) spans, or ``None``."""
+    last = None
+    for _, end, _, _ in code.co_positions():
+        if end is not None and (last is None or end > last):
+            last = end
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            inner = _last_code_line(const)
+            if inner is not None and (last is None or inner > last):
+                last = inner
+    return last
+
+
 def _parse_function(func):
     if not isinstance(func, types.FunctionType):
         raise SourceUnavailableError(
@@ -186,6 +234,9 @@ def _parse_function(func):
             construct="function",
             hint="pass a function defined with def or lambda",
         )
+    quick = _def_by_line_table(func)
+    if quick is not None:
+        return quick
     lines, start = _getsource(func)
     filename = func.__code__.co_filename
     text = textwrap.dedent("".join(lines))

@@ -91,3 +91,82 @@ def test_a_disabled_collector_stays_disabled():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+# -- reading a def from the lines its code spans ---------------------------------
+
+def _decorated(f):
+    return f
+
+
+@_decorated
+def decorated(x):
+    return np.sum(x ** 2)
+
+
+def ends_without_code(x):
+    s = np.sum(x)
+    if s > 0:
+        return s * 2.0
+    else:
+        return s * 3.0
+    pass   # no code: the line table ends above
+
+
+def return_spans_lines(x):
+    return (
+        np.sum(x)
+        * 3.0
+    )
+
+
+def trailing_comment(x):
+    y = x + 1.0
+    return np.sum(y * y)
+    # nothing after this
+
+
+def _inspect_parse(f):
+    import textwrap
+    import inspect
+    import gast
+    lines, _ = inspect.getsourcelines(f)
+    node = gast.parse(textwrap.dedent("".join(lines))).body[0]
+    node.decorator_list = []
+    while isinstance(node.body[-1], gast.Pass):
+        node.body.pop()   # a statement without code after the last one with code
+    return gast.dump(node)
+
+
+@pytest.mark.parametrize("f", [cubic, decorated, return_spans_lines, trailing_comment,
+                               ends_without_code])
+def test_a_def_read_from_its_line_table_is_the_def_inspect_finds(f):
+    import gast
+    from srcad.parse import _def_by_line_table
+    quick = _def_by_line_table(f)
+    assert quick is not None
+    assert gast.dump(quick.node) == _inspect_parse(f)
+    assert quick.line_offset + 1 == f.__code__.co_firstlineno
+
+
+def test_every_catalogue_function_reads_the_same_either_way():
+    import gast
+    from srcad.parse import _def_by_line_table
+    import catalogue
+    seen = 0
+    for f in vars(catalogue).values():
+        if getattr(f, "__module__", None) != catalogue.__name__ or not callable(f) \
+                or getattr(f, "__name__", "") == "<lambda>" or not hasattr(f, "__code__"):
+            continue
+        quick = _def_by_line_table(f)
+        if quick is not None:
+            assert gast.dump(quick.node) == _inspect_parse(f), f.__name__
+            seen += 1
+    assert seen > 50
+
+
+@pytest.mark.parametrize("f", [decorated, ends_without_code, return_spans_lines,
+                               trailing_comment])
+def test_gradients_of_defs_read_either_way(f):
+    x = np.array([0.5, 1.5])
+    srcad.check_grads(f, (x,), modes=("reverse",))
