@@ -246,6 +246,12 @@ class Transformer(gast.NodeTransformer):
         return node
 
 
+def walked_fields(cls):
+    """The fields of nodes of class ``cls`` that :func:`walk` enters."""
+    fields = _WALKED.get(cls)
+    return fields if fields is not None else _walked_fields(cls)
+
+
 def child_fields(node):
     """``(field, value)`` for the fields of ``node`` that :func:`walk`
     enters (a faster :func:`gast.iter_fields` for the passes)."""

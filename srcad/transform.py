@@ -432,18 +432,20 @@ def _bind_names(fn, env, lifted):
     name, by references to the function itself. One walk does both."""
     from . import runtime
     from .callsite import _SPECIAL_CALLS
-    Name, Call = gast.Name, gast.Call
+    Name, Call, Constant = gast.Name, gast.Call, gast.Constant
     # the nodes as they are now: the references put in hold neither
     for n in A.nodes(fn):
-        if n.__class__ is Name:
+        cls = n.__class__
+        if cls is Name or cls is Constant:
             continue
-        for field, value in A.child_fields(n):
+        for field in A.walked_fields(cls):
+            value = getattr(n, field, None)
             if value.__class__ is Name and value.id in _SPECIAL_CALLS:
                 obj = _SPECIAL_CALLS[value.id]
                 ref = (A.attr(env.runtime(), obj.__name__) if obj.__module__ == runtime.__name__
                        else env.ref(obj, obj.__name__))
                 setattr(n, field, ref)
-        if n.__class__ is Call and n.func.__class__ is Name and n.func.id in lifted:
+        if cls is Call and n.func.__class__ is Name and n.func.id in lifted:
             unit = lifted[n.func.id]
             n.func = env.ref(unit.primal(), unit.name)
     return fn
