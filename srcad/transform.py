@@ -326,7 +326,11 @@ def _generate(derived, fused, check_only=False):
         ReverseTransform(norm, namer, env, derived.wrt, callback, custom_rule_for, derived.kinds).check()
         return
     elif fused is not None:
-        tr = ReverseTransform(norm, namer, env, derived.wrt, callback, custom_rule_for, derived.kinds)
+        # the check at grad(f) ran the checks that raise only
+        done = _checked.get((derived.key[0], fused, derived.wrt, ()))
+        checked = done is not None and _up_to_date(done)
+        tr = ReverseTransform(norm, namer, env, derived.wrt, callback, custom_rule_for, derived.kinds,
+                              checked=checked)
         nodes = [tr.fused(names[0], seed, with_value=(fused == "value_and_grad"))]
     else:
         tr = ReverseTransform(norm, namer, env, derived.wrt, callback, custom_rule_for, derived.kinds)
