@@ -308,6 +308,10 @@ def lift_nested(parsed, node, namer):
     """Remove nested ``def``s (and lambdas bound to names) from ``node``'s body
     and return them as :class:`LiftedUnit`s keyed by name."""
     lifted = {}
+    if not any(isinstance(s, gast.FunctionDef) or (isinstance(s, gast.Assign)
+                                                  and isinstance(s.value, gast.Lambda))
+               for s in A.statements(node) if s is not node):
+        return lifted   # no nested def, no lambda bound to a name
     outer_locals = set(_param_names(node.args)) | _stored_names(node.body)
 
     def convert_lambda(target, lam, stmt):
