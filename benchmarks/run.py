@@ -104,7 +104,8 @@ def main(argv=None) -> int:
         targets += transform_time.targets()
     print("\n".join(report.body_lines(results, targets, tools, info)))
 
-    full_run = not args.quick and not names and keys is None
+    # a run of some workloads (transform alone included) keeps RESULTS.md
+    full_run = not args.quick and not args.workload and keys is None
     results_path = args.results or (DEFAULT_RESULTS if full_run and not args.no_results else None)
     gpu_lines = []
     if full_run or args.gpu:
