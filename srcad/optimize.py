@@ -51,22 +51,24 @@ class _Fold(A.Transformer):
     primal = False
 
     def visit_Assign(self, node):
+        saved = self.primal
+        self.primal = bool(getattr(node, "srcad_primal", False))
         value = node.value
         self.generic_visit(node)
         if isinstance(node.value, gast.Name) and not isinstance(value, gast.Name):
             # ``y_dot = x_dot * 1.0`` must stay a new array: ``y_dot`` may be
             # written into later while ``x_dot`` must not change
             node.value = value
+        self.primal = saved
         return node
 
-    def visit(self, node):
-        if isinstance(node, gast.stmt):
-            saved = self.primal
-            self.primal = bool(getattr(node, "srcad_primal", False))
-            out = super().visit(node)
-            self.primal = saved
-            return out
-        return super().visit(node)
+    def _statement(self, node):
+        # every statement says whether it is the user's own (see primal)
+        saved = self.primal
+        self.primal = bool(getattr(node, "srcad_primal", False))
+        self.generic_visit(node)
+        self.primal = saved
+        return node
 
     def visit_BinOp(self, node):
         self.generic_visit(node)
@@ -130,6 +132,13 @@ class _Fold(A.Transformer):
             return self.visit_BinOp(gast.BinOp(left=self.visit_UnaryOp(
                 gast.UnaryOp(op=gast.USub(), operand=inner.left)), op=inner.op, right=inner.right))
         return node
+
+
+for _cls in vars(gast).values():
+    if isinstance(_cls, type) and issubclass(_cls, gast.stmt) and _cls is not gast.stmt \
+            and not hasattr(_Fold, "visit_" + _cls.__name__):
+        setattr(_Fold, "visit_" + _cls.__name__, _Fold._statement)
+del _cls
 
 
 def _without_sign(node):
