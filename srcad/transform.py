@@ -323,7 +323,10 @@ def _generate(derived, fused, check_only=False):
         tr.copy_arguments = derived.copy_arguments
         nodes = [tr.run(names[0])]
     elif check_only:
-        ReverseTransform(norm, namer, env, derived.wrt, callback, custom_rule_for, derived.kinds).check()
+        # (the check asks for the scalar names only where a call writes
+        # into its arguments; the tree does not change while it runs)
+        ReverseTransform(norm, namer, env, derived.wrt, callback, custom_rule_for, derived.kinds,
+                         lazy_kinds=True).check()
         return
     elif fused is not None:
         # the check at grad(f) ran the checks that raise only

@@ -37,7 +37,8 @@ def resolve_call(parsed, local_names, call):
 class BaseTransform:
     """Holds one normalized function and what is known about it."""
 
-    def __init__(self, norm, namer, env, wrt, derive, custom_rules, param_kinds=None, checked=False):
+    def __init__(self, norm, namer, env, wrt, derive, custom_rules, param_kinds=None, checked=False,
+                 lazy_kinds=False):
         self.norm = norm
         self.namer = namer
         self.env = env
@@ -65,11 +66,32 @@ class BaseTransform:
             self._check_function_values()
         from .analysis import risky_rebinds
         self.risky = risky_rebinds(norm.node.body)
-        self.scalars = scalar_names(infer(norm.node.body, dict(param_kinds or {}), self._resolve))
-        self.shapes = shape_classes(norm.node.body, norm.param_names, self.scalars, self._resolve)
+        self._param_kinds = dict(param_kinds or {})
+        if not lazy_kinds:
+            self._infer_kinds()
         if not checked:
             self._check_hidden_writes()
         del self._nodes
+
+    def _infer_kinds(self):
+        self._scalars = scalar_names(infer(self.norm.node.body, self._param_kinds, self._resolve))
+        self._shapes = shape_classes(self.norm.node.body, self.norm.param_names, self._scalars,
+                                     self._resolve)
+
+    # ``lazy_kinds``: the names known to hold scalars and the shape classes
+    # are inferred when first asked for (a check may never ask); the tree
+    # must not have changed since the transformation was made
+    @property
+    def scalars(self):
+        if "_scalars" not in self.__dict__:
+            self._infer_kinds()
+        return self._scalars
+
+    @property
+    def shapes(self):
+        if "_shapes" not in self.__dict__:
+            self._infer_kinds()
+        return self._shapes
 
     def _methods_of_other_objects(self):
         """``obj.sum(x)`` reads like the array method ``sum`` of ``obj``, but
