@@ -77,7 +77,8 @@ def run(quick=False):
         return ["## GPU variant", "", note, ""]
     import cupy as cp
 
-    import srcad
+    from peers import import_srcad
+    srcad = import_srcad()
     size = SIZES["quick" if quick else "full"]
     repeats = 5 if quick else 20
     rng = cp.random.default_rng(0)

@@ -20,8 +20,9 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import workloads as w  # noqa: E402
+from peers import import_srcad  # noqa: E402
 
-import srcad  # noqa: E402
+srcad = import_srcad()
 import srcad.optimize as opt  # noqa: E402
 from srcad.transform import clear_cache  # noqa: E402
 

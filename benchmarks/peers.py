@@ -126,16 +126,15 @@ def _try_import(name: str):
 
 
 def import_srcad():
-    """Import srcad: the installed package, else the package in this repository."""
+    """Import srcad: the package in this repository (the code these
+    benchmarks sit beside, even when an older copy is installed), else the
+    installed package."""
     if "srcad" in _imported:
         return _imported["srcad"]
-    try:
-        import srcad
-    except ImportError:
+    if os.path.exists(os.path.join(REPO_ROOT, "srcad", "__init__.py")) and "srcad" not in sys.modules:
         if REPO_ROOT not in sys.path:
             sys.path.insert(0, REPO_ROOT)
-        sys.modules.pop("srcad", None)
-        import srcad
+    import srcad
     if not hasattr(srcad, "grad"):  # e.g. a source tree without srcad/__init__.py yet
         raise ImportError(f"srcad ({srcad_location(srcad)}) has no `grad`")
     _imported["srcad"] = srcad

@@ -19,7 +19,8 @@ def measure(repeats=REPEATS):
     """``(lines, first_s, again_s)``: the function's length in lines, the median
     first ``grad(f)`` plus call on a cold cache, and the median of the same
     on a warm one."""
-    import srcad
+    from peers import import_srcad
+    srcad = import_srcad()
     from srcad.transform import clear_cache
 
     import long_function as lf
