@@ -7,7 +7,7 @@ REASONS = {
         "~30 tiny NumPy calls each way: dispatch (~0.5 us per call on 10 elements) dominates; "
         "the gradient makes about twice the primal's calls; JAX jit fuses all into one kernel",
     ("branchy", "NumPy primal"):
-        "on the line (2.3x to 3.1x across runs): each step pushes the state and the branch flag, "
+        "on the line (2.3x to 3.5x across runs on this shared machine): each step pushes the state and the branch flag, "
         "and the backward sweep pops both and replays the branch (about 15 ns per statement); "
         "the primal's step is two float operations",
     ("logsumexp", "NumPy primal"):
@@ -18,7 +18,7 @@ REASONS = {
         "elementwise passes around them (bias and tanh, the tanh derivative) that srcad runs as "
         "separate NumPy calls",
     ("mlp_all", "JAX jit"):
-        "on the line (0.92x to 1.13x across runs): the same matrix products; XLA fuses the "
+        "on the line (0.87x to 1.13x across runs): the same matrix products; XLA fuses the "
         "elementwise passes that srcad runs one by one",
     ("rnn", "hand-written"):
         "the hand-written gradient batches the weight gradients over all steps into one large "
@@ -26,7 +26,7 @@ REASONS = {
     ("rnn", "JAX jit"):
         "XLA compiles the unrolled loop into fused kernels; srcad runs 50 steps of NumPy calls",
     ("rosenbrock_hvp", "NumPy primal"):
-        "on the line (3.4x to 4.3x across runs): forward over reverse makes about 22 passes over "
+        "on the line (3.4x to 5.4x across runs on this shared machine): forward over reverse makes about 22 passes over "
         "the 10,000 entries (the gradient's and their tangents) against the primal's 8, each its "
         "own NumPy call, and six scatter-adds (ad.add_at) for the slices; the hand-written HVP "
         "uses the tridiagonal Hessian, JAX jit fuses the passes",
