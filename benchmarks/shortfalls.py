@@ -17,6 +17,13 @@ REASONS = {
         "on the line (0.88x to 1.06x across runs): the same three matrix products; XLA fuses the "
         "elementwise passes around them (bias and tanh, the tanh derivative) that srcad runs as "
         "separate NumPy calls",
+    ("mlp_w1", "1.1x hand-written"):
+        "on the line (0.90x to 1.10x across runs): the same three matrix products as the "
+        "hand-written gradient, which take nine tenths of the time; the rest is the softmax's "
+        "small 256x10 passes",
+    ("mlp_w1", "autograd"):
+        "on the line (1.00x to 1.06x across runs): autograd's own overhead is small next to the "
+        "three matrix products both make",
     ("mlp_all", "JAX jit"):
         "on the line (0.87x to 1.13x across runs): the same matrix products; XLA fuses the "
         "elementwise passes that srcad runs one by one",
