@@ -88,7 +88,6 @@ def is_atom(node):
 
 _AST = gast.AST
 
-_LOCATION = ("lineno", "col_offset", "end_lineno", "end_col_offset")
 
 
 def clone(node):
@@ -252,15 +251,6 @@ def walked_fields(cls):
     return fields if fields is not None else _walked_fields(cls)
 
 
-def child_fields(node):
-    """``(field, value)`` for the fields of ``node`` that :func:`walk`
-    enters (a faster :func:`gast.iter_fields` for the passes)."""
-    fields = _WALKED.get(node.__class__)
-    if fields is None:
-        fields = _walked_fields(node.__class__)
-    return [(f, getattr(node, f, None)) for f in fields]
-
-
 def children(node):
     """The nodes directly under ``node`` that :func:`walk` enters (a faster
     :func:`gast.iter_child_nodes`)."""
@@ -278,6 +268,10 @@ def children(node):
 
 
 _BODIES = ("body", "orelse", "finalbody", "handlers")
+
+HEADERS = {gast.If: ("test",), gast.While: ("test",), gast.For: ("target", "iter")}
+"""The expression fields of the header of a branch or loop (its statements
+are in ``body`` and ``orelse``)."""
 
 
 def statements(node):
@@ -372,9 +366,6 @@ def set_lineno(nodes, lineno):
     return nodes
 
 
-_BLOCKS = ("body", "orelse", "finalbody", "handlers")
-
-
 def set_stmt_lineno(stmt, lineno):
     """Give ``stmt`` and the statements nested in it that have no line
     number ``lineno``; expressions are left as they are (code generation
@@ -382,13 +373,9 @@ def set_stmt_lineno(stmt, lineno):
     the comments that point at the user's lines)."""
     if lineno is None:
         return stmt
-    if getattr(stmt, "lineno", None) is None:
-        stmt.lineno = lineno
-    for field in _BLOCKS:
-        inner = getattr(stmt, field, None)
-        if inner.__class__ is list:
-            for s in inner:
-                set_stmt_lineno(s, lineno)
+    for s in statements(stmt):
+        if getattr(s, "lineno", None) is None:
+            s.lineno = lineno
     return stmt
 
 

@@ -158,9 +158,6 @@ def fold_constants(fn):
     return _Fold().visit(fn)
 
 
-_HEADERS = {gast.If: ("test",), gast.While: ("test",), gast.For: ("target", "iter")}
-
-
 _NAMES_CACHE = {}
 
 
@@ -202,7 +199,7 @@ def _seed_names(stmts):
     into the pass's cache (:func:`_name_info`) in one traversal: a loop's or
     branch's counts are its header's plus its statements'."""
     for s in stmts:
-        header = _HEADERS.get(s.__class__)
+        header = A.HEADERS.get(s.__class__)
         if header is None:
             counts = A.name_occurrences(s)
         else:
@@ -851,7 +848,7 @@ def refold(fn):
     for s in A.statements(fn):
         if not s.__dict__.pop("srcad_refold", False):
             continue
-        header = _HEADERS.get(s.__class__)
+        header = A.HEADERS.get(s.__class__)
         if header is None:
             _Fold().visit(s)    # a simple statement: all of it
             continue

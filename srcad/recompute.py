@@ -87,7 +87,7 @@ def recompute(stmts, values, keep=lambda stmt: False):
         # nodes is cheaper than a visit that rebuilds nothing
         out = []
         for st in block:
-            header = _HEADERS.get(st.__class__)
+            header = A.HEADERS.get(st.__class__)
             if header is not None:
                 for field in header:
                     setattr(st, field, sub.visit(getattr(st, field)))
@@ -102,6 +102,3 @@ def recompute(stmts, values, keep=lambda stmt: False):
         return out
 
     return rewrite(stmts)
-
-
-_HEADERS = {gast.If: ("test",), gast.While: ("test",), gast.For: ("target", "iter")}
