@@ -19,7 +19,7 @@ from . import runtime
 from .errors import CotangentError, Location, NonScalarOutputError, SrcadError, WrtError
 from .runtime import AdjFields, _dataclass_fields
 from .runtime import match, stop_gradient  # noqa: F401  (re-exported)
-from .kinds import kind_of
+from .kinds import SCALAR, kind_of
 from .transform import check, derive
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "derivative",
@@ -345,6 +345,11 @@ def _gradient_function(f, wrt, with_value):
         gen = variants.get(key)
         if gen is None:
             kinds = tuple((p, k) for p, k in zip(params, key) if k is not None)
+            if one_input and key[pos0] == SCALAR:
+                gen = _forward_gradient(target, names, kinds)
+                if gen is not None:
+                    variants[key] = gen
+                    return gen
             derived = made._made   # the code for any kinds, if something asked for it
             scalars_for = getattr(derived, "scalars_for", None)
             if scalars_for is not None and scalars_for(kinds) == derived.scalars:
@@ -357,6 +362,8 @@ def _gradient_function(f, wrt, with_value):
     n_params = len(params)
     fast = simple and single and not with_value
     pos0 = positions[0]
+    # the gradient with respect to one scalar is a single forward pass
+    one_input = len(names) == 1 and not with_value
 
     def call(*args, **kwargs):
         if fast and not kwargs and len(args) == n_params:
@@ -402,6 +409,23 @@ def _gradient_function(f, wrt, with_value):
     made._pick = lambda args: specialised(args) if simple and len(args) == n_params \
         else made.__srcad_function__
     return made
+
+
+def _forward_gradient(target, names, kinds):
+    """The gradient of a scalar function with respect to its one scalar
+    argument, made in forward mode (one pass alongside the function, no
+    tape to record and replay), or ``None`` where reverse mode must make
+    it: forward mode does not support the code, or it calls a hand-written
+    derivative or a function held in a variable (a ``custom_vjp`` has no
+    forward mode of its own)."""
+    from .transform import calls_opaque
+    try:
+        derived = derive(target, "forward", names, fused="grad", kinds=kinds)
+    except SrcadError:
+        return None
+    if calls_opaque(derived):
+        return None
+    return derived.functions[0]
 
 
 def grad(f=None, wrt=0):

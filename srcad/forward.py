@@ -20,6 +20,10 @@ class ForwardTransform(BaseTransform):
     """Builds the JVP of one normalized function."""
 
     mode = "forward"
+    # whether the code calls a hand-written derivative or a function held in
+    # a variable: its forward mode then is not the reverse mode's transpose
+    # by construction (a custom_vjp has none of its own)
+    opaque_calls = False
 
     def tan(self, name):
         return self.namer.tangent(name)
@@ -63,6 +67,43 @@ class ForwardTransform(BaseTransform):
         fn.lineno = node.lineno
         return fn
 
+    def grad(self, name, seed_param):
+        """The gradient of a scalar output with respect to the one scalar
+        ``wrt`` parameter, in one forward pass: ``name(*params,
+        seed_param=1.0)`` with the signature of the reverse-mode gradient
+        (:meth:`ReverseTransform.fused`), returning ``seed_param`` times the
+        output's tangent. One input means one pass and no tape, which makes
+        it cheaper than the reverse sweep; ``srcad.grad`` picks it for a
+        scalar argument.
+
+        ``x_dot = 1.0`` starts the tangent; the optimizer folds it into the
+        statements that read it (:func:`srcad.optimize.propagate_seeds`)."""
+        (w,) = self.wrt
+        self.grad_seed = seed_param
+        self.made_up = {self.tan(w)}
+        fn = self.run(name)
+        fn.body.insert(0, A.assign(self.tan(w), A.const(1.0)))
+        fn.args.kwonlyargs, fn.args.kw_defaults = [], []
+        fn.args.args.append(gast.Name(id=seed_param, ctx=gast.Param(), annotation=None,
+                                      type_comment=None))
+        fn.args.defaults = list(fn.args.defaults) + [A.const(1.0)]
+        fn.srcad_seeds = {self.tan(w)}
+        return fn
+
+    def _grad_return(self, value):
+        """``return d_result * y_dot`` (after checking that ``y`` is a
+        scalar, unless it surely is)."""
+        out = []
+        if not (isinstance(value, gast.Name) and value.id in self.scalars):
+            out.append(A.expr_stmt(A.call(A.attr(self.env.runtime(), "seed"),
+                                          [A.clone(value), A.name(self.grad_seed)])))
+        tangent = self.tangent_of(value) if isinstance(value, gast.Name) else None
+        if tangent is None:
+            out.append(gast.Return(value=A.const(0.0)))
+        else:
+            out.append(gast.Return(value=A.binop(A.name(self.grad_seed), gast.Mult(), tangent)))
+        return out
+
     def _mutated_params(self):
         if not getattr(self, "copy_arguments", True):
             return []
@@ -96,6 +137,8 @@ class ForwardTransform(BaseTransform):
             return [gast.For(target=s.target, iter=s.iter, body=body, orelse=[], type_comment=None)]
         if isinstance(s, gast.While):
             return [gast.While(test=s.test, body=self.stmts(s.body), orelse=[])]
+        if isinstance(s, gast.Return) and getattr(self, "grad_seed", None) is not None:
+            return self._grad_return(s.value if s.value is not None else A.const(None))
         if isinstance(s, gast.Return):
             value = s.value
             tangent = self.tangent_or_zero(value) if value is not None else A.const(None)
@@ -188,6 +231,7 @@ class ForwardTransform(BaseTransform):
         """``y, y_dot = dyn.call_jvp(f, positions, (args), (tangents))`` for a
         function held in a variable."""
         from . import dynamic
+        self.opaque_calls = True
         if getattr(call, "is_method", False) and self.is_active(call.func.value):
             raise self.unknown_call(call)
         for k in call.keywords:
@@ -208,6 +252,7 @@ class ForwardTransform(BaseTransform):
         """``y, y_dot = f.forward_call((args), (tangents))`` for a function
         with a hand-written JVP."""
         from .transform import bind_call
+        self.opaque_calls = True
         info = self.info(call)
         mapping = dict(bind_call(info.obj, call, self.norm.parsed.location(call)))
         params = info.template.params

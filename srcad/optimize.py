@@ -2,6 +2,9 @@
 ``FunctionDef`` and keeps its meaning; :data:`PASSES` runs them in this
 order.
 
+* :func:`propagate_literals` — a made-up name bound once, at the top of
+  the function, to a number (the seed ``x_dot = 1.0`` of a forward-mode
+  gradient) is replaced by that number where it is read.
 * :func:`fold_constants` — arithmetic on literals (``2 - 1`` -> ``1``),
   the identities ``e ** 1``, ``e * 1``, ``1 * e``, ``e / 1``, and signs and
   literal factors moved where they cost no pass over an array
@@ -151,6 +154,42 @@ def _without_sign(node):
         if inner is not None:
             return gast.BinOp(left=inner, op=node.op, right=node.right)
     return None
+
+
+def propagate_literals(fn, made_up=()):
+    """See the module docstring. Only made-up names qualify: the user's own
+    names keep their assignments (a debugger shows them)."""
+    found = {}
+    for i, s in enumerate(fn.body):
+        if (isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
+                and s.targets[0].id in made_up and _num(s.value)):
+            found[s.targets[0].id] = (i, s.value.value)
+    if not found:
+        return fn
+    stores = {}
+    first_read = {}
+    for i, s in enumerate(fn.body):
+        for n in A.walk(s):
+            if isinstance(n, gast.Name) and n.id in found:
+                if isinstance(n.ctx, gast.Load):
+                    first_read.setdefault(n.id, i)
+                else:
+                    stores[n.id] = stores.get(n.id, 0) + 1
+    literal = {name: value for name, (i, value) in found.items()
+               if stores.get(name) == 1 and first_read.get(name, i + 1) > i}
+    if not literal:
+        return fn
+
+    class _Replace(A.Transformer):
+        def visit_Name(self, node):
+            if isinstance(node.ctx, gast.Load) and node.id in literal:
+                return A.const(literal[node.id])
+            return node
+
+    fn.body = [s for s in fn.body if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                                          and s.targets[0].id in literal)]
+    _Replace().visit(fn)
+    return fn
 
 
 def fold_constants(fn):
@@ -859,7 +898,7 @@ def refold(fn):
     return fn
 
 
-PASSES = [fold_constants, dead_stores, first_write, loop_local_adjoints, propagate_copies,
+PASSES = [propagate_literals, fold_constants, dead_stores, first_write, loop_local_adjoints, propagate_copies,
           inplace_accumulate, inline_single_use, refold, update_in_place, free_early]
 """The passes :func:`optimize` runs, in order (a list, so that tools such as
 ``benchmarks/optimizer_effect.py`` can measure each one's effect)."""
@@ -870,6 +909,6 @@ def optimize(fn, made_up=()):
     names the temporaries srcad introduced (those may be folded away)."""
     for p in PASSES:
         _NAMES_CACHE.clear()   # passes rewrite statements: names may change
-        fn = p(fn, made_up) if p in (inline_single_use, propagate_copies) else p(fn)
+        fn = p(fn, made_up) if p in (inline_single_use, propagate_copies, propagate_literals) else p(fn)
     _NAMES_CACHE.clear()
     return fn

@@ -188,7 +188,7 @@ def derive(target, mode, wrt, fused=None, kinds=None, copy_arguments=True):
     for values known to be scalars.
     """
     kinds = tuple(sorted(kinds)) if kinds else ()
-    key = (_target_key(target), mode if fused is None else fused, tuple(wrt), kinds)
+    key = (_target_key(target), _kind_key(mode, fused), tuple(wrt), kinds)
     if not copy_arguments:
         key += ("shared arguments",)
     with _lock:
@@ -197,6 +197,14 @@ def derive(target, mode, wrt, fused=None, kinds=None, copy_arguments=True):
             return derived
         with _no_cycle_collection():
             return _derive(key, target, mode, wrt, fused, kinds, copy_arguments)
+
+
+def _kind_key(mode, fused):
+    """What a cache key says of the kind of code: the mode, or the fused
+    function (a gradient made in forward mode is told apart)."""
+    if fused is None:
+        return mode
+    return fused if mode == "reverse" else f"{mode} {fused}"
 
 
 def _derive(key, target, mode, wrt, fused, kinds, copy_arguments):
@@ -224,7 +232,7 @@ def check(target, mode, wrt, fused=None):
     ``srcad.grad(f)`` runs so that unsupported code fails where the
     gradient is made, while the code that runs is made for the argument
     kinds of the first call."""
-    key = (_target_key(target), mode if fused is None else fused, tuple(wrt), ())
+    key = (_target_key(target), _kind_key(mode, fused), tuple(wrt), ())
     with _lock:
         done = _cache.get(key) or _checked.get(key)
         if done is not None and _up_to_date(done):
@@ -235,6 +243,19 @@ def check(target, mode, wrt, fused=None):
         with _no_cycle_collection():
             _generate(derived, fused, check_only=True)
         _checked[key] = derived
+
+
+def calls_opaque(derived, seen=None):
+    """Whether forward-mode code ``derived`` or a derivative it calls runs a
+    hand-written derivative or a function held in a variable (see
+    ``ForwardTransform.opaque_calls``)."""
+    seen = set() if seen is None else seen
+    if id(derived) in seen:
+        return False
+    seen.add(id(derived))
+    if getattr(derived, "opaque_calls", False):
+        return True
+    return any(calls_opaque(d, seen) for d in derived.deps)
 
 
 def _up_to_date(derived, seen=None):
@@ -321,7 +342,11 @@ def _generate(derived, fused, check_only=False):
             derived.tangent_names[w] = namer.tangent(w)
         tr = ForwardTransform(norm, namer, env, derived.wrt, callback, custom_rule_for, derived.kinds)
         tr.copy_arguments = derived.copy_arguments
-        nodes = [tr.run(names[0])]
+        if fused == "grad":
+            nodes = [tr.grad(names[0], seed)]
+        else:
+            nodes = [tr.run(names[0])]
+        derived.opaque_calls = tr.opaque_calls
     elif check_only:
         # (the check asks for the scalar names only where a call writes
         # into its arguments; the tree does not change while it runs)
