@@ -14,13 +14,14 @@ import copy
 import functools
 import inspect
 import numbers
+import weakref
 
 from . import runtime
 from .errors import CotangentError, Location, NonScalarOutputError, SrcadError, WrtError
 from .runtime import AdjFields, _dataclass_fields
 from .runtime import match, stop_gradient  # noqa: F401  (re-exported)
 from .kinds import SCALAR, kind_of
-from .transform import check, derive
+from .transform import _cache as _transform_cache, _up_to_date, check, derive
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "derivative",
            "source", "stop_gradient", "check_grads"]
@@ -574,18 +575,50 @@ def jvp(f, primals, tangents):
             f"primals and tangents must have the same length, got {len(primals)} and {len(tangents)}",
             _def_location(f), construct="jvp",
             hint="give one tangent per primal (zeros for the arguments that do not vary)")
-    params = [p.name for p in _params(f)][: len(primals)]
+    plan = _jvp_plan(f, len(primals))
+    params = plan.params
     for name, p, t in zip(params, primals, tangents):
         _check_tangent(name, p, t, f)
         _check_real(name, p, f)
-    target = _target(f)
-    derived = derive(target, "forward", tuple(params), kinds=_kinds(target, params, primals))
+    key = tuple(map(kind_of, primals))
+    derived = plan.made.get(key)
+    if derived is None or _transform_cache.get(derived.key) is not derived or not _up_to_date(derived):
+        target = plan.target
+        derived = derive(target, "forward", params, kinds=_kinds(target, params, primals))
+        plan.made[key] = derived
     fn = derived.functions[0]
     names = derived.tangent_names
     kwargs = {names[p]: t for p, t in zip(params, tangents)}
     out, tangent = fn(*primals, **kwargs)
     out = _as_output(f, out, primals)
     return out, match_tangent(tangent, out)
+
+
+class _JvpPlan:
+    """What :func:`jvp` works out once per function and number of primals:
+    the function transformed, the parameters given tangents, and the code
+    made per kinds of the primals (checked to be up to date at each call)."""
+
+    def __init__(self, f, n):
+        self.target = _target(f)
+        self.params = tuple(p.name for p in _params(f))[:n]
+        self.made = {}
+
+
+_JVP_PLANS = weakref.WeakKeyDictionary()
+
+
+def _jvp_plan(f, n):
+    try:
+        plans = _JVP_PLANS.get(f)
+        if plans is None:
+            plans = _JVP_PLANS[f] = {}
+    except TypeError:   # not weakly referable: no plan kept
+        return _JvpPlan(f, n)
+    plan = plans.get(n)
+    if plan is None:
+        plan = plans[n] = _JvpPlan(f, n)
+    return plan
 
 
 def _kinds(target, params, primals):

@@ -371,11 +371,15 @@ def _generate(derived, fused, check_only=False):
     # names made up by srcad (temporaries, their adjoints and tangents, values
     # set aside) may be folded back into the expression that uses them
     made_up = set(getattr(norm, "temps", ()))
+    # transforming generated code (a Hessian-vector product): the names the
+    # first derivative made up are made up here too
+    made_up |= getattr(getattr(target, "__srcad_derived__", None), "made_up", set())
     made_up |= {namer._tan[t] for t in list(made_up) if t in namer._tan}
     made_up |= {namer._adj[t] for t in list(made_up) if t in namer._adj}
     made_up |= getattr(tr, "made_up", set())
     nodes = [optimize(_bind_names(n, env, norm.lifted), made_up)
              for n in nodes]
+    derived.made_up = made_up
     _bind_defaults(nodes, target, env)
     cells = {}
     lazy = []
