@@ -2,9 +2,10 @@
 ``FunctionDef`` and keeps its meaning; :data:`PASSES` runs them in this
 order.
 
-* :func:`propagate_literals` — a made-up name bound once, at the top of
-  the function, to a number (the seed ``x_dot = 1.0`` of a forward-mode
-  gradient) is replaced by that number where it is read.
+* :func:`propagate_literals` — a seed the transformation declares
+  (``srcad_seeds``: ``x_dot = 1.0`` in a forward-mode gradient), bound once
+  at the top of the function to a number, is replaced by that number where
+  it is read.
 * :func:`fold_constants` — arithmetic on literals (``2 - 1`` -> ``1``),
   the identities ``e ** 1``, ``e * 1``, ``1 * e``, ``e / 1``, and signs and
   literal factors moved where they cost no pass over an array
@@ -159,6 +160,10 @@ def _without_sign(node):
 def propagate_literals(fn, made_up=()):
     """See the module docstring. Only made-up names qualify: the user's own
     names keep their assignments (a debugger shows them)."""
+    seeds = getattr(fn, "srcad_seeds", None)
+    if not seeds:
+        return fn
+    made_up = set(made_up) & seeds
     found = {}
     for i, s in enumerate(fn.body):
         if (isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)

@@ -28,9 +28,9 @@ __all__ = [
 _SCALARS = (float, int, complex, bool)
 
 try:
-    from numpy import ndarray as _NDARRAY
+    from numpy import ndarray as _NDARRAY, zeros as _np_zeros
 except ImportError:  # pragma: no cover - NumPy is a dependency
-    _NDARRAY = None
+    _NDARRAY = _np_zeros = None
 
 
 def namespace_of(x):
@@ -392,12 +392,24 @@ def _is_complex(v):
 def add_at(adj, x, index, g):
     """Adjoint of ``y = x[index]``: ``adj`` plus ``g`` scattered into
     ``x[index]`` (repeated integer indices accumulate)."""
+    if x.__class__ is _NDARRAY and g.__class__ is _NDARRAY and x.dtype.kind == "f" \
+            and (index.__class__ is slice or index.__class__ is int):
+        # the common case, kept short: a real NumPy array read with a slice or int
+        if g.dtype.kind == "c":
+            g = g.real   # see below
+        if adj.__class__ is float and adj == 0.0:
+            adj = _np_zeros(x.shape, dtype=x.dtype)
+            adj[index] += g
+            return adj
+        if adj.__class__ is _NDARRAY and adj.base is None and adj.flags.writeable:
+            adj[index] += g
+            return adj
     if g.__class__ is not float and _is_complex(g) and not _is_complex(x):
         # the adjoint of a real value is real (a slice of a real signal
         # times a complex exponential): the imaginary part has no place
         g = g.real
     if x.__class__ is _NDARRAY and (index.__class__ is slice or index.__class__ is int):
-        # the common case, kept short: a NumPy array read with a slice or int
+        # a NumPy array read with a slice or int, other dtypes
         if adj.__class__ is float and adj == 0.0:
             adj = x.__array_namespace__().zeros(x.shape, dtype=_result_dtype(x, g))
             adj[index] += g

@@ -158,17 +158,23 @@ def test_free_early_deletes_after_last_use_in_the_backward_sweep():
 
 def test_propagate_literals_replaces_a_made_up_seed():
     f = fn("def g(x, y, d_result=1.0):\n    x_dot = 1.0\n    t_dot = x_dot * x + y\n    return d_result * t_dot\n")
+    assert body_lines(O.propagate_literals(f, made_up={"x_dot"}))[0] == "x_dot = 1.0"  # not a seed
+    f.srcad_seeds = {"x_dot"}
     out = body_lines(O.fold_constants(O.propagate_literals(f, made_up={"x_dot"})))
     assert out == ["t_dot = x + y", "return d_result * t_dot"]
 
 
 def test_propagate_literals_keeps_names_bound_again_or_not_made_up():
+    def seeded(src):
+        f = fn(src)
+        f.srcad_seeds = {"x_dot"}
+        return f
     src = "def g(x):\n    x_dot = 1.0\n    for i in x:\n        x_dot = x_dot * 2\n    return x_dot\n"
-    assert body_lines(O.propagate_literals(fn(src), made_up={"x_dot"}))[0] == "x_dot = 1.0"
+    assert body_lines(O.propagate_literals(seeded(src), made_up={"x_dot"}))[0] == "x_dot = 1.0"
     src = "def g(x):\n    x_dot = 1.0\n    return x * x_dot\n"
-    assert body_lines(O.propagate_literals(fn(src), made_up=()))[0] == "x_dot = 1.0"
+    assert body_lines(O.propagate_literals(seeded(src), made_up=()))[0] == "x_dot = 1.0"
     src = "def g(x):\n    y = x_dot\n    x_dot = 1.0\n    return y\n"
-    assert body_lines(O.propagate_literals(fn(src), made_up={"x_dot"}))[1] == "x_dot = 1.0"
+    assert body_lines(O.propagate_literals(seeded(src), made_up={"x_dot"}))[1] == "x_dot = 1.0"
 
 
 def test_passes_are_listed_in_order():
