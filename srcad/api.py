@@ -347,7 +347,7 @@ def _gradient_function(f, wrt, with_value):
         if gen is None:
             kinds = tuple((p, k) for p, k in zip(params, key) if k is not None)
             if one_input and key[pos0] == SCALAR:
-                gen = _forward_gradient(target, names, kinds)
+                gen = _forward_gradient(target, names, kinds, fused)
                 if gen is not None:
                     variants[key] = gen
                     return gen
@@ -364,7 +364,7 @@ def _gradient_function(f, wrt, with_value):
     fast = simple and single and not with_value
     pos0 = positions[0]
     # the gradient with respect to one scalar is a single forward pass
-    one_input = len(names) == 1 and not with_value
+    one_input = len(names) == 1
 
     def call(*args, **kwargs):
         if fast and not kwargs and len(args) == n_params:
@@ -412,7 +412,7 @@ def _gradient_function(f, wrt, with_value):
     return made
 
 
-def _forward_gradient(target, names, kinds):
+def _forward_gradient(target, names, kinds, fused):
     """The gradient of a scalar function with respect to its one scalar
     argument, made in forward mode (one pass alongside the function, no
     tape to record and replay), or ``None`` where reverse mode must make
@@ -421,7 +421,7 @@ def _forward_gradient(target, names, kinds):
     forward mode of its own)."""
     from .transform import calls_opaque
     try:
-        derived = derive(target, "forward", names, fused="grad", kinds=kinds)
+        derived = derive(target, "forward", names, fused=fused, kinds=kinds)
     except SrcadError:
         return None
     if calls_opaque(derived):

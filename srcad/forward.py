@@ -67,19 +67,20 @@ class ForwardTransform(BaseTransform):
         fn.lineno = node.lineno
         return fn
 
-    def grad(self, name, seed_param):
+    def grad(self, name, seed_param, with_value=False):
         """The gradient of a scalar output with respect to the one scalar
         ``wrt`` parameter, in one forward pass: ``name(*params,
         seed_param=1.0)`` with the signature of the reverse-mode gradient
         (:meth:`ReverseTransform.fused`), returning ``seed_param`` times the
         output's tangent. One input means one pass and no tape, which makes
         it cheaper than the reverse sweep; ``srcad.grad`` picks it for a
-        scalar argument.
+        scalar argument. ``with_value`` returns ``(value, gradient)``.
 
         ``x_dot = 1.0`` starts the tangent; the optimizer folds it into the
         statements that read it (:func:`srcad.optimize.propagate_seeds`)."""
         (w,) = self.wrt
         self.grad_seed = seed_param
+        self.with_value = with_value
         self.made_up = {self.tan(w)}
         fn = self.run(name)
         fn.body.insert(0, A.assign(self.tan(w), A.const(1.0)))
@@ -99,9 +100,10 @@ class ForwardTransform(BaseTransform):
                                           [A.clone(value), A.name(self.grad_seed)])))
         tangent = self.tangent_of(value) if isinstance(value, gast.Name) else None
         if tangent is None:
-            out.append(gast.Return(value=A.const(0.0)))
+            grad = A.const(0.0)
         else:
-            out.append(gast.Return(value=A.binop(A.name(self.grad_seed), gast.Mult(), tangent)))
+            grad = A.binop(A.name(self.grad_seed), gast.Mult(), tangent)
+        out.append(gast.Return(value=A.tuple_([A.clone(value), grad]) if self.with_value else grad))
         return out
 
     def _mutated_params(self):

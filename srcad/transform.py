@@ -342,8 +342,8 @@ def _generate(derived, fused, check_only=False):
             derived.tangent_names[w] = namer.tangent(w)
         tr = ForwardTransform(norm, namer, env, derived.wrt, callback, custom_rule_for, derived.kinds)
         tr.copy_arguments = derived.copy_arguments
-        if fused == "grad":
-            nodes = [tr.grad(names[0], seed)]
+        if fused is not None:
+            nodes = [tr.grad(names[0], seed, with_value=(fused == "value_and_grad"))]
         else:
             nodes = [tr.run(names[0])]
         derived.opaque_calls = tr.opaque_calls

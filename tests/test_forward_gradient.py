@@ -150,3 +150,12 @@ def test_a_function_held_in_a_variable_keeps_reverse_mode():
     df = srcad.grad(f)
     assert df(0.5, math.sin) == pytest.approx(2.0 * math.cos(0.5))
     assert "_dot" not in srcad.source(df.generated_for(0.5, math.sin))
+
+
+@pytest.mark.parametrize("f, args, wrt", CASES, ids=lambda v: getattr(v, "__name__", None))
+def test_value_and_grad_in_forward_mode(f, args, wrt):
+    vg = srcad.value_and_grad(f, wrt=wrt)
+    value, g = vg(*args)
+    assert value == pytest.approx(f(*args), rel=1e-14)
+    assert g == pytest.approx(srcad.grad(f, wrt=wrt)(*args), rel=1e-14)
+    assert "_dot" in srcad.source(vg.generated_for(*args))
