@@ -9,7 +9,8 @@ order.
 * :func:`fold_constants` — arithmetic on literals (``2 - 1`` -> ``1``),
   the identities ``e ** 1``, ``e * 1``, ``1 * e``, ``e / 1``, and signs and
   literal factors moved where they cost no pass over an array
-  (``a + (-e) * f`` -> ``a - e * f``, ``-e * 2`` -> ``e * -2``).
+  (``a + (-e) * f`` -> ``a - e * f``, ``-e * 2`` -> ``e * -2``,
+  ``a * -e`` -> ``-a * e``).
 * :func:`dead_stores` — assignments of constants and copies to names that
   nothing reads, and statements marked free of effects (``srcad_pure``)
   whose results nothing reads.
@@ -100,6 +101,11 @@ class _Fold(A.Transformer):
             return self.visit_BinOp(gast.BinOp(
                 left=gast.BinOp(left=left, op=gast.Mult(), right=right.left), op=gast.Mult(),
                 right=right.right))
+        if op is gast.Mult and isinstance(right, gast.UnaryOp) and isinstance(right.op, gast.USub) \
+                and isinstance(left, (gast.Name, gast.Constant)):
+            # a * -e is -a * e: free where a is a scalar, the same pass where not
+            return gast.BinOp(left=self.visit_UnaryOp(gast.UnaryOp(op=gast.USub(), operand=left)),
+                              op=gast.Mult(), right=right.operand)
         if op is gast.Mult and _num(right):
             # constants gather on the right: (e * 2) * 3 is e * 6, (-e) * 2 is e * -2
             if isinstance(left, gast.BinOp) and isinstance(left.op, gast.Mult) and _num(left.right):
@@ -686,6 +692,37 @@ def _sink_store(out, i, last, b):
     return True
 
 
+_LOOKAHEAD = 12
+
+
+def _pure_load(node):
+    """Arithmetic, comparisons and subscripts of names and literals: an
+    expression that changes nothing when it runs."""
+    cls = node.__class__
+    if cls is gast.Name or cls is gast.Constant:
+        return True
+    if cls is gast.BinOp:
+        return _pure_load(node.left) and _pure_load(node.right)
+    if cls is gast.UnaryOp:
+        return _pure_load(node.operand)
+    if cls is gast.Subscript:
+        return _pure_load(node.value) and _pure_load(node.slice)
+    if cls is gast.Slice:
+        return all(p is None or _pure_load(p) for p in (node.lower, node.upper, node.step))
+    if cls is gast.Tuple:
+        return all(_pure_load(e) for e in node.elts)
+    return False
+
+
+def _passable(stmt, reads):
+    """Whether a value reading ``reads`` may move past ``stmt``: ``stmt``
+    binds a name the value does not read, from an expression that changes
+    nothing (no call; no ``+=``, which may write into an array in place)."""
+    return (stmt.__class__ is gast.Assign and len(stmt.targets) == 1
+            and stmt.targets[0].__class__ is gast.Name and stmt.targets[0].id not in reads
+            and _pure_load(stmt.value))
+
+
 def _is_tape_push(stmt, tapes):
     """``tape.append(...)`` on one of srcad's own tapes."""
     return (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)
@@ -711,10 +748,14 @@ class _ReplaceFirstRead(A.Transformer):
 
 def inline_single_use(fn, made_up=()):
     """Fold a made-up name (an ANF temporary, its adjoint or tangent) that
-    is bound once and read once, by the very next statement, back into that
-    statement: ``t = x @ W; h = np.tanh(t)`` becomes
-    ``h = np.tanh(x @ W)``. Names the backward sweep reads again, saves or
-    restores have more uses and stay."""
+    is bound once and read once, by the next statement that mentions it,
+    back into that statement: ``t = x @ W; h = np.tanh(t)`` becomes
+    ``h = np.tanh(x @ W)``. The statements in between may only push onto
+    srcad's tapes or, where the value is arithmetic on names (no call),
+    bind other names by such arithmetic, rebinding none of the names the
+    value reads (:func:`_passable`). Names the
+    backward sweep reads again, saves or restores have more uses and
+    stay."""
     made_up = set(made_up)
     if not made_up:
         return fn
@@ -766,13 +807,23 @@ def inline_single_use(fn, made_up=()):
                 i += 1
                 continue
             # the use may come a few statements later, past pushes onto
-            # srcad's own tapes (which nothing else reads or aliases)
+            # srcad's own tapes (which nothing else reads or aliases) and
+            # past arithmetic that rebinds none of the names the value
+            # reads (forward mode puts each tangent between a value and
+            # its use)
             nxt = None
-            for j in range(i + 1, len(out)):
+            reads = None
+            for j in range(i + 1, min(len(out), i + _LOOKAHEAD)):
                 if name in _names_of(out[j]):
                     nxt = out[j]
                     break
-                if not _is_tape_push(out[j], tapes):
+                if _is_tape_push(out[j], tapes):
+                    continue
+                if reads is None:
+                    # a value that calls something might change what the
+                    # statements it would pass read: it stays in place
+                    reads = _names_of(out[i].value) if _pure_load(out[i].value) else False
+                if reads is False or not _passable(out[j], reads):
                     break
             if nxt is None or (top and _frees_before_call(out, i, j, freeable, backward)):
                 i += 1

@@ -34,6 +34,8 @@ def test_fold_constants_folds_literals_and_identities_in_generated_code():
     ("d_x = d_x - -(d_y / t) * u", "d_x = d_x + d_y / t * u"),
     ("d_x = d_y * 100.0 * 2 * t", "d_x = d_y * 200.0 * t"),
     ("d_x = -d_y * t", "d_x = -d_y * t"),
+    ("d_x = d_y * -t[:-1]", "d_x = -d_y * t[:-1]"),
+    ("d_x = 2.0 * -t", "d_x = -2.0 * t"),
 ])
 def test_fold_constants_moves_signs_and_literals_off_arrays(before, after):
     f = fn(f"def g(d_y, t, u, d_x):\n    {before}\n    return d_x\n")
@@ -175,6 +177,30 @@ def test_propagate_literals_keeps_names_bound_again_or_not_made_up():
     assert body_lines(O.propagate_literals(seeded(src), made_up=()))[0] == "x_dot = 1.0"
     src = "def g(x):\n    y = x_dot\n    x_dot = 1.0\n    return y\n"
     assert body_lines(O.propagate_literals(seeded(src), made_up={"x_dot"}))[1] == "x_dot = 1.0"
+
+
+def test_inline_single_use_passes_arithmetic_that_rebinds_nothing_it_reads():
+    src = ("def g(s, a, s_dot):\n    t = s * a\n    t_dot = s_dot * a + s\n    s = t - 0.1\n"
+           "    s_dot = t_dot\n    return s_dot\n")
+    out = body_lines(O.inline_single_use(fn(src), {"t", "t_dot"}))
+    # t moves past t_dot's line; t_dot may not move past the rebinding of s
+    assert out[:3] == ["t_dot = s_dot * a + s", "s = s * a - 0.1", "s_dot = t_dot"]
+
+
+@pytest.mark.parametrize("between", [
+    "u = np.sum(s)",        # a call
+    "a = s * 2",            # rebinds what the value reads
+    "u += s",               # may write into an array in place
+    "w[0] = s",             # writes into an array
+])
+def test_inline_single_use_stops_at_statements_that_may_change_the_value(between):
+    src = f"def g(s, a, w, u):\n    t = s * a\n    {between}\n    y = t + 1\n    return y\n"
+    assert body_lines(O.inline_single_use(fn(src), {"t"}))[0] == "t = s * a"
+
+
+def test_inline_single_use_keeps_a_call_in_place():
+    src = "def g(s, a):\n    t = np.sum(s)\n    u = a * 2\n    y = t + u\n    return y\n"
+    assert body_lines(O.inline_single_use(fn(src), {"t"}))[0] == "t = np.sum(s)"
 
 
 def test_passes_are_listed_in_order():

@@ -3,9 +3,8 @@ def call_in_loop_jvp_x(x, w, *, x_dot=0.0):
     s_dot = ad.zeros_like(s)
     for i in range(3):
         t, t_dot = loop_helper_jvp_h(x, w, h_dot=x_dot)  # catalogue.py:414
-        t_1 = t * i
         t_1_dot = t_dot * i
-        t_2 = np.sum(t_1)
+        t_2 = np.sum(t * i)
         t_2_dot = np.sum(t_1_dot, axis=None, keepdims=False)
         s_1 = s + t_2
         s_1_dot = s_dot + t_2_dot

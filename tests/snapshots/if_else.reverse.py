@@ -4,11 +4,9 @@ def if_else_grad_x(x, d_result=1.0):
         y = x * x  # catalogue.py:162
     else:
         y = -x  # catalogue.py:164
-    result = y * 3.0  # catalogue.py:165
     d_x = 0.0
-    d_result = ad.seed(result, d_result)
-    del result
-    d_y = d_result * 3.0
+    d_result = ad.seed(y * 3.0, d_result)
+    d_y = d_result * 3.0  # catalogue.py:165
     if c:
         d_x += d_y * x * 2  # catalogue.py:162
         d_y = 0.0

@@ -8,11 +8,9 @@ def list_append_grad_x(x, d_result=1.0):
     t_1 = acc[0]  # catalogue.py:531
     t_2 = acc[-1]
     t_3 = acc[2]
-    result = t_1 + t_2 * t_3
     d_acc = 0.0
     d_v = 0.0
-    d_result = ad.seed(result, d_result)
-    del result
+    d_result = ad.seed(t_1 + t_2 * t_3, d_result)
     d_t_1 = ad.unbroadcast(d_result, t_1)
     del t_1
     d_t_2 = ad.unbroadcast(d_result * t_3, t_2)

@@ -1,10 +1,8 @@
 def two_args_grad_x_y(x, y, d_result=1.0):
     t = x / y  # catalogue.py:32
     t_1 = y ** 3
-    t_2 = t - t_1
     t_3 = x ** y
-    d_result = ad.seed(t_2 + t_3, d_result)
-    del t_2
+    d_result = ad.seed(t - t_1 + t_3, d_result)
     d_x = ad.unbroadcast(d_result * ad.pow_partial(x, y), x)
     d_y = ad.unbroadcast(d_result * ad.pow_log(t_3, x), y)
     del t_3
