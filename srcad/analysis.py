@@ -111,18 +111,16 @@ def effects(stmt, nondiff_call):
     return Effects()
 
 
-def walk_simple(body):
+def walk_simple(body, depth=0):
     """Yield ``(stmt, loop_depth)`` for every simple statement, entering
     compound statements; compound statements themselves are yielded too."""
-    def visit(stmts, depth):
-        for s in stmts:
-            yield s, depth
-            if isinstance(s, gast.If):
-                yield from visit(s.body, depth)
-                yield from visit(s.orelse, depth)
-            elif isinstance(s, (gast.For, gast.While)):
-                yield from visit(s.body, depth + 1)
-    yield from visit(body, 0)
+    for s in body:
+        yield s, depth
+        if isinstance(s, gast.If):
+            yield from walk_simple(s.body, depth)
+            yield from walk_simple(s.orelse, depth)
+        elif isinstance(s, (gast.For, gast.While)):
+            yield from walk_simple(s.body, depth + 1)
 
 
 def activity(body, seeds, outputs, nondiff_call):
@@ -293,6 +291,7 @@ def statement_order(body):
                 visit(s.body, loops + (id(s),))
 
     visit(body, ())
+    del visit   # it refers to itself
     return order
 
 

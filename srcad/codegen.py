@@ -140,6 +140,7 @@ def compile_functions(nodes, cells, user_globals, user_cells, label, origin=None
     exec(code, scratch)
     factory = scratch["__srcad_factory__"]
     made = factory(*[cells.get(n) for n in free])
+    scratch.clear()   # the factory's globals held the factory itself
     out = []
     for fn in made:
         closure = []

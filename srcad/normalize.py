@@ -298,6 +298,7 @@ def check_syntax(parsed, node):
             parsed.location(node), construct="variadic parameters",
             hint="name the parameters, or pass a tuple or dict")
     visit(node, False)
+    del visit   # it refers to itself
 
 
 # ---------------------------------------------------------------------------

@@ -428,6 +428,7 @@ def loop_local_adjoints(fn):
     for s in list(reversed(fn.body)):
         if isinstance(s, (gast.If, gast.For, gast.While)):
             visit([s], [])
+    del visit, _local_to, top_index   # (they refer to each other: see _release)
     return fn
 
 
@@ -462,6 +463,7 @@ def dead_stores(fn):
             return out
 
         fn.body = clean(fn.body) or [gast.Pass()]
+        del clean   # it refers to itself
         if not any(getattr(s, "srcad_pure", False) for s in removed):
             return fn
 
@@ -656,6 +658,7 @@ def propagate_copies(fn, made_up=()):
         fn.body = block(fn.body)
     finally:
         _STORED_CACHE.clear()
+    del block   # it refers to itself
     return fn
 
 
@@ -845,6 +848,7 @@ def inline_single_use(fn, made_up=()):
     tapes = set(getattr(fn, "srcad_tapes", ()))
     freeable = _freeable(fn, nodes_of)
     fn.body = block(fn.body, top=True)
+    del block, candidate, replace_in   # block refers to itself
     return fn
 
 
@@ -932,6 +936,7 @@ def update_in_place(fn):
                     n.id = a
         i += 1
     _NAMES_CACHE.clear()
+    del made_here, shaped_like   # they refer to themselves
     return fn
 
 

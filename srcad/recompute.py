@@ -64,6 +64,7 @@ def recomputable(tr, counts):
                     break
 
     visit(tr.primal)
+    del visit   # it refers to itself
     return out
 
 
@@ -101,4 +102,6 @@ def recompute(stmts, values, keep=lambda stmt: False):
                 out.append(st)
         return out
 
-    return rewrite(stmts)
+    out = rewrite(stmts)
+    del rewrite   # it refers to itself
+    return out

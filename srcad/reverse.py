@@ -684,6 +684,7 @@ class ReverseTransform(BaseTransform):
                             else getattr(info.unit or info.obj, "__name__", "call"))
                     self._call_tapes[id(s)] = self.namer.new(f"{name}_tape".strip("_<>"))
         visit(self.primal, 0)
+        del visit   # it refers to itself
 
     def _backward(self):
         """The backward sweep as first built, and the name counts of the

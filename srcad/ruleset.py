@@ -180,7 +180,9 @@ class Template:
                     and isinstance(e.slice, gast.Name) and e.slice.id == self.result)
 
         flatten(mine[0].value)
-        return any(is_seed(f) for f in factors) and any(shaped(f) for f in factors if not is_seed(f))
+        out = any(is_seed(f) for f in factors) and any(shaped(f) for f in factors if not is_seed(f))
+        del flatten, shaped   # they refer to themselves
+        return out
 
     def _reads_result(self, mode):
         """Whether the primal result's *value* is used (``d[result]`` and

@@ -350,8 +350,12 @@ def _generate(derived, fused, check_only=False):
     elif check_only:
         # (the check asks for the scalar names only where a call writes
         # into its arguments; the tree does not change while it runs)
-        ReverseTransform(norm, namer, env, derived.wrt, callback, custom_rule_for, derived.kinds,
-                         lazy_kinds=True).check()
+        tr = ReverseTransform(norm, namer, env, derived.wrt, callback, custom_rule_for, derived.kinds,
+                              lazy_kinds=True)
+        try:
+            tr.check()
+        finally:
+            _release(tr)
         return
     elif fused is not None:
         # the check at grad(f) ran the checks that raise only
@@ -377,6 +381,7 @@ def _generate(derived, fused, check_only=False):
     made_up |= {namer._tan[t] for t in list(made_up) if t in namer._tan}
     made_up |= {namer._adj[t] for t in list(made_up) if t in namer._adj}
     made_up |= getattr(tr, "made_up", set())
+    _release(tr)
     nodes = [optimize(_bind_names(n, env, norm.lifted), made_up)
              for n in nodes]
     derived.made_up = made_up
@@ -411,6 +416,14 @@ def _generate(derived, fused, check_only=False):
                     else:
                         callee.pending.append((cell, index))
     derived.fill()
+
+
+def _release(tr):
+    """Drop what a finished transformation holds. Its state refers back to
+    itself (callbacks bound to it), so without this the trees it holds
+    would wait for the cycle collector, whose next run then scans them all;
+    emptied, they go as soon as the last name for them does."""
+    tr.__dict__.clear()
 
 
 def _note_scalars(derived, norm):

@@ -43,16 +43,23 @@ def unfitted_temps(tr, counts):
             y = s.targets[0].id
             if y in temps and y in tr.active and loads.get(y) == 1 and stores.get(y) == 1:
                 defs[y] = s
-    memo = {}
+    return _Accepts(tr, defs)
 
-    def accepts(y, kind):
+
+class _Accepts:
+    """``accepts(name, kind)``, memoised (an object rather than a closure
+    that refers to itself, so that it goes with the transformation)."""
+
+    def __init__(self, tr, defs):
+        self.tr, self.defs, self.memo = tr, defs, {}
+
+    def __call__(self, y, kind):
+        memo = self.memo
         key = (y, kind)
         if key not in memo:
             memo[key] = False    # a cycle accepts nothing
-            memo[key] = _accepts(tr, defs.get(y), kind, accepts)
+            memo[key] = _accepts(self.tr, self.defs.get(y), kind, self)
         return memo[key]
-
-    return accepts
 
 
 def _accepts(tr, s, kind, accepts):
