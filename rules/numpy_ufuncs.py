@@ -253,6 +253,14 @@ def imag(result, val):
     d[val] += rh.imag_adjoint(d[result], val)
 
 
+@rules.rule("angle")
+def angle(result, z, deg=False):
+    """Im(conj(z) dz) / |z|^2 (times 180/pi in degrees); zero for real z,
+    where the angle is 0 or pi."""
+    t[result] = rh.angle_tangent(z, t[z], deg)
+    d[z] += rh.angle_adjoint(d[result], z, deg)
+
+
 rules.nondifferentiable(
     "fix", "around", "signbit", "spacing", "isreal", "iscomplex", "isrealobj",
     "isneginf", "isposinf", "isnat", "gcd", "lcm", "bitwise_and", "bitwise_or", "bitwise_xor",

@@ -228,6 +228,30 @@ def imag_adjoint(g, x):
     return 0.0 * g
 
 
+def angle_tangent(z, tz, deg=False):
+    """Tangent of ``np.angle(z, deg)``: ``Im(conj(z) * tz) / |z|**2``, zero
+    where ``z`` and ``tz`` are real.
+
+    >>> float(angle_tangent(1j, 1.0))
+    -1.0
+    """
+    xp = _ns(z)
+    out = xp.imag(xp.conj(z) * tz) / (xp.real(z) ** 2 + xp.imag(z) ** 2)
+    return out * (180.0 / math.pi) if deg else out
+
+
+def angle_adjoint(g, z, deg=False):
+    """Adjoint of ``np.angle(z, deg)``: ``-1j * g * conj(z) / |z|**2`` for
+    complex ``z`` (the adjoint pairs with a tangent as the real part of
+    their product), zero for real ``z``."""
+    if deg:
+        g = g * (180.0 / math.pi)
+    if getattr(getattr(z, "dtype", None), "kind", None) == "c" or isinstance(z, complex):
+        xp = _ns(z)
+        return -1j * g * xp.conj(z) / (xp.real(z) ** 2 + xp.imag(z) ** 2)
+    return 0.0 * g
+
+
 def real_like(v, like):
     """``v``, or its real part when ``like`` is real (adjoints of real primals)."""
     if getattr(getattr(like, "dtype", None), "kind", None) == "c" or isinstance(like, complex):

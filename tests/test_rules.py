@@ -1278,6 +1278,17 @@ def f_rfftn(x):
     return np.real(y), np.imag(y)
 
 
+def f_angle(x):
+    z = np.exp(1j * x) * (1.0 + 2.0j) + 0.5 * x
+    return np.angle(z) + np.angle(z, deg=True) * 0.01
+
+
+def f_angle_real(x):
+    return np.angle(x - 0.5) * x   # 0 or pi: piecewise constant
+
+
+add("angle", f_angle, (rnd(4),), (0.7,))
+add("angle", f_angle_real, (np.array([0.1, 0.9, 1.7]),))
 add("fft.fft", f_fft, (rnd(5),), (rnd(2, 4),))
 add("fft.fft", f_fft_n, (rnd(4, 2),))
 add("fft.fft", f_fft_cut, (rnd(5),))
