@@ -28,8 +28,9 @@ REASONS = {
         "elementwise passes that srcad runs one by one",
     ("rnn", "hand-written"):
         "on the line (0.98x to 1.17x across runs, the generated code unchanged between them): "
-        "the hand-written gradient batches the weight gradients over all steps into one large "
-        "matrix product; srcad accumulates 50 small ones step by step",
+        "the generated gradient makes the same calls as the hand-written one, step by step; "
+        "what differs is srcad's runtime helpers around the matrix products (about 3 us a "
+        "step, 0.15 ms over 50 steps) and this shared machine's noise",
     ("rnn", "JAX jit"):
         "on the line (0.91x to 1.05x across runs): XLA compiles the unrolled loop into fused kernels; srcad runs 50 steps of NumPy calls",
     ("rosenbrock_hvp", "NumPy primal"):

@@ -105,6 +105,12 @@ def unbroadcast(g, like):
     gshape = _shape(g)
     if gshape == lshape:
         return g
+    if g.__class__ is _NDARRAY and len(gshape) > len(lshape) and like.__class__ is _NDARRAY \
+            and gshape[len(gshape) - len(lshape):] == lshape:
+        # the common case, kept short: broadcasting added leading axes only
+        # (a bias added to a batch)
+        extra = len(gshape) - len(lshape)
+        return g.sum(axis=0 if extra == 1 else tuple(range(extra)))
     if isinstance(like, (list, tuple)) and not hasattr(like, "_fields"):
         # a list NumPy turned into an array (x * C with x a list): the
         # array's adjoint, entry by entry
