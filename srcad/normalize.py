@@ -729,6 +729,9 @@ class ANF:
             ufunc_call = self._ufunc_method_as_function(expr, target)
             if ufunc_call is not None:
                 return self._simple(ufunc_call, out)
+            outer = self._ufunc_outer(expr, target, out)
+            if outer is not None:
+                return self._simple(outer, out)
             masked = self._masked_reduction(expr, target)
             if masked is not None:
                 return self._simple(masked, out)
@@ -1154,6 +1157,36 @@ class ANF:
                             args=args + [A.const(owner.__name__ == "maximum")], keywords=kws)
         else:
             return None
+        A.copy_lineno(new, call)
+        return new
+
+    def _ufunc_outer(self, call, target, out):
+        """``np.multiply.outer(a, b)`` (any binary ufunc of a module) as
+        ``np.multiply(np.reshape(a, np.shape(a) + (1,) * np.ndim(b)), b)``:
+        the ufunc itself, which has a rule, on ``a`` with an axis of length
+        one for each of ``b``'s. ``None`` for other calls."""
+        import numpy
+        owner = getattr(target, "__self__", None)
+        if not (isinstance(owner, numpy.ufunc) and getattr(target, "__name__", None) == "outer"
+                and owner.nin == 2 and len(call.args) == 2 and not call.keywords
+                and not any(isinstance(a, gast.Starred) for a in call.args)):
+            return None
+        func = call.func
+        if not (isinstance(func, gast.Attribute) and isinstance(func.value, gast.Attribute)):
+            return None
+        module = func.value.value
+
+        def np_call(name, args):
+            return gast.Call(func=gast.Attribute(value=A.clone(module), attr=name, ctx=gast.Load()),
+                             args=args, keywords=[])
+
+        a = self.atom(call.args[0], out)
+        b = self.atom(call.args[1], out)
+        ones = gast.BinOp(left=gast.Tuple(elts=[A.const(1)], ctx=gast.Load()), op=gast.Mult(),
+                          right=np_call("ndim", [A.clone(b)]))
+        shape = gast.BinOp(left=np_call("shape", [A.clone(a)]), op=gast.Add(), right=ones)
+        widened = np_call("reshape", [A.clone(a), shape])
+        new = np_call(owner.__name__, [widened, A.clone(b)])
         A.copy_lineno(new, call)
         return new
 

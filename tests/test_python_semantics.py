@@ -285,6 +285,25 @@ def test_ufunc_reduce_and_accumulate(fn, args):
     srcad.check_grads(fn, args, order=2)
 
 
+def outer_products(a, b):
+    pair = np.multiply.outer(a, b)          # shape a.shape + b.shape
+    return np.sum(pair ** 2) + np.sum(np.tanh(np.subtract.outer(a * 2.0, b)))
+
+
+def outer_of_a_call(x):
+    return np.sum(np.maximum.outer(np.sin(x), x[::-1]) * np.arange(9.0).reshape(3, 3))
+
+
+@pytest.mark.parametrize("fn,args", [
+    (outer_products, (np.array([0.3, -1.2, 0.7]), np.array([[1.0, 2.0], [0.5, -0.4]]))),
+    (outer_of_a_call, (np.array([0.3, 1.1, -0.6]),)),
+], ids=["multiply-subtract", "maximum-of-a-call"])
+def test_ufunc_outer(fn, args):
+    srcad.check_grads(fn, args, order=2)
+    grads = srcad.grad(fn, wrt=tuple(range(len(args))))(*args)
+    assert [g.shape for g in grads] == [a.shape for a in args]
+
+
 def masked_statistics(x, m):
     return (np.sum(x ** 2, where=m) + np.mean(np.sin(x), where=m)
             + np.sum(np.mean(x, axis=1, where=m, keepdims=True) ** 2))
