@@ -456,6 +456,11 @@ def fft_adjoint(result, g, a, kind, n=None, axis=-1, norm=None, s=None, axes=Non
     t[result] = rh.fft_adjoint(t[g], a, kind, n, axis, norm, s, axes)
 
 
+@helpers.rule("irfft_adjoint")
+def irfft_adjoint(result, g, a, n=None, axis=-1, norm=None):
+    t[result] = rh.irfft_adjoint(t[g], a, n, axis, norm)
+
+
 @helpers.rule("matrix_power_adjoint")
 def matrix_power_adjoint(result, g, a, n):
     t[result] = rh.matrix_power_adjoint(t[g], a, n) + rh.matrix_power_adjoint_tangent(g, a, n, t[a])

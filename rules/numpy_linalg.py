@@ -367,6 +367,12 @@ def rfft(result, a, n=None, axis=-1, norm=None, out=None):
     d[a] += rh.fft_adjoint(d[result], a, "rfft", n, axis, norm)
 
 
+@rules.rule("fft.irfft")
+def irfft(result, a, n=None, axis=-1, norm=None, out=None):
+    t[result] = xp.fft.irfft(t[a], n, axis, norm)
+    d[a] += rh.irfft_adjoint(d[result], a, n, axis, norm)
+
+
 @rules.rule("fft.fft2")
 def fft2(result, a, s=None, axes=(-2, -1), norm=None, out=None):
     t[result] = xp.fft.fft2(t[a], s, axes, norm)

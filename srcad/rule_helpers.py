@@ -2308,6 +2308,38 @@ def _fit_length(v, n, axis):
     return _concat([v, xp.zeros(tuple(shape), dtype=v.dtype)], axis=axis)
 
 
+_DUAL_NORM = {None: "forward", "backward": "forward", "ortho": "ortho", "forward": "backward"}
+
+
+def irfft_adjoint(g, a, n=None, axis=-1, norm=None):
+    """Adjoint of ``numpy.fft.irfft(a, n, axis, norm)`` for its input ``a``.
+
+    The output is real: ``y = s * Re(sum_k c_k a_k w^(jk))`` over the
+    ``m = n // 2 + 1`` frequencies, with ``c_k = 2`` for the frequencies that
+    stand for a conjugate pair and 1 for the zero (and, for even ``n``, the
+    last) frequency, whose imaginary parts are dropped. Its adjoint is
+    ``c_k * s * sum_j g_j w^(jk)``: the conjugate of ``rfft(g)`` with the
+    dual normalisation, times ``c``, fitted to ``a``'s length (the input is
+    cut or zero-padded to ``m``). Real inputs get the real part.
+    """
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    ax = axis % _ndim(a)
+    m_in = _shape(a)[ax]
+    length = 2 * (m_in - 1) if n is None else n
+    out = xp.conj(xp.fft.rfft(g, length, axis=ax, norm=_DUAL_NORM[norm]))
+    m = length // 2 + 1
+    c = xp.full((m,), 2.0)
+    c[0] = 1.0
+    if length % 2 == 0:
+        c[-1] = 1.0
+    shape = [1] * _ndim(out)
+    shape[ax] = m
+    out = out * xp.reshape(c, tuple(shape))
+    return real_like(_fit_length(out, m_in, ax), a)
+
+
 def _fft_axes(a, s, axes, default_last):
     nd = _ndim(a)
     if axes is None:

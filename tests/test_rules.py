@@ -1289,6 +1289,29 @@ def f_angle_real(x):
 
 add("angle", f_angle, (rnd(4),), (0.7,))
 add("angle", f_angle_real, (np.array([0.1, 0.9, 1.7]),))
+def f_irfft(x):
+    z = np.fft.rfft(x) * np.array([1.0, 0.5 + 0.2j, -0.3j, 0.7])[: x.shape[-1] // 2 + 1]
+    return np.fft.irfft(z, x.shape[-1])
+
+
+def f_irfft_parts(x):
+    z = x[:4] + 1j * x[4:]          # the zero and last frequencies' imaginary parts drop out
+    return np.fft.irfft(z, 6, norm="ortho") ** 2
+
+
+def f_irfft_cut(x):
+    z = x[:4] - 0.5j * x[4:]
+    return np.fft.irfft(z, 5, norm="forward"), np.fft.irfft(z, 3)
+
+
+def f_irfft_axis(x):
+    return np.fft.irfft(x * (1.0 + 0.5j), axis=0)
+
+
+add("fft.irfft", f_irfft, (rnd(6),), (rnd(5),))
+add("fft.irfft", f_irfft_parts, (rnd(8),))
+add("fft.irfft", f_irfft_cut, (rnd(8),))
+add("fft.irfft", f_irfft_axis, (rnd(3, 2),))
 add("fft.fft", f_fft, (rnd(5),), (rnd(2, 4),))
 add("fft.fft", f_fft_n, (rnd(4, 2),))
 add("fft.fft", f_fft_cut, (rnd(5),))

@@ -380,6 +380,11 @@ def fft_parts(x):
     return np.sum(z.real ** 2 + z.imag ** 3) + np.sum(np.real(np.fft.fft(x)) ** 3)
 
 
+def irfft_parts(x):
+    z = x[:4] + 1j * x[4:]
+    return np.sum(np.fft.irfft(z, 6) ** 3) + np.sum(np.fft.irfft(np.fft.rfft(x * x), 8) * x)
+
+
 X4 = np.array([0.7, -1.1, 0.4, 1.6])
 X4Z = np.array([0.7, 0.0, -1.3, 1.2])
 SQ = spd(3)
@@ -474,6 +479,7 @@ CASES = [
     (matrix_powers, (np.eye(3) * 2.0 + 0.3 * r(3, 3),)),
     (multi_dot_chain, (r(3, 3), r(3))),
     (fft_parts, (r(5),)),
+    (irfft_parts, (r(8),)),
 ]
 
 IDS = [f"{fn.__name__}-{i}" for i, (fn, _) in enumerate(CASES)]
