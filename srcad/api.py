@@ -86,6 +86,30 @@ def _target(f):
     return f
 
 
+def rule_caller(f, nargs, kw_names):
+    """For a call of a function with a derivative rule given more than its
+    required arguments (``trapezoid(y, dx=0.1)`` through a variable): a
+    caller taking the first ``nargs`` of the rule's parameters and the
+    keywords ``kw_names``, passing them on as given. ``None`` for other
+    functions or calls (see :func:`_target`)."""
+    if (getattr(f, "__srcad_function__", None) is not None or getattr(f, "__srcad_custom__", None) is not None
+            or inspect.ismethod(f) or (inspect.isfunction(f) and _defined_in_srcad(f)) or not callable(f)):
+        return None
+    from .ruleset import Template, get_rules
+    _, tpl = get_rules().lookup(f)
+    if not isinstance(tpl, Template):
+        return None
+    params = list(tpl.params)
+    if nargs > len(params) or any(k in params[:nargs] for k in kw_names):
+        return None
+    required = [p for p in params
+                if tpl.signature.parameters[p].default is inspect.Parameter.empty
+                and tpl.signature.parameters[p].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
+    if nargs <= len(required) and not kw_names:
+        return None   # the caller _target makes serves
+    return _caller(f, params[:nargs], [(k, inspect.Parameter.empty) for k in kw_names])
+
+
 _CALLERS = {}
 
 

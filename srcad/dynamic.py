@@ -13,11 +13,18 @@ Generated code calls these helpers (as ``dyn``)::
 from __future__ import annotations
 
 
-def _derived(fn, positions, mode):
-    from .api import _params, _target
+def _derived(fn, positions, mode, nargs=0, kw_names=()):
+    import inspect
+
+    from .api import _params, _target, rule_caller
     from .transform import derive
-    target = _target(fn)
-    names = [p.name for p in _params(fn)]
+    target = rule_caller(fn, nargs, tuple(kw_names))
+    if target is not None:
+        # a library function given optional arguments: a caller for this call
+        names = list(inspect.signature(target).parameters)
+    else:
+        target = _target(fn)
+        names = [p.name for p in _params(fn)]
     wrt = tuple(names[i] for i in positions)
     return derive(target, mode, wrt)
 
@@ -25,7 +32,7 @@ def _derived(fn, positions, mode):
 def call_fwd(fn, positions, *args, **kwargs):
     """``(out, tape)`` of ``fn(*args, **kwargs)`` for reverse mode, with the
     derivative taken with respect to the positional ``positions``."""
-    derived = _derived(fn, positions, "reverse")
+    derived = _derived(fn, positions, "reverse", len(args), tuple(kwargs))
     fwd, bwd = derived.functions
     out, saved = fwd(*args, **kwargs)
     return out, (bwd, saved)
@@ -40,7 +47,7 @@ def call_bwd(tape, g):
 def call_jvp(fn, positions, args, tangents, kwargs=None):
     """``(out, out_tangent)`` of ``fn(*args)`` along ``tangents`` (one per
     entry of ``positions``)."""
-    derived = _derived(fn, positions, "forward")
+    derived = _derived(fn, positions, "forward", len(args), tuple(kwargs or ()))
     names = derived.tangent_names
     order = list(names)
     extra = {names[w]: t for w, t in zip(order, tangents)}

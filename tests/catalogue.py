@@ -760,6 +760,16 @@ def function_values(x):
     return table[0](x, 2.0) * table[1](x, 3.0)
 
 
+@case("calls", np.array([0.2, -0.7, 0.4, 1.1]))
+def library_functions_in_variables_with_options(x):
+    # NumPy functions with rules, given optional arguments through a variable
+    integrate = np.trapezoid if hasattr(np, "trapezoid") else np.trapz
+    reduce = np.sum
+    M = np.stack([x, x ** 2])
+    return (integrate(x ** 2, dx=0.1) + integrate(x, np.linspace(0.0, 1.0, 4))
+            + np.sum(reduce(M, axis=1) * np.array([1.0, 2.0])) + reduce(M, 0, keepdims=True)[0, 1])
+
+
 @case("loops", V3, np.array([0.5, -0.2, 0.9]))
 def enumerate_zip_nested(x, y):
     s = 0.0
