@@ -524,7 +524,7 @@ class ReverseTransform(BaseTransform):
                 return out
             base = target.value.id
             out = []
-            if base in self.pushed:
+            if base in self.pushed and base not in self.shape_only:
                 old = A.call(A.attr(self.env.runtime(), "old_item"),
                              [A.name(base), _index_value(target.slice)])
                 out.append(self.push(old, control=base not in self.active))
@@ -778,6 +778,12 @@ class ReverseTransform(BaseTransform):
                 args = s.value.args
                 name = args[0].id
                 if name not in self.pushed:
+                    continue
+                if len(args) == 2 and name in self.shape_only and not (
+                        isinstance(args[1], gast.Constant) and args[1].value in ("append", "pop")):
+                    # a write into an array the backward sweep reads only the
+                    # shape of: its old entries were not saved (fwd_stmt), and
+                    # the saved shape is no array to write back into
                     continue
                 start = len(out)
                 if len(args) == 1:

@@ -549,6 +549,18 @@ def setitem_in_loop(x):
     return np.sum(y)
 
 
+@case("mutation", np.array([0.3, -0.2, 0.5, 1.0, 0.1]), 0.2)
+def stencil_into_a_fresh_array(u0, alpha):
+    # a new array each step, written into, then read only for its shape by
+    # the backward sweep of code made for arguments of any kind
+    u = u0.copy()
+    for _ in range(3):
+        lap = np.zeros_like(u)
+        lap[1:-1] = u[2:] - 2 * u[1:-1] + u[:-2]
+        u = u + alpha * lap
+    return np.sum(u ** 2)
+
+
 @case("mutation", V3)
 def augmented_setitem(x):
     y = x * 2.0
