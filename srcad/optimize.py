@@ -265,21 +265,55 @@ def _seed_names(stmts):
         _NAMES_CACHE[id(s)] = (s, set(counts), counts)
 
 
+def _seed_missing(stmts):
+    """:func:`_seed_names` for the statements of ``stmts`` (nested ones
+    included) whose entry the cache no longer holds, reusing the others."""
+    for s in stmts:
+        hit = _NAMES_CACHE.get(id(s))
+        if hit is not None and hit[0] is s:
+            continue
+        header = A.HEADERS.get(s.__class__)
+        if header is None:
+            counts = A.name_occurrences(s)
+        else:
+            counts = {}
+            for field in header:
+                for k, v in A.name_occurrences(getattr(s, field)).items():
+                    counts[k] = counts.get(k, 0) + v
+            inner = s.body + s.orelse
+            _seed_missing(inner)
+            for t in inner:
+                for k, v in _NAMES_CACHE[id(t)][2].items():
+                    counts[k] = counts.get(k, 0) + v
+        _NAMES_CACHE[id(s)] = (s, set(counts), counts)
+
+
 def first_write(fn):
-    """See the module docstring."""
+    """See the module docstring. Leaves the pass's name cache valid: the
+    entries of the statements it rewrites, and of the loops and branches
+    around them, are dropped (:func:`loop_local_adjoints` reuses the
+    rest)."""
     _seed_names(fn.body)
-    fn.body = _first_write_block(fn.body, top=True)
+    fn.body, _ = _first_write_block(fn.body, top=True)
     return fn
 
 
 def _first_write_block(stmts, top=False):
+    """``(statements, whether any changed)``."""
     out = list(stmts)
+    changed = False
     for s in out:
+        inner_changed = False
         for field in ("body", "orelse"):
             if isinstance(getattr(s, field, None), list):
-                setattr(s, field, _first_write_block(getattr(s, field)))
+                new, c = _first_write_block(getattr(s, field))
+                setattr(s, field, new)
+                inner_changed = inner_changed or c
+        if inner_changed:
+            _NAMES_CACHE.pop(id(s), None)
+            changed = True
     if not any(_is_init(s) for s in out):
-        return out
+        return out, changed
     # where each name is mentioned (an initialisation mentions only its own
     # name, so dropping one leaves the other lists as they are)
     where = {}
@@ -311,8 +345,9 @@ def _first_write_block(stmts, top=False):
                 rhs = gast.UnaryOp(op=gast.USub(), operand=rhs)
             use.value = rhs
             use.srcad_refold = True
+            _NAMES_CACHE.pop(id(use), None)
             drop.add(i)
-    return [s for k, s in enumerate(out) if k not in drop]
+    return [s for k, s in enumerate(out) if k not in drop], changed or bool(drop)
 
 
 def _function_nodes(fn):
@@ -358,8 +393,9 @@ def loop_local_adjoints(fn):
     step."""
     # where each name is mentioned at the top level (kept up to date: the
     # statements removed mention only their own name), and the original
-    # order of the top-level statements (removals keep it)
-    _seed_names(fn.body)
+    # order of the top-level statements (removals keep it); first_write,
+    # which runs just before, left the names of what it did not rewrite
+    _seed_missing(fn.body)
     top_users = {}
     position = {}
 
@@ -968,8 +1004,11 @@ PASSES = [propagate_literals, fold_constants, dead_stores, first_write, loop_loc
 def optimize(fn, made_up=()):
     """Run every pass of :data:`PASSES` on a generated function. ``made_up``
     names the temporaries srcad introduced (those may be folded away)."""
+    previous = None
     for p in PASSES:
-        _NAMES_CACHE.clear()   # passes rewrite statements: names may change
+        if p is not loop_local_adjoints or previous is not first_write:
+            _NAMES_CACHE.clear()   # passes rewrite statements: names may change
+        previous = p
         fn = p(fn, made_up) if p in (inline_single_use, propagate_copies, propagate_literals) else p(fn)
     _NAMES_CACHE.clear()
     return fn
