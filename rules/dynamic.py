@@ -461,6 +461,11 @@ def irfft_adjoint(result, g, a, n=None, axis=-1, norm=None):
     t[result] = rh.irfft_adjoint(t[g], a, n, axis, norm)
 
 
+@helpers.rule("pinv_adjoint")
+def pinv_adjoint(result, g, a, p):
+    t[result] = rh.pinv_adjoint(t[g], a, p) + rh.pinv_adjoint_tangent(g, a, p, t[a], t[p])
+
+
 @helpers.rule("matrix_power_adjoint")
 def matrix_power_adjoint(result, g, a, n):
     t[result] = rh.matrix_power_adjoint(t[g], a, n) + rh.matrix_power_adjoint_tangent(g, a, n, t[a])

@@ -1583,6 +1583,31 @@ def pinv_adjoint(g, a, p):
     return out
 
 
+def pinv_adjoint_tangent(g, a, p, ta, tp):
+    """Part of the tangent of ``pinv_adjoint(g, a, p)`` from the tangents of
+    ``a`` and ``p``: the adjoint is a sum of matrix products, each linear in
+    every factor."""
+    if is_zero(g) or (is_zero(ta) and is_zero(tp)):
+        return 0.0
+    xp = _ns(a)
+    mm = xp.matmul
+    m, n = _shape(a)[-2:]
+    im = xp.eye(m, dtype=p.dtype)
+    i_n = xp.eye(n, dtype=p.dtype)
+    ta = xp.zeros_like(a) if is_zero(ta) else _like(ta, a)
+    tp = xp.zeros_like(p) if is_zero(tp) else _like(tp, p)
+    pt, gt, tpt = mT(p), mT(g), mT(tp)
+    # -(p^T g p^T)
+    out = -(mm(mm(tpt, g), pt) + mm(mm(pt, g), tpt))
+    # (I - a p) g^T (p p^T)
+    out = out - mm(mm(mm(ta, p) + mm(a, tp), gt), mm(p, pt))
+    out = out + mm(mm(im - mm(a, p), gt), mm(tp, pt) + mm(p, tpt))
+    # (p^T p) g^T (I - p a)
+    out = out + mm(mm(mm(tpt, p) + mm(pt, tp), gt), i_n - mm(p, a))
+    out = out - mm(mm(mm(pt, p), gt), mm(tp, a) + mm(p, ta))
+    return out
+
+
 def lstsq_jvp(a, b, result, ta, tb):
     """Tangent of ``lstsq(a, b)``: ``(dx, dresiduals, 0, ds)`` (full rank)."""
     xp = _ns(a)

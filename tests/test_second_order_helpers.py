@@ -266,6 +266,10 @@ def matrix_norm_fro(a):
     return np.linalg.matrix_norm(a) ** 3
 
 
+def pinv_weighted(a):
+    return np.sum(np.sin(np.linalg.pinv(a * 1.5)) * np.arange(12.0).reshape(4, 3))
+
+
 def cholesky_weighted(a):
     return np.sum(np.linalg.cholesky(a) ** 2 * W3)
 
@@ -453,6 +457,7 @@ CASES = [
     (vector_norm_p, (r(2, 3),)),
     (matrix_norm_fro, (r(3, 2),)),
     (cholesky_weighted, (SQ,)),
+    (pinv_weighted, (np.random.default_rng(3).standard_normal((3, 4)),)),
     (eigh_values_vectors, (SQ,)),
     (eigvalsh_cubed, (SQ,)),
     (median_sq, (np.array([0.3, -1.2, 0.8, 1.9, -0.5]),)),
