@@ -244,11 +244,17 @@ def _is_init(s):
             and not isinstance(s.value.value, bool) and s.targets[0].id.startswith("d_"))
 
 
-def _seed_names(stmts):
+def _seed_names(stmts, keep=False):
     """Put the names of every statement in ``stmts``, nested ones included,
     into the pass's cache (:func:`_name_info`) in one traversal: a loop's or
-    branch's counts are its header's plus its statements'."""
+    branch's counts are its header's plus its statements'. ``keep``: leave
+    the entries the cache still holds (a pass that rewrote a statement
+    dropped its entry and those of the loops and branches around it)."""
     for s in stmts:
+        if keep:
+            hit = _NAMES_CACHE.get(id(s))
+            if hit is not None and hit[0] is s:
+                continue
         header = A.HEADERS.get(s.__class__)
         if header is None:
             counts = A.name_occurrences(s)
@@ -258,30 +264,7 @@ def _seed_names(stmts):
                 for k, v in A.name_occurrences(getattr(s, field)).items():
                     counts[k] = counts.get(k, 0) + v
             inner = s.body + s.orelse
-            _seed_names(inner)
-            for t in inner:
-                for k, v in _NAMES_CACHE[id(t)][2].items():
-                    counts[k] = counts.get(k, 0) + v
-        _NAMES_CACHE[id(s)] = (s, set(counts), counts)
-
-
-def _seed_missing(stmts):
-    """:func:`_seed_names` for the statements of ``stmts`` (nested ones
-    included) whose entry the cache no longer holds, reusing the others."""
-    for s in stmts:
-        hit = _NAMES_CACHE.get(id(s))
-        if hit is not None and hit[0] is s:
-            continue
-        header = A.HEADERS.get(s.__class__)
-        if header is None:
-            counts = A.name_occurrences(s)
-        else:
-            counts = {}
-            for field in header:
-                for k, v in A.name_occurrences(getattr(s, field)).items():
-                    counts[k] = counts.get(k, 0) + v
-            inner = s.body + s.orelse
-            _seed_missing(inner)
+            _seed_names(inner, keep)
             for t in inner:
                 for k, v in _NAMES_CACHE[id(t)][2].items():
                     counts[k] = counts.get(k, 0) + v
@@ -395,7 +378,7 @@ def loop_local_adjoints(fn):
     # statements removed mention only their own name), and the original
     # order of the top-level statements (removals keep it); first_write,
     # which runs just before, left the names of what it did not rewrite
-    _seed_missing(fn.body)
+    _seed_names(fn.body, keep=True)
     top_users = {}
     position = {}
 

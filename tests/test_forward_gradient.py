@@ -27,10 +27,12 @@ def _fd(f, args, i, h=1e-6):
 def recurrence(a, b, s0, n):
     s = s0
     for i in range(n):
-        if s > 0:
-            s = s * a - 0.1
+        if s > 1.0:
+            s = s * a - 0.2
+        elif s > 0:
+            s = s * a * b + 0.1 * i / n
         else:
-            s = s * b + 0.3
+            s = math.sin(s) * b + 0.3
     return s
 
 
