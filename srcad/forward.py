@@ -34,6 +34,12 @@ class ForwardTransform(BaseTransform):
             return A.name(self.tan(node.id))
         return None
 
+    def zeros_like(self, node):
+        # a value known to be a scalar has the zero 0.0 (no call at run time)
+        if isinstance(node, gast.Name) and node.id in self.scalars:
+            return A.const(0.0)
+        return super().zeros_like(node)
+
     def tangent_or_zero(self, node):
         t = self.tangent_of(node)
         return t if t is not None else self.zeros_like(node)

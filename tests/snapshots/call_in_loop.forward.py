@@ -1,6 +1,6 @@
 def call_in_loop_jvp_x(x, w, *, x_dot=0.0):
     s = 0.0  # catalogue.py:412
-    s_dot = ad.zeros_like(s)
+    s_dot = 0.0
     for i in range(3):
         t, t_dot = loop_helper_jvp_h(x, w, h_dot=x_dot)  # catalogue.py:414
         t_1_dot = t_dot * i
