@@ -126,10 +126,14 @@ def _value_kind(value, kind, resolve):
             if a == INT and b == INT and not isinstance(value.op, (gast.Div, gast.Pow)):
                 return INT
             return SCALAR
+        if isinstance(value.op, gast.MatMult):
+            return _matmul_kind(a, b)
         if isinstance(a, tuple) and _scalarish(b):
             return a
         if isinstance(b, tuple) and _scalarish(a):
             return b
+        if isinstance(a, tuple) and isinstance(b, tuple):
+            return ("array", max(a[1], b[1]))   # broadcasting: the larger rank
         return _UNKNOWN
     if isinstance(value, gast.UnaryOp):
         a = _atom_kind(value.operand, kind)
@@ -163,11 +167,14 @@ def _value_kind(value, kind, resolve):
                 return _SHAPE
             return INT if _atom_kind(value.slice, kind) == INT else _UNKNOWN
         if isinstance(base, tuple):
+            # integers drop an axis each, slices keep theirs (anything else,
+            # None, an ellipsis or an array of indices: not known)
             idx = value.slice.elts if isinstance(value.slice, gast.Tuple) else [value.slice]
-            if len(idx) == base[1] and all(_atom_kind(i, kind) == INT for i in idx
-                                           if not isinstance(i, gast.Slice)) \
-                    and not any(isinstance(i, gast.Slice) for i in idx):
-                return SCALAR
+            ints = sum(1 for i in idx if _index_is_int(i, kind))
+            slices = sum(1 for i in idx if isinstance(i, gast.Slice))
+            if ints + slices == len(idx) and len(idx) <= base[1]:
+                rest = base[1] - ints
+                return SCALAR if rest == 0 else ("array", rest)
         return _UNKNOWN
     if isinstance(value, gast.Call):
         obj = resolve(value)
@@ -182,6 +189,13 @@ def _value_kind(value, kind, resolve):
             return INT
         if _is_ufunc(obj) and args and all(_scalarish(a) for a in args):
             return SCALAR
+        if _is_ufunc(obj) and getattr(obj, "nout", 1) == 1 and args and not value.keywords \
+                and all(_scalarish(a) or isinstance(a, tuple) for a in args):
+            # elementwise: the broadcast rank of the arrays
+            return ("array", max(a[1] for a in args if isinstance(a, tuple)))
+        made = _created_kind(obj, value, args)
+        if made is not None:
+            return made
         if getattr(obj, "__name__", None) in _FULL_REDUCTIONS and _numpy_like(obj) \
                 and len(value.args) == 1 and not value.keywords:
             return SCALAR
@@ -191,6 +205,51 @@ def _value_kind(value, kind, resolve):
             return SCALAR
         return _UNKNOWN
     return _UNKNOWN
+
+
+def _matmul_kind(a, b):
+    """The kind of ``a @ b`` for arrays of known ranks (``None`` if not
+    known): a 1-D operand loses its axis in the product."""
+    if not (isinstance(a, tuple) and isinstance(b, tuple)) or a[1] == 0 or b[1] == 0:
+        return _UNKNOWN
+    if a[1] == 1 and b[1] == 1:
+        return SCALAR
+    if a[1] == 1 or b[1] == 1:
+        return ("array", max(a[1], b[1]) - 1)
+    return ("array", max(a[1], b[1]))
+
+
+def _index_is_int(index, kind):
+    """An integer index (not a bool: ``x[True]`` adds an axis)."""
+    if isinstance(index, gast.Constant):
+        return isinstance(index.value, int) and not isinstance(index.value, bool)
+    if isinstance(index, gast.UnaryOp) and isinstance(index.op, gast.USub):
+        return _index_is_int(index.operand, kind)
+    return isinstance(index, gast.Name) and kind(index.id) == INT
+
+
+_MADE_1D = frozenset({"zeros", "ones", "empty", "full", "arange"})
+_MADE_LIKE = frozenset({"zeros_like", "ones_like", "empty_like", "full_like", "copy"})
+
+
+def _created_kind(obj, call, args):
+    """Arrays made by NumPy of a known rank: ``np.zeros(n)`` (an int
+    length), ``np.arange(n)``, ``np.linspace(a, b, num)`` are 1-D,
+    ``np.zeros_like(x)`` has ``x``'s rank; ``None`` for other calls."""
+    name = getattr(obj, "__name__", None)
+    if not _numpy_like(obj) or name is None:
+        return None
+    keywords = {k.arg for k in call.keywords}
+    if name in _MADE_1D and args and args[0] == INT and "like" not in keywords and (
+            name != "arange" or all(a == INT for a in args)):
+        return ("array", 1)
+    if name == "linspace" and 2 <= len(args) <= 4 and all(_scalarish(a) for a in args[:2]) \
+            and keywords <= {"num", "endpoint", "dtype"}:
+        return ("array", 1)
+    if name in _MADE_LIKE and args and isinstance(args[0], tuple) and "shape" not in keywords \
+            and "subok" not in keywords:
+        return args[0]
+    return None
 
 
 _FULL_REDUCTIONS = frozenset({"sum", "mean", "max", "min", "amax", "amin", "prod", "std", "var",

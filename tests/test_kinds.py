@@ -39,6 +39,62 @@ def test_shape_entries_of_arrays_are_ints():
     assert "m" not in kinds          # p may be any object with a field named size
 
 
+@pytest.mark.parametrize("line,kind", [
+    ("y = x + u", ("array", 2)),              # broadcasting: the larger rank
+    ("y = u @ v", ("array", 1)),              # a 1-D operand loses its axis
+    ("y = v @ v", "scalar"),
+    ("y = u @ u", ("array", 2)),
+    ("y = u[1:, 0]", ("array", 1)),           # a slice keeps its axis, an int drops one
+    ("y = u[0, n]", "scalar"),
+    ("y = x[-1]", "scalar"),
+    ("y = np.sin(u)", ("array", 2)),
+    ("y = np.arctan2(x, 2.0)", ("array", 1)),
+    ("y = np.zeros(n)", ("array", 1)),
+    ("y = np.zeros_like(u)", ("array", 2)),
+    ("y = np.linspace(0.0, 1.0, n)", ("array", 1)),
+    ("y = np.arange(n)", ("array", 1)),
+])
+def test_ranks_of_arrays_follow_operations(line, kind):
+    # (normalized code: one operation per statement)
+    src = f"def f(x, u, v):\n    s = x.shape\n    n = s[0]\n    {line}\n    return y\n"
+    kinds = infer(_body(src), {"x": ("array", 1), "u": ("array", 2), "v": ("array", 1)}, _resolve)
+    assert kinds.get("y") == kind
+
+
+@pytest.mark.parametrize("line", [
+    "y = x[True]",                # a bool index adds an axis
+    "y = x[None, 0]",             # so does None
+    "y = x[..., 0]",
+    "y = x[u]",                   # an array of indices
+    "y = np.zeros(x.shape)",      # a shape of unknown length
+    "y = np.modf(x)",             # two outputs
+    "y = np.linspace(0.0, 1.0, n, True, True)",   # retstep: a tuple
+    "y = np.add(x, x, out=x)",
+])
+def test_ranks_not_claimed_where_unsure(line):
+    src = f"def f(x, u):\n    s = x.shape\n    n = s[0]\n    {line}\n    return y\n"
+    kinds = infer(_body(src), {"x": ("array", 1), "u": ("array", 2)}, _resolve)
+    assert kinds.get("y") not in ("scalar", "int", ("array", 0), ("array", 1))
+
+
+def stencil_of_a_copy(x0, k):
+    x = x0 * 1.0
+    for _ in range(3):
+        lap = np.zeros(x.shape[0])
+        lap[1:-1] = x[:-2] - 2.0 * x[1:-1] + x[2:]
+        lap[0] = x[1] - 2.0 * x[0]
+        x = x + k * lap
+    return np.sum(x ** 2) + x[0] * x[-1]
+
+
+def test_ranks_through_a_loop_make_entries_scalars():
+    args = (np.linspace(0.0, 1.0, 6), 0.2)
+    srcad.check_grads(stencil_of_a_copy, args)
+    code = srcad.source(srcad.grad(stencil_of_a_copy).generated_for(*args))
+    # x keeps rank 1 through the loop: x[0] * x[-1] and the loss are scalars
+    assert "ad.seed" not in code and "ad.unbroadcast(d_result * t" not in code
+
+
 def test_full_reductions_are_scalars_without_argument_kinds():
     src = "def f(x):\n    s = np.sum(x)\n    return s\n"
     assert "s" in scalar_names(infer(_body(src), {}, _resolve))
