@@ -13,8 +13,10 @@ skip summing over broadcast axes there.
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
+import weakref
 
 import gast
 
@@ -73,11 +75,13 @@ _SCALAR_BUILTINS = {abs: None, float: SCALAR, min: None, max: None}
 _INT_BUILTINS = {len, int, round}
 
 
-def infer(body, param_kinds, resolve):
+def infer(body, param_kinds, resolve, callee=None):
     """``{name: kind}`` for the names of ``body`` whose kind is known.
 
     ``resolve(call)`` gives the object a call's function denotes (or
-    ``None``)."""
+    ``None``); ``callee(obj, arg_kinds, keyword_kinds)`` the kind a user
+    function returns for arguments of those kinds (or ``None``; see
+    :func:`return_kind`)."""
     kinds = dict(param_kinds)
     assigned = set()
     for s, _ in walk_simple(body):
@@ -93,7 +97,7 @@ def infer(body, param_kinds, resolve):
         for s, _ in walk_simple(body):
             if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
                 k = _value_kind(s.value, lambda n: new[n] if new.get(n, _BOTTOM) is not _BOTTOM
-                                else state.get(n, kinds.get(n, _UNKNOWN)), resolve)
+                                else state.get(n, kinds.get(n, _UNKNOWN)), resolve, callee)
                 name = s.targets[0].id
                 new[name] = _join(new[name], k)
             elif isinstance(s, gast.For):
@@ -107,7 +111,7 @@ def infer(body, param_kinds, resolve):
     return out
 
 
-def _value_kind(value, kind, resolve):
+def _value_kind(value, kind, resolve, callee=None):
     if isinstance(value, gast.Constant):
         v = value.value
         if isinstance(v, bool) or isinstance(v, int):
@@ -203,6 +207,13 @@ def _value_kind(value, kind, resolve):
             return SCALAR if obj is float else args[0]
         if obj in (min, max) and len(args) >= 2 and all(_scalarish(a) for a in args):
             return SCALAR
+        if callee is not None and inspect.isfunction(obj) and not _numpy_like(obj) \
+                and not any(isinstance(a, gast.Starred) for a in value.args) \
+                and all(k.arg is not None for k in value.keywords):
+            keywords = {k.arg: _atom_kind(k.value, kind) for k in value.keywords}
+            if any(k is _BOTTOM for k in keywords.values()):
+                return _BOTTOM
+            return callee(obj, args, keywords)
         return _UNKNOWN
     return _UNKNOWN
 
@@ -389,4 +400,64 @@ def shape_classes(body, params, scalars, resolve):
     for n, k in state.items():
         if k is not _BOTTOM and k is not _UNKNOWN and k != "scalar":
             out[n] = k
+    return out
+
+
+_IN_PROGRESS = set()
+_UNREADABLE = weakref.WeakKeyDictionary()
+
+
+def return_kind(func, args, keywords, resolve_for):
+    """The kind the user function ``func`` returns when called with
+    positional arguments of kinds ``args`` and keyword arguments of kinds
+    ``keywords`` (``None`` where unknown), or ``None``. It is inferred on
+    ``func``'s normalized body as for the caller (``resolve_for(parsed,
+    norm)`` gives that body's ``resolve``), its parameters taking the kinds
+    given and literal defaults the kinds of their values. Recursion, nested
+    functions and functions srcad cannot read give ``None``. Kept per
+    parsed function (a rebound name makes a new one)."""
+    from .errors import SrcadError
+    from .normalize import normalized_view
+    from .parse import parse_function
+    if func in _IN_PROGRESS or (getattr(func, "__module__", None) or "").split(".")[0] == "srcad":
+        return _UNKNOWN   # (srcad's runtime helpers, in code generated before)
+    try:
+        if _UNREADABLE.get(func) is func.__code__:
+            return _UNKNOWN
+    except TypeError:
+        return _UNKNOWN
+    try:
+        parsed = parse_function(func)
+        norm = normalized_view(parsed)
+        sig = inspect.signature(func)
+    except (SrcadError, OSError, TypeError, ValueError, SyntaxError):
+        _UNREADABLE[func] = func.__code__   # not tried again (until redefined)
+        return _UNKNOWN
+    if norm is None or norm.return_name is None:
+        return _UNKNOWN
+    params = list(norm.param_names)
+    if len(args) > len(params):
+        return _UNKNOWN
+    key = (tuple(args), tuple(sorted(keywords.items(), key=lambda kv: kv[0])))
+    memo = parsed.__dict__.setdefault("_return_kinds", {})
+    if key in memo:
+        return memo[key]
+    given = dict(zip(params, args))
+    for name, k in keywords.items():
+        if name in params:
+            given[name] = k
+    for p in params:
+        if p not in given and p in sig.parameters:
+            default = sig.parameters[p].default
+            if default is not inspect.Parameter.empty:
+                given[p] = kind_of(default)
+    given = {p: k for p, k in given.items() if k is not _UNKNOWN}
+    _IN_PROGRESS.add(func)
+    try:
+        found = infer(norm.node.body, given, resolve_for(parsed, norm),
+                      lambda f, a, kw: return_kind(f, a, kw, resolve_for))
+    finally:
+        _IN_PROGRESS.discard(func)
+    out = found.get(norm.return_name, _UNKNOWN)
+    memo[key] = out
     return out

@@ -1394,6 +1394,18 @@ def normalize(parsed, node=None, extra_reserved=()):
     return copy, namer.copy()
 
 
+def normalized_view(parsed):
+    """The normalized tree of a whole function, as :func:`normalize` keeps
+    it, *not* a copy: to read only (the kind of a callee's result), never
+    to change. ``None`` where normalization keeps no tree (nested
+    functions)."""
+    kept = parsed.__dict__.get("_normalized")
+    if kept is None:
+        normalize(parsed)
+        kept = parsed.__dict__.get("_normalized")
+    return kept[0] if kept is not None else None
+
+
 def _normalize(parsed, node=None, extra_reserved=()):
     node = A.clone(node if node is not None else parsed.node)
     check_syntax(parsed, node)

@@ -431,12 +431,13 @@ def _note_scalars(derived, norm):
     kinds of some parameters, on a copy of the normalized body (the
     transformation rewrites the original); ``derived.scalars`` for none."""
     from .kinds import infer, scalar_names
-    from .transformer import resolve_call
+    from .transformer import callee_kinds, resolve_call
     body = [A.clone(s) for s in norm.node.body]
     parsed, local_names = norm.parsed, norm.local_names
 
     def scalars_for(kinds):
-        return frozenset(scalar_names(infer(body, dict(kinds), lambda c: resolve_call(parsed, local_names, c))))
+        return frozenset(scalar_names(infer(body, dict(kinds), lambda c: resolve_call(parsed, local_names, c),
+                                            callee_kinds)))
 
     derived.scalars_for = scalars_for
     derived.scalars = scalars_for(())

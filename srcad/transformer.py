@@ -9,7 +9,7 @@ import numpy as np
 
 from . import astutil as A
 from .analysis import NONDIFF_ATTRS, activity
-from .kinds import infer, scalar_names, shape_classes
+from .kinds import infer, return_kind, scalar_names, shape_classes
 from .callsite import (_SPECIAL_CALLS, BINOPS, UNARYOPS, CallInfo, classify_call,
                        default_namespace, nondiff_error)
 from .errors import NonDifferentiableError, UnsupportedSyntaxError
@@ -32,6 +32,16 @@ def resolve_call(parsed, local_names, call):
         return _SPECIAL_CALLS[call.func.id]
     obj = resolve_static(parsed, call.func, local_names)
     return None if obj is _MISSING else obj
+
+
+def _resolve_for(parsed, norm):
+    return lambda call: resolve_call(parsed, norm.local_names, call)
+
+
+def callee_kinds(func, args, keywords):
+    """The kind a user function called with arguments of these kinds
+    returns (:func:`srcad.kinds.return_kind`)."""
+    return return_kind(func, args, keywords, _resolve_for)
 
 
 class BaseTransform:
@@ -74,7 +84,8 @@ class BaseTransform:
         del self._nodes
 
     def _infer_kinds(self):
-        self._scalars = scalar_names(infer(self.norm.node.body, self._param_kinds, self._resolve))
+        self._scalars = scalar_names(infer(self.norm.node.body, self._param_kinds, self._resolve,
+                                           callee_kinds))
         self._shapes = shape_classes(self.norm.node.body, self.norm.param_names, self._scalars,
                                      self._resolve)
 

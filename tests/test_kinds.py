@@ -125,3 +125,47 @@ def test_functions_using_shapes():
     srcad.check_grads(batch_mean, args)
     srcad.check_grads(batch_mean, args, order=2)
     assert "seed" not in srcad.source(srcad.grad(batch_mean, wrt=1).generated_for(*args))
+
+
+# -- the kinds of what user functions return ------------------------------------------
+
+def _energy(q, k=0.5):
+    return k * np.sum(q ** 2)
+
+
+def _scaled(v, s):
+    return v * s
+
+
+def _countdown(n, x):
+    if n <= 0:
+        return x
+    return _countdown(n - 1, x * 0.9)
+
+
+def uses_helpers(x, s):
+    e = _energy(x)                 # a full reduction: a scalar
+    a = _scaled(x, s)              # an array for an array
+    b = _scaled(s, 2.0)            # a scalar for a scalar
+    return e * b + np.sum(a)
+
+
+def test_the_kind_a_user_function_returns():
+    from srcad.kinds import return_kind
+    from srcad.transformer import _resolve_for
+    assert return_kind(_energy, [("array", 1)], {}, _resolve_for) == "scalar"
+    assert return_kind(_energy, [("array", 1)], {"k": "scalar"}, _resolve_for) == "scalar"
+    assert return_kind(_scaled, [("array", 2), "scalar"], {}, _resolve_for) == ("array", 2)
+    assert return_kind(_scaled, ["scalar", "scalar"], {}, _resolve_for) == "scalar"
+    assert return_kind(_scaled, [None, "scalar"], {}, _resolve_for) is None
+    # recursion: not known (and no endless inference)
+    assert return_kind(_countdown, ["int", "scalar"], {}, _resolve_for) is None
+
+
+def test_results_of_helpers_need_no_broadcasting_bookkeeping():
+    args = (np.array([0.3, -1.2, 0.8]), 1.5)
+    srcad.check_grads(uses_helpers, args)
+    code = srcad.source(srcad.grad(uses_helpers).generated_for(*args))
+    caller = code.split("\ndef ")[0]
+    # e and b are known scalars: their adjoints need no summing down
+    assert "d_e = d_result * b" in caller and "unbroadcast" not in caller
