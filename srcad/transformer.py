@@ -84,8 +84,8 @@ class BaseTransform:
         del self._nodes
 
     def _infer_kinds(self):
-        self._scalars = scalar_names(infer(self.norm.node.body, self._param_kinds, self._resolve,
-                                           callee_kinds))
+        self._kinds = infer(self.norm.node.body, self._param_kinds, self._resolve, callee_kinds)
+        self._scalars = scalar_names(self._kinds)
         self._shapes = shape_classes(self.norm.node.body, self.norm.param_names, self._scalars,
                                      self._resolve)
 
@@ -97,6 +97,15 @@ class BaseTransform:
         if "_scalars" not in self.__dict__:
             self._infer_kinds()
         return self._scalars
+
+    def entry_is_scalar(self, subscript):
+        """Whether ``base[index]`` surely is one entry of an array (an
+        integer index per axis of an array of known rank)."""
+        if "_kinds" not in self.__dict__:
+            self._infer_kinds()
+        from .kinds import SCALAR, _value_kind
+        kinds = self._kinds
+        return _value_kind(subscript, lambda n: kinds.get(n), self._resolve) == SCALAR
 
     @property
     def shapes(self):

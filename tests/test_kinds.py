@@ -169,3 +169,18 @@ def test_results_of_helpers_need_no_broadcasting_bookkeeping():
     caller = code.split("\ndef ")[0]
     # e and b are known scalars: their adjoints need no summing down
     assert "d_e = d_result * b" in caller and "unbroadcast" not in caller
+
+
+def fill_entries(x, s):
+    y = np.zeros(x.shape[0])
+    for i in range(x.shape[0]):
+        y[i] = x[i] * s + 1.0        # a scalar into one entry
+    y[:1] = s * 2.0                  # a scalar spread over a slice: summed down
+    return np.sum(y ** 2)
+
+
+def test_a_scalar_written_into_one_entry_needs_no_summing_down():
+    args = (np.array([0.3, -1.2, 0.8]), 1.5)
+    srcad.check_grads(fill_entries, args)
+    code = srcad.source(srcad.grad(fill_entries, wrt=(0, 1)).generated_for(*args))
+    assert code.count("ad.unbroadcast(ad.written_adjoint") == 1   # the slice's only
