@@ -13,9 +13,10 @@ REASONS = {
         "the gradient is d_result / np.sum(t) * t (the max's adjoint cancels and is left "
         "out): 5 passes over the data against the primal's 4",
     ("mlp_w1", "JAX jit"):
-        "on the line (0.88x to 1.06x across runs): the same three matrix products; XLA fuses the "
-        "elementwise passes around them (bias and tanh, the tanh derivative) that srcad runs as "
-        "separate NumPy calls",
+        "on the line (0.93x to 1.09x across today's seven full runs): the same matrix products "
+        "take nine tenths of the time, and the hand-written NumPy gradient itself ties JAX jit "
+        "(0.97x to 1.03x in the same runs); XLA fuses the elementwise passes around them that "
+        "NumPy runs one by one",
     ("mlp_w1", "1.1x hand-written"):
         "on the line (0.90x to 1.10x across runs): the same three matrix products as the "
         "hand-written gradient, which take nine tenths of the time; the rest is the softmax's "
@@ -24,8 +25,9 @@ REASONS = {
         "on the line (1.00x to 1.06x across runs): autograd's own overhead is small next to the "
         "three matrix products both make",
     ("mlp_all", "JAX jit"):
-        "on the line (0.87x to 1.13x across runs): the same matrix products; XLA fuses the "
-        "elementwise passes that srcad runs one by one",
+        "on the line (0.93x to 1.04x across today's seven full runs): the same matrix products, "
+        "which the hand-written NumPy gradient ties JAX jit on too; XLA fuses the elementwise "
+        "passes that NumPy runs one by one",
     ("rnn", "hand-written"):
         "on the line (0.98x to 1.17x across runs, the generated code unchanged between them): "
         "the generated gradient makes the same calls as the hand-written one, step by step; "
@@ -39,11 +41,12 @@ REASONS = {
         "2.5 us apiece) against the primal's 8, and six scatter-adds (ad.add_at) for the slices; "
         "the hand-written HVP uses the tridiagonal Hessian, JAX jit fuses the passes",
     ("transform", "50-line"):
-        "on the line (49 to 60 ms across runs, from 199 ms; 50 to 54 ms alone): pure-Python passes over trees, "
-        "about 0.25 us per node visited. The check at grad(f), so that unsupported code fails "
-        "there: about 12 ms (parse 1, normalize 3, analysis 3, the backward sweep 4 with the "
-        "helper's derivative). The code for the first call's argument kinds: about 35 ms (the "
-        "optimizer's ten passes 13, the reverse sweeps 8, code generation 7 - conversion to "
+        "on the line (48 to 52 ms in today's last full runs, once 71 ms in a slow phase of this "
+        "shared machine; 48 to 52 ms alone): pure-Python passes over "
+        "trees, about 0.25 us per node visited. The check at grad(f), so that unsupported code "
+        "fails there: about 11 ms (parse 1, normalize 4, analysis 3, the backward sweep 4 with "
+        "the helper's derivative). The code for the first call's argument kinds: about 33 ms "
+        "(the optimizer's passes 12, the reverse sweeps 8, code generation 8 - conversion to "
         "ast, unparse, compile - analysis 2, name binding 1). The call itself: about 2.5 ms",
     ("mlp_w1", "peak memory"):
         "the adjoint of the first layer needs the activations and the incoming adjoint at once",
