@@ -20,9 +20,10 @@ class ForwardTransform(BaseTransform):
     """Builds the JVP of one normalized function."""
 
     mode = "forward"
-    # whether the code calls a hand-written derivative or a function held in
-    # a variable: its forward mode then is not the reverse mode's transpose
-    # by construction (a custom_vjp has none of its own)
+    # whether the code calls a function held in a variable or a custom_vjp
+    # with no jvp: its forward mode then is not the reverse mode's transpose
+    # by construction (a custom_vjp has no forward mode of its own, so the
+    # user's rule, which may clip or otherwise change the gradient, must run)
     opaque_calls = False
 
     def tan(self, name):
@@ -260,8 +261,9 @@ class ForwardTransform(BaseTransform):
         """``y, y_dot = f.forward_call((args), (tangents))`` for a function
         with a hand-written JVP."""
         from .transform import bind_call
-        self.opaque_calls = True
         info = self.info(call)
+        if getattr(info.obj, "jvp", None) is None or getattr(info.obj, "vjp_bwd", None) is not None:
+            self.opaque_calls = True   # a hand-written vjp: grad must run it
         mapping = dict(bind_call(info.obj, call, self.norm.parsed.location(call)))
         params = info.template.params
         args, tangents = [], []

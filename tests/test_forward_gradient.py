@@ -161,3 +161,25 @@ def test_value_and_grad_in_forward_mode(f, args, wrt):
     assert value == pytest.approx(f(*args), rel=1e-14)
     assert g == pytest.approx(srcad.grad(f, wrt=wrt)(*args), rel=1e-14)
     assert "_dot" in srcad.source(vg.generated_for(*args))
+
+
+@srcad.custom_jvp
+def _soft(x):
+    return math.tanh(x)
+
+
+def _soft_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    y = math.tanh(x)
+    return y, 2.0 * (1 - y * y) * t     # twice the true derivative: the user's rule must run
+
+
+_soft.defjvp(_soft_jvp)
+
+
+def test_a_custom_jvp_runs_in_forward_mode():
+    def f(x):
+        return _soft(x) * 3.0
+    df = srcad.grad(f)
+    assert df(0.4) == pytest.approx(6.0 * (1 - math.tanh(0.4) ** 2))
+    assert "_dot" in srcad.source(df.generated_for(0.4))
