@@ -8,12 +8,25 @@ Generated code calls these helpers (as ``dyn``)::
     y, y_tape = dyn.call_fwd(act, (0,), h)      # forward sweep
     act_grads = dyn.call_bwd(y_tape, d_y)       # backward sweep
     y, y_dot = dyn.call_jvp(act, (0,), (h,), (h_dot,))   # forward mode
+
+and, where that reverse-mode code is differentiated again in forward mode
+(Hessians, Hessian-vector products)::
+
+    t, t_dot = dyn.call_fwd_jvp(act, (0,), (h,), (h_dot,))
+    act_grads, act_grads_dot = dyn.call_bwd_jvp(y_tape, y_tape_dot, d_y, d_y_dot)
 """
 
 from __future__ import annotations
 
 
 def _derived(fn, positions, mode, nargs=0, kw_names=()):
+    return _derived_wrt(fn, positions, mode, nargs, kw_names)[0]
+
+
+def _derived_wrt(fn, positions, mode, nargs=0, kw_names=()):
+    """``(derived, wrt)``: the derivative of ``fn`` for a call with ``nargs``
+    positional arguments and keywords ``kw_names``, with respect to the
+    parameters ``wrt`` the ``positions`` name."""
     import inspect
 
     from .api import _params, _target, rule_caller
@@ -26,7 +39,7 @@ def _derived(fn, positions, mode, nargs=0, kw_names=()):
         target = _target(fn)
         names = [p.name for p in _params(fn)]
     wrt = tuple(names[i] for i in positions)
-    return derive(target, mode, wrt)
+    return derive(target, mode, wrt), wrt
 
 
 def call_fwd(fn, positions, *args, **kwargs):
@@ -52,3 +65,36 @@ def call_jvp(fn, positions, args, tangents, kwargs=None):
     order = list(names)
     extra = {names[w]: t for w, t in zip(order, tangents)}
     return derived.functions[0](*args, **(kwargs or {}), **extra)
+
+
+def call_fwd_jvp(fn, positions, args, tangents, kwargs=None):
+    """Forward mode of :func:`call_fwd`: ``((out, tape), (out_tangent,
+    tape_tangent))``, from the JVP of the generated forward sweep of
+    ``fn`` (``tangents``: one per argument; those at ``positions`` vary)."""
+    from .transform import derive
+    kwargs = kwargs or {}
+    derived, wrt = _derived_wrt(fn, positions, "reverse", len(args), tuple(kwargs))
+    fwd, bwd = derived.functions
+    jvp = derive(fwd, "forward", wrt)
+    names = jvp.tangent_names
+    # (tangents come one per argument; the sweep varies those at positions)
+    extra = {names[w]: tangents[i] for w, i in zip(wrt, positions)}
+    (out, saved), (out_dot, saved_dot) = jvp.functions[0](*args, **kwargs, **extra)
+    return (out, (bwd, saved)), (out_dot, (None, saved_dot))
+
+
+def call_bwd_jvp(tape, tape_dot, g, g_dot):
+    """Forward mode of :func:`call_bwd`: ``(adjoints, their tangents)``,
+    from the JVP of the generated backward sweep in both its saved values
+    (``tape_dot``, as :func:`call_fwd_jvp` gave it, or a zero) and the
+    cotangent ``g``."""
+    import inspect
+
+    from .runtime import zeros_like
+    from .transform import derive
+    bwd, saved = tape
+    saved_dot = tape_dot[1] if isinstance(tape_dot, tuple) and len(tape_dot) == 2 else zeros_like(saved)
+    tape_param, seed_param = list(inspect.signature(bwd).parameters)[:2]
+    jvp = derive(bwd, "forward", (tape_param, seed_param))
+    names = jvp.tangent_names
+    return jvp.functions[0](saved, g, **{names[tape_param]: saved_dot, names[seed_param]: g_dot})

@@ -182,6 +182,8 @@ class ForwardTransform(BaseTransform):
             return [s, A.assign(ty, t if t is not None else self.zeros_like(value))]
         if isinstance(value, gast.Constant):
             return [s, A.assign(ty, self.zeros_like(A.name(y)))]
+        if isinstance(value, gast.Call) and self._dynamic_sweep(value) is not None:
+            return self.dynamic_sweep_call(y, value, self._dynamic_sweep(value))
         if isinstance(value, gast.Call) and self.info(value).kind in ("user", "lifted"):
             return self.user_call(s, y, value)
         if isinstance(value, gast.Call) and self.info(value).kind == "custom":
@@ -255,6 +257,42 @@ class ForwardTransform(BaseTransform):
         new = A.call(A.attr(dyn, "call_jvp"), [
             A.clone(call.func), A.tuple_([A.const(p) for p in positions]), A.tuple_(list(call.args)),
             A.tuple_([A.name(self.tan(call.args[p].id)) for p in positions]), kwargs])
+        return [A.assign(A.tuple_([A.store(y), A.store(self.tan(y))], gast.Store()), new)]
+
+    def _dynamic_sweep(self, call):
+        """``"call_fwd"`` or ``"call_bwd"`` for the calls of functions held in
+        variables that reverse-mode code makes (``dyn.call_fwd``), else
+        ``None``."""
+        from . import dynamic
+        from .transformer import resolve_call
+        if not isinstance(call.func, gast.Attribute) or call.func.attr not in ("call_fwd", "call_bwd"):
+            return None
+        obj = resolve_call(self.norm.parsed, self.norm.local_names, call)
+        if obj is dynamic.call_fwd or obj is dynamic.call_bwd:
+            return obj.__name__
+        return None
+
+    def dynamic_sweep_call(self, y, call, which):
+        """Forward mode of reverse-mode code's calls of a function held in a
+        variable: ``dyn.call_fwd_jvp`` / ``dyn.call_bwd_jvp``, which
+        differentiate the generated sweeps of that function in turn."""
+        from . import dynamic
+        self.opaque_calls = True
+        dyn = self.env.ref(dynamic, "dyn")
+        if which == "call_fwd":
+            fn, positions, args = call.args[0], call.args[1], call.args[2:]
+            if any(isinstance(a, gast.Starred) for a in args) or any(
+                    k.arg is None or self.is_active(k.value) for k in call.keywords):
+                raise self.unknown_call(call)
+            kwargs = gast.Dict(keys=[A.const(k.arg) for k in call.keywords],
+                               values=[k.value for k in call.keywords])
+            new = A.call(A.attr(dyn, "call_fwd_jvp"), [
+                A.clone(fn), A.clone(positions), A.tuple_([A.clone(a) for a in args]),
+                A.tuple_([self.tangent_or_zero(a) for a in args]), kwargs])
+        else:
+            tape, g = call.args
+            new = A.call(A.attr(dyn, "call_bwd_jvp"), [
+                A.clone(tape), self.tangent_or_zero(tape), A.clone(g), self.tangent_or_zero(g)])
         return [A.assign(A.tuple_([A.store(y), A.store(self.tan(y))], gast.Store()), new)]
 
     def custom_call(self, s, y, call):

@@ -772,6 +772,17 @@ def function_values(x):
     return table[0](x, 2.0) * table[1](x, 3.0)
 
 
+def _blend(w, v):
+    return np.tanh(v) * w + v
+
+
+@case("calls", V3)
+def varied_argument_not_first(x):
+    # a function held in a variable, varied in its second argument only
+    f = _blend if x[0] > -10.0 else _cube
+    return np.sum(f(0.5, x * x) ** 2)
+
+
 @case("calls", np.array([0.2, -0.7, 0.4, 1.1]))
 def library_functions_in_variables_with_options(x):
     # NumPy functions with rules, given optional arguments through a variable
