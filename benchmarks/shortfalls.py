@@ -13,9 +13,9 @@ REASONS = {
         "the gradient is d_result / np.sum(t) * t (the max's adjoint cancels and is left "
         "out): 5 passes over the data against the primal's 4",
     ("mlp_w1", "JAX jit"):
-        "on the line (0.93x to 1.09x across today's seven full runs): the same matrix products "
+        "on the line (0.95x to 1.09x across today's eight full runs): the same matrix products "
         "take nine tenths of the time, and the hand-written NumPy gradient itself ties JAX jit "
-        "(0.97x to 1.03x in the same runs); XLA fuses the elementwise passes around them that "
+        "(0.94x to 1.03x in the same runs); XLA fuses the elementwise passes around them that "
         "NumPy runs one by one",
     ("mlp_w1", "1.1x hand-written"):
         "on the line (0.90x to 1.10x across runs): the same three matrix products as the "
@@ -25,9 +25,9 @@ REASONS = {
         "on the line (1.00x to 1.06x across runs): autograd's own overhead is small next to the "
         "three matrix products both make",
     ("mlp_all", "JAX jit"):
-        "on the line (0.93x to 1.04x across today's seven full runs): the same matrix products, "
-        "which the hand-written NumPy gradient ties JAX jit on too; XLA fuses the elementwise "
-        "passes that NumPy runs one by one",
+        "on the line (0.92x to 1.04x across today's eight full runs): the same matrix products, "
+        "which the hand-written NumPy gradient ties JAX jit on too (0.94x to 1.03x); XLA fuses "
+        "the elementwise passes that NumPy runs one by one",
     ("rnn", "hand-written"):
         "on the line (0.98x to 1.17x across runs, the generated code unchanged between them): "
         "the generated gradient makes the same calls as the hand-written one, step by step; "
