@@ -456,9 +456,11 @@ def dead_stores(fn):
     that the restructuring of ``continue`` no longer needs, copies nobody
     uses), and the same for statements the transformation marked as free of
     effects (``srcad_pure``): the loss a gradient does not return, and the
-    temporaries only it read."""
+    temporaries only it read. Rounds repeat while a round removes such a
+    statement (what it read may be unread now); the reads are counted once
+    and the removed statements' taken off."""
+    loads = _load_counts(A.nodes(fn))
     while True:
-        loads = {n.id for n in A.nodes(fn) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
         removed = []
 
         def clean(stmts):
@@ -468,7 +470,7 @@ def dead_stores(fn):
                     if isinstance(getattr(s, field, None), list):
                         setattr(s, field, clean(getattr(s, field)))
                 if (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
-                        and s.targets[0].id not in loads
+                        and not loads.get(s.targets[0].id)
                         and (isinstance(s.value, (gast.Constant, gast.Name))
                              or getattr(s, "srcad_pure", False))):
                     removed.append(s)
@@ -477,6 +479,7 @@ def dead_stores(fn):
                     if isinstance(s, gast.If) and s.orelse:
                         s = A.if_(A.not_(s.test), s.orelse)
                     else:
+                        removed.append(s)   # (its header's reads go with it)
                         continue
                 out.append(s)
             return out
@@ -485,6 +488,17 @@ def dead_stores(fn):
         del clean   # it refers to itself
         if not any(getattr(s, "srcad_pure", False) for s in removed):
             return fn
+        for name, n in _load_counts([n for s in removed for n in A.nodes(s)]).items():
+            loads[name] -= n
+
+
+def _load_counts(nodes):
+    """``{name: times read}`` over ``nodes``."""
+    counts = {}
+    for n in nodes:
+        if n.__class__ is gast.Name and n.ctx.__class__ is gast.Load:
+            counts[n.id] = counts.get(n.id, 0) + 1
+    return counts
 
 
 def _freeable(fn, nodes_of=A.nodes):
