@@ -482,21 +482,20 @@ def _bind_names(fn, env, lifted):
     name, by references to the function itself. One walk does both."""
     from . import runtime
     from .callsite import _SPECIAL_CALLS
-    Name, Call, Constant = gast.Name, gast.Call, gast.Constant
-    # the nodes as they are now: the references put in hold neither
+    Name, Call = gast.Name, gast.Call
+    # (the placeholders stand only for the function a call calls: ANF
+    # makes them call targets); the nodes as they are now: the references
+    # put in hold neither
     for n in A.nodes(fn):
-        cls = n.__class__
-        if cls is Name or cls is Constant:
+        if n.__class__ is not Call or n.func.__class__ is not Name:
             continue
-        for field in A.walked_fields(cls):
-            value = getattr(n, field, None)
-            if value.__class__ is Name and value.id in _SPECIAL_CALLS:
-                obj = _SPECIAL_CALLS[value.id]
-                ref = (A.attr(env.runtime(), obj.__name__) if obj.__module__ == runtime.__name__
-                       else env.ref(obj, obj.__name__))
-                setattr(n, field, ref)
-        if cls is Call and n.func.__class__ is Name and n.func.id in lifted:
-            unit = lifted[n.func.id]
+        name = n.func.id
+        if name in _SPECIAL_CALLS:
+            obj = _SPECIAL_CALLS[name]
+            n.func = (A.attr(env.runtime(), obj.__name__) if obj.__module__ == runtime.__name__
+                      else env.ref(obj, obj.__name__))
+        elif name in lifted:
+            unit = lifted[name]
             n.func = env.ref(unit.primal(), unit.name)
     return fn
 
