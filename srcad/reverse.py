@@ -397,7 +397,7 @@ class ReverseTransform(BaseTransform):
             d_base = A.name(self.adj(base))
             if self.is_active(s.value):
                 region = A.call(A.attr(ad, "written_adjoint"), [d_base, _index_value(target.slice)])
-                if not (s.value.id in self.scalars and self.entry_is_scalar(target)):
+                if self.checking or not (s.value.id in self.scalars and self.entry_is_scalar(target)):
                     # (a scalar written into one entry needs no summing down)
                     region = A.call(A.attr(ad, "unbroadcast"), [region, A.clone(s.value)])
                 out.append(self.accumulate(s.value.id, region))
