@@ -13,7 +13,7 @@ REASONS = {
         "the gradient is d_result / np.sum(t) * t (the max's adjoint cancels and is left "
         "out): 5 passes over the data against the primal's 4",
     ("mlp_w1", "JAX jit"):
-        "on the line (0.95x to 1.09x across today's eight full runs): the same matrix products "
+        "on the line (0.95x to 1.09x across today's nine full runs): the same matrix products "
         "take nine tenths of the time, and the hand-written NumPy gradient itself ties JAX jit "
         "(0.94x to 1.03x in the same runs); XLA fuses the elementwise passes around them that "
         "NumPy runs one by one",
@@ -25,7 +25,7 @@ REASONS = {
         "on the line (1.00x to 1.06x across runs): autograd's own overhead is small next to the "
         "three matrix products both make",
     ("mlp_all", "JAX jit"):
-        "on the line (0.92x to 1.04x across today's eight full runs): the same matrix products, "
+        "on the line (0.92x to 1.04x across today's nine full runs): the same matrix products, "
         "which the hand-written NumPy gradient ties JAX jit on too (0.94x to 1.03x); XLA fuses "
         "the elementwise passes that NumPy runs one by one",
     ("rnn", "hand-written"):
@@ -42,7 +42,7 @@ REASONS = {
         "the hand-written HVP uses the tridiagonal Hessian, JAX jit fuses the passes",
     ("transform", "50-line"):
         "on the line (48 to 52 ms in today's last full runs, once 71 ms in a slow phase of this "
-        "shared machine; 48 to 52 ms alone): pure-Python passes over "
+        "shared machine; 48 to 50 ms alone): pure-Python passes over "
         "trees, about 0.25 us per node visited. The check at grad(f), so that unsupported code "
         "fails there: about 11 ms (parse 1, normalize 4, analysis 3, the backward sweep 4 with "
         "the helper's derivative). The code for the first call's argument kinds: about 33 ms "
