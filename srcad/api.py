@@ -441,8 +441,8 @@ def _forward_gradient(target, names, kinds, fused):
     argument, made in forward mode (one pass alongside the function, no
     tape to record and replay), or ``None`` where reverse mode must make
     it: forward mode does not support the code, or it calls a hand-written
-    derivative or a function held in a variable (a ``custom_vjp`` has no
-    forward mode of its own)."""
+    vjp (``grad`` must run the user's rule, which may clip or otherwise
+    change the gradient) or a function held in a variable."""
     from .transform import calls_opaque
     try:
         derived = derive(target, "forward", names, fused=fused, kinds=kinds)

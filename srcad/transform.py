@@ -247,7 +247,7 @@ def check(target, mode, wrt, fused=None):
 
 def calls_opaque(derived, seen=None):
     """Whether forward-mode code ``derived`` or a derivative it calls runs a
-    hand-written derivative or a function held in a variable (see
+    hand-written vjp or a function held in a variable (see
     ``ForwardTransform.opaque_calls``)."""
     seen = set() if seen is None else seen
     if id(derived) in seen:
