@@ -2,10 +2,12 @@
 
 Assumes: a normalized body and the kinds of (some) parameters, read off the
 arguments of a call (:func:`kind_of`). Guarantees: :func:`infer` returns the
-names that hold a scalar (``"scalar"``) or an integer (``"int"``) every time
-they are bound; everything else is unknown. Broadcasting never changes the
-shape of an operand combined only with scalars, so derivative rules can
-skip summing over broadcast axes there.
+names that hold a scalar (``"scalar"``), an integer (``"int"``) or a NumPy
+array of a known rank (``("array", ndim)``, followed through arithmetic,
+indexing, ufuncs, array creation and the user's own functions, see
+:func:`return_kind`) every time they are bound; everything else is unknown.
+Broadcasting never changes the shape of an operand combined only with
+scalars, so derivative rules can skip summing over broadcast axes there.
 
 >>> kind_of(1.5), kind_of(3), kind_of([1.0])
 ('scalar', 'int', None)
