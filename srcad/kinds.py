@@ -18,6 +18,7 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
+import threading
 import weakref
 
 import gast
@@ -405,7 +406,7 @@ def shape_classes(body, params, scalars, resolve):
     return out
 
 
-_IN_PROGRESS = set()
+_LOCAL = threading.local()   # the functions whose result kind is being inferred, per thread
 _UNREADABLE = weakref.WeakKeyDictionary()
 
 
@@ -421,7 +422,8 @@ def return_kind(func, args, keywords, resolve_for):
     from .errors import SrcadError
     from .normalize import normalized_view
     from .parse import parse_function
-    if func in _IN_PROGRESS or (getattr(func, "__module__", None) or "").split(".")[0] == "srcad":
+    in_progress = _LOCAL.__dict__.setdefault("functions", set())
+    if func in in_progress or (getattr(func, "__module__", None) or "").split(".")[0] == "srcad":
         return _UNKNOWN   # (srcad's runtime helpers, in code generated before)
     try:
         if _UNREADABLE.get(func) is func.__code__:
@@ -454,12 +456,12 @@ def return_kind(func, args, keywords, resolve_for):
             if default is not inspect.Parameter.empty:
                 given[p] = kind_of(default)
     given = {p: k for p, k in given.items() if k is not _UNKNOWN}
-    _IN_PROGRESS.add(func)
+    in_progress.add(func)
     try:
         found = infer(norm.node.body, given, resolve_for(parsed, norm),
                       lambda f, a, kw: return_kind(f, a, kw, resolve_for))
     finally:
-        _IN_PROGRESS.discard(func)
+        in_progress.discard(func)
     out = found.get(norm.return_name, _UNKNOWN)
     memo[key] = out
     return out
