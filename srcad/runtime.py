@@ -771,6 +771,16 @@ def match(adj, x):
             return adj.real   # a real argument's share of a complex adjoint
         return adj
     if hasattr(x, "shape") and hasattr(x, "dtype"):
+        if x.__class__ is not _NDARRAY and isinstance(x, numbers.Number) and not x.shape:
+            # a NumPy scalar (np.float32(1.5)): a scalar of its type back
+            kind = getattr(x.dtype, "kind", "f")
+            if kind not in "fc":
+                return None
+            if _shape(adj) != ():
+                adj = unbroadcast(adj, x)
+            if kind == "f" and _is_complex(adj):
+                adj = adj.real
+            return x.dtype.type(adj)
         xp = namespace_of(x)
         kind = getattr(x.dtype, "kind", "f")
         if kind not in "fc":
