@@ -631,13 +631,12 @@ def test_vjp_differentiates_where_it_was_taken_and_checks_scalar_cotangents():
 def test_the_gradient_of_a_numpy_scalar_is_a_numpy_scalar_of_its_type():
     import srcad
 
-    def f(x, y):
+    def f(x, y=2.0):
         return x * x * y
 
     for x in (np.float32(1.5), np.float64(1.5)):
-        g = srcad.grad(f)(x, 2.0)
-        assert type(g) is type(x) and g == 6.0
-        value, g = srcad.value_and_grad(f)(x, 2.0)
-        assert type(g) is type(x)
+        for g in (srcad.grad(f)(x, 2.0), srcad.grad(f)(x), srcad.grad(f)(x, y=2.0),
+                  srcad.value_and_grad(f)(x)[1]):
+            assert type(g) is type(x) and g == 6.0
     g = srcad.grad(f)(np.array(1.5), 2.0)
     assert isinstance(g, np.ndarray) and g.shape == ()   # a 0-d array stays one
