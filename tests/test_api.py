@@ -634,9 +634,14 @@ def test_the_gradient_of_a_numpy_scalar_is_a_numpy_scalar_of_its_type():
     def f(x, y=2.0):
         return x * x * y
 
+    def linear(x, y=2.0):
+        return x * y        # a gradient that is a Python float in the generated code
+
     for x in (np.float32(1.5), np.float64(1.5)):
         for g in (srcad.grad(f)(x, 2.0), srcad.grad(f)(x), srcad.grad(f)(x, y=2.0),
                   srcad.value_and_grad(f)(x)[1]):
             assert type(g) is type(x) and g == 6.0
+        for g in (srcad.grad(linear)(x), srcad.grad(linear)(x, 2.0)):
+            assert type(g) is type(x) and g == 2.0
     g = srcad.grad(f)(np.array(1.5), 2.0)
     assert isinstance(g, np.ndarray) and g.shape == ()   # a 0-d array stays one
