@@ -27,6 +27,7 @@ from .analysis import walk_simple
 
 SCALAR = "scalar"
 INT = "int"
+BOOL = "bool"     # a scalar too, but not an index: x[True] adds an axis
 _SHAPE = "shape"         # a tuple of ints (x.shape)
 _BOTTOM = object()
 _UNKNOWN = None
@@ -38,14 +39,17 @@ def kind_of(value):
     t = type(value)
     if t is float or t is complex:
         return SCALAR
-    if t is int or t is bool:
+    if t is bool:
+        return BOOL
+    if t is int:
         return INT
     if t is _ndarray:
         return ("array", value.ndim)
     ndim = getattr(value, "ndim", None)
     if ndim is not None and t.__module__ == "numpy":
         if ndim == 0:
-            return INT if getattr(value.dtype, "kind", "f") in "iub" else SCALAR
+            kind = getattr(value.dtype, "kind", "f")
+            return BOOL if kind == "b" else INT if kind in "iu" else SCALAR
         return ("array", ndim)
     if isinstance(value, numbers.Integral):
         return INT
@@ -65,13 +69,13 @@ def _join(a, b):
         return b
     if b is _BOTTOM or a == b:
         return a
-    if {a, b} == {SCALAR, INT}:
-        return SCALAR
+    if _scalarish(a) and _scalarish(b):
+        return SCALAR   # (an int or a bool: a scalar, though no index)
     return _UNKNOWN
 
 
 def _scalarish(k):
-    return k in (SCALAR, INT)
+    return k in (SCALAR, INT, BOOL)
 
 
 _SCALAR_BUILTINS = {abs: None, float: SCALAR, min: None, max: None}
@@ -117,7 +121,9 @@ def infer(body, param_kinds, resolve, callee=None):
 def _value_kind(value, kind, resolve, callee=None):
     if isinstance(value, gast.Constant):
         v = value.value
-        if isinstance(v, bool) or isinstance(v, int):
+        if isinstance(v, bool):
+            return BOOL
+        if isinstance(v, int):
             return INT
         if isinstance(v, (float, complex)):
             return SCALAR
@@ -130,7 +136,7 @@ def _value_kind(value, kind, resolve, callee=None):
         if a is _BOTTOM or b is _BOTTOM:
             return _BOTTOM
         if _scalarish(a) and _scalarish(b):
-            if a == INT and b == INT and not isinstance(value.op, (gast.Div, gast.Pow)):
+            if a in (INT, BOOL) and b in (INT, BOOL) and not isinstance(value.op, (gast.Div, gast.Pow)):
                 return INT
             return SCALAR
         if isinstance(value.op, gast.MatMult):
@@ -145,14 +151,14 @@ def _value_kind(value, kind, resolve, callee=None):
     if isinstance(value, gast.UnaryOp):
         a = _atom_kind(value.operand, kind)
         if isinstance(value.op, gast.Not):
-            return INT if _scalarish(a) else _UNKNOWN
+            return BOOL if _scalarish(a) else _UNKNOWN
         return a
     if isinstance(value, gast.Compare):
         a = _atom_kind(value.left, kind)
         b = _atom_kind(value.comparators[0], kind)
         if a is _BOTTOM or b is _BOTTOM:
             return _BOTTOM
-        return INT if _scalarish(a) and _scalarish(b) else _UNKNOWN
+        return BOOL if _scalarish(a) and _scalarish(b) else _UNKNOWN
     if isinstance(value, gast.Attribute):
         # of a NumPy array (a field of the same name of another object may
         # hold anything)

@@ -184,3 +184,17 @@ def test_a_scalar_written_into_one_entry_needs_no_summing_down():
     srcad.check_grads(fill_entries, args)
     code = srcad.source(srcad.grad(fill_entries, wrt=(0, 1)).generated_for(*args))
     assert code.count("ad.unbroadcast(ad.written_adjoint") == 1   # the slice's only
+
+
+def bool_scalar_index(x, z):
+    c = x[0] > 0
+    y = x[c]                 # x[True] is all of x under a new axis: shape (1, 3)
+    return np.sum((y + z) ** 2)
+
+
+def test_a_bool_is_no_integer_index():
+    src = "def f(x):\n    t = x[0]\n    c = t > 0\n    y = x[c]\n    n = x[1]\n    return y\n"
+    kinds = infer(_body(src), {"x": ("array", 1)}, _resolve)
+    assert kinds.get("c") == "bool" and "y" not in kinds and kinds.get("n") == "scalar"
+    args = (np.array([0.5, -0.3, 1.2]), np.arange(12.0).reshape(4, 3) * 0.1)
+    srcad.check_grads(bool_scalar_index, args)
