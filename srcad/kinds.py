@@ -79,7 +79,7 @@ def _scalarish(k):
 
 
 _SCALAR_BUILTINS = {abs: None, float: SCALAR, min: None, max: None}
-_INT_BUILTINS = {len, int, round}
+_INT_BUILTINS = {len, int}
 
 
 def infer(body, param_kinds, resolve, callee=None):
@@ -198,6 +198,12 @@ def _value_kind(value, kind, resolve, callee=None):
                 (obj is not None and getattr(math, getattr(obj, "__name__", ""), None) is obj):
             return INT if getattr(obj, "__name__", "") in ("floor", "ceil", "trunc", "factorial",
                                                              "gcd", "comb", "perm") else SCALAR
+        if obj is round:
+            # round(x) of a number is an int, round(x, n) a float; of an
+            # array, an array
+            if not args or not all(_scalarish(a) for a in args):
+                return _UNKNOWN
+            return INT if len(args) == 1 else SCALAR
         if obj in _INT_BUILTINS:
             return INT
         if _is_ufunc(obj) and args and all(_scalarish(a) for a in args):

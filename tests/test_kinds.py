@@ -198,3 +198,15 @@ def test_a_bool_is_no_integer_index():
     assert kinds.get("c") == "bool" and "y" not in kinds and kinds.get("n") == "scalar"
     args = (np.array([0.5, -0.3, 1.2]), np.arange(12.0).reshape(4, 3) * 0.1)
     srcad.check_grads(bool_scalar_index, args)
+
+
+def test_round_of_an_array_is_no_int():
+    import builtins
+
+    def resolve(call):
+        f = call.func
+        return getattr(builtins, f.id, None) if isinstance(f, gast.Name) else _resolve(call)
+
+    src = "def f(x, s):\n    y = round(x)\n    k = round(s)\n    r = round(s, 2)\n    return y\n"
+    kinds = infer(_body(src), {"x": ("array", 1), "s": "scalar"}, resolve)
+    assert "y" not in kinds and kinds.get("k") == "int" and kinds.get("r") == "scalar"
