@@ -20,10 +20,10 @@ class ForwardTransform(BaseTransform):
     """Builds the JVP of one normalized function."""
 
     mode = "forward"
-    # whether the code calls a function held in a variable or a custom_vjp
-    # with no jvp: its forward mode then is not the reverse mode's transpose
-    # by construction (a custom_vjp has no forward mode of its own, so the
-    # user's rule, which may clip or otherwise change the gradient, must run)
+    # whether the code calls a function held in a variable or a function with
+    # a hand-written vjp: its forward mode then is not the reverse mode's
+    # transpose by construction, and srcad.grad must run the user's rule
+    # (which may clip or otherwise change the gradient) in reverse mode
     opaque_calls = False
 
     def tan(self, name):
@@ -84,7 +84,7 @@ class ForwardTransform(BaseTransform):
         scalar argument. ``with_value`` returns ``(value, gradient)``.
 
         ``x_dot = 1.0`` starts the tangent; the optimizer folds it into the
-        statements that read it (:func:`srcad.optimize.propagate_seeds`)."""
+        statements that read it (:func:`srcad.optimize.propagate_literals`)."""
         (w,) = self.wrt
         self.grad_seed = seed_param
         self.with_value = with_value
@@ -182,8 +182,9 @@ class ForwardTransform(BaseTransform):
             return [s, A.assign(ty, t if t is not None else self.zeros_like(value))]
         if isinstance(value, gast.Constant):
             return [s, A.assign(ty, self.zeros_like(A.name(y)))]
-        if isinstance(value, gast.Call) and self._dynamic_sweep(value) is not None:
-            return self.dynamic_sweep_call(y, value, self._dynamic_sweep(value))
+        sweep = self._dynamic_sweep(value) if isinstance(value, gast.Call) else None
+        if sweep is not None:
+            return self.dynamic_sweep_call(y, value, sweep)
         if isinstance(value, gast.Call) and self.info(value).kind in ("user", "lifted"):
             return self.user_call(s, y, value)
         if isinstance(value, gast.Call) and self.info(value).kind == "custom":

@@ -359,7 +359,7 @@ def _generate(derived, fused, check_only=False):
         return
     elif fused is not None:
         # the check at grad(f) ran the checks that raise only
-        done = _checked.get((derived.key[0], fused, derived.wrt, ()))
+        done = _checked.get((derived.key[0], _kind_key(derived.mode, fused), derived.wrt, ()))
         checked = done is not None and _up_to_date(done)
         tr = ReverseTransform(norm, namer, env, derived.wrt, callback, custom_rule_for, derived.kinds,
                               checked=checked)

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import astutil as A
 from .analysis import NONDIFF_ATTRS, activity
-from .kinds import infer, return_kind, scalar_names, shape_classes
+from .kinds import SCALAR, _value_kind, infer, return_kind, scalar_names, shape_classes
 from .callsite import (_SPECIAL_CALLS, BINOPS, UNARYOPS, CallInfo, classify_call,
                        default_namespace, nondiff_error)
 from .errors import NonDifferentiableError, UnsupportedSyntaxError
@@ -103,7 +103,6 @@ class BaseTransform:
         integer index per axis of an array of known rank)."""
         if "_kinds" not in self.__dict__:
             self._infer_kinds()
-        from .kinds import SCALAR, _value_kind
         kinds = self._kinds
         return _value_kind(subscript, lambda n: kinds.get(n), self._resolve) == SCALAR
 
