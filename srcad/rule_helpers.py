@@ -24,7 +24,7 @@ import math
 import string
 from builtins import sum as builtins_sum
 
-from .runtime import AdjList, namespace_of, unbroadcast
+from .runtime import AdjList, _is_complex, namespace_of, unbroadcast
 
 __all__ = []  # used through the module object by rule templates
 
@@ -223,7 +223,7 @@ def clip_select(a, a_min=None, a_max=None, min=None, max=None):
 
 def imag_adjoint(g, x):
     """Adjoint of ``imag(x)``: ``-1j * g`` for complex ``x``, zero for real."""
-    if getattr(getattr(x, "dtype", None), "kind", None) == "c" or isinstance(x, complex):
+    if _is_complex(x):
         return -1j * g
     return 0.0 * g
 
@@ -246,7 +246,7 @@ def angle_adjoint(g, z, deg=False):
     their product), zero for real ``z``."""
     if deg:
         g = g * (180.0 / math.pi)
-    if getattr(getattr(z, "dtype", None), "kind", None) == "c" or isinstance(z, complex):
+    if _is_complex(z):
         xp = _ns(z)
         return -1j * g * xp.conj(z) / (xp.real(z) ** 2 + xp.imag(z) ** 2)
     return 0.0 * g
@@ -254,9 +254,9 @@ def angle_adjoint(g, z, deg=False):
 
 def real_like(v, like):
     """``v``, or its real part when ``like`` is real (adjoints of real primals)."""
-    if getattr(getattr(like, "dtype", None), "kind", None) == "c" or isinstance(like, complex):
+    if _is_complex(like):
         return v
-    if getattr(getattr(v, "dtype", None), "kind", None) == "c" or isinstance(v, complex):
+    if _is_complex(v):
         return _ns(v).real(v)
     return v
 

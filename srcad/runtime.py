@@ -391,38 +391,28 @@ def _is_basic_index(index):
     return index is None or index is Ellipsis or isinstance(index, (int, slice, numbers.Integral))
 
 
-def _is_complex(v):
-    return v.__class__ is complex or getattr(getattr(v, "dtype", None), "kind", "") == "c"
-
-
 def add_at(adj, x, index, g):
     """Adjoint of ``y = x[index]``: ``adj`` plus ``g`` scattered into
     ``x[index]`` (repeated integer indices accumulate)."""
-    if x.__class__ is _NDARRAY and g.__class__ is _NDARRAY and x.dtype.kind == "f" \
-            and (index.__class__ is slice or index.__class__ is int):
-        # the common case, kept short: a real NumPy array read with a slice or int
-        if g.dtype.kind == "c":
-            g = g.real   # see below
-        if adj.__class__ is float and adj == 0.0:
-            adj = _np_zeros(x.shape, dtype=x.dtype)
-            adj[index] += g
-            return adj
-        if adj.__class__ is _NDARRAY and adj.base is None and adj.flags.writeable:
-            adj[index] += g
-            return adj
-    if g.__class__ is not float and _is_complex(g) and not _is_complex(x):
-        # the adjoint of a real value is real (a slice of a real signal
-        # times a complex exponential): the imaginary part has no place
-        g = g.real
+    # the adjoint of a real value is real (a slice of a real signal times a
+    # complex exponential): the imaginary part has no place
     if x.__class__ is _NDARRAY and (index.__class__ is slice or index.__class__ is int):
-        # a NumPy array read with a slice or int, other dtypes
+        # the common case, kept short: a NumPy array read with a slice or int
+        real_x = x.dtype.kind != "c"
+        if g.__class__ is _NDARRAY:
+            if real_x and g.dtype.kind == "c":
+                g = g.real
+        elif real_x and g.__class__ is not float and _is_complex(g):
+            g = g.real
         if adj.__class__ is float and adj == 0.0:
-            adj = x.__array_namespace__().zeros(x.shape, dtype=_result_dtype(x, g))
+            adj = _np_zeros(x.shape, dtype=x.dtype if x.dtype.kind == "f" else _result_dtype(x, g))
             adj[index] += g
             return adj
         if adj.__class__ is _NDARRAY and adj.base is None and adj.flags.writeable:
             adj[index] += g
             return adj
+    elif g.__class__ is not float and _is_complex(g) and not _is_complex(x):
+        g = g.real
     if isinstance(x, dict):
         out = AdjDict(adj) if isinstance(adj, dict) else AdjDict()
         out[index] = out[index] + g if index in out else g
@@ -771,20 +761,17 @@ def match(adj, x):
             return adj.real   # a real argument's share of a complex adjoint
         return adj
     if hasattr(x, "shape") and hasattr(x, "dtype"):
+        kind = getattr(x.dtype, "kind", "f")
+        if kind not in "fc":
+            return None
         if x.__class__ is not _NDARRAY and isinstance(x, numbers.Number) and not x.shape:
             # a NumPy scalar (np.float32(1.5)): a scalar of its type back
-            kind = getattr(x.dtype, "kind", "f")
-            if kind not in "fc":
-                return None
             if _shape(adj) != ():
                 adj = unbroadcast(adj, x)
             if kind == "f" and _is_complex(adj):
                 adj = adj.real
             return x.dtype.type(adj)
         xp = namespace_of(x)
-        kind = getattr(x.dtype, "kind", "f")
-        if kind not in "fc":
-            return None
         if isinstance(adj, (int, float)) and not hasattr(adj, "dtype"):
             if adj == 0:
                 return xp.zeros_like(x)
