@@ -69,10 +69,7 @@ def _target(f):
         from .ruleset import Template, get_rules
         ident, tpl = get_rules().lookup(f)
         if isinstance(tpl, Template):
-            required = [p for p in tpl.params
-                        if tpl.signature.parameters[p].default is inspect.Parameter.empty
-                        and tpl.signature.parameters[p].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
-            return _caller(f, required)
+            return _caller(f, _required_params(tpl))
         if ident is not None:
             from .errors import NonDifferentiableError
             raise NonDifferentiableError(
@@ -102,12 +99,16 @@ def rule_caller(f, nargs, kw_names):
     params = list(tpl.params)
     if nargs > len(params) or any(k in params[:nargs] for k in kw_names):
         return None
-    required = [p for p in params
-                if tpl.signature.parameters[p].default is inspect.Parameter.empty
-                and tpl.signature.parameters[p].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
-    if nargs <= len(required) and not kw_names:
+    if nargs <= len(_required_params(tpl)) and not kw_names:
         return None   # the caller _target makes serves
     return _caller(f, params[:nargs], [(k, inspect.Parameter.empty) for k in kw_names])
+
+
+def _required_params(tpl):
+    """The parameters of a rule's template a call must give (no default)."""
+    sig = tpl.signature.parameters
+    return [p for p in tpl.params if sig[p].default is inspect.Parameter.empty
+            and sig[p].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
 
 
 _CALLERS = {}

@@ -180,7 +180,7 @@ def propagate_literals(fn, made_up=()):
     stores = {}
     first_read = {}
     for i, s in enumerate(fn.body):
-        for n in A.walk(s):
+        for n in A.nodes(s):
             if isinstance(n, gast.Name) and n.id in found:
                 if isinstance(n.ctx, gast.Load):
                     first_read.setdefault(n.id, i)
@@ -190,17 +190,22 @@ def propagate_literals(fn, made_up=()):
                if stores.get(name) == 1 and first_read.get(name, i + 1) > i}
     if not literal:
         return fn
-
-    class _Replace(A.Transformer):
-        def visit_Name(self, node):
-            if isinstance(node.ctx, gast.Load) and node.id in literal:
-                return A.const(literal[node.id])
-            return node
-
     fn.body = [s for s in fn.body if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                                           and s.targets[0].id in literal)]
-    _Replace().visit(fn)
+    _ReadsAsLiterals(literal).visit(fn)
     return fn
+
+
+class _ReadsAsLiterals(A.Transformer):
+    """Replaces every read of a name in ``literal`` by its number."""
+
+    def __init__(self, literal):
+        self.literal = literal
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, gast.Load) and node.id in self.literal:
+            return A.const(self.literal[node.id])
+        return node
 
 
 def fold_constants(fn):
