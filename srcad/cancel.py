@@ -21,6 +21,14 @@ Each expression becomes a polynomial over atoms (names, and anything else as
 an opaque atom of its own); a sum of scalar factors times one array whose
 full sum the forward sweep computed is that sum.
 
+The same holds row by row: with ``m = np.max(x, axis=1, keepdims=True)`` and
+``s = np.sum(e, axis=1, keepdims=True)`` the adjoint of ``m`` sums over axis 1
+only. Atoms then carry the shape class of their value (see
+:func:`srcad.kinds.shape_classes`): a factor of the reduced class is
+constant along the summed axes and comes out of the sum, and
+``ad.expand_to(g, e, 1, True)`` is ``g`` times an atom standing for ones of
+``e``'s shape.
+
 >>> p = Poly.atom("a", True) * Poly.atom("s", True) / Poly.atom("s", True)
 >>> (p - Poly.atom("a", True)).is_zero()
 True
@@ -33,6 +41,7 @@ import itertools
 import gast
 
 from . import astutil as A
+from .kinds import is_reduced
 
 # Runtime helpers whose result is zero when their first argument (an
 # adjoint) is zero.
@@ -135,13 +144,21 @@ class ZeroAdjoints:
     """Finds and removes contributions of adjoints that cancel (see the
     module docstring)."""
 
-    def __init__(self, scalars, sums, unstable, adjoint_names, runtime_name):
+    def __init__(self, scalars, sums, unstable, adjoint_names, runtime_name,
+                 classes=None, axis_sums=None, call_class=None):
         self.scalars = set(scalars)      # names surely holding scalars
         self.sums = dict(sums)           # array name -> name of its full sum
         self.unstable = set(unstable)    # names whose value changes in the sweep
         self.adjoints = set(adjoint_names)
         self.ad = runtime_name
         self.env = {}
+        # name -> shape class of every value it holds in the sweep
+        self.classes = dict(classes or {})
+        # (array name, axes) -> name of its keepdims sum over those axes
+        self.axis_sums = dict(axis_sums or {})
+        self.atom_class = {}             # atom key -> shape class
+        # call -> shape class of its result, or None
+        self.call_class = call_class or (lambda call: None)
 
     # -- expressions ---------------------------------------------------------------
     def _name(self, name):
@@ -149,7 +166,43 @@ class ZeroAdjoints:
             return self.env[name]
         if name in self.unstable:
             return Poly.opaque()
-        return Poly.atom("name:" + name, name in self.scalars)
+        key = "name:" + name
+        if name in self.classes:
+            self.atom_class[key] = self.classes[name]
+        return Poly.atom(key, name in self.scalars)
+
+    def _class_of(self, node):
+        return self.classes.get(node.id) if isinstance(node, gast.Name) and node.id not in self.unstable \
+            else None
+
+    def _reduce(self, p, target):
+        """``p`` summed over the axes of the keepdims reduction class
+        ``target`` (``("reduce", full, axes)``), or an opaque atom where a
+        term is not known to have the full shape."""
+        _, full_class, axes = target
+        out = Poly()
+        for m, c in p.terms.items():
+            factors, full = [], []
+            for k, e in m:
+                cls = self.atom_class.get(k)
+                if k in p.scalar_atoms or cls == target:
+                    factors.append((k, e))
+                elif cls == full_class:
+                    full.append((k, e))
+                else:
+                    return Poly.opaque()
+            if not full:
+                # (a reduced value broadcast back has no atom saying so)
+                return Poly.opaque()
+            # ones of the full shape times a value of that shape is the value
+            full = [f for f in full if not f[0].startswith("ones:")] or full
+            if len(full) == 1 and full[0][1] == 1 and (full[0][0], axes) in self.axis_sums:
+                key = self.axis_sums[(full[0][0], axes)]
+            else:
+                key = f"sum{axes!r}:{full!r}"
+            self.atom_class[key] = target
+            out = out + Poly({tuple(factors): c}, p.scalar_atoms) * Poly.atom(key, False)
+        return out
 
     def _is_runtime(self, call, names):
         f = call.func
@@ -184,12 +237,46 @@ class ZeroAdjoints:
                 return a * b
             out = a / b
             return out if out is not None else Poly.opaque()
+        if isinstance(node, gast.BinOp) and isinstance(node.op, gast.Pow) \
+                and isinstance(node.right, gast.Constant) and node.right.value in (2, 3):
+            # a small power is a product (more would only grow the terms)
+            base = self.poly(node.left)
+            out = base
+            for _ in range(int(node.right.value) - 1):
+                out = out * base
+            return out
         if (isinstance(node, gast.Call) and self._is_runtime(node, {"unbroadcast"}) and len(node.args) == 2
                 and isinstance(node.args[1], gast.Name) and node.args[1].id in self.scalars):
             # the adjoint of a scalar operand: everything summed
             sums = {"name:" + k: "name:" + v for k, v in self.sums.items()}
             return self.poly(node.args[0]).total(sums)
-        return Poly.opaque()
+        if not isinstance(node, gast.Call):
+            return Poly.opaque()
+        if self._is_runtime(node, {"unbroadcast"}) and len(node.args) == 2 and not node.keywords:
+            target = self._class_of(node.args[1])
+            if is_reduced(target):
+                return self._reduce(self.poly(node.args[0]), target)
+        if self._is_runtime(node, {"expand_to"}) and len(node.args) == 4 and not node.keywords:
+            # broadcasting a keepdims reduction (or a scalar) back multiplies
+            # it by ones of the full shape
+            like, axis, keepdims = node.args[1:]
+            like_class = self._class_of(like)
+            if like_class is not None and isinstance(axis, gast.Constant) and isinstance(keepdims, gast.Constant) \
+                    and (keepdims.value is True or axis.value is None):
+                key = f"ones:{like_class!r}"
+                self.atom_class[key] = like_class
+                return self.poly(node.args[0]) * Poly.atom(key, False)
+        p = Poly.opaque()
+        if self._is_runtime(node, {"pow_partial"}) and len(node.args) == 2 \
+                and isinstance(node.args[1], gast.Constant):
+            # b * a ** (b - 1), elementwise (a zero scalar for b = 0)
+            cls = self._class_of(node.args[0])
+        else:
+            cls = self.call_class(node)
+        if cls is not None:
+            (m, _), = p.terms.items()
+            self.atom_class[m[0][0]] = cls
+        return p
 
     def zero(self, node):
         """Whether ``node`` is zero given what is known of the names it reads."""
@@ -224,7 +311,13 @@ class ZeroAdjoints:
                 if name in self.adjoints and self._adds_zero(name, value):
                     dropped = True
                     continue
-                self.env[name] = self.poly(value)
+                p = self.poly(value)
+                if name in self.classes and len(p.terms) == 1:
+                    # an opaque value has the shape of the name it is bound to
+                    (m, c), = p.terms.items()
+                    if c == 1.0 and len(m) == 1 and m[0][1] == 1 and m[0][0].startswith("opaque:"):
+                        self.atom_class[m[0][0]] = self.classes[name]
+                self.env[name] = p
                 out.append(s)
                 continue
             # anything else (loops, branches, restores): the names it binds
@@ -270,24 +363,72 @@ class ZeroAdjoints:
 def without_zero_adjoints(tr, bwd):
     """The backward sweep ``bwd`` of the transformation ``tr`` without the
     contributions of adjoints that cancel exactly."""
-    from .kinds import _numpy_like
+    from .kinds import _numpy_like, _reduced_axes
     ret = tr.norm.return_name
     scalars = set(tr.scalars)
     if ret in tr.scalars:
         scalars.add(tr.adj(ret))
-    sums = {}
+    sums, axis_sums = {}, {}
     for s in tr.primal:
         v = s.value if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) else None
-        if (isinstance(v, gast.Call) and len(v.args) == 1 and not v.keywords
-                and isinstance(v.args[0], gast.Name) and not getattr(v, "is_method", False)):
-            obj = tr._resolve(v)
-            if getattr(obj, "__name__", None) == "sum" and _numpy_like(obj) \
-                    and v.args[0].id not in tr.over and s.targets[0].id not in tr.over:
-                sums[v.args[0].id] = s.targets[0].id
-                scalars.add(s.targets[0].id)
+        if not isinstance(v, gast.Call) or getattr(v, "is_method", False) or not v.args \
+                or not isinstance(v.args[0], gast.Name) or v.args[0].id in tr.over \
+                or s.targets[0].id in tr.over:
+            continue
+        obj = tr._resolve(v)
+        if getattr(obj, "__name__", None) != "sum" or not _numpy_like(obj):
+            continue
+        if len(v.args) == 1 and not v.keywords:
+            sums[v.args[0].id] = s.targets[0].id
+            scalars.add(s.targets[0].id)
+        else:
+            reduced = _reduced_axes(v, tr._resolve)
+            if reduced is not None:
+                axis_sums[("name:" + v.args[0].id, reduced[1])] = "name:" + s.targets[0].id
     runtime = tr.env.runtime()
     if not isinstance(runtime, gast.Name):
         return bwd
-    z = ZeroAdjoints(scalars, sums, tr.over, {tr.adj(n) for n in tr.active}, runtime.id)
+    # the shape class of each name, and of the adjoints that surely have
+    # their value's shape (an unfitted one may be wider or narrower)
+    classes = {}
+    if axis_sums:
+        shapes = tr.shapes
+        classes = {n: k for n, k in shapes.items() if n not in tr.over}
+        for n in tr.active:
+            if n in classes and not tr.unfitted(n, "wide") and not tr.unfitted(n, "narrow"):
+                classes[tr.adj(n)] = classes[n]
+    z = ZeroAdjoints(scalars, sums, tr.over, {tr.adj(n) for n in tr.active}, runtime.id,
+                     classes, axis_sums, lambda call: _ufunc_class(tr, classes, scalars, call))
     z.env = {tr.adj(n): Poly() for n in tr.active if n != ret}
+    if axis_sums:
+        # a value defined by arithmetic is that arithmetic of its operands
+        # (``p = e / s``), for names bound once
+        for s in tr.primal:
+            if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) \
+                    and isinstance(s.value, (gast.BinOp, gast.UnaryOp)) and s.targets[0].id in classes:
+                z.env[s.targets[0].id] = z.poly(s.value)
     return z.run(bwd, keep={tr.adj(w) for w in tr.wrt})
+
+
+def _ufunc_class(tr, classes, scalars, call):
+    """The shape class of a NumPy ufunc's result whose array operands all
+    have one class (or are keepdims reductions of it), else ``None``."""
+    from .kinds import _is_ufunc
+    if call.keywords or any(not isinstance(a, (gast.Name, gast.Constant)) for a in call.args):
+        return None
+    try:
+        obj = tr._resolve(call)
+    except Exception:   # a call the sweep made up
+        return None
+    if not _is_ufunc(obj):
+        return None
+    arrays = set()
+    for a in call.args:
+        if isinstance(a, gast.Name) and a.id not in scalars:
+            if a.id not in classes:
+                return None
+            arrays.add(classes[a.id])
+    full = {c for c in arrays if not is_reduced(c)}
+    if len(full) == 1 and all(c[1] in full for c in arrays - full):
+        return full.pop()
+    return arrays.pop() if len(arrays) == 1 else None

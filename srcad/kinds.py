@@ -23,6 +23,7 @@ import weakref
 
 import gast
 
+from . import astutil as A
 from .analysis import walk_simple
 
 SCALAR = "scalar"
@@ -342,12 +343,76 @@ def _shrinks(index):
     return tuple(out)
 
 
+# NumPy reductions whose ``keepdims=True`` result keeps every axis, with
+# length one along the reduced ones
+_KEEPDIMS_REDUCTIONS = frozenset({
+    "sum", "mean", "max", "min", "amax", "amin", "prod", "std", "var", "nansum", "nanmean",
+    "nanmax", "nanmin", "nanprod", "nanstd", "nanvar", "median", "nanmedian", "ptp",
+    "logsumexp",
+})
+_REDUCTION_OPTIONS = frozenset({"axis", "keepdims", "ddof", "dtype"})
+
+
+def _reduced_axes(call, resolve):
+    """``(operand, axes)`` for ``np.sum(x, axis=A, keepdims=True)`` and the
+    other reductions above with a literal axis (``axes``: a tuple of ints
+    as written, or ``None`` for all axes), else ``None``."""
+    if getattr(call, "is_method", False) or not call.args or not isinstance(call.args[0], gast.Name):
+        return None
+    obj = resolve(call)
+    if getattr(obj, "__name__", None) not in _KEEPDIMS_REDUCTIONS or not _numpy_like(obj):
+        return None
+    options = {k.arg: k.value for k in call.keywords}
+    if None in options or not set(options) <= _REDUCTION_OPTIONS or len(call.args) > 2:
+        return None
+    if len(call.args) == 2:
+        if "axis" in options:
+            return None
+        options["axis"] = call.args[1]
+    keep = options.get("keepdims")
+    if not (isinstance(keep, gast.Constant) and keep.value is True):
+        return None
+    axis = options.get("axis")
+    if axis is None or (isinstance(axis, gast.Constant) and axis.value is None):
+        return call.args[0], None
+    items = axis.elts if isinstance(axis, gast.Tuple) else [axis]
+    axes = tuple(_literal(a) for a in items)
+    if any(not isinstance(a, int) or isinstance(a, bool) for a in axes):
+        return None
+    return call.args[0], axes
+
+
+def _bound_once(body, params):
+    """The names bound by exactly one statement, an assignment directly in
+    ``body`` (not in a loop or branch), and not parameters: each holds one
+    value per call."""
+    counts = {}
+    for n in A.nodes(gast.Module(body=list(body), type_ignores=[])):
+        if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load):
+            counts[n.id] = counts.get(n.id, 0) + 1
+    return {s.targets[0].id for s in body
+            if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
+            and counts.get(s.targets[0].id) == 1 and s.targets[0].id not in params}
+
+
+def is_reduced(symbol):
+    """Whether a shape class is that of a ``keepdims`` reduction
+    (``("reduce", base, axes)``)."""
+    return isinstance(symbol, tuple) and len(symbol) == 3 and symbol[0] == "reduce"
+
+
 def shape_classes(body, params, scalars, resolve):
     """``{name: symbol}``: names with the same symbol surely have the same
     shape. Parameters start with their own symbol; elementwise operations
     of operands of one symbol (or with scalars and literals) keep it.
     Broadcasting cannot change the shape of an operand whose partners all
-    share its shape, so its adjoint needs no summing back."""
+    share its shape, so its adjoint needs no summing back.
+
+    A ``keepdims`` reduction of a name of symbol ``s`` over literal axes
+    has symbol ``("reduce", s, axes)``; broadcast against ``s`` it gives
+    ``s`` back (``x - np.max(x, axis=1, keepdims=True)`` has ``x``'s
+    shape). A name bound once outside loops and branches to a value of no
+    known symbol gets one of its own, ``("value", name)``."""
     def sym(atom, state):
         if isinstance(atom, gast.Constant):
             return "scalar"
@@ -363,8 +428,16 @@ def shape_classes(body, params, scalars, resolve):
             return _BOTTOM if any(s is _BOTTOM for s in arrays) and _UNKNOWN not in arrays else _UNKNOWN
         if not arrays:
             return "scalar"
-        return arrays.pop() if len(arrays) == 1 else _UNKNOWN
+        if len(arrays) == 1:
+            return arrays.pop()
+        # a keepdims reduction of x broadcasts back to x's shape
+        full = {s for s in arrays if not is_reduced(s)}
+        if len(full) == 1 and all(s[1] in full for s in arrays - full):
+            return full.pop()
+        return _UNKNOWN
 
+    once = _bound_once(body, params)
+    once = _bound_once(body, params)
     assigned = set()
     for s, _ in walk_simple(body):
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
@@ -393,6 +466,13 @@ def shape_classes(body, params, scalars, resolve):
                 k = sym(v.operand, seen)
             elif isinstance(v, gast.Call) and not v.keywords and _is_ufunc(resolve(v)):
                 k = combine([sym(a, seen) for a in v.args])
+            elif isinstance(v, gast.Call) and _reduced_axes(v, resolve) is not None:
+                operand, axes = _reduced_axes(v, resolve)
+                base = sym(operand, seen)
+                if base is _BOTTOM or base is _UNKNOWN or base == "scalar":
+                    k = base if base is _BOTTOM else _UNKNOWN
+                else:
+                    k = ("reduce", base, axes)
             elif isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name) \
                     and _shrinks(v.slice) is not None:
                 base = sym(v.value, seen)
@@ -404,6 +484,8 @@ def shape_classes(body, params, scalars, resolve):
             else:
                 k = _UNKNOWN
             name = s.targets[0].id
+            if k is _UNKNOWN and name in once:
+                k = ("value", name)
             if k is _BOTTOM:
                 continue
             new[name] = k if new.get(name, _BOTTOM) is _BOTTOM else (new[name] if new[name] == k else _UNKNOWN)

@@ -278,7 +278,7 @@ class InlineContext:
 
     def __init__(self, namer, xp, ad, active, adjoint, tangent, global_ref,
                  result_adjoint=None, accumulate=None, scalar=None, same_shape=None,
-                 unfitted=None):
+                 unfitted=None, fits_in=None):
         self.namer = namer
         self.xp = xp                  # AST of the array namespace
         self.ad = ad                  # AST of the runtime module
@@ -290,6 +290,8 @@ class InlineContext:
         self.accumulate = accumulate  # (target adjoint name, expr, op) -> stmt
         self.scalar = scalar or (lambda name: False)   # name surely holds a scalar
         self.same_shape = same_shape or (lambda a, b: False)   # surely equal shapes
+        # (a, b) -> whether a surely broadcasts to b's shape without widening it
+        self.fits_in = fits_in or self.same_shape
         # (name, "wide" or "narrow") -> whether its adjoint may be left
         # unfitted to its shape: not summed over broadcast axes, or a
         # scalar standing for a constant array of its shape
@@ -706,7 +708,7 @@ class Rules:
         """Whether an operand other than ``name`` may widen the result's
         shape (literals and scalars never do)."""
         return any(isinstance(v, gast.Name) and v.id != name and not ctx.scalar(v.id)
-                   and not ctx.same_shape(v.id, name)
+                   and not ctx.fits_in(v.id, name)
                    for v in bound.values())
 
     def _finish(self, tpl, mode, items, result, ctx, bound):

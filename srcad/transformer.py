@@ -9,7 +9,7 @@ import numpy as np
 
 from . import astutil as A
 from .analysis import NONDIFF_ATTRS, activity
-from .kinds import SCALAR, _value_kind, infer, return_kind, scalar_names, shape_classes
+from .kinds import SCALAR, _value_kind, infer, is_reduced, return_kind, scalar_names, shape_classes
 from .callsite import (_SPECIAL_CALLS, BINOPS, UNARYOPS, CallInfo, classify_call,
                        default_namespace, nondiff_error)
 from .errors import NonDifferentiableError, UnsupportedSyntaxError
@@ -389,7 +389,19 @@ class BaseTransform:
             result_adjoint=kw.get("result_adjoint"),
             scalar=lambda n: n in self.scalars,
             unfitted=lambda n, kind: self.unfitted(n, kind) if hasattr(self, "unfitted") else False,
-            same_shape=lambda a, b: a in self.shapes and self.shapes.get(a) == self.shapes.get(b))
+            same_shape=self._same_shape, fits_in=self._fits_in)
+
+    def _same_shape(self, a, b):
+        """Whether names ``a`` and ``b`` surely hold arrays of one shape."""
+        return a in self.shapes and self.shapes.get(a) == self.shapes.get(b)
+
+    def _fits_in(self, a, b):
+        """Whether ``a`` surely broadcasts to ``b``'s shape without widening
+        it: the same shape, or a ``keepdims`` reduction of that shape."""
+        if self._same_shape(a, b):
+            return True
+        sa, sb = self.shapes.get(a), self.shapes.get(b)
+        return sb is not None and is_reduced(sa) and sa[1] == sb
 
     def _check_hidden_writes(self):
         """A user function that writes values depending on the arguments into

@@ -43,7 +43,61 @@ def sum_of_other_array(x):
     return m + np.log(np.sum(e * e))
 
 
-CASES = [
+# -- the same, row by row (keepdims reductions over an axis) -------------------------
+
+def log_softmax_rows(x, y):
+    m = np.max(x, axis=1, keepdims=True)
+    z = x - m
+    logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    return -np.sum(y * logp)
+
+
+def logsumexp_cols(x):
+    m = np.max(x, axis=0, keepdims=True)
+    return np.sum((m + np.log(np.sum(np.exp(x - m), axis=0, keepdims=True))) ** 2)
+
+
+def softmax_rows_weighted(x, w):
+    e = np.exp(x - np.max(x, axis=-1, keepdims=True))
+    p = e / np.sum(e, axis=-1, keepdims=True)
+    return np.sum(p * w)
+
+
+def row_shift_summed_over_other_axis(x):
+    # the max is per row but the sum runs down the columns: no cancellation
+    m = np.max(x, axis=1, keepdims=True)
+    return np.sum(np.log(np.sum(np.exp(x - m), axis=0, keepdims=True)))
+
+
+def row_shift_not_invariant(x):
+    m = np.max(x, axis=1, keepdims=True)
+    return np.sum(1.1 * m + np.log(np.sum(np.exp(x - m), axis=1, keepdims=True)))
+
+
+def row_shift_of_a_square(x):
+    m = np.max(x, axis=1, keepdims=True)
+    e = np.exp(x - m)
+    return np.sum(m + np.log(np.sum(e * e, axis=1, keepdims=True)))
+
+
+def row_shift_all_axes_sum(x):
+    m = np.max(x, axis=1, keepdims=True)
+    return np.sum(m) + np.log(np.sum(np.exp(x - m)))
+
+
+ROWS = [
+    (log_softmax_rows, (rng.standard_normal((4, 5)), np.eye(5)[[0, 3, 1, 4]])),
+    (logsumexp_cols, (rng.standard_normal((3, 4)),)),
+    (softmax_rows_weighted, (rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 3, 4)))),
+]
+ROW_MISSES = [
+    (row_shift_summed_over_other_axis, (rng.standard_normal((3, 4)),)),
+    (row_shift_not_invariant, (rng.standard_normal((3, 4)),)),
+    (row_shift_of_a_square, (rng.standard_normal((3, 4)),)),
+    (row_shift_all_axes_sum, (rng.standard_normal((3, 4)),)),
+]
+
+CASES = ROWS + ROW_MISSES + [
     (logsumexp, (rng.standard_normal(7),)),
     (softmax_cross_entropy, (rng.standard_normal(6), np.eye(6)[2])),
     (shifted_by_other_max, (rng.standard_normal(5), rng.standard_normal(5))),
@@ -72,9 +126,16 @@ def test_a_shift_by_another_arrays_max_cancels_too():
     assert np.all(g == 0.0)
 
 
-@pytest.mark.parametrize("fn", [not_shift_invariant, twice_the_shift, sum_of_other_array])
+@pytest.mark.parametrize("fn", [not_shift_invariant, twice_the_shift, sum_of_other_array]
+                         + [c[0] for c in ROW_MISSES])
 def test_near_misses_keep_the_max_adjoint(fn):
     assert "extremum_adjoint" in srcad.source(srcad.grad(fn)), fn.__name__
+
+
+@pytest.mark.parametrize("fn,args", ROWS, ids=[c[0].__name__ for c in ROWS])
+def test_a_row_wise_shift_needs_no_max_adjoint(fn, args):
+    src = srcad.source(srcad.grad(fn).generated_for(*args))
+    assert "extremum_adjoint" not in src, src
 
 
 def test_polynomials_cancel_and_sum():
