@@ -1406,6 +1406,28 @@ def normalized_view(parsed):
     return kept[0] if kept is not None else None
 
 
+def _stable_tests(body, anf):
+    """Give each ``if`` whose test name its branches rebind a test of its
+    own (``if b: b = v < 1.0`` becomes ``c = b; if c: b = v < 1.0``, as
+    ``v > 0 and v < 1`` is lowered), in place: the backward sweep replays a
+    branch by its test, which must still hold the value it had when the
+    branch was chosen."""
+    for i in range(len(body) - 1, -1, -1):
+        s = body[i]
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None)
+            if isinstance(inner, list):
+                _stable_tests(inner, anf)
+        if isinstance(s, gast.If) and isinstance(s.test, gast.Name):
+            name = s.test.id
+            branches = gast.Module(body=s.body + s.orelse, type_ignores=[])
+            if any(isinstance(n, gast.Name) and n.id == name and not isinstance(n.ctx, gast.Load)
+                   for n in A.nodes(branches)):
+                flag = anf.tmp("c")
+                body.insert(i, A.copy_lineno(A.assign(flag, A.name(name)), s))
+                s.test = A.name(flag)
+
+
 def _normalize(parsed, node=None, extra_reserved=()):
     node = A.clone(node if node is not None else parsed.node)
     check_syntax(parsed, node)
@@ -1425,6 +1447,7 @@ def _normalize(parsed, node=None, extra_reserved=()):
     anf.lineno = node.lineno
     # Default values are evaluated where the function is defined: keep them.
     body = anf.stmts(body)
+    _stable_tests(body, anf)
     if body and isinstance(body[-1], gast.Return):
         ret = body[-1]
         return_name = ret.value.id if isinstance(ret.value, gast.Name) else None

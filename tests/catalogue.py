@@ -852,3 +852,44 @@ def call_overwrites_its_argument(x, w):
     for i in range(2):
         h = _loop_helper(h, w)
     return np.sum(h)
+
+
+# -- tests rebound inside their branch ---------------------------------------------------
+
+@case("loops", np.array([0.5, 2.0, -0.3, 0.8]))
+def and_in_a_loop(x):
+    # the lowered `and` rebinds its own test inside the branch
+    s = 0.0
+    for v in x:
+        if v > 0.0 and v < 1.0:
+            s += v ** 2
+        else:
+            s += v ** 3
+    return s
+
+
+@case("loops", np.array([-0.5, 0.4, 2.0, 0.7]))
+def chained_comparison_in_an_elif(x):
+    s = 0.0
+    for v in x:
+        if v < 0.0:
+            s += v ** 3
+        elif 0.0 < v < 1.0:
+            s += v ** 2
+        else:
+            s += v
+    return s
+
+
+@case("loops", np.array([0.3, 1.4, 0.2, 0.9]))
+def flag_rebound_in_its_branch(x):
+    s = 0.0
+    fresh = True
+    for v in x:
+        if fresh:
+            s += v ** 2
+            fresh = v < 1.0
+        else:
+            s += 3.0 * v
+            fresh = True
+    return s
