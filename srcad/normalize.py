@@ -192,6 +192,11 @@ class LiftedUnit:
                 tree = gast.gast_to_ast(gast.Module(body=[A.clone(unit.source)], type_ignores=[]))
                 _ast.increment_lineno(tree, self.parsed.line_offset)
                 _ast.fix_missing_locations(tree)
+                for n in _ast.walk(tree):
+                    # a lambda made a def keeps its line but may lack its end
+                    if getattr(n, "end_lineno", None) is not None and n.end_lineno < n.lineno:
+                        n.end_lineno = n.lineno
+                        n.end_col_offset = max(n.end_col_offset or 0, n.col_offset or 0)
                 exec(compile(tree, self.parsed.filename, "exec"), namespace)
             for unit in self.siblings.values():
                 unit._primal = namespace[unit.name]

@@ -51,6 +51,13 @@ def _func_label(func):
     return getattr(func, "id", "call")
 
 
+def _identifier(label):
+    """``label`` as the start of a Python name: ``<lambda>`` gives
+    ``lambda``, anything without letters ``call``."""
+    word = "".join(ch for ch in label if ch.isalnum() or ch == "_").lstrip("_0123456789")
+    return word or "call"
+
+
 def _marker(kind, *args):
     return A.expr_stmt(A.call(A.name(kind), list(args)))
 
@@ -300,7 +307,7 @@ class ReverseTransform(BaseTransform):
         if not positions:
             return []
         tape_var = self._call_tapes[id(s)]
-        grads = self.namer.new(_func_label(call.func) + "_grads")
+        grads = self.namer.new(_identifier(_func_label(call.func)) + "_grads")
         dyn = self.env.ref(dynamic, "dyn")
         out = []
         if self._in_loop(s):
@@ -362,7 +369,7 @@ class ReverseTransform(BaseTransform):
             return []
         positions = tuple(p for p, _ in active)
         tape_var = self._call_tapes[id(s)]
-        grads = self.namer.new(getattr(target, "__name__", "g") + "_grads")
+        grads = self.namer.new(_identifier(getattr(target, "__name__", "g")) + "_grads")
         if info.kind == "custom":
             # hand-written backward: one cotangent per parameter
             bwd_ref = A.attr(self.custom_ref(info), "reverse_bwd")
@@ -684,7 +691,7 @@ class ReverseTransform(BaseTransform):
                     info = self.info(s.value)
                     name = (_func_label(s.value.func) if info.kind == "dynamic"
                             else getattr(info.unit or info.obj, "__name__", "call"))
-                    self._call_tapes[id(s)] = self.namer.new(f"{name}_tape".strip("_<>"))
+                    self._call_tapes[id(s)] = self.namer.new(_identifier(name) + "_tape")
         visit(self.primal, 0)
         del visit   # it refers to itself
 
@@ -727,6 +734,23 @@ class ReverseTransform(BaseTransform):
         # trip counts of loops outside any loop are read by the backward sweep
         self.tbr |= {c for c in self.counters if c in marker_free_reads}
         self.pushed = self.tbr & self.over
+        # writing old entries back into an array reads the index the
+        # forward sweep wrote at (``T[j] = control.pop()``), until no
+        # more names are needed
+        restores = [n for s in bwd for n in A.nodes(s)
+                    if isinstance(n, gast.Expr) and _is_marker(n, _RESTORE) and len(n.value.args) == 2
+                    and not isinstance(n.value.args[1], gast.Constant)]
+        while restores:
+            index_reads = set()
+            for m in restores:
+                if m.value.args[0].id in self.pushed:
+                    self._collect_reads(m.value.args[1], index_reads, shape_reads)
+            new = (index_reads & locals_) - self.tbr
+            if not new:
+                break
+            marker_free_reads |= index_reads
+            self.tbr |= new
+            self.pushed = self.tbr & self.over
         # Names the backward sweep reads only for their shape: save the shape.
         self.shape_only = {n for n in self.pushed & shape_reads if n not in self._value_reads}
         bwd = self._finish_markers(bwd)

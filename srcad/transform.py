@@ -299,7 +299,9 @@ def function_names(target, mode, wrt):
     derivatives with respect to different parameters apart)."""
     base = getattr(target, "__name__", "f").strip("<>").lstrip("_") or "f"
     if base == "lambda":
-        base = "f"
+        # a lambda bound to a module-level name goes by that name
+        glb = getattr(target, "__globals__", None) or {}
+        base = next((k for k, v in glb.items() if v is target and k.isidentifier()), "f").lstrip("_") or "f"
     suffix = "_" + "_".join(wrt) if wrt else ""
     if mode == "forward":
         return [f"{base}_jvp{suffix}"]

@@ -893,3 +893,27 @@ def flag_rebound_in_its_branch(x):
             s += 3.0 * v
             fresh = True
     return s
+
+
+# -- lambdas bound at module level ---------------------------------------------------------
+
+SQUARE = lambda r: r ** 2  # noqa: E731
+
+
+def _power_of(k):
+    return lambda r: r ** k
+
+
+CUBE = _power_of(3)
+
+
+@case("calls", V3)
+def module_level_lambda(x):
+    return np.sum(SQUARE(x) + CUBE(x))
+
+
+@case("closures", np.array([1.0, 2.0]), np.array([0.5, 0.1]))
+def lambda_of_a_constant_argument(w, y):
+    # differentiated with respect to w only, the lambda runs as it is
+    sq = lambda r: r * r  # noqa: E731
+    return np.sum(w * w + sq(y))

@@ -213,3 +213,37 @@ def test_a_call_made_only_for_its_writes_is_refused(mode):
             srcad.jvp(call_for_its_writes_only, (X,), (np.ones(4),))
     assert "_bump_first" in info.value.message and "'buf'" in info.value.message
     assert "buf = _bump_first(...)" in info.value.hint
+
+
+# -- writes at an index the function computes, with the two halves of vjp ----------------
+
+def write_at_argument_index(Z, j):
+    T = np.zeros(Z.shape)
+    T[j] = 1.0
+    return np.sum(T * Z)
+
+
+def write_at_fancy_index(Z, y):
+    T = np.full(Z.shape, 0.1)
+    T[np.arange(Z.shape[0]), y] = 1.0
+    return np.sum(T * Z ** 2)
+
+
+def write_at_loop_index(Z, y):
+    T = np.zeros(Z.shape)
+    for i in range(Z.shape[0]):
+        k = y[i]
+        T[i, k] = Z[i, k] ** 2
+    return np.sum(T * Z)
+
+
+@pytest.mark.parametrize("fn,extra", [(write_at_argument_index, 1),
+                                      (write_at_fancy_index, np.array([1, 0, 1])),
+                                      (write_at_loop_index, np.array([1, 0, 1]))],
+                         ids=["argument", "fancy", "loop"])
+def test_the_backward_half_has_the_index_it_writes_back_at(fn, extra):
+    Z = np.arange(1.0, 7.0).reshape(3, 2) / 7.0
+    expected = numeric_grad(lambda v: fn(v, extra), (Z,), 0)[0]
+    out, pull = srcad.vjp(fn, Z, extra)
+    np.testing.assert_allclose(flat(pull(1.0)[0]), expected, rtol=1e-6, atol=1e-8)
+    srcad.check_grads(lambda v: fn(v, extra), (Z,))
