@@ -71,16 +71,28 @@ def call_fwd_jvp(fn, positions, args, tangents, kwargs=None):
     """Forward mode of :func:`call_fwd`: ``((out, tape), (out_tangent,
     tape_tangent))``, from the JVP of the generated forward sweep of
     ``fn`` (``tangents``: one per argument; those at ``positions`` vary)."""
+    import inspect
+
     from .transform import derive
     kwargs = kwargs or {}
     derived, wrt = _derived_wrt(fn, positions, "reverse", len(args), tuple(kwargs))
     fwd, bwd = derived.functions
-    jvp = derive(fwd, "forward", wrt)
+    # The tape varies with every argument that has a tangent, not only with
+    # those the first derivative is taken for: a Hessian's mixed block
+    # moves the saved ``p`` of ``p * y`` differentiated in ``y``.
+    params = list(inspect.signature(fwd).parameters)
+    varying = [i for i in range(min(len(args), len(params)))
+               if i in positions or not _is_zero(tangents[i])]
+    jvp = derive(fwd, "forward", tuple(params[i] for i in varying))
     names = jvp.tangent_names
-    # (tangents come one per argument; the sweep varies those at positions)
-    extra = {names[w]: tangents[i] for w, i in zip(wrt, positions)}
+    extra = {names[params[i]]: tangents[i] for i in varying}
     (out, saved), (out_dot, saved_dot) = jvp.functions[0](*args, **kwargs, **extra)
     return (out, (bwd, saved)), (out_dot, (None, saved_dot))
+
+
+def _is_zero(tangent):
+    """Whether a tangent is the literal zero of a value that does not vary."""
+    return tangent is None or (tangent.__class__ in (int, float) and tangent == 0)
 
 
 def call_bwd_jvp(tape, tape_dot, g, g_dot):

@@ -917,3 +917,20 @@ def lambda_of_a_constant_argument(w, y):
     # differentiated with respect to w only, the lambda runs as it is
     sq = lambda r: r * r  # noqa: E731
     return np.sum(w * w + sq(y))
+
+
+def _rate(y, p):
+    return p * y
+
+
+def _euler_step(f, y, p, h):
+    return y + h * f(y, p)
+
+
+@case("functions held in variables", np.array([1.0, 0.5]), 0.7)
+def integrator_given_its_right_hand_side(y0, p):
+    # the saved p of p * y moves the gradient in y0 when p moves
+    y = y0
+    for _ in range(2):
+        y = _euler_step(_rate, y, p, 0.5)
+    return np.sum(y ** 2)

@@ -6,7 +6,7 @@ import pytest
 
 import srcad
 from catalogue import CATALOGUE
-from fd import flat, float_positions, numeric_grad
+from fd import flat, float_positions, leaves, numeric_grad, rebuild
 
 SCALAR_CASES = [pytest.param(fn, args, id=f"{group}-{fn.__name__}")
                 for group, fn, args in CATALOGUE
@@ -153,3 +153,43 @@ SHAPE_ADJOINTS = [
 @pytest.mark.parametrize("fn,args", SHAPE_ADJOINTS, ids=[c[0].__name__ for c in SHAPE_ADJOINTS])
 def test_second_order_through_shape_adjoints(fn, args):
     srcad.check_grads(fn, args, order=2)
+
+
+# -- mixed second derivatives: the gradient in one argument moved along another ---------
+
+def _tangent_along(args, j):
+    """Tangents that move argument ``j`` only (a fixed direction per leaf)."""
+    out = []
+    for k, a in enumerate(args):
+        if k != j:
+            out.append(_zero_like(a))
+            continue
+        vec = np.linspace(0.5, -0.7, flat(a).size)
+        out.append(rebuild(a, vec))
+    return tuple(out)
+
+
+def _zero_like(a):
+    if isinstance(a, (int, bool, str)) or a is None:
+        return 0.0
+    return rebuild(a, np.zeros(flat(a).size)) if leaves(a) else a
+
+
+MIXED_CASES = [pytest.param(fn, args, j, id=f"{group}-{fn.__name__}-{j}")
+               for group, fn, args in CATALOGUE
+               for j in float_positions(args)[1:]
+               if 0 in float_positions(args)]
+
+
+@pytest.mark.parametrize("fn,args,j", MIXED_CASES)
+def test_mixed_second_derivative(fn, args, j):
+    g = srcad.grad(fn)
+    tangents = _tangent_along(args, j)
+    _, got = srcad.jvp(g, args, tangents)
+    eps = 1e-5
+    plus = tuple(rebuild(a, flat(a) + eps * flat(t)) if k == j else a
+                 for k, (a, t) in enumerate(zip(args, tangents)))
+    minus = tuple(rebuild(a, flat(a) - eps * flat(t)) if k == j else a
+                  for k, (a, t) in enumerate(zip(args, tangents)))
+    expected = (flat(g(*plus)) - flat(g(*minus))) / (2 * eps)
+    np.testing.assert_allclose(flat(got), expected, rtol=1e-4, atol=1e-6)
