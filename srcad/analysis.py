@@ -13,6 +13,8 @@ Assumes: a body in the normal form of :mod:`srcad.normalize`.
 
 from __future__ import annotations
 
+import contextvars
+
 import gast
 
 from . import astutil as A
@@ -126,18 +128,27 @@ def walk_simple(body, depth=0):
 def activity(body, seeds, outputs, nondiff_call):
     """Names that are varied (depend on ``seeds``) and useful (reach one of
     ``outputs``)."""
-    effs = [effects(s, nondiff_call) for s, _ in walk_simple(body)
-            if not isinstance(s, (gast.If, gast.For, gast.While))]
-    # A write into an array is a write into every array it may share memory with.
+    stmts = [s for s, _ in walk_simple(body) if not isinstance(s, (gast.If, gast.For, gast.While))]
+    effs = [effects(s, nondiff_call) for s in stmts]
+    # A write into an array is a write into every array it may share memory
+    # with; a list or dict that grows or takes a new item changes only for
+    # the names holding that same list (not for the items it holds).
     if any(e.mutates for e in effs):
-        find = _alias_groups(body)
-        groups = {}
-        for n in find.members:
-            groups.setdefault(find(n), set()).add(n)
-        for e in effs:
-            if e.mutates:
-                for w in list(e.writes):
-                    e.writes |= groups.get(find(w), set())
+        containers = _containers(body)
+        by_kind = {}
+        for s, e in zip(stmts, effs):
+            if not e.mutates:
+                continue
+            structural = _structural_write(s, containers)
+            if structural not in by_kind:
+                find = _alias_groups(body, copies_only=structural)
+                groups = {}
+                for n in find.members:
+                    groups.setdefault(find(n), set()).add(n)
+                by_kind[structural] = (find, groups)
+            find, groups = by_kind[structural]
+            for w in list(e.writes):
+                e.writes |= groups.get(find(w), set())
     # the least fixed points, by work lists: a statement whose derivative
     # reads include a varied name makes its writes varied; one that writes a
     # useful name makes its derivative reads useful
@@ -219,27 +230,120 @@ VIEW_FUNCTIONS = frozenset({
 })
 
 
-def _may_alias_source(value):
-    """The name whose memory the result of ``value`` may share, or ``None``."""
+# calls of normalized code that return no element of their arguments
+# (the others, ``__srcad_sequence__(x)`` and the like, hand out x's rows)
+_FRESH_INTERNAL = frozenset({
+    "__srcad_len__", "__srcad_range__", "__srcad_min__", "__srcad_shortest__",
+    "__srcad_sort_order__", "__srcad_diagonal_index__",
+})
+
+
+def _may_alias_sources(value):
+    """The names whose memory the result of ``value`` may share: a view's
+    base, the items of a tuple, list or dict display, the rows a loop over
+    an array hands out, and the arguments of a call that may return one of
+    them (a user's function, marked ``srcad_may_alias`` by the
+    transformation)."""
     if isinstance(value, gast.Name):
-        return value.id
+        return (value.id,)
     if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
-        return value.value.id
+        return (value.value.id,)
     if isinstance(value, gast.Attribute) and isinstance(value.value, gast.Name) \
             and value.attr not in NONDIFF_ATTRS:
-        return value.value.id
+        return (value.value.id,)
+    if isinstance(value, (gast.Tuple, gast.List, gast.Set)):
+        return tuple(n for e in value.elts for n in _may_alias_sources(
+            e.value if isinstance(e, gast.Starred) else e))
+    if isinstance(value, gast.Dict):
+        return tuple(n for e in value.values for n in _may_alias_sources(e))
     if isinstance(value, gast.Call):
         f = value.func
         name = f.attr if isinstance(f, gast.Attribute) else getattr(f, "id", None)
         if name in VIEW_FUNCTIONS:
             if getattr(value, "is_method", False):
-                return method_receiver(value) and next(iter(method_receiver(value)))
+                return tuple(method_receiver(value))
             if value.args and isinstance(value.args[0], gast.Name):
-                return value.args[0].id
+                return (value.args[0].id,)
+            return ()
+        internal = isinstance(f, gast.Name) and f.id.startswith("__srcad_") and f.id not in _FRESH_INTERNAL
+        if internal and f.id == "__srcad_with_item__":
+            # (a copy of the row holding the items it had, and the new one)
+            return tuple(a.id for a in value.args[::2] if isinstance(a, gast.Name))
+        if internal or getattr(value, "srcad_may_alias", False) or (
+                _CALL_MAY_ALIAS.get() is not None and _CALL_MAY_ALIAS.get()(value)):
+            args = [a.value if isinstance(a, gast.Starred) else a for a in value.args]
+            args += [k.value for k in value.keywords]
+            out = tuple(a.id for a in args if isinstance(a, gast.Name))
+            if getattr(value, "is_method", False):
+                out += tuple(method_receiver(value))
+            return out
+    return ()
+
+
+# while a function other than the one transformed is analyzed: which of
+# its calls may return memory of their arguments (the transformed function's
+# calls are marked ``srcad_may_alias`` instead)
+_CALL_MAY_ALIAS = contextvars.ContextVar("srcad_call_may_alias", default=None)
+
+
+def returns_argument_memory(body, params, return_name, call_may_alias):
+    """Whether a function's result may share memory with one of its
+    parameters (``return M[0]``, ``return x``), given which of its calls may
+    return memory of their arguments."""
+    if return_name is None:
+        return False
+    token = _CALL_MAY_ALIAS.set(call_may_alias)
+    try:
+        find = _alias_groups(body)
+    finally:
+        _CALL_MAY_ALIAS.reset(token)
+    group = find(return_name)
+    return any(find(p) == group for p in params)
+
+
+def _containers(body):
+    """Names surely bound to lists or dicts (a display, ``list()``,
+    ``dict()``, or a receiver of ``append`` and the like)."""
+    out = set()
+    for s, _ in walk_simple(body):
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            v = s.value
+            if isinstance(v, (gast.List, gast.Dict, gast.ListComp, gast.DictComp)) or (
+                    isinstance(v, gast.Call) and isinstance(v.func, gast.Name)
+                    and v.func.id in ("list", "dict")):
+                out.add(s.targets[0].id)
+        elif isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and \
+                method_receiver(s.value) and s.value.func.attr in MUTATING_METHODS:
+            out |= method_receiver(s.value)
+    return out
+
+
+def _stored_into(s, containers):
+    """``(container, names)`` for a statement that puts values into a list
+    or dict (``c[k] = v``, ``c.append(v)``): the container then holds them."""
+    if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript) \
+            and isinstance(s.targets[0].value, gast.Name) and s.targets[0].value.id in containers:
+        return s.targets[0].value.id, _may_alias_sources(s.value)
+    if isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and \
+            method_receiver(s.value) and s.value.func.attr in MUTATING_METHODS:
+        names = tuple(n for a in s.value.args for n in _may_alias_sources(a))
+        return next(iter(method_receiver(s.value))), names
     return None
 
 
-def _alias_groups(body):
+def _structural_write(s, containers):
+    """Whether ``s`` changes a list or dict itself (``lst.append(v)``,
+    ``d[k] = v``) rather than the memory of an array or of an item."""
+    if isinstance(s, gast.Expr):
+        return True
+    return (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript)
+            and s.targets[0].value.id in containers and not getattr(s, "srcad_nested_store", False))
+
+
+def _alias_groups(body, copies_only=False):
+    """Union-find over the names that may share memory (``find(n)``, and
+    ``find.members``). ``copies_only``: only names bound to one another
+    (``y = x``), which see the same list grow."""
     parent = {}
 
     def find(n):
@@ -247,19 +351,33 @@ def _alias_groups(body):
             n = parent[n]
         return n
 
+    containers = _containers(body)
     for s, _ in walk_simple(body):
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
-            src = _may_alias_source(s.value)
-            if src:
+            if copies_only:
+                if isinstance(s.value, gast.Name):
+                    parent[find(s.targets[0].id)] = find(s.value.id)
+                continue
+            for src in _may_alias_sources(s.value):
                 parent[find(s.targets[0].id)] = find(src)
+        elif not copies_only:
+            stored = _stored_into(s, containers)
+            if stored:
+                for src in stored[1]:
+                    parent[find(stored[0])] = find(src)
     # the names in a group of more than one (any other is alone in its own)
     find.members = set(parent) | set(parent.values())
     return find
 
 
-def _mutated_names(body):
+def _mutated_names(body, containers=None, structural=None):
+    """Names written in place; ``structural`` (with ``containers``): only
+    those whose writes change a list or dict itself (True) or only the
+    others (False); ``None``: all."""
     out = set()
     for s, _ in walk_simple(body):
+        if structural is not None and _structural_write(s, containers) != structural:
+            continue
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript):
             out.add(s.targets[0].value.id)
         elif isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and \
@@ -270,10 +388,16 @@ def _mutated_names(body):
 
 def mutated_params(body, params):
     """Parameters whose memory the function may write to, directly or through
-    a view or alias: they are copied on entry so the caller's stay intact."""
-    find = _alias_groups(body)
-    groups = {find(m) for m in _mutated_names(body)}
-    return [p for p in params if find(p) in groups]
+    a view or alias: they are copied on entry so the caller's stay intact.
+    (A list that grows or takes a new item changes for the names holding that
+    list only, not for the items in it.)"""
+    containers = _containers(body)
+    out = set()
+    for copies_only in (False, True):
+        find = _alias_groups(body, copies_only=copies_only)
+        groups = {find(m) for m in _mutated_names(body, containers, structural=copies_only)}
+        out |= {p for p in params if find(p) in groups}
+    return [p for p in params if p in out]
 
 
 def statement_order(body):
@@ -295,7 +419,7 @@ def statement_order(body):
     return order
 
 
-def aliased_mutation(body):
+def aliased_mutation(body, only_nested=False):
     """A mutation (``y[i] = v``, ``y.append(v)``) of an array or list that may
     share memory with another variable read after it, as
     ``(statement, mutated name, other name)``; ``None`` when there is none.
@@ -303,6 +427,11 @@ def aliased_mutation(body):
     Reverse mode keeps one adjoint per variable, so such a write would be
     missed by the other variable's adjoint. Aliases count from the statement
     that creates them on (or anywhere in a loop the write shares).
+
+    ``only_nested``: only the writes ``a[i][j] = v`` into an item of a list
+    or dict, which the normalized code makes as ``a[i] = <a[i] with v at
+    j>``: another name holding that item would not see the write in either
+    mode.
     """
     order = statement_order(body)
 
@@ -318,19 +447,31 @@ def aliased_mutation(body):
                         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
         return loads[j]
 
-    # what each assignment may alias (``y = x`` copies a list's reference;
-    # views and the like for arrays), found once
+    # what each statement may alias (``y = x`` copies a list's reference;
+    # views and the like for arrays; a list or dict holds what is put into
+    # it), found once
+    containers = _containers(body)
     sources = {}
     for j, (t, _) in enumerate(order):
         if isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Name):
             sources[j] = (t.targets[0].id, t.value.id if isinstance(t.value, gast.Name) else None,
-                          _may_alias_source(t.value))
+                          _may_alias_sources(t.value))
+        else:
+            stored = _stored_into(t, containers)
+            if stored:
+                sources[j] = (stored[0], None, stored[1])
 
     for i, (s, _) in enumerate(order):
         mutated = None
         appends = False
+        nested = getattr(s, "srcad_nested_store", False)
+        if only_nested and not nested:
+            continue
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript):
             mutated = s.targets[0].value.id
+            # a slot of a list or dict takes a new value: the items taken
+            # out before keep theirs (unless the item itself is written)
+            appends = mutated in containers and not nested
         elif isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and \
                 method_receiver(s.value) and s.value.func.attr in MUTATING_METHODS:
             mutated = next(iter(method_receiver(s.value)))
@@ -347,8 +488,7 @@ def aliased_mutation(body):
         for j, (target, copied, viewed) in sources.items():
             if j < i or related(i, j):
                 # growing a list changes its copies, not the items taken out of it
-                src = copied if appends else viewed
-                if src:
+                for src in ((copied,) if copied else ()) if appends else viewed:
                     parent[find(target)] = find(src)
         group = find(mutated)
         for j, (t, _) in enumerate(order):
@@ -398,8 +538,7 @@ def risky_rebinds(body):
         for j, (t, tloops) in enumerate(order):
             if (j < i or set(loops) & set(tloops)) and t is not s and isinstance(t, gast.Assign) \
                     and isinstance(t.targets[0], gast.Name):
-                src = _may_alias_source(t.value)
-                if src:
+                for src in _may_alias_sources(t.value):
                     parent[find(t.targets[0].id)] = find(src)
         group = find(name)
         for j, (t, tloops) in enumerate(order):

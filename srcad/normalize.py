@@ -970,6 +970,9 @@ class ANF:
             A.copy_lineno(value, target)
             self.assign_to(gast.Subscript(value=inner.value, slice=inner.slice, ctx=gast.Store()),
                            value, out)
+            # (an inner list or array put back into a list changes the
+            # object other names may hold: the alias checks look for them)
+            out[-1].srcad_nested_store = True
             return
         if isinstance(target, gast.Subscript):
             base = self.atom(target.value, out)

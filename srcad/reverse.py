@@ -121,12 +121,24 @@ class ReverseTransform(BaseTransform):
         stmt, mutated, other = hit
         if mutated not in self.active and other not in self.active:
             return
+        temps = getattr(self.norm, "temps", set())
+        if mutated in temps:
+            what = "an array taken from another (a row the loop hands out, an item, a view)"
+            fix = "write through the array it comes from (B[i, 0] = ... rather than row[0] = ...)"
+        else:
+            what = repr(mutated)
+            fix = f"make {mutated!r} its own array first ({mutated} = {mutated}.copy())"
+        held = repr(other)
+        if other in temps:
+            held = "a value taken from it before (a row, an item or a view)"
+            fix = ("write into the array itself by index (B[i, 0] = ... rather than a row's "
+                   "row[0] = ...; B[[0, 1]] = B[[1, 0]] to swap rows), or copy what is "
+                   "taken from it (B[1].copy())")
         raise UnsupportedSyntaxError(
-            f"{mutated!r} is written in place but may share memory with {other!r}, which is "
+            f"{what} is written in place but may share memory with {held}, which is "
             f"read afterwards; reverse mode cannot follow a write through an alias",
             self.norm.parsed.location(stmt), construct="write through an alias",
-            hint=f"make {mutated!r} its own array first ({mutated} = {mutated}.copy()), or use "
-                 f"forward mode (srcad.jvp), which follows aliases")
+            hint=f"{fix}, or use forward mode (srcad.jvp), which follows aliases")
 
     # ------------------------------------------------------------------------
     # backward statements (generated first: they decide what must be saved)

@@ -3,6 +3,9 @@ classification of calls, and inlining rules at a statement."""
 
 from __future__ import annotations
 
+import inspect
+import threading
+import weakref
 
 import gast
 import numpy as np
@@ -38,6 +41,76 @@ def _resolve_for(parsed, norm):
     return lambda call: resolve_call(parsed, norm.local_names, call)
 
 
+_FRESH_BUILTINS = frozenset({float, int, len, range, sum, abs, bool, round, pow, divmod, complex,
+                             isinstance, print, sorted, enumerate, zip})
+_CONTAINER_ACCESSORS = frozenset({"pop", "get", "setdefault", "values", "items", "keys", "copy"})
+_RETURNS_MEMORY = weakref.WeakKeyDictionary()
+_ANALYZING = threading.local()
+
+
+def _returns_argument_memory(func):
+    """Whether the user function ``func`` may return memory of one of its
+    arguments (``return M[0]``, ``return x``, through the calls it makes);
+    ``True`` where that cannot be read from its source."""
+    try:
+        return _RETURNS_MEMORY[func]
+    except (KeyError, TypeError):
+        pass
+    busy = _ANALYZING.__dict__.setdefault("busy", set())
+    if id(func) in busy:
+        return True   # recursion: assume the worst while it is being read
+    busy.add(id(func))
+    try:
+        answer = _read_returns_memory(func)
+    except Exception:   # no source, unsupported code: the transform says so when it matters
+        answer = True
+    finally:
+        busy.discard(id(func))
+    try:
+        _RETURNS_MEMORY[func] = answer
+    except TypeError:
+        pass
+    return answer
+
+
+def _read_returns_memory(func):
+    from .analysis import returns_argument_memory
+    from .normalize import normalized_view
+    from .parse import parse_function
+    parsed = parse_function(func)
+    norm = normalized_view(parsed)
+    if norm is None:
+        return True
+    resolve = _resolve_for(parsed, norm)
+
+    def call_may_alias(call):
+        if getattr(call, "is_method", False):
+            return call.func.attr in _CONTAINER_ACCESSORS and call.func.attr != "copy"
+        if isinstance(call.func, gast.Name) and call.func.id.startswith("__srcad_"):
+            return False   # (the analysis knows these)
+        obj = resolve(call)
+        if obj is None:
+            return True
+        if obj in _FRESH_BUILTINS if _hashable(obj) else False:
+            return False
+        module = (getattr(obj, "__module__", None) or "").split(".")[0]
+        if module in ("numpy", "cupy", "math"):
+            return False
+        if inspect.isfunction(obj):
+            return _returns_argument_memory(obj)
+        return True
+
+    return returns_argument_memory(norm.node.body, norm.param_names, norm.return_name, call_may_alias)
+
+
+def _hashable(obj):
+    try:
+        hash(obj)
+    except TypeError:
+        return False
+    return True
+
+
 def callee_kinds(func, args, keywords):
     """The kind a user function called with arguments of these kinds
     returns (:func:`srcad.kinds.return_kind`)."""
@@ -61,6 +134,7 @@ class BaseTransform:
         nondiff = lambda call: self.info(call).kind == "nondiff"   # noqa: E731
         nondiff.flowing = self.flowing_args
         self._activity_calls = nondiff
+        self._mark_calls_returning_memory()
         self.active = activity(norm.node.body, set(self.wrt), outputs, nondiff)
         if self._methods_of_other_objects():
             self._varied_names = None
@@ -81,6 +155,7 @@ class BaseTransform:
             self._infer_kinds()
         if not checked:
             self._check_hidden_writes()
+            self._check_nested_writes()
         del self._nodes
 
     def _infer_kinds(self):
@@ -402,6 +477,41 @@ class BaseTransform:
             return True
         sa, sb = self.shapes.get(a), self.shapes.get(b)
         return sb is not None and is_reduced(sa) and sa[1] == sb
+
+    def _mark_calls_returning_memory(self):
+        """Mark ``srcad_may_alias`` the calls whose result may share memory
+        with their arguments (a user's ``first_row(M)`` returning ``M[0]``),
+        for the alias analyses: a write through the result is a write into
+        the argument. NumPy's functions other than views return new arrays;
+        a user's function is read to see what it returns; any other call
+        may return anything."""
+        for n in A.nodes(self.norm.node):
+            if isinstance(n, gast.Call) and not getattr(n, "srcad_may_alias", False):
+                info = self.info(n)
+                if info.kind in ("rule", "nondiff"):
+                    continue
+                if info.kind == "user" and not _returns_argument_memory(info.obj):
+                    continue
+                n.srcad_may_alias = True
+
+    def _check_nested_writes(self):
+        """``a[i][j] = v`` runs as ``a[i] = <a[i] with v at j>``: no alias of
+        the item ``a[i]`` is written through. Where another name holding that
+        item is read afterwards (``hist = [u]; hist[0][0] = c; u.sum()``),
+        the value would differ from Python's, so it is refused."""
+        if not any(getattr(n, "srcad_nested_store", False) for n in self._nodes):
+            return
+        from .analysis import aliased_mutation
+        hit = aliased_mutation(self.norm.node.body, only_nested=True)
+        if hit is None:
+            return
+        stmt, mutated, other = hit
+        raise UnsupportedSyntaxError(
+            f"an item of {mutated!r} is written in place ({mutated}[...][...] = ...) but may be "
+            f"held by {other!r} too, which is read afterwards",
+            self.norm.parsed.location(stmt), construct="write into an item held twice",
+            hint=f"write through {other!r} itself, or put a copy into {mutated!r} "
+                 f"({mutated}[...] = {other}.copy())")
 
     def _check_hidden_writes(self):
         """A user function that writes values depending on the arguments into

@@ -247,3 +247,92 @@ def test_the_backward_half_has_the_index_it_writes_back_at(fn, extra):
     out, pull = srcad.vjp(fn, Z, extra)
     np.testing.assert_allclose(flat(pull(1.0)[0]), expected, rtol=1e-6, atol=1e-8)
     srcad.check_grads(lambda v: fn(v, extra), (Z,))
+
+
+# -- aliases made by tuples, loops over rows, helpers and containers --------------------
+
+W2 = np.array([[1.0, 2.0], [3.0, 4.0]])
+
+
+def swap_rows_by_tuple(A):
+    B = A.copy()
+    B[0], B[1] = B[1], B[0]     # NumPy: the second write reads the new first row
+    return np.sum(B * W2)
+
+
+def write_through_loop_rows(A):
+    B = A.copy()
+    for row in B:
+        row[0] = row[1] ** 2
+    return np.sum(B * W2)
+
+
+def _first_row(M):
+    return M[0]
+
+
+def _scaled(M):
+    return 2.0 * M
+
+
+def view_from_a_helper(A):
+    B = A.copy()
+    r = _first_row(B)
+    B[0] = A[1]
+    return np.sum(r * W2[0])
+
+
+def fresh_array_from_a_helper(A):
+    B = _scaled(A)
+    B[0] = A[1] ** 2
+    return np.sum(B * W2) + np.sum(A)
+
+
+def array_held_by_a_list(A, c):
+    u = A[0] * 1.0
+    hist = [u]
+    u[0] = u[0] + c
+    return np.sum(hist[0])
+
+
+def item_of_a_list_written(A, c):
+    u = A[0] * 1.0
+    hist = [u]
+    hist[0][0] = c
+    return np.sum(u)
+
+
+ALIASED = [swap_rows_by_tuple, write_through_loop_rows, view_from_a_helper, array_held_by_a_list]
+
+
+@pytest.mark.parametrize("fn", ALIASED, ids=[f.__name__ for f in ALIASED])
+def test_aliases_made_without_a_view_call_are_refused_in_reverse_mode(fn):
+    A = np.array([[1.0, 0.3], [0.1, 0.8]])
+    args = (A, 0.7) if fn is array_held_by_a_list else (A,)
+    with pytest.raises(srcad.UnsupportedSyntaxError) as info:
+        srcad.grad(fn)(*args)
+    assert "written in place" in info.value.message
+
+
+@pytest.mark.parametrize("fn", [swap_rows_by_tuple, write_through_loop_rows, view_from_a_helper])
+def test_forward_mode_follows_those_aliases(fn):
+    A = np.array([[1.0, 0.3], [0.1, 0.8]])
+    expected = numeric_grad(lambda v: fn(v.copy()), (A,), 0)[0]
+    got = srcad.jacobian(fn, mode="forward")(A)
+    np.testing.assert_allclose(flat(got), expected, rtol=1e-6, atol=1e-8)
+
+
+def test_a_helper_returning_a_new_array_is_no_alias():
+    A = np.array([[1.0, 0.3], [0.1, 0.8]])
+    srcad.check_grads(fresh_array_from_a_helper, (A,))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_writing_an_item_another_name_holds_is_refused(mode):
+    A = np.array([[1.0, 0.3], [0.1, 0.8]])
+    with pytest.raises(srcad.UnsupportedSyntaxError) as info:
+        if mode == "reverse":
+            srcad.grad(item_of_a_list_written, wrt=(0, 1))(A, 0.7)
+        else:
+            srcad.jvp(item_of_a_list_written, (A, 0.7), (np.zeros_like(A), 1.0))
+    assert "'hist'" in info.value.message and "'u'" in info.value.message
