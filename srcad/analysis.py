@@ -461,6 +461,8 @@ def aliased_mutation(body, only_nested=False):
             if stored:
                 sources[j] = (stored[0], None, stored[1])
 
+    fresh_since = _fresh_bindings(body, {id(t): k for k, (t, _) in enumerate(order)})
+
     for i, (s, _) in enumerate(order):
         mutated = None
         appends = False
@@ -485,7 +487,17 @@ def aliased_mutation(body, only_nested=False):
                 n = parent[n]
             return n
 
+        # bound to a new array on every path to the write (``un =
+        # np.zeros(n)`` earlier in the same loop body): only the aliases made
+        # since can see the write
+        since = fresh_since.get(i, {}).get(mutated)
+        if since is not None:
+            # loops around the write but not around that binding carry the
+            # aliases their later statements make into the next iteration
+            carried = set(order[i][1]) - set(order[since][1])
         for j, (target, copied, viewed) in sources.items():
+            if since is not None and not (since < j < i or (j > i and carried & set(order[j][1]))):
+                continue
             if j < i or related(i, j):
                 # growing a list changes its copies, not the items taken out of it
                 for src in ((copied,) if copied else ()) if appends else viewed:
@@ -499,6 +511,58 @@ def aliased_mutation(body, only_nested=False):
                         and not _rebound_between(order, i, j, name)):
                     return s, mutated, name
     return None
+
+
+def _fresh_bindings(body, index):
+    """``{k: {name: f}}``: for each statement ``k`` (by its position in
+    :func:`statement_order`), the names that every path from the function's
+    start (or from the start of the innermost loop iteration) to ``k`` binds
+    last at statement ``f`` to a value sharing no memory with any other name
+    (an arithmetic result, ``np.zeros``, a copy)."""
+    out = {}
+
+    def bound_in(stmts):
+        names = set()
+        for st, _ in walk_simple(stmts):
+            if isinstance(st, gast.For) and isinstance(st.target, gast.Name):
+                names.add(st.target.id)
+            if isinstance(st, (gast.If, gast.For, gast.While)):
+                continue
+            for n in A.nodes(st):
+                if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load):
+                    names.add(n.id)
+        return names
+
+    def visit(stmts, known):
+        for st in stmts:
+            k = index[id(st)]
+            out[k] = known
+            if isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name):
+                known = dict(known)
+                name = st.targets[0].id
+                if _may_alias_sources(st.value):
+                    known.pop(name, None)
+                else:
+                    known[name] = k
+            elif isinstance(st, gast.If):
+                visit(st.body, known)
+                visit(st.orelse, known)
+                gone = bound_in(st.body + st.orelse)
+                known = {n: f for n, f in known.items() if n not in gone}
+            elif isinstance(st, (gast.For, gast.While)):
+                # a binding before the loop holds in every iteration only
+                # when the body does not bind the name again
+                gone = bound_in(st.body)
+                known = {n: f for n, f in known.items() if n not in gone}
+                visit(st.body, known)
+            else:
+                gone = bound_in([st])
+                if gone:
+                    known = {n: f for n, f in known.items() if n not in gone}
+
+    visit(body, {})
+    del visit   # it refers to itself
+    return out
 
 
 def _rebound_between(order, i, j, name):

@@ -336,3 +336,68 @@ def test_writing_an_item_another_name_holds_is_refused(mode):
         else:
             srcad.jvp(item_of_a_list_written, (A, 0.7), (np.zeros_like(A), 1.0))
     assert "'hist'" in info.value.message and "'u'" in info.value.message
+
+
+# -- a name bound to a new array before the write holds no older alias -------------------
+
+def double_buffer(u0):
+    u = u0 * 1.0
+    for _ in range(3):
+        un = np.zeros(3)
+        un[0] = u[0]
+        un[1] = 0.5 * (u[0] + u[2])
+        un[2] = u[1] ** 2
+        u = un
+    return u @ u
+
+
+def copy_written_then_rebound(u):
+    new = u.copy()
+    new[0] = 2.0 * u[1]
+    new[1] = 2.0 * u[2]
+    u = new
+    return np.sum(u ** 2)
+
+
+def scalar_temp_reused(b):
+    y = np.zeros(3)
+    for i in range(3):
+        s = b[i]
+        y[i] = s * s
+    x = np.zeros(3)
+    for i in range(3):
+        s = y[i]
+        x[i] = s
+    return np.sum(x ** 2)
+
+
+def copies_swapped_after_the_write(u0):
+    a = u0.copy()
+    b = u0.copy()
+    b[0] = 2.0 * b[0]
+    a, b = b, a
+    return a @ (b ** 2)
+
+
+def alias_carried_into_the_next_iteration(x):
+    y = np.zeros(3)
+    s = np.ones(3)
+    u = s
+    for i in range(3):
+        y[i] = x[i] ** 2
+        u = s * 2.0        # in the next iteration s is y, written just before
+        s = y
+    return np.sum(u)
+
+
+FRESH = [double_buffer, copy_written_then_rebound, scalar_temp_reused, copies_swapped_after_the_write]
+
+
+@pytest.mark.parametrize("fn", FRESH, ids=[f.__name__ for f in FRESH])
+def test_a_new_array_written_before_any_alias_is_fine(fn):
+    srcad.check_grads(fn, (np.array([0.3, -0.7, 1.1]),))
+
+
+def test_an_alias_carried_around_a_loop_is_still_refused():
+    with pytest.raises(srcad.UnsupportedSyntaxError):
+        srcad.grad(alias_carried_into_the_next_iteration)(np.array([0.3, -0.7, 1.1]))
