@@ -95,6 +95,38 @@ def _refuse_writes_to_free_variables(parsed, fn, free):
                      "in the enclosing function")
 
 
+def _joined_display(expr, cls):
+    """``(*a, b, *c)`` as ``tuple(a) + (b,) + tuple(c)`` (``list`` for a
+    list display): the concatenation the unpacking makes."""
+    convert = "tuple" if cls is gast.Tuple else "list"
+    parts, run = [], []
+    for e in expr.elts:
+        if isinstance(e, gast.Starred):
+            if run:
+                parts.append(cls(elts=run, ctx=gast.Load()))
+                run = []
+            parts.append(gast.Call(func=A.name(convert), args=[e.value], keywords=[]))
+        else:
+            run.append(e)
+    if run:
+        parts.append(cls(elts=run, ctx=gast.Load()))
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = A.binop(joined, gast.Add(), part)
+    return A.copy_lineno(joined, expr) if getattr(expr, "lineno", None) else joined
+
+
+# methods that take their integers either one by one or as one tuple
+_VARIADIC_SHAPE_METHODS = frozenset({"reshape", "transpose"})
+
+
+def _is_shape_unpacking(call):
+    """``x.reshape(*shape)``, ``x.transpose(*axes)``: the same as passing
+    the tuple itself."""
+    return (isinstance(call.func, gast.Attribute) and call.func.attr in _VARIADIC_SHAPE_METHODS
+            and len(call.args) == 1 and isinstance(call.args[0], gast.Starred) and not call.keywords)
+
+
 def _is_transpose_zip(call, parsed):
     """``zip(*rows)``: the columns of a list of rows."""
     return (isinstance(call.func, gast.Name) and len(call.args) == 1 and not call.keywords
@@ -280,11 +312,13 @@ def check_syntax(parsed, node):
                             hint="keep the value in a local variable or a dict")
         if isinstance(n, gast.Call):
             for a in n.args:
-                if isinstance(a, gast.Starred) and not _is_transpose_zip(n, parsed):
+                if isinstance(a, gast.Starred) and not _is_transpose_zip(n, parsed) \
+                        and not _is_shape_unpacking(n):
                     raise UnsupportedSyntaxError(
                         "argument unpacking (*args) in calls is not supported",
                         parsed.location(a), construct="*args",
-                        hint="pass the arguments one by one")
+                        hint="pass the arguments one by one (a shape can be passed as one "
+                             "tuple: np.zeros((*x.shape, 2)), x.reshape(shape))")
             for k in n.keywords:
                 if k.arg is None:
                     raise UnsupportedSyntaxError(
@@ -725,6 +759,9 @@ class ANF:
             self.emit(out, A.if_(test, body, orelse))
             return A.name(result)
         if isinstance(expr, gast.Call):
+            if _is_shape_unpacking(expr):
+                expr = gast.Call(func=expr.func, keywords=[], args=[
+                    gast.Call(func=A.name("tuple"), args=[expr.args[0].value], keywords=[])])
             target = self._resolve(expr.func) if self.is_static(expr.func) else _MISSING
             if target in (sorted, min, max) and len(expr.args) == 1 and (
                     target is sorted or any(k.arg == "key" for k in expr.keywords)) and all(
@@ -784,8 +821,10 @@ class ANF:
             value = self.atom(expr.value, out)
             return gast.Subscript(value=value, slice=self.index(expr.slice, out), ctx=gast.Load())
         if isinstance(expr, (gast.Tuple, gast.List)):
-            elts = [self.atom(e, out) for e in expr.elts]
             cls = gast.Tuple if isinstance(expr, gast.Tuple) else gast.List
+            if any(isinstance(e, gast.Starred) for e in expr.elts):
+                return self._simple(_joined_display(expr, cls), out)
+            elts = [self.atom(e, out) for e in expr.elts]
             return cls(elts=elts, ctx=gast.Load())
         if isinstance(expr, gast.Dict):
             if any(k is None for k in expr.keys):

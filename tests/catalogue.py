@@ -934,3 +934,21 @@ def integrator_given_its_right_hand_side(y0, p):
     for _ in range(2):
         y = _euler_step(_rate, y, p, 0.5)
     return np.sum(y ** 2)
+
+
+# -- unpacking into displays and shapes -----------------------------------------------------
+
+@case("containers", np.array([0.3, 0.5]), 0.7)
+def unpacked_into_displays(x, y):
+    parts = (*x, y, *x)
+    padded = np.array([*x, 1.0, *parts])
+    return np.sum(padded ** 2) * parts[1]
+
+
+@case("arrays", M34)
+def shapes_unpacked(X):
+    Z = np.zeros((*X.shape, 2))
+    Z[..., 0] = X
+    Z[..., 1] = X ** 2
+    flat = Z.reshape(*(X.size, 2))
+    return np.sum(flat * flat.transpose(*(1, 0)).T)
