@@ -39,6 +39,15 @@ def _ndim(x):
     return len(_shape(x))
 
 
+def _operand_shape(x):
+    """The shape NumPy gives an operand: a Python list or tuple of numbers
+    (``[1.0, x[0]]``) counts as the array it makes."""
+    if isinstance(x, (list, tuple)) and not isinstance(x, AdjList):
+        import numpy
+        return numpy.shape(x)
+    return _shape(x)
+
+
 def _size(x):
     n = 1
     for s in _shape(x):
@@ -1915,13 +1924,17 @@ def split_pieces(g, arrays, axis=0):
         flat = xp.reshape(g, (-1,))
         start = 0
         for x in arrays:
-            n = _size(x)
-            out.append(xp.reshape(flat[start:start + n], _shape(x)))
+            shape = _operand_shape(x)
+            n = 1
+            for k in shape:
+                n *= k
+            out.append(xp.reshape(flat[start:start + n], shape))
             start += n
         return out
     start = 0
     for x in arrays:
-        n = _shape(x)[axis] if _ndim(x) else 1
+        shape = _operand_shape(x)
+        n = shape[axis] if shape else 1
         out.append(_take_range(g, start, start + n, axis))
         start += n
     return out
@@ -1941,14 +1954,14 @@ def join_adjoint(g, arrays, kind):
     start = 0
     for x, p in zip(arrays, promoted):
         n = p[axis]
-        out.append(xp.reshape(_take_range(g, start, start + n, axis), _shape(x)))
+        out.append(xp.reshape(_take_range(g, start, start + n, axis), _operand_shape(x)))
         start += n
     return out
 
 
 def _promote(x, kind):
     """The shape ``x`` takes inside ``kind`` (``atleast_1d/2d/3d`` rules)."""
-    s = _shape(x)
+    s = _operand_shape(x)
     if kind == "hstack":
         return s if s else (1,)
     if kind == "vstack":

@@ -952,3 +952,11 @@ def shapes_unpacked(X):
     Z[..., 1] = X ** 2
     flat = Z.reshape(*(X.size, 2))
     return np.sum(flat * flat.transpose(*(1, 0)).T)
+
+
+@case("containers", np.array([0.3, 0.7, 1.2]))
+def lists_joined_to_arrays(x):
+    z = np.concatenate([x, [1.0, x[0]]])
+    h = np.hstack([[x[1] ** 2], x])
+    v = np.vstack([x, [x[2], 1.0, x[0]]])
+    return np.sum(z ** 2) + np.sum(h * z[:4]) + np.sum(v ** 3)
