@@ -1794,9 +1794,23 @@ def _einsum_ops(operands):
     return [op for op in operands if op is not None]
 
 
+def _einsum_spelled(subscripts):
+    """Refuse ``einsum`` in sublist form whose sublists normalization could
+    not see (``np.einsum(a, sa, b, sb)`` with the sublists in variables):
+    the first operand would pass for the subscripts."""
+    if not isinstance(subscripts, str):
+        _unsupported("numpy.einsum(operand, sublist, ...)",
+                     "write the sublists as list displays in the call "
+                     "(np.einsum(a, [0, 1], b, [1, 2])) or pass a subscripts string")
+
+
 def einsum_jvp(subscripts, operands, i, t, optimize=False):
     """The part of ``einsum``'s tangent from operand ``i``: the same
-    contraction with that operand replaced by its tangent."""
+    contraction with that operand replaced by its tangent (``i = -1``, the
+    subscripts, only refuses the sublist form)."""
+    _einsum_spelled(subscripts)
+    if i < 0:
+        return 0.0
     ops = _einsum_ops(operands)
     xp = _ns(ops[i])
     ops[i] = xp.broadcast_to(t, _shape(ops[i]))
@@ -1804,8 +1818,10 @@ def einsum_jvp(subscripts, operands, i, t, optimize=False):
 
 
 def einsum_adjoint(g, subscripts, operands, i):
-    """Adjoint of ``einsum`` for operand ``i``."""
-    if is_zero(g):
+    """Adjoint of ``einsum`` for operand ``i`` (``i = -1``, the subscripts,
+    only refuses the sublist form)."""
+    _einsum_spelled(subscripts)
+    if is_zero(g) or i < 0:
         return 0.0
     ops = _einsum_ops(operands)
     xp = _ns(g)

@@ -128,6 +128,10 @@ def einsum_implicit(a):
     return np.sum(np.einsum("ij,jk", a, W3) ** 2)
 
 
+def einsum_sublists(a, x):
+    return np.sum(np.einsum(a, [0, 1], x, [1], [0]) ** 2) + np.einsum(a, [0, 1], a, [0, 1])
+
+
 def tensordot_axes1(a, b):
     return np.sum(np.tensordot(a, b, axes=1) ** 2)
 
@@ -422,6 +426,7 @@ CASES = [
     (einsum_batched, (r(2, 2, 3), r(2, 3, 2))),
     (einsum_diagonal, (r(3, 3), r(3))),
     (einsum_implicit, (r(2, 3),)),
+    (einsum_sublists, (r(2, 3), r(3))),
     (tensordot_axes1, (r(2, 3), r(3, 2))),
     (tensordot_pairs, (r(2, 3), r(3, 2))),
     (tensordot_self, (r(3, 3),)),
