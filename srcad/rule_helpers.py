@@ -3528,10 +3528,17 @@ def arange_adjoint(g, which, stop):
 # expect an array; CuPy's do not. Every helper whose first parameter is an
 # adjoint ``g`` therefore turns a number into a 0-d array of the namespace of
 # the arrays it is given, when that namespace is not NumPy.
+#
+# A lazy zero ``g`` (no adjoint reached the value, or the tangent of an adjoint
+# that does not move) gives a lazy zero: the helpers are linear in ``g``, and
+# those written for arrays (``outer_adjoint``'s matmul) cannot take a number.
+# ``is_zero``, the test itself, is left as it is.
 
 def _array_adjoint(fn):
     def wrapper(g, *args, **kwargs):
         if type(g) in (float, int):
+            if g == 0:
+                return 0.0
             for a in args:
                 xp = _ns(a) if hasattr(a, "shape") else None
                 if xp is not None and xp.__name__ != "numpy":
@@ -3545,7 +3552,7 @@ def _array_adjoint(fn):
 def _wrap_adjoint_helpers(namespace):
     for name, fn in list(namespace.items()):
         if (inspect.isfunction(fn) and fn.__module__ == __name__ and not name.startswith("_")
-                and fn.__code__.co_argcount and fn.__code__.co_varnames[0] == "g"):
+                and name != "is_zero" and fn.__code__.co_argcount and fn.__code__.co_varnames[0] == "g"):
             namespace[name] = _array_adjoint(fn)
 
 

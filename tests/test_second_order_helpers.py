@@ -128,6 +128,16 @@ def einsum_implicit(a):
     return np.sum(np.einsum("ij,jk", a, W3) ** 2)
 
 
+def einsum_trace_of_outer(x):
+    # the tangent of einsum's adjoint with a single operand is a lazy zero,
+    # which reaches outer's adjoint
+    return np.einsum("ii", np.outer(x, x))
+
+
+def einsum_sum_of_inner(a):
+    return np.einsum("ij->", np.inner(a, a))
+
+
 def einsum_sublists(a, x):
     return np.sum(np.einsum(a, [0, 1], x, [1], [0]) ** 2) + np.einsum(a, [0, 1], a, [0, 1])
 
@@ -427,6 +437,8 @@ CASES = [
     (einsum_diagonal, (r(3, 3), r(3))),
     (einsum_implicit, (r(2, 3),)),
     (einsum_sublists, (r(2, 3), r(3))),
+    (einsum_trace_of_outer, (r(3),)),
+    (einsum_sum_of_inner, (r(2, 3),)),
     (tensordot_axes1, (r(2, 3), r(3, 2))),
     (tensordot_pairs, (r(2, 3), r(3, 2))),
     (tensordot_self, (r(3, 3),)),
