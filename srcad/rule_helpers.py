@@ -3388,15 +3388,27 @@ def _gradient_setup(f, varargs, axis):
         spacings = [varargs[0]] * len(axes)
     else:
         spacings = list(varargs)
-    if any(_ndim(h) > 0 for h in spacings):
-        _unsupported("numpy.gradient(f, coordinates)",
-                     "pass the spacing as a number (np.gradient(f, dx)); coordinate arrays "
-                     "(uneven spacing) have no derivative rule yet")
     return axes, spacings, len(axes) > 1
 
 
+def _coordinates_held(spacings, tangents=None):
+    """Refuse to differentiate coordinate arrays (uneven spacing): only the
+    values and scalar spacings have derivatives. ``tangents``: the
+    spacings' tangents (zeros for constant coordinates), or ``None`` where
+    any array among the spacings is differentiated."""
+    for k, h in enumerate(spacings):
+        if _ndim(h) > 0 and (tangents is None or not (
+                is_zero(tangents[k]) or not _ns(h).any(tangents[k]))):
+            _unsupported("numpy.gradient(f, coordinates) with respect to the coordinates",
+                         "hold the coordinate array constant (srcad.stop_gradient(x)) or pass "
+                         "a scalar spacing; the derivative with respect to the values is supported")
+
+
 def _gradient_transpose(g, h, edge_order):
-    """The transpose of ``np.gradient`` along the last axis (spacing ``h``)."""
+    """The transpose of ``np.gradient`` along the last axis (spacing ``h``,
+    a number or an array of coordinates)."""
+    if _ndim(h) > 0:
+        return _gradient_transpose_coordinates(g, h, edge_order)
     xp = _ns(g)
     n = _shape(g)[-1]
     a = xp.zeros(_shape(g), dtype=_float_dtype(g))
@@ -3422,12 +3434,35 @@ def _gradient_transpose(g, h, edge_order):
     return a
 
 
+def _gradient_transpose_coordinates(g, x, edge_order):
+    """The transpose of ``np.gradient`` along the last axis at the
+    coordinates ``x``. Its stencils (three neighbours inside, two or three
+    points at each end) take entries of distinct residues modulo 3, so
+    NumPy's gradient of the indicator of each residue gives every row's
+    coefficients: ``w[j % 3][i]`` is that of entry ``j`` in row ``i``."""
+    xp = _ns(g)
+    n = _shape(g)[-1]
+    idx = xp.arange(n)
+    w = xp.stack([xp.gradient(xp.asarray(idx % 3 == k, dtype=_float_dtype(g)), x,
+                              edge_order=edge_order) for k in range(3)])
+    a = xp.zeros(_shape(g), dtype=_float_dtype(g))
+    rows = idx[1:n - 1]
+    for s in (-1, 0, 1):
+        cols = rows + s
+        a[..., cols] += w[cols % 3, rows] * g[..., rows]
+    for j in range(edge_order + 1):
+        a[..., j] += w[j % 3, 0] * g[..., 0]
+        a[..., n - 1 - j] += w[(n - 1 - j) % 3, n - 1] * g[..., n - 1]
+    return a
+
+
 def _gradient_parts(value, several):
     return list(value) if several else [value]
 
 
 def gradient_adjoint(g, f, varargs, axis=None, edge_order=1):
-    """Adjoint of ``np.gradient(f, *varargs)`` for ``f`` (scalar spacings)."""
+    """Adjoint of ``np.gradient(f, *varargs)`` for ``f`` (scalar spacings
+    or coordinate arrays)."""
     if is_zero(g):
         return 0.0
     xp = _ns(f)
@@ -3449,6 +3484,7 @@ def gradient_spacing_adjoint(g, f, varargs, result, axis=None, edge_order=1):
         return tuple(0.0 for _ in varargs)
     xp = _ns(f)
     axes, spacings, several = _gradient_setup(f, varargs, axis)
+    _coordinates_held(spacings)
     terms = [0.0 if is_zero(gk) else -xp.sum(gk * yk) / h
              for gk, yk, h in zip(_gradient_parts(g, several), _gradient_parts(result, several),
                                   spacings)]
@@ -3470,8 +3506,10 @@ def gradient_tangent(tf, tvarargs, f, varargs, result, axis=None, edge_order=1):
     tsp = [0.0] * len(axes)
     if tvarargs:
         tsp = [tvarargs[0]] * len(axes) if len(tvarargs) == 1 else list(tvarargs)
+    _coordinates_held(spacings, tsp)
     ys = _gradient_parts(result, several)
-    out = [p if is_zero(th) else p - yk * th / h for p, yk, th, h in zip(parts, ys, tsp, spacings)]
+    out = [p if is_zero(th) or _ndim(h) > 0 else p - yk * th / h
+           for p, yk, th, h in zip(parts, ys, tsp, spacings)]
     if all(is_zero(o) for o in out):
         return 0.0
     out = [xp.zeros_like(yk) if is_zero(o) else o for o, yk in zip(out, ys)]
@@ -3486,9 +3524,10 @@ def gradient_adjoint_tangent(tg, tvarargs, g, f, varargs, axis=None, edge_order=
     out = gradient_adjoint(tg, f, varargs, axis, edge_order) if not is_zero(tg) else 0.0
     if tvarargs and not all(is_zero(th) for th in tvarargs) and not is_zero(g):
         tsp = [tvarargs[0]] * len(axes) if len(tvarargs) == 1 else list(tvarargs)
+        _coordinates_held(spacings, tsp)
         for ax, h, th, gk in zip(axes, spacings, tsp, _gradient_parts(g, several)):
-            if is_zero(th) or is_zero(gk):
-                continue
+            if is_zero(th) or is_zero(gk) or _ndim(h) > 0:
+                continue   # coordinates: held constant (checked above)
             gk = xp.moveaxis(xp.asarray(gk), ax, -1)
             part = xp.moveaxis(_gradient_transpose(gk, h, edge_order), -1, ax)
             out = out - part * th / h
