@@ -198,6 +198,15 @@ def sinc_derivative(x, result):
     return xp.where(zero, 0, (xp.cos(math.pi * x) - result) / safe)
 
 
+def sinc_second_derivative(x, first):
+    """d^2 sinc(x) / dx^2 = -(pi sin(pi x) + 2 sinc'(x)) / x from the first
+    derivative ``first``, and -pi^2 / 3 at x = 0."""
+    xp = _ns(x)
+    zero = x == 0
+    safe = xp.where(zero, 1, x)
+    return xp.where(zero, -math.pi ** 2 / 3, -(math.pi * xp.sin(math.pi * x) + 2 * first) / safe)
+
+
 def clip_select(a, a_min=None, a_max=None, min=None, max=None):
     """Which operand ``clip`` returns, elementwise: masks ``(a, a_min, a_max)``.
     ``clip`` is ``minimum(maximum(a, a_min), a_max)``; ties pick ``a``."""
@@ -339,6 +348,16 @@ def nan_centered(a, axis=None):
     xp = _ns(a)
     isnan = xp.isnan(a)
     return xp.where(isnan, 0, a - xp.nanmean(a, axis=axis, keepdims=True))
+
+
+def nan_centered_tangent(t, a, axis=None):
+    """Tangent of :func:`nan_centered`: ``t`` minus its mean over the
+    entries where ``a`` is not NaN, 0 where ``a`` is NaN."""
+    xp = _ns(a)
+    isnan = xp.isnan(a)
+    t = xp.where(isnan, 0, t)
+    n = xp.sum(xp.logical_not(isnan), axis=axis, keepdims=True)
+    return xp.where(isnan, 0, t - xp.sum(t, axis=axis, keepdims=True) / n)
 
 
 def nan_count(a, axis=None, keepdims=False, ddof=0, correction=None):
