@@ -66,6 +66,22 @@ def centered(result, a, axis=None):
     t[result] = rh.centered(t[a], axis)
 
 
+@helpers.rule("nan_centered")
+def nan_centered(result, a, axis=None):
+    t[result] = rh.nan_centered_tangent(t[a], a, axis)
+
+
+@helpers.rule("nan_centered_tangent")
+def nan_centered_tangent(result, ta, a, axis=None):
+    t[result] = rh.nan_centered_tangent(t[ta], a, axis)
+
+
+@helpers.rule("sinc_derivative")
+def sinc_derivative(out, x, result):
+    """Along ``x``, with ``result`` the ``sinc(x)`` it moves with."""
+    t[out] = rh.sinc_second_derivative(x, out) * t[x]
+
+
 helpers.nondifferentiable("extremum_weights", "ptp_weights", "clip_select", "is_zero", "var_dof", "nan_count", "tensordot_axes",
                           "last_two", "norm_axes", "inverse_permutation", "sort_permutation",
                           "partition_permutation", "select_default_mask")

@@ -6,6 +6,10 @@ from srcad.ruledef import RuleSet, ad, d, t
 
 rules = RuleSet("math")
 
+LN2 = math.log(2.0)
+DEG = math.pi / 180.0       # radians per degree
+RAD = 180.0 / math.pi       # degrees per radian
+
 
 @rules.rule("sin")
 def sin(result, x):
@@ -131,10 +135,14 @@ def atan2(result, y, x):
 
 
 @rules.rule("hypot")
-def hypot(result, x, y):
-    t[result] = (x * t[x] + y * t[y]) / result
+def hypot(result, x, y=0.0, z=0.0, u=0.0, v=0.0):
+    """Up to five coordinates (``math.hypot(*coordinates)``)."""
+    t[result] = (x * t[x] + y * t[y] + z * t[z] + u * t[u] + v * t[v]) / result
     d[x] += d[result] * x / result
     d[y] += d[result] * y / result
+    d[z] += d[result] * z / result
+    d[u] += d[result] * u / result
+    d[v] += d[result] * v / result
 
 
 @rules.rule("pow")
@@ -142,6 +150,48 @@ def pow(result, x, y):
     t[result] = y * math.pow(x, y - 1.0) * t[x] + result * math.log(x) * t[y]
     d[x] += d[result] * y * math.pow(x, y - 1.0)
     d[y] += d[result] * result * math.log(x)
+
+
+@rules.rule("fmod", "remainder")
+def fmod(result, x, y):
+    """``x - n * y`` with ``n`` an integer (truncated or nearest) that is
+    piecewise constant."""
+    n = round((x - result) / y)
+    t[result] = t[x] - n * t[y]
+    d[x] += d[result]
+    d[y] -= d[result] * n
+
+
+@rules.rule("ldexp")
+def ldexp(result, x, i):
+    t[result] = math.ldexp(t[x], i)
+    d[x] += math.ldexp(d[result], i)
+
+
+@rules.rule("radians")
+def radians(result, x):
+    t[result] = t[x] * DEG
+    d[x] += d[result] * DEG
+
+
+@rules.rule("degrees")
+def degrees(result, x):
+    t[result] = t[x] * RAD
+    d[x] += d[result] * RAD
+
+
+if hasattr(math, "cbrt"):   # Python 3.11
+    @rules.rule("cbrt")
+    def cbrt(result, x):
+        t[result] = t[x] / (3.0 * result * result)
+        d[x] += d[result] / (3.0 * result * result)
+
+
+if hasattr(math, "exp2"):   # Python 3.11
+    @rules.rule("exp2")
+    def exp2(result, x):
+        t[result] = result * LN2 * t[x]
+        d[x] += d[result] * result * LN2
 
 
 @rules.rule("copysign")
@@ -185,7 +235,7 @@ def erfc(result, x):
 
 rules.nondifferentiable(
     "floor", "ceil", "trunc", "isnan", "isinf", "isfinite", "isclose", "factorial",
-    "gcd", "comb", "perm", "copysign_sign",
+    "gcd", "comb", "perm", "copysign_sign", "isqrt", "lcm", "ulp",
 )
 
 

@@ -55,13 +55,17 @@ def kron(result, a, b):
 def einsum(result, subscripts, op0, op1=None, op2=None, op3=None, op4=None, *, out=None,
            dtype=None, order="K", casting="safe", optimize=False):
     """Up to five operands, subscripts given as a string (ellipses and
-    repeated indices supported)."""
+    repeated indices supported); normalization spells the sublist form as
+    one. A differentiated ``subscripts`` is a first operand it could not
+    spell: the helpers refuse it."""
     ops = (op0, op1, op2, op3, op4)
-    t[result] = rh.einsum_jvp(subscripts, ops, 0, t[op0], optimize) \
+    t[result] = rh.einsum_jvp(subscripts, ops, -1, t[subscripts], optimize) \
+        + rh.einsum_jvp(subscripts, ops, 0, t[op0], optimize) \
         + rh.einsum_jvp(subscripts, ops, 1, t[op1], optimize) \
         + rh.einsum_jvp(subscripts, ops, 2, t[op2], optimize) \
         + rh.einsum_jvp(subscripts, ops, 3, t[op3], optimize) \
         + rh.einsum_jvp(subscripts, ops, 4, t[op4], optimize)
+    d[subscripts] += rh.einsum_adjoint(d[result], subscripts, ops, -1)
     d[op0] += rh.einsum_adjoint(d[result], subscripts, ops, 0)
     d[op1] += rh.einsum_adjoint(d[result], subscripts, ops, 1)
     d[op2] += rh.einsum_adjoint(d[result], subscripts, ops, 2)

@@ -1035,7 +1035,13 @@ def check_grads(f, args, order=1, modes=("forward", "reverse"), eps=1e-6, rtol=1
     """Compare ``f``'s derivatives with central finite differences.
 
     Raises :class:`AssertionError` naming the worst mismatch. ``order=2``
-    also checks the derivatives of the gradient.
+    also checks the derivatives of the gradient (forward over reverse,
+    against finite differences of the gradient). For an output that is not
+    a single number (an array, a tuple of differently shaped values, a dict,
+    a dataclass) it is the gradient of the output's product with a random
+    cotangent: a random weighting of every float output's second
+    derivatives. Outputs that are not floats (integers, counts) are left
+    out of the product.
 
     >>> import numpy as np
     >>> check_grads(lambda x: np.sum(np.sin(x)), (np.array([0.5, 1.0]),))

@@ -47,6 +47,7 @@ _SPECIAL_CALLS = {
     "__srcad_with_item__": runtime.with_item,
     "__srcad_concat__": runtime.concat,
     "__srcad_running_extremum__": runtime.running_extremum,
+    "__srcad_einsum_subscripts__": runtime.einsum_subscripts,
 }
 _ARRAY_NAMESPACES = ("numpy", "cupy", "array_api_strict", "jax.numpy", "dask.array")
 

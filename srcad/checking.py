@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import itertools
 
 import numpy as np
 
@@ -34,6 +35,40 @@ def _rebuild(x, leaves):
     if _dataclass_fields(x) is not None:
         return dataclasses.replace(x, **{k: _rebuild(getattr(x, k), leaves) for k in _dataclass_fields(x)})
     return next(leaves)
+
+
+def _leaf_paths(x, path=""):
+    """The expression reaching each leaf of ``x`` from ``x`` (``[0]``,
+    ``['k']``, ``.field``), in :func:`_leaves`' order."""
+    if isinstance(x, dict):
+        return [p for k in sorted(x, key=repr) for p in _leaf_paths(x[k], f"{path}[{k!r}]")]
+    if isinstance(x, (list, tuple)):
+        return [p for i, e in enumerate(x) for p in _leaf_paths(e, f"{path}[{i}]")]
+    if _dataclass_fields(x) is not None:
+        return [p for k in _dataclass_fields(x) for p in _leaf_paths(getattr(x, k), f"{path}.{k}")]
+    return [path]
+
+
+def _dot_cotangent(f, n, out, ct):
+    """``def f_dot_cotangent(a0, ..., a{n-1})``: the sum of ``f``'s float
+    outputs times the cotangent ``ct`` (shaped like ``out``), as real source
+    srcad can differentiate twice. Its gradient is the vector-Jacobian
+    product with ``ct``; its second derivatives are those of every output,
+    weighted by ``ct``."""
+    import linecache
+    params = ", ".join(f"a{k}" for k in range(n))
+    terms = [f"__np__.sum(out{p} * __ct__{p})" for p, leaf in zip(_leaf_paths(out), _leaves(out))
+             if _is_float(leaf)]
+    text = (f"def f_dot_cotangent({params}):\n    out = __fn__({params})\n"
+            f"    return {' + '.join(terms) or '0.0'}\n")
+    filename = f"<srcad check_grads of {getattr(f, '__name__', 'f')} #{next(_COUNTER)}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    namespace = {"__fn__": f, "__ct__": ct, "__np__": np}
+    exec(compile(text, filename, "exec"), namespace)
+    return namespace["f_dot_cotangent"]
+
+
+_COUNTER = itertools.count()
 
 
 def _is_float(x):
@@ -134,11 +169,19 @@ def check(f, args, order=1, modes=("forward", "reverse"), eps=1e-6, rtol=1e-5, a
     if worst[0] > 1.0:
         raise AssertionError(f"derivative disagrees with finite differences ({worst[1]}): "
                              f"error {worst[0]:.3g} times the tolerance")
-    if order >= 2:
+    if order >= 2 and positions:
+        # the derivatives of the gradient; for an output that is not one
+        # number (an array, a tuple...), of the gradient of its product with
+        # a random cotangent
+        out = call(*args)
+        leaves = _leaves(out)
+        scalar = len(leaves) == 1 and leaves[0] is out and np.size(out) == 1
+        if not scalar:
+            ct = _unflatten(out, rng.standard_normal(_flatten(out).size))
+            f = _dot_cotangent(f, len(args), out, ct)
         for i in positions:
-            if np.size(call(*args)) == 1:
-                check(api.grad(f, wrt=i), args, order=order - 1, modes=("forward",), eps=eps,
-                      rtol=max(rtol, 1e-4), atol=max(atol, 1e-5))
+            check(api.grad(f, wrt=i), args, order=order - 1, modes=("forward",), eps=eps,
+                  rtol=max(rtol, 1e-4), atol=max(atol, 1e-5))
 
 
 def _err(a, b, rtol, atol):

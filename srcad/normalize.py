@@ -777,6 +777,9 @@ class ANF:
             masked = self._masked_reduction(expr, target)
             if masked is not None:
                 return self._simple(masked, out)
+            spelled = self._einsum_sublists(expr, target)
+            if spelled is not None:
+                return self._simple(spelled, out)
             if target in (min, max) and len(expr.args) > 2 and not expr.keywords \
                     and not any(isinstance(a, gast.Starred) for a in expr.args):
                 # max(a, b, c) is max(max(a, b), c): the first of the largest, as Python's
@@ -1166,6 +1169,55 @@ class ANF:
             total = gast.BinOp(left=total, op=gast.Div(), right=count)
         A.copy_lineno(total, call)
         return total
+
+    def _einsum_sublists(self, call, target):
+        """``np.einsum(a, [0, 1], b, [1, 2], [0, 2])`` (sublist form) as
+        ``np.einsum("AB,BC->AC", a, b)``, the form the rule reads. The call
+        is in sublist form when a list or tuple display follows an operand;
+        sublists held in variables are spelled when the call runs. ``None``
+        for other calls."""
+        if target is _MISSING or getattr(target, "__name__", None) != "einsum" \
+                or not _from_array_library(target):
+            return None
+        args = call.args
+        if len(args) < 2 or any(isinstance(a, gast.Starred) for a in args) or (
+                isinstance(args[0], gast.Constant) and isinstance(args[0].value, str)):
+            return None
+        if not any(isinstance(a, (gast.List, gast.Tuple)) for a in args[1::2]):
+            return None
+        operands, sublists = args[0::2], args[1::2]
+        output = None
+        if len(args) % 2:
+            operands, output = operands[:-1], operands[-1]
+
+        def literal(e):
+            if not isinstance(e, (gast.List, gast.Tuple)):
+                return _MISSING
+            labels = []
+            for x in e.elts:
+                if not (isinstance(x, gast.Constant) and (x.value is Ellipsis or (
+                        isinstance(x.value, int) and not isinstance(x.value, bool)))):
+                    return _MISSING
+                labels.append(x.value)
+            return labels
+
+        from .runtime import einsum_subscripts
+        spelled = [literal(e) for e in sublists + ([output] if output is not None else [])]
+        if all(s is not _MISSING for s in spelled):
+            try:
+                subscripts = A.const(einsum_subscripts(*spelled[:len(sublists)], output=(
+                    spelled[-1] if output is not None else None)))
+            except ValueError as e:
+                raise UnsupportedSyntaxError(str(e), self.parsed.location(call),
+                                             construct="einsum") from None
+        else:
+            kws = [] if output is None else [gast.keyword(arg="output", value=A.clone(output))]
+            subscripts = gast.Call(func=A.name("__srcad_einsum_subscripts__"),
+                                   args=[A.clone(s) for s in sublists], keywords=kws)
+        new = gast.Call(func=A.clone(call.func), args=[subscripts] + [A.clone(a) for a in operands],
+                        keywords=[A.clone(k) for k in call.keywords])
+        A.copy_lineno(new, call)
+        return new
 
     def _ufunc_method_as_function(self, call, target):
         """``np.add.reduce(x, axis)`` as ``np.sum(x, axis=axis)`` (and

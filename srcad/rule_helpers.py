@@ -207,6 +207,15 @@ def sinc_derivative(x, result):
     return xp.where(zero, 0, (xp.cos(math.pi * x) - result) / safe)
 
 
+def sinc_second_derivative(x, first):
+    """d^2 sinc(x) / dx^2 = -(pi sin(pi x) + 2 sinc'(x)) / x from the first
+    derivative ``first``, and -pi^2 / 3 at x = 0."""
+    xp = _ns(x)
+    zero = x == 0
+    safe = xp.where(zero, 1, x)
+    return xp.where(zero, -math.pi ** 2 / 3, -(math.pi * xp.sin(math.pi * x) + 2 * first) / safe)
+
+
 def clip_select(a, a_min=None, a_max=None, min=None, max=None):
     """Which operand ``clip`` returns, elementwise: masks ``(a, a_min, a_max)``.
     ``clip`` is ``minimum(maximum(a, a_min), a_max)``; ties pick ``a``."""
@@ -348,6 +357,16 @@ def nan_centered(a, axis=None):
     xp = _ns(a)
     isnan = xp.isnan(a)
     return xp.where(isnan, 0, a - xp.nanmean(a, axis=axis, keepdims=True))
+
+
+def nan_centered_tangent(t, a, axis=None):
+    """Tangent of :func:`nan_centered`: ``t`` minus its mean over the
+    entries where ``a`` is not NaN, 0 where ``a`` is NaN."""
+    xp = _ns(a)
+    isnan = xp.isnan(a)
+    t = xp.where(isnan, 0, t)
+    n = xp.sum(xp.logical_not(isnan), axis=axis, keepdims=True)
+    return xp.where(isnan, 0, t - xp.sum(t, axis=axis, keepdims=True) / n)
 
 
 def nan_count(a, axis=None, keepdims=False, ddof=0, correction=None):
@@ -1803,9 +1822,23 @@ def _einsum_ops(operands):
     return [op for op in operands if op is not None]
 
 
+def _einsum_spelled(subscripts):
+    """Refuse ``einsum`` in sublist form whose sublists normalization could
+    not see (``np.einsum(a, sa, b, sb)`` with the sublists in variables):
+    the first operand would pass for the subscripts."""
+    if not isinstance(subscripts, str):
+        _unsupported("numpy.einsum(operand, sublist, ...)",
+                     "write the sublists as list displays in the call "
+                     "(np.einsum(a, [0, 1], b, [1, 2])) or pass a subscripts string")
+
+
 def einsum_jvp(subscripts, operands, i, t, optimize=False):
     """The part of ``einsum``'s tangent from operand ``i``: the same
-    contraction with that operand replaced by its tangent."""
+    contraction with that operand replaced by its tangent (``i = -1``, the
+    subscripts, only refuses the sublist form)."""
+    _einsum_spelled(subscripts)
+    if i < 0:
+        return 0.0
     ops = _einsum_ops(operands)
     xp = _ns(ops[i])
     ops[i] = xp.broadcast_to(t, _shape(ops[i]))
@@ -1813,8 +1846,10 @@ def einsum_jvp(subscripts, operands, i, t, optimize=False):
 
 
 def einsum_adjoint(g, subscripts, operands, i):
-    """Adjoint of ``einsum`` for operand ``i``."""
-    if is_zero(g):
+    """Adjoint of ``einsum`` for operand ``i`` (``i = -1``, the subscripts,
+    only refuses the sublist form)."""
+    _einsum_spelled(subscripts)
+    if is_zero(g) or i < 0:
         return 0.0
     ops = _einsum_ops(operands)
     xp = _ns(g)
@@ -3385,15 +3420,27 @@ def _gradient_setup(f, varargs, axis):
         spacings = [varargs[0]] * len(axes)
     else:
         spacings = list(varargs)
-    if any(_ndim(h) > 0 for h in spacings):
-        _unsupported("numpy.gradient(f, coordinates)",
-                     "pass the spacing as a number (np.gradient(f, dx)); coordinate arrays "
-                     "(uneven spacing) have no derivative rule yet")
     return axes, spacings, len(axes) > 1
 
 
+def _coordinates_held(spacings, tangents=None):
+    """Refuse to differentiate coordinate arrays (uneven spacing): only the
+    values and scalar spacings have derivatives. ``tangents``: the
+    spacings' tangents (zeros for constant coordinates), or ``None`` where
+    any array among the spacings is differentiated."""
+    for k, h in enumerate(spacings):
+        if _ndim(h) > 0 and (tangents is None or not (
+                is_zero(tangents[k]) or not _ns(h).any(tangents[k]))):
+            _unsupported("numpy.gradient(f, coordinates) with respect to the coordinates",
+                         "hold the coordinate array constant (srcad.stop_gradient(x)) or pass "
+                         "a scalar spacing; the derivative with respect to the values is supported")
+
+
 def _gradient_transpose(g, h, edge_order):
-    """The transpose of ``np.gradient`` along the last axis (spacing ``h``)."""
+    """The transpose of ``np.gradient`` along the last axis (spacing ``h``,
+    a number or an array of coordinates)."""
+    if _ndim(h) > 0:
+        return _gradient_transpose_coordinates(g, h, edge_order)
     xp = _ns(g)
     n = _shape(g)[-1]
     a = xp.zeros(_shape(g), dtype=_float_dtype(g))
@@ -3419,12 +3466,35 @@ def _gradient_transpose(g, h, edge_order):
     return a
 
 
+def _gradient_transpose_coordinates(g, x, edge_order):
+    """The transpose of ``np.gradient`` along the last axis at the
+    coordinates ``x``. Its stencils (three neighbours inside, two or three
+    points at each end) take entries of distinct residues modulo 3, so
+    NumPy's gradient of the indicator of each residue gives every row's
+    coefficients: ``w[j % 3][i]`` is that of entry ``j`` in row ``i``."""
+    xp = _ns(g)
+    n = _shape(g)[-1]
+    idx = xp.arange(n)
+    w = xp.stack([xp.gradient(xp.asarray(idx % 3 == k, dtype=_float_dtype(g)), x,
+                              edge_order=edge_order) for k in range(3)])
+    a = xp.zeros(_shape(g), dtype=_float_dtype(g))
+    rows = idx[1:n - 1]
+    for s in (-1, 0, 1):
+        cols = rows + s
+        a[..., cols] += w[cols % 3, rows] * g[..., rows]
+    for j in range(edge_order + 1):
+        a[..., j] += w[j % 3, 0] * g[..., 0]
+        a[..., n - 1 - j] += w[(n - 1 - j) % 3, n - 1] * g[..., n - 1]
+    return a
+
+
 def _gradient_parts(value, several):
     return list(value) if several else [value]
 
 
 def gradient_adjoint(g, f, varargs, axis=None, edge_order=1):
-    """Adjoint of ``np.gradient(f, *varargs)`` for ``f`` (scalar spacings)."""
+    """Adjoint of ``np.gradient(f, *varargs)`` for ``f`` (scalar spacings
+    or coordinate arrays)."""
     if is_zero(g):
         return 0.0
     xp = _ns(f)
@@ -3446,6 +3516,7 @@ def gradient_spacing_adjoint(g, f, varargs, result, axis=None, edge_order=1):
         return tuple(0.0 for _ in varargs)
     xp = _ns(f)
     axes, spacings, several = _gradient_setup(f, varargs, axis)
+    _coordinates_held(spacings)
     terms = [0.0 if is_zero(gk) else -xp.sum(gk * yk) / h
              for gk, yk, h in zip(_gradient_parts(g, several), _gradient_parts(result, several),
                                   spacings)]
@@ -3467,8 +3538,10 @@ def gradient_tangent(tf, tvarargs, f, varargs, result, axis=None, edge_order=1):
     tsp = [0.0] * len(axes)
     if tvarargs:
         tsp = [tvarargs[0]] * len(axes) if len(tvarargs) == 1 else list(tvarargs)
+    _coordinates_held(spacings, tsp)
     ys = _gradient_parts(result, several)
-    out = [p if is_zero(th) else p - yk * th / h for p, yk, th, h in zip(parts, ys, tsp, spacings)]
+    out = [p if is_zero(th) or _ndim(h) > 0 else p - yk * th / h
+           for p, yk, th, h in zip(parts, ys, tsp, spacings)]
     if all(is_zero(o) for o in out):
         return 0.0
     out = [xp.zeros_like(yk) if is_zero(o) else o for o, yk in zip(out, ys)]
@@ -3483,9 +3556,10 @@ def gradient_adjoint_tangent(tg, tvarargs, g, f, varargs, axis=None, edge_order=
     out = gradient_adjoint(tg, f, varargs, axis, edge_order) if not is_zero(tg) else 0.0
     if tvarargs and not all(is_zero(th) for th in tvarargs) and not is_zero(g):
         tsp = [tvarargs[0]] * len(axes) if len(tvarargs) == 1 else list(tvarargs)
+        _coordinates_held(spacings, tsp)
         for ax, h, th, gk in zip(axes, spacings, tsp, _gradient_parts(g, several)):
-            if is_zero(th) or is_zero(gk):
-                continue
+            if is_zero(th) or is_zero(gk) or _ndim(h) > 0:
+                continue   # coordinates: held constant (checked above)
             gk = xp.moveaxis(xp.asarray(gk), ax, -1)
             part = xp.moveaxis(_gradient_transpose(gk, h, edge_order), -1, ax)
             out = out - part * th / h
@@ -3525,10 +3599,17 @@ def arange_adjoint(g, which, stop):
 # expect an array; CuPy's do not. Every helper whose first parameter is an
 # adjoint ``g`` therefore turns a number into a 0-d array of the namespace of
 # the arrays it is given, when that namespace is not NumPy.
+#
+# A lazy zero ``g`` (no adjoint reached the value, or the tangent of an adjoint
+# that does not move) gives a lazy zero: the helpers are linear in ``g``, and
+# those written for arrays (``outer_adjoint``'s matmul) cannot take a number.
+# ``is_zero``, the test itself, is left as it is.
 
 def _array_adjoint(fn):
     def wrapper(g, *args, **kwargs):
         if type(g) in (float, int):
+            if g == 0:
+                return 0.0
             for a in args:
                 xp = _ns(a) if hasattr(a, "shape") else None
                 if xp is not None and xp.__name__ != "numpy":
@@ -3542,7 +3623,7 @@ def _array_adjoint(fn):
 def _wrap_adjoint_helpers(namespace):
     for name, fn in list(namespace.items()):
         if (inspect.isfunction(fn) and fn.__module__ == __name__ and not name.startswith("_")
-                and fn.__code__.co_argcount and fn.__code__.co_varnames[0] == "g"):
+                and name != "is_zero" and fn.__code__.co_argcount and fn.__code__.co_varnames[0] == "g"):
             namespace[name] = _array_adjoint(fn)
 
 

@@ -1323,6 +1323,28 @@ def pick_tangent_transpose(g, result, a, b, ta, first=True):
     return g if _picked(result, a, b, first) else 0.0
 
 
+# -- einsum in sublist form ----------------------------------------------------------
+
+
+def einsum_subscripts(*sublists, output=None):
+    """The subscripts string of ``np.einsum(a, sub_a, b, sub_b, ..., [output])``:
+    ``einsum_subscripts([0, 1], [1, 2], output=[0, 2])`` is ``"AB,BC->AC"``.
+    Labels 0-25 are ``A``-``Z`` and 26-51 ``a``-``z``, as NumPy spells them,
+    so an implicit output keeps NumPy's order; ``...`` stays ``...``."""
+    def spell(sublist):
+        out = []
+        for label in sublist:
+            if label is Ellipsis:
+                out.append("...")
+            elif isinstance(label, numbers.Integral) and 0 <= label < 52:
+                out.append(chr(ord("A") + label) if label < 26 else chr(ord("a") + label - 26))
+            else:
+                raise ValueError(f"einsum: subscript labels are integers in [0, 52), not {label!r}")
+        return "".join(out)
+    text = ",".join(spell(s) for s in sublists)
+    return text if output is None else text + "->" + spell(output)
+
+
 # -- zip, enumerate and reversed as values (a list of what they yield) ----------------
 
 

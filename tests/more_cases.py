@@ -890,3 +890,27 @@ def signed_magnitudes(x, y):
 
 
 CASES += [(signed_magnitudes, (0.7, -1.3))]
+
+
+# -- angles, roots, remainders and n-dimensional norms from math ------------------------
+
+def spherical_to_height(lat_deg, r):
+    return r * math.sin(math.radians(lat_deg)) + math.degrees(math.atan2(r, 2.0))
+
+
+def norm_of_three(x, y):
+    return math.hypot(x, 2.0 * y, x * y) + math.hypot(x - y)
+
+
+def wrapped_phase(x, period):
+    return math.fmod(3.0 * x, period) + math.remainder(5.0 * x, period * period) + math.ldexp(x * x, 3)
+
+
+CASES += [(spherical_to_height, (37.0, 1.3)), (norm_of_three, (0.7, -0.4)),
+          (wrapped_phase, (0.7, 0.9))]
+
+if hasattr(math, "cbrt"):   # Python 3.11
+    def cube_root_and_power_of_two(x):
+        return math.cbrt(1.0 + x * x) + math.exp2(-x)
+
+    CASES += [(cube_root_and_power_of_two, (0.4,))]

@@ -430,6 +430,32 @@ def test_check_grads_still_finds_a_wrong_derivative_of_an_updating_function():
         srcad.check_grads(wrong, (np.array([0.5, -1.0, 2.0]),), modes=("forward",))
 
 
+# -- check_grads at order 2 on outputs that are not one number ------------------------
+
+def _tuple_of_shapes(y0, k):
+    y = y0 * k
+    return y, np.sum(y ** 2)
+
+
+def _dict_output(x):
+    return {"square": x ** 2, "total": np.sum(np.sin(x)), "steps": 3}
+
+
+def _array_and_singular_values(x):
+    return np.sin(x), np.linalg.svd(x, compute_uv=False)
+
+
+def test_check_grads_second_order_of_structured_outputs():
+    x = np.array([[1.0, 0.5], [-0.3, 0.8]])
+    srcad.check_grads(_tuple_of_shapes, (np.array([1.0, 0.5]), 0.3), order=2)
+    srcad.check_grads(_dict_output, (x,), order=2)
+    # the second derivatives of every output are taken: here the singular
+    # values', which srcad does not have
+    srcad.check_grads(_array_and_singular_values, (x,))
+    with pytest.raises(srcad.NonDifferentiableError):
+        srcad.check_grads(_array_and_singular_values, (x,), order=2)
+
+
 # -- srcad.source of jacobian and hessian ---------------------------------------------
 
 def _sin_squared(x):

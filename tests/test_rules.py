@@ -627,6 +627,13 @@ def f_einsum_ellipsis(a, b): return np.einsum("...ij,...jk->...ik", a, b)
 def f_einsum_three(a, b, c): return np.einsum("i,ij,j->", a, b, c)
 def f_einsum_outer_bcast(a, b): return np.einsum("i,j->ij", a, b)
 def f_einsum_five(a, b, c, d, e): return np.einsum("i,i,i,ij,j->j", a, b, c, d, e)
+def f_einsum_sublist_mm(a, b): return np.einsum(a, [0, 1], b, [1, 2], [0, 2])
+def f_einsum_sublist_implicit(a, b): return np.einsum(a, [30, 1], b, [2, 1])
+
+
+def f_einsum_sublist_names(a, b):
+    rows = [0, Ellipsis]
+    return np.einsum(a, rows, b, (Ellipsis, 1), [1, 0], optimize=True)
 
 
 add("einsum", f_einsum_mm, (rnd(2, 3), rnd(3, 4)))
@@ -638,6 +645,9 @@ add("einsum", f_einsum_ellipsis, (rnd(2, 2, 3), rnd(3, 2)), (rnd(3, 4), rnd(2, 4
 add("einsum", f_einsum_three, (rnd(2), rnd(2, 3), rnd(3)))
 add("einsum", f_einsum_outer_bcast, (rnd(2), rnd(3)))
 add("einsum", f_einsum_five, (rnd(2), rnd(2), rnd(2), rnd(2, 3), rnd(3)))
+add("einsum", f_einsum_sublist_mm, (rnd(2, 3), rnd(3, 4)))
+add("einsum", f_einsum_sublist_implicit, (rnd(2, 3), rnd(4, 3)))
+add("einsum", f_einsum_sublist_names, (rnd(2, 3), rnd(3)))
 
 
 def f_multi_dot(a, b, c):
@@ -1498,10 +1508,16 @@ def u_linspace_retstep(x): return np.sum(np.linspace(x, 2.0, 4, retstep=True)[0]
 def u_einsum_six(x): return np.einsum("i,i,i,i,i,i->", x, x, x, x, x, x)
 
 
+def u_einsum_sublists_unseen(x):
+    s = [0]
+    return np.einsum(x, s, x, s)
+
+
 @pytest.mark.parametrize("fn,x", [(u_pad_mean, rnd(3)), (u_quantile_method, rnd(5)),
                                   (u_svd_full, rnd(3, 2)), (u_qr_wide, rnd(2, 3)),
                                   (u_var_where, rnd(4)), (u_average_returned, rnd(3)),
-                                  (u_linspace_retstep, 0.5), (u_einsum_six, rnd(2))],
+                                  (u_linspace_retstep, 0.5), (u_einsum_six, rnd(2)),
+                                  (u_einsum_sublists_unseen, rnd(2))],
                          ids=lambda v: getattr(v, "__name__", ""))
 def test_unsupported_arguments_raise(fn, x):
     with pytest.raises(srcad.NonDifferentiableError):

@@ -128,6 +128,20 @@ def einsum_implicit(a):
     return np.sum(np.einsum("ij,jk", a, W3) ** 2)
 
 
+def einsum_trace_of_outer(x):
+    # the tangent of einsum's adjoint with a single operand is a lazy zero,
+    # which reaches outer's adjoint
+    return np.einsum("ii", np.outer(x, x))
+
+
+def einsum_sum_of_inner(a):
+    return np.einsum("ij->", np.inner(a, a))
+
+
+def einsum_sublists(a, x):
+    return np.sum(np.einsum(a, [0, 1], x, [1], [0]) ** 2) + np.einsum(a, [0, 1], a, [0, 1])
+
+
 def tensordot_axes1(a, b):
     return np.sum(np.tensordot(a, b, axes=1) ** 2)
 
@@ -355,6 +369,18 @@ def nanmean_sq(x):
     return np.nanmean(x ** 2) ** 2 + np.nansum(x ** 3)
 
 
+def nan_spreads(a):
+    return np.nanvar(a) + np.sum(np.nanstd(a, axis=1) ** 2) \
+        + np.sum(np.nanvar(a, axis=0, ddof=1, keepdims=True) * np.nansum(a))
+
+
+def sinc_of_values(x):
+    return np.sum(np.sinc(x) ** 2) + np.sum(np.sinc(x * x))
+
+
+XNAN = np.array([[0.3, -1.2, np.nan, 0.7], [1.1, np.nan, 0.4, -0.4], [0.2, 0.5, 0.9, -2.0]])
+
+
 def extrema(x):
     return np.max(x) ** 2 + np.ptp(x) ** 2 + np.nanmax(x) * np.sum(x)
 
@@ -422,6 +448,9 @@ CASES = [
     (einsum_batched, (r(2, 2, 3), r(2, 3, 2))),
     (einsum_diagonal, (r(3, 3), r(3))),
     (einsum_implicit, (r(2, 3),)),
+    (einsum_sublists, (r(2, 3), r(3))),
+    (einsum_trace_of_outer, (r(3),)),
+    (einsum_sum_of_inner, (r(2, 3),)),
     (tensordot_axes1, (r(2, 3), r(3, 2))),
     (tensordot_pairs, (r(2, 3), r(3, 2))),
     (tensordot_self, (r(3, 3),)),
@@ -477,6 +506,9 @@ CASES = [
     (cumulative_prod_axis, (np.array([[0.5, 0.0, -1.2], [1.1, 0.9, 0.3]]),)),
     (nancumprod_plain, (r(4),)),
     (nanmean_sq, (r(4),)),
+    (nan_spreads, (r(3, 4),)),
+    (nan_spreads, (XNAN,)),
+    (sinc_of_values, (np.array([0.3, -1.2, 0.7, 2.5]),)),
     (extrema, (np.array([0.3, -1.2, 0.8, 1.9]),)),
     (linspace_ends, (0.3, 0.9)),
     (geomspace_ends, (0.8,)),
@@ -536,6 +568,14 @@ def test_hessian_vector_product_through_a_helper():
     _, hv = srcad.jvp(srcad.grad(prod_axis), (x,), (v,))
     h = srcad.hessian(prod_axis)(x)
     np.testing.assert_allclose(hv, np.tensordot(h, v, axes=2), rtol=1e-10, atol=1e-12)
+
+
+def test_second_derivative_of_sinc_at_zero():
+    # the finite differences of sinc's derivative lose their digits near 0
+    np.testing.assert_allclose(srcad.hessian(np.sinc)(0.0), -np.pi ** 2 / 3)
+    # sinc(x)**2 curves by 2 sinc''(0); sinc(x * x) by 2 sinc'(0) = 0
+    np.testing.assert_allclose(srcad.hessian(sinc_of_values)(np.zeros(2)),
+                               np.diag([-2 * np.pi ** 2 / 3] * 2), rtol=1e-12)
 
 
 def test_second_derivatives_of_spectral_norms_still_refused():
