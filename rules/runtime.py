@@ -290,7 +290,7 @@ def running_extremum_tangent(out, tx, x, result, axis=0):
     t[out] = ad.running_extremum_tangent(t[tx], x, result, axis)
 
 
-rules.nondifferentiable("running_extremum_index", "einsum_subscripts")
+rules.nondifferentiable("running_extremum_index", "einsum_subscripts", "keys")
 
 
 @rules.rule("digamma")

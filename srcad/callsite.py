@@ -48,6 +48,7 @@ _SPECIAL_CALLS = {
     "__srcad_concat__": runtime.concat,
     "__srcad_running_extremum__": runtime.running_extremum,
     "__srcad_einsum_subscripts__": runtime.einsum_subscripts,
+    "__srcad_keys__": runtime.keys,
 }
 _ARRAY_NAMESPACES = ("numpy", "cupy", "array_api_strict", "jax.numpy", "dask.array")
 

@@ -1358,7 +1358,9 @@ class ANF:
                 prefix = [A.assign(s.target.elts[0], A.name(key)), A.assign(s.target.elts[1], item)]
         for st in prefix:
             A.set_lineno(st, s.lineno)
-        loop = gast.For(target=target, iter=A.clone(d), body=prefix + s.body, orelse=s.orelse,
+        # (the keys carry no derivative, also once the code is differentiated again)
+        keys = gast.Call(func=A.name("__srcad_keys__"), args=[A.clone(d)], keywords=[])
+        loop = gast.For(target=target, iter=keys, body=prefix + s.body, orelse=s.orelse,
                         type_comment=None)
         for attr in ("stop_flags", "break_flag"):
             if hasattr(s, attr):
@@ -1416,7 +1418,9 @@ class ANF:
                 loop_var = self.tmp("i")
             else:
                 # (a dict or a generator iterates differently from how it indexes)
-                seq = self.atom(A.call(A.name("__srcad_sequence__"), [it]), out, "seq")
+                keys = isinstance(it, gast.Call) and isinstance(it.func, gast.Name) \
+                    and it.func.id == "__srcad_keys__"
+                seq = self.atom(it if keys else A.call(A.name("__srcad_sequence__"), [it]), out, "seq")
                 seqs = [(target, seq)]
                 loop_var = self.tmp("i")
             lengths = []

@@ -645,17 +645,25 @@ def propagate_copies(fn, made_up=()):
     is not rebound before the last (``d_t = d_h`` then ``f(d_t)`` becomes
     ``f(d_h)``)."""
     made_up = set(made_up)
-    stores = {}
+    stores, loads = {}, {}
     for n in _function_nodes(fn)[1]:
-        if n.__class__ is gast.Name and n.ctx.__class__ is gast.Store:
-            stores[n.id] = stores.get(n.id, 0) + 1
+        if n.__class__ is gast.Name:
+            counts = stores if n.ctx.__class__ is gast.Store else loads
+            counts[n.id] = counts.get(n.id, 0) + 1
 
     def block(stmts):
+        out = []
         for s in stmts:
             for field in ("body", "orelse"):
                 if isinstance(getattr(s, field, None), list):
                     setattr(s, field, block(getattr(s, field)))
-        out = list(stmts)
+            if isinstance(s, (gast.If, gast.For, gast.While)) and not s.body:
+                # (a copy that was all a branch or loop did has gone)
+                if isinstance(s, gast.If) and s.orelse:
+                    s = A.if_(A.not_(s.test), s.orelse)
+                else:
+                    continue
+            out.append(s)
         i = 0
         while i < len(out):
             s = out[i]
@@ -672,6 +680,9 @@ def propagate_copies(fn, made_up=()):
                     and first.value.id == a
                     and not any(b in _stored(t) for t in out[i + 1:users[0]])):
                 del out[users[0]]   # ``b = a`` right after ``a = b``: nothing changes
+                loads[a] -= 1
+                if not loads[a]:
+                    del out[i]      # and ``a`` is read nowhere else
                 continue
             outside = sum(_mentions(t, a) for t in out[:i])
             if outside or not users:

@@ -673,6 +673,16 @@ def diagonal_index(a):
     return (i,) * len(_shape(a))
 
 
+def keys(d):
+    """The keys of the dict ``d``, as a list (a loop over ``d.items()``
+    runs over them).
+
+    >>> keys({"W": 1.0, "b": 2.0})
+    ['W', 'b']
+    """
+    return list(d)
+
+
 def sequence(x):
     """``x`` if it can be indexed by position, else ``list(x)``."""
     if isinstance(x, (list, tuple, range)) or hasattr(x, "shape"):

@@ -960,3 +960,15 @@ def lists_joined_to_arrays(x):
     h = np.hstack([[x[1] ** 2], x])
     v = np.vstack([x, [x[2], 1.0, x[0]]])
     return np.sum(z ** 2) + np.sum(h * z[:4]) + np.sum(v ** 3)
+
+
+@case("containers", {"W": np.array([1.0, 2.0]), "b": np.array([0.3])}, 0.5)
+def parameters_chosen_by_key_name(params, lam):
+    # the keys stay strings in the generated code, so it can be differentiated again
+    tot = 0.0
+    for name, p in params.items():
+        if name.startswith("W"):
+            tot = tot + np.sum(p ** 2)
+        else:
+            tot = tot + lam * np.sum(p)
+    return lam * tot

@@ -193,3 +193,9 @@ def test_mixed_second_derivative(fn, args, j):
                   for k, (a, t) in enumerate(zip(args, tangents)))
     expected = (flat(g(*plus)) - flat(g(*minus))) / (2 * eps)
     np.testing.assert_allclose(flat(got), expected, rtol=1e-4, atol=1e-6)
+
+
+def test_second_order_through_a_loop_over_dict_items():
+    from catalogue import parameters_chosen_by_key_name as f
+    params = {"W": np.array([1.0, 2.0]), "b": np.array([0.3])}
+    srcad.check_grads(f, (params, 0.5), order=2)
