@@ -141,7 +141,7 @@ def activity(body, seeds, outputs, nondiff_call):
                 continue
             structural = _structural_write(s, containers)
             if structural not in by_kind:
-                find = _alias_groups(body, copies_only=structural)
+                find = _alias_groups(body, copies_only=structural, containers=containers)
                 groups = {}
                 for n in find.members:
                     groups.setdefault(find(n), set()).add(n)
@@ -301,6 +301,14 @@ def returns_argument_memory(body, params, return_name, call_may_alias):
     return any(find(p) == group for p in params)
 
 
+def _is_write(s):
+    """Whether statement ``s`` writes in place (``y[i] = v``, ``lst.append(v)``)."""
+    if isinstance(s, gast.Assign):
+        return isinstance(s.targets[0], gast.Subscript)
+    return (isinstance(s, gast.Expr) and isinstance(s.value, gast.Call)
+            and bool(method_receiver(s.value)) and s.value.func.attr in MUTATING_METHODS)
+
+
 def _containers(body):
     """Names surely bound to lists or dicts (a display, ``list()``,
     ``dict()``, or a receiver of ``append`` and the like)."""
@@ -340,10 +348,11 @@ def _structural_write(s, containers):
             and s.targets[0].value.id in containers and not getattr(s, "srcad_nested_store", False))
 
 
-def _alias_groups(body, copies_only=False):
+def _alias_groups(body, copies_only=False, containers=None):
     """Union-find over the names that may share memory (``find(n)``, and
     ``find.members``). ``copies_only``: only names bound to one another
-    (``y = x``), which see the same list grow."""
+    (``y = x``), which see the same list grow. ``containers``: what
+    :func:`_containers` says of ``body``, where the caller has it."""
     parent = {}
 
     def find(n):
@@ -351,7 +360,8 @@ def _alias_groups(body, copies_only=False):
             n = parent[n]
         return n
 
-    containers = _containers(body)
+    if containers is None and not copies_only:
+        containers = _containers(body)
     for s, _ in walk_simple(body):
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
             if copies_only:
@@ -394,8 +404,11 @@ def mutated_params(body, params):
     containers = _containers(body)
     out = set()
     for copies_only in (False, True):
-        find = _alias_groups(body, copies_only=copies_only)
-        groups = {find(m) for m in _mutated_names(body, containers, structural=copies_only)}
+        mutated = _mutated_names(body, containers, structural=copies_only)
+        if not mutated:
+            continue
+        find = _alias_groups(body, copies_only=copies_only, containers=containers)
+        groups = {find(m) for m in mutated}
         out |= {p for p in params if find(p) in groups}
     return [p for p in params if p in out]
 
@@ -447,6 +460,8 @@ def aliased_mutation(body, only_nested=False):
                         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
         return loads[j]
 
+    if not any(_is_write(t) for t, _ in order):
+        return None
     # what each statement may alias (``y = x`` copies a list's reference;
     # views and the like for arrays; a list or dict holds what is put into
     # it), found once
@@ -522,16 +537,7 @@ def _fresh_bindings(body, index):
     out = {}
 
     def bound_in(stmts):
-        names = set()
-        for st, _ in walk_simple(stmts):
-            if isinstance(st, gast.For) and isinstance(st.target, gast.Name):
-                names.add(st.target.id)
-            if isinstance(st, (gast.If, gast.For, gast.While)):
-                continue
-            for n in A.nodes(st):
-                if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load):
-                    names.add(n.id)
-        return names
+        return set(_bound_names(stmts))
 
     def visit(stmts, known):
         for st in stmts:
@@ -562,6 +568,27 @@ def _fresh_bindings(body, index):
 
     visit(body, {})
     del visit   # it refers to itself
+    return out
+
+
+def _bound_names(stmts):
+    """The names the statements (and those nested in them) bind, each time
+    they bind one: assignment and loop targets, ``del``."""
+    out = []
+    for st, _ in walk_simple(stmts):
+        if isinstance(st, gast.Assign):
+            targets = st.targets
+        elif isinstance(st, gast.For):
+            targets = [st.target]
+        elif isinstance(st, gast.Delete):
+            targets = st.targets
+        else:
+            continue
+        for t in targets:
+            if isinstance(t, gast.Name):
+                out.append(t.id)
+            elif isinstance(t, (gast.Tuple, gast.List)):
+                out.extend(n.id for n in A.nodes(t) if isinstance(n, gast.Name))
     return out
 
 

@@ -345,6 +345,15 @@ class _Derivative:
         return inspect.signature(self.__wrapped_f__)
 
 
+def _forward_check_passes(target, names, fused):
+    """Whether forward-mode code for ``target`` can be made."""
+    try:
+        check(target, "forward", names, fused=fused)
+    except SrcadError:
+        return False
+    return True
+
+
 def _gradient_function(f, wrt, with_value):
     if f is None:
         return lambda g: _gradient_function(g, wrt, with_value)
@@ -354,7 +363,16 @@ def _gradient_function(f, wrt, with_value):
     # unsupported code fails here; the code that runs is made at the first
     # call, for the kinds of its arguments (the code for arguments of any
     # kind only when something asks for it)
-    check(target, "reverse", names, fused=fused)
+    try:
+        check(target, "reverse", names, fused=fused)
+    except SrcadError:
+        # the gradient of generated code (grad(grad(f))) with respect to one
+        # scalar runs forward mode, which works where reverse mode over the
+        # adjoint helpers does not: an array argument meets the error at
+        # the call
+        if len(names) != 1 or getattr(target, "__srcad_derived__", None) is None \
+                or not _forward_check_passes(target, names, fused):
+            raise
 
     def generic():
         return derive(target, "reverse", names, fused=fused)

@@ -23,7 +23,6 @@ import weakref
 
 import gast
 
-from . import astutil as A
 from .analysis import walk_simple
 
 SCALAR = "scalar"
@@ -386,10 +385,10 @@ def _bound_once(body, params):
     """The names bound by exactly one statement, an assignment directly in
     ``body`` (not in a loop or branch), and not parameters: each holds one
     value per call."""
+    from .analysis import _bound_names
     counts = {}
-    for n in A.nodes(gast.Module(body=list(body), type_ignores=[])):
-        if isinstance(n, gast.Name) and not isinstance(n.ctx, gast.Load):
-            counts[n.id] = counts.get(n.id, 0) + 1
+    for name in _bound_names(body):
+        counts[name] = counts.get(name, 0) + 1
     return {s.targets[0].id for s in body
             if isinstance(s, gast.Assign) and len(s.targets) == 1 and isinstance(s.targets[0], gast.Name)
             and counts.get(s.targets[0].id) == 1 and s.targets[0].id not in params}

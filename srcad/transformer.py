@@ -485,7 +485,10 @@ class BaseTransform:
         the argument. NumPy's functions other than views return new arrays;
         a user's function is read to see what it returns; any other call
         may return anything."""
-        for n in A.nodes(self.norm.node):
+        from .analysis import walk_simple
+        # (only a call bound to a name makes an alias: the analyses look no deeper)
+        for s, _ in walk_simple(self.norm.node.body):
+            n = s.value if isinstance(s, gast.Assign) else None
             if isinstance(n, gast.Call) and not getattr(n, "srcad_may_alias", False):
                 info = self.info(n)
                 if info.kind in ("rule", "nondiff"):

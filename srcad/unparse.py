@@ -436,10 +436,20 @@ else:
                 self.reshaped = None
             elif not reads_back:
                 parent = self._path[-2] if len(self._path) > 1 else None
+                if isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Pow) and node is parent.left:
+                    # ``-1 ** k`` is ``-(1 ** k)``: a base written with a
+                    # leading minus goes in parentheses (read back as ``-(1)``)
+                    self._reshape(self._depth)
+                    start = len(self._source)
+                    super().visit_Constant(node)
+                    if "".join(self._source[start:]).startswith("-"):
+                        self._source.insert(start, "(")
+                        self.write(")")
+                    return
                 if node is _leftmost_operand(parent):
-                    # ``-1`` is no atom: in ``-1 .real`` or ``-1 ** 2`` its
-                    # minus applies to an enclosing node, though never
-                    # above the expressions of the enclosing statement.
+                    # ``-1`` is no atom: in ``-1 .real`` its minus applies
+                    # to an enclosing node (the same value here), though
+                    # never above the expressions of the enclosing statement.
                     self._reshape(self._statement_depth + 1)
                 else:
                     self._reshape(self._depth)

@@ -972,3 +972,12 @@ def parameters_chosen_by_key_name(params, lam):
         else:
             tot = tot + lam * np.sum(p)
     return lam * tot
+
+
+@case("scalar", 0.3)
+def alternating_series(x):
+    # a negative literal base: (-1) ** k is not -(1 ** k)
+    s = 0.0
+    for k in range(1, 6):
+        s = s + (-1) ** (k + 1) * x ** k / k
+    return s + (-2.0) ** 2 * x

@@ -199,3 +199,21 @@ def test_second_order_through_a_loop_over_dict_items():
     from catalogue import parameters_chosen_by_key_name as f
     params = {"W": np.array([1.0, 2.0]), "b": np.array([0.3])}
     srcad.check_grads(f, (params, 0.5), order=2)
+
+
+_M = np.array([[1.0, 0.2], [0.3, 1.0]])
+
+
+def _scalar_through_arrays(q):
+    P = q * np.eye(2)
+    v = np.array([q, 2.0 * q]) ** 2
+    return np.sum(_M @ P @ _M.T) * q + np.sum(np.cumsum(v) * np.sort(v))
+
+
+def test_grad_of_grad_of_a_scalar_runs_forward_over_array_code():
+    # the inner gradient's adjoint helpers have no reverse mode of their
+    # own; with respect to one scalar the outer gradient runs forward mode
+    second = srcad.grad(srcad.grad(_scalar_through_arrays))(0.5)
+    g = srcad.grad(_scalar_through_arrays)
+    expected = (g(0.5 + 1e-5) - g(0.5 - 1e-5)) / 2e-5
+    np.testing.assert_allclose(second, expected, rtol=1e-6)
