@@ -57,6 +57,19 @@ def add_at(result, adj, x, index, g):
     d[g] += ad.adjoint_at(d[result], index)
 
 
+@rules.rule("added_at")
+def added_at(result, adj, x, index, g):
+    t[result] = ad.added_at(t[adj], x, index, t[g])
+    d[adj] += d[result]
+    d[g] += ad.adjoint_at(d[result], index)
+
+
+@rules.rule("zeroed_at")
+def zeroed_at(result, adj, index):
+    t[result] = ad.zeroed_at(t[adj], index)
+    d[adj] += ad.zero_at(ad.copy(d[result]), index)
+
+
 @rules.rule("scatter_add")
 def scatter_add(result, a, index, v, like=None):
     t[result] = ad.scatter_add(t[a], index, t[v], a)

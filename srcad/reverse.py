@@ -29,7 +29,7 @@ import gast
 
 from . import astutil as A
 from .analysis import (MUTATING_METHODS, aliased_mutation, is_list_pop, method_receiver,
-                       mutated_params, overwritten, statement_order)
+                       mutated_params, overwritten, statement_order, walk_simple)
 from . import dynamic
 from .errors import NonDifferentiableError, UnsupportedSyntaxError
 from .kinds import _is_ufunc, _numpy_like
@@ -101,9 +101,25 @@ class ReverseTransform(BaseTransform):
         self._slice_ref = self.env.ref(slice, "slice")
         body = self.norm.node.body
         self.primal = body[:-1] if body and isinstance(body[-1], gast.Return) else list(body)
+        self._no_writes_into_saved_values()
         self.over = overwritten(self.primal, set(self.norm.param_names))
         if not self.checked:
             self._check_aliasing(body)
+
+    def _no_writes_into_saved_values(self):
+        """Generated code being differentiated again (a Hessian in reverse
+        mode) writes adjoints in place with ``ad.add_at``/``ad.zero_at``,
+        into arrays that may be values this forward sweep saves: those
+        calls write into new arrays instead."""
+        from . import runtime
+        for s, _ in walk_simple(self.primal):
+            v = s.value if isinstance(s, gast.Assign) else None
+            if isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute) \
+                    and v.func.attr in ("add_at", "zero_at") and not getattr(v, "is_method", False):
+                obj = self._resolve(v)
+                if obj is runtime.add_at or obj is runtime.zero_at:
+                    v.func = A.attr(A.load_copy(v.func.value), "added_at" if obj is runtime.add_at
+                                    else "zeroed_at")
 
     def adj(self, name):
         return self.namer.adjoint(name)

@@ -503,6 +503,23 @@ def zero_at(adj, index):
     return adj
 
 
+def added_at(adj, x, index, g):
+    """:func:`add_at` into a new array, ``adj`` left as it was: for the
+    forward sweep of a derivative of generated code, whose backward sweep
+    may still read the value ``adj`` is (``ad.unbroadcast(t, x)`` returns
+    ``t`` itself)."""
+    if getattr(adj, "flags", None) is not None:
+        adj = adj.copy()
+    return add_at(adj, x, index, g)
+
+
+def zeroed_at(adj, index):
+    """:func:`zero_at` into a new array (see :func:`added_at`)."""
+    if getattr(adj, "flags", None) is not None:
+        adj = adj.copy()
+    return zero_at(adj, index)
+
+
 def _owned(adj):
     """``adj``, or a copy when writing into it could change another array
     (a view, a read-only broadcast; arrays that do not tell are copied)."""

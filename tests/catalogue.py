@@ -981,3 +981,9 @@ def alternating_series(x):
     for k in range(1, 6):
         s = s + (-1) ** (k + 1) * x ** k / k
     return s + (-2.0) ** 2 * x
+
+
+@case("arrays", np.array([0.7, 1.3, 0.9]))
+def normalized_by_an_entry(a):
+    # the adjoint of a[0] is added into an adjoint that is also a saved value
+    return np.sum(a / a[0]) + np.sum(np.arctan2(a, a[::-1]))
