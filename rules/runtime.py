@@ -57,6 +57,35 @@ def add_at(result, adj, x, index, g):
     d[g] += ad.adjoint_at(d[result], index)
 
 
+@rules.rule("deleted")
+def deleted(result, seq, index):
+    t[result] = ad.deleted(t[seq], index)
+    d[seq] += ad.deleted_adjoint(d[result], seq, index)
+
+
+@rules.rule("deleted_adjoint")
+def deleted_adjoint(result, g, seq, index):
+    t[result] = ad.deleted_adjoint(t[g], seq, index)
+    d[g] += ad.deleted(d[result], index)
+
+
+@rules.rule("inserted")
+def inserted(result, seq, index, value):
+    t[result] = ad.inserted_tangent(t[seq], index, t[value], seq)
+    d[seq] += ad.deleted(d[result], ad.inserted_position(seq, index))
+    d[value] += ad.adjoint_at(d[result], ad.inserted_position(seq, index))
+
+
+@rules.rule("inserted_tangent")
+def inserted_tangent(result, tseq, index, tvalue, seq):
+    t[result] = ad.inserted_tangent(t[tseq], index, t[tvalue], seq)
+    d[tseq] += ad.deleted(d[result], ad.inserted_position(seq, index))
+    d[tvalue] += ad.adjoint_at(d[result], ad.inserted_position(seq, index))
+
+
+rules.nondifferentiable("inserted_position")
+
+
 @rules.rule("added_at")
 def added_at(result, adj, x, index, g):
     t[result] = ad.added_at(t[adj], x, index, t[g])
@@ -96,6 +125,12 @@ def zero_at(result, adj, index):
 def copy(result, x):
     t[result] = ad.copy(t[x])
     d[x] += d[result]
+
+
+@rules.rule("tangent_copy")
+def tangent_copy(result, tx, x):
+    t[result] = ad.tangent_copy(t[tx], x)
+    d[tx] += d[result]
 
 
 @rules.rule("sequence")

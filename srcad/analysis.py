@@ -234,7 +234,8 @@ VIEW_FUNCTIONS = frozenset({
 # (the others, ``__srcad_sequence__(x)`` and the like, hand out x's rows)
 _FRESH_INTERNAL = frozenset({
     "__srcad_len__", "__srcad_range__", "__srcad_min__", "__srcad_shortest__",
-    "__srcad_sort_order__", "__srcad_diagonal_index__",
+    "__srcad_sort_order__", "__srcad_diagonal_index__", "__srcad_scatter_add__",
+    "__srcad_running_extremum__", "__srcad_keys__", "__srcad_einsum_subscripts__",
 })
 
 
@@ -304,7 +305,7 @@ def returns_argument_memory(body, params, return_name, call_may_alias):
 def _is_write(s):
     """Whether statement ``s`` writes in place (``y[i] = v``, ``lst.append(v)``)."""
     if isinstance(s, gast.Assign):
-        return isinstance(s.targets[0], gast.Subscript)
+        return isinstance(s.targets[0], gast.Subscript) or getattr(s, "srcad_list_rebind", False)
     return (isinstance(s, gast.Expr) and isinstance(s.value, gast.Call)
             and bool(method_receiver(s.value)) and s.value.func.attr in MUTATING_METHODS)
 
@@ -344,8 +345,9 @@ def _structural_write(s, containers):
     ``d[k] = v``) rather than the memory of an array or of an item."""
     if isinstance(s, gast.Expr):
         return True
+    # (``a[i][j] = v`` puts a new item into a list: the old item is not written)
     return (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript)
-            and s.targets[0].value.id in containers and not getattr(s, "srcad_nested_store", False))
+            and s.targets[0].value.id in containers)
 
 
 def _alias_groups(body, copies_only=False, containers=None):
@@ -447,6 +449,8 @@ def aliased_mutation(body, only_nested=False):
     mode.
     """
     order = statement_order(body)
+    if only_nested:
+        return _held_twice(order)
 
     def related(i, j):
         return j > i or bool(set(order[i][1]) & set(order[j][1]))
@@ -469,8 +473,9 @@ def aliased_mutation(body, only_nested=False):
     sources = {}
     for j, (t, _) in enumerate(order):
         if isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Name):
-            sources[j] = (t.targets[0].id, t.value.id if isinstance(t.value, gast.Name) else None,
-                          _may_alias_sources(t.value))
+            v = t.value
+            sources[j] = (t.targets[0].id, v.id if isinstance(v, gast.Name) else None,
+                          _may_alias_sources(v))
         else:
             stored = _stored_into(t, containers)
             if stored:
@@ -481,14 +486,13 @@ def aliased_mutation(body, only_nested=False):
     for i, (s, _) in enumerate(order):
         mutated = None
         appends = False
-        nested = getattr(s, "srcad_nested_store", False)
-        if only_nested and not nested:
-            continue
+        if getattr(s, "srcad_nested_store", False) or getattr(s, "srcad_list_rebind", False):
+            continue   # (rebinding what changes: _held_twice looks at those)
         if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Subscript):
             mutated = s.targets[0].value.id
             # a slot of a list or dict takes a new value: the items taken
-            # out before keep theirs (unless the item itself is written)
-            appends = mutated in containers and not nested
+            # out before keep theirs
+            appends = mutated in containers
         elif isinstance(s, gast.Expr) and isinstance(s.value, gast.Call) and \
                 method_receiver(s.value) and s.value.func.attr in MUTATING_METHODS:
             mutated = next(iter(method_receiver(s.value)))
@@ -525,6 +529,69 @@ def aliased_mutation(body, only_nested=False):
                 if (name != mutated and find(name) == group
                         and not _rebound_between(order, i, j, name)):
                     return s, mutated, name
+    return None
+
+
+def _held_twice(order):
+    """For the writes normalization made by rebinding (``a[i][j] = v`` as
+    ``a[i] = <a[i] with v at j>``; ``del lst[i]`` as ``lst = <lst without
+    item i>``): one where another name holding the same object is read
+    afterwards, as ``(statement, container, other name)``, else ``None``.
+
+    The object that changes is an item of the container (for an item
+    written) or the container itself (for a list edited): names bound to
+    it are those copied from it (``y = x``), taken out of the container
+    (``y = c[k]``) or put into it (``[u]``, ``c.append(u)``, ``c[k] = u``),
+    one level deep."""
+    def related(i, j):
+        return j > i or bool(set(order[i][1]) & set(order[j][1]))
+
+    for i, (s, _) in enumerate(order):
+        nested = getattr(s, "srcad_nested_store", False)
+        rebind = getattr(s, "srcad_list_rebind", False)
+        if not (nested or rebind):
+            continue
+        container = s.targets[0].value.id if nested else s.targets[0].id
+        seen = [(j, t) for j, (t, _) in enumerate(order) if j != i and (j < i or related(i, j))]
+        # the names holding the container itself (copies of it)
+        same = {container}
+        items = set()
+        changed = True
+        while changed:
+            changed = False
+            for j, t in seen:
+                if isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Name):
+                    y, v = t.targets[0].id, t.value
+                    if isinstance(v, gast.Name):
+                        for group in (same, items):
+                            if (y in group) != (v.id in group):
+                                group.update((y, v.id))
+                                changed = True
+                    elif isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name) \
+                            and v.value.id in same and y not in items:
+                        items.add(y)
+                        changed = True
+                    elif y in same and isinstance(v, (gast.List, gast.Tuple, gast.Dict)):
+                        elts = v.values if isinstance(v, gast.Dict) else v.elts
+                        new = {e.id for e in elts if isinstance(e, gast.Name)} - items
+                        if new:
+                            items |= new
+                            changed = True
+                else:
+                    stored = _stored_into(t, same)
+                    if stored and stored[0] in same:
+                        new = set(stored[1]) - items
+                        if new:
+                            items |= new
+                            changed = True
+        holders = (items if nested else same) - {container}
+        for j, (t, _) in enumerate(order):
+            if j == i or isinstance(t, (gast.If, gast.For, gast.While)) or not related(i, j):
+                continue
+            for n in A.nodes(t):
+                if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and n.id in holders \
+                        and not _rebound_between(order, i, j, n.id):
+                    return s, container, n.id
     return None
 
 

@@ -53,9 +53,10 @@ class ForwardTransform(BaseTransform):
         mutated = self._mutated_params()
         for p in mutated:
             body.append(A.assign(p, A.call(A.attr(self.env.runtime(), "copy"), [A.name(p)])))
-            if p in self.active:
-                body.append(A.assign(self.tan(p), A.call(A.attr(self.env.runtime(), "copy"),
-                                                         [A.name(self.tan(p))])))
+            if p in self.active and p in self.wrt:
+                # (a zero tangent given as 0.0 becomes an array to write into)
+                body.append(A.assign(self.tan(p), A.call(A.attr(self.env.runtime(), "tangent_copy"),
+                                                         [A.name(self.tan(p)), A.name(p)])))
         # parameters that become active later (rebound from active values)
         # start with a zero tangent
         for p in self.norm.param_names:

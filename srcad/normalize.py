@@ -1027,6 +1027,8 @@ class ANF:
             construct="assignment target")
 
     def stmt(self, s, out):
+        if isinstance(s, gast.Assign) and len(s.targets) == 1 and self._list_edit(s.value, out, s.targets[0]):
+            return
         if isinstance(s, gast.Assign):
             if len(s.targets) == 1:
                 self.assign_to(s.targets[0], s.value, out)
@@ -1073,6 +1075,8 @@ class ANF:
             if write is not None:
                 self.assign_to(*write, out)
                 return
+            if self._list_edit(s.value, out) or self._item_list_edit(s.value, out):
+                return
             value = self.simple(s.value, out)
             if (isinstance(value, gast.Call) and getattr(value, "is_method", False)
                     and value.func.attr == "pop"):
@@ -1094,6 +1098,12 @@ class ANF:
         elif isinstance(s, gast.Pass):
             return
         elif isinstance(s, gast.Delete):
+            # ``del x`` only unbinds; ``del c[i]`` takes an item out of a list or dict
+            for t in s.targets:
+                if isinstance(t, gast.Subscript):
+                    base = self.atom(t.value, out)
+                    idx = self.atom(_index_expr(t.slice), out)
+                    self._rebind_edited(base, "__srcad_deleted__", [idx], out, s)
             return
         elif isinstance(s, (gast.Raise, gast.Assert)):
             self.emit(out, s)
@@ -1288,6 +1298,82 @@ class ANF:
         new = np_call(owner.__name__, [widened, A.clone(b)])
         A.copy_lineno(new, call)
         return new
+
+    def _list_edit(self, call, out, target=None):
+        """``lst.pop(i)``, ``d.pop(k)``, ``lst.insert(i, v)`` and
+        ``lst.extend(xs)`` on a local, as the new list or dict they leave
+        bound to the same name (``lst = __srcad_deleted__(lst, i)``), the
+        popped item read first. Returns whether ``call`` was one (``target``:
+        where a popped item goes)."""
+        if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
+                and isinstance(call.func.value, gast.Name) and not call.keywords
+                and not any(isinstance(a, gast.Starred) for a in call.args)
+                and call.func.value.id in self.locals):
+            return False
+        method, n = call.func.attr, len(call.args)
+        if not ((method == "pop" and n == 1) or (target is None and (
+                (method == "insert" and n == 2) or (method == "extend" and n == 1)))):
+            return False
+        base = call.func.value
+        args = [self.atom(a, out) for a in call.args]
+        if method == "pop":
+            if target is not None:
+                item = gast.Subscript(value=A.clone(base), slice=A.clone(args[0]), ctx=gast.Load())
+                self.assign_to(target, item, out)
+            self._rebind_edited(base, "__srcad_deleted__", args, out, call)
+        elif method == "insert":
+            self._rebind_edited(base, "__srcad_inserted__", args, out, call)
+        else:
+            items = self.atom(gast.Call(func=A.name("list"), args=args, keywords=[]), out)
+            self._rebind_edited(base, "__srcad_concat__", [items], out, call)
+        return True
+
+    def _item_list_edit(self, call, out):
+        """``d["E"].append(v)`` (and ``extend``, ``insert``, ``pop(i)``) on a
+        list held in a list or dict, as ``d["E"] = <the list with v
+        appended>``, as ``a[i][j] = v`` is lowered: returns whether ``call``
+        was one. On an attribute (``r.a.append(v)``) it is refused."""
+        if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
+                and call.func.attr in ("append", "extend", "insert", "pop") and not call.keywords
+                and isinstance(call.func.value, (gast.Subscript, gast.Attribute))
+                and not self.is_static(call.func)):
+            return False
+        recv, method, n = call.func.value, call.func.attr, len(call.args)
+        if not {"append": n == 1, "extend": n == 1, "insert": n == 2, "pop": n == 1}[method] \
+                or any(isinstance(a, gast.Starred) for a in call.args):
+            return False
+        if isinstance(recv, gast.Attribute):
+            raise UnsupportedSyntaxError(
+                f"{method} on a list held in an attribute changes it in place, which srcad "
+                "cannot follow", self.parsed.location(call), construct=f"{method} on an attribute",
+                hint="keep the list in a local variable or a dict while it grows")
+        current = gast.Subscript(value=A.clone(recv.value), slice=A.clone(recv.slice), ctx=gast.Load())
+        args = list(call.args)
+        if method == "append":
+            value = gast.Call(func=A.name("__srcad_concat__"),
+                              args=[current, gast.List(elts=args, ctx=gast.Load())], keywords=[])
+        elif method == "extend":
+            value = gast.Call(func=A.name("__srcad_concat__"), args=[
+                current, gast.Call(func=A.name("list"), args=args, keywords=[])], keywords=[])
+        elif method == "insert":
+            value = gast.Call(func=A.name("__srcad_inserted__"), args=[current] + args, keywords=[])
+        else:
+            value = gast.Call(func=A.name("__srcad_deleted__"), args=[current] + args, keywords=[])
+        A.copy_lineno(value, call)
+        self.assign_to(gast.Subscript(value=recv.value, slice=recv.slice, ctx=gast.Store()), value, out)
+        # (the list is put back as a new one: the alias checks look for
+        # other names holding the old one)
+        out[-1].srcad_nested_store = True
+        return True
+
+    def _rebind_edited(self, base, helper, args, out, where):
+        """``base = helper(base, *args)``, marked as a change of the list or
+        dict itself (the alias checks look for other names holding it)."""
+        value = gast.Call(func=A.name(helper), args=[A.clone(base)] + list(args), keywords=[])
+        stmt = A.assign(base.id, value)
+        A.copy_lineno(stmt, where)
+        stmt.srcad_list_rebind = True
+        self.emit(out, stmt)
 
     def _inplace_call_as_write(self, call):
         """NumPy functions that write into their first argument, as the

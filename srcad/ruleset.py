@@ -447,7 +447,7 @@ def _iter_nodes(node):
 _ACCUMULATORS = {"add_at": (0, 3), "push_adjoint": (0, 2), "pow_log_tangent": (0, 3),
                  "scatter_add": (0, 2), "with_item": (0, 2), "gradient_tangent": (0, 1),
                  "gradient_adjoint_tangent": (0, 1), "arange_tangent": (0, 1),
-                 "concat_tangent": (0, 1),
+                 "concat_tangent": (0, 1), "inserted_tangent": (0, 2), "added_at": (0, 3),
                  "pow_partial_tangent": (2, 3)}
 
 

@@ -532,6 +532,14 @@ def _owned(adj):
     return adj
 
 
+def tangent_copy(t, x):
+    """A copy of the tangent ``t`` of ``x`` that the code may write into: a
+    zero tangent given as ``0.0`` becomes zeros shaped like ``x``."""
+    if t.__class__ is float and t == 0.0 and hasattr(x, "shape"):
+        return zeros_like(x)
+    return copy(t)
+
+
 def copy(x):
     """A copy of ``x`` that later mutations of ``x`` cannot change."""
     if isinstance(x, list):
@@ -688,6 +696,74 @@ def diagonal_index(a):
     """
     i = namespace_of(a).arange(min(_shape(a)))
     return (i,) * len(_shape(a))
+
+
+def deleted(seq, index):
+    """What ``del seq[index]`` leaves of a list or dict, as a new one
+    (``seq.pop(index)`` leaves the same).
+
+    >>> deleted([1.0, 2.0, 3.0], 0), deleted({"a": 1.0, "b": 2.0}, "a")
+    ([2.0, 3.0], {'b': 2.0})
+    """
+    if isinstance(seq, (int, float)) and not hasattr(seq, "dtype") and seq == 0:
+        return seq   # a lazy zero tangent
+    if isinstance(seq, dict):
+        if isinstance(seq, AdjDict):
+            out = AdjDict(seq)
+            out.pop(index, None)   # (an adjoint leaves out what carries none)
+            return out
+        out = dict(seq)
+        del out[index]
+        return out
+    if isinstance(seq, (list, tuple)):
+        out = list(seq)
+        del out[index]
+        return AdjList(out) if isinstance(seq, AdjList) else out
+    raise TypeError(f"cannot delete items of a {type(seq).__name__}")
+
+
+def deleted_adjoint(g, seq, index):
+    """Adjoint of :func:`deleted`: ``g`` with zeros put back where the items
+    were taken out."""
+    if isinstance(g, (int, float)) and not hasattr(g, "dtype") and g == 0:
+        return 0.0
+    if isinstance(seq, dict):
+        return AdjDict(g)
+    gone = set(range(len(seq))[index]) if isinstance(index, slice) else {index % len(seq)}
+    rest = iter(g)
+    return AdjList(0.0 if p in gone else next(rest) for p in range(len(seq)))
+
+
+def inserted(seq, index, value):
+    """What ``seq.insert(index, value)`` leaves of a list, as a new one.
+
+    >>> inserted([1.0, 3.0], 1, 2.0)
+    [1.0, 2.0, 3.0]
+    """
+    if isinstance(seq, (int, float)) and not hasattr(seq, "dtype") and seq == 0:
+        if isinstance(value, (int, float)) and not hasattr(value, "dtype") and value == 0:
+            return 0.0
+        raise TypeError("a tangent list is needed to insert into")   # (rules pass one)
+    out = list(seq)
+    out.insert(index, value)
+    return AdjList(out) if isinstance(seq, AdjList) else out
+
+
+def inserted_tangent(tseq, index, tvalue, seq):
+    """Tangent of :func:`inserted` (a lazy zero list becomes zeros)."""
+    if isinstance(tseq, (int, float)) and not hasattr(tseq, "dtype") and tseq == 0:
+        if isinstance(tvalue, (int, float)) and not hasattr(tvalue, "dtype") and tvalue == 0:
+            return 0.0
+        tseq = [0.0] * len(seq)
+    return inserted(tseq, index, tvalue)
+
+
+def inserted_position(seq, index):
+    """Where ``seq.insert(index, v)`` puts ``v`` (Python clamps ``index``)."""
+    n = len(seq)
+    if index < 0:
+        index += n
+    return min(max(index, 0), n)
 
 
 def keys(d):

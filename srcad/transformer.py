@@ -502,15 +502,24 @@ class BaseTransform:
         the item ``a[i]`` is written through. Where another name holding that
         item is read afterwards (``hist = [u]; hist[0][0] = c; u.sum()``),
         the value would differ from Python's, so it is refused."""
-        if not any(getattr(n, "srcad_nested_store", False) for n in self._nodes):
+        if not any(getattr(n, "srcad_nested_store", False) or getattr(n, "srcad_list_rebind", False)
+                   for n in self._nodes):
             return
         from .analysis import aliased_mutation
         hit = aliased_mutation(self.norm.node.body, only_nested=True)
         if hit is None:
             return
         stmt, mutated, other = hit
+        if getattr(stmt, "srcad_list_rebind", False):
+            raise UnsupportedSyntaxError(
+                f"{mutated!r} is changed in place (del, pop, insert or extend) but {other!r} holds "
+                f"the same list or dict and is read afterwards",
+                self.norm.parsed.location(stmt), construct="list changed through two names",
+                hint=f"make {other!r} a copy ({other} = list({mutated})), or change it through "
+                     f"one name only")
         raise UnsupportedSyntaxError(
-            f"an item of {mutated!r} is written in place ({mutated}[...][...] = ...) but may be "
+            f"an item of {mutated!r} is changed in place ({mutated}[...][...] = ..., "
+            f"{mutated}[...].append(...)) but may be "
             f"held by {other!r} too, which is read afterwards",
             self.norm.parsed.location(stmt), construct="write into an item held twice",
             hint=f"write through {other!r} itself, or put a copy into {mutated!r} "

@@ -987,3 +987,66 @@ def alternating_series(x):
 def normalized_by_an_entry(a):
     # the adjoint of a[0] is added into an adjoint that is also a saved value
     return np.sum(a / a[0]) + np.sum(np.arctan2(a, a[::-1]))
+
+
+# -- lists and dicts edited in place -------------------------------------------------------
+
+@case("containers", 1.3)
+def items_deleted_and_popped(x):
+    hist = [x, 2.0 * x, x ** 2, 4.0 * x]
+    del hist[0]
+    v = hist.pop(1)
+    hist.pop(0)
+    d = {"a": x, "b": x ** 2, "c": 3.0}
+    a = d.pop("a")
+    del d["c"]
+    return hist[0] * v + a * d["b"] * len(d)
+
+
+@case("containers", 1.3)
+def items_inserted_and_extended(x):
+    L = [x, x ** 2]
+    L.insert(1, 3.0 * x)
+    L.insert(-10, 0.5)
+    L.extend([x ** 3, 2.0])
+    del L[1:3]
+    return L[0] * L[1] + L[-1] * x
+
+
+@case("containers", 1.3)
+def sliding_history(x):
+    window = []
+    total = 0.0
+    for k in range(5):
+        window.append(x ** k)
+        if len(window) > 2:
+            window.pop(0)
+        total = total + window[0] * window[-1]
+    return total
+
+
+@case("containers", np.array([1.0, 0.5]), 1.1)
+def lists_grown_inside_containers(x, k):
+    hist = {"E": []}
+    for i in range(2):
+        hist["E"].append(np.sum((x * k) ** (i + 1)))
+    L = [[x[0]], [1.0]]
+    L[0].append(x[1] ** 2)
+    L[1].insert(0, k)
+    L[0].extend([x[0] * k])
+    L[1].pop(1)
+    return np.sum(np.array(hist["E"])) + L[0][1] * L[1][0] + L[0][-1]
+
+
+def _forces(pos, pairs, k):
+    F = np.zeros_like(pos)
+    d = pos[pairs[:, 1]] - pos[pairs[:, 0]]
+    np.add.at(F, pairs[:, 0], k * d)
+    np.add.at(F, pairs[:, 1], -k * d)
+    return F
+
+
+@case("subscript writes", np.array([0.0, 1.1, 2.3]), 0.7)
+def scattered_twice_into_a_new_array(pos, k):
+    F = _forces(pos, np.array([[0, 1], [1, 2], [0, 2]]), k)
+    return np.sum(F * pos) + np.sum(F ** 2)

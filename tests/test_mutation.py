@@ -401,3 +401,52 @@ def test_a_new_array_written_before_any_alias_is_fine(fn):
 def test_an_alias_carried_around_a_loop_is_still_refused():
     with pytest.raises(srcad.UnsupportedSyntaxError):
         srcad.grad(alias_carried_into_the_next_iteration)(np.array([0.3, -0.7, 1.1]))
+
+
+def list_changed_through_two_names(x):
+    a = [x, 2.0 * x]
+    b = a
+    a.pop(0)
+    return b[0] * x
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_a_list_changed_while_another_name_holds_it_is_refused(mode):
+    with pytest.raises(srcad.UnsupportedSyntaxError) as info:
+        if mode == "reverse":
+            srcad.grad(list_changed_through_two_names)(1.3)
+        else:
+            srcad.jvp(list_changed_through_two_names, (1.3,), (1.0,))
+    assert "'b'" in info.value.message
+
+
+def test_a_zero_tangent_for_an_array_written_into():
+    P = np.array([[1.0, 0.2], [0.2, 2.0]])
+
+    def f(P, q):
+        P[0, 0] += q
+        return np.sum(P ** 2)
+
+    _, t = srcad.jvp(f, (P.copy(), 0.5), (0.0, 1.0))
+    assert np.isclose(t, 2 * (1.0 + 0.5))
+
+
+def argument_written_then_read(P, q):
+    P[0, 0] += q
+    P[1] = P[1] * q
+    return np.sum(P ** 2)
+
+
+@pytest.mark.parametrize("wrt", [0, 1])
+def test_an_argument_written_into_with_the_derivative_taken_for_another(wrt):
+    # the gradient with respect to the scalar q runs forward mode, which
+    # copies P (and no tangent of P) to write into it
+    P = np.array([[1.0, 0.2], [0.2, 2.0]])
+    before = P.copy()
+    expected = numeric_grad(lambda *a: argument_written_then_read(a[0].copy(), a[1]), (P, 0.5), wrt)[0]
+    got = srcad.grad(argument_written_then_read, wrt=wrt)(P, 0.5)
+    np.testing.assert_allclose(flat(got), expected, rtol=1e-6, atol=1e-8)
+    H = srcad.hessian(argument_written_then_read, wrt=1)(P, 0.5)
+    assert np.isclose(H, numeric_grad(lambda *a: srcad.grad(argument_written_then_read, wrt=1)(
+        a[0].copy(), a[1]), (P, 0.5), 1)[0][0], rtol=1e-5)
+    assert np.array_equal(P, before)
