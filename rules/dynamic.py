@@ -495,3 +495,16 @@ def multi_dot_adjoint(result, g, arrays):
 @helpers.rule("imag_adjoint")
 def imag_adjoint(result, g, x):
     t[result] = rh.imag_adjoint(t[g], x)
+
+
+@helpers.rule("logsumexp_terms")
+def logsumexp_terms(out, a, b, result, axis=None, keepdims=False, return_sign=False):
+    """``out`` is ``exp(a - result)``, ``result`` kept along the reduced axes."""
+    t[out] = out * (t[a] - rh.keep(t[result], out, axis, keepdims))
+
+
+@helpers.rule("logsumexp_weights")
+def logsumexp_weights(out, a, b, result, axis=None, keepdims=False, return_sign=False):
+    """``out`` is ``b * exp(a - result)``."""
+    t[out] = out * (t[a] - rh.keep(t[result], out, axis, keepdims)) \
+        + rh.logsumexp_terms(a, b, result, axis, keepdims, return_sign) * t[b]

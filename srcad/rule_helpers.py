@@ -3592,6 +3592,32 @@ def arange_adjoint(g, which, stop):
     return xp.sum(g * xp.arange(_shape(g)[0]))
 
 
+# -- scipy.special.logsumexp -----------------------------------------------------------
+
+def logsumexp_terms(a, b, result, axis=None, keepdims=False, return_sign=False):
+    """``exp(a - result)``, with ``result`` the ``logsumexp`` of ``a`` (and
+    of the scale ``b``, which gives the shape it broadcasts to) over
+    ``axis`` put back along the reduced axes: the partial derivatives of the
+    result in ``b``."""
+    if return_sign:
+        _unsupported("scipy.special.logsumexp(return_sign=True)",
+                     "the sign is piecewise constant: differentiate logsumexp of the "
+                     "absolute weighted sum, or split the positive and negative terms")
+    import numpy
+    xp = _ns(a)
+    shape = _shape(a) if b is None else numpy.broadcast_shapes(_shape(a), _shape(b))
+    if not keepdims and shape:
+        result = xp.reshape(result, _kept_shape(shape, _axes(axis, len(shape))))
+    return xp.exp(a - result)
+
+
+def logsumexp_weights(a, b, result, axis=None, keepdims=False, return_sign=False):
+    """``b * exp(a - result)``: the partial derivatives of ``logsumexp``'s
+    result in ``a``."""
+    e = logsumexp_terms(a, b, result, axis, keepdims, return_sign)
+    return e if b is None else e * b
+
+
 # -- adjoints given a Python number ------------------------------------------------
 #
 # The adjoint of a scalar output starts as a Python float (a weak scalar, so
