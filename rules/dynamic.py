@@ -84,7 +84,7 @@ def sinc_derivative(out, x, result):
 
 helpers.nondifferentiable("extremum_weights", "ptp_weights", "clip_select", "is_zero", "var_dof", "nan_count", "tensordot_axes",
                           "last_two", "norm_axes", "inverse_permutation", "sort_permutation",
-                          "partition_permutation", "select_default_mask")
+                          "partition_permutation", "select_default_mask", "polyfit_column")
 
 
 @helpers.rule("norm_partials")
@@ -396,6 +396,11 @@ def polyval_p_adjoint(result, g, p, x):
 @helpers.rule("polyval_slope")
 def polyval_slope(result, p, x):
     t[result] = rh.polyval_slope_tangent(p, x, "p", t[p]) + rh.polyval_slope_tangent(p, x, "x", t[x])
+
+
+@helpers.rule("polyfit_square_weights")
+def polyfit_square_weights(result, w, x):
+    t[result] = 2.0 * w * t[w]
 
 
 @helpers.rule("vander_partials")

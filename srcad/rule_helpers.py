@@ -2473,6 +2473,24 @@ def vander_partials(x, N=None, increasing=False):
     return out if increasing else xp.flip(out, axis=1)
 
 
+def polyfit_column(y, full=False, cov=False):
+    """The shape that puts a vector along ``y``'s rows (``(-1,)`` for one
+    column, ``(-1, 1)`` for several); refuses ``polyfit``'s extra outputs."""
+    if full or cov:
+        _unsupported(f"numpy.polyfit({'full' if full else 'cov'}=True)",
+                     "differentiate the coefficients alone (the residuals are "
+                     "np.sum((np.polyval(p, x) - y) ** 2))")
+    return (-1,) if _ndim(y) == 1 else (-1, 1)
+
+
+def polyfit_square_weights(w, x):
+    """The squared weights of ``polyfit``'s least squares (ones for ``w=None``)."""
+    xp = _ns(x)
+    if w is None:
+        return xp.ones(_shape(x), dtype=_float_dtype(x))
+    return w * w
+
+
 def polyval_slope(p, x):
     """d polyval(p, x) / d x."""
     xp = _ns(x) if hasattr(x, "shape") else _ns(p)

@@ -238,12 +238,13 @@ class Template:
         used = set()
         for s in main:
             used |= set(A.names_in(s))
-        temps = []
-        for name, s in self.temps.items():
+        # the temporaries used, directly or through later ones, in their order
+        picked = set()
+        for name, s in reversed(list(self.temps.items())):
             if name in used:
-                temps.append(s)
+                picked.add(name)
                 used |= set(A.names_in(s.value))
-        return temps + main
+        return [s for name, s in self.temps.items() if name in picked] + main
 
     def bind(self, args, keywords):
         """Map parameter name -> AST for a call site (defaults filled in)."""
