@@ -11,10 +11,18 @@ def abs(result, x):
     d[x] += d[result] * ad.sign(x)
 
 
-@rules.rule("float", "complex")
+@rules.rule("float")
 def float(result, x=0.0):
     t[result] = t[x]
     d[x] += d[result]
+
+
+@rules.rule("complex")
+def complex(result, real=0.0, imag=0.0):
+    """``real + 1j * imag``, with the adjoints the operators give."""
+    t[result] = t[real] + 1j * t[imag]
+    d[real] += d[result]
+    d[imag] += d[result] * 1j
 
 
 @rules.rule("max")

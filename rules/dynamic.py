@@ -84,7 +84,7 @@ def sinc_derivative(out, x, result):
 
 helpers.nondifferentiable("extremum_weights", "ptp_weights", "clip_select", "is_zero", "var_dof", "nan_count", "tensordot_axes",
                           "last_two", "norm_axes", "inverse_permutation", "sort_permutation",
-                          "partition_permutation", "select_default_mask")
+                          "partition_permutation", "select_default_mask", "polyfit_column")
 
 
 @helpers.rule("norm_partials")
@@ -398,6 +398,11 @@ def polyval_slope(result, p, x):
     t[result] = rh.polyval_slope_tangent(p, x, "p", t[p]) + rh.polyval_slope_tangent(p, x, "x", t[x])
 
 
+@helpers.rule("polyfit_square_weights")
+def polyfit_square_weights(result, w, x):
+    t[result] = 2.0 * w * t[w]
+
+
 @helpers.rule("vander_partials")
 def vander_partials(result, x, N=None, increasing=False):
     t[result] = rh.vander_partials_tangent(t[x], x, N, increasing)
@@ -495,3 +500,16 @@ def multi_dot_adjoint(result, g, arrays):
 @helpers.rule("imag_adjoint")
 def imag_adjoint(result, g, x):
     t[result] = rh.imag_adjoint(t[g], x)
+
+
+@helpers.rule("logsumexp_terms")
+def logsumexp_terms(out, a, b, result, axis=None, keepdims=False, return_sign=False):
+    """``out`` is ``exp(a - result)``, ``result`` kept along the reduced axes."""
+    t[out] = out * (t[a] - rh.keep(t[result], out, axis, keepdims))
+
+
+@helpers.rule("logsumexp_weights")
+def logsumexp_weights(out, a, b, result, axis=None, keepdims=False, return_sign=False):
+    """``out`` is ``b * exp(a - result)``."""
+    t[out] = out * (t[a] - rh.keep(t[result], out, axis, keepdims)) \
+        + rh.logsumexp_terms(a, b, result, axis, keepdims, return_sign) * t[b]

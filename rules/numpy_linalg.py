@@ -343,6 +343,29 @@ def polyval(result, p, x):
     d[x] += ad.unbroadcast(d[result] * rh.polyval_slope(p, x), x)
 
 
+@rules.rule("polyfit")
+def polyfit(result, x, y, deg, rcond=None, full=False, w=None, cov=False):
+    """The weighted least-squares solution ``p`` (the Vandermonde matrix
+    ``V`` of full column rank), for ``y`` of one or several columns:
+    linear in ``y``; ``x`` moves ``V`` (by its slopes ``Vd``) and ``w`` the
+    weights. ``full=True`` and ``cov=True`` are refused."""
+    col = rh.polyfit_column(y, full, cov)
+    ww = rh.polyfit_square_weights(w, x)
+    V = xp.vander(x, deg + 1)
+    Vd = rh.vander_partials(x, deg + 1)
+    G = V.T @ (ww[:, None] * V)
+    q = xp.reshape(ww, col)
+    e = y - V @ result
+    s = Vd @ result
+    u = xp.linalg.solve(G, d[result])
+    t[result] = xp.linalg.solve(G, V.T @ (q * t[y]) + Vd.T @ (q * e * xp.reshape(t[x], col))
+                                - V.T @ (q * s * xp.reshape(t[x], col))
+                                + 2.0 * V.T @ (e * xp.reshape(w * t[w], col)))
+    d[y] += q * (V @ u)
+    d[x] += xp.sum(xp.reshape(q * (e * (Vd @ u) - s * (V @ u)), (x.shape[0], -1)), axis=1)
+    d[w] += 2.0 * w * xp.sum(xp.reshape(e * (V @ u), (x.shape[0], -1)), axis=1)
+
+
 @rules.rule("vander")
 def vander(result, x, N=None, increasing=False):
     g = rh.vander_partials(x, N, increasing)

@@ -2473,6 +2473,24 @@ def vander_partials(x, N=None, increasing=False):
     return out if increasing else xp.flip(out, axis=1)
 
 
+def polyfit_column(y, full=False, cov=False):
+    """The shape that puts a vector along ``y``'s rows (``(-1,)`` for one
+    column, ``(-1, 1)`` for several); refuses ``polyfit``'s extra outputs."""
+    if full or cov:
+        _unsupported(f"numpy.polyfit({'full' if full else 'cov'}=True)",
+                     "differentiate the coefficients alone (the residuals are "
+                     "np.sum((np.polyval(p, x) - y) ** 2))")
+    return (-1,) if _ndim(y) == 1 else (-1, 1)
+
+
+def polyfit_square_weights(w, x):
+    """The squared weights of ``polyfit``'s least squares (ones for ``w=None``)."""
+    xp = _ns(x)
+    if w is None:
+        return xp.ones(_shape(x), dtype=_float_dtype(x))
+    return w * w
+
+
 def polyval_slope(p, x):
     """d polyval(p, x) / d x."""
     xp = _ns(x) if hasattr(x, "shape") else _ns(p)
@@ -3590,6 +3608,32 @@ def arange_adjoint(g, which, stop):
     if which == 0:
         return xp.sum(g)
     return xp.sum(g * xp.arange(_shape(g)[0]))
+
+
+# -- scipy.special.logsumexp -----------------------------------------------------------
+
+def logsumexp_terms(a, b, result, axis=None, keepdims=False, return_sign=False):
+    """``exp(a - result)``, with ``result`` the ``logsumexp`` of ``a`` (and
+    of the scale ``b``, which gives the shape it broadcasts to) over
+    ``axis`` put back along the reduced axes: the partial derivatives of the
+    result in ``b``."""
+    if return_sign:
+        _unsupported("scipy.special.logsumexp(return_sign=True)",
+                     "the sign is piecewise constant: differentiate logsumexp of the "
+                     "absolute weighted sum, or split the positive and negative terms")
+    import numpy
+    xp = _ns(a)
+    shape = _shape(a) if b is None else numpy.broadcast_shapes(_shape(a), _shape(b))
+    if not keepdims and shape:
+        result = xp.reshape(result, _kept_shape(shape, _axes(axis, len(shape))))
+    return xp.exp(a - result)
+
+
+def logsumexp_weights(a, b, result, axis=None, keepdims=False, return_sign=False):
+    """``b * exp(a - result)``: the partial derivatives of ``logsumexp``'s
+    result in ``a``."""
+    e = logsumexp_terms(a, b, result, axis, keepdims, return_sign)
+    return e if b is None else e * b
 
 
 # -- adjoints given a Python number ------------------------------------------------

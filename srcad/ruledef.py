@@ -34,7 +34,9 @@ Example (``rules/numpy.py``)::
 
 from __future__ import annotations
 
-__all__ = ["RuleSet", "xp", "ad", "d", "t", "result"]
+import importlib
+
+__all__ = ["RuleSet", "LazyModule", "xp", "ad", "d", "t", "result"]
 
 
 class _Placeholder:
@@ -56,6 +58,22 @@ ad = _Placeholder("ad")
 d = _Placeholder("d")
 t = _Placeholder("t")
 result = _Placeholder("result")
+
+
+class LazyModule:
+    """A module that rule templates name without the rule module importing
+    it (``special = LazyModule("scipy.special")``): rules for its functions
+    are only looked up once the user's code has imported it, and the
+    generated code refers to the module itself."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"LazyModule({self.name!r})"
+
+    def load(self):
+        return importlib.import_module(self.name)
 
 
 class RuleSet:

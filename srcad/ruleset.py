@@ -21,8 +21,9 @@ import textwrap
 import gast
 
 from . import astutil as A
+from .ruledef import LazyModule
 
-RULE_MODULES = ("operator", "builtins", "math", "numpy", "runtime", "dynamic")
+RULE_MODULES = ("operator", "builtins", "math", "numpy", "runtime", "dynamic", "scipy")
 
 # Namespace key -> modules whose attributes are looked up by name.
 _NAMESPACE_MODULES = {
@@ -30,12 +31,25 @@ _NAMESPACE_MODULES = {
               "array_api_strict.linalg:linalg", "numpy.fft:fft", "cupy.fft:fft",
               "array_api_strict.fft:fft"],
     "math": ["math"],
+    "scipy": ["scipy.special"],
     "builtins": ["builtins"],
     "operator": ["operator"],
     "runtime": ["srcad.runtime"],
     "dynamic": ["srcad.dynamic"],
     "rule_helpers": ["srcad.rule_helpers"],
 }
+
+
+# Libraries srcad never imports itself (importing them is slow, or they may
+# be absent): their functions are indexed once the user's code has imported
+# them.
+_OPTIONAL_MODULES = ("cupy", "array_api_strict", "scipy.special")
+
+
+def _optional_root(modname):
+    """The optional library ``modname`` belongs to, as it must be imported
+    (``cupy`` for ``cupy.linalg``, ``scipy.special``), or ``None``."""
+    return next((m for m in _OPTIONAL_MODULES if modname.split(".")[0] == m.split(".")[0]), None)
 
 
 class _Zero(gast.AST):
@@ -224,12 +238,13 @@ class Template:
         used = set()
         for s in main:
             used |= set(A.names_in(s))
-        temps = []
-        for name, s in self.temps.items():
+        # the temporaries used, directly or through later ones, in their order
+        picked = set()
+        for name, s in reversed(list(self.temps.items())):
             if name in used:
-                temps.append(s)
+                picked.add(name)
                 used |= set(A.names_in(s.value))
-        return temps + main
+        return [s for name, s in self.temps.items() if name in picked] + main
 
     def bind(self, args, keywords):
         """Map parameter name -> AST for a call site (defaults filled in)."""
@@ -415,7 +430,10 @@ class _Substitute:
         if nid == "ad":
             return A.clone(self.ctx.ad)
         if nid in self.tpl.globals:
-            return self.ctx.global_ref(nid, self.tpl.globals[nid])
+            obj = self.tpl.globals[nid]
+            if isinstance(obj, LazyModule):
+                obj = obj.load()
+            return self.ctx.global_ref(nid, obj)
         if hasattr(builtins, nid):
             return self.ctx.global_ref(nid, getattr(builtins, nid))
         raise NameError(f"rule {self.tpl.name}: unknown name {nid!r}")
@@ -598,7 +616,8 @@ class Rules:
                 modname, _, prefix = spec.partition(":")
                 mod = sys.modules.get(modname)
                 if mod is None:
-                    if modname.split(".")[0] in ("cupy", "array_api_strict") and modname.split(".")[0] not in sys.modules:
+                    root = _optional_root(modname)
+                    if root is not None and root not in sys.modules:
                         continue
                     try:
                         mod = importlib.import_module(modname)
@@ -619,8 +638,8 @@ class Rules:
     def identify(self, obj):
         """Every ``(namespace, name)`` a callable is known by (``np.pow`` is
         also ``np.power``)."""
-        if self._index is None or ("cupy" in sys.modules and "cupy" not in self._seen_modules) or (
-                "array_api_strict" in sys.modules and "array_api_strict" not in self._seen_modules):
+        if self._index is None or any(m in sys.modules and m not in self._seen_modules
+                                      for m in _OPTIONAL_MODULES):
             self._build_index()
         hits = self._index.get(id(obj), [])
         return [(ns, key) for ns, key, o in hits if o is obj]

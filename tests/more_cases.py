@@ -914,3 +914,17 @@ if hasattr(math, "cbrt"):   # Python 3.11
         return math.cbrt(1.0 + x * x) + math.exp2(-x)
 
     CASES += [(cube_root_and_power_of_two, (0.4,))]
+
+
+# -- complex numbers built from their parts ------------------------------------------------
+
+def complex_from_parts(a, b):
+    z = complex(a, b * b)
+    w = complex(a * 2.0)
+    return (z * z * w).real + (z * 3.0).imag + complex(b).real
+
+
+# Second derivatives through complex intermediate values are not right yet
+# (the tangent of a real argument's gradient keeps its imaginary part):
+# tests/test_more_cases.py expects them to fail.
+COMPLEX_CASES = [(complex_from_parts, (0.7, -1.3))]

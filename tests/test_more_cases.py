@@ -4,7 +4,7 @@
 import pytest
 
 import srcad
-from more_cases import CASES
+from more_cases import CASES, COMPLEX_CASES
 
 
 @pytest.mark.parametrize("fn,args", CASES, ids=[c[0].__name__ for c in CASES])
@@ -70,3 +70,18 @@ def test_dict_update_in_forward_mode_and_refused_in_reverse():
     with pytest.raises(srcad.NonDifferentiableError, match=r"d\.update\(\) in reverse mode") as info:
         srcad.grad(dict_update_forward)
     assert "d[key] = v" in info.value.hint
+
+
+@pytest.mark.parametrize("fn,args", COMPLEX_CASES, ids=[c[0].__name__ for c in COMPLEX_CASES])
+def test_complex_intermediates(fn, args):
+    srcad.check_grads(fn, args)
+
+
+def _plain_complex(a, b):
+    return (complex(a, b * b) ** 2).real
+
+
+@pytest.mark.xfail(strict=True, raises=(TypeError, AssertionError),
+                   reason="second derivatives through complex intermediates keep an imaginary part")
+def test_second_order_through_complex_intermediates():
+    srcad.check_grads(_plain_complex, (0.7, -1.3), order=2)

@@ -1158,6 +1158,17 @@ add("unwrap", f_unwrap, (np.linspace(0.0, 3.0, 6),))
 add("vander", f_vander, (rnd(3),))
 add("vander", f_vander_inc, (np.array([0.0, 1.5, -0.7]),))
 add("polyval", f_polyval, (rnd(3), rnd(4)), (rnd(4), 0.7), (rnd(1), rnd(2)))
+
+
+def f_polyfit(x, y): return np.polyfit(x, y, 2)
+def f_polyfit_columns(x, y): return np.polyfit(x, y, 1)
+def f_polyfit_weighted(x, y, w): return np.polyfit(x, y, 2, w=w)
+
+
+XS = np.linspace(-1.0, 1.0, 6) + 0.05 * rnd(6)
+add("polyfit", f_polyfit, (XS, rnd(6)), (XS, rnd(6, 2)))
+add("polyfit", f_polyfit_columns, (XS[:4], rnd(4, 3)))
+add("polyfit", f_polyfit_weighted, (XS, rnd(6), pos(6)), (XS, rnd(6, 2), pos(6)))
 add("cov", f_cov, (rnd(3, 5),))
 add("cov", f_cov_y, (rnd(5, 2), rnd(5)))
 add("cov", f_cov_1d, (rnd(4),))
@@ -1505,6 +1516,8 @@ def u_qr_wide(x): return np.sum(np.linalg.qr(x)[1])
 def u_var_where(x): return np.var(x, where=x > 0)
 def u_average_returned(x): return np.average(x, returned=True)[0]
 def u_linspace_retstep(x): return np.sum(np.linspace(x, 2.0, 4, retstep=True)[0])
+def u_polyfit_full(x): return np.sum(np.polyfit(np.arange(4.0), x, 1, full=True)[0])
+def u_polyfit_cov(x): return np.sum(np.polyfit(np.arange(4.0), x, 1, cov=True)[0])
 def u_einsum_six(x): return np.einsum("i,i,i,i,i,i->", x, x, x, x, x, x)
 
 
@@ -1517,6 +1530,7 @@ def u_einsum_sublists_unseen(x):
                                   (u_svd_full, rnd(3, 2)), (u_qr_wide, rnd(2, 3)),
                                   (u_var_where, rnd(4)), (u_average_returned, rnd(3)),
                                   (u_linspace_retstep, 0.5), (u_einsum_six, rnd(2)),
+                                  (u_polyfit_full, rnd(4)), (u_polyfit_cov, rnd(4)),
                                   (u_einsum_sublists_unseen, rnd(2))],
                          ids=lambda v: getattr(v, "__name__", ""))
 def test_unsupported_arguments_raise(fn, x):

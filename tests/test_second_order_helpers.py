@@ -347,6 +347,14 @@ def polyval_px(p, x):
     return np.sum(np.polyval(p, x) ** 2)
 
 
+def polyfit_fitted(x, y):
+    return np.sum((np.polyval(np.polyfit(x, y, 2), x) - y) ** 2) + np.sum(np.polyfit(x, y, 1) ** 2)
+
+
+def polyfit_weighted(x, y, w):
+    return np.sum(np.polyfit(x, y, 2, w=w) ** 2)
+
+
 def vander_sq(x):
     return np.sum(np.vander(x) ** 2) + np.sum(np.vander(x, 4, increasing=True) * np.arange(4.0))
 
@@ -502,6 +510,8 @@ CASES = [
     (trapezoid_dx, (r(4), 0.3)),
     (polyval_px, (r(3), r(4))),
     (vander_sq, (r(3),)),
+    (polyfit_fitted, (np.array([-1.0, -0.4, 0.1, 0.5, 1.2]), r(5))),
+    (polyfit_weighted, (np.array([-1.0, -0.4, 0.1, 0.5, 1.2]), r(5, 2), np.array([0.5, 1.2, 0.8, 2.0, 1.1]))),
     (cumulative_prod_initial, (r(4),)),
     (cumulative_prod_axis, (np.array([[0.5, 0.0, -1.2], [1.1, 0.9, 0.3]]),)),
     (nancumprod_plain, (r(4),)),

@@ -1,0 +1,213 @@
+"""Rules for :mod:`scipy.special` (namespace ``scipy``).
+
+SciPy is optional and slow to import: srcad never imports it. These rules
+are looked up only once the user's code has imported ``scipy.special``, and
+the templates name that module through ``special`` (a
+:class:`srcad.ruledef.LazyModule`), so this file loads without SciPy.
+
+Derivatives are written with ``special``'s own functions where they need one
+(``digamma`` for ``gammaln``, ``polygamma`` for ``digamma``), so that second
+derivatives go through the same rules. Constants are Python floats: float32
+arguments keep float32 derivatives.
+"""
+
+import math
+
+from srcad import rule_helpers as rh
+from srcad.ruledef import LazyModule, RuleSet, ad, d, t, xp
+
+special = LazyModule("scipy.special")
+
+rules = RuleSet("scipy")
+
+TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)    # erf'(0)
+HALF_SQRT_PI = math.sqrt(math.pi) / 2.0
+INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)  # the normal density at 0
+SQRT_2PI = math.sqrt(2.0 * math.pi)
+
+# -- logistic ---------------------------------------------------------------------------------
+
+
+@rules.rule("expit")
+def expit(result, x):
+    s = result * (1.0 - result)
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("logit")
+def logit(result, x):
+    s = 1.0 / (x * (1.0 - x))
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("log_expit")
+def log_expit(result, x):
+    """The slope ``1 - expit(x)`` is ``expit(-x)``, exact for large ``x``."""
+    s = special.expit(-x)
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+# -- error function and the normal distribution -----------------------------------------------
+
+
+@rules.rule("erf")
+def erf(result, x):
+    s = TWO_OVER_SQRT_PI * xp.exp(-x * x)
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("erfc")
+def erfc(result, x):
+    s = TWO_OVER_SQRT_PI * xp.exp(-x * x)
+    t[result] = -s * t[x]
+    d[x] -= d[result] * s
+
+
+@rules.rule("erfinv")
+def erfinv(result, y):
+    s = HALF_SQRT_PI * xp.exp(result * result)
+    t[result] = s * t[y]
+    d[y] += d[result] * s
+
+
+@rules.rule("erfcinv")
+def erfcinv(result, y):
+    s = HALF_SQRT_PI * xp.exp(result * result)
+    t[result] = -s * t[y]
+    d[y] -= d[result] * s
+
+
+@rules.rule("ndtr")
+def ndtr(result, x):
+    s = INV_SQRT_2PI * xp.exp(-0.5 * x * x)
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("log_ndtr")
+def log_ndtr(result, x):
+    """The density over the distribution function, taken in logs so that it
+    holds far in the lower tail."""
+    s = INV_SQRT_2PI * xp.exp(-0.5 * x * x - result)
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("ndtri")
+def ndtri(result, y):
+    s = SQRT_2PI * xp.exp(0.5 * result * result)
+    t[result] = s * t[y]
+    d[y] += d[result] * s
+
+
+# -- gamma and beta functions -------------------------------------------------------------------
+
+
+@rules.rule("gammaln")
+def gammaln(result, x):
+    """``log|gamma(x)|``: its slope is ``digamma(x)`` on both signs of gamma."""
+    s = special.digamma(x)
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("gamma")
+def gamma(result, x):
+    s = result * special.digamma(x)
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("digamma", "psi")
+def digamma(result, x):
+    s = special.polygamma(1, x)
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("polygamma", broadcast=True)
+def polygamma(result, n, x):
+    """The order ``n`` is an integer."""
+    s = special.polygamma(n + 1, x)
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("betaln", broadcast=True)
+def betaln(result, a, b):
+    c = special.digamma(a + b)
+    t[result] = (special.digamma(a) - c) * t[a] + (special.digamma(b) - c) * t[b]
+    d[a] += d[result] * (special.digamma(a) - c)
+    d[b] += d[result] * (special.digamma(b) - c)
+
+
+# -- information theory -----------------------------------------------------------------------
+
+
+@rules.rule("xlogy", broadcast=True)
+def xlogy(result, x, y):
+    """``xlogy(t, y)`` is ``t * log(y)``, and 0 where ``t`` is 0 (``y = 0``)."""
+    t[result] = special.xlogy(t[x], y) + x / y * t[y]
+    d[x] += special.xlogy(d[result], y)
+    d[y] += d[result] * x / y
+
+
+@rules.rule("xlog1py", broadcast=True)
+def xlog1py(result, x, y):
+    t[result] = special.xlog1py(t[x], y) + x / (1.0 + y) * t[y]
+    d[x] += special.xlog1py(d[result], y)
+    d[y] += d[result] * x / (1.0 + y)
+
+
+@rules.rule("entr")
+def entr(result, x):
+    """``-x log x``: the slope ``-(log x + 1)`` is infinite at 0."""
+    s = -(xp.log(x) + 1.0)
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("rel_entr", broadcast=True)
+def rel_entr(result, x, y):
+    """``x log(x / y)``; at ``x = 0`` its slope in ``x`` is infinite."""
+    t[result] = (xp.log(x / y) + 1.0) * t[x] - x / y * t[y]
+    d[x] += d[result] * (xp.log(x / y) + 1.0)
+    d[y] -= d[result] * x / y
+
+
+# -- reductions -----------------------------------------------------------------------------------
+
+
+@rules.rule("logsumexp")
+def logsumexp(result, a, axis=None, b=None, keepdims=False, return_sign=False):
+    """``return_sign=True`` is refused; ``b`` may broadcast against ``a``."""
+    w = rh.logsumexp_weights(a, b, result, axis, keepdims, return_sign)
+    e = rh.logsumexp_terms(a, b, result, axis, keepdims, return_sign)
+    t[result] = xp.sum(w * t[a], axis=axis, keepdims=keepdims) \
+        + xp.sum(e * t[b], axis=axis, keepdims=keepdims)
+    d[a] += ad.unbroadcast(ad.expand_to(d[result], w, axis, keepdims) * w, a)
+    d[b] += ad.unbroadcast(ad.expand_to(d[result], w, axis, keepdims) * e, b)
+
+
+@rules.rule("softmax")
+def softmax(result, x, axis=None):
+    t[result] = result * (t[x] - xp.sum(result * t[x], axis=axis, keepdims=True))
+    d[x] += result * (d[result] - xp.sum(d[result] * result, axis=axis, keepdims=True))
+
+
+@rules.rule("log_softmax")
+def log_softmax(result, x, axis=None):
+    p = xp.exp(result)
+    t[result] = t[x] - xp.sum(p * t[x], axis=axis, keepdims=True)
+    d[x] += d[result] - p * xp.sum(d[result], axis=axis, keepdims=True)
+
+
+# Integer-valued for integer arguments (and refused for non-integer ones
+# without ``extend="complex"``). ``factorial``, ``comb`` and ``perm`` of
+# floats go through the gamma function and have no rule yet: a call on a
+# value that carries a derivative is refused rather than given none.
+rules.nondifferentiable("factorial2", "factorialk", "stirling2")

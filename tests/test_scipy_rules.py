@@ -1,0 +1,298 @@
+"""Every ``scipy.special`` derivative rule (``rules/scipy.py``) against
+central finite differences.
+
+``TABLE`` lists, per rule, a function that calls it and example arguments
+(several shapes, axes and broadcasting cases). Each example is checked with
+``srcad.check_grads`` in forward and reverse mode and at order 2, and with
+float32 arguments for float32 derivatives. ``test_every_rule_is_tested``
+fails when a rule of the ``scipy`` namespace has no entry.
+"""
+
+import inspect
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+pytest.importorskip("scipy")
+
+from scipy import special  # noqa: E402
+from scipy.special import logsumexp  # noqa: E402
+
+import srcad  # noqa: E402
+from srcad.ruleset import Template, get_rules  # noqa: E402
+
+R = np.random.default_rng(11)
+
+
+def rnd(*shape):
+    return R.standard_normal(shape)
+
+
+def pos(*shape):
+    return R.uniform(0.5, 2.0, shape)
+
+
+def prob(*shape):
+    return R.uniform(0.1, 0.9, shape)
+
+
+TABLE = []   # (rule key, function, example arguments)
+
+
+def add(key, fn, *examples):
+    for args in examples:
+        TABLE.append((key, fn, args))
+
+
+# -- elementwise, one argument ----------------------------------------------------------------
+
+
+def f_expit(x): return special.expit(x)
+def f_logit(p): return special.logit(p)
+def f_log_expit(x): return special.log_expit(x)
+def f_erf(x): return special.erf(x)
+def f_erfc(x): return special.erfc(x)
+def f_erfinv(p): return special.erfinv(p)
+def f_erfcinv(p): return special.erfcinv(p)
+def f_ndtr(x): return special.ndtr(x)
+def f_log_ndtr(x): return special.log_ndtr(x)
+def f_ndtri(p): return special.ndtri(p)
+def f_gammaln(x): return special.gammaln(x)
+def f_gamma(x): return special.gamma(x)
+def f_digamma(x): return special.digamma(x)
+def f_psi(x): return special.psi(x)
+def f_entr(x): return special.entr(x)
+
+
+def f_log_ndtr_tail(x):
+    # far in the lower tail ndtr(x) underflows: the slope comes from the logs
+    return special.log_ndtr(x - 30.0)
+
+
+def f_gammaln_negative(x):
+    # log|gamma| between the poles at -2 and -1
+    return special.gammaln(x - 3.0)
+
+
+add("expit", f_expit, (rnd(3, 4),), (0.7,))
+add("logit", f_logit, (prob(5),), (0.3,))
+add("log_expit", f_log_expit, (rnd(2, 3) * 3,), (-1.2,))
+add("erf", f_erf, (rnd(3, 4),), (0.4,))
+add("erfc", f_erfc, (rnd(5),))
+add("erfinv", f_erfinv, (R.uniform(-0.8, 0.8, (2, 3)),))
+add("erfcinv", f_erfcinv, (R.uniform(0.2, 1.8, 5),))
+add("ndtr", f_ndtr, (rnd(3, 4),), (0.3,))
+add("log_ndtr", f_log_ndtr, (rnd(5),), (0.6,))
+add("log_ndtr", f_log_ndtr_tail, (rnd(3),))
+add("ndtri", f_ndtri, (prob(2, 3),))
+add("gammaln", f_gammaln, (pos(3, 4),), (2.5,))
+add("gammaln", f_gammaln_negative, (R.uniform(1.2, 1.8, 3),))
+add("gamma", f_gamma, (pos(5),))
+add("digamma", f_digamma, (pos(2, 3),))
+add("psi", f_psi, (pos(4),))
+add("entr", f_entr, (pos(5),))
+
+
+# -- elementwise, two arguments (broadcasting) -------------------------------------------------
+
+
+def f_polygamma(x): return special.polygamma(1, x) + special.polygamma(np.array([0, 2, 3]), x)
+def f_betaln(a, b): return special.betaln(a, b)
+def f_xlogy(x, y): return special.xlogy(x, y)
+def f_xlog1py(x, y): return special.xlog1py(x, y)
+def f_rel_entr(x, y): return special.rel_entr(x, y)
+
+
+def f_xlogy_zeros(x, y):
+    # 0 * log(0) is 0: no NaN in the derivative in x, where y is not 0
+    return special.xlogy(x * np.array([0.0, 1.0, 0.0]), y)
+
+
+POS_PAIRS = [(pos(3, 4), pos(4)), (pos(4), pos(3, 1)), (1.3, pos(3)), (pos(3), 0.8)]
+add("polygamma", f_polygamma, (pos(3),))
+add("betaln", f_betaln, *POS_PAIRS)
+add("xlogy", f_xlogy, *POS_PAIRS, (rnd(3), pos(3)))
+add("xlogy", f_xlogy_zeros, (rnd(3), pos(3)))
+add("xlog1py", f_xlog1py, *POS_PAIRS)
+add("rel_entr", f_rel_entr, *POS_PAIRS)
+
+
+# -- reductions ---------------------------------------------------------------------------------
+
+
+def f_logsumexp(a): return logsumexp(a)
+def f_logsumexp_axis(a): return special.logsumexp(a, axis=1)
+def f_logsumexp_axes(a): return logsumexp(a, axis=(0, 2), keepdims=True)
+def f_logsumexp_b(a, b): return logsumexp(a, axis=-1, b=b)
+def f_logsumexp_b_keepdims(a, b): return logsumexp(a, axis=0, b=b, keepdims=True)
+def f_softmax(x): return special.softmax(x)
+def f_softmax_axis(x): return special.softmax(x, axis=1)
+def f_log_softmax(x): return special.log_softmax(x)
+def f_log_softmax_axis(x): return special.log_softmax(x, axis=0)
+
+
+add("logsumexp", f_logsumexp, (rnd(5),), (rnd(2, 3),))
+add("logsumexp", f_logsumexp_axis, (rnd(3, 4),))
+add("logsumexp", f_logsumexp_axes, (rnd(2, 3, 2),))
+add("logsumexp", f_logsumexp_b, (rnd(2, 3), pos(2, 3)), (rnd(3), pos(2, 3)), (rnd(2, 3), pos(3)))
+add("logsumexp", f_logsumexp_b_keepdims, (rnd(3, 2), pos(3, 1)))
+add("softmax", f_softmax, (rnd(4),), (rnd(2, 3),))
+add("softmax", f_softmax_axis, (rnd(2, 3),))
+add("log_softmax", f_log_softmax, (rnd(4),), (rnd(2, 3),))
+add("log_softmax", f_log_softmax_axis, (rnd(3, 2),))
+
+
+def _id(entry):
+    key, fn, args = entry
+    return f"{key}-{fn.__name__}-" + ",".join("x".join(map(str, np.shape(a))) for a in args)
+
+
+CASES = [pytest.param(fn, args, id=_id((key, fn, args))) for key, fn, args in TABLE]
+
+
+@pytest.mark.parametrize("fn,args", CASES)
+def test_rule(fn, args):
+    """Forward and reverse mode against central differences."""
+    srcad.check_grads(fn, args)
+
+
+@pytest.mark.parametrize("fn,args", CASES)
+def test_rule_second_order(fn, args):
+    srcad.check_grads(fn, args, order=2)
+
+
+FLOAT32_CASES = [c for c in CASES if any(isinstance(a, np.ndarray) for a in c.values[1])]
+
+
+@pytest.mark.parametrize("fn,args", FLOAT32_CASES)
+def test_float32_stays_float32(fn, args):
+    args = tuple(a.astype(np.float32) if isinstance(a, np.ndarray) else a for a in args)
+    out = fn(*args)
+    for i, a in enumerate(args):
+        if not isinstance(a, np.ndarray):
+            continue
+        tangents = [np.zeros_like(v) if isinstance(v, np.ndarray) else 0.0 for v in args]
+        tangents[i] = np.ones_like(a)
+        _, tangent = srcad.jvp(fn, args, tangents)
+        _, pullback = srcad.vjp(fn, *args)
+        grad = pullback(np.ones_like(out))[i]
+        if out.dtype == np.float32:
+            assert tangent.dtype == np.float32
+            assert grad.dtype == np.float32
+
+
+# -- what is refused -----------------------------------------------------------------------------
+
+
+def u_logsumexp_sign(a):
+    return np.sum(logsumexp(a, b=np.array([1.0, -2.0, 0.5]), return_sign=True)[0])
+
+
+def u_factorial_float(x):
+    return special.factorial(x) * 2.0
+
+
+def test_logsumexp_return_sign_is_refused_naming_the_line():
+    for run in (lambda: srcad.grad(u_logsumexp_sign)(rnd(3)),
+                lambda: srcad.jvp(u_logsumexp_sign, (rnd(3),), (rnd(3),))):
+        with pytest.raises(srcad.NonDifferentiableError, match="return_sign=True") as info:
+            run()
+        assert "u_logsumexp_sign" in str(info.value) or "return np.sum(logsumexp(" in str(info.value)
+        assert "test_scipy_rules.py" in str(info.value)
+
+
+def test_a_function_without_a_rule_is_refused_not_transformed():
+    # scipy.special.factorial is Python source: srcad says it has no rule
+    # rather than differentiating SciPy's own code
+    with pytest.raises(srcad.NonDifferentiableError, match="no derivative rule"):
+        srcad.grad(u_factorial_float)(2.5)
+
+
+def integer_valued(x):
+    return x * special.factorial2(5) + x * special.stirling2(4, 2) + x * special.comb(5, 2)
+
+
+def test_integer_valued_functions_carry_no_derivative():
+    srcad.check_grads(integer_valued, (0.7,))
+
+
+def logsumexp_of_scaled(x):
+    # logsumexp's own source holds a `with` statement srcad would refuse
+    return logsumexp(x * 2.0) + special.logsumexp(x, b=x * x)
+
+
+def test_logsumexp_uses_its_rule_not_scipy_source():
+    srcad.check_grads(logsumexp_of_scaled, (pos(4),), order=2)
+    src = srcad.source(srcad.grad(logsumexp_of_scaled))
+    assert "rh.logsumexp_weights(" in src
+
+
+def test_generated_code_names_scipy_special():
+    src = srcad.source(srcad.grad(lambda_free_gammaln))
+    assert "special.digamma(" in src
+
+
+def lambda_free_gammaln(x):
+    return np.sum(special.gammaln(x * x + 1.0))
+
+
+def _run_script(tmp_path, code):
+    """Run ``code`` as a file (srcad reads its source) in a fresh interpreter."""
+    import os
+    script = tmp_path / "script.py"
+    script.write_text(code)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(srcad.__file__)))
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    subprocess.run([sys.executable, str(script)], check=True, env=env)
+
+
+def test_srcad_does_not_import_scipy(tmp_path):
+    _run_script(tmp_path, (
+        "import sys, numpy as np, srcad\n"
+        "def f(x):\n    return np.sum(np.tanh(x))\n"
+        "srcad.check_grads(f, (np.ones(3),), order=2)\n"
+        "assert 'scipy' not in sys.modules, 'srcad imported scipy'\n"))
+
+
+def test_rules_load_without_scipy(tmp_path):
+    _run_script(tmp_path, (
+        "import sys\n"
+        "sys.modules['scipy'] = None   # as if SciPy were not installed\n"
+        "import numpy as np, srcad\n"
+        "from srcad.ruleset import get_rules\n"
+        "def f(x):\n    return np.sum(np.tanh(x))\n"
+        "srcad.check_grads(f, (np.ones(3),))\n"
+        "assert 'logsumexp' in get_rules().sets['scipy'].entries\n"))
+
+
+# -- coverage ---------------------------------------------------------------------------------------
+
+
+def _rule_keys():
+    return {name for ns, name, fwd, rev, kind in get_rules().all_entries()
+            if kind == "rule" and ns == "scipy"}
+
+
+def test_every_rule_is_tested():
+    tested = {key for key, _, _ in TABLE}
+    missing = sorted(_rule_keys() - tested)
+    assert not missing, f"rules without an entry in tests/test_scipy_rules.py TABLE: {missing}"
+    unknown = sorted(tested - _rule_keys())
+    assert not unknown, f"TABLE entries for rules that do not exist: {unknown}"
+
+
+def test_every_rule_has_both_modes():
+    rows = [name for ns, name, fwd, rev, kind in get_rules().all_entries()
+            if kind == "rule" and ns == "scipy" and not (fwd and rev)]
+    assert not rows, f"rules missing a forward or reverse part: {rows}"
+
+
+@pytest.mark.parametrize("key,fn", sorted({(k, f) for k, f, _ in TABLE}, key=lambda kf: (kf[0], kf[1].__name__)),
+                         ids=lambda v: v if isinstance(v, str) else v.__name__)
+def test_entry_calls_its_rule(key, fn):
+    src = inspect.getsource(fn)
+    assert f"special.{key}(" in src or f" {key}(" in src, f"{fn.__name__} does not call {key}"
+    ident, tpl = get_rules().lookup(getattr(special, key))
+    assert isinstance(tpl, Template) and ident[0] == "scipy"
