@@ -183,8 +183,9 @@ def _return_location(f):
 
 
 def _relocated(exc, location):
-    """``exc`` (raised where no source was at hand) at ``location``."""
-    if exc.location is not None or location is None:
+    """``exc`` (raised where no source was at hand) at ``location``; an
+    output that is no scalar is always shown where it is returned."""
+    if location is None or (exc.location is not None and not isinstance(exc, NonScalarOutputError)):
         return exc
     return type(exc)(exc.message, location, exc.construct, exc.hint)
 
@@ -567,6 +568,10 @@ def _to_adjoint(ct, out, path="output"):
             f"the cotangent for {path} has shape {cshape}, the output has shape {oshape}",
             construct="cotangent", hint="pass a cotangent with the output's shape "
                                         "(np.full(out.shape, c) for the same c everywhere)")
+    if runtime._is_complex(ct) and not runtime._is_complex(out):
+        raise CotangentError(
+            f"the cotangent for {path} is complex, the output is real", construct="cotangent",
+            hint="pass a real cotangent (the real and imaginary parts in two calls)")
     return runtime.copy(ct)   # generated code may accumulate into it in place
 
 
@@ -612,7 +617,9 @@ def jvp(f, primals, tangents):
     >>> jvp(lambda x: x ** 3, (2.0,), (1.0,))
     (8.0, 12.0)
     """
-    primals, tangents = tuple(primals), tuple(tangents)
+    primals = tuple(primals)
+    # (None stands for a zero tangent)
+    tangents = tuple(0.0 if t is None else t for t in tangents)
     if len(primals) != len(tangents):
         raise SrcadError(
             f"primals and tangents must have the same length, got {len(primals)} and {len(tangents)}",
@@ -690,7 +697,7 @@ def _check_tangent(name, primal, tangent, f, path=None):
     primal takes no (or a zero) tangent."""
     if tangent.__class__ is primal.__class__ and (
             primal.__class__ is float or (primal.__class__ is _NDARRAY and tangent.shape == primal.shape
-                                          and primal.dtype.kind == "f")):
+                                          and primal.dtype.kind == "f" and tangent.dtype.kind != "c")):
         return   # the common case, checked first
     path = path or name
     loc = _def_location(f)
@@ -714,6 +721,10 @@ def _check_tangent(name, primal, tangent, f, path=None):
                            f"or boolean value", loc, construct="wrt",
                            hint=f"pass {name} as floats, or give it a zero tangent")
         return
+    if runtime._is_complex(tangent) and not runtime._is_complex(primal):
+        raise SrcadError(f"the tangent for {path} is complex, the primal is real", loc,
+                         construct="tangent",
+                         hint="pass a real tangent (the real and imaginary parts in two calls)")
     pshape = getattr(primal, "shape", ())
     tshape = getattr(tangent, "shape", ())
     if tshape != pshape and tshape != ():

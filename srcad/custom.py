@@ -100,8 +100,12 @@ class _Custom:
             return self._transposed_jvp(residuals, g)
         grads = self.vjp_bwd(residuals, g)
         if not isinstance(grads, tuple):
-            raise TypeError(f"the backward function of {self.__name__} must return a tuple with one "
-                            f"cotangent per argument, got {type(grads).__name__}")
+            from .errors import SrcadError
+            where = _where(self.vjp_bwd)
+            raise SrcadError(f"the backward function of {self.__name__} must return a tuple with one "
+                             f"cotangent per argument, got {type(grads).__name__}", where,
+                             construct="custom_vjp",
+                             hint="return (g_x,) for one argument, (g_x, g_y) for two; None for zero")
         return tuple(0.0 if v is None else v for v in grads)
 
 
@@ -140,6 +144,18 @@ def _linear_part(jvp, primals, tangents):
     """The tangent part of a hand-written jvp (linear in ``tangents``)."""
     out = jvp(primals, tangents)
     return out[1]
+
+
+def _where(fn):
+    """The :class:`srcad.errors.Location` of ``fn``'s definition, if known."""
+    from .errors import Location
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return None
+    try:
+        return Location(code.co_filename, code.co_firstlineno)
+    except TypeError:
+        return None
 
 
 def _missing(obj, kind, what, method):

@@ -671,3 +671,45 @@ def test_the_gradient_of_a_numpy_scalar_is_a_numpy_scalar_of_its_type():
             assert type(g) is type(x) and g == 2.0
     g = srcad.grad(f)(np.array(1.5), 2.0)
     assert isinstance(g, np.ndarray) and g.shape == ()   # a 0-d array stays one
+
+
+# -- tangents and cotangents that do not fit ---------------------------------------------
+
+def test_none_is_a_zero_tangent():
+    out, t = srcad.jvp(lambda a, n: a ** n, (np.array([1.0, 2.0]), 2), (np.ones(2), None))
+    np.testing.assert_allclose(t, [2.0, 4.0])
+    _, t = srcad.jvp(lambda a, b: a * b, (np.array([1.0, 2.0]), 3.0), (None, 1.0))
+    np.testing.assert_allclose(t, [1.0, 2.0])
+
+
+def test_complex_tangents_and_cotangents_of_real_values_are_refused():
+    x = np.array([1.0, 2.0])
+    with pytest.raises(srcad.SrcadError, match="complex"):
+        srcad.jvp(lambda a: a * a, (x,), (1j * np.ones(2),))
+    with pytest.raises(srcad.SrcadError, match="complex"):
+        srcad.jvp(lambda a: a * a, (2.0,), (1j,))
+    _, pull = srcad.vjp(lambda a: a * a, x)
+    with pytest.raises(srcad.CotangentError, match="complex"):
+        pull(1j * np.ones(2))
+
+
+def test_a_custom_backward_returning_no_tuple_is_a_srcad_error():
+    @srcad.custom_vjp
+    def doubled(a):
+        return a * 2.0
+
+    doubled.defvjp(lambda a: (a * 2.0, None), lambda r, g: g * 2.0)
+    with pytest.raises(srcad.SrcadError) as info:
+        srcad.grad(lambda a: np.sum(doubled(a)))(np.ones(3))
+    assert "tuple" in info.value.message and info.value.lineno is not None
+
+
+def _returns_an_array(x):
+    y = x * 2.0
+    return y
+
+
+def test_a_non_scalar_output_is_shown_where_it_is_returned():
+    with pytest.raises(srcad.NonScalarOutputError) as info:
+        srcad.grad(_returns_an_array)(np.ones(3))
+    assert info.value.location.source_line.strip() == "return y"
