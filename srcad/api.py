@@ -388,6 +388,10 @@ def _gradient_function(f, wrt, with_value):
     def specialised(values):
         key = tuple(map(kind_of, values))
         gen = variants.get(key)
+        if gen is not None and not _up_to_date(gen.__srcad_derived__):
+            # a helper it calls was redefined: every variant is stale
+            variants.clear()
+            gen = None
         if gen is None:
             kinds = tuple((p, k) for p, k in zip(params, key) if k is not None)
             if one_input and key[pos0] == SCALAR:
@@ -418,7 +422,9 @@ def _gradient_function(f, wrt, with_value):
                 _check_differentiable(names[0], x, f)
                 _check_real(names[0], x, f)
             key = tuple(map(kind_of, args))
-            gen = variants.get(key) or specialised(args)
+            gen = variants.get(key)
+            if gen is None or not _up_to_date(gen.__srcad_derived__):
+                gen = specialised(args)
             try:
                 return match(gen(*args), x)
             except NonScalarOutputError as exc:

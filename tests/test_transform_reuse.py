@@ -48,6 +48,23 @@ def test_a_rebound_global_makes_a_new_parse():
         globals().pop("helper", None)
 
 
+def test_a_gradient_already_called_follows_a_redefined_helper():
+    def uses_helper(x):
+        return helper(x) * 1.0
+
+    globals()["helper"] = np.sin
+    try:
+        g = srcad.grad(uses_helper)
+        assert np.isclose(g(0.3), np.cos(0.3))
+        assert np.isclose(g(np.array(0.3)), np.cos(0.3))
+        globals()["helper"] = np.cos
+        # the code made for each kind of argument is made again
+        assert np.isclose(g(0.3), -np.sin(0.3))
+        assert np.isclose(g(np.array(0.3)), -np.sin(0.3))
+    finally:
+        globals().pop("helper", None)
+
+
 def test_each_normalization_is_a_copy_of_its_own():
     parsed = parse_function(cubic)
     a, namer_a = normalize(parsed)
