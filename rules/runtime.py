@@ -83,7 +83,7 @@ def inserted_tangent(result, tseq, index, tvalue, seq):
     d[tvalue] += ad.adjoint_at(d[result], ad.inserted_position(seq, index))
 
 
-rules.nondifferentiable("inserted_position")
+rules.nondifferentiable("inserted_position", "unshared")
 
 
 @rules.rule("added_at")

@@ -434,7 +434,7 @@ def statement_order(body):
     return order
 
 
-def aliased_mutation(body, only_nested=False):
+def aliased_mutation(body, only_nested=False, every=False):
     """A mutation (``y[i] = v``, ``y.append(v)``) of an array or list that may
     share memory with another variable read after it, as
     ``(statement, mutated name, other name)``; ``None`` when there is none.
@@ -447,7 +447,11 @@ def aliased_mutation(body, only_nested=False):
     or dict, which the normalized code makes as ``a[i] = <a[i] with v at
     j>``: another name holding that item would not see the write in either
     mode.
+
+    ``every``: all of them, as ``{position: (statement, mutated name,
+    {other name: None})}`` (positions in :func:`statement_order`).
     """
+    hits = {} if every else None
     order = statement_order(body)
     if only_nested:
         return _held_twice(order)
@@ -528,8 +532,37 @@ def aliased_mutation(body, only_nested=False):
             for name in loaded(j):
                 if (name != mutated and find(name) == group
                         and not _rebound_between(order, i, j, name)):
-                    return s, mutated, name
-    return None
+                    if hits is None:
+                        return s, mutated, name
+                    hits.setdefault(i, (s, mutated, {}))[2][name] = None
+    return hits or None
+
+
+def surely_bound(body):
+    """``{id(stmt): names}``: the names every path from the function's start
+    to ``stmt`` has bound (parameters aside), within the iteration of each
+    loop around it as before it."""
+    out = {}
+
+    def visit(stmts, bound):
+        for st in stmts:
+            out[id(st)] = bound
+            if isinstance(st, gast.If):
+                visit(st.body, bound)
+                visit(st.orelse, bound)
+            elif isinstance(st, (gast.For, gast.While)):
+                inner = bound | ({st.target.id} if isinstance(st, gast.For)
+                                 and isinstance(st.target, gast.Name) else set())
+                visit(st.body, frozenset(inner))
+            else:
+                names = _bound_names([st])
+                if isinstance(st, gast.Delete):
+                    bound = bound - set(names)
+                elif names:
+                    bound = bound | set(names)
+    visit(body, frozenset())
+    del visit   # it refers to itself
+    return out
 
 
 def _held_twice(order):

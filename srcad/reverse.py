@@ -98,13 +98,14 @@ class ReverseTransform(BaseTransform):
         self.counters = []
         self.mutated_backward = set()   # saved objects the backward sweep writes into
         self.made_up = set()            # helper names the optimizer may fold away
+        self.alias_guards = {}          # id(write) -> (name written, names to check)
         self._slice_ref = self.env.ref(slice, "slice")
         body = self.norm.node.body
         self.primal = body[:-1] if body and isinstance(body[-1], gast.Return) else list(body)
         self._no_writes_into_saved_values()
         self.over = overwritten(self.primal, set(self.norm.param_names))
-        if not self.checked:
-            self._check_aliasing(body)
+        # (the guards are needed again by code made after the check passed)
+        self._check_aliasing(body)
 
     def _no_writes_into_saved_values(self):
         """Generated code being differentiated again (a Hessian in reverse
@@ -131,12 +132,52 @@ class ReverseTransform(BaseTransform):
         return name
 
     def _check_aliasing(self, body):
-        hit = aliased_mutation(body)
+        """Writes into an array that another name read afterwards may share
+        memory with: where every such name is bound when the write runs,
+        the forward sweep checks that they do not (``ad.unshared``, as in a
+        double buffer swapped by ``a, b = b, a``); otherwise the write is
+        refused here."""
+        hits = aliased_mutation(body, every=True)
+        if hits is None:
+            return
+        from .analysis import surely_bound
+        bound = None
+        params = set(self.norm.param_names)
+        for stmt, mutated, others in hits.values():
+            others = [o for o in others if mutated in self.active or o in self.active]
+            if not others:
+                continue
+            if bound is None:
+                bound = surely_bound(body)
+            here = bound.get(id(stmt), frozenset()) | params
+            unbound = [o for o in others if o not in here]
+            if not unbound:
+                self.alias_guards[id(stmt)] = (mutated, others)
+                continue
+            self._refuse_alias(stmt, mutated, unbound[0])
+
+    def alias_guard(self, s):
+        """``ad.unshared(y, 'y', (a, b), ('a', 'b'), file, line)`` before a
+        write into ``y`` that names read afterwards may see, or nothing."""
+        hit = self.alias_guards.get(id(s))
         if hit is None:
-            return
-        stmt, mutated, other = hit
-        if mutated not in self.active and other not in self.active:
-            return
+            return []
+        mutated, others = hit
+        loc = self.norm.parsed.location(s)
+        guard = A.expr_stmt(A.call(A.attr(self.env.runtime(), "unshared"), [
+            A.name(mutated), A.const(self._shown(mutated)), A.tuple_([A.name(o) for o in others]),
+            A.tuple_([A.const(self._shown(o)) for o in others]), A.const(loc.filename),
+            A.const(loc.lineno)]))
+        A.copy_lineno(guard, s)
+        return [guard]
+
+    def _shown(self, name):
+        """How an alias check names ``name`` to the user."""
+        if name in getattr(self.norm, "temps", ()):
+            return "a row, item or view taken from it before"
+        return name
+
+    def _refuse_alias(self, stmt, mutated, other):
         temps = getattr(self.norm, "temps", set())
         if mutated in temps:
             what = "an array taken from another (a row the loop hands out, an item, a view)"
@@ -518,7 +559,7 @@ class ReverseTransform(BaseTransform):
     def fwd_block(self, stmts):
         out = []
         for s in stmts:
-            new = self.rebinding_guard(s) + self.fwd_stmt(s)
+            new = self.rebinding_guard(s) + self.alias_guard(s) + self.fwd_stmt(s)
             for n in new:
                 A.set_stmt_lineno(n, getattr(s, "lineno", None))
             out.extend(new)

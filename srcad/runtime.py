@@ -1662,6 +1662,46 @@ def rebinding(x, name, other, filename=None, lineno=None):
     return x
 
 
+def unshared(x, name, others, other_names, filename=None, lineno=None):
+    """Guard before a write into ``x`` that reverse mode differentiates as a
+    write into ``x`` alone: none of ``others`` (read afterwards) may share
+    its memory, directly or as an item of a list, tuple or dict."""
+    for other, other_name in zip(others, other_names):
+        if _holds(other, x, 3):
+            try:
+                from .errors import Location, UnsupportedSyntaxError
+            except ImportError:  # a copy of this module in an exported derivative
+                raise ValueError(f"'{name}' is written in place but shares memory with "
+                                 f"'{other_name}'") from None
+            raise UnsupportedSyntaxError(
+                f"'{name}' is written in place but shares memory with '{other_name}', which is "
+                f"read afterwards; reverse mode cannot follow a write through an alias",
+                Location(filename, lineno) if filename else None,
+                construct="write through an alias",
+                hint=f"make '{name}' its own array first ({name} = {name}.copy()), or use forward "
+                     f"mode (srcad.jvp), which follows aliases")
+
+
+def _holds(other, x, depth):
+    """Whether ``other`` is ``x``, shares its memory, or holds such a value."""
+    if other is x:
+        return True
+    if isinstance(other, (list, tuple)):
+        return depth > 0 and any(_holds(o, x, depth - 1) for o in other)
+    if isinstance(other, dict):
+        return depth > 0 and any(_holds(o, x, depth - 1) for o in other.values())
+    if getattr(other, "ndim", 0) and getattr(x, "ndim", None) is not None:
+        xp = namespace_of(x)
+        may_share = getattr(xp, "may_share_memory", None)
+        if may_share is None:
+            return other is x
+        try:
+            return bool(may_share(other, x))
+        except TypeError:
+            return False
+    return False
+
+
 def _lazy(t):
     return t.__class__ is float and t == 0.0
 
