@@ -748,7 +748,8 @@ class ANF:
                     test = A.name(test_name)
                 guard = A.if_(test, inner)
                 self.emit(target_out, guard)
-                target_out = inner
+                # (the if holds a copy of the list: the next operand goes there)
+                target_out = guard.body
             return A.name(result)
         if isinstance(expr, gast.IfExp):
             test = self.atom(expr.test, out)

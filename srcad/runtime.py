@@ -1476,6 +1476,8 @@ def enumerate_tangent(t, start=0):
 
 def _like(entries, seq):
     """Adjoint entries (one per element of ``seq``) shaped like ``seq``."""
+    if isinstance(seq, range):
+        return 0.0   # integers carry no derivative
     if isinstance(seq, (list, tuple)):
         return AdjList(entries)
     return _stacked(entries, seq) if len(entries) else namespace_of(seq).zeros_like(seq)

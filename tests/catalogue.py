@@ -1050,3 +1050,17 @@ def _forces(pos, pairs, k):
 def scattered_twice_into_a_new_array(pos, k):
     F = _forces(pos, np.array([[0, 1], [1, 2], [0, 2]]), k)
     return np.sum(F * pos) + np.sum(F ** 2)
+
+
+@case("branches", np.array([0.3, 0.5, -2.5, 1.2, 3.0, 2.2]))
+def three_way_and_or(x):
+    # every operand of a three-way and/or decides a branch (x[0] by the third)
+    s = 0.0
+    for v in x:
+        if v > -2.0 and v < 2.0 and v > 0.4:
+            s += np.exp(v)
+        elif v < -2.0 or v > 2.5 or v < 0.4:
+            s += v ** 2
+        else:
+            s += v
+    return s
