@@ -12,6 +12,7 @@ primitive, a user function to transform recursively, or unknown.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import sys
 import types
@@ -174,6 +175,12 @@ def classify_call(call, norm, env, lifted, custom_rules):
     custom = custom_rules(obj)
     if custom is not None:
         return CallInfo("custom", obj=obj, template=custom)
+    if isinstance(obj, functools.partial) and len(obj.args) == 1 and not obj.keywords \
+            and custom_rules(obj.func) is not None:
+        # a method with a hand-written derivative, bound to its object
+        info = CallInfo("custom", obj=obj.func, template=custom_rules(obj.func))
+        info.receiver = obj.args[0]
+        return info
     if inspect.ismethod(obj) and getattr(obj.__self__, "__srcad_custom__", None) is not None:
         # generated code calling a hand-written derivative (custom_vjp's
         # reverse_fwd...): differentiating it again needs a rule srcad lacks

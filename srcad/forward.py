@@ -304,6 +304,7 @@ class ForwardTransform(BaseTransform):
         info = self.info(call)
         if getattr(info.obj, "jvp", None) is None or getattr(info.obj, "vjp_bwd", None) is not None:
             self.opaque_calls = True   # a hand-written vjp: grad must run it
+        call = self.with_receiver(call)
         mapping = dict(bind_call(info.obj, call, self.norm.parsed.location(call)))
         params = info.template.params
         args, tangents = [], []

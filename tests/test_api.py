@@ -713,3 +713,26 @@ def test_a_non_scalar_output_is_shown_where_it_is_returned():
     with pytest.raises(srcad.NonScalarOutputError) as info:
         srcad.grad(_returns_an_array)(np.ones(3))
     assert info.value.location.source_line.strip() == "return y"
+
+
+class _Scaler:
+    k = 3.0
+
+    @srcad.custom_vjp
+    def apply(self, a):
+        return a * self.k
+
+
+_Scaler.apply.defvjp(lambda s, a: (a * s.k, s), lambda s, g: (None, g * s.k))
+_SCALER = _Scaler()
+
+
+def _through_a_custom_method(a):
+    return np.sum(_SCALER.apply(a) ** 2)
+
+
+def test_a_method_with_a_custom_vjp_is_differentiated_with_it():
+    x = np.array([0.5, 1.5])
+    np.testing.assert_allclose(srcad.grad(_through_a_custom_method)(x), 2 * 9.0 * x)
+    _, t = srcad.jvp(_through_a_custom_method, (x,), (np.ones(2),))
+    assert np.isclose(t, np.sum(2 * 9.0 * x))
