@@ -36,6 +36,21 @@ def gradient_adjoint(result, g, f, varargs, axis=None, edge_order=1):
     t[result] = rh.gradient_adjoint_tangent(t[g], t[varargs], g, f, varargs, axis, edge_order)
 
 
+@helpers.rule("angle_adjoint")
+def angle_adjoint(result, g, z, deg=False):
+    t[result] = rh.angle_adjoint(t[g], z, deg) + rh.angle_adjoint_dz(g, z, t[z], deg)
+
+
+@helpers.rule("full_adjoint")
+def full_adjoint(result, g, fill_value):
+    t[result] = rh.full_adjoint(t[g], fill_value)
+
+
+@helpers.rule("item_adjoint")
+def item_adjoint(result, g, a, args):
+    t[result] = rh.item_adjoint(t[g], a, args)
+
+
 @helpers.rule("trace_adjoint")
 def trace_adjoint(result, g, a, offset=0, axis1=0, axis2=1):
     t[result] = rh.trace_adjoint(t[g], a, offset, axis1, axis2)

@@ -186,14 +186,34 @@ def container_tangent(result, values, like):
 @rules.rule("sign")
 def sign(result, x):
     t[result] = ad.sign_derivative(x, t[x])
-    d[x] += ad.sign_derivative(x, d[result])
+    d[x] += ad.sign_adjoint(x, d[result])
 
 
 @rules.rule("abs_tangent")
 def abs_tangent(result, x, tx):
-    t[result] = ad.abs_tangent(x, t[tx]) + ad.sign_derivative(x, t[x])
+    t[result] = ad.abs_tangent(x, t[tx]) + ad.abs_tangent_dx(x, tx, t[x])
     d[tx] += d[result] * ad.sign(x)
-    d[x] += ad.sign_derivative(x, d[result])
+    d[x] += ad.sign_adjoint(x, d[result] * tx)
+
+
+@rules.rule("sign_derivative")
+def sign_derivative(result, x, v):
+    t[result] = ad.sign_derivative(x, t[v]) + ad.no_third_order(x, t[x])
+    d[v] += ad.sign_adjoint(x, d[result])
+    d[x] += ad.no_third_order(x, d[result])
+
+
+@rules.rule("sign_adjoint")
+def sign_adjoint(result, x, g):
+    t[result] = ad.sign_adjoint(x, t[g]) + ad.no_third_order(x, t[x])
+    d[g] += ad.sign_derivative(x, d[result])
+    d[x] += ad.no_third_order(x, d[result])
+
+
+@rules.rule("abs_tangent_dx")
+def abs_tangent_dx(result, x, tx, v):
+    t[result] = ad.abs_tangent_dx(x, t[tx], v) + ad.abs_tangent_dx(x, tx, t[v]) \
+        + ad.no_third_order(x, t[x])
 
 
 @rules.rule("reshape_in_order")
@@ -208,7 +228,7 @@ def inexact_only(result, g, value):
     d[g] += ad.inexact_only(d[result], value)
 
 
-rules.nondifferentiable("sign_derivative")
+rules.nondifferentiable("no_third_order")
 rules.nondifferentiable("sort_order", "shortest")
 rules.nondifferentiable("count", "inverse_axes", "namespace_of", "zeros_like", "length")
 

@@ -743,8 +743,11 @@ def match_tangent(t, out):
     if isinstance(out, (dict, list, tuple)) or hasattr(out, "shape") or _dataclass_fields(out) is not None:
         m = match(t, out)
         return m if m is not None else t
-    if isinstance(out, float) and hasattr(t, "shape") and t.shape == ():
-        return float(t)
+    if isinstance(out, float):
+        # the tangent of a real value is real (complex values on the way
+        # leave an imaginary part that is no part of it)
+        if isinstance(t, complex) or (hasattr(t, "shape") and t.shape == ()):
+            return float(t.real)
     return t
 
 

@@ -270,6 +270,19 @@ def angle_adjoint(g, z, deg=False):
     return 0.0 * g
 
 
+def angle_adjoint_dz(g, z, v, deg=False):
+    """How :func:`angle_adjoint` moves with ``z`` along ``v``:
+    ``-1j g (conj(v) / |z|**2 - 2 conj(z) Re(conj(z) v) / |z|**4)``, zero
+    for real ``z``."""
+    if not _is_complex(z) or is_zero(v) or is_zero(g):
+        return 0.0
+    if deg:
+        g = g * (180.0 / math.pi)
+    xp = _ns(z)
+    m2 = xp.real(z) ** 2 + xp.imag(z) ** 2
+    return -1j * g * (xp.conj(v) / m2 - 2 * xp.conj(z) * xp.real(xp.conj(z) * v) / m2 ** 2)
+
+
 def real_like(v, like):
     """``v``, or its real part when ``like`` is real (adjoints of real primals)."""
     if _is_complex(like):

@@ -919,14 +919,62 @@ def sign(x):
 
 
 def sign_derivative(x, v):
-    """The derivative of :func:`sign` applied to ``v``: zero for real ``x``
-    (the sign is constant almost everywhere); for complex ``x`` a higher-order
-    derivative through ``abs`` is refused rather than silently dropped."""
-    if _is_complex(x):
+    """The derivative of :func:`sign` at ``x`` along ``v``: zero for real
+    ``x`` (the sign is constant almost everywhere); for complex ``x``, with
+    ``m = |x|``, ``conj(v) / m - conj(x) Re(conj(x) v) / m**3``.
+
+    >>> sign_derivative(-2.0, 1.0), sign_derivative(2j, 1.0)
+    (0.0, (0.5-0j))
+    """
+    if not _is_complex(x):
+        return 0.0
+    if _lazy(v):
+        return 0.0
+    if isinstance(x, complex):
+        m = abs(x)
+        return (complex(v).conjugate() / m - x.conjugate() * (x.conjugate() * v).real / m ** 3) if m else 0j
+    xp = namespace_of(x)
+    m = xp.abs(x)
+    safe = xp.where(m == 0, 1, m)
+    out = xp.conj(v) / safe - xp.conj(x) * xp.real(xp.conj(x) * v) / safe ** 3
+    return xp.where(m == 0, 0, out)
+
+
+def sign_adjoint(x, g):
+    """The transpose of :func:`sign_derivative` (the adjoint that reaches
+    ``x`` from the adjoint ``g`` of ``sign(x)``): zero for real ``x``; for
+    complex ``x``, ``conj(g) / m - Re(g conj(x)) conj(x) / m**3``."""
+    if not _is_complex(x):
+        return 0.0
+    if _lazy(g):
+        return 0.0
+    if isinstance(x, complex):
+        m = abs(x)
+        return (complex(g).conjugate() / m - (g * x.conjugate()).real * x.conjugate() / m ** 3) if m else 0j
+    xp = namespace_of(x)
+    m = xp.abs(x)
+    safe = xp.where(m == 0, 1, m)
+    out = xp.conj(g) / safe - xp.real(g * xp.conj(x)) * xp.conj(x) / safe ** 3
+    return xp.where(m == 0, 0, out)
+
+
+def abs_tangent_dx(x, tx, v):
+    """How :func:`abs_tangent` (``Re(sign(x) tx)``) moves with ``x`` along
+    ``v``: ``Re(sign_derivative(x, v) tx)``, zero for real ``x``."""
+    if not _is_complex(x) or _lazy(v) or _lazy(tx):
+        return 0.0
+    d = sign_derivative(x, v) * tx
+    return d.real if isinstance(d, complex) else namespace_of(d).real(d)
+
+
+def no_third_order(x, v):
+    """A derivative of the helpers above: zero for real ``x`` (they are);
+    for complex ``x`` refused rather than silently dropped."""
+    if _is_complex(x) and not _lazy(v):
         from .errors import NonDifferentiableError
         raise NonDifferentiableError(
-            "a second derivative through abs of a complex value is not supported",
-            construct="abs", hint="not supported yet: take first derivatives only, or write abs(z) as "
+            "a third derivative through abs of a complex value is not supported",
+            construct="abs", hint="take first or second derivatives only, or write abs(z) as "
             "sqrt(z.real**2 + z.imag**2)")
     return 0.0
 

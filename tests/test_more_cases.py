@@ -14,7 +14,7 @@ def test_check_grads(fn, args):
 
 # Second derivatives through these rules' helpers are not written yet: srcad
 # says so (NonDifferentiableError), never a wrong number.
-NO_SECOND_ORDER = {"uses_custom", "complex_modulus", "phasor_power", "spectrum_energy"}
+NO_SECOND_ORDER = {"uses_custom"}
 NUMERIC = [c for c in CASES if all(hasattr(a, "shape") or isinstance(a, float) for a in c[1])]
 
 
@@ -81,7 +81,5 @@ def _plain_complex(a, b):
     return (complex(a, b * b) ** 2).real
 
 
-@pytest.mark.xfail(strict=True, raises=(TypeError, AssertionError),
-                   reason="second derivatives through complex intermediates keep an imaginary part")
 def test_second_order_through_complex_intermediates():
     srcad.check_grads(_plain_complex, (0.7, -1.3), order=2)

@@ -427,7 +427,35 @@ X4 = np.array([0.7, -1.1, 0.4, 1.6])
 X4Z = np.array([0.7, 0.0, -1.3, 1.2])
 SQ = spd(3)
 
+def full_of_a_scalar(x, s0):
+    paths = np.full(4, s0) * np.exp(x)
+    return np.sum(paths ** 2) + np.sum(np.full((2, 2), s0 * x[1]))
+
+
+def item_of_an_entry(x, s):
+    return x[0].item() * s ** 2 + np.sum(x ** 2) * x.item(2)
+
+
+def power_spectrum(x):
+    return np.sum(np.abs(np.fft.rfft(x)) ** 2)
+
+
+def complex_magnitudes(x):
+    z = x[0] + 1j * x[1]
+    return abs(z) ** 3 + np.sum(np.abs(np.fft.fft(x * x[2])))
+
+
+def magnitude_and_phase(x, w):
+    H = np.fft.fft(x) * w
+    return np.sum(np.abs(H)) + np.sum(np.angle(H + 2.0) ** 2)
+
+
 CASES = [
+    (power_spectrum, (np.array([0.3, -0.7, 1.1, 0.5]),)),
+    (complex_magnitudes, (np.array([0.3, -0.7, 1.1, 0.5]),)),
+    (magnitude_and_phase, (np.array([0.3, -0.7, 1.1, 0.5]), np.array([0.5, 1.0, 1.5, 2.0]))),
+    (full_of_a_scalar, (np.array([0.1, -0.2, 0.3, 0.05]), 1.5)),
+    (item_of_an_entry, (np.array([0.7, -0.2, 1.1]), 1.3)),
     (prod_all, (X4,)),
     (prod_all, (X4Z,)),
     (prod_axis, (r(2, 3),)),
