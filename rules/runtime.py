@@ -69,6 +69,18 @@ def deleted_adjoint(result, g, seq, index):
     d[g] += ad.deleted(d[result], index)
 
 
+@rules.rule("repeated")
+def repeated(result, seq, n):
+    t[result] = ad.repeated(t[seq], n)
+    d[seq] += ad.repeated_adjoint(d[result], seq, n)
+
+
+@rules.rule("repeated_adjoint")
+def repeated_adjoint(result, g, seq, n):
+    t[result] = ad.repeated_adjoint(t[g], seq, n)
+    d[g] += ad.repeated(d[result], n)
+
+
 @rules.rule("inserted")
 def inserted(result, seq, index, value):
     t[result] = ad.inserted_tangent(t[seq], index, t[value], seq)

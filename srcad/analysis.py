@@ -617,6 +617,10 @@ def _held_twice(order):
                         if new:
                             items |= new
                             changed = True
+        if nested and _repeats_items(seen, same):
+            # ``[[0.0] * 2] * 2``, ``[row, row]``: one item stands at two
+            # places, and the write would change one of them only
+            return s, container, container
         holders = (items if nested else same) - {container}
         for j, (t, _) in enumerate(order):
             if j == i or isinstance(t, (gast.If, gast.For, gast.While)) or not related(i, j):
@@ -626,6 +630,37 @@ def _held_twice(order):
                         and not _rebound_between(order, i, j, n.id):
                     return s, container, n.id
     return None
+
+
+def _repeats_items(seen, names):
+    """Whether a list bound to one of ``names`` may hold one object at two
+    places: a repetition of a list holding names (``[row] * 2``), or a
+    display naming one thing twice (``[row, row]``)."""
+    displays = {}
+    for _, t in seen:
+        if isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Name):
+            displays.setdefault(t.targets[0].id, []).append(t.value)
+
+    def holds_names(name):
+        return any(isinstance(v, (gast.List, gast.Tuple))
+                   and any(not isinstance(e, gast.Constant) for e in v.elts)
+                   for v in displays.get(name, ()))
+
+    for name in names:
+        for v in displays.get(name, ()):
+            if isinstance(v, (gast.List, gast.Tuple)):
+                elts = [e.id for e in v.elts if isinstance(e, gast.Name)]
+                if len(elts) != len(set(elts)):
+                    return True
+            seq = None
+            if isinstance(v, gast.Call) and isinstance(v.func, gast.Name) \
+                    and v.func.id == "__srcad_repeated__" and v.args:
+                seq = v.args[0]
+            elif isinstance(v, gast.BinOp) and isinstance(v.op, gast.Mult):
+                seq = v.left if isinstance(v.left, gast.Name) else v.right
+            if isinstance(seq, gast.Name) and holds_names(seq.id):
+                return True
+    return False
 
 
 def _fresh_bindings(body, index):
@@ -714,10 +749,16 @@ def risky_rebinds(body):
     two semantics differ there if ``x`` holds an array. ``{id(stmt): other}``."""
     order = statement_order(body)
     out = {}
+    containers = None
     for i, (s, loops) in enumerate(order):
         if not getattr(s, "srcad_inplace", False):
             continue
         name = s.targets[0].id
+        if containers is None:
+            containers = _containers(body)
+        # a list grown in place is seen by the names holding that list, not
+        # by the items in it
+        copies_only = name in containers
         # aliases made before the update (or in a loop it shares) only
         parent = {}
 
@@ -729,7 +770,9 @@ def risky_rebinds(body):
         for j, (t, tloops) in enumerate(order):
             if (j < i or set(loops) & set(tloops)) and t is not s and isinstance(t, gast.Assign) \
                     and isinstance(t.targets[0], gast.Name):
-                for src in _may_alias_sources(t.value):
+                sources = ((t.value.id,) if isinstance(t.value, gast.Name) else ()) if copies_only \
+                    else _may_alias_sources(t.value)
+                for src in sources:
                     parent[find(t.targets[0].id)] = find(src)
         group = find(name)
         for j, (t, tloops) in enumerate(order):

@@ -42,7 +42,7 @@ CONVERTERS = frozenset({"array", "asarray", "asanyarray", "ascontiguousarray", "
                         "asarray_chkfinite"})
 
 
-def list_names(body, params, resolve):
+def list_names(body, params, resolve, param_kinds=None):
     """Names bound only to lists or tuples in ``body`` (never parameters):
     displays, comprehensions, ``list(...)``, ``tuple(...)``, ``sorted(...)``,
     or another such name."""
@@ -62,6 +62,7 @@ def list_names(body, params, resolve):
         elif isinstance(s, gast.For):
             bindings.setdefault(s.target.id, []).append(None)
     found = set(bindings) - set(params)
+    ints = int_names(body, params, param_kinds or {})
     changed = True
     while changed:
         changed = False
@@ -69,7 +70,7 @@ def list_names(body, params, resolve):
             for v in bindings[name]:
                 ok = isinstance(v, (gast.List, gast.Tuple)) or (
                     isinstance(v, gast.Name) and v.id in found) or (
-                    _is_concat(v, found)) or (
+                    _is_concat(v, found)) or _is_repeat(v, found, ints) or (
                     isinstance(v, gast.Call) and not getattr(v, "is_method", False)
                     and makes_sequence(v))
                 if not ok:
@@ -85,27 +86,78 @@ def _is_concat(value, lists):
             and any(isinstance(v, gast.Name) and v.id in lists for v in (value.left, value.right)))
 
 
+def _is_repeat(value, lists, ints=frozenset()):
+    """``a * n`` or ``n * a`` with a list or tuple ``a`` and an integer
+    ``n`` (a literal or a name in ``ints``): a repetition. (A list times an
+    array is NumPy's elementwise product.)"""
+    if not (isinstance(value, gast.BinOp) and isinstance(value.op, gast.Mult)):
+        return False
+    left, right = value.left, value.right
+    if isinstance(right, gast.Name) and right.id in lists:
+        left, right = right, left
+    if not (isinstance(left, gast.Name) and left.id in lists):
+        return False
+    if isinstance(right, gast.Constant):
+        return isinstance(right.value, int) and not isinstance(right.value, bool)
+    return isinstance(right, gast.Name) and right.id in ints
+
+
+def int_names(body, params, param_kinds):
+    """Names surely holding Python integers: parameters of kind int, and
+    names bound only to integer literals, ``len(...)``, ``int(...)`` or
+    such names, or looping over ``range``."""
+    bindings = {}
+    for s, _ in walk_simple(body):
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            bindings.setdefault(s.targets[0].id, []).append(s.value)
+    found = {p for p in params if param_kinds.get(p) == "int"}
+    found |= {n for n in bindings if n not in params}
+    changed = True
+    while changed:
+        changed = False
+        for name in list(found - set(params)):
+            for v in bindings.get(name, [None]):
+                ok = (isinstance(v, gast.Constant) and isinstance(v.value, int)
+                      and not isinstance(v.value, bool)) or (
+                    isinstance(v, gast.Name) and v.id in found) or (
+                    isinstance(v, gast.Call) and isinstance(v.func, gast.Name)
+                    and v.func.id in ("len", "int", "__srcad_len__"))
+                if not ok:
+                    found.discard(name)
+                    changed = True
+                    break
+    return found
+
+
 def arrays_from_lists(tr):
     """Rewrite ``tr.norm``'s body as the module docstring says; names made
     for converted operands that carry a derivative join ``tr.active``.
     Runs inside :class:`srcad.transformer.BaseTransform` once activity is
     known (only calls with an operand carrying a derivative change)."""
-    lists = list_names(tr.norm.node.body, tr.norm.param_names, tr._resolve)
+    kinds = getattr(tr, "_param_kinds", {})
+    lists = list_names(tr.norm.node.body, tr.norm.param_names, tr._resolve, kinds)
     if not lists:
         return
-    tr.norm.node.body = _block(tr, tr.norm.node.body, lists)
+    ints = int_names(tr.norm.node.body, tr.norm.param_names, kinds)
+    tr.norm.node.body = _block(tr, tr.norm.node.body, lists, ints)
 
 
-def _block(tr, stmts, lists):
+def _block(tr, stmts, lists, ints):
     out = []
     for s in stmts:
         for field in ("body", "orelse"):
             inner = getattr(s, field, None)
             if isinstance(inner, list):
-                setattr(s, field, _block(tr, inner, lists))
+                setattr(s, field, _block(tr, inner, lists, ints))
         if isinstance(s, gast.Assign) and _is_concat(s.value, lists):
             # [a] + [b]: a concatenation, not an addition of arrays
             s.value = A.call(A.name("__srcad_concat__"), [s.value.left, s.value.right])
+        elif isinstance(s, gast.Assign) and _is_repeat(s.value, lists, ints):
+            # [b] * 2: the list repeated, not its items doubled
+            v = s.value
+            seq, n = (v.left, v.right) if isinstance(v.left, gast.Name) and v.left.id in lists \
+                else (v.right, v.left)
+            s.value = A.call(A.name("__srcad_repeated__"), [seq, n])
         if isinstance(s, gast.Assign):
             for name, replace in _list_operands(tr, s.value, lists):
                 new = tr.namer.new(name + "_array")

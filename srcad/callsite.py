@@ -51,6 +51,7 @@ _SPECIAL_CALLS = {
     "__srcad_einsum_subscripts__": runtime.einsum_subscripts,
     "__srcad_keys__": runtime.keys,
     "__srcad_deleted__": runtime.deleted,
+    "__srcad_repeated__": runtime.repeated,
     "__srcad_inserted__": runtime.inserted,
 }
 _ARRAY_NAMESPACES = ("numpy", "cupy", "array_api_strict", "jax.numpy", "dask.array")

@@ -632,6 +632,8 @@ def concat(a, b):
     >>> concat([1.0], [2.0, 3.0])
     [1.0, 2.0, 3.0]
     """
+    if isinstance(a, list) and not isinstance(b, list):
+        return a + list(b)   # lst += (v, w) extends a list with any sequence
     return a + b
 
 
@@ -732,6 +734,29 @@ def deleted_adjoint(g, seq, index):
     gone = set(range(len(seq))[index]) if isinstance(index, slice) else {index % len(seq)}
     rest = iter(g)
     return AdjList(0.0 if p in gone else next(rest) for p in range(len(seq)))
+
+
+def repeated(seq, n):
+    """``seq * n`` for a list or tuple (a lazy zero tangent stays one).
+
+    >>> repeated([1.0, 2.0], 2)
+    [1.0, 2.0, 1.0, 2.0]
+    """
+    if isinstance(seq, (int, float)) and not hasattr(seq, "dtype") and seq == 0:
+        return seq
+    out = seq * n
+    return AdjList(out) if isinstance(seq, AdjList) else out
+
+
+def repeated_adjoint(g, seq, n):
+    """Adjoint of :func:`repeated`: the copies' adjoints added up."""
+    if isinstance(g, (int, float)) and not hasattr(g, "dtype") and g == 0:
+        return 0.0
+    k = len(seq)
+    out = [0.0] * k
+    for i, v in enumerate(g):
+        out[i % k] = out[i % k] + v
+    return AdjList(out)
 
 
 def inserted(seq, index, value):
@@ -1700,7 +1725,8 @@ def norm_partials_tangent_r(tr, x, ord, axis, result):
 def rebinding(x, name, other, filename=None, lineno=None):
     """Guard before ``x += v`` that srcad runs as ``x = x + v``: for an array
     that shares memory with ``other``, NumPy would change ``other`` too."""
-    if hasattr(x, "shape") and getattr(x, "shape", ()) != () and hasattr(x, "__setitem__"):
+    if (hasattr(x, "shape") and getattr(x, "shape", ()) != () and hasattr(x, "__setitem__")) \
+            or isinstance(x, (list, dict)):
         from .errors import Location, UnsupportedSyntaxError
         raise UnsupportedSyntaxError(
             f"'{name} op= ...' on an array that may share memory with '{other}': NumPy writes "

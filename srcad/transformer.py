@@ -140,6 +140,7 @@ class BaseTransform:
             self._varied_names = None
             self.active = activity(norm.node.body, set(self.wrt), outputs, nondiff)
         from .arraylike import arrays_from_lists
+        self._param_kinds = dict(param_kinds or {})
         arrays_from_lists(self)
         # ``checked``: the same derivative for other argument kinds passed
         # the checks that raise only (kinds change none of their answers)
@@ -510,6 +511,12 @@ class BaseTransform:
         if hit is None:
             return
         stmt, mutated, other = hit
+        if other == mutated:
+            raise UnsupportedSyntaxError(
+                f"an item of {mutated!r} is changed in place, but {mutated!r} may hold that item "
+                f"at two places (made with * or listing one name twice), where Python changes both",
+                self.norm.parsed.location(stmt), construct="list holding one item twice",
+                hint=f"build {mutated!r} from separate items ([[0.0] * 2 for _ in range(2)])")
         if getattr(stmt, "srcad_list_rebind", False):
             raise UnsupportedSyntaxError(
                 f"{mutated!r} is changed in place (del, pop, insert or extend) but {other!r} holds "

@@ -1064,3 +1064,14 @@ def three_way_and_or(x):
         else:
             s += v
     return s
+
+
+@case("containers", 1.3, 0.4)
+def lists_repeated(a, b):
+    y = [a] + [b] * 2
+    t = (a, b) * 2
+    z = [a, b]
+    z *= 2
+    n = len(z)
+    w = [a * b] * n
+    return y[2] * t[3] + z[3] * z[0] + w[-1] * b

@@ -484,3 +484,35 @@ def test_buffers_that_never_share_memory_are_checked_when_the_code_runs(fn, args
     srcad.check_grads(fn, args)
     srcad.check_grads(fn, args, order=2)
     assert "ad.unshared(" in srcad.source(srcad.grad(fn).generated_for(*args))
+
+
+def list_extended_through_another_name(a, b, c):
+    y = [a, b]
+    z = y
+    y += [c]          # list += extends in place: z holds c too
+    return sum(z)
+
+
+def test_a_list_extended_in_place_while_another_name_holds_it_is_refused():
+    with pytest.raises(srcad.UnsupportedSyntaxError):
+        srcad.grad(list_extended_through_another_name)(1.0, 2.0, 3.0)
+
+
+def rows_repeated_by_star(a, b):
+    m = [[0.0] * 2] * 2        # both rows are one list
+    m[0][0] = a
+    return m[1][0] * b
+
+
+def one_row_listed_twice(a, b):
+    row = [0.0, 0.0]
+    m = [row, row]
+    m[0][1] = a
+    return m[1][1] * b
+
+
+@pytest.mark.parametrize("fn", [rows_repeated_by_star, one_row_listed_twice])
+def test_an_item_a_list_holds_twice_is_not_written_through_one_place(fn):
+    with pytest.raises(srcad.UnsupportedSyntaxError) as info:
+        srcad.jvp(fn, (1.3, 0.4), (1.0, 0.0))
+    assert "two places" in info.value.message
