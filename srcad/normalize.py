@@ -419,6 +419,17 @@ def lift_nested(parsed, node, namer):
                 if not free[c] <= free[k]:
                     free[k] |= free[c]
                     changed = True
+    # Defaults reading the enclosing function's locals (``lambda t, s=b:``)
+    # cannot be evaluated where the lifted function is defined: each call
+    # that leaves such a parameter out passes the default's value instead.
+    call_defaults = {}
+    for fname, fn in lifted.items():
+        positional = list(fn.args.posonlyargs) + list(fn.args.args)
+        first = len(positional) - len(fn.args.defaults)
+        for k, default in enumerate(fn.args.defaults):
+            if _loaded_names(default) & outer_locals:
+                call_defaults.setdefault(fname, []).append((first + k, positional[first + k].id, default))
+                fn.args.defaults[k] = A.const(None)
     for fname, fn in lifted.items():
         fv = sorted(free[fname])
         fn.args.kwonlyargs = list(fn.args.kwonlyargs) + [
@@ -431,7 +442,11 @@ def lift_nested(parsed, node, namer):
         for n in A.walk(tree):
             if isinstance(n, gast.Call) and isinstance(n.func, gast.Name) and n.func.id in units:
                 unit = units[n.func.id]
-                n.keywords = list(n.keywords) + [
+                given = {k.arg for k in n.keywords}
+                extra = [gast.keyword(arg=name, value=A.clone(default))
+                         for pos, name, default in call_defaults.get(n.func.id, ())
+                         if pos >= len(n.args) and name not in given]
+                n.keywords = list(n.keywords) + extra + [
                     gast.keyword(arg=v, value=A.name(v)) for v in unit.free]
     for fname in units:
         for tree in [node] + list(lifted.values()):
@@ -488,6 +503,17 @@ class _Loop:
         self.cont = None
 
 
+def _always_returns(stmts):
+    """Whether every path through ``stmts`` ends in a ``return`` (or a
+    ``raise``)."""
+    for st in stmts:
+        if isinstance(st, (gast.Return, gast.Raise)):
+            return True
+        if isinstance(st, gast.If) and _always_returns(st.body) and _always_returns(st.orelse):
+            return True
+    return False
+
+
 class Structurer:
     """Remove early ``return``, ``break`` and ``continue`` by flags and
     guards, so that every block runs to its end (see module docstring)."""
@@ -499,10 +525,14 @@ class Structurer:
         self.prelude = []
 
     def run(self, body):
+        always = _always_returns(body)
         body = self.block(body, None, tail=True)
         if self.returned:
             body = [A.assign(self.returned, A.const(False))] + body
         if self.ret is not None:
+            if not always:
+                # a path that ends without return returns None
+                body = [A.assign(self.ret, A.const(None))] + body
             body = body + [gast.Return(value=A.name(self.ret))]
         return body
 

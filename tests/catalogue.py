@@ -1075,3 +1075,17 @@ def lists_repeated(a, b):
     n = len(z)
     w = [a * b] * n
     return y[2] * t[3] + z[3] * z[0] + w[-1] * b
+
+
+@case("closures", 1.3, 0.4)
+def nested_defaults_and_implicit_none(a, b):
+    g = lambda t, s=b: t * s  # noqa: E731
+
+    def maybe(x):
+        if x > 5.0:
+            return x
+        # falls off the end: None
+
+    r = maybe(a)
+    v = g(a) + g(a, 2.0)
+    return v * b if r is None else r
