@@ -1330,6 +1330,29 @@ class ANF:
         A.copy_lineno(new, call)
         return new
 
+    def _refuse_growing_iteration(self, s):
+        """A loop over a list its body changes (``for y in ys: ...
+        ys.append(v)``) visits the items appended as it goes; the loop srcad
+        makes runs over the items there were: refused."""
+        it = s.iter
+        if isinstance(it, gast.Call) and it.args and isinstance(it.func, gast.Name) \
+                and it.func.id in ("enumerate", "reversed"):
+            it = it.args[0]
+        if not isinstance(it, gast.Name) or it.id not in self.locals:
+            return
+        for n in A.nodes(gast.Module(body=s.body, type_ignores=[])):
+            grows = (isinstance(n, gast.Call) and isinstance(n.func, gast.Attribute)
+                     and isinstance(n.func.value, gast.Name) and n.func.value.id == it.id
+                     and n.func.attr in ("append", "extend", "insert", "pop", "remove", "clear"))
+            deletes = (isinstance(n, gast.Subscript) and isinstance(n.ctx, gast.Del)
+                       and isinstance(n.value, gast.Name) and n.value.id == it.id)
+            if grows or deletes:
+                raise UnsupportedSyntaxError(
+                    f"the loop runs over {it.id!r}, which its body changes in length; Python would "
+                    "visit the items as they change, srcad only those there were",
+                    self.parsed.location(n), construct="loop over a list it changes",
+                    hint=f"loop over a copy (for v in list({it.id}):) or use a while loop with an index")
+
     def _list_edit(self, call, out, target=None):
         """``lst.pop(i)``, ``d.pop(k)``, ``lst.insert(i, v)`` and
         ``lst.extend(xs)`` on a local, as the new list or dict they leave
@@ -1486,6 +1509,7 @@ class ANF:
         return loop
 
     def for_(self, s, out):
+        self._refuse_growing_iteration(s)
         s = self._dict_view_loop(s, out)
         it = s.iter
         body_prefix = []

@@ -748,3 +748,19 @@ def test_a_varargs_helper_is_refused_at_its_call():
     assert "*args" in info.value.message and info.value.hint
     assert info.value.filename.endswith("test_errors.py")
     assert "_takes_varargs(x, 2.0)" in info.value.location.source_line
+
+
+def _loop_over_a_growing_list(a, b):
+    ys = [a, b]
+    s = 0.0
+    for y in ys:
+        s = s + y
+        if len(ys) < 4:
+            ys.append(y * 2.0)
+    return s
+
+
+def test_a_loop_over_a_list_its_body_grows_is_refused():
+    with pytest.raises(srcad.UnsupportedSyntaxError) as info:
+        srcad.grad(_loop_over_a_growing_list)
+    assert "ys" in info.value.message and "list(ys)" in info.value.hint
