@@ -213,7 +213,7 @@ def inv(result, a):
 def solve(result, a, b):
     t[result] = rh.solve_b_tangent(a, t[b]) + rh.solve_a_tangent(a, t[a], result)
     d[a] += rh.solve_a_adjoint(d[result], a, result)
-    d[b] += rh.solve_b_adjoint(d[result], a)
+    d[b] += ad.unbroadcast(rh.solve_b_adjoint(d[result], a), b)
 
 
 @rules.rule("linalg.det")

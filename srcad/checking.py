@@ -175,7 +175,7 @@ def check(f, args, order=1, modes=("forward", "reverse"), eps=1e-6, rtol=1e-5, a
         # a random cotangent
         out = call(*args)
         leaves = _leaves(out)
-        scalar = len(leaves) == 1 and leaves[0] is out and np.size(out) == 1
+        scalar = len(leaves) == 1 and leaves[0] is out and np.ndim(out) == 0
         if not scalar:
             ct = _unflatten(out, rng.standard_normal(_flatten(out).size))
             f = _dot_cotangent(f, len(args), out, ct)

@@ -1118,25 +1118,37 @@ def correlate_adjoint(g, a, v, which, mode="valid"):
 # solvers and factorizations
 
 
+def _solve(a, v):
+    """``solve(a, v)`` with ``v`` a (stack of) vector(s) when it has one axis
+    less than ``a`` (as the result of ``solve(a, b)`` for a vector ``b``
+    broadcast against a stack of matrices), else a (stack of) matrix."""
+    xp = _ns(a)
+    if _ndim(v) == _ndim(a) - 1:
+        return xp.linalg.solve(a, v[..., None])[..., 0]
+    return xp.linalg.solve(a, v)
+
+
+def _matvec(m, v, like):
+    """``m @ v``, ``v`` a (stack of) vector(s) where ``like`` is one."""
+    xp = _ns(m)
+    if _ndim(like) == _ndim(m) - 1:
+        return xp.matmul(m, v[..., None])[..., 0]
+    return xp.matmul(m, v)
+
+
 def solve_b_adjoint(g, a):
     """Adjoint of ``solve(a, b)`` for ``b``: ``solve(a^T, g)``."""
     if is_zero(g):
         return 0.0
-    xp = _ns(a)
-    return xp.linalg.solve(mT(a), g)
+    return _solve(mT(a), g)
 
 
 def solve_a_adjoint(g, a, x):
     """Adjoint of ``solve(a, b)`` for ``a``: ``-solve(a^T, g) x^T``."""
     if is_zero(g):
         return 0.0
-    xp = _ns(a)
-    gb = xp.linalg.solve(mT(a), g)
-    if _ndim(x) == 1:
-        out = -gb[..., :, None] * x[..., None, :]
-    else:
-        out = -xp.matmul(gb, mT(x))
-    return unbroadcast(out, a)
+    gb = _solve(mT(a), g)
+    return unbroadcast(-_outer_last(gb, x, a), a)
 
 
 def solve_b_tangent(a, tb):
@@ -1146,15 +1158,13 @@ def solve_b_tangent(a, tb):
 
 def solve_a_tangent(a, ta, x):
     """The part of ``solve(a, b)``'s tangent from ``a``: ``-solve(a, ta @ x)``."""
-    xp = _ns(a)
-    if _ndim(x) == 1:
-        return -xp.linalg.solve(a, xp.matmul(ta, x))
-    return -xp.linalg.solve(a, xp.matmul(ta, x))
+    return -_solve(a, _matvec(ta, x, x if _ndim(x) == _ndim(a) - 1 else a))
 
 
-def _outer_last(u, x):
-    """``u x^T`` over the last axes (``u`` and ``x`` vectors or matrices)."""
-    if _ndim(x) == 1:
+def _outer_last(u, x, a=None):
+    """``u x^T`` over the last axes (``u`` and ``x`` vectors, stacks of
+    vectors beside the matrices ``a``, or matrices)."""
+    if _ndim(x) == 1 or (a is not None and _ndim(x) == _ndim(a) - 1):
         return u[..., :, None] * x[..., None, :]
     return _ns(u).matmul(u, mT(x))
 
@@ -1164,28 +1174,25 @@ def solve_b_adjoint_ta(g, a, ta):
     ``-solve(a^T, ta^T solve(a^T, g))``."""
     if is_zero(g):
         return 0.0
-    xp = _ns(a)
-    u = xp.linalg.solve(mT(a), g)
-    return -xp.linalg.solve(mT(a), xp.matmul(mT(ta), u))
+    u = _solve(mT(a), g)
+    return -_solve(mT(a), _matvec(mT(ta), u, u))
 
 
 def solve_a_adjoint_ta(g, a, x, ta):
     """The part of ``solve_a_adjoint(g, a, x)``'s tangent from ``a``'s."""
     if is_zero(g):
         return 0.0
-    xp = _ns(a)
-    u = xp.linalg.solve(mT(a), g)
-    du = -xp.linalg.solve(mT(a), xp.matmul(mT(ta), u))
-    return unbroadcast(-_outer_last(du, x), a)
+    u = _solve(mT(a), g)
+    du = -_solve(mT(a), _matvec(mT(ta), u, u))
+    return unbroadcast(-_outer_last(du, x, a), a)
 
 
 def solve_a_adjoint_tx(g, a, tx):
     """The part of ``solve_a_adjoint(g, a, x)``'s tangent from ``x``'s."""
     if is_zero(g):
         return 0.0
-    xp = _ns(a)
-    u = xp.linalg.solve(mT(a), g)
-    return unbroadcast(-_outer_last(u, tx), a)
+    u = _solve(mT(a), g)
+    return unbroadcast(-_outer_last(u, tx, a), a)
 
 
 def inv_adjoint_tangent(g, ainv, tainv):

@@ -450,7 +450,12 @@ def magnitude_and_phase(x, w):
     return np.sum(np.abs(H)) + np.sum(np.angle(H + 2.0) ** 2)
 
 
+def solve_stack_with_one_vector(a, b):
+    return np.sum(np.linalg.solve(a, b) ** 2)
+
+
 CASES = [
+    (solve_stack_with_one_vector, (r(2, 3, 3) + 3 * np.eye(3), r(3))),
     (power_spectrum, (np.array([0.3, -0.7, 1.1, 0.5]),)),
     (complex_magnitudes, (np.array([0.3, -0.7, 1.1, 0.5]),)),
     (magnitude_and_phase, (np.array([0.3, -0.7, 1.1, 0.5]), np.array([0.5, 1.0, 1.5, 2.0]))),
