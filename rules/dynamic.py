@@ -212,8 +212,7 @@ def inv_adjoint(result, g, ainv):
 
 @helpers.rule("det_adjoint")
 def det_adjoint(result, g, a, d):
-    t[result] = rh.det_adjoint(t[g], a, d) + rh.det_adjoint(g, a, t[d]) \
-        + rh.det_adjoint_ta(g, a, d, t[a])
+    t[result] = rh.det_adjoint(t[g], a, d) + rh.det_adjoint_tangent(g, a, d, t[a], t[d])
 
 
 @helpers.rule("concat_pieces")

@@ -1213,19 +1213,41 @@ def inv_adjoint(g, ainv):
     return -xp.matmul(xp.matmul(it, g), it)
 
 
-def det_jvp(t, a, d):
-    """Tangent of ``det(a)``: ``det(a) * trace(solve(a, t))``."""
+def cofactors(a, d):
+    """The cofactor matrix of ``a`` (whose determinant is ``d``), the
+    derivative of ``det``: ``d * inv(a)^T``, or from the singular value
+    decomposition ``a = u diag(s) vh`` where ``a`` is (nearly) singular:
+    ``det(u) det(vh) u diag(prod of the other s) vh``, which stays finite
+    (the cofactors of a singular matrix need not vanish)."""
     xp = _ns(a)
-    return d * xp.trace(xp.linalg.solve(a, t), axis1=-2, axis2=-1)
+    d = xp.asarray(d)
+    # Hadamard's bound: |det a| <= the product of the row norms
+    scale = xp.prod(xp.sqrt(xp.sum(a * a, axis=-1)), axis=-1)
+    if bool(xp.all(xp.abs(d) > 1e-8 * scale)):
+        return d[..., None, None] * mT(xp.linalg.inv(a))
+    u, sv, vh = xp.linalg.svd(a)
+    n = sv.shape[-1]
+    others = xp.stack([xp.prod(xp.concatenate([sv[..., :i], sv[..., i + 1:]], axis=-1), axis=-1)
+                       for i in range(n)], axis=-1)
+    sign = xp.linalg.det(u) * xp.linalg.det(vh)
+    return sign[..., None, None] * xp.matmul(u * others[..., None, :], vh)
+
+
+def det_jvp(t, a, d):
+    """Tangent of ``det(a)``: the cofactors times ``t``, summed
+    (``det(a) * trace(solve(a, t))`` for an invertible ``a``)."""
+    xp = _ns(a)
+    return xp.sum(cofactors(a, d) * t, axis=(-2, -1))
 
 
 def det_adjoint(g, a, d):
-    """Adjoint of ``det(a)``: ``g * det(a) * inv(a)^T``."""
+    """Adjoint of ``det(a)``: ``g`` times the cofactors (``g * det(a) *
+    inv(a)^T`` for an invertible ``a``)."""
     if is_zero(g):
         return 0.0
     xp = _ns(a)
-    s = xp.asarray(g * d)
-    return s[..., None, None] * mT(xp.linalg.inv(a))
+    s = xp.asarray(g)
+    return s[..., None, None] * cofactors(a, d)
 
 
 def det_adjoint_ta(g, a, d, ta):
@@ -1237,6 +1259,27 @@ def det_adjoint_ta(g, a, d, ta):
     ainv = xp.linalg.inv(a)
     s = xp.asarray(g * d)
     return -s[..., None, None] * mT(xp.matmul(xp.matmul(ainv, ta), ainv))
+
+
+def det_adjoint_tangent(g, a, d, ta, td):
+    """The tangent of ``det_adjoint(g, a, d)`` from those of ``a`` and of
+    ``d = det(a)``: ``g (td inv(a)^T - d (inv(a) ta inv(a))^T)``. Where
+    ``a`` is (nearly) singular, those terms cancel to what the formula
+    cannot give accurately: refused there."""
+    if is_zero(g) or (is_zero(ta) and is_zero(td)):
+        return 0.0
+    xp = _ns(a)
+    scale = xp.prod(xp.sqrt(xp.sum(a * a, axis=-1)), axis=-1)
+    if not bool(xp.all(xp.abs(xp.asarray(d)) > 1e-8 * scale)):
+        _unsupported("second derivatives of numpy.linalg.det at a singular matrix",
+                     "take them away from singular matrices, or write the determinant out "
+                     "for a small fixed size")
+    out = 0.0
+    if not is_zero(td):
+        out = xp.asarray(g * td)[..., None, None] * mT(xp.linalg.inv(a))
+    if not is_zero(ta):
+        out = out + det_adjoint_ta(g, a, d, ta)
+    return out
 
 
 def slogdet_jvp(result, a, t):

@@ -629,3 +629,17 @@ def test_second_derivatives_of_spectral_norms_still_refused():
 
 def lambda_free_nuclear_norm(a):
     return np.linalg.norm(a, "nuc")
+
+
+def _det(a):
+    return np.linalg.det(a)
+
+
+def test_det_at_a_singular_matrix():
+    a = np.array([[1.0, 2.0], [0.0, 0.0]])
+    np.testing.assert_allclose(srcad.grad(_det)(a), [[0.0, 0.0], [-2.0, 1.0]], atol=1e-12)
+    _, t = srcad.jvp(_det, (a,), (np.ones((2, 2)),))
+    assert np.isclose(t, -1.0)
+    s = np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0], [1.5, 1.0, 5.0]])   # rank 2
+    with pytest.raises(srcad.NonDifferentiableError, match="singular"):
+        srcad.hessian(_det)(s)
