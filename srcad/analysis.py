@@ -114,15 +114,27 @@ def effects(stmt, nondiff_call):
 
 
 def walk_simple(body, depth=0):
-    """Yield ``(stmt, loop_depth)`` for every simple statement, entering
-    compound statements; compound statements themselves are yielded too."""
-    for s in body:
-        yield s, depth
-        if isinstance(s, gast.If):
-            yield from walk_simple(s.body, depth)
-            yield from walk_simple(s.orelse, depth)
-        elif isinstance(s, (gast.For, gast.While)):
-            yield from walk_simple(s.body, depth + 1)
+    """``(stmt, loop_depth)`` for every simple statement, entering compound
+    statements; compound statements themselves are listed too (a list: the
+    analyses walk bodies often, and a list is built faster than nested
+    generators are resumed)."""
+    out = []
+    append = out.append
+    If, loops = gast.If, (gast.For, gast.While)
+
+    def visit(stmts, depth):
+        for s in stmts:
+            append((s, depth))
+            cls = s.__class__
+            if cls is If:
+                visit(s.body, depth)
+                visit(s.orelse, depth)
+            elif cls in loops:
+                visit(s.body, depth + 1)
+
+    visit(body, depth)
+    del visit   # it refers to itself
+    return out
 
 
 def activity(body, seeds, outputs, nondiff_call):
@@ -526,6 +538,8 @@ def aliased_mutation(body, only_nested=False, every=False):
                 for src in ((copied,) if copied else ()) if appends else viewed:
                     parent[find(target)] = find(src)
         group = find(mutated)
+        if not any(find(n) == group for n in set(parent) | set(parent.values()) if n != mutated):
+            continue   # no other name shares the memory written
         for j, (t, _) in enumerate(order):
             if isinstance(t, (gast.If, gast.For, gast.While)) or not related(i, j):
                 continue

@@ -62,7 +62,10 @@ def list_names(body, params, resolve, param_kinds=None):
         elif isinstance(s, gast.For):
             bindings.setdefault(s.target.id, []).append(None)
     found = set(bindings) - set(params)
-    ints = int_names(body, params, param_kinds or {})
+    # (the integers repeating a list are looked for only where a product is)
+    ints = int_names(body, params, param_kinds or {}) if any(
+        isinstance(v, gast.BinOp) and isinstance(v.op, gast.Mult)
+        for vs in bindings.values() for v in vs) else frozenset()
     changed = True
     while changed:
         changed = False
@@ -138,7 +141,10 @@ def arrays_from_lists(tr):
     lists = list_names(tr.norm.node.body, tr.norm.param_names, tr._resolve, kinds)
     if not lists:
         return
-    ints = int_names(tr.norm.node.body, tr.norm.param_names, kinds)
+    ints = int_names(tr.norm.node.body, tr.norm.param_names, kinds) if any(
+        isinstance(s, gast.Assign) and isinstance(s.value, gast.BinOp) and isinstance(s.value.op, gast.Mult)
+        and any(isinstance(v, gast.Name) and v.id in lists for v in (s.value.left, s.value.right))
+        for s, _ in walk_simple(tr.norm.node.body)) else frozenset()
     tr.norm.node.body = _block(tr, tr.norm.node.body, lists, ints)
 
 
