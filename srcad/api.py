@@ -590,6 +590,10 @@ def vjp(f, *primals):
     (6.0, (3.0, 2.0))
     """
     params = [p.name for p in _params(f)][: len(primals)]
+    if len(params) < len(primals):
+        raise SrcadError(f"{getattr(f, '__name__', 'f')} takes {len(params)} arguments, vjp was given "
+                         f"{len(primals)} primals", _def_location(f), construct="vjp",
+                         hint="pass the primals as separate arguments: vjp(f, x, y)")
     for name, p in zip(params, primals):
         _check_real(name, p, f)
     derived = derive(_target(f), "reverse", tuple(params))
@@ -633,6 +637,10 @@ def jvp(f, primals, tangents):
             hint="give one tangent per primal (zeros for the arguments that do not vary)")
     plan = _jvp_plan(f, len(primals))
     params = plan.params
+    if len(params) < len(primals):
+        raise SrcadError(f"{getattr(f, '__name__', 'f')} takes {len(params)} arguments, jvp was given "
+                         f"{len(primals)} primals", _def_location(f), construct="jvp",
+                         hint="pass a tuple with one primal per argument: jvp(f, (x, y), (tx, ty))")
     for name, p, t in zip(params, primals, tangents):
         _check_tangent(name, p, t, f)
         _check_real(name, p, f)

@@ -134,6 +134,9 @@ def _has_single_precision(args):
 
 
 def check(f, args, order=1, modes=("forward", "reverse"), eps=1e-6, rtol=1e-5, atol=1e-6):
+    unknown = [m for m in modes if m not in ("forward", "reverse")]
+    if unknown or not modes:
+        raise ValueError(f"check_grads modes are 'forward' and 'reverse', got {tuple(modes)!r}")
     # f and its derivatives run on copies: the caller's arguments stay as they are
     call = _fresh(f)
     rng = np.random.default_rng(0)

@@ -736,3 +736,16 @@ def test_a_method_with_a_custom_vjp_is_differentiated_with_it():
     np.testing.assert_allclose(srcad.grad(_through_a_custom_method)(x), 2 * 9.0 * x)
     _, t = srcad.jvp(_through_a_custom_method, (x,), (np.ones(2),))
     assert np.isclose(t, np.sum(2 * 9.0 * x))
+
+
+def _square_sum(a):
+    return np.sum(a ** 2)
+
+
+def test_more_primals_than_parameters_and_unknown_modes_are_told():
+    with pytest.raises(srcad.SrcadError, match="takes 1 arguments"):
+        srcad.jvp(_square_sum, (np.ones(2), 1.0), (np.ones(2), 1.0))
+    with pytest.raises(srcad.SrcadError, match="takes 1 arguments"):
+        srcad.vjp(_square_sum, np.ones(2), 1.0)
+    with pytest.raises(ValueError, match="modes"):
+        srcad.check_grads(_square_sum, (np.ones(2),), modes=("sideways",))
