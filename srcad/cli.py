@@ -31,6 +31,8 @@ def _load(spec):
         if not hasattr(obj, part):
             raise SystemExit(f"{path} has no function {func!r}")
         obj = getattr(obj, part)
+    if getattr(obj, "__srcad_custom__", None) is not None:
+        return obj   # its hand-written derivative is the one to show
     return getattr(obj, "__wrapped__", obj)
 
 

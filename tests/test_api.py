@@ -749,3 +749,23 @@ def test_more_primals_than_parameters_and_unknown_modes_are_told():
         srcad.vjp(_square_sum, np.ones(2), 1.0)
     with pytest.raises(ValueError, match="modes"):
         srcad.check_grads(_square_sum, (np.ones(2),), modes=("sideways",))
+
+
+@srcad.custom_vjp
+def _clipped_sine(a):
+    return np.sin(a)
+
+
+_clipped_sine.defvjp(lambda a: (np.sin(a), a), lambda a, g: (np.clip(g, -0.1, 0.1),))
+
+
+def test_cli_show_shows_the_hand_written_derivative_a_function_carries():
+    import os
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, "-m", "srcad", "show", f"{os.path.abspath(__file__)}::_clipped_sine"],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "reverse_bwd" in proc.stdout and "np.cos" not in proc.stdout
