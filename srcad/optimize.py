@@ -1008,8 +1008,44 @@ def refold(fn):
     return fn
 
 
+# runtime helpers whose result may be an array another name holds (their
+# argument handed back unchanged, an item of a container's adjoint)
+_MAY_SHARE = frozenset({"unbroadcast", "item_adjoint", "adjoint_at", "written_adjoint", "broadcast_like",
+                        "inexact_only", "same_container", "fit", "seed"})
+_WRITES_INTO_FIRST = frozenset({"add_at", "zero_at"})
+
+
+def own_before_writes(fn):
+    """``d = ad.add_at(d, ...)`` and ``d = ad.zero_at(d, ...)`` write into
+    the array ``d`` when it is one of its own (no view of another). An
+    adjoint bound to what another name holds (``d_b = d_t``, or
+    ``ad.unbroadcast(d_t, b)``, which hands ``d_t`` back when the shapes
+    agree, as for both operands of ``a + b``) is copied where it is bound,
+    so that the write cannot change the other name's value."""
+    written, runtime = set(), None
+    for s in A.statements(fn):
+        v = s.value if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name) else None
+        if isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute) \
+                and v.func.attr in _WRITES_INTO_FIRST and isinstance(v.func.value, gast.Name) \
+                and v.args and isinstance(v.args[0], gast.Name) and v.args[0].id == s.targets[0].id:
+            written.add(s.targets[0].id)
+            runtime = v.func.value.id
+    if not written:
+        return fn
+    for s in A.statements(fn):
+        if not (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
+                and s.targets[0].id in written):
+            continue
+        v = s.value
+        shared = isinstance(v, gast.Name) or (
+            isinstance(v, gast.Call) and isinstance(v.func, gast.Attribute) and v.func.attr in _MAY_SHARE)
+        if shared:
+            s.value = A.call(A.attr(A.name(runtime), "copy"), [v])
+    return fn
+
+
 PASSES = [propagate_literals, fold_constants, dead_stores, first_write, loop_local_adjoints, propagate_copies,
-          inplace_accumulate, inline_single_use, refold, update_in_place, free_early]
+          inplace_accumulate, inline_single_use, refold, update_in_place, own_before_writes, free_early]
 """The passes :func:`optimize` runs, in order (a list, so that tools such as
 ``benchmarks/optimizer_effect.py`` can measure each one's effect)."""
 

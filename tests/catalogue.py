@@ -1089,3 +1089,15 @@ def nested_defaults_and_implicit_none(a, b):
     r = maybe(a)
     v = g(a) + g(a, 2.0)
     return v * b if r is None else r
+
+
+@case("subscript writes", np.array([0.4, 1.5, -0.3]))
+def two_written_arrays_added(x):
+    # both operands of a + b take one adjoint array; writing back the
+    # entries each overwrote must not clear the other's
+    a = np.zeros(3)
+    b = np.zeros(3)
+    a[0] = x[0]
+    b[0] = x[1] ** 2
+    a[2] = x[2]
+    return np.sum((a + b) ** 2)
