@@ -537,14 +537,24 @@ def aliased_mutation(body, only_nested=False, every=False):
                 # growing a list changes its copies, not the items taken out of it
                 for src in ((copied,) if copied else ()) if appends else viewed:
                     parent[find(target)] = find(src)
-        group = find(mutated)
-        if not any(find(n) == group for n in set(parent) | set(parent.values()) if n != mutated):
-            continue   # no other name shares the memory written
+        if appends:
+            # a list or dict changed itself: seen through the names that are
+            # it or hold it (``ps = [d]``), not through the items it holds
+            sharing = _holders(order, i, mutated, containers, related, since)
+            sharing.discard(mutated)
+            member = sharing.__contains__
+        else:
+            group = find(mutated)
+            member = lambda n: find(n) == group   # noqa: E731
+            if not any(member(n) for n in set(parent) | set(parent.values()) if n != mutated):
+                continue   # no other name shares the memory written
+        if appends and not sharing:
+            continue
         for j, (t, _) in enumerate(order):
             if isinstance(t, (gast.If, gast.For, gast.While)) or not related(i, j):
                 continue
             for name in loaded(j):
-                if (name != mutated and find(name) == group
+                if (name != mutated and member(name)
                         and not _rebound_between(order, i, j, name)):
                     if hits is None:
                         return s, mutated, name
@@ -577,6 +587,42 @@ def surely_bound(body):
     visit(body, frozenset())
     del visit   # it refers to itself
     return out
+
+
+def _holders(order, i, mutated, containers, related, since=None):
+    """The names that may be the list or dict ``mutated`` or hold it, as
+    the write at ``i`` runs: its copies (``e = d``), the lists and dicts it
+    was put into (``ps = [d]``, ``ps.append(d)``) and what is taken out of
+    those (``q = ps[0]``), over the statements that may run before it."""
+    same, holders = {mutated}, set()
+    seen = [t for j, (t, _) in enumerate(order)
+            if j != i and (j < i or related(i, j)) and (since is None or j > since)]
+    changed = True
+    while changed:
+        changed = False
+        for t in seen:
+            if isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Name):
+                y, v = t.targets[0].id, t.value
+                if isinstance(v, gast.Name):
+                    for group in (same, holders):
+                        if (y in group) != (v.id in group):
+                            group.update((y, v.id))
+                            changed = True
+                elif isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name) \
+                        and v.value.id in holders and y not in same:
+                    same.add(y)   # taken out of a list holding it: it may be it
+                    changed = True
+                elif isinstance(v, (gast.List, gast.Tuple, gast.Dict)) and y not in holders:
+                    elts = v.values if isinstance(v, gast.Dict) else v.elts
+                    if any(isinstance(e, gast.Name) and (e.id in same or e.id in holders) for e in elts):
+                        holders.add(y)
+                        changed = True
+            else:
+                stored = _stored_into(t, containers | holders | same)
+                if stored and stored[0] not in holders and any(n in same or n in holders for n in stored[1]):
+                    holders.add(stored[0])
+                    changed = True
+    return same | holders
 
 
 def _held_twice(order):
@@ -636,6 +682,9 @@ def _held_twice(order):
             # places, and the write would change one of them only
             return s, container, container
         holders = (items if nested else same) - {container}
+        if nested:
+            # shallow copies (``qs = list(ps)``) hold the very same items
+            holders |= _shallow_copies(seen, same) - same
         for j, (t, _) in enumerate(order):
             if j == i or isinstance(t, (gast.If, gast.For, gast.While)) or not related(i, j):
                 continue
@@ -644,6 +693,37 @@ def _held_twice(order):
                         and not _rebound_between(order, i, j, n.id):
                     return s, container, n.id
     return None
+
+
+def _shallow_copy_of(v):
+    """The name ``v`` copies shallowly (``list(x)``, ``tuple(x)``,
+    ``dict(x)``, ``x.copy()``, ``x[:]``), else ``None``."""
+    if isinstance(v, gast.Call) and len(v.args) == 1 and not v.keywords and isinstance(v.func, gast.Name) \
+            and v.func.id in ("list", "tuple", "dict") and isinstance(v.args[0], gast.Name):
+        return v.args[0].id
+    if isinstance(v, gast.Call) and not v.args and isinstance(v.func, gast.Attribute) \
+            and v.func.attr == "copy" and isinstance(v.func.value, gast.Name):
+        return v.func.value.id
+    if isinstance(v, gast.Subscript) and isinstance(v.value, gast.Name) and isinstance(v.slice, gast.Slice) \
+            and v.slice.lower is None and v.slice.upper is None and v.slice.step is None:
+        return v.value.id
+    return None
+
+
+def _shallow_copies(seen, names):
+    """``names`` and the lists and dicts that share their items with them
+    through shallow copies, either way."""
+    out = set(names)
+    changed = True
+    while changed:
+        changed = False
+        for _, t in seen:
+            if isinstance(t, gast.Assign) and isinstance(t.targets[0], gast.Name):
+                y, x = t.targets[0].id, _shallow_copy_of(t.value)
+                if x is not None and (y in out) != (x in out):
+                    out.update((x, y))
+                    changed = True
+    return out
 
 
 def _repeats_items(seen, names):

@@ -516,3 +516,47 @@ def test_an_item_a_list_holds_twice_is_not_written_through_one_place(fn):
     with pytest.raises(srcad.UnsupportedSyntaxError) as info:
         srcad.jvp(fn, (1.3, 0.4), (1.0, 0.0))
     assert "two places" in info.value.message
+
+
+def dict_held_by_a_list_changed(W, s):
+    d = {"W": W}
+    ps = [d]
+    d["W"] = d["W"] * s          # ps[0] is d: it sees the change
+    return np.sum(ps[0]["W"])
+
+
+def item_of_a_shallow_copy_changed(W, s):
+    ps = [{"W": W}]
+    qs = list(ps)                # qs[0] is ps[0]
+    qs[0]["W"] = qs[0]["W"] * s
+    return np.sum(ps[0]["W"])
+
+
+def dict_entry_read_then_replaced(W, s):
+    params = {"W": W}
+    old = params["W"]
+    params["W"] = old * s        # old keeps the array it held
+    return np.sum(params["W"] * old)
+
+
+@pytest.mark.parametrize("fn,mode", [(dict_held_by_a_list_changed, "reverse"),
+                                     (item_of_a_shallow_copy_changed, "reverse"),
+                                     (item_of_a_shallow_copy_changed, "forward")])
+def test_a_dict_changed_while_a_list_holds_it_is_refused(fn, mode):
+    W = np.array([1.0, 2.0])
+    with pytest.raises(srcad.UnsupportedSyntaxError):
+        if mode == "reverse":
+            srcad.vjp(fn, W, 0.5)[1](1.0)
+        else:
+            srcad.jvp(fn, (W, 0.5), (np.ones(2), 1.0))
+
+
+def test_forward_mode_follows_a_dict_a_list_holds():
+    # the write goes into the dict itself, and into its tangent dict
+    W = np.array([1.0, 2.0])
+    _, t = srcad.jvp(dict_held_by_a_list_changed, (W, 0.5), (np.ones(2), 1.0))
+    assert np.isclose(t, 0.5 * 2 + 3.0)
+
+
+def test_an_entry_read_before_it_is_replaced_keeps_its_value():
+    srcad.check_grads(dict_entry_read_then_replaced, (np.array([1.0, 2.0]), 0.5))
