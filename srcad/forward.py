@@ -326,7 +326,10 @@ class ForwardTransform(BaseTransform):
         value = s.value
         t = self.tangent_of(value)
         if t is None:
-            t = A.const(0.0)
+            # a value that does not vary put into a container that does: its
+            # tangent entry is read like the value (x @ q_dot["W"]), so it is
+            # zeros of its shape rather than a bare 0.0
+            t = self.zeros_like(value) if isinstance(value, gast.Name) else A.const(0.0)
         store = A.assign(gast.Subscript(value=A.name(self.tan(base)), slice=A.clone(target.slice),
                                         ctx=gast.Store()), t)
         return [s, store]

@@ -1101,3 +1101,12 @@ def two_written_arrays_added(x):
     b[0] = x[1] ** 2
     a[2] = x[2]
     return np.sum((a + b) ** 2)
+
+
+@case("containers", np.eye(3) * 0.5, 0.1)
+def dict_filled_with_a_constant_then_updated(x, s):
+    q = {}
+    q["W"] = np.ones(3)
+    for _ in range(2):
+        q["W"] = q["W"] - s * (x @ q["W"])
+    return np.sum(q["W"] ** 2)
