@@ -173,6 +173,10 @@ def classify_call(call, norm, env, lifted, custom_rules):
         obj = resolve_static(norm.parsed, func, norm.local_names)
     if obj is _MISSING:
         return CallInfo("unknown")
+    unit = getattr(obj, "__srcad_lifted__", None)
+    if unit is not None:
+        # a nested function's plain version, called by generated code
+        return CallInfo("lifted", unit=unit)
     custom = custom_rules(obj)
     if custom is not None:
         return CallInfo("custom", obj=obj, template=custom)

@@ -232,6 +232,9 @@ class LiftedUnit:
                 exec(compile(tree, self.parsed.filename, "exec"), namespace)
             for unit in self.siblings.values():
                 unit._primal = namespace[unit.name]
+                # (differentiating code that calls it, a second derivative,
+                # derives the unit, whose source has its free variables)
+                unit._primal.__srcad_lifted__ = unit
         return self._primal
 
 

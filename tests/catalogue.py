@@ -1110,3 +1110,13 @@ def dict_filled_with_a_constant_then_updated(x, s):
     for _ in range(2):
         q["W"] = q["W"] - s * (x @ q["W"])
     return np.sum(q["W"] ** 2)
+
+
+@case("closures", np.array([[0.3, -0.2], [0.5, 0.1], [-0.4, 0.6]]), np.array([0.2, -0.7, 0.4]))
+def closure_called_on_two_inputs(W, a):
+    # second derivatives differentiate the gradient, which calls the
+    # closure's plain version for the input not differentiated
+    def emb(x):
+        return np.tanh(x @ W)
+    sq = lambda v: v * v  # noqa: E731
+    return np.sum(emb(a) * emb(a[::-1])) + np.sum(sq(emb(a)))
