@@ -1123,3 +1123,9 @@ def closure_called_on_two_inputs(a, W):
         return np.tanh(x @ W)
     sq = lambda v: v * v  # noqa: E731
     return np.sum(emb(a) * emb(_FIXED_INPUT)) + np.sum(sq(emb(a)))
+
+
+@case("arrays", np.array([0.5, 0.1, -0.3]))
+def scalar_entry_given_an_axis(z):
+    s = z[1]
+    return np.sum(s[..., None] ** 2) - s * z[0]
