@@ -436,7 +436,7 @@ def add_at(adj, x, index, g):
     if isinstance(adj, (int, float)) and adj == 0:
         xp = namespace_of(x)
         adj = xp.zeros(_shape(x), dtype=_result_dtype(x, g))
-    elif isinstance(adj, (int, float, complex)) and hasattr(x, "shape"):
+    elif isinstance(adj, numbers.Number) and hasattr(x, "shape"):
         # the adjoint of a NumPy scalar, still a Python number: an array now
         xp = namespace_of(x)
         adj = xp.full(_shape(x), adj, dtype=_result_dtype(x, g))
