@@ -107,6 +107,14 @@ class ReverseTransform(BaseTransform):
         # (the guards are needed again by code made after the check passed)
         self._check_aliasing(body)
 
+    def _varies(self, call):
+        """Whether a call's result can carry a derivative: an argument, the
+        receiver or the function itself is active (``x = rng.normal(3)``
+        starting a variable made active later does not)."""
+        operands = self.call_operands(call) + [call.func]
+        return any(isinstance(n, gast.Name) and n.id in self.active
+                   for o in operands for n in A.nodes(o))
+
     def _no_writes_into_saved_values(self):
         """Generated code being differentiated again (a Hessian in reverse
         mode) writes adjoints in place with ``ad.add_at``/``ad.zero_at``,
@@ -756,7 +764,8 @@ class ReverseTransform(BaseTransform):
                     visit(s.body, depth + 1)
                 elif (isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name)
                       and s.targets[0].id in self.active and isinstance(s.value, gast.Call)
-                      and self.info(s.value).kind in ("user", "lifted", "custom", "dynamic")):
+                      and self.info(s.value).kind in ("user", "lifted", "custom", "dynamic")
+                      and self._varies(s.value)):
                     info = self.info(s.value)
                     name = (_func_label(s.value.func) if info.kind == "dynamic"
                             else getattr(info.unit or info.obj, "__name__", "call"))

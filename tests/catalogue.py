@@ -1129,3 +1129,13 @@ def closure_called_on_two_inputs(a, W):
 def scalar_entry_given_an_axis(z):
     s = z[1]
     return np.sum(s[..., None] ** 2) - s * z[0]
+
+
+@case("loops", -1.0)
+def random_start_made_active(log_q):
+    # the first draw carries no derivative though x does later
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(3)
+    for _ in range(2):
+        x = x + np.exp(log_q) * rng.standard_normal(3)
+    return np.sum(x ** 2)
