@@ -388,7 +388,8 @@ def _gradient_function(f, wrt, with_value):
     def specialised(values):
         key = tuple(map(kind_of, values))
         gen = variants.get(key)
-        if gen is not None and not _up_to_date(gen.__srcad_derived__):
+        if gen is not None and getattr(gen, "__srcad_changeable__", True) \
+                and not _up_to_date(gen.__srcad_derived__):
             # a helper it calls was redefined: every variant is stale
             variants.clear()
             gen = None
@@ -423,7 +424,8 @@ def _gradient_function(f, wrt, with_value):
                 _check_real(names[0], x, f)
             key = tuple(map(kind_of, args))
             gen = variants.get(key)
-            if gen is None or not _up_to_date(gen.__srcad_derived__):
+            if gen is None or (getattr(gen, "__srcad_changeable__", True)
+                               and not _up_to_date(gen.__srcad_derived__)):
                 gen = specialised(args)
             try:
                 return match(gen(*args), x)

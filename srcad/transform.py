@@ -405,8 +405,13 @@ def _generate(derived, fused, check_only=False):
     for _, (callee, _) in lazy:
         if callee not in derived.deps:
             derived.deps.append(callee)
+    # whether a name the code was made from may come to denote something
+    # else (a helper redefined; modules are taken to stay), checked at calls
+    changeable = bool(derived.deps) or any(
+        not inspect.ismodule(v) for v in getattr(parsed, "resolved", {}).values())
     for fn in compiled.functions:
         fn.__srcad_derived__ = derived
+        fn.__srcad_changeable__ = changeable
     # Fill the cells that refer to derived callees (now or when they exist).
     for fn in compiled.functions:
         code = fn.__code__
