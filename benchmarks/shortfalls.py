@@ -42,7 +42,8 @@ REASONS = {
         "2.5 us apiece) against the primal's 8, and six scatter-adds (ad.add_at) for the slices; "
         "the hand-written HVP uses the tridiagonal Hessian, JAX jit fuses the passes",
     ("transform", "50-line"):
-        "on the line (49 to 53 ms in the last full runs, 50 to 52 ms alone): pure-Python passes "
+        "on the line (49 to 63 ms in the last full runs, once 118 ms in a slow phase of this "
+        "shared machine; 49 to 53 ms alone): pure-Python passes "
         "over trees, about 0.25 us per node visited. The check at grad(f), so that unsupported "
         "code fails there: about 12 ms (parse 1, normalize 4, analysis 3, the backward sweep 4 "
         "with the helper's derivative). The code for the first call's argument kinds: about "
