@@ -49,7 +49,6 @@ _UNSUPPORTED = {
     gast.ImportFrom: ("import", "import modules at module level"),
     gast.NamedExpr: ("assignment expression (:=)", "use a separate assignment statement"),
     gast.SetComp: ("set comprehension", "use a for loop"),
-    gast.DictComp: ("dict comprehension", "use a for loop that fills a dict"),
     gast.Set: ("set literal", "use a list or tuple"),
 }
 if hasattr(gast, "Match"):
@@ -875,6 +874,8 @@ class ANF:
             # a generator is consumed where it is made (sum(...), max(...)):
             # a list holds the same values
             return self.listcomp(expr, out)
+        if isinstance(expr, gast.DictComp):
+            return self.listcomp(expr, out)
         if isinstance(expr, gast.Slice):
             raise UnsupportedSyntaxError("unexpected slice", self.parsed.location(expr), construct="slice")
         if isinstance(expr, gast.JoinedStr):
@@ -948,9 +949,12 @@ class ANF:
         return comp
 
     def listcomp(self, expr, out):
-        """``[e for x in xs if c]`` -> a loop appending to a fresh list."""
-        result = self.tmp("items")
-        self.emit(out, A.assign(result, gast.List(elts=[], ctx=gast.Load())))
+        """``[e for x in xs if c]`` -> a loop appending to a fresh list;
+        ``{k: v for ...}`` -> a loop filling a fresh dict."""
+        is_dict = isinstance(expr, gast.DictComp)
+        result = self.tmp("entries" if is_dict else "items")
+        empty = gast.Dict(keys=[], values=[]) if is_dict else gast.List(elts=[], ctx=gast.Load())
+        self.emit(out, A.assign(result, empty))
         # Comprehension variables live in their own scope: rename them.
         renames = {}
         for gen in expr.generators:
@@ -961,8 +965,11 @@ class ANF:
         for n in A.walk(expr):
             if isinstance(n, gast.Name) and n.id in renames:
                 n.id = renames[n.id]
-        append_call = A.call(A.attr(A.name(result), "append"), [expr.elt])
-        append = A.expr_stmt(append_call)
+        if is_dict:
+            append = A.assign(gast.Subscript(value=A.name(result), slice=expr.key, ctx=gast.Store()),
+                              expr.value)
+        else:
+            append = A.expr_stmt(A.call(A.attr(A.name(result), "append"), [expr.elt]))
         inner = [append]
         for gen in reversed(expr.generators):
             for cond in reversed(gen.ifs):

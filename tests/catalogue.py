@@ -1139,3 +1139,11 @@ def random_start_made_active(log_q):
     for _ in range(2):
         x = x + np.exp(log_q) * rng.standard_normal(3)
     return np.sum(x ** 2)
+
+
+@case("containers", {"W": np.array([1.0, 2.0]), "b": np.array([0.3])}, 0.1)
+def dict_comprehensions(params, lr):
+    g = {k: 2.0 * v for k, v in params.items()}
+    new = {k: params[k] - lr * g[k] for k in params if k != "skip"}
+    sq = {i: x ** 2 for i, x in enumerate(params["W"])}
+    return sum(np.sum(v ** 2) for v in new.values()) + sq[1] * lr

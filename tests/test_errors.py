@@ -119,11 +119,6 @@ def uses_setcomp(x):
     return x[0] * len(s)
 
 
-def uses_dictcomp(x):
-    d = {i: v for i, v in enumerate(x)}  # <- error
-    return d[0]
-
-
 def uses_match(x):
     match x:  # <- error
         case 1.0:
@@ -396,8 +391,6 @@ LOCATED = [
                  "divmod(", None, id="builtin-without-rule"),
     pytest.param(uses_setcomp, UnsupportedSyntaxError, ("set comprehension",), "{v for", None,
                  id="set-comprehension"),
-    pytest.param(uses_dictcomp, UnsupportedSyntaxError, ("dict comprehension",), "{i: v", None,
-                 id="dict-comprehension"),
     pytest.param(uses_match, UnsupportedSyntaxError, ("match",), "match", None, id="match"),
     pytest.param(star_args_param, UnsupportedSyntaxError, ("*args",), "def", None, id="star-args-param"),
     pytest.param(star_kwargs_param, UnsupportedSyntaxError, ("**kwargs",), "def", None,
