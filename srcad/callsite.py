@@ -18,6 +18,7 @@ import sys
 import types
 
 import gast
+import numpy
 
 from . import astutil as A
 from . import runtime
@@ -33,6 +34,9 @@ BINOPS = {
 }
 UNARYOPS = {gast.USub: "neg", gast.UAdd: "pos", gast.Not: "not_", gast.Invert: "invert"}
 _SPECIAL_CALLS = {
+    "__srcad_np_prod__": numpy.prod,
+    "__srcad_np_norm__": numpy.linalg.norm,
+    "__srcad_np_subtract__": numpy.subtract,
     "__srcad_len__": len,
     "__srcad_min__": min,
     "__srcad_range__": range,

@@ -807,6 +807,9 @@ class ANF:
             outer = self._ufunc_outer(expr, target, out)
             if outer is not None:
                 return self._simple(outer, out)
+            spelled = self._math_as_numpy(expr, target)
+            if spelled is not None:
+                return self._simple(spelled, out)
             masked = self._masked_reduction(expr, target)
             if masked is not None:
                 return self._simple(masked, out)
@@ -1362,6 +1365,22 @@ class ANF:
                     "visit the items as they change, srcad only those there were",
                     self.parsed.location(n), construct="loop over a list it changes",
                     hint=f"loop over a copy (for v in list({it.id}):) or use a while loop with an index")
+
+    def _math_as_numpy(self, call, target):
+        """``math.prod(xs, start=s)`` as ``s * np.prod(xs)`` and
+        ``math.dist(p, q)`` as ``np.linalg.norm(np.subtract(p, q))``, whose
+        rules take the sequences as arrays; ``None`` for other calls."""
+        import math
+        if any(isinstance(a, gast.Starred) for a in call.args):
+            return None
+        kws = {k.arg: k.value for k in call.keywords}
+        if target is getattr(math, "prod", None) and len(call.args) == 1 and set(kws) <= {"start"}:
+            prod = gast.Call(func=A.name("__srcad_np_prod__"), args=list(call.args), keywords=[])
+            return A.binop(kws["start"], gast.Mult(), prod) if "start" in kws else prod
+        if target is getattr(math, "dist", None) and len(call.args) == 2 and not kws:
+            diff = gast.Call(func=A.name("__srcad_np_subtract__"), args=list(call.args), keywords=[])
+            return gast.Call(func=A.name("__srcad_np_norm__"), args=[diff], keywords=[])
+        return None
 
     def _list_edit(self, call, out, target=None):
         """``lst.pop(i)``, ``d.pop(k)``, ``lst.insert(i, v)`` and

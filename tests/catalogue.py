@@ -1147,3 +1147,9 @@ def dict_comprehensions(params, lr):
     new = {k: params[k] - lr * g[k] for k in params if k != "skip"}
     sq = {i: x ** 2 for i, x in enumerate(params["W"])}
     return sum(np.sum(v ** 2) for v in new.values()) + sq[1] * lr
+
+
+@case("scalar", 0.7, 1.3)
+def math_prod_and_dist(x, y):
+    p = math.prod([x, y, 2.0]) + math.prod(np.array([x, 3.0]), start=y)
+    return p + math.dist((x, y), (1.0, -y)) + math.dist([x], [0.2])
