@@ -807,7 +807,7 @@ class ANF:
             outer = self._ufunc_outer(expr, target, out)
             if outer is not None:
                 return self._simple(outer, out)
-            spelled = self._math_as_numpy(expr, target)
+            spelled = self._math_as_numpy(expr, target) or self._dict_get(expr)
             if spelled is not None:
                 return self._simple(spelled, out)
             masked = self._masked_reduction(expr, target)
@@ -1365,6 +1365,21 @@ class ANF:
                     "visit the items as they change, srcad only those there were",
                     self.parsed.location(n), construct="loop over a list it changes",
                     hint=f"loop over a copy (for v in list({it.id}):) or use a while loop with an index")
+
+    def _dict_get(self, call):
+        """``d.get(k, v)`` on a local as ``d[k] if k in d else v`` (``None``
+        without ``v``), which indexing differentiates; ``None`` for other
+        calls."""
+        f = call.func
+        if not (isinstance(f, gast.Attribute) and f.attr == "get" and isinstance(f.value, gast.Name)
+                and f.value.id in self.locals and 1 <= len(call.args) <= 2 and not call.keywords
+                and not any(isinstance(a, gast.Starred) for a in call.args)):
+            return None
+        key = call.args[0]
+        default = call.args[1] if len(call.args) == 2 else A.const(None)
+        test = gast.Compare(left=A.clone(key), ops=[gast.In()], comparators=[A.load_copy(f.value)])
+        item = gast.Subscript(value=A.load_copy(f.value), slice=A.clone(key), ctx=gast.Load())
+        return gast.IfExp(test=test, body=item, orelse=default)
 
     def _math_as_numpy(self, call, target):
         """``math.prod(xs, start=s)`` as ``s * np.prod(xs)`` and

@@ -1153,3 +1153,11 @@ def dict_comprehensions(params, lr):
 def math_prod_and_dist(x, y):
     p = math.prod([x, y, 2.0]) + math.prod(np.array([x, 3.0]), start=y)
     return p + math.dist((x, y), (1.0, -y)) + math.dist([x], [0.2])
+
+
+@case("containers", {"W": np.array([1.0, 0.5]), "b": 0.3}, np.array([0.2, -0.4]))
+def dict_get_with_defaults(p, x):
+    b = p.get("b", 0.0)
+    w = p.get("W")
+    c = p.get("c", 2.0)
+    return np.sum((x * w + b) ** 2) * c
