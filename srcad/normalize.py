@@ -1308,6 +1308,22 @@ class ANF:
         elif key in (("maximum", "accumulate"), ("minimum", "accumulate")):
             new = gast.Call(func=A.name("__srcad_running_extremum__"),
                             args=args + [A.const(owner.__name__ == "maximum")], keywords=kws)
+        elif key == ("logaddexp", "reduce") and len(args) == 1:
+            # log(sum(exp(x - m))) + m with m the max along the axis: stable
+            def np_call(name, a, extra=()):
+                return gast.Call(func=gast.Attribute(value=A.clone(module), attr=name, ctx=gast.Load()),
+                                 args=a, keywords=[A.clone(k) for k in kws] + list(extra))
+            keep = [gast.keyword(arg="keepdims", value=A.const(True))]
+            shift = np_call("max", [A.clone(args[0])], keep) if not any(k.arg == "keepdims" for k in kws) \
+                else gast.Call(func=gast.Attribute(value=A.clone(module), attr="max", ctx=gast.Load()),
+                               args=[A.clone(args[0])],
+                               keywords=[A.clone(k) for k in kws if k.arg != "keepdims"] + keep)
+            exp = gast.Call(func=gast.Attribute(value=A.clone(module), attr="exp", ctx=gast.Load()),
+                            args=[A.binop(A.clone(args[0]), gast.Sub(), shift)], keywords=[])
+            total = np_call("sum", [exp])
+            log = gast.Call(func=gast.Attribute(value=A.clone(module), attr="log", ctx=gast.Load()),
+                            args=[total], keywords=[])
+            new = A.binop(log, gast.Add(), np_call("max", [A.clone(args[0])]))
         else:
             return None
         A.copy_lineno(new, call)

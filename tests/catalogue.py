@@ -1161,3 +1161,9 @@ def dict_get_with_defaults(p, x):
     w = p.get("W")
     c = p.get("c", 2.0)
     return np.sum((x * w + b) ** 2) * c
+
+
+@case("arrays", np.array([[0.3, -1.2, 2.0], [1.5, 0.1, -0.7]]))
+def logaddexp_reduced(x):
+    rows = np.logaddexp.reduce(x, axis=1)
+    return np.sum(rows ** 2) + np.logaddexp.reduce(x[0]) + np.sum(np.logaddexp.reduce(x, axis=0, keepdims=True))
