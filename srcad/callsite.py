@@ -190,6 +190,9 @@ def classify_call(call, norm, env, lifted, custom_rules):
         info = CallInfo("custom", obj=obj.func, template=custom_rules(obj.func))
         info.receiver = obj.args[0]
         return info
+    if isinstance(obj, functools.partial):
+        # its bound arguments go in front when the call runs (srcad.dynamic)
+        return CallInfo("dynamic")
     if inspect.ismethod(obj) and getattr(obj.__self__, "__srcad_custom__", None) is not None:
         # generated code calling a hand-written derivative (custom_vjp's
         # reverse_fwd...): differentiating it again needs a rule srcad lacks

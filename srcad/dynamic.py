@@ -42,9 +42,25 @@ def _derived_wrt(fn, positions, mode, nargs=0, kw_names=()):
     return derive(target, mode, wrt), wrt
 
 
+def _unpartial(fn, positions, args, kwargs, tangents=None):
+    """A ``functools.partial`` called as the function it wraps, with its
+    bound arguments in front (they carry no derivative)."""
+    import functools
+    while isinstance(fn, functools.partial):
+        bound = len(fn.args)
+        positions = tuple(p + bound for p in positions)
+        args = tuple(fn.args) + tuple(args)
+        kwargs = {**fn.keywords, **(kwargs or {})}
+        if tangents is not None and len(tangents) == len(args) - bound:
+            tangents = (0.0,) * bound + tuple(tangents)
+        fn = fn.func
+    return fn, positions, args, kwargs, tangents
+
+
 def call_fwd(fn, positions, *args, **kwargs):
     """``(out, tape)`` of ``fn(*args, **kwargs)`` for reverse mode, with the
     derivative taken with respect to the positional ``positions``."""
+    fn, positions, args, kwargs, _ = _unpartial(fn, positions, args, kwargs)
     derived = _derived(fn, positions, "reverse", len(args), tuple(kwargs))
     fwd, bwd = derived.functions
     out, saved = fwd(*args, **kwargs)
@@ -60,6 +76,7 @@ def call_bwd(tape, g):
 def call_jvp(fn, positions, args, tangents, kwargs=None):
     """``(out, out_tangent)`` of ``fn(*args)`` along ``tangents`` (one per
     entry of ``positions``)."""
+    fn, positions, args, kwargs, _ = _unpartial(fn, positions, args, kwargs)
     derived = _derived(fn, positions, "forward", len(args), tuple(kwargs or ()))
     names = derived.tangent_names
     order = list(names)
@@ -72,6 +89,8 @@ def call_fwd_jvp(fn, positions, args, tangents, kwargs=None):
     tape_tangent))``, from the JVP of the generated forward sweep of
     ``fn`` (``tangents``: one per argument; those at ``positions`` vary)."""
     import inspect
+
+    fn, positions, args, kwargs, tangents = _unpartial(fn, positions, args, kwargs, tangents)
 
     from .transform import derive
     kwargs = kwargs or {}

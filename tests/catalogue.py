@@ -1167,3 +1167,20 @@ def dict_get_with_defaults(p, x):
 def logaddexp_reduced(x):
     rows = np.logaddexp.reduce(x, axis=1)
     return np.sum(rows ** 2) + np.logaddexp.reduce(x[0]) + np.sum(np.logaddexp.reduce(x, axis=0, keepdims=True))
+
+
+import functools  # noqa: E402  (kept here: the snapshots name the lines above)
+
+
+def _scaled_layer(x, W, scale=1.0):
+    return np.tanh(x * W) * scale
+
+
+_DOUBLED_LAYER = functools.partial(_scaled_layer, scale=2.0)
+_FIXED_LAYER = functools.partial(_scaled_layer, np.array([0.1, 0.4]))
+
+
+@case("functions held in variables", np.array([0.3, -0.2]), np.array([0.2, -0.7]))
+def partial_functions(W, x):
+    local = functools.partial(_scaled_layer, scale=0.5)
+    return np.sum(_DOUBLED_LAYER(x, W) ** 2) + np.sum(_FIXED_LAYER(W)) + np.sum(local(x, W))
