@@ -373,6 +373,8 @@ def lift_nested(parsed, node, namer):
                     and not (isinstance(n, gast.Call) and n.func is child)):
                 as_value.add(child.id)
 
+    call_defaults = {}   # name -> [(position, parameter, value at the def)]
+
     def collect(stmts):
         out = []
         for s in stmts:
@@ -393,6 +395,21 @@ def lift_nested(parsed, node, namer):
                         parsed.location(s), construct="decorator",
                         hint="define the function at module level")
                 lifted[s.name] = s
+                # Defaults reading the enclosing function's locals are
+                # evaluated where the def stands, as Python does; calls that
+                # leave such a parameter out pass that value.
+                positional = list(s.args.posonlyargs) + list(s.args.args)
+                first = len(positional) - len(s.args.defaults)
+                for k, default in enumerate(s.args.defaults):
+                    if _loaded_names(default) & outer_locals:
+                        param = positional[first + k].id
+                        held = namer.new(f"{s.name}_{param}_default")
+                        assign = A.assign(held, default)
+                        A.copy_lineno(assign, s)
+                        out.append(assign)
+                        outer_locals.add(held)
+                        call_defaults.setdefault(s.name, []).append((first + k, param, A.name(held)))
+                        s.args.defaults[k] = A.const(None)
                 continue
             for field in ("body", "orelse"):
                 if hasattr(s, field) and isinstance(getattr(s, field), list):
@@ -421,17 +438,6 @@ def lift_nested(parsed, node, namer):
                 if not free[c] <= free[k]:
                     free[k] |= free[c]
                     changed = True
-    # Defaults reading the enclosing function's locals (``lambda t, s=b:``)
-    # cannot be evaluated where the lifted function is defined: each call
-    # that leaves such a parameter out passes the default's value instead.
-    call_defaults = {}
-    for fname, fn in lifted.items():
-        positional = list(fn.args.posonlyargs) + list(fn.args.args)
-        first = len(positional) - len(fn.args.defaults)
-        for k, default in enumerate(fn.args.defaults):
-            if _loaded_names(default) & outer_locals:
-                call_defaults.setdefault(fname, []).append((first + k, positional[first + k].id, default))
-                fn.args.defaults[k] = A.const(None)
     for fname, fn in lifted.items():
         fv = sorted(free[fname])
         fn.args.kwonlyargs = list(fn.args.kwonlyargs) + [
@@ -965,8 +971,10 @@ class ANF:
                 if isinstance(n, gast.Name):
                     renames[n.id] = self.tmp(n.id)
         expr = A.clone(expr)
+        # (the first iterable is evaluated in the enclosing scope: [x for x in x])
+        outer = {id(n) for n in A.walk(expr.generators[0].iter)}
         for n in A.walk(expr):
-            if isinstance(n, gast.Name) and n.id in renames:
+            if isinstance(n, gast.Name) and n.id in renames and id(n) not in outer:
                 n.id = renames[n.id]
         if is_dict:
             append = A.assign(gast.Subscript(value=A.name(result), slice=expr.key, ctx=gast.Store()),
@@ -1587,6 +1595,16 @@ class ANF:
                 loop_var = self.tmp("i")
                 body_prefix = [A.assign(target, A.name(loop_var))]
         else:
+            def pinned(seq):
+                # the loop runs over the object there is at its start, also
+                # where the body rebinds the name (for i, v in enumerate(x): x = ...)
+                atom = self.atom(seq, out, "seq")
+                if isinstance(atom, gast.Name) and atom.id in assigned_in_body:
+                    tmp = self.tmp("seq")
+                    self.emit(out, A.assign(tmp, atom))
+                    return A.name(tmp)
+                return atom
+
             seqs = []
             start = _enumerate_start(it) if fn is enumerate else _MISSING
             if fn is enumerate and isinstance(target, gast.Tuple) and len(target.elts) == 2 \
@@ -1597,9 +1615,9 @@ class ANF:
                 if (inner_fn is zip and isinstance(item_target, gast.Tuple) and not inner.keywords
                         and len(item_target.elts) == len(inner.args)):
                     # enumerate(zip(a, b)): index every sequence in step
-                    seqs = [(t, self.atom(a, out, "seq")) for t, a in zip(item_target.elts, inner.args)]
+                    seqs = [(t, pinned(a)) for t, a in zip(item_target.elts, inner.args)]
                 else:
-                    seqs = [(item_target, self.atom(inner, out, "seq"))]
+                    seqs = [(item_target, pinned(inner))]
                 idx_target = target.elts[0]
                 if start is not None:
                     # enumerate(seq, start): the index is the step plus start
@@ -1615,7 +1633,7 @@ class ANF:
                     loop_var = self.tmp("i")
                     body_prefix.append(A.assign(idx_target, A.name(loop_var)))
             elif fn is zip and isinstance(target, gast.Tuple) and len(target.elts) == len(it.args) and not it.keywords:
-                seqs = [(t, self.atom(a, out, "seq")) for t, a in zip(target.elts, it.args)]
+                seqs = [(t, pinned(a)) for t, a in zip(target.elts, it.args)]
                 loop_var = self.tmp("i")
             else:
                 # (a dict or a generator iterates differently from how it indexes)

@@ -1729,8 +1729,8 @@ def norm_partials_tangent_r(tr, x, ord, axis, result):
 def rebinding(x, name, other, filename=None, lineno=None):
     """Guard before ``x += v`` that srcad runs as ``x = x + v``: for an array
     that shares memory with ``other``, NumPy would change ``other`` too."""
-    if (hasattr(x, "shape") and getattr(x, "shape", ()) != () and hasattr(x, "__setitem__")) \
-            or isinstance(x, (list, dict)):
+    # (a 0-d array is written in place too; a NumPy scalar is not)
+    if (hasattr(x, "shape") and hasattr(x, "__setitem__")) or isinstance(x, (list, dict)):
         from .errors import Location, UnsupportedSyntaxError
         raise UnsupportedSyntaxError(
             f"'{name} op= ...' on an array that may share memory with '{other}': NumPy writes "

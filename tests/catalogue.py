@@ -1184,3 +1184,33 @@ _FIXED_LAYER = functools.partial(_scaled_layer, np.array([0.1, 0.4]))
 def partial_functions(W, x):
     local = functools.partial(_scaled_layer, scale=0.5)
     return np.sum(_DOUBLED_LAYER(x, W) ** 2) + np.sum(_FIXED_LAYER(W)) + np.sum(local(x, W))
+
+
+@case("closures", np.array([0.3, -1.2, 0.7]))
+def defaults_fixed_at_the_def(x):
+    a = x[0]
+
+    def inner(v, a=a):       # a's value now, not at the call
+        return v * a
+    scale = lambda v, k=x[1]: v * k  # noqa: E731
+    a = 10.0
+    return np.sum(inner(x)) + np.sum(scale(x)) * a
+
+
+@case("loops", np.array([0.3, -1.2, 0.7, 2.1]))
+def loop_over_a_name_the_body_rebinds(x):
+    t = 0.0
+    y = x * 1.0
+    for i, v in enumerate(x):
+        x = x * 2.0
+        t += v * i
+    for a, b in zip(y, y[::-1]):
+        y = y + 1.0
+        t += a * b
+    return t + np.sum(x)
+
+
+@case("containers", np.array([0.3, -1.2, 0.7]))
+def comprehension_variable_named_as_its_sequence(x):
+    z = [x * 2 for x in x]
+    return np.sum(np.array(z) ** 2) + sum([x for x in x])

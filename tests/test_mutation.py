@@ -560,3 +560,15 @@ def test_forward_mode_follows_a_dict_a_list_holds():
 
 def test_an_entry_read_before_it_is_replaced_keeps_its_value():
     srcad.check_grads(dict_entry_read_then_replaced, (np.array([1.0, 2.0]), 0.5))
+
+
+def zero_d_array_updated_in_place(x):
+    s = np.array(0.0)
+    t = s
+    s += x[0]              # NumPy writes into the array t holds too
+    return s * 2 + t
+
+
+def test_an_in_place_update_of_a_shared_0d_array_is_refused():
+    with pytest.raises(srcad.UnsupportedSyntaxError):
+        srcad.grad(zero_d_array_updated_in_place)(np.array([0.3, -1.2]))
