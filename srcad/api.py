@@ -612,15 +612,28 @@ def vjp(f, *primals):
         except CotangentError as exc:
             raise _relocated(exc, _return_location(f)) from None
         saved_now = state.pop("saved", None)
-        if saved_now is None or derived.reentrant:
+        reentrant = _reentrant(derived)
+        if saved_now is None or reentrant:
             saved_now = saved_now if saved_now is not None else fwd(*primals)[1]
-            if derived.reentrant:
+            if reentrant:
                 state["saved"] = saved_now
         grads = bwd(saved_now, ct)
         return tuple(match(g, x) for g, x in zip(grads, primals))
 
     vjp_fn.__srcad_derived__ = derived
     return out, vjp_fn
+
+
+def _reentrant(derived, seen=None):
+    """Whether a backward function may run again on the values its forward
+    saved: neither it nor a derivative it calls writes into them."""
+    seen = set() if seen is None else seen
+    if id(derived) in seen:
+        return True
+    seen.add(id(derived))
+    if not getattr(derived, "reentrant", True):
+        return False
+    return all(_reentrant(d, seen) for d in derived.deps)
 
 
 def jvp(f, primals, tangents):

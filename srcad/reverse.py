@@ -99,6 +99,7 @@ class ReverseTransform(BaseTransform):
         self.mutated_backward = set()   # saved objects the backward sweep writes into
         self.made_up = set()            # helper names the optimizer may fold away
         self.alias_guards = {}          # id(write) -> (name written, names to check)
+        self.calls_dynamic = False      # a call of a function held in a variable
         self._slice_ref = self.env.ref(slice, "slice")
         body = self.norm.node.body
         self.primal = body[:-1] if body and isinstance(body[-1], gast.Return) else list(body)
@@ -694,6 +695,8 @@ class ReverseTransform(BaseTransform):
                          [A.clone(call.func), A.tuple_([A.const(p) for p in positions])] + list(call.args),
                          list(call.keywords))
             out = [A.assign(A.tuple_([A.store(y), A.store(tape_var)], gast.Store()), new)]
+            # (the callee found at run time may write into what it saved)
+            self.calls_dynamic = True
             if self._in_loop(s):
                 out.append(self.push(A.name(tape_var)))
             return out
@@ -1016,7 +1019,15 @@ class ReverseTransform(BaseTransform):
         fbody += self._undefined_first((self.pushed | self.tbr))
         fbody += fwd
         saved_tuple = A.tuple_([A.name(n) for n in saved])
-        fbody.append(gast.Return(value=A.tuple_([A.name(ret) if ret else A.const(None), saved_tuple])))
+        result = A.name(ret) if ret else A.const(None)
+        if ret and self.mutated_backward:
+            # the backward sweep writes old entries back into what it saved:
+            # the result handed to the caller must not be one of those arrays
+            from .analysis import _alias_groups
+            find = _alias_groups(self.primal)
+            if any(find(ret) == find(m) for m in self.mutated_backward):
+                result = A.call(A.attr(self.env.runtime(), "copy"), [result])
+        fbody.append(gast.Return(value=A.tuple_([result, saved_tuple])))
         ffn = gast.FunctionDef(name=fwd_name, args=A.clone(node.args), body=fbody,
                                decorator_list=[], returns=None, type_comment=None, type_params=[])
         ffn.lineno = node.lineno
@@ -1033,7 +1044,10 @@ class ReverseTransform(BaseTransform):
         # saved too; then each pullback needs a fresh forward (reentrant=False).
         from .analysis import _alias_groups
         find = _alias_groups(self.primal)
-        self.reentrant = True
+        # (old values of an array the backward sweep writes into, popped off
+        # a tape, are the forward's own objects: another pullback would see
+        # them written)
+        self.reentrant = not (self.mutated_backward & self.pushed)
         for n in saved:
             if n in (self.tape, self.ctl) or n in self.mutated_backward:
                 if any(m != n and find(m) == find(n) for m in saved):

@@ -370,7 +370,7 @@ def _generate(derived, fused, check_only=False):
         tr = ReverseTransform(norm, namer, env, derived.wrt, callback, custom_rule_for, derived.kinds)
         saved = namer.new("saved")
         nodes = list(tr.split(names[0], names[1], saved, seed))
-        derived.reentrant = tr.reentrant
+        derived.reentrant = tr.reentrant and not tr.calls_dynamic
     if check_only:
         return
     from .optimize import optimize

@@ -152,16 +152,42 @@ def overwrite_in_loop(x):
     return y
 
 
-@pytest.mark.parametrize("fn,args", [(trajectory, (0.4, -0.2)), (overwrite_in_loop, (X,))])
+def _force(x):
+    f = np.zeros_like(x)
+    f[1:] -= x[:-1] * x[1:]
+    return f
+
+
+def stepped_with_a_helper(x, dt):
+    for _ in range(2):
+        x = x + dt * _force(x)
+    return x
+
+
+def fresh_array_filled_in_a_loop(y):
+    for _ in range(2):
+        c = np.zeros(2)
+        c[0] = 2.0
+        c[1] = 1.0
+        y = y / c
+    return y
+
+
+@pytest.mark.parametrize("fn,args", [(trajectory, (0.4, -0.2)), (overwrite_in_loop, (X,)),
+                                     (stepped_with_a_helper, (np.array([0.5, 1.0, 1.5]), 0.1)),
+                                     (fresh_array_filled_in_a_loop, (np.array([1.0, 2.0]),)),
+                                     (_force, (np.array([0.5, 1.0, 1.5]),))])
 def test_a_pullback_can_be_called_many_times(fn, args):
     """vjp_fn and reverse-mode jacobian run the backward function again and
     again on one forward's saved values: it must not use them up."""
     out, pullback = srcad.vjp(fn, *args)
+    kept = np.copy(out)
     ct = np.linspace(0.5, 1.5, np.size(out)).reshape(np.shape(out))
     first = pullback(ct)
     second = pullback(ct)
     for a, b in zip(first, second):
         np.testing.assert_allclose(a, b)
+    np.testing.assert_array_equal(out, kept)   # the output given back stays as it was
     J = srcad.jacobian(fn)(*args)
     Jf = srcad.jacobian(fn, mode="forward")(*args)
     np.testing.assert_allclose(J, Jf, rtol=1e-10, atol=1e-12)
