@@ -48,6 +48,12 @@ def list(result, seq=()):
     d[seq] += ad.same_container(d[result], seq)
 
 
+@rules.rule("dict")
+def dict(result, mapping):
+    t[result] = ad.dict_copy(t[mapping])
+    d[mapping] += ad.dict_copy(d[result])
+
+
 @rules.rule("pow", broadcast=True)
 def pow(result, base, exp, mod=None):
     t[result] = exp * base ** (exp - 1) * t[base] + ad.exponent_tangent(result, base, t[exp])

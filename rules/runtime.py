@@ -57,6 +57,12 @@ def add_at(result, adj, x, index, g):
     d[g] += ad.adjoint_at(d[result], index)
 
 
+@rules.rule("dict_copy")
+def dict_copy(result, x):
+    t[result] = ad.dict_copy(t[x])
+    d[x] += ad.dict_copy(d[result])
+
+
 @rules.rule("deleted")
 def deleted(result, seq, index):
     t[result] = ad.deleted(t[seq], index)

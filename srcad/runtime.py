@@ -1082,6 +1082,23 @@ def sum_adjoint(g, seq):
     return xp.broadcast_to(g, seq.shape) * 1
 
 
+def dict_copy(x):
+    """``dict(x)`` of a dict (or its tangent or adjoint; a lazy zero stays
+    one)."""
+    if isinstance(x, (int, float)) and not hasattr(x, "dtype") and x == 0:
+        return x
+    if isinstance(x, AdjDict):
+        return AdjDict(x)
+    if isinstance(x, dict):
+        return dict(x)
+    try:
+        from .errors import NonDifferentiableError
+    except ImportError:  # a copy of this module in an exported derivative
+        raise TypeError("dict(...) is differentiated for a dict argument only") from None
+    raise NonDifferentiableError("dict(...) is differentiated for a dict argument only",
+                                 construct="dict", hint="build the dict from key-value pairs in a loop")
+
+
 def same_container(x, like):
     """``x`` converted to the container type of ``like`` (``list(t)`` ...)."""
     if isinstance(x, (int, float)) and x == 0:

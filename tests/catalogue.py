@@ -1214,3 +1214,10 @@ def loop_over_a_name_the_body_rebinds(x):
 def comprehension_variable_named_as_its_sequence(x):
     z = [x * 2 for x in x]
     return np.sum(np.array(z) ** 2) + sum([x for x in x])
+
+
+@case("containers", {"w": np.array([1.0, 0.5]), "b": 0.3}, np.array([0.2, -0.4]))
+def dict_copied_then_changed(cfg, x):
+    c = dict(cfg)
+    c["w"] = c["w"] * 2.0
+    return np.sum(c["w"] * x) + cfg["b"] * np.sum(x) + np.sum(cfg["w"] ** 2)
