@@ -233,6 +233,24 @@ class BaseTransform:
                   if getattr(n, "srcad_opaque", False) and n is not self.norm.node]
         if not opaque:
             return
+        # a sort key orders values; no derivative flows through what it returns
+        key_values = [k.value for n in self._nodes
+                      if isinstance(n, gast.Call) and (
+                          (isinstance(n.func, gast.Name) and n.func.id == "__srcad_sort_order__")
+                          or (isinstance(n.func, gast.Attribute) and n.func.attr == "sort_order"))
+                      for k in n.keywords if k.arg == "key"]
+        keys = {v.id for v in key_values if isinstance(v, gast.Name)}
+        loads = {}
+        for n in self._nodes:
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+                loads[n.id] = loads.get(n.id, 0) + 1
+        sort_keys = {id(n.value) for n in self._nodes
+                     if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name)
+                     and n.targets[0].id in keys and loads.get(n.targets[0].id) == 1}
+        sort_keys |= {id(v) for v in key_values if isinstance(v, gast.Lambda)}
+        opaque = [fn for fn in opaque if id(fn) not in sort_keys]
+        if not opaque:
+            return
         varied = self._varied()
         for fn in opaque:
             params = {a.id for a in fn.args.args + fn.args.kwonlyargs + fn.args.posonlyargs}

@@ -1221,3 +1221,12 @@ def dict_copied_then_changed(cfg, x):
     c = dict(cfg)
     c["w"] = c["w"] * 2.0
     return np.sum(c["w"] * x) + cfg["b"] * np.sum(x) + np.sum(cfg["w"] ** 2)
+
+
+@case("containers", np.array([[0.1, 0.2, 0.9], [0.4, -0.3, 0.1], [0.7, 0.5, 0.5]]),
+      np.array([0.35, -0.2, 0.15]))
+def sort_keys_reading_differentiated_values(P, q):
+    # the keys order; no derivative flows through what they return
+    order = sorted(range(P.shape[0]), key=lambda i: P[i, 2])
+    best = min([P[0], P[1], P[2]], key=lambda p: np.sum((p - q) ** 2))
+    return np.sum(P[order[0]] ** 2) + np.sum(best * q)
