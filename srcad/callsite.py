@@ -37,6 +37,7 @@ _SPECIAL_CALLS = {
     "__srcad_np_prod__": numpy.prod,
     "__srcad_np_norm__": numpy.linalg.norm,
     "__srcad_np_subtract__": numpy.subtract,
+    "__srcad_np_where__": numpy.where,
     "__srcad_len__": len,
     "__srcad_min__": min,
     "__srcad_range__": range,

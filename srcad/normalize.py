@@ -1530,6 +1530,11 @@ class ANF:
             return _whole(a), value
         if target is numpy.copyto and len(args) == 2 and set(kws) <= {"casting"}:
             return _whole(args[0]), args[1]
+        if target is numpy.copyto and len(args) == 2 and set(kws) <= {"casting", "where"} and "where" in kws:
+            # the entries where the mask holds take the new values
+            value = gast.Call(func=A.name("__srcad_np_where__"),
+                              args=[kws["where"], args[1], A.clone(args[0])], keywords=[])
+            return _whole(args[0]), value
         if target is numpy.fill_diagonal and len(args) == 2 and not kws:
             index = gast.Call(func=A.name("__srcad_diagonal_index__"), args=[A.clone(args[0])],
                               keywords=[])

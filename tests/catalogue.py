@@ -1230,3 +1230,10 @@ def sort_keys_reading_differentiated_values(P, q):
     order = sorted(range(P.shape[0]), key=lambda i: P[i, 2])
     best = min([P[0], P[1], P[2]], key=lambda p: np.sum((p - q) ** 2))
     return np.sum(P[order[0]] ** 2) + np.sum(best * q)
+
+
+@case("subscript writes", np.array([0.1, 0.5, -0.3, 0.9]), np.array([1.0, 2.0, 3.0, 4.0]))
+def copyto_where_a_mask_holds(x, v):
+    y = x * 1.0
+    np.copyto(y, v, where=x > 0.2)
+    return np.sum(y ** 2) + np.sum(y * x)
