@@ -1416,6 +1416,12 @@ class ANF:
         if target is getattr(math, "prod", None) and len(call.args) == 1 and set(kws) <= {"start"}:
             prod = gast.Call(func=A.name("__srcad_np_prod__"), args=list(call.args), keywords=[])
             return A.binop(kws["start"], gast.Mult(), prod) if "start" in kws else prod
+        import numpy
+        if (target is divmod or target is numpy.divmod) and len(call.args) == 2 and not kws:
+            # the quotient carries no derivative, the remainder a - q * b
+            a, b = call.args
+            return gast.Tuple(elts=[A.binop(A.clone(a), gast.FloorDiv(), A.clone(b)),
+                                    A.binop(A.clone(a), gast.Mod(), A.clone(b))], ctx=gast.Load())
         if target is getattr(math, "dist", None) and len(call.args) == 2 and not kws:
             diff = gast.Call(func=A.name("__srcad_np_subtract__"), args=list(call.args), keywords=[])
             return gast.Call(func=A.name("__srcad_np_norm__"), args=[diff], keywords=[])

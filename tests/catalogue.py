@@ -1237,3 +1237,10 @@ def copyto_where_a_mask_holds(x, v):
     y = x * 1.0
     np.copyto(y, v, where=x > 0.2)
     return np.sum(y ** 2) + np.sum(y * x)
+
+
+@case("scalar", 5.3, 1.7)
+def quotient_and_remainder(a, b):
+    q, r = divmod(a, b)
+    qs, rs = np.divmod(np.array([a, 2.0 * b]), 0.7)
+    return q * r + r ** 2 + np.sum(rs ** 2 + qs * a)
