@@ -317,11 +317,12 @@ def check_syntax(parsed, node):
         # (the functions it calls may take them: each call is bound where
         # it is made, see srcad.variadic)
         raise UnsupportedSyntaxError(
-            "*args and **kwargs parameters are not supported in the function given to srcad "
-            "(only in the functions it calls)",
+            f"{node.name} takes *args or **kwargs, so its derivative depends on the arguments "
+            "of each call, and there is no call here to bind them",
             parsed.location(node), construct="variadic parameters",
-            hint=f"name the parameters, or differentiate a function that calls {node.name} with "
-                 f"its arguments (def loss(x, a, b): return {node.name}(x, a, b))")
+            hint="use srcad.grad, value_and_grad, jvp, vjp, jacobian or hessian, which make the "
+                 f"derivative for the arguments of each call, or call {node.name} from a function "
+                 f"with named parameters (def loss(x, a, b): return {node.name}(x, a, b))")
     visit(node, False)
     del visit   # it refers to itself
 

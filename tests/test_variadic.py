@@ -214,11 +214,91 @@ def test_a_keyword_given_twice_is_refused():
         srcad.grad(duplicate_keyword)(0.5)
 
 
-def top_level_star_args(x, *rest):
-    return x * rest[0]
+def model(x, *params, **opts):
+    s = 0.0
+    for k, p in enumerate(params):
+        s = s + p * x ** (k + 1)
+    return np.sum(s * s) * opts.get("gain", 1.0)
 
 
-def test_the_function_given_to_srcad_still_needs_named_parameters():
-    with pytest.raises(srcad.UnsupportedSyntaxError) as info:
-        srcad.grad(top_level_star_args)
-    assert "def loss(x, a, b)" in info.value.hint
+X = np.array([0.3, -0.2, 0.5])
+
+
+def _numeric(fn, args, i, eps=1e-6):
+    plus, minus = list(args), list(args)
+    plus[i] = args[i] + eps
+    minus[i] = args[i] - eps
+    return (fn(*plus) - fn(*minus)) / (2 * eps)
+
+
+def test_a_variadic_function_given_to_srcad_is_derived_per_shape_of_call():
+    args = (X, 1.0, 2.0, 0.5)
+    # wrt counts the call's positional arguments
+    for i in (1, 2, 3, -1):
+        assert srcad.grad(model, wrt=i)(*args) == pytest.approx(_numeric(model, args, i))
+    by_name = srcad.grad(model, wrt="params")(*args)
+    assert isinstance(by_name, tuple) and len(by_name) == 3
+    assert by_name == pytest.approx([_numeric(model, args, i) for i in (1, 2, 3)])
+    np.testing.assert_allclose(srcad.grad(model)(*args), srcad.grad(model, wrt="x")(*args))
+    # fewer extra arguments: another shape, made on its first call
+    assert srcad.grad(model, wrt="params")(X, 1.0) == pytest.approx((_numeric(model, (X, 1.0), 1),))
+
+
+def test_the_keywords_collected_by_kwargs():
+    g = srcad.grad(model, wrt=(1, "opts"))(X, 1.0, 2.0, gain=1.5)
+    assert set(g[1]) == {"gain"}
+    eps = 1e-6
+    expected = (model(X, 1.0, 2.0, gain=1.5 + eps) - model(X, 1.0, 2.0, gain=1.5 - eps)) / (2 * eps)
+    assert g[1]["gain"] == pytest.approx(expected)
+    value, grads = srcad.value_and_grad(model, wrt="params")(X, 1.0, 2.0, gain=1.5)
+    assert value == pytest.approx(model(X, 1.0, 2.0, gain=1.5))
+    assert grads == pytest.approx(srcad.grad(model, wrt=(1, 2))(X, 1.0, 2.0, gain=1.5))
+
+
+def test_jvp_vjp_jacobian_hessian_and_check_grads():
+    args = (X, 1.0, 2.0, 0.5)
+    srcad.check_grads(model, args, modes=("forward", "reverse"))
+    srcad.check_grads(model, args, order=2, modes=("forward", "reverse"))
+    out, t = srcad.jvp(model, args, (np.zeros(3), 0.0, 1.0, 0.0))
+    assert out == pytest.approx(model(*args))
+    assert t == pytest.approx(_numeric(model, args, 2))
+    out, pullback = srcad.vjp(model, *args)
+    cts = pullback(1.0)
+    assert len(cts) == 4 and cts[3] == pytest.approx(_numeric(model, args, 3))
+    jac = srcad.jacobian(model, wrt="params")(*args)
+    assert [float(j) for j in jac] == pytest.approx([_numeric(model, args, i) for i in (1, 2, 3)])
+    h = srcad.hessian(model, wrt=(1, 2))(*args)
+    g2 = srcad.grad(model, wrt=2)
+    assert float(h[0][1]) == pytest.approx(_numeric(g2, args, 1), rel=1e-5)
+    hp = srcad.hessian(model, wrt="params")(X, 1.0, 2.0)
+    assert len(hp) == 2 and len(hp[0]) == 2
+
+
+def test_the_code_a_call_runs_can_be_read():
+    g = srcad.grad(model, wrt=2)
+    text = srcad.source(g.generated_for(X, 1.0, 2.0))
+    assert "def model_grad_params_1(x, params_0, params_1" in text
+    with pytest.raises(srcad.SrcadError) as info:
+        srcad.source(g)
+    assert "generated_for" in info.value.hint
+
+
+def test_wrt_past_the_call_s_arguments_is_refused():
+    with pytest.raises(srcad.WrtError) as info:
+        srcad.grad(model, wrt=3)(X, 1.0)
+    assert "called with 2 positional arguments (x, params[0])" in info.value.message
+    with pytest.raises(srcad.WrtError, match="no parameter 'y'"):
+        srcad.grad(model, wrt="y")(X, 1.0)
+    with pytest.raises(srcad.WrtError, match="names no argument"):
+        srcad.grad(model, wrt="params")(X)
+
+
+def test_a_derivative_grouped_by_args_is_not_differentiated_again():
+    g = srcad.grad(model, wrt="params")
+    with pytest.raises(srcad.SrcadError, match="grouped"):
+        srcad.jvp(g, (X, 1.0, 2.0), (np.ones(3), 0.0, 0.0))
+    # by position it is: a Hessian-vector product
+    gp = srcad.grad(model, wrt=1)
+    _, t = srcad.jvp(gp, (X, 1.0, 2.0), (np.zeros(3), 1.0, 0.0))
+    assert t == pytest.approx(_numeric(gp, (X, 1.0, 2.0), 1), rel=1e-5)
+    assert srcad.grad(gp, wrt=2)(X, 1.0, 2.0) == pytest.approx(_numeric(gp, (X, 1.0, 2.0), 2), rel=1e-5)
