@@ -69,6 +69,23 @@ class _Shape:
         self.caller = _caller(f, self.positional, kwonly + [(k, _P.empty) for k in keys])
 
 
+def shape_caller(f, nargs, kw_names):
+    """``(caller, positional parameter names)`` for a call of ``f`` (taking
+    ``*args`` or ``**kwargs``) with ``nargs`` positional arguments and the
+    keywords ``kw_names``; ``None`` for other functions, or a call that
+    leaves a named positional parameter to its default."""
+    sig = variadic_signature(f)
+    if sig is None:
+        return None
+    params = list(sig.parameters.values())
+    named = [p.name for p in params if p.kind in (_P.POSITIONAL_ONLY, _P.POSITIONAL_OR_KEYWORD)]
+    if nargs < len(named):
+        return None
+    by_name = {p.name for p in params if p.kind in (_P.POSITIONAL_OR_KEYWORD, _P.KEYWORD_ONLY)}
+    shape = _Shape(f, sig, nargs - len(named), tuple(k for k in kw_names if k not in by_name))
+    return shape.caller, shape.positional
+
+
 class Variadic:
     """A variadic user function, or a derivative srcad makes of one: per
     shape of call, ``make(underlying)`` of the function below it (``None``:

@@ -302,3 +302,25 @@ def test_a_derivative_grouped_by_args_is_not_differentiated_again():
     _, t = srcad.jvp(gp, (X, 1.0, 2.0), (np.zeros(3), 1.0, 0.0))
     assert t == pytest.approx(_numeric(gp, (X, 1.0, 2.0), 1), rel=1e-5)
     assert srcad.grad(gp, wrt=2)(X, 1.0, 2.0) == pytest.approx(_numeric(gp, (X, 1.0, 2.0), 2), rel=1e-5)
+
+
+def _first_times(x, *ws, **kw):
+    return x * ws[0] + kw.get("b", 0.0) * x
+
+
+def _count_times(x, *ws):
+    return np.sum(x) * len(ws) * ws[-1]
+
+
+def calls_variadic_functions_held_in_a_list(x, a):
+    fns = [_first_times, _count_times]
+    total = 0.0
+    for fn in fns:
+        total = total + np.sum(fn(x, a, 2.0, *[a * a]))
+    return total + np.sum(fns[0](x, a, b=3.0))
+
+
+def test_variadic_functions_held_in_variables():
+    args = (np.array([0.2, 0.4]), 0.7)
+    srcad.check_grads(calls_variadic_functions_held_in_a_list, args, modes=("forward", "reverse"))
+    srcad.check_grads(calls_variadic_functions_held_in_a_list, args, order=2, modes=("forward",))
