@@ -141,7 +141,7 @@ def _unpack_error(parsed, node, star):
         parsed.location(node), construct=what, hint=_CALL_STAR_HINT)
 
 
-def _positional(parsed, call, displays):
+def _positional(parsed, call, displays, local_names=frozenset()):
     """The call's positional arguments with every ``*`` unpacked, or
     ``None`` where one cannot be."""
     out = []
@@ -151,12 +151,20 @@ def _positional(parsed, call, displays):
             continue
         v = a.value
         if isinstance(v, (gast.Tuple, gast.List)):
-            inner = _positional(parsed, gast.Call(func=None, args=v.elts, keywords=[]), displays)
+            inner = _positional(parsed, gast.Call(func=None, args=v.elts, keywords=[]), displays,
+                                local_names)
             if inner is None:
                 return None
             out.extend(inner)
         elif isinstance(v, gast.Name) and isinstance(displays.get(v.id), (gast.Tuple, gast.List)):
             for i in range(len(displays[v.id].elts)):
+                item = gast.Subscript(value=A.name(v.id), slice=A.const(i), ctx=gast.Load())
+                out.append(A.fill_location(item, v))
+        elif isinstance(v, gast.Name) and v.id not in local_names \
+                and isinstance(parsed.lookup(v.id), tuple):
+            # a module-level tuple: its length is known (and the derivative
+            # is made again if the name comes to denote another object)
+            for i in range(len(parsed.lookup(v.id))):
                 item = gast.Subscript(value=A.name(v.id), slice=A.const(i), ctx=gast.Load())
                 out.append(A.fill_location(item, v))
         elif _constant_slice_of_display(v, displays) is not None:
@@ -249,7 +257,7 @@ def expand_calls(parsed, node, namer, lifted, local_names):
         if any(isinstance(a, gast.Starred) for a in n.args) or any(k.arg is None for k in n.keywords):
             if displays is None:
                 displays = display_bindings(parsed, node, params)
-            args = _positional(parsed, n, displays)
+            args = _positional(parsed, n, displays, local_names)
             if args is None:
                 if _left_for_later(n, parsed, local_names):
                     continue
@@ -301,10 +309,29 @@ def _variadic_callee(parsed, call, lifted, local_names):
     obj = resolve_static(parsed, func, local_names)
     if obj is _MISSING:
         return None
+    if inspect.ismethod(obj) and isinstance(obj.__func__, types.FunctionType) \
+            and getattr(obj.__self__, "__srcad_custom__", None) is None:
+        # model.predict(x, *params): the function, given the object first
+        found = _variadic_function(obj.__func__)
+        if found is None:
+            return None
+        if isinstance(func, gast.Attribute) and resolve_static(parsed, func.value, local_names) \
+                is obj.__self__:
+            receiver = A.load_copy(func.value)
+        else:
+            receiver = gast.Attribute(value=A.load_copy(func), attr="__self__", ctx=gast.Load())
+        return found + (A.fill_location(receiver, func),)
     unit = getattr(obj, "__srcad_lifted__", None)
     if isinstance(unit, LiftedUnit) and not isinstance(unit, Specialized):
         a = unit.node.args
         return (unit, unit.node, unit.parsed) if a.vararg is not None or a.kwarg is not None else None
+    return _variadic_function(obj)
+
+
+def _variadic_function(obj):
+    """``(obj, definition, parsed)`` for a user's function taking ``*args``
+    or ``**kwargs`` that srcad transforms (no rule, no hand-written
+    derivative, not srcad's own), else ``None``."""
     if not isinstance(obj, types.FunctionType) or not obj.__code__.co_flags & _CO_VARIADIC:
         return None
     if getattr(obj, "__srcad_custom__", None) is not None or getattr(obj, "__srcad_function__", None) \
@@ -327,7 +354,10 @@ def _specialize_call(parsed, call, namer, lifted, local_names, specialized):
     found = _variadic_callee(parsed, call, lifted, local_names)
     if found is None:
         return
-    original, fdef, callee_parsed = found
+    original, fdef, callee_parsed = found[:3]
+    if len(found) > 3:
+        # (a bound method: its object goes first, as the function takes it)
+        call.args = [found[3]] + list(call.args)
     a = fdef.args
     pos = [p.id for p in a.posonlyargs + a.args]
     by_name = {p.id for p in a.args + a.kwonlyargs}
@@ -424,7 +454,10 @@ class Specialized(LiftedUnit):
         self.keys = keys
         self.keyword_params = keyword_params
         self._keys_of = {v: k for k, v in keyword_params.items()}
-        self.spec_key = ("specialized", id(original), extra, keys)
+        # (a lifted function is lifted anew each time its outer function is
+        # normalized: its key, not the object, tells the derivatives apart)
+        from .transform import _target_key
+        self.spec_key = ("specialized", _target_key(original), extra, keys)
         # the derivatives' names tell the shapes apart (model_2_fwd_x,
         # h_k_m_fwd_x): one module may hold several
         parts = [node.name] + ([str(extra)] if fdef.args.vararg is not None else []) + list(keys)

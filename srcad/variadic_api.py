@@ -26,11 +26,12 @@ _P = inspect.Parameter
 def variadic_signature(f):
     """The signature of ``f`` when it is a plain Python function taking
     ``*args`` or ``**kwargs`` (not one srcad made), else ``None``."""
-    if not inspect.isfunction(f) or getattr(f, "__srcad_function__", None) is not None \
+    plain = f.__func__ if inspect.ismethod(f) else f
+    if not inspect.isfunction(plain) or getattr(f, "__srcad_function__", None) is not None \
             or getattr(f, "__srcad_custom__", None) is not None:
         return None
     from .api import _defined_in_srcad
-    if _defined_in_srcad(f) or not f.__code__.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+    if _defined_in_srcad(plain) or not plain.__code__.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
         return None
     return inspect.signature(f)
 

@@ -3,6 +3,8 @@ when the function is transformed. Checked against finite differences in
 both modes, forward against reverse, to second order; what cannot be bound
 is refused at the call."""
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -324,3 +326,58 @@ def test_variadic_functions_held_in_variables():
     args = (np.array([0.2, 0.4]), 0.7)
     srcad.check_grads(calls_variadic_functions_held_in_a_list, args, modes=("forward", "reverse"))
     srcad.check_grads(calls_variadic_functions_held_in_a_list, args, order=2, modes=("forward",))
+
+
+_SCALES = (0.5, 2.0)
+
+
+def _scaled_sum(x, *scales):
+    return sum(s * x for s in scales)
+
+
+def module_tuple_and_lambda(x, a):
+    weigh = lambda *ws: ws[0] * ws[-1] * a  # noqa: E731
+    return _scaled_sum(x, *_SCALES) + weigh(x, a, *_SCALES) + np.add(*_SCALES) * x
+
+
+def test_a_module_level_tuple_and_a_variadic_lambda():
+    srcad.check_grads(module_tuple_and_lambda, (0.3, 1.7), modes=("forward", "reverse"))
+    srcad.check_grads(module_tuple_and_lambda, (0.3, 1.7), order=2, modes=("forward", "reverse"))
+
+
+_HALF_SUM = functools.partial(_scaled_sum, 0.5)
+
+
+def partial_of_a_variadic_function(x, a):
+    f = functools.partial(_scaled_sum, 2.0)
+    return f(a, x) + f(x) + _HALF_SUM(a, x, 3.0)
+
+
+def test_a_partial_of_a_variadic_function():
+    srcad.check_grads(partial_of_a_variadic_function, (0.3, 1.7), modes=("forward", "reverse"))
+
+
+class _Model:
+    gain = 3.0
+
+    def predict(self, x, *ws, **kw):
+        return x * ws[0] * self.gain + kw.get("bias", 0.0)
+
+    def loss(self, x, a):
+        return self.predict(x, a, 2.0, bias=2.0) ** 2
+
+
+_MODEL = _Model()
+
+
+def calls_a_variadic_method(x, a):
+    return _MODEL.predict(x, a, 2.0, bias=a) * _MODEL.predict(x, 1.0)
+
+
+def test_variadic_methods():
+    srcad.check_grads(calls_a_variadic_method, (1.0, 0.5), modes=("forward", "reverse"))
+    srcad.check_grads(calls_a_variadic_method, (1.0, 0.5), order=2, modes=("forward", "reverse"))
+    # a bound method given to srcad, and one calling another through self
+    srcad.check_grads(_MODEL.predict, (1.0, 0.5, 2.0), modes=("forward", "reverse"))
+    assert srcad.grad(_MODEL.predict, wrt="ws")(1.0, 0.5, 2.0) == pytest.approx((3.0, 0.0))
+    srcad.check_grads(_MODEL.loss, (1.0, 0.5), modes=("forward", "reverse"))
