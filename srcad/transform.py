@@ -84,14 +84,13 @@ def bind_call(target, call, where=None):
         except (TypeError, ValueError):
             variadic = False
         if variadic:
-            # (calls of plain functions taking *args are bound per shape of
-            # call, see srcad.variadic; methods and custom derivatives are not)
+            # (calls of functions taking *args are bound per shape of call,
+            # see srcad.variadic; those with a custom derivative are not)
             raise UnsupportedSyntaxError(
-                f"{name} takes *args, which srcad binds in calls of functions, not of methods "
-                "or of functions with a hand-written derivative",
+                f"{name} takes *args, which srcad binds in calls of functions it transforms, "
+                "not of functions with a hand-written derivative",
                 where, construct="*args",
-                hint=f"name the parameters of {name} (def {name}(x, a, b)), pass a tuple, or "
-                     "call a module-level function")
+                hint=f"name the parameters of {name} (def {name}(x, a, b)), or pass a tuple")
         raise UnsupportedSyntaxError(
             f"too many positional arguments in a call of {name}", where, construct="call",
             hint=f"check the call against the parameters of {name}")

@@ -381,3 +381,22 @@ def test_variadic_methods():
     srcad.check_grads(_MODEL.predict, (1.0, 0.5, 2.0), modes=("forward", "reverse"))
     assert srcad.grad(_MODEL.predict, wrt="ws")(1.0, 0.5, 2.0) == pytest.approx((3.0, 0.0))
     srcad.check_grads(_MODEL.loss, (1.0, 0.5), modes=("forward", "reverse"))
+
+
+@srcad.custom_vjp
+def _custom_varargs(x, *ws):
+    return x * ws[0]
+
+
+_custom_varargs.defvjp(lambda x, *ws: (_custom_varargs(x, *ws), ws), lambda res, g: (g * res[0],))
+
+
+def calls_a_custom_varargs_function(x):
+    return _custom_varargs(x, 2.0)
+
+
+def test_varargs_of_a_hand_written_derivative_are_refused_at_the_call():
+    with pytest.raises(srcad.UnsupportedSyntaxError) as info:
+        srcad.grad(calls_a_custom_varargs_function)(1.0)
+    assert "hand-written derivative" in info.value.message and info.value.hint
+    assert "_custom_varargs(x, 2.0)" in info.value.location.source_line
