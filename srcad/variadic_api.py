@@ -68,6 +68,9 @@ class _Shape:
         self.positional = self.named + self.extra_names
         kwonly = [(p.name, p.default) for p in params if p.kind is _P.KEYWORD_ONLY]
         self.caller = _caller(f, self.positional, kwonly + [(k, _P.empty) for k in keys])
+        # errors about the values (an integer argument, an output that is no
+        # scalar) point at the user's function, not at the caller
+        self.caller.__wrapped_f__ = f
 
 
 def shape_caller(f, nargs, kw_names):
@@ -155,7 +158,10 @@ class Variadic:
 
     def __call__(self, *args, **kwargs):
         shape, positional, keywords = self.split(args, kwargs)
-        out = self.underlying(shape)(*positional, **keywords)
+        try:
+            out = self.underlying(shape)(*positional, **keywords)
+        except WrtError as exc:
+            raise _renamed(exc, shape) from None
         return self.post(shape, out) if self.post is not None else out
 
     def generated_for(self, *args, **kwargs):
@@ -168,6 +174,21 @@ class Variadic:
             raise SrcadError(f"{self!r} runs no generated function of its own", construct="source",
                              hint="pass a function returned by srcad.grad or value_and_grad")
         return pick(*positional)
+
+
+def _renamed(exc, shape):
+    """``exc`` speaking of ``rest[1]`` where it said ``rest_1`` (the
+    caller's name for the second extra positional argument)."""
+    import re
+    names = {n: f"{shape.var}[{i}]" for i, n in enumerate(shape.extra_names)}
+    if not names:
+        return exc
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, names)) + r")\b")
+
+    def fix(text):
+        return pattern.sub(lambda m: names[m.group(1)], text) if text else text
+
+    return type(exc)(fix(exc.message), exc.location, exc.construct, fix(exc.hint))
 
 
 # ---------------------------------------------------------------------------

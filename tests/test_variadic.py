@@ -400,3 +400,18 @@ def test_varargs_of_a_hand_written_derivative_are_refused_at_the_call():
         srcad.grad(calls_a_custom_varargs_function)(1.0)
     assert "hand-written derivative" in info.value.message and info.value.hint
     assert "_custom_varargs(x, 2.0)" in info.value.location.source_line
+
+
+def _times_first(x, *rest):
+    return x * rest[0]  # <- returned
+
+
+def test_errors_about_the_values_point_at_the_user_s_function():
+    with pytest.raises(srcad.NonScalarOutputError) as info:
+        srcad.grad(_times_first)(np.ones(2), 2.0)
+    assert info.value.filename.endswith("test_variadic.py")
+    assert "# <- returned" in info.value.location.source_line
+    with pytest.raises(srcad.WrtError) as info:
+        srcad.grad(_times_first, wrt=1)(1.0, 2)
+    assert "'rest[0]'" in info.value.message and "rest_0" not in str(info.value)
+    assert info.value.filename.endswith("test_variadic.py")
