@@ -49,28 +49,67 @@ class _Shape:
     """One shape of call: the caller transformed for it and its parameters."""
 
     def __init__(self, f, sig, extra, keys):
-        from .api import _caller
         params = list(sig.parameters.values())
         self.named = [p.name for p in params if p.kind in (_P.POSITIONAL_ONLY, _P.POSITIONAL_OR_KEYWORD)]
         self.kwonly = [p.name for p in params if p.kind is _P.KEYWORD_ONLY]
-        var = next((p.name for p in params if p.kind is _P.VAR_POSITIONAL), None)
-        self.var = var
+        self.var = next((p.name for p in params if p.kind is _P.VAR_POSITIONAL), None)
         self.kw = next((p.name for p in params if p.kind is _P.VAR_KEYWORD), None)
-        taken = {p.name for p in params} | set(keys)
-        self.extra_names = []
-        for i in range(extra):
-            name, k = f"{var}_{i}", 1
-            while name in taken:
-                name, k = f"{var}_{i}_{k}", k + 1
+        taken = {p.name for p in params} | {"__fn__"}
+
+        def fresh(base):
+            name, k = base, 1
+            while name in taken or not name.isidentifier():
+                name, k = f"{base}_{k}", k + 1
             taken.add(name)
-            self.extra_names.append(name)
+            return name
+
+        self.extra_names = [fresh(f"{self.var}_{i}") for i in range(extra)]
+        # an extra keyword keeps its name unless a parameter has it
+        # (def f(x, /, **kw) called as f(1.0, x=2.0))
+        self.key_params = {}
+        for k in keys:
+            self.key_params[k] = k if k not in taken else fresh(f"{self.kw}_{k}")
+            taken.add(self.key_params[k])
         self.keys = list(keys)
         self.positional = self.named + self.extra_names
-        kwonly = [(p.name, p.default) for p in params if p.kind is _P.KEYWORD_ONLY]
-        self.caller = _caller(f, self.positional, kwonly + [(k, _P.empty) for k in keys])
+        defaults = [(p.name, p.default) for p in params if p.kind is _P.KEYWORD_ONLY]
+        self.caller = _shape_caller_function(f, self.positional, defaults, self.key_params)
         # errors about the values (an integer argument, an output that is no
         # scalar) point at the user's function, not at the caller
         self.caller.__wrapped_f__ = f
+
+
+_CALLERS = {}
+
+
+def _shape_caller_function(fn, positional, kwonly, key_params):
+    """``def f(x, rest_0, *, scale=default, k): return f(x, rest_0,
+    scale=scale, **{'k': k})`` as real source, for srcad to transform."""
+    import linecache
+    key = (fn, tuple(positional), tuple(k for k, _ in kwonly), tuple(key_params.items()))
+    made = _CALLERS.get(key)
+    if made is not None:
+        return made
+    name = "".join(c if c.isalnum() else "_" for c in getattr(fn, "__name__", "f")) or "f"
+    namespace = {"__fn__": fn}
+    decl, passed = [], []
+    for i, (k, default) in enumerate(kwonly):
+        if default is _P.empty:
+            decl.append(k)
+        else:
+            namespace[f"__default{i}__"] = default
+            decl.append(f"{k}=__default{i}__")
+        passed.append(f"{k}={k}")
+    decl += list(key_params.values())
+    if key_params:
+        passed.append("**{" + ", ".join(f"{k!r}: {v}" for k, v in key_params.items()) + "}")
+    signature = ", ".join(list(positional) + (["*"] + decl if decl else []))
+    text = f"def {name}({signature}):\n    return __fn__({', '.join(list(positional) + passed)})\n"
+    filename = f"<srcad caller of {name} per shape of call #{len(_CALLERS)}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    exec(compile(text, filename, "exec"), namespace)
+    made = _CALLERS[key] = namespace[name]
+    return made
 
 
 def shape_caller(f, nargs, kw_names):
@@ -87,6 +126,8 @@ def shape_caller(f, nargs, kw_names):
         return None
     by_name = {p.name for p in params if p.kind in (_P.POSITIONAL_OR_KEYWORD, _P.KEYWORD_ONLY)}
     shape = _Shape(f, sig, nargs - len(named), tuple(k for k in kw_names if k not in by_name))
+    if any(k != v for k, v in shape.key_params.items()):
+        return None   # (the call passes its keywords as they are named)
     return shape.caller, shape.positional
 
 
@@ -153,7 +194,7 @@ class Variadic:
         bound.apply_defaults()
         positional = [bound.arguments[p] for p in shape.named] + list(extras)
         keywords = {p: bound.arguments[p] for p in shape.kwonly}
-        keywords.update(more)
+        keywords.update((shape.key_params[k], v) for k, v in more.items())
         return shape, positional, keywords
 
     def __call__(self, *args, **kwargs):
@@ -228,7 +269,7 @@ def _wrt_groups(v, shape, wrt):
         elif w == shape.var:
             groups.append(("tuple", list(shape.extra_names)))
         elif w == shape.kw:
-            groups.append(("dict", [(k, k) for k in shape.keys]))
+            groups.append(("dict", [(k, shape.key_params[k]) for k in shape.keys]))
         else:
             names = named + [f"*{shape.var}"] * bool(shape.var) + [f"**{shape.kw}"] * bool(shape.kw)
             raise WrtError(f"{fname} has no parameter {w!r} (it has {', '.join(names)})", loc,

@@ -415,3 +415,30 @@ def test_errors_about_the_values_point_at_the_user_s_function():
         srcad.grad(_times_first, wrt=1)(1.0, 2)
     assert "'rest[0]'" in info.value.message and "rest_0" not in str(info.value)
     assert info.value.filename.endswith("test_variadic.py")
+
+
+_W = np.array([0.5, 1.5])
+
+
+def _everything(x, /, y=_W, *args, scale=np.float64(2.0), **kw):
+    s = np.sum(x * y) * scale
+    for a in args:
+        s = s + a
+    return s * kw.get("g", 1.0) + kw.get("x", 0.0)
+
+
+def calls_with_every_kind_of_parameter(x, a):
+    # defaults, a positional-only parameter, keyword-only ones, and a
+    # keyword named like the positional-only parameter (it goes to **kw)
+    return _everything(x) + _everything(x, x * a) + _everything(x, _W, a, 2.0, scale=a, g=a) \
+        + _everything(x, scale=3.0, x=a)
+
+
+def test_every_kind_of_parameter():
+    args = (np.array([0.3, 0.7]), 1.1)
+    srcad.check_grads(calls_with_every_kind_of_parameter, args, modes=("forward", "reverse"))
+    srcad.check_grads(calls_with_every_kind_of_parameter, args, order=2, modes=("forward", "reverse"))
+    srcad.check_grads(_everything, (args[0], _W, 1.0), modes=("forward", "reverse"))
+    gx, gkw = srcad.grad(_everything, wrt=(0, "kw"))(args[0], _W, 1.0, g=2.0, x=3.0)
+    assert set(gkw) == {"g", "x"} and gkw["x"] == pytest.approx(1.0)
+    np.testing.assert_allclose(gx, _W * 2.0 * 2.0)
