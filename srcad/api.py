@@ -22,6 +22,7 @@ from .runtime import AdjFields, _dataclass_fields
 from .runtime import match, stop_gradient  # noqa: F401  (re-exported)
 from .kinds import SCALAR, kind_of
 from .transform import _cache as _transform_cache, _up_to_date, check, derive
+from .variadic_api import Variadic, as_variadic, immediate, per_shape
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "jacobian", "hessian", "derivative",
            "source", "stop_gradient", "check_grads"]
@@ -358,6 +359,11 @@ def _forward_check_passes(target, names, fused):
 def _gradient_function(f, wrt, with_value):
     if f is None:
         return lambda g: _gradient_function(g, wrt, with_value)
+    v = as_variadic(f)
+    if v is not None:
+        # def f(x, *rest): made per number of extra arguments (srcad.variadic_api)
+        return per_shape(v, wrt, lambda below, w: _gradient_function(below, w, with_value),
+                         "value_and_grad" if with_value else "grad")
     names, single = _resolve_wrt(f, wrt)
     target = _target(f)
     fused = "value_and_grad" if with_value else "grad"
@@ -519,6 +525,11 @@ def derivative(f, mode="reverse", wrt=0):
     (9.0, 6.0)
     """
     _check_mode(mode)
+    if isinstance(f, Variadic):
+        raise SrcadError(
+            f"{f!r} has no one derivative function: it is made per number of extra arguments",
+            _def_location(f), construct="derivative",
+            hint="call it, or take srcad.source(df.generated_for(*args)) for the code a call runs")
     names, _ = _resolve_wrt(f, wrt)
     if mode == "forward":
         return derive(_target(f), "forward", names).functions[0]
@@ -532,6 +543,10 @@ def source(df):
     def f_grad_x(x, d_result=1.0):
     ...
     """
+    if isinstance(df, Variadic):
+        raise SrcadError(
+            f"{df!r} runs code made per number of extra arguments", _def_location(df),
+            construct="source", hint="pass the arguments of a call: srcad.source(df.generated_for(*args))")
     derived = getattr(df, "__srcad_derived__", None)
     if derived is None and getattr(df, "__srcad_derive__", None) is not None:
         derived = df.__srcad_derive__()   # jacobian, hessian: the derivative they run
@@ -591,6 +606,10 @@ def vjp(f, *primals):
     >>> out, pullback(1.0)
     (6.0, (3.0, 2.0))
     """
+    v = as_variadic(f)
+    if v is not None:
+        fn, primals = immediate(v, primals)
+        return vjp(fn, *primals)
     params = [p.name for p in _params(f)][: len(primals)]
     if len(params) < len(primals):
         raise SrcadError(f"{getattr(f, '__name__', 'f')} takes {len(params)} arguments, vjp was given "
@@ -643,6 +662,10 @@ def jvp(f, primals, tangents):
     (8.0, 12.0)
     """
     primals = tuple(primals)
+    v = as_variadic(f)
+    if v is not None:
+        fn, primals = immediate(v, primals)
+        return jvp(fn, primals, tangents)
     # (None stands for a zero tangent)
     tangents = tuple(0.0 if t is None else t for t in tangents)
     if len(primals) != len(tangents):
@@ -1012,6 +1035,9 @@ def jacobian(f, wrt=0, mode="reverse"):
            [0., 4.]])
     """
     _check_mode(mode)
+    v = as_variadic(f)
+    if v is not None:
+        return per_shape(v, wrt, lambda below, w: jacobian(below, w, mode), "jacobian")
     names, single = _resolve_wrt(f, wrt)
     if not single:
         # one Jacobian per argument, in the order of wrt
@@ -1065,6 +1091,9 @@ def hessian(f, wrt=0):
     array([[ 6.,  0.],
            [ 0., 12.]])
     """
+    v = as_variadic(f)
+    if v is not None:
+        return per_shape(v, wrt, lambda below, w: hessian(below, w), "hessian", nested=True)
     names, single = _resolve_wrt(f, wrt)
     if not single:
         # one block per pair of arguments: H[i][j] = d/d(wrt j) of d f/d(wrt i)

@@ -31,8 +31,13 @@ def _derived_wrt(fn, positions, mode, nargs=0, kw_names=()):
 
     from .api import _params, _target, rule_caller
     from .transform import derive
+    from .variadic_api import shape_caller
     target = rule_caller(fn, nargs, tuple(kw_names))
-    if target is not None:
+    shaped = shape_caller(fn, nargs, tuple(kw_names)) if target is None else None
+    if shaped is not None:
+        # a function taking *args or **kwargs: a caller for this shape of call
+        target, names = shaped
+    elif target is not None:
         # a library function given optional arguments: a caller for this call
         names = list(inspect.signature(target).parameters)
     else:

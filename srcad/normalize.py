@@ -298,12 +298,6 @@ def check_syntax(parsed, node):
                 "assigning to an attribute is not supported",
                 parsed.location(n.target), construct="attribute assignment",
                 hint="keep the value in a local variable or a dict")
-        if isinstance(n, gast.FunctionDef) and n is not top and (
-                n.args.vararg is not None or n.args.kwarg is not None):
-            raise UnsupportedSyntaxError(
-                "*args and **kwargs parameters are not supported in a differentiated function",
-                parsed.location(n), construct="variadic parameters",
-                hint="name the parameters, or pass a tuple or dict")
         if isinstance(n, gast.Assign):
             for t in n.targets:
                 for sub in A.walk(t):
@@ -312,21 +306,7 @@ def check_syntax(parsed, node):
                             "assigning to an attribute is not supported",
                             parsed.location(sub), construct="attribute assignment",
                             hint="keep the value in a local variable or a dict")
-        if isinstance(n, gast.Call):
-            for a in n.args:
-                if isinstance(a, gast.Starred) and not _is_transpose_zip(n, parsed) \
-                        and not _is_shape_unpacking(n):
-                    raise UnsupportedSyntaxError(
-                        "argument unpacking (*args) in calls is not supported",
-                        parsed.location(a), construct="*args",
-                        hint="pass the arguments one by one (a shape can be passed as one "
-                             "tuple: np.zeros((*x.shape, 2)), x.reshape(shape))")
-            for k in n.keywords:
-                if k.arg is None:
-                    raise UnsupportedSyntaxError(
-                        "argument unpacking (**kwargs) in calls is not supported",
-                        parsed.location(k.value), construct="**kwargs",
-                        hint="pass the keyword arguments one by one")
+        # (* and ** in calls: srcad.variadic binds them where it can)
         if isinstance(n, gast.Lambda) and n is not top:
             pass  # handled where it is bound to a name; elsewhere rejected below
         for child in A.children(n):
@@ -334,10 +314,15 @@ def check_syntax(parsed, node):
 
     a = node.args
     if a.vararg is not None or a.kwarg is not None:
+        # (the functions it calls may take them: each call is bound where
+        # it is made, see srcad.variadic)
         raise UnsupportedSyntaxError(
-            "*args and **kwargs parameters are not supported in a differentiated function",
+            f"{node.name} takes *args or **kwargs, so its derivative depends on the arguments "
+            "of each call, and there is no call here to bind them",
             parsed.location(node), construct="variadic parameters",
-            hint="name the parameters, or pass a tuple or dict")
+            hint="use srcad.grad, value_and_grad, jvp, vjp, jacobian or hessian, which make the "
+                 f"derivative for the arguments of each call, or call {node.name} from a function "
+                 f"with named parameters (def loss(x, a, b): return {node.name}(x, a, b))")
     visit(node, False)
     del visit   # it refers to itself
 
@@ -1706,17 +1691,17 @@ _AS_LISTS = {zip: "__srcad_zip__", enumerate: "__srcad_enumerate__", reversed: "
 
 
 
-def normalize(parsed, node=None, extra_reserved=()):
+def normalize(parsed, node=None, extra_reserved=(), siblings=None):
     """Normalize ``parsed`` (or a lifted ``node`` in its context).
 
     Returns ``(normalized, namer)``, both the caller's to change: a
     function without nested functions is normalized once per
     :class:`srcad.parse.Parsed` and each call gets a copy (the transformation
     rewrites the tree it is given)."""
-    whole = (node is None or node is parsed.node) and not extra_reserved
+    whole = (node is None or node is parsed.node) and not extra_reserved and not siblings
     kept = parsed.__dict__.get("_normalized") if whole else None
     if kept is None:
-        out, namer = _normalize(parsed, node, extra_reserved)
+        out, namer = _normalize(parsed, node, extra_reserved, siblings)
         if not whole or out.lifted:
             return out, namer
         kept = parsed._normalized = (out, namer)
@@ -1761,7 +1746,8 @@ def _stable_tests(body, anf):
                 s.test = A.name(flag)
 
 
-def _normalize(parsed, node=None, extra_reserved=()):
+def _normalize(parsed, node=None, extra_reserved=(), siblings=None):
+    from .variadic import Specialized, expand_calls
     node = A.clone(node if node is not None else parsed.node)
     check_syntax(parsed, node)
     namer = Namer.for_function(node, extra_reserved)
@@ -1770,6 +1756,12 @@ def _normalize(parsed, node=None, extra_reserved=()):
     local_names = set(params) | _stored_names(node.body)
     for n in lifted:
         local_names.discard(n)
+    # calls with * and **, and calls of functions taking *args or **kwargs,
+    # bound here (the units lifted beside this one are called by name)
+    known = {**(siblings or {}), **lifted}
+    expand_calls(parsed, node, namer, known, local_names)
+    lifted = dict(lifted)
+    lifted.update({k: u for k, u in known.items() if isinstance(u, Specialized)})
     for st in node.body:
         if isinstance(st, gast.FunctionDef):
             local_names.add(st.name)

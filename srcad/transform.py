@@ -84,8 +84,11 @@ def bind_call(target, call, where=None):
         except (TypeError, ValueError):
             variadic = False
         if variadic:
+            # (calls of functions taking *args are bound per shape of call,
+            # see srcad.variadic; those with a custom derivative are not)
             raise UnsupportedSyntaxError(
-                f"{name} takes *args, which srcad cannot differentiate through",
+                f"{name} takes *args, which srcad binds in calls of functions it transforms, "
+                "not of functions with a hand-written derivative",
                 where, construct="*args",
                 hint=f"name the parameters of {name} (def {name}(x, a, b)), or pass a tuple")
         raise UnsupportedSyntaxError(
@@ -164,6 +167,9 @@ class Handle:
 
 
 def _target_key(target):
+    spec_key = getattr(target, "spec_key", None)
+    if spec_key is not None:
+        return spec_key
     if isinstance(target, LiftedUnit):
         return ("lifted", id(target.parsed.func), target.name)
     return ("func", _func_of(target))
@@ -319,7 +325,7 @@ def _generate(derived, fused, check_only=False):
     target = derived.target
     parsed, node = _parsed_and_node(target)
     derived.parsed = parsed
-    norm, namer = normalize(parsed, node)
+    norm, namer = normalize(parsed, node, siblings=getattr(target, "siblings", None))
     if isinstance(target, LiftedUnit):
         # a lifted function may call itself and the functions lifted beside it
         norm.lifted = {**target.siblings, **norm.lifted}
@@ -459,7 +465,7 @@ def _bind_defaults(nodes, target, env):
     """Default values that are not literals (``w=np.ones(3)``) refer to the
     objects the user's function holds, not to a new evaluation of their
     expression (which may read names the generated code cannot see)."""
-    func = None if isinstance(target, LiftedUnit) else _func_of(target)
+    func = getattr(target, "function", None) if isinstance(target, LiftedUnit) else _func_of(target)
     if func is None or not hasattr(func, "__code__"):
         return
     code = func.__code__
@@ -508,7 +514,11 @@ def _bind_names(fn, env, lifted):
                       else env.ref(obj, obj.__name__))
         elif name in lifted:
             unit = lifted[name]
-            n.func = env.ref(unit.primal(), unit.name)
+            if hasattr(unit, "restore"):
+                # a variadic function bound for this call: called as written
+                unit.restore(n, env)
+            else:
+                n.func = env.ref(unit.primal(), unit.name)
     return fn
 
 

@@ -1244,3 +1244,79 @@ def quotient_and_remainder(a, b):
     q, r = divmod(a, b)
     qs, rs = np.divmod(np.array([a, 2.0 * b]), 0.7)
     return q * r + r ** 2 + np.sum(rs ** 2 + qs * a)
+
+
+# -- *args and **kwargs ------------------------------------------------------------
+
+def _weighted_terms(x, *ws):
+    total = 0.0
+    for k, w in enumerate(ws):
+        total = total + w * x ** (k + 1)
+    return total + ws[0] * len(ws)
+
+
+@case("variadic", 0.6, 1.4)
+def star_args_helper(x, a):
+    return _weighted_terms(x, a, a * x, 2.0) + _weighted_terms(a, x)
+
+
+def _affine(x, scale=1.0, **opts):
+    y = x * scale + opts.get("shift", 0.0)
+    if "power" in opts:
+        y = y ** opts["power"]
+    return np.sum(y * opts["weight"])
+
+
+@case("variadic", V3, 0.8)
+def kwargs_helper(x, s):
+    return _affine(x, scale=s, shift=s * s, power=2, weight=np.cos(x)) + _affine(x, weight=s)
+
+
+@case("variadic", V3, 1.3)
+def unpacked_displays_in_calls(x, a):
+    return np.sum(np.add(*(x, a))) + _affine(*[x], **{"scale": a, "weight": x}) \
+        + np.sum(*[np.multiply(*[a, x])], **{"axis": 0})
+
+
+@case("variadic", V3, 0.7)
+def unpacked_names_in_calls(x, a):
+    pair = (x * a, np.sin(x))
+    options = {"scale": a, "shift": 1.0, "weight": pair[1]}
+    terms = [a, a * a]
+    return np.sum(np.add(*pair)) + _affine(x, **options) + _weighted_terms(np.sum(x), *terms) \
+        + np.sum(_weighted_terms(a, *pair[1:], *terms))
+
+
+def _scaled_inner(x, w=1.0, *, bias=0.0):
+    return np.sum(x * w) + bias
+
+
+def _forwards_everything(x, *args, **kwargs):
+    return 2.0 * _scaled_inner(x, *args, **kwargs)
+
+
+@case("variadic", V3, 0.9)
+def forwarded_args_and_kwargs(x, a):
+    return _forwards_everything(x, a, bias=a * a) + _forwards_everything(x) \
+        + _forwards_everything(x, **{"bias": np.sin(a)})
+
+
+def _product_of(x, *factors):
+    if len(factors) == 0:
+        return x
+    return factors[0] * _product_of(x, *factors[1:])
+
+
+@case("variadic", 0.8, 1.1)
+def recursive_star_args(x, a):
+    return _product_of(x, a, 2.0, a * x)
+
+
+@case("variadic", V3, 0.5)
+def nested_variadic_def(x, a):
+    def combine(v, *ws, **kw):
+        s = v * kw.get("c", 1.0)
+        for w in ws:
+            s = s * w + a
+        return s
+    return np.sum(combine(x, a, 2.0, c=a)) + np.sum(combine(x)) + np.sum(combine(x, c=x))
