@@ -376,6 +376,32 @@ def running_extremum_tangent(out, tx, x, result, axis=0):
     t[out] = ad.running_extremum_tangent(t[tx], x, result, axis)
 
 
+@rules.rule("logaddexp_accumulate")
+def logaddexp_accumulate(result, x, base2=False, axis=0):
+    t[result] = ad.logaddexp_accumulate_apply(t[x], x, result, base2, axis)
+    d[x] += ad.logaddexp_accumulate_transpose(d[result], x, result, base2, axis)
+
+
+# out = A(v, x, r): sum over j <= i of B**(x[j] - r[i]) * v[j]; its transpose
+# sums over i >= j. Linear in v (g), and in B**x, B**-r: k = log(B).
+@rules.rule("logaddexp_accumulate_apply")
+def logaddexp_accumulate_apply(out, v, x, r, base2=False, axis=0):
+    k = ad.log_scale(base2)
+    t[out] = ad.logaddexp_accumulate_apply(t[v] + k * v * t[x], x, r, base2, axis) - k * t[r] * out
+    d[v] += ad.logaddexp_accumulate_transpose(d[out], x, r, base2, axis)
+    d[x] += k * v * ad.logaddexp_accumulate_transpose(d[out], x, r, base2, axis)
+    d[r] -= k * d[out] * out
+
+
+@rules.rule("logaddexp_accumulate_transpose")
+def logaddexp_accumulate_transpose(out, g, x, r, base2=False, axis=0):
+    k = ad.log_scale(base2)
+    t[out] = ad.logaddexp_accumulate_transpose(t[g] - k * g * t[r], x, r, base2, axis) + k * t[x] * out
+    d[g] += ad.logaddexp_accumulate_apply(d[out], x, r, base2, axis)
+    d[x] += k * d[out] * out
+    d[r] -= k * g * ad.logaddexp_accumulate_apply(d[out], x, r, base2, axis)
+
+
 rules.nondifferentiable("running_extremum_index", "einsum_subscripts", "keys")
 
 

@@ -53,6 +53,7 @@ _SPECIAL_CALLS = {
     "__srcad_with_item__": runtime.with_item,
     "__srcad_concat__": runtime.concat,
     "__srcad_running_extremum__": runtime.running_extremum,
+    "__srcad_logaddexp_accumulate__": runtime.logaddexp_accumulate,
     "__srcad_einsum_subscripts__": runtime.einsum_subscripts,
     "__srcad_keys__": runtime.keys,
     "__srcad_deleted__": runtime.deleted,

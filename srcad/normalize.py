@@ -1285,7 +1285,8 @@ class ANF:
         """``np.add.reduce(x, axis)`` as ``np.sum(x, axis=axis)`` (and
         ``add.accumulate`` as ``cumsum``, ``multiply`` as ``prod`` and
         ``cumprod``, ``maximum``/``minimum.reduce`` as ``max``/``min``,
-        ``maximum``/``minimum.accumulate`` as a running extremum): functions
+        ``maximum``/``minimum.accumulate`` as a running extremum,
+        ``logaddexp``/``logaddexp2.accumulate`` as a running log-sum-exp): functions
         with rules. The ufunc must be an attribute of a module (``np.add``);
         ``None`` for other calls."""
         import numpy
@@ -1316,6 +1317,9 @@ class ANF:
         elif key in (("maximum", "accumulate"), ("minimum", "accumulate")):
             new = gast.Call(func=A.name("__srcad_running_extremum__"),
                             args=args + [A.const(owner.__name__ == "maximum")], keywords=kws)
+        elif key in (("logaddexp", "accumulate"), ("logaddexp2", "accumulate")):
+            new = gast.Call(func=A.name("__srcad_logaddexp_accumulate__"),
+                            args=args + [A.const(owner.__name__ == "logaddexp2")], keywords=kws)
         elif key == ("logaddexp", "reduce") and len(args) == 1:
             # log(sum(exp(x - m))) + m with m the max along the axis: stable
             def np_call(name, a, extra=()):

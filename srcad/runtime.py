@@ -20,7 +20,7 @@ __all__ = [
     "unbroadcast", "broadcast_like", "match", "zeros_like", "add_at",
     "adjoint_at", "zero_at", "copy", "sequence", "AdjList", "AdjDict", "scatter_add",
     "diagonal_index", "record", "with_item", "inexact_only", "pow_log", "reshape_in_order", "concat",
-    "pow_partial", "digamma", "trigamma", "running_extremum",
+    "pow_partial", "digamma", "trigamma", "running_extremum", "logaddexp_accumulate",
     "pow_log_tangent",
     "item_adjoint", "container_tangent", "namespace_of",
 ]
@@ -628,6 +628,70 @@ def running_extremum_tangent(t, x, result, axis=0):
     idx = running_extremum_index(x, result, axis)
     tm = xp.moveaxis(xp.broadcast_to(t, _shape(x)), axis, -1)
     return xp.moveaxis(xp.take_along_axis(tm, idx, axis=-1), -1, axis)
+
+
+def logaddexp_accumulate(x, base2=False, axis=0):
+    """``np.logaddexp.accumulate(x, axis)`` (``np.logaddexp2`` for
+    ``base2``): the running log-sum-exp.
+
+    >>> import numpy as np
+    >>> logaddexp_accumulate(np.log(np.array([1.0, 2.0, 3.0])))
+    array([0.        , 1.09861229, 1.79175947])
+    """
+    xp = namespace_of(x)
+    return (xp.logaddexp2 if base2 else xp.logaddexp).accumulate(x, axis=axis)
+
+
+def log_scale(base2):
+    """The natural log of the base: 1 for e, log 2 for ``base2``."""
+    return 0.6931471805599453 if base2 else 1.0
+
+
+def _signed_running_lse(u, v, base2, axis, reverse):
+    """``(P, N)``: the running log-sum-exp of ``u + log(v)`` over the entries
+    where ``v > 0`` (``P``) and of ``u + log(-v)`` where ``v < 0`` (``N``),
+    from the start along ``axis`` (or from the end, ``reverse``); ``-inf``
+    where there is none yet. Sums of positive terms only: no cancellation,
+    no overflow."""
+    xp = namespace_of(u)
+    log = xp.log2 if base2 else xp.log
+    acc = (xp.logaddexp2 if base2 else xp.logaddexp).accumulate
+    u = xp.broadcast_to(u, _shape(v)) if _shape(u) != _shape(v) else u
+    ninf = xp.asarray(-xp.inf, dtype=u.dtype)
+    out = []
+    for mask, mag in ((v > 0, v), (v < 0, -v)):
+        w = xp.where(mask, u + log(xp.where(mask, mag, 1)), ninf)
+        if reverse:
+            out.append(xp.flip(acc(xp.flip(w, axis=axis), axis=axis), axis=axis))
+        else:
+            out.append(acc(w, axis=axis))
+    return out
+
+
+def logaddexp_accumulate_apply(v, x, r, base2=False, axis=0):
+    """``out[i] = sum over j <= i of B**(x[j] - r[i]) * v[j]`` along ``axis``
+    (``B`` is e, or 2 for ``base2``), for ``r`` the running log-sum-exp of
+    ``x``: the tangent of :func:`logaddexp_accumulate` for ``v = t[x]``."""
+    if v.__class__ is float and v == 0.0:
+        return 0.0
+    xp = namespace_of(x)
+    v = xp.broadcast_to(v, _shape(x)) if _shape(v) != _shape(x) else v
+    p, n = _signed_running_lse(x, v, base2, axis, False)
+    power = xp.exp2 if base2 else xp.exp
+    return power(p - r) - power(n - r)
+
+
+def logaddexp_accumulate_transpose(g, x, r, base2=False, axis=0):
+    """``out[j] = sum over i >= j of B**(x[j] - r[i]) * g[i]``: the
+    transpose of :func:`logaddexp_accumulate_apply`, the adjoint of
+    :func:`logaddexp_accumulate`."""
+    if g.__class__ is float and g == 0.0:
+        return 0.0
+    xp = namespace_of(x)
+    g = xp.broadcast_to(g, _shape(r)) if _shape(g) != _shape(r) else g
+    p, n = _signed_running_lse(-r, g, base2, axis, True)
+    power = xp.exp2 if base2 else xp.exp
+    return power(x + p) - power(x + n)
 
 
 def concat(a, b):

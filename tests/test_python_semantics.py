@@ -285,6 +285,39 @@ def test_ufunc_reduce_and_accumulate(fn, args):
     srcad.check_grads(fn, args, order=2)
 
 
+def running_log_sum_exp(x):
+    return np.sum(np.logaddexp.accumulate(x) ** 2) + np.sum(np.logaddexp2.accumulate(x[::-1]) * x)
+
+
+def running_log_sum_exp_axes(A):
+    return (np.sum(np.sin(np.logaddexp.accumulate(A, axis=1)))
+            + np.sum(np.logaddexp.accumulate(A) * A) + np.sum(np.logaddexp2.accumulate(A, 2) ** 2))
+
+
+@pytest.mark.parametrize("fn,args", [
+    (running_log_sum_exp, (np.array([0.3, -1.2, 2.0, 0.5, -0.1]),)),
+    (running_log_sum_exp_axes, (np.random.default_rng(1).standard_normal((3, 2, 4)),)),
+], ids=["vector", "axes"])
+def test_logaddexp_accumulate(fn, args):
+    srcad.check_grads(fn, args, order=2)
+    args32 = tuple(a.astype(np.float32) for a in args)
+    assert srcad.grad(fn)(*args32).dtype == np.float32
+
+
+def _last_running_lse(x):
+    return np.logaddexp.accumulate(x)[-1] + np.logaddexp.accumulate(x)[1]
+
+
+def test_logaddexp_accumulate_is_stable_far_apart():
+    # the weights exp(x_j - r_i) of entries hundreds apart: no overflow, no NaN
+    x = np.array([-800.0, 700.0, 0.0, 710.0])
+    g = srcad.grad(_last_running_lse)(x)
+    w = np.exp(x - np.logaddexp.reduce(x)) + np.exp(x - np.logaddexp(x[0], x[1])) * (np.arange(4) < 2)
+    np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-300)
+    _, t = srcad.jvp(_last_running_lse, (x,), (np.ones(4),))
+    np.testing.assert_allclose(t, np.sum(w), rtol=1e-12)
+
+
 def outer_products(a, b):
     pair = np.multiply.outer(a, b)          # shape a.shape + b.shape
     return np.sum(pair ** 2) + np.sum(np.tanh(np.subtract.outer(a * 2.0, b)))
