@@ -61,6 +61,31 @@ def take_adjoint(result, g, a, indices, axis=None, mode="raise"):
     t[result] = rh.take_adjoint(t[g], a, indices, axis, mode)
 
 
+@helpers.rule("resize_adjoint")
+def resize_adjoint(result, g, a, new_shape):
+    t[result] = rh.resize_adjoint(t[g], a, new_shape)
+
+
+@helpers.rule("delete_adjoint")
+def delete_adjoint(result, g, arr, obj, axis=None):
+    t[result] = rh.delete_adjoint(t[g], arr, obj, axis)
+
+
+@helpers.rule("compress_adjoint")
+def compress_adjoint(result, g, condition, a, axis=None):
+    t[result] = rh.compress_adjoint(t[g], condition, a, axis)
+
+
+@helpers.rule("extract_adjoint")
+def extract_adjoint(result, g, condition, arr):
+    t[result] = rh.extract_adjoint(t[g], condition, arr)
+
+
+@helpers.rule("sliding_window_adjoint")
+def sliding_window_adjoint(result, g, x, window_shape, axis=None):
+    t[result] = rh.sliding_window_adjoint(t[g], x, window_shape, axis)
+
+
 @helpers.rule("array_adjoint")
 def array_adjoint(result, g, obj):
     t[result] = rh.array_adjoint(t[g], obj)

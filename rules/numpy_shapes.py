@@ -235,6 +235,14 @@ def delete(result, arr, obj, axis=None):
     d[arr] += rh.delete_adjoint(d[result], arr, obj, axis)
 
 
+@rules.rule("lib.stride_tricks.sliding_window_view")
+def sliding_window_view(result, x, window_shape, axis=None, *, subok=False, writeable=False):
+    """The windows are a view of ``x``: its tangent is the same view of the
+    tangent; the adjoint adds each window's adjoint back where it was read."""
+    t[result] = xp.lib.stride_tricks.sliding_window_view(t[x], window_shape, axis)
+    d[x] += rh.sliding_window_adjoint(d[result], x, window_shape, axis)
+
+
 @rules.rule("sort")
 def sort(result, a, axis=-1, kind=None, order=None, *, stable=None):
     p = rh.sort_permutation(a, axis)

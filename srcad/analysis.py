@@ -239,6 +239,7 @@ VIEW_FUNCTIONS = frozenset({
     "reshape", "transpose", "ravel", "squeeze", "swapaxes", "moveaxis", "expand_dims",
     "broadcast_to", "asarray", "asanyarray", "atleast_1d", "atleast_2d", "atleast_3d",
     "diagonal", "view", "permute_dims", "matrix_transpose", "real", "imag",
+    "sliding_window_view",
 })
 
 

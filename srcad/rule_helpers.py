@@ -2183,6 +2183,14 @@ def extract_adjoint(g, condition, arr):
     return _gather_transpose(g, arr, lambda i: _ns(i).extract(condition, i))
 
 
+def sliding_window_adjoint(g, x, window_shape, axis=None):
+    """Adjoint of ``sliding_window_view(x, window_shape, axis)``: each
+    window's adjoint added back at the entries it shows (an entry seen by
+    several windows gets their sum)."""
+    return _gather_transpose(g, x, lambda i: _ns(i).lib.stride_tricks.sliding_window_view(
+        i, window_shape, axis=axis))
+
+
 def tolist_tangent(t, a):
     """Tangent of ``a.tolist()``: nested lists of floats, zeros for a lazy zero."""
     if is_zero(t):

@@ -1042,6 +1042,21 @@ add("delete", f_delete, (rnd(2, 4),))
 add("delete", f_delete_flat, (rnd(2, 2),))
 
 
+def f_windows(x): return np.lib.stride_tricks.sliding_window_view(x, 3)
+def f_windows_2d(x): return np.lib.stride_tricks.sliding_window_view(x, (2, 2)) * 1.5
+def f_windows_axis(x): return np.lib.stride_tricks.sliding_window_view(x, 2, axis=0) ** 2
+
+
+def f_moving_average(x):
+    return np.mean(np.lib.stride_tricks.sliding_window_view(x, 4), axis=-1)
+
+
+add("lib.stride_tricks.sliding_window_view", f_windows, (rnd(6),))
+add("lib.stride_tricks.sliding_window_view", f_windows_2d, (rnd(3, 4),))
+add("lib.stride_tricks.sliding_window_view", f_windows_axis, (rnd(3, 2),))
+add("lib.stride_tricks.sliding_window_view", f_moving_average, (rnd(7),))
+
+
 def f_sort(x): return np.sort(x)
 def f_sort_axis(x): return np.sort(x, axis=0)
 def f_sort_none(x): return np.sort(x, axis=None)
