@@ -61,6 +61,11 @@ def take_adjoint(result, g, a, indices, axis=None, mode="raise"):
     t[result] = rh.take_adjoint(t[g], a, indices, axis, mode)
 
 
+@helpers.rule("constant_only")
+def constant_only(result, tv, what):
+    t[result] = rh.constant_only(t[tv], what)
+
+
 @helpers.rule("resize_adjoint")
 def resize_adjoint(result, g, a, new_shape):
     t[result] = rh.resize_adjoint(t[g], a, new_shape)

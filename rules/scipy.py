@@ -129,11 +129,11 @@ def digamma(result, x):
     d[x] += d[result] * s
 
 
-@rules.rule("polygamma", broadcast=True)
+@rules.rule("polygamma", broadcast=True, constant=("n",))
 def polygamma(result, n, x):
     """The order ``n`` is an integer."""
     s = special.polygamma(n + 1, x)
-    t[result] = s * t[x]
+    t[result] = s * t[x] + rh.constant_only(t[n], "scipy.special.polygamma with an order n that depends on the input")
     d[x] += d[result] * s
 
 
@@ -143,6 +143,144 @@ def betaln(result, a, b):
     t[result] = (special.digamma(a) - c) * t[a] + (special.digamma(b) - c) * t[b]
     d[a] += d[result] * (special.digamma(a) - c)
     d[b] += d[result] * (special.digamma(b) - c)
+
+
+# -- Bessel functions -------------------------------------------------------------------------------
+# The order ``v`` is a constant: a ``v`` that depends on the input is refused.
+# The recurrences I'(v) = (I(v-1) + I(v+1)) / 2 and the like hold at x = 0
+# too, where forms like i0(x) - i1(x) / x divide by zero.
+
+
+@rules.rule("i0")
+def i0(result, x):
+    s = special.i1(x)
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("i1")
+def i1(result, x):
+    s = 0.5 * (special.i0(x) + special.iv(2.0, x))
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("i0e")
+def i0e(result, x):
+    """``exp(-|x|) i0(x)``."""
+    s = special.i1e(x) - xp.sign(x) * result
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("i1e")
+def i1e(result, x):
+    """``exp(-|x|) i1(x)``."""
+    s = 0.5 * (special.i0e(x) + special.ive(2.0, x)) - xp.sign(x) * result
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("k0")
+def k0(result, x):
+    s = -special.k1(x)
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("k1")
+def k1(result, x):
+    s = -0.5 * (special.k0(x) + special.kv(2.0, x))
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("k0e")
+def k0e(result, x):
+    """``exp(x) k0(x)``."""
+    s = result - special.k1e(x)
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("k1e")
+def k1e(result, x):
+    """``exp(x) k1(x)``."""
+    s = result - 0.5 * (special.k0e(x) + special.kve(2.0, x))
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("j0")
+def j0(result, x):
+    s = -special.j1(x)
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("j1")
+def j1(result, x):
+    s = 0.5 * (special.j0(x) - special.jv(2.0, x))
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("y0")
+def y0(result, x):
+    s = -special.y1(x)
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("y1")
+def y1(result, x):
+    s = 0.5 * (special.y0(x) - special.yv(2.0, x))
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("iv", broadcast=True, constant=("v",))
+def iv(result, v, z):
+    s = 0.5 * (special.iv(v - 1.0, z) + special.iv(v + 1.0, z))
+    t[result] = s * t[z] + rh.constant_only(t[v], "scipy.special.iv with an order v that depends on the input")
+    d[z] += d[result] * s
+
+
+@rules.rule("ive", broadcast=True, constant=("v",))
+def ive(result, v, z):
+    """``exp(-|z|) iv(v, z)``."""
+    s = 0.5 * (special.ive(v - 1.0, z) + special.ive(v + 1.0, z)) - xp.sign(z) * result
+    t[result] = s * t[z] + rh.constant_only(t[v], "scipy.special.ive with an order v that depends on the input")
+    d[z] += d[result] * s
+
+
+@rules.rule("kv", broadcast=True, constant=("v",))
+def kv(result, v, z):
+    s = -0.5 * (special.kv(v - 1.0, z) + special.kv(v + 1.0, z))
+    t[result] = s * t[z] + rh.constant_only(t[v], "scipy.special.kv with an order v that depends on the input")
+    d[z] += d[result] * s
+
+
+@rules.rule("kve", broadcast=True, constant=("v",))
+def kve(result, v, z):
+    """``exp(z) kv(v, z)``."""
+    s = result - 0.5 * (special.kve(v - 1.0, z) + special.kve(v + 1.0, z))
+    t[result] = s * t[z] + rh.constant_only(t[v], "scipy.special.kve with an order v that depends on the input")
+    d[z] += d[result] * s
+
+
+@rules.rule("jv", broadcast=True, constant=("v",))
+def jv(result, v, z):
+    s = 0.5 * (special.jv(v - 1.0, z) - special.jv(v + 1.0, z))
+    t[result] = s * t[z] + rh.constant_only(t[v], "scipy.special.jv with an order v that depends on the input")
+    d[z] += d[result] * s
+
+
+@rules.rule("yv", broadcast=True, constant=("v",))
+def yv(result, v, z):
+    s = 0.5 * (special.yv(v - 1.0, z) - special.yv(v + 1.0, z))
+    t[result] = s * t[z] + rh.constant_only(t[v], "scipy.special.yv with an order v that depends on the input")
+    d[z] += d[result] * s
 
 
 # -- information theory -----------------------------------------------------------------------

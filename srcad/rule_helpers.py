@@ -62,6 +62,17 @@ def _unsupported(what, hint):
                                  hint=hint)
 
 
+def constant_only(t, what):
+    """0 for the tangent ``t`` of an argument a rule has no derivative for
+    (``what``) when it is zero; a refusal otherwise, never a silent zero."""
+    if is_zero(t):
+        return 0.0
+    if bool(_ns(t).any(t != 0)):
+        _unsupported(what, "pass a value that does not depend on the input, or wrap it in "
+                           "srcad.stop_gradient to hold it constant")
+    return 0.0
+
+
 def _real_only(what, *values):
     """Refuse complex operands where a rule's formula assumes real ones
     (NumPy conjugates in ``var``, ``cov`` and ``correlate``)."""

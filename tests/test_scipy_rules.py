@@ -119,6 +119,57 @@ add("xlog1py", f_xlog1py, *POS_PAIRS)
 add("rel_entr", f_rel_entr, *POS_PAIRS)
 
 
+# -- Bessel functions (the order is a constant) ---------------------------------------------------
+
+
+def f_i0(x): return special.i0(x)
+def f_i1(x): return special.i1(x)
+def f_i0e(x): return special.i0e(x)
+def f_i1e(x): return special.i1e(x)
+def f_k0(x): return special.k0(x)
+def f_k1(x): return special.k1(x)
+def f_k0e(x): return special.k0e(x)
+def f_k1e(x): return special.k1e(x)
+def f_j0(x): return special.j0(x)
+def f_j1(x): return special.j1(x)
+def f_y0(x): return special.y0(x)
+def f_y1(x): return special.y1(x)
+def f_iv(x): return special.iv(1.5, x) + special.iv(np.array([0.0, 2.0, 3.0]), x)
+def f_ive(x): return special.ive(0.5, x) * special.ive(np.array([1.0, 2.5, 4.0]), x)
+def f_kv(x): return special.kv(0.3, x) + special.kv(np.array([1.0, 2.0, 0.5]), x)
+def f_kve(x): return special.kve(1.5, x) + special.kve(np.array([0.0, 2.0, 3.0]), x)
+def f_jv(x): return special.jv(2.5, x) + special.jv(np.array([0.0, 1.0, 3.0]), x)
+def f_yv(x): return special.yv(1.5, x) + special.yv(np.array([0.0, 2.0, 3.0]), x)
+
+
+def f_i1_at_zero(x):
+    # i1'(0) = 1/2: the recurrence holds where i1(x) / x does not
+    return special.i1(x * np.array([0.0, 1.0, 1.0])) + special.i1e(x * np.array([1.0, 0.0, 1.0]))
+
+
+SIGNED = rnd(2, 3) * 2.0
+add("i0", f_i0, (SIGNED,), (0.8,))
+add("i1", f_i1, (SIGNED,), (-1.3,))
+add("i1", f_i1_at_zero, (rnd(3),))
+add("i1e", f_i1_at_zero, (rnd(3),))
+add("i0e", f_i0e, (SIGNED,), (2.4,))
+add("i1e", f_i1e, (SIGNED,), (-0.6,))
+add("k0", f_k0, (pos(2, 3),))
+add("k1", f_k1, (pos(4),))
+add("k0e", f_k0e, (pos(4),))
+add("k1e", f_k1e, (pos(2, 2),))
+add("j0", f_j0, (SIGNED,), (3.1,))
+add("j1", f_j1, (SIGNED,))
+add("y0", f_y0, (pos(4),))
+add("y1", f_y1, (pos(2, 3),))
+add("iv", f_iv, (SIGNED[0],))
+add("ive", f_ive, (SIGNED[1],))
+add("kv", f_kv, (pos(3),))
+add("kve", f_kve, (pos(3),))
+add("jv", f_jv, (pos(3),))
+add("yv", f_yv, (pos(3),))
+
+
 # -- reductions ---------------------------------------------------------------------------------
 
 
@@ -201,6 +252,25 @@ def test_logsumexp_return_sign_is_refused_naming_the_line():
             run()
         assert "u_logsumexp_sign" in str(info.value) or "return np.sum(logsumexp(" in str(info.value)
         assert "test_scipy_rules.py" in str(info.value)
+
+
+def u_bessel_order(v, x):
+    return np.sum(special.iv(v, x))
+
+
+def u_polygamma_order(n, x):
+    return np.sum(special.polygamma(n, x))
+
+
+@pytest.mark.parametrize("fn", [u_bessel_order, u_polygamma_order], ids=lambda f: f.__name__)
+def test_an_order_that_depends_on_the_input_is_refused(fn):
+    # no derivative in the order: refused, not taken as zero
+    x = pos(3)
+    for run in (lambda: srcad.grad(fn)(1.0, x), lambda: srcad.vjp(fn, 1.0, x)[1](1.0),
+                lambda: srcad.jvp(fn, (1.0, x), (1.0, np.zeros(3)))):
+        with pytest.raises(srcad.NonDifferentiableError, match="order|argument [nv]="):
+            run()
+    srcad.check_grads(lambda x: fn(1.0, x), (x,))  # noqa: E731  (with respect to x it works)
 
 
 def test_a_function_without_a_rule_is_refused_not_transformed():
