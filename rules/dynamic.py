@@ -521,6 +521,11 @@ def fft_adjoint(result, g, a, kind, n=None, axis=-1, norm=None, s=None, axes=Non
     t[result] = rh.fft_adjoint(t[g], a, kind, n, axis, norm, s, axes)
 
 
+@helpers.rule("irfftn_adjoint")
+def irfftn_adjoint(result, g, a, s=None, axes=None, norm=None, default_last=0):
+    t[result] = rh.irfftn_adjoint(t[g], a, s, axes, norm, default_last)
+
+
 @helpers.rule("irfft_adjoint")
 def irfft_adjoint(result, g, a, n=None, axis=-1, norm=None):
     t[result] = rh.irfft_adjoint(t[g], a, n, axis, norm)

@@ -436,6 +436,32 @@ def rfftn(result, a, s=None, axes=None, norm=None, out=None):
     d[a] += rh.fft_adjoint(d[result], a, "rfftn", None, -1, norm, s, axes)
 
 
+@rules.rule("fft.hfft")
+def hfft(result, a, n=None, axis=-1, norm=None, out=None):
+    """``irfft`` of the conjugate, with the dual normalisation."""
+    t[result] = xp.fft.hfft(t[a], n, axis, norm)
+    d[a] += xp.conj(rh.irfft_adjoint(d[result], a, n, axis, rh.dual_norm(norm)))
+
+
+@rules.rule("fft.ihfft")
+def ihfft(result, a, n=None, axis=-1, norm=None, out=None):
+    """The conjugate of ``rfft``, with the dual normalisation."""
+    t[result] = xp.fft.ihfft(t[a], n, axis, norm)
+    d[a] += rh.fft_adjoint(xp.conj(d[result]), a, "rfft", n, axis, rh.dual_norm(norm))
+
+
+@rules.rule("fft.irfft2")
+def irfft2(result, a, s=None, axes=(-2, -1), norm=None, out=None):
+    t[result] = xp.fft.irfft2(t[a], s, axes, norm)
+    d[a] += rh.irfftn_adjoint(d[result], a, s, axes, norm, 2)
+
+
+@rules.rule("fft.irfftn")
+def irfftn(result, a, s=None, axes=None, norm=None, out=None):
+    t[result] = xp.fft.irfftn(t[a], s, axes, norm)
+    d[a] += rh.irfftn_adjoint(d[result], a, s, axes, norm)
+
+
 rules.nondifferentiable("linalg.matrix_rank", "tri", "tril_indices", "triu_indices",
                         "diag_indices", "tril_indices_from", "triu_indices_from",
                         "diag_indices_from", "mask_indices", "einsum_path")

@@ -2466,6 +2466,12 @@ def _fit_length(v, n, axis):
 _DUAL_NORM = {None: "forward", "backward": "forward", "ortho": "ortho", "forward": "backward"}
 
 
+def dual_norm(norm):
+    """The normalisation of the transform in the other direction
+    (``hfft`` is ``irfft`` of the conjugate with it)."""
+    return _DUAL_NORM[norm]
+
+
 def irfft_adjoint(g, a, n=None, axis=-1, norm=None):
     """Adjoint of ``numpy.fft.irfft(a, n, axis, norm)`` for its input ``a``.
 
@@ -2493,6 +2499,38 @@ def irfft_adjoint(g, a, n=None, axis=-1, norm=None):
     shape[ax] = m
     out = out * xp.reshape(c, tuple(shape))
     return real_like(_fit_length(out, m_in, ax), a)
+
+
+def irfftn_adjoint(g, a, s=None, axes=None, norm=None, default_last=0):
+    """Adjoint of ``numpy.fft.irfftn(a, s, axes, norm)`` (``irfft2`` for
+    ``default_last=2``) for its input ``a``.
+
+    ``irfftn`` is ``ifft`` along all its axes but the last (the input cut or
+    padded to ``s``), then ``irfft`` along the last. The adjoint takes them
+    in turn from the end: that of ``irfft`` (see :func:`irfft_adjoint`),
+    then the transposes of the ``ifft`` steps, which are ``ifft`` again (the
+    DFT matrix is symmetric), fitted back to ``a``'s lengths."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    axs = _fft_axes(a, s, axes, default_last)
+    last = axs[-1]
+    m_in = _shape(a)[last]
+    length = 2 * (m_in - 1) if s is None else s[-1]
+    out = xp.conj(xp.fft.rfft(g, length, axis=last, norm=_DUAL_NORM[norm]))
+    m = length // 2 + 1
+    c = xp.full((m,), 2.0)
+    c[0] = 1.0
+    if length % 2 == 0:
+        c[-1] = 1.0
+    shape = [1] * _ndim(out)
+    shape[last] = m
+    out = _fit_length(out * xp.reshape(c, tuple(shape)), m_in, last)
+    if len(axs) > 1:
+        out = xp.fft.ifftn(out, axes=axs[:-1], norm=norm)
+        for ax in axs[:-1]:
+            out = _fit_length(out, _shape(a)[ax], ax)
+    return real_like(out, a)
 
 
 def _fft_axes(a, s, axes, default_last):

@@ -1344,6 +1344,59 @@ def f_irfft_axis(x):
     return np.fft.irfft(x * (1.0 + 0.5j), axis=0)
 
 
+def f_irfft2(x):
+    z = np.fft.rfft2(x) * np.array([1.0, 0.5 + 0.2j, -0.3j])[: x.shape[-1] // 2 + 1]
+    return np.fft.irfft2(z, x.shape)
+
+
+def f_irfft2_parts(x):
+    z = x[:, :3] + 1j * x[:, 3:]    # not Hermitian: the parts irfft2 drops get no derivative
+    return np.fft.irfft2(z, norm="ortho") ** 2
+
+
+def f_irfft2_s(x):
+    z = x[:, :3] * (0.5 - 1.0j)
+    return np.fft.irfft2(z, s=(5, 3), norm="forward"), np.fft.irfft2(z, s=(2, 6))
+
+
+def f_irfftn(x):
+    z = np.fft.rfftn(x) * (1.0 + 0.3j)
+    return np.fft.irfftn(z, x.shape, axes=tuple(range(x.ndim)))
+
+
+def f_irfftn_axes(x):
+    z = x[:, :, :2] - 0.5j * x[:, :, 2:]
+    return np.fft.irfftn(z, s=(3, 4), axes=(0, 2)), np.fft.irfftn(z, axes=(2,), norm="ortho")
+
+
+def f_hfft(x):
+    z = x[:4] + 1j * x[4:]
+    return np.fft.hfft(z), np.fft.hfft(z, 5, norm="ortho") * 2.0
+
+
+def f_hfft_axis(x):
+    return np.fft.hfft(x * (0.3 - 1.0j), axis=0, norm="forward")
+
+
+def f_ihfft(x):
+    y = np.fft.ihfft(x)
+    return np.real(y), np.imag(y) * 3.0
+
+
+def f_ihfft_n(x):
+    y = np.fft.ihfft(x, 7, axis=0, norm="forward")
+    return np.real(y) - np.imag(y)
+
+
+add("fft.hfft", f_hfft, (rnd(8),))
+add("fft.hfft", f_hfft_axis, (rnd(3, 2),))
+add("fft.ihfft", f_ihfft, (rnd(6),), (rnd(5),))
+add("fft.ihfft", f_ihfft_n, (rnd(4, 2),))
+add("fft.irfft2", f_irfft2, (rnd(4, 5),), (rnd(3, 4),))
+add("fft.irfft2", f_irfft2_parts, (rnd(4, 6),))
+add("fft.irfft2", f_irfft2_s, (rnd(3, 6),))
+add("fft.irfftn", f_irfftn, (rnd(2, 3, 4),), (rnd(5),))
+add("fft.irfftn", f_irfftn_axes, (rnd(2, 3, 4),))
 add("fft.irfft", f_irfft, (rnd(6),), (rnd(5),))
 add("fft.irfft", f_irfft_parts, (rnd(8),))
 add("fft.irfft", f_irfft_cut, (rnd(8),))

@@ -418,6 +418,13 @@ def fft_parts(x):
     return np.sum(z.real ** 2 + z.imag ** 3) + np.sum(np.real(np.fft.fft(x)) ** 3)
 
 
+def irfft2_parts(x):
+    z = x[:, :3] + 1j * x[:, 3:]
+    return np.sum(np.fft.hfft(z[0]) ** 3) + np.sum(np.abs(np.fft.ihfft(x[1] * x[2])) ** 2) \
+        + np.sum(np.fft.irfft2(z, s=(3, 5)) ** 3) + np.sum(
+        np.fft.irfftn(np.fft.rfftn(x * x), x.shape, axes=(0, 1)) * x)
+
+
 def irfft_parts(x):
     z = x[:4] + 1j * x[4:]
     return np.sum(np.fft.irfft(z, 6) ** 3) + np.sum(np.fft.irfft(np.fft.rfft(x * x), 8) * x)
@@ -560,6 +567,7 @@ CASES = [
     (multi_dot_chain, (r(3, 3), r(3))),
     (fft_parts, (r(5),)),
     (irfft_parts, (r(8),)),
+    (irfft2_parts, (r(3, 6),)),
 ]
 
 IDS = [f"{fn.__name__}-{i}" for i, (fn, _) in enumerate(CASES)]
