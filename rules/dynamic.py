@@ -373,6 +373,16 @@ def join_adjoint(result, g, arrays, kind):
     t[result] = rh.join_adjoint(t[g], arrays, kind)
 
 
+@helpers.rule("nan_quantile_vjp")
+def nan_quantile_vjp(result, g, a, q, axis=None, method="linear"):
+    t[result] = rh.nan_quantile_vjp(t[g], a, q, axis, method)
+
+
+@helpers.rule("nan_quantile_jvp")
+def nan_quantile_jvp(result, ta, a, q, r, axis=None, method="linear"):
+    t[result] = rh.nan_quantile_jvp(t[ta], a, q, r, axis, method)
+
+
 @helpers.rule("quantile_vjp")
 def quantile_vjp(result, g, a, q, axis=None, method="linear"):
     t[result] = rh.quantile_vjp(t[g], a, q, axis, method)

@@ -191,6 +191,27 @@ def percentile(result, a, q, axis=None, out=None, overwrite_input=False, method=
     d[a] += rh.quantile_vjp(d[result], a, rh.percent(q), axis, method)
 
 
+@rules.rule("nanmedian")
+def nanmedian(result, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """The median of the non-NaN entries; NaNs get no derivative."""
+    t[result] = rh.nan_quantile_jvp(t[a], a, 0.5, result, axis)
+    d[a] += rh.nan_quantile_vjp(d[result], a, 0.5, axis)
+
+
+@rules.rule("nanquantile")
+def nanquantile(result, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                keepdims=False):
+    t[result] = rh.nan_quantile_jvp(t[a], a, q, result, axis, method)
+    d[a] += rh.nan_quantile_vjp(d[result], a, q, axis, method)
+
+
+@rules.rule("nanpercentile")
+def nanpercentile(result, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                  keepdims=False):
+    t[result] = rh.nan_quantile_jvp(t[a], a, rh.percent(q), result, axis, method)
+    d[a] += rh.nan_quantile_vjp(d[result], a, rh.percent(q), axis, method)
+
+
 @rules.rule("bincount")
 def bincount(result, x, /, weights=None, minlength=0):
     """Linear in ``weights`` (``x`` holds indices)."""

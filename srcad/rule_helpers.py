@@ -715,6 +715,70 @@ def quantile_vjp(g, a, q, axis=None, method="linear"):
     return _from_end(gb, info)
 
 
+def _nan_quantile_weights(b_sorted, q, method):
+    """The weights ``(Q, ..., n)`` that ``nanquantile`` gives the sorted
+    entries of each slice of ``b_sorted`` (NaNs sorted last): those of
+    :func:`_quantile_positions` over the slice's ``n`` non-NaN entries,
+    which differ from slice to slice. All-NaN slices get none."""
+    import numpy
+    if method not in _QUANTILE_METHODS:
+        _unsupported(f"numpy.nanquantile(method={method!r})",
+                     f"use one of the methods {', '.join(_QUANTILE_METHODS)}")
+    xp = _ns(b_sorted)
+    dtype = _float_dtype(b_sorted)
+    n = xp.sum(~xp.isnan(b_sorted), axis=-1)                   # (...)
+    last = xp.maximum(n - 1, 0)
+    idx = xp.arange(_shape(b_sorted)[-1])
+    out = []
+    for qk in numpy.asarray(q, dtype=numpy.float64).reshape(-1).tolist():
+        pos = qk * _cast(last, dtype)
+        lo = xp.minimum(xp.floor(pos), _cast(last, dtype))
+        hi = xp.minimum(lo + 1, _cast(last, dtype))
+        frac = pos - lo
+        if method == "lower":
+            frac = frac * 0
+        elif method == "higher":
+            lo = xp.minimum(xp.ceil(pos), _cast(last, dtype))
+            frac = frac * 0
+        elif method == "midpoint":
+            frac = xp.where((hi > lo) & (pos != lo), 0.5, 0.0)
+        elif method == "nearest":
+            lo = xp.minimum(xp.round(pos), _cast(last, dtype))
+            frac = frac * 0
+        valid = _cast(n > 0, dtype)[..., None]
+        w = (_cast(idx == lo[..., None], dtype) * (1 - frac)[..., None]
+             + _cast(idx == hi[..., None], dtype) * frac[..., None]) * valid
+        out.append(w)
+    return xp.stack(out)
+
+
+def nan_quantile_jvp(t, a, q, result, axis=None, method="linear"):
+    """Tangent of ``nanquantile(a, q, axis, method=method)``: that of the
+    order statistics of the non-NaN entries (NaNs get no derivative)."""
+    xp = _ns(a)
+    b, info, perm = _order_setup(a, axis)
+    bs = xp.take_along_axis(b, perm, axis=-1)
+    tb, _ = _to_end(xp.broadcast_to(t, _shape(a)), _axes(axis, _ndim(a)))
+    ts = xp.take_along_axis(tb, perm, axis=-1)
+    ts = xp.where(xp.isnan(bs), 0, ts)
+    out = xp.sum(_nan_quantile_weights(bs, q, method) * ts, axis=-1)   # (Q, ...)
+    return _cast(xp.reshape(out, _shape(result)), result.dtype)
+
+
+def nan_quantile_vjp(g, a, q, axis=None, method="linear"):
+    """Adjoint of ``nanquantile`` for ``a``."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(a)
+    b, info, perm = _order_setup(a, axis)
+    bs = xp.take_along_axis(b, perm, axis=-1)
+    w = _nan_quantile_weights(bs, q, method)                        # (Q, ..., n)
+    gq = xp.reshape(g, (_shape(w)[0],) + _shape(b)[:-1])
+    gs = _cast(xp.sum(w * gq[..., None], axis=0), _float_dtype(a, g))
+    inv = xp.argsort(perm, axis=-1)
+    return _from_end(xp.take_along_axis(gs, inv, axis=-1), info)
+
+
 def percent(q):
     """``q`` percent as a fraction."""
     import numpy

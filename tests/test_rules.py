@@ -445,6 +445,40 @@ add("quantile", f_quantile_methods, (rnd(5, 2),))
 add("percentile", f_percentile, (rnd(3, 5),))
 
 
+HOLES = np.array([[True, False, True, True, True], [True, True, True, False, False]])
+
+
+def f_nanmedian(x):
+    return np.nanmedian(np.where(HOLES[:x.shape[0], :x.shape[-1]], x, np.nan), axis=-1)
+
+
+def f_nanmedian_all(x):
+    return np.nanmedian(np.where(HOLES[0, :x.size], x, np.nan)) + np.nanmedian(x, axis=0, keepdims=True)
+
+
+def f_nanquantile(x):
+    y = np.where(HOLES[:2], x, np.nan)
+    return np.nanquantile(y, np.array([0.1, 0.5, 0.8]), axis=1, keepdims=True)
+
+
+def f_nanquantile_methods(x):
+    y = np.where(HOLES[:2], x, np.nan)
+    return sum(np.nanquantile(y, 0.4, axis=1, method=m) for m in ("lower", "higher", "midpoint",
+                                                                  "nearest", "linear"))
+
+
+def f_nanpercentile(x):
+    return np.nanpercentile(np.where(HOLES[:2], x, np.nan), [20.0, 70.0], axis=-1) \
+        + np.nanpercentile(x, 35.0)
+
+
+add("nanmedian", f_nanmedian, (rnd(2, 5),), (rnd(2, 4),))
+add("nanmedian", f_nanmedian_all, (rnd(4),))
+add("nanquantile", f_nanquantile, (rnd(2, 5),))
+add("nanquantile", f_nanquantile_methods, (rnd(2, 5),))
+add("nanpercentile", f_nanpercentile, (rnd(2, 5),))
+
+
 def c_cumsum(axis=None):
     def f(x):
         return np.cumsum(x, axis=axis)

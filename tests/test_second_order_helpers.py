@@ -418,6 +418,12 @@ def fft_parts(x):
     return np.sum(z.real ** 2 + z.imag ** 3) + np.sum(np.real(np.fft.fft(x)) ** 3)
 
 
+def nan_order_statistics(x):
+    y = np.where(x > -1.0, x * x, np.nan)
+    return np.sum(np.nanmedian(y, axis=0) ** 2) + np.nanquantile(y, 0.3) * np.sum(
+        np.nanpercentile(y, [10.0, 60.0], axis=1, method="midpoint"))
+
+
 def irfft2_parts(x):
     z = x[:, :3] + 1j * x[:, 3:]
     return np.sum(np.fft.hfft(z[0]) ** 3) + np.sum(np.abs(np.fft.ihfft(x[1] * x[2])) ** 2) \
@@ -568,6 +574,7 @@ CASES = [
     (fft_parts, (r(5),)),
     (irfft_parts, (r(8),)),
     (irfft2_parts, (r(3, 6),)),
+    (nan_order_statistics, (np.array([[0.3, -1.5, 0.8, 1.9], [2.1, 0.4, -1.2, -0.6], [1.1, -0.2, 0.5, -2.0]]),)),
 ]
 
 IDS = [f"{fn.__name__}-{i}" for i, (fn, _) in enumerate(CASES)]
