@@ -96,6 +96,16 @@ def array_adjoint(result, g, obj):
     t[result] = rh.array_adjoint(t[g], obj)
 
 
+@helpers.rule("block_adjoint")
+def block_adjoint(result, g, arrays):
+    t[result] = rh.block_adjoint(t[g], arrays)
+
+
+@helpers.rule("block_tangent")
+def block_tangent(result, tv, arrays):
+    t[result] = rh.block_tangent(t[tv], arrays)
+
+
 @helpers.rule("split_pieces")
 def split_pieces(result, g, arrays, axis=0):
     t[result] = rh.split_pieces(t[g], arrays, axis)

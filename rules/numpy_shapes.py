@@ -108,6 +108,12 @@ def column_stack(result, tup):
     d[tup] += rh.join_adjoint(d[result], tup, "column_stack")
 
 
+@rules.rule("block")
+def block(result, arrays):
+    t[result] = rh.block_tangent(t[arrays], arrays)
+    d[arrays] += rh.block_adjoint(d[result], arrays)
+
+
 @rules.rule("split", "array_split")
 def split(result, ary, indices_or_sections, axis=0):
     t[result] = xp.array_split(t[ary], indices_or_sections, axis=axis)

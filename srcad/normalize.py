@@ -1300,7 +1300,8 @@ class ANF:
         module = func.value.value
         names = {("add", "reduce"): "sum", ("multiply", "reduce"): "prod",
                  ("maximum", "reduce"): "max", ("minimum", "reduce"): "min",
-                 ("add", "accumulate"): "cumsum", ("multiply", "accumulate"): "cumprod"}
+                 ("add", "accumulate"): "cumsum", ("multiply", "accumulate"): "cumprod",
+                 ("fmax", "reduce"): "nanmax", ("fmin", "reduce"): "nanmin"}
         kws = [k for k in call.keywords]
         if len(call.args) > 2 or any(k.arg not in ("axis", "keepdims") for k in kws) \
                 or (method == "accumulate" and any(k.arg == "keepdims" for k in kws)):

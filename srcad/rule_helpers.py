@@ -2394,6 +2394,66 @@ def unpermute(g, perm, a, axis=-1):
     return xp.take_along_axis(g, inv, axis=axis)
 
 
+def _block_leaves(arrays):
+    """The arrays of a (nested) ``block`` argument, in order."""
+    if isinstance(arrays, (list, tuple)):
+        return [leaf for a in arrays for leaf in _block_leaves(a)]
+    return [arrays]
+
+
+def _block_rebuild(arrays, leaves, make):
+    """``arrays``' nesting with leaf ``k`` replaced by ``make(leaves[k])``
+    (lists of AdjList for adjoints)."""
+    it = iter(leaves)
+
+    def go(a):
+        if isinstance(a, (list, tuple)):
+            return AdjList(go(e) for e in a)
+        return make(next(it))
+    return go(arrays)
+
+
+def block_tangent(t, arrays):
+    """Tangent of ``block(arrays)``: ``block`` of the tangents, a zero for
+    the entries that carry none."""
+    xp = _ns(next((x for x in _block_leaves(arrays) if hasattr(x, "shape")), 0.0))
+
+    def go(tv, a):
+        if isinstance(a, (list, tuple)):
+            return [go(tv[k] if isinstance(tv, (list, tuple)) else 0.0, e) for k, e in enumerate(a)]
+        if is_zero(tv):
+            return xp.zeros(_shape(a), dtype=_float_dtype(a))
+        return tv
+    return xp.block(go(t, arrays))
+
+
+def block_adjoint(g, arrays):
+    """Adjoint of ``block(arrays)``: each entry's part of ``g``, found by
+    ``block``-ing the entries' flat positions."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    leaves = _block_leaves(arrays)
+    sizes = [_size(x) for x in leaves]
+    starts, total = [], 0
+    for n in sizes:
+        starts.append(total)
+        total += n
+    def positions(k):
+        return xp.reshape(xp.arange(starts[k], starts[k] + sizes[k]), _shape(leaves[k]))
+    where = xp.block(_as_lists(_block_rebuild(arrays, list(range(len(leaves))), positions)))
+    flat = xp.zeros((total,), dtype=_float_dtype(g, *leaves))
+    flat[xp.reshape(where, (-1,))] = xp.reshape(g, (-1,))
+    parts = [xp.reshape(flat[s0:s0 + n], _shape(x)) for s0, n, x in zip(starts, sizes, leaves)]
+    return _block_rebuild(arrays, list(range(len(leaves))), lambda k: parts[k])
+
+
+def _as_lists(v):
+    if isinstance(v, (list, tuple)):
+        return [_as_lists(e) for e in v]
+    return v
+
+
 def array_tangent(t, result):
     """Tangent of ``array(obj)`` from the tangent of ``obj`` (nested
     sequences of tangents are stacked like ``obj``)."""

@@ -147,6 +147,11 @@ def _moving_windows(x):
         np.outer(x, x), (2, 2)) ** 2)
 
 
+def _blocks(A, v):
+    M = np.block([[A * A, v[:, None]], [v[None, :] ** 2, np.ones((1, 1))]])
+    return np.sum(M @ M) + np.sum(np.block([v, v ** 3]) ** 2)
+
+
 _RNG = np.random.default_rng(4)
 _WELL = _RNG.standard_normal((3, 3)) + 3 * np.eye(3)
 SHAPE_ADJOINTS = [
@@ -166,6 +171,7 @@ SHAPE_ADJOINTS = [
     (_deleted_and_compressed, (_RNG.standard_normal(5),)),
     (_extracted_and_resized, (np.array([0.3, -1.1, 0.8, 1.4, -0.2]),)),
     (_moving_windows, (_RNG.standard_normal(5),)),
+    (_blocks, (_RNG.standard_normal((2, 2)), _RNG.standard_normal(2))),
 ]
 
 

@@ -272,6 +272,11 @@ def ufunc_reductions(x):
             + np.add.reduce(np.outer(x, x), 1)[0])
 
 
+def nan_skipping_extrema(x):
+    y = np.where(x > -1.0, x, np.nan)
+    return np.fmax.reduce(y) * np.sum(np.fmin.reduce(np.outer(y, x), axis=0) ** 2)
+
+
 def running_max_of_rows(A):
     return np.sum(np.maximum.accumulate(A, axis=1) * A)
 
@@ -280,7 +285,8 @@ def running_max_of_rows(A):
     (drawdown, (np.array([1.0, 3.2, 2.1, 5.0, 4.4, 0.5]),)),
     (ufunc_reductions, (np.array([0.3, 1.2, 0.7]),)),
     (running_max_of_rows, (np.random.default_rng(0).standard_normal((3, 4)),)),
-], ids=["drawdown", "reductions", "running-max-rows"])
+    (nan_skipping_extrema, (np.array([0.3, -1.5, 1.2, 0.7]),)),
+], ids=["drawdown", "reductions", "running-max-rows", "fmax-fmin-reduce"])
 def test_ufunc_reduce_and_accumulate(fn, args):
     srcad.check_grads(fn, args, order=2)
 

@@ -1076,6 +1076,16 @@ add("delete", f_delete, (rnd(2, 4),))
 add("delete", f_delete_flat, (rnd(2, 2),))
 
 
+def f_block(a, b): return np.block([[a, b], [b * 2.0, a]])
+def f_block_mixed(a, c): return np.block([[a, np.zeros((2, 1))], [c * np.ones((1, 2)), c]])
+def f_block_flat(v, w): return np.block([v, w, 1.0])
+
+
+add("block", f_block, (rnd(2, 2), rnd(2, 3)[:, :2]), (rnd(2, 3), rnd(2, 3)))
+add("block", f_block_mixed, (rnd(2, 2), 0.7))
+add("block", f_block_flat, (rnd(3), rnd(2)))
+
+
 def f_windows(x): return np.lib.stride_tricks.sliding_window_view(x, 3)
 def f_windows_2d(x): return np.lib.stride_tricks.sliding_window_view(x, (2, 2)) * 1.5
 def f_windows_axis(x): return np.lib.stride_tricks.sliding_window_view(x, 2, axis=0) ** 2
