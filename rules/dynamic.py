@@ -106,6 +106,51 @@ def block_tangent(result, tv, arrays):
     t[result] = rh.block_tangent(t[tv], arrays)
 
 
+@helpers.rule("poly_pad")
+def poly_pad(result, tv, r):
+    t[result] = rh.poly_pad(t[tv], r)
+
+
+@helpers.rule("poly_tail")
+def poly_tail(result, g, p):
+    t[result] = rh.poly_tail(t[g], p)
+
+
+@helpers.rule("polymul_tangent")
+def polymul_tangent(result, ta, b, r):
+    t[result] = rh.polymul_tangent(t[ta], b, r) + rh.polymul_tangent(t[b], ta, r)
+
+
+@helpers.rule("polymul_adjoint")
+def polymul_adjoint(result, g, a, b):
+    t[result] = rh.polymul_adjoint(t[g], a, b) + rh.polymul_adjoint(g, a, t[b])
+
+
+@helpers.rule("poly_linear_adjoint")
+def poly_linear_adjoint(result, g, p, kind, m=1):
+    t[result] = rh.poly_linear_adjoint(t[g], p, kind, m)
+
+
+@helpers.rule("polyint_k_tangent")
+def polyint_k_tangent(result, tk, p, m=1):
+    t[result] = rh.polyint_k_tangent(t[tk], p, m)
+
+
+@helpers.rule("polyint_k_adjoint")
+def polyint_k_adjoint(result, g, p, k, m=1):
+    t[result] = rh.polyint_k_adjoint(t[g], p, k, m)
+
+
+@helpers.rule("ediff1d_tangent")
+def ediff1d_tangent(result, tv, which, ary, to_end=None, to_begin=None):
+    t[result] = rh.ediff1d_tangent(t[tv], which, ary, to_end, to_begin)
+
+
+@helpers.rule("ediff1d_adjoint")
+def ediff1d_adjoint(result, g, which, ary, to_end=None, to_begin=None):
+    t[result] = rh.ediff1d_adjoint(t[g], which, ary, to_end, to_begin)
+
+
 @helpers.rule("split_pieces")
 def split_pieces(result, g, arrays, axis=0):
     t[result] = rh.split_pieces(t[g], arrays, axis)

@@ -343,6 +343,42 @@ def polyval(result, p, x):
     d[x] += ad.unbroadcast(d[result] * rh.polyval_slope(p, x), x)
 
 
+@rules.rule("polyadd")
+def polyadd(result, a1, a2):
+    t[result] = rh.poly_pad(t[a1], result) + rh.poly_pad(t[a2], result)
+    d[a1] += rh.poly_tail(d[result], a1)
+    d[a2] += rh.poly_tail(d[result], a2)
+
+
+@rules.rule("polysub")
+def polysub(result, a1, a2):
+    t[result] = rh.poly_pad(t[a1], result) - rh.poly_pad(t[a2], result)
+    d[a1] += rh.poly_tail(d[result], a1)
+    d[a2] -= rh.poly_tail(d[result], a2)
+
+
+@rules.rule("polymul")
+def polymul(result, a1, a2):
+    """The convolution of the coefficients."""
+    t[result] = rh.polymul_tangent(t[a1], a2, result) + rh.polymul_tangent(t[a2], a1, result)
+    d[a1] += rh.polymul_adjoint(d[result], a1, a2)
+    d[a2] += rh.polymul_adjoint(d[result], a2, a1)
+
+
+@rules.rule("polyder")
+def polyder(result, p, m=1):
+    t[result] = xp.polyder(t[p], m)
+    d[p] += rh.poly_linear_adjoint(d[result], p, "polyder", m)
+
+
+@rules.rule("polyint")
+def polyint(result, p, m=1, k=None):
+    """Linear in the coefficients ``p`` and the integration constants ``k``."""
+    t[result] = xp.polyint(t[p], m) + rh.polyint_k_tangent(t[k], p, m)
+    d[p] += rh.poly_linear_adjoint(d[result], p, "polyint", m)
+    d[k] += rh.polyint_k_adjoint(d[result], p, k, m)
+
+
 @rules.rule("polyfit")
 def polyfit(result, x, y, deg, rcond=None, full=False, w=None, cov=False):
     """The weighted least-squares solution ``p`` (the Vandermonde matrix

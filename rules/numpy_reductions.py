@@ -157,6 +157,16 @@ def diff(result, a, n=1, axis=-1, prepend=None, append=None):
     d[append] += rh.diff_vjp(d[result], 2, a, n, axis, prepend, append)
 
 
+@rules.rule("ediff1d")
+def ediff1d(result, ary, to_end=None, to_begin=None):
+    t[result] = rh.ediff1d_tangent(t[ary], 0, ary, to_end, to_begin) \
+        + rh.ediff1d_tangent(t[to_end], 1, ary, to_end, to_begin) \
+        + rh.ediff1d_tangent(t[to_begin], 2, ary, to_end, to_begin)
+    d[ary] += rh.ediff1d_adjoint(d[result], 0, ary, to_end, to_begin)
+    d[to_end] += rh.ediff1d_adjoint(d[result], 1, ary, to_end, to_begin)
+    d[to_begin] += rh.ediff1d_adjoint(d[result], 2, ary, to_end, to_begin)
+
+
 @rules.rule("trapezoid")
 def trapezoid(result, y, x=None, dx=1.0, axis=-1):
     t[result] = rh.trapezoid_jvp_y(t[y], y, x, dx, axis) + rh.trapezoid_jvp_x(t[x], y, x, axis) \

@@ -2706,6 +2706,129 @@ def fft_adjoint(g, a, kind, n=None, axis=-1, norm=None, s=None, axes=None):
 # -- more creation and interpolation helpers -------------------------------------------------------
 
 
+def poly_pad(t, result):
+    """A polynomial's coefficients (highest power first) with zeros in front
+    to the length of ``result``: how ``polyadd`` lines them up."""
+    if is_zero(t):
+        return 0.0
+    xp = _ns(result)
+    t = xp.reshape(_asarray(t, result), (-1,))
+    n = _shape(result)[0] - _shape(t)[0]
+    if n == 0:
+        return t
+    return _concat([xp.zeros((n,), dtype=t.dtype), t], axis=0)
+
+
+def poly_tail(g, p):
+    """Adjoint of :func:`poly_pad` for ``p``: the last entries of ``g``."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    n = _size(p)
+    return xp.reshape(g[_shape(g)[0] - n:], _shape(p))
+
+
+def polymul_tangent(ta, b, result):
+    """The part of ``polymul(a, b)``'s tangent from ``a``'s tangent ``ta``:
+    the convolution, cut to ``result``'s length (``polymul`` drops the
+    leading zeros of its operands)."""
+    if is_zero(ta) or is_zero(b):
+        return 0.0
+    xp = _ns(result)
+    c = xp.convolve(xp.reshape(_asarray(ta, result), (-1,)), xp.reshape(_asarray(b, result), (-1,)))
+    return c[_shape(c)[0] - _shape(result)[0]:]
+
+
+def polymul_adjoint(g, a, b):
+    """Adjoint of ``polymul(a, b)`` for ``a``: ``g`` (padded in front to
+    the full length) correlated with ``b``."""
+    if is_zero(g) or is_zero(b):
+        return 0.0
+    xp = _ns(g)
+    _real_only("numpy.polymul", a, b)
+    bb = xp.reshape(_asarray(b, g), (-1,))
+    full = _size(a) + _shape(bb)[0] - 1
+    if _shape(g)[0] < full:
+        g = _concat([xp.zeros((full - _shape(g)[0],), dtype=g.dtype), g], axis=0)
+    return xp.reshape(xp.correlate(g, bb, "valid"), _shape(a))
+
+
+def _poly_basis_map(kind, p, m, which):
+    """The matrix of the linear map ``polyder(., m)`` / ``polyint(., m)`` of
+    the coefficients (``which="p"``) or of ``polyint``'s constants ``k``
+    (``which="k"``, for ``m`` constants), one column per input entry."""
+    xp = _ns(p)
+    n = _size(p)
+    dtype = _float_dtype(p)
+    if which == "k":
+        zero = xp.zeros((n,), dtype=dtype)
+        cols = [xp.polyint(zero, m, k=list(e)) for e in xp.eye(m, dtype=dtype)]
+    else:
+        fn = xp.polyder if kind == "polyder" else xp.polyint
+        cols = [fn(e, m) for e in xp.eye(n, dtype=dtype)]
+    return xp.stack(cols, axis=1)
+
+
+def poly_linear_adjoint(g, p, kind, m=1):
+    """Adjoint of ``polyder(p, m)`` or ``polyint(p, m)`` (linear in ``p``)."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    return xp.reshape(_poly_basis_map(kind, p, m, "p").T @ g, _shape(p))
+
+
+def polyint_k_tangent(tk, p, m=1):
+    """The part of ``polyint(p, m, k)``'s tangent from the constants ``k``."""
+    if is_zero(tk):
+        return 0.0
+    xp = _ns(p)
+    return xp.polyint(xp.zeros((_size(p),), dtype=_float_dtype(p, tk)), m, k=tk)
+
+
+def polyint_k_adjoint(g, p, k, m=1):
+    """Adjoint of ``polyint(p, m, k)`` for ``k`` (one number or ``m``)."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    dk = _poly_basis_map("polyint", p, m, "k").T @ g
+    if _ndim(k) == 0 and not isinstance(k, (list, tuple)):
+        return xp.sum(dk)
+    return xp.reshape(dk, _shape(k)) if hasattr(k, "shape") else AdjList(dk[i] for i in range(m))
+
+
+def ediff1d_tangent(t, which, ary, to_end=None, to_begin=None):
+    """The part of ``ediff1d(ary, to_end, to_begin)``'s tangent from
+    ``ary`` (0), ``to_end`` (1) or ``to_begin`` (2)."""
+    if is_zero(t):
+        return 0.0
+    xp = _ns(ary)
+    dtype = _float_dtype(ary, t)
+    ne = 0 if to_end is None else _size(to_end)
+    nb = 0 if to_begin is None else _size(to_begin)
+    nd = max(_size(ary) - 1, 0)
+    flat = xp.reshape(xp.asarray(t, dtype=dtype), (-1,))
+    pieces = [xp.zeros((nb,), dtype=dtype), xp.zeros((nd,), dtype=dtype), xp.zeros((ne,), dtype=dtype)]
+    pieces[{0: 1, 1: 2, 2: 0}[which]] = flat[1:] - flat[:-1] if which == 0 else flat
+    return _concat(pieces, axis=0)
+
+
+def ediff1d_adjoint(g, which, ary, to_end=None, to_begin=None):
+    """Adjoint of ``ediff1d`` for ``ary`` (0), ``to_end`` (1) or ``to_begin`` (2)."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    ne = 0 if to_end is None else _size(to_end)
+    nb = 0 if to_begin is None else _size(to_begin)
+    n = _size(ary)
+    if which == 2:
+        return xp.reshape(g[:nb], _shape(to_begin))
+    if which == 1:
+        return xp.reshape(g[_shape(g)[0] - ne:], _shape(to_end))
+    d = g[nb:nb + n - 1]
+    z = xp.zeros((1,), dtype=d.dtype)
+    return xp.reshape(_concat([z, d], axis=0) - _concat([d, z], axis=0), _shape(ary))
+
+
 def vander_partials(x, N=None, increasing=False):
     """d vander(x, N, increasing) / d x, entry by entry (shaped like the result)."""
     xp = _ns(x)

@@ -576,6 +576,16 @@ add("diff", f_diff2, (rnd(4, 3),))
 add("diff", f_diff_ends, (rnd(2, 3), 0.5, rnd(2, 2)), (rnd(2, 3), rnd(2, 1), -1.0))
 
 
+def f_ediff1d(x): return np.ediff1d(x)
+def f_ediff1d_ends(x, e, b): return np.ediff1d(x, to_end=e, to_begin=b)
+def f_ediff1d_list(x): return np.ediff1d(x, to_begin=[1.0, x[0, 1]])
+
+
+add("ediff1d", f_ediff1d, (rnd(5),), (rnd(2, 3),))
+add("ediff1d", f_ediff1d_ends, (rnd(4), 0.3, rnd(2)), (rnd(2, 2), rnd(3), -0.4))
+add("ediff1d", f_ediff1d_list, (rnd(2, 3),))
+
+
 def f_trapezoid(y):
     return np.trapezoid(y)
 
@@ -1217,6 +1227,26 @@ add("unwrap", f_unwrap, (np.linspace(0.0, 3.0, 6),))
 add("vander", f_vander, (rnd(3),))
 add("vander", f_vander_inc, (np.array([0.0, 1.5, -0.7]),))
 add("polyval", f_polyval, (rnd(3), rnd(4)), (rnd(4), 0.7), (rnd(1), rnd(2)))
+
+
+def f_polyadd(a, b): return np.polyadd(a, b)
+def f_polysub(a, b): return np.polysub(a, b)
+def f_polymul(a, b): return np.polymul(a, b)
+def f_polyder(p): return np.polyder(p), np.polyder(p, 2)
+def f_polyder_high(p): return np.polyder(p, 4)
+def f_polyint(p): return np.polyint(p), np.polyint(p, 3)
+def f_polyint_k(p, k): return np.polyint(p, 2, k)
+def f_polyint_ks(p, k): return np.polyint(p, 2, [k, -2.0 * k])
+
+
+add("polyadd", f_polyadd, (rnd(2), rnd(4)), (rnd(3), rnd(3)), (rnd(3), 0.6))
+add("polysub", f_polysub, (rnd(4), rnd(2)), (0.5, rnd(3)))
+add("polymul", f_polymul, (rnd(3), rnd(2)), (rnd(2), 1.5))
+add("polyder", f_polyder, (rnd(4),))
+add("polyder", f_polyder_high, (rnd(3),))
+add("polyint", f_polyint, (rnd(3),))
+add("polyint", f_polyint_k, (rnd(3), 0.8), (rnd(2), np.array([0.3, -1.1])))
+add("polyint", f_polyint_ks, (rnd(3), 0.8))
 
 
 def f_polyfit(x, y): return np.polyfit(x, y, 2)

@@ -424,6 +424,12 @@ def nan_order_statistics(x):
         np.nanpercentile(y, [10.0, 60.0], axis=1, method="midpoint"))
 
 
+def polynomial_algebra(p, q):
+    s = np.polyadd(p * p, q) * np.polysub(q, 0.5)[0]
+    return np.sum(np.polymul(s, q) ** 2) + np.sum(np.polyder(np.polymul(p, p), 2) ** 3) \
+        + np.sum(np.polyint(p * q[1], 2, k=[q[0], 1.0]) ** 2) + np.sum(np.ediff1d(p * p, to_begin=q[0]) ** 3)
+
+
 def irfft2_parts(x):
     z = x[:, :3] + 1j * x[:, 3:]
     return np.sum(np.fft.hfft(z[0]) ** 3) + np.sum(np.abs(np.fft.ihfft(x[1] * x[2])) ** 2) \
@@ -574,6 +580,7 @@ CASES = [
     (fft_parts, (r(5),)),
     (irfft_parts, (r(8),)),
     (irfft2_parts, (r(3, 6),)),
+    (polynomial_algebra, (r(3), r(2))),
     (nan_order_statistics, (np.array([[0.3, -1.5, 0.8, 1.9], [2.1, 0.4, -1.2, -0.6], [1.1, -0.2, 0.5, -2.0]]),)),
 ]
 
