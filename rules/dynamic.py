@@ -151,6 +151,11 @@ def ediff1d_adjoint(result, g, which, ary, to_end=None, to_begin=None):
     t[result] = rh.ediff1d_adjoint(t[g], which, ary, to_end, to_begin)
 
 
+@helpers.rule("broadcast_arrays_adjoint")
+def broadcast_arrays_adjoint(result, g, i, x):
+    t[result] = rh.broadcast_arrays_adjoint(t[g], i, x)
+
+
 @helpers.rule("split_pieces")
 def split_pieces(result, g, arrays, axis=0):
     t[result] = rh.split_pieces(t[g], arrays, axis)

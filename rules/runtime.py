@@ -402,6 +402,32 @@ def logaddexp_accumulate_transpose(out, g, x, r, base2=False, axis=0):
     d[r] -= k * g * ad.logaddexp_accumulate_apply(d[out], x, r, base2, axis)
 
 
+@rules.rule("put_along_axis_copy")
+def put_along_axis_copy(result, arr, indices, values, axis):
+    t[result] = ad.put_along_axis_cleared(t[arr], indices, axis) \
+        + ad.put_along_axis_values(t[values], arr, indices, values, axis)
+    d[arr] += ad.put_along_axis_cleared(d[result], indices, axis)
+    d[values] += ad.put_along_axis_gather(d[result], arr, indices, values, axis)
+
+
+@rules.rule("put_along_axis_cleared")
+def put_along_axis_cleared(out, v, indices, axis):
+    t[out] = ad.put_along_axis_cleared(t[v], indices, axis)
+    d[v] += ad.put_along_axis_cleared(d[out], indices, axis)
+
+
+@rules.rule("put_along_axis_values")
+def put_along_axis_values(out, tv, arr, indices, values, axis):
+    t[out] = ad.put_along_axis_values(t[tv], arr, indices, values, axis)
+    d[tv] += ad.put_along_axis_gather(d[out], arr, indices, values, axis)
+
+
+@rules.rule("put_along_axis_gather")
+def put_along_axis_gather(out, g, arr, indices, values, axis):
+    t[out] = ad.put_along_axis_gather(t[g], arr, indices, values, axis)
+    d[g] += ad.put_along_axis_values(d[out], arr, indices, values, axis)
+
+
 rules.nondifferentiable("running_extremum_index", "einsum_subscripts", "keys")
 
 

@@ -1515,7 +1515,8 @@ class ANF:
 
         ``np.copyto(y, x)`` is ``y[...] = x``; ``np.fill_diagonal(a, v)`` is
         ``a[diagonal] = v``; ``np.add.at(a, i, v)`` is ``a[...] = a`` with
-        ``v`` added at ``i`` (repeated indices adding up)."""
+        ``v`` added at ``i`` (repeated indices adding up); ``np.put_along_axis``,
+        ``np.putmask`` and ``np.place`` write their values where they say."""
         if not isinstance(call, gast.Call) or any(isinstance(a, gast.Starred) for a in call.args):
             return None
         target = self._resolve(call.func)
@@ -1546,6 +1547,25 @@ class ANF:
             value = gast.Call(func=A.name("__srcad_np_where__"),
                               args=[kws["where"], args[1], A.clone(args[0])], keywords=[])
             return _whole(args[0]), value
+        if target is numpy.put_along_axis and len(args) + len(kws) == 4 \
+                and set(kws) <= {"indices", "values", "axis"}:
+            names = ("indices", "values", "axis")
+            rest = args[1:] + [kws[n] for n in names[len(args) - 1:]]
+            value = gast.Call(func=A.name("__srcad_put_along_axis__"),
+                              args=[A.clone(args[0])] + rest, keywords=[])
+            return _whole(args[0]), value
+        if target is numpy.putmask and len(args) == 3 and not kws:
+            # the values repeat over the flat positions: np.resize lays them out
+            shape = gast.Call(func=A.name("__srcad_np_shape__"), args=[A.clone(args[0])], keywords=[])
+            laid = gast.Call(func=A.name("__srcad_np_resize__"), args=[args[2], shape], keywords=[])
+            value = gast.Call(func=A.name("__srcad_np_where__"),
+                              args=[args[1], laid, A.clone(args[0])], keywords=[])
+            return _whole(args[0]), value
+        if target is numpy.place and len(args) == 3 and not kws:
+            count = gast.Call(func=A.name("__srcad_np_count_nonzero__"), args=[A.clone(args[1])],
+                              keywords=[])
+            value = gast.Call(func=A.name("__srcad_np_resize__"), args=[args[2], count], keywords=[])
+            return gast.Subscript(value=args[0], slice=args[1], ctx=gast.Store()), value
         if target is numpy.fill_diagonal and len(args) == 2 and not kws:
             index = gast.Call(func=A.name("__srcad_diagonal_index__"), args=[A.clone(args[0])],
                               keywords=[])

@@ -694,6 +694,71 @@ def logaddexp_accumulate_transpose(g, x, r, base2=False, axis=0):
     return power(x + p) - power(x + n)
 
 
+def _along(x, indices, axis):
+    """``(x, indices, axis, shape)`` with ``axis=None`` read as the flattened
+    array along axis 0 (as ``put_along_axis`` and ``take_along_axis`` do)."""
+    if axis is None:
+        xp = namespace_of(x)
+        return xp.reshape(x, (-1,)), indices, 0, _shape(x)
+    return x, indices, axis, None
+
+
+def put_along_axis_copy(arr, indices, values, axis):
+    """A copy of ``arr`` after ``np.put_along_axis(arr, indices, values, axis)``:
+    the write ``put_along_axis`` does in place, as a value.
+
+    >>> import numpy as np
+    >>> put_along_axis_copy(np.zeros((2, 2)), np.array([[1], [0]]), 5.0, 1)
+    array([[0., 5.],
+           [5., 0.]])
+    """
+    xp = namespace_of(arr)
+    out = copy(arr)
+    xp.put_along_axis(out, indices, values, axis)
+    return out
+
+
+def put_along_axis_cleared(v, indices, axis):
+    """``v`` with zeros where ``put_along_axis`` writes: the part of the
+    result that still comes from the array written into."""
+    if v.__class__ is float and v == 0.0:
+        return 0.0
+    xp = namespace_of(v)
+    out = copy(v)
+    xp.put_along_axis(out, indices, 0, axis)
+    return out
+
+
+def put_along_axis_values(tv, arr, indices, values, axis):
+    """Zeros shaped like ``arr`` with ``tv`` written where
+    ``put_along_axis(arr, indices, values, axis)`` writes ``values``."""
+    if tv.__class__ is float and tv == 0.0:
+        return 0.0
+    xp = namespace_of(arr)
+    out = xp.zeros(_shape(arr), dtype=_result_dtype(arr, tv))
+    xp.put_along_axis(out, indices, xp.broadcast_to(tv, _shape(values)), axis)
+    return out
+
+
+def put_along_axis_gather(g, arr, indices, values, axis):
+    """Adjoint of :func:`put_along_axis_values` for ``tv``: ``g`` read where
+    each value was written, zero for a value a later one with the same
+    index overwrote, summed back to the shape of ``values``."""
+    if g.__class__ is float and g == 0.0:
+        return 0.0
+    xp = namespace_of(g)
+    g = xp.broadcast_to(g, _shape(arr))
+    flat, idx, ax, _ = _along(g, indices, axis)
+    shape = xp.broadcast_shapes(_shape(idx), _shape(values))
+    idx = xp.broadcast_to(idx, shape)
+    ids = xp.reshape(xp.arange(int(math.prod(shape))), shape)
+    owner = xp.full(_shape(flat), -1, dtype=ids.dtype)
+    xp.put_along_axis(owner, idx, ids, ax)
+    won = xp.take_along_axis(owner, idx, ax) == ids
+    got = xp.where(won, xp.take_along_axis(flat, idx, ax), 0)
+    return unbroadcast(got, values)
+
+
 def concat(a, b):
     """``a + b`` for lists or tuples (the concatenation).
 

@@ -152,6 +152,11 @@ def _blocks(A, v):
     return np.sum(M @ M) + np.sum(np.block([v, v ** 3]) ** 2)
 
 
+def _broadcast_pair(a, b):
+    x, y = np.broadcast_arrays(a * a, b)
+    return np.sum((x * y) ** 2) + np.sum(x ** 3)
+
+
 _RNG = np.random.default_rng(4)
 _WELL = _RNG.standard_normal((3, 3)) + 3 * np.eye(3)
 SHAPE_ADJOINTS = [
@@ -172,6 +177,7 @@ SHAPE_ADJOINTS = [
     (_extracted_and_resized, (np.array([0.3, -1.1, 0.8, 1.4, -0.2]),)),
     (_moving_windows, (_RNG.standard_normal(5),)),
     (_blocks, (_RNG.standard_normal((2, 2)), _RNG.standard_normal(2))),
+    (_broadcast_pair, (_RNG.standard_normal(3), _RNG.standard_normal((2, 1)))),
 ]
 
 

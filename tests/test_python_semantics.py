@@ -354,3 +354,16 @@ def test_sums_and_means_with_where():
     value, _ = srcad.value_and_grad(masked_statistics)(x, m)
     assert value == pytest.approx(masked_statistics(x, m))
     srcad.check_grads(masked_statistics, (x, m), order=2)
+
+
+def put_along_axis_into_an_argument(x, v):
+    np.put_along_axis(x, np.array([1]), v, axis=0)
+    return np.sum(x ** 2)
+
+
+def test_put_along_axis_leaves_the_argument_alone():
+    x = np.array([1.0, 2.0, 3.0])
+    gx, gv = srcad.grad(put_along_axis_into_an_argument, wrt=(0, 1))(x, 0.5)
+    np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(gx, [2.0, 0.0, 6.0])
+    assert gv == 1.0
