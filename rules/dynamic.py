@@ -273,8 +273,8 @@ def take_along_axis_adjoint(result, g, arr, indices, axis=-1):
 
 
 @helpers.rule("pad_adjoint")
-def pad_adjoint(result, g, array, pad_width, mode="constant", reflect_type="even"):
-    t[result] = rh.pad_adjoint(t[g], array, pad_width, mode, reflect_type)
+def pad_adjoint(result, g, array, pad_width, mode="constant", reflect_type="even", stat_length=None):
+    t[result] = rh.pad_adjoint(t[g], array, pad_width, mode, reflect_type, stat_length)
 
 
 @helpers.rule("unpermute")

@@ -202,12 +202,16 @@ def resize(result, a, new_shape):
     d[a] += rh.resize_adjoint(d[result], a, new_shape)
 
 
-@rules.rule("pad")
-def pad(result, array, pad_width, mode="constant", constant_values=0, reflect_type="even"):
-    """Modes 'constant' (a scalar fill value), 'edge', 'reflect', 'symmetric', 'wrap'."""
-    t[result] = rh.pad_tangent(t[array], array, pad_width, mode, reflect_type) \
-        + rh.pad_fill_tangent(t[constant_values], array, pad_width, constant_values)
-    d[array] += rh.pad_adjoint(d[result], array, pad_width, mode, reflect_type)
+@rules.rule("pad", constant=("end_values",))
+def pad(result, array, pad_width, mode="constant", constant_values=0, reflect_type="even",
+        stat_length=None, end_values=0):
+    """Modes 'constant' (a scalar fill value), 'edge', 'reflect', 'symmetric'
+    (either ``reflect_type``), 'wrap', 'mean' and 'linear_ramp' (its
+    ``end_values`` constants)."""
+    t[result] = rh.pad_tangent(t[array], array, pad_width, mode, reflect_type, stat_length) \
+        + rh.pad_fill_tangent(t[constant_values], array, pad_width, constant_values) \
+        + rh.constant_only(t[end_values], "numpy.pad with end_values that depend on the input")
+    d[array] += rh.pad_adjoint(d[result], array, pad_width, mode, reflect_type, stat_length)
     d[constant_values] += rh.pad_fill_adjoint(d[result], array, pad_width, constant_values)
 
 

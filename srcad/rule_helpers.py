@@ -2310,31 +2310,80 @@ _PAD_GATHER_MODES = ("edge", "reflect", "symmetric", "wrap")
 
 
 def _pad_check(mode, reflect_type):
-    if mode != "constant" and mode not in _PAD_GATHER_MODES:
+    if mode != "constant" and mode not in _PAD_GATHER_MODES and mode not in _PAD_LINEAR_MODES:
         _unsupported(f"numpy.pad(mode={mode!r})",
-                     f"use mode 'constant', {', '.join(map(repr, _PAD_GATHER_MODES))}")
-    if mode in ("reflect", "symmetric") and reflect_type != "even":
-        _unsupported("numpy.pad(reflect_type='odd')", "use reflect_type='even'")
+                     f"use mode 'constant', "
+                     f"{', '.join(map(repr, _PAD_GATHER_MODES + _PAD_LINEAR_MODES))}")
 
 
-def pad_tangent(t, array, pad_width, mode="constant", reflect_type="even"):
+# modes whose padded entries combine several entries (a mean, a ramp, an odd
+# reflection 2 * edge - mirror): linear maps along each axis
+_PAD_LINEAR_MODES = ("mean", "linear_ramp")
+
+
+def _pad_is_linear(mode, reflect_type):
+    return mode in _PAD_LINEAR_MODES or (mode in ("reflect", "symmetric") and reflect_type != "even")
+
+
+def _pad_options(mode, reflect_type, stat_length):
+    if mode in ("reflect", "symmetric"):
+        return {"reflect_type": reflect_type}
+    if mode == "mean":
+        return {"stat_length": stat_length}
+    if mode == "linear_ramp":
+        return {"end_values": 0}     # the ramp's ends are constants: its linear part
+    return {}
+
+
+def _pad_axis_maps(array, pad_width, mode, reflect_type, stat_length):
+    """Per axis, the matrix ``(n + before + after, n)`` of the linear map
+    ``pad`` applies along it (``pad`` works axis by axis): the identity
+    padded along its rows."""
+    import numpy
+    nd = _ndim(array)
+    xp = _ns(array)
+    pw = numpy.broadcast_to(numpy.asarray(pad_width), (nd, 2))
+    sl = None if stat_length is None else numpy.broadcast_to(numpy.asarray(stat_length), (nd, 2))
+    maps = []
+    for ax in range(nd):
+        n = _shape(array)[ax]
+        opts = _pad_options(mode, reflect_type, None if sl is None else (tuple(sl[ax]), (1, 1)))
+        eye = xp.eye(n, dtype=_float_dtype(array))
+        maps.append(xp.pad(eye, ((int(pw[ax, 0]), int(pw[ax, 1])), (0, 0)), mode=mode, **opts))
+    return maps
+
+
+def _apply_along(m, v, ax):
+    xp = _ns(v)
+    return xp.moveaxis(xp.tensordot(m, v, axes=([1], [ax])), 0, ax)
+
+
+def pad_tangent(t, array, pad_width, mode="constant", reflect_type="even", stat_length=None):
     """Tangent of ``pad(array, pad_width, mode)``: the tangent padded the same
-    way (with zeros in constant mode)."""
+    way (with zeros in constant mode, a ramp to zero in 'linear_ramp')."""
     _pad_check(mode, reflect_type)
     xp = _ns(array) if hasattr(array, "shape") else _ns(t)
     t = xp.broadcast_to(t, _shape(array))
     if mode == "constant":
         return xp.pad(t, pad_width)
-    return xp.pad(t, pad_width, mode=mode)
+    return xp.pad(t, pad_width, mode=mode, **_pad_options(mode, reflect_type, stat_length))
 
 
-def pad_adjoint(g, array, pad_width, mode="constant", reflect_type="even"):
-    """Adjoint of ``pad`` for ``array``: every padded entry copies one entry
-    of ``array`` (or, in constant mode, none)."""
+def pad_adjoint(g, array, pad_width, mode="constant", reflect_type="even", stat_length=None):
+    """Adjoint of ``pad`` for ``array``: in the modes that copy entries, each
+    padded entry's adjoint goes back to the entry it copies; in the others,
+    the transposes of the per-axis maps, last axis first."""
     _pad_check(mode, reflect_type)
     if mode == "constant":
         return _gather_transpose(g, array, lambda i: _ns(i).pad(i, pad_width, constant_values=-1))
-    return _gather_transpose(g, array, lambda i: _ns(i).pad(i, pad_width, mode=mode))
+    if not _pad_is_linear(mode, reflect_type):
+        return _gather_transpose(g, array, lambda i: _ns(i).pad(i, pad_width, mode=mode))
+    if is_zero(g):
+        return 0.0
+    maps = _pad_axis_maps(array, pad_width, mode, reflect_type, stat_length)
+    for ax in reversed(range(len(maps))):
+        g = _apply_along(maps[ax].T, g, ax)
+    return _cast(g, _float_dtype(g, array))
 
 
 def _pad_mask(array, pad_width, constant_values):

@@ -1057,6 +1057,20 @@ for _mode in ("edge", "reflect", "symmetric", "wrap"):
 add("pad", f_pad_fill, (rnd(3), 0.7))
 
 
+def f_pad_mean(x): return np.pad(x, ((1, 2), (2, 1)), mode="mean")
+def f_pad_mean_stat(x): return np.pad(x, 3, mode="mean", stat_length=2)
+def f_pad_ramp(x): return np.pad(x, ((2, 1), (0, 2)), mode="linear_ramp", end_values=((0.5, -1.0), (0.0, 2.0)))
+def f_pad_odd(x): return np.pad(x, ((2, 1), (1, 3)), mode="reflect", reflect_type="odd")
+def f_pad_symmetric_odd(x): return np.pad(x, (3, 2), mode="symmetric", reflect_type="odd")
+
+
+add("pad", f_pad_mean, (rnd(3, 4),))
+add("pad", f_pad_mean_stat, (rnd(5),))
+add("pad", f_pad_ramp, (rnd(3, 4),))
+add("pad", f_pad_odd, (rnd(3, 4),))
+add("pad", f_pad_symmetric_odd, (rnd(4),))
+
+
 IDX = np.array([[2, 0], [1, 2]])
 
 
@@ -1651,7 +1665,7 @@ def test_float32_stays_float32(fn, args):
 # ---------------------------------------------------------------------------------------------------
 
 
-def u_pad_mean(x): return np.sum(np.pad(x, 1, mode="mean"))
+def u_pad_maximum(x): return np.sum(np.pad(x, 1, mode="maximum"))
 def u_quantile_method(x): return np.quantile(x, 0.3, method="weibull")
 def u_svd_full(x): return np.sum(np.linalg.svd(x)[0])
 def u_qr_wide(x): return np.sum(np.linalg.qr(x)[1])
@@ -1668,7 +1682,7 @@ def u_einsum_sublists_unseen(x):
     return np.einsum(x, s, x, s)
 
 
-@pytest.mark.parametrize("fn,x", [(u_pad_mean, rnd(3)), (u_quantile_method, rnd(5)),
+@pytest.mark.parametrize("fn,x", [(u_pad_maximum, rnd(3)), (u_quantile_method, rnd(5)),
                                   (u_svd_full, rnd(3, 2)), (u_qr_wide, rnd(2, 3)),
                                   (u_var_where, rnd(4)), (u_average_returned, rnd(3)),
                                   (u_linspace_retstep, 0.5), (u_einsum_six, rnd(2)),

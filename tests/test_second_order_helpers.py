@@ -430,6 +430,12 @@ def polynomial_algebra(p, q):
         + np.sum(np.polyint(p * q[1], 2, k=[q[0], 1.0]) ** 2) + np.sum(np.ediff1d(p * p, to_begin=q[0]) ** 3)
 
 
+def pads_that_combine(x):
+    return np.sum(np.pad(x * x, ((1, 2), (2, 0)), mode="mean") ** 2) \
+        + np.sum(np.pad(x, 2, mode="linear_ramp", end_values=1.0) ** 3) \
+        + np.sum(np.pad(x ** 2, ((2, 1), (1, 1)), mode="reflect", reflect_type="odd") ** 2)
+
+
 def irfft2_parts(x):
     z = x[:, :3] + 1j * x[:, 3:]
     return np.sum(np.fft.hfft(z[0]) ** 3) + np.sum(np.abs(np.fft.ihfft(x[1] * x[2])) ** 2) \
@@ -581,6 +587,7 @@ CASES = [
     (irfft_parts, (r(8),)),
     (irfft2_parts, (r(3, 6),)),
     (polynomial_algebra, (r(3), r(2))),
+    (pads_that_combine, (r(3, 4),)),
     (nan_order_statistics, (np.array([[0.3, -1.5, 0.8, 1.9], [2.1, 0.4, -1.2, -0.6], [1.1, -0.2, 0.5, -2.0]]),)),
 ]
 
