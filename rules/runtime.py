@@ -402,6 +402,18 @@ def logaddexp_accumulate_transpose(out, g, x, r, base2=False, axis=0):
     d[r] -= k * g * ad.logaddexp_accumulate_apply(d[out], x, r, base2, axis)
 
 
+@rules.rule("add_reduceat")
+def add_reduceat(result, x, indices, axis=0):
+    t[result] = ad.add_reduceat(t[x], indices, axis)
+    d[x] += ad.add_reduceat_adjoint(d[result], x, indices, axis)
+
+
+@rules.rule("add_reduceat_adjoint")
+def add_reduceat_adjoint(out, g, x, indices, axis=0):
+    t[out] = ad.add_reduceat_adjoint(t[g], x, indices, axis)
+    d[g] += ad.add_reduceat(d[out], indices, axis)
+
+
 @rules.rule("put_along_axis_copy")
 def put_along_axis_copy(result, arr, indices, values, axis):
     t[result] = ad.put_along_axis_cleared(t[arr], indices, axis) \

@@ -55,6 +55,7 @@ _SPECIAL_CALLS = {
     "__srcad_running_extremum__": runtime.running_extremum,
     "__srcad_logaddexp_accumulate__": runtime.logaddexp_accumulate,
     "__srcad_put_along_axis__": runtime.put_along_axis_copy,
+    "__srcad_add_reduceat__": runtime.add_reduceat,
     "__srcad_np_resize__": numpy.resize,
     "__srcad_np_shape__": numpy.shape,
     "__srcad_np_count_nonzero__": numpy.count_nonzero,

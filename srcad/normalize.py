@@ -1292,12 +1292,20 @@ class ANF:
         import numpy
         owner = getattr(target, "__self__", None)
         method = getattr(target, "__name__", None)
-        if not isinstance(owner, numpy.ufunc) or method not in ("reduce", "accumulate"):
+        if not isinstance(owner, numpy.ufunc) or method not in ("reduce", "accumulate", "reduceat"):
             return None
         func = call.func
         if not (isinstance(func, gast.Attribute) and isinstance(func.value, gast.Attribute)):
             return None
         module = func.value.value
+        if method == "reduceat":
+            if owner is not numpy.add or not 2 <= len(call.args) <= 3 \
+                    or any(k.arg != "axis" for k in call.keywords):
+                return None
+            new = gast.Call(func=A.name("__srcad_add_reduceat__"), args=list(call.args),
+                            keywords=list(call.keywords))
+            A.copy_lineno(new, call)
+            return new
         names = {("add", "reduce"): "sum", ("multiply", "reduce"): "prod",
                  ("maximum", "reduce"): "max", ("minimum", "reduce"): "min",
                  ("add", "accumulate"): "cumsum", ("multiply", "accumulate"): "cumprod",

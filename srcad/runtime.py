@@ -694,6 +694,38 @@ def logaddexp_accumulate_transpose(g, x, r, base2=False, axis=0):
     return power(x + p) - power(x + n)
 
 
+def add_reduceat(x, indices, axis=0):
+    """``np.add.reduceat(x, indices, axis)``: sums over the segments that
+    start at ``indices``.
+
+    >>> import numpy as np
+    >>> add_reduceat(np.arange(5.0), [0, 2, 3])
+    array([1., 2., 7.])
+    """
+    return namespace_of(x).add.reduceat(x, indices, axis=axis)
+
+
+def add_reduceat_adjoint(g, x, indices, axis=0):
+    """Adjoint of :func:`add_reduceat`: each segment's adjoint spread over
+    the entries it sums (segment ``k`` covers ``indices[k]`` up to
+    ``indices[k + 1]``, or the one entry ``indices[k]`` where the next index
+    is not larger; the last runs to the end), by a running sum of
+    differences."""
+    if g.__class__ is float and g == 0.0:
+        return 0.0
+    xp = namespace_of(g)
+    n = _shape(x)[axis]
+    start = xp.asarray(indices) % n if n else xp.asarray(indices)
+    nxt = xp.concatenate([start[1:], xp.asarray([n], dtype=start.dtype)])
+    stop = xp.where(nxt > start, nxt, start + 1)
+    stop[-1] = n
+    gm = xp.moveaxis(xp.broadcast_to(g, _shape(add_reduceat(x, indices, axis))), axis, 0)
+    diff = xp.zeros((n + 1,) + _shape(gm)[1:], dtype=_result_dtype(x, g))
+    xp.add.at(diff, start, gm)
+    xp.subtract.at(diff, stop, gm)
+    return xp.moveaxis(xp.cumsum(diff, axis=0)[:n], 0, axis)
+
+
 def _along(x, indices, axis):
     """``(x, indices, axis, shape)`` with ``axis=None`` read as the flattened
     array along axis 0 (as ``put_along_axis`` and ``take_along_axis`` do)."""

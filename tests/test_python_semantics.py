@@ -277,6 +277,12 @@ def nan_skipping_extrema(x):
     return np.fmax.reduce(y) * np.sum(np.fmin.reduce(np.outer(y, x), axis=0) ** 2)
 
 
+def segment_sums(x):
+    seg = np.add.reduceat(x * x, [0, 2, 5])
+    rows = np.add.reduceat(np.outer(x[:4], x), np.array([0, 3, 1, 4]), axis=1)   # 3 > 1: one entry
+    return np.sum(seg ** 2 * np.array([1.0, 2.0, 3.0])) + np.sum(rows ** 3)
+
+
 def running_max_of_rows(A):
     return np.sum(np.maximum.accumulate(A, axis=1) * A)
 
@@ -286,7 +292,8 @@ def running_max_of_rows(A):
     (ufunc_reductions, (np.array([0.3, 1.2, 0.7]),)),
     (running_max_of_rows, (np.random.default_rng(0).standard_normal((3, 4)),)),
     (nan_skipping_extrema, (np.array([0.3, -1.5, 1.2, 0.7]),)),
-], ids=["drawdown", "reductions", "running-max-rows", "fmax-fmin-reduce"])
+    (segment_sums, (np.array([0.3, -1.5, 1.2, 0.7, 2.0, -0.4, 0.9]),)),
+], ids=["drawdown", "reductions", "running-max-rows", "fmax-fmin-reduce", "add-reduceat"])
 def test_ufunc_reduce_and_accumulate(fn, args):
     srcad.check_grads(fn, args, order=2)
 
