@@ -24,6 +24,8 @@ TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)    # erf'(0)
 HALF_SQRT_PI = math.sqrt(math.pi) / 2.0
 INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)  # the normal density at 0
 SQRT_2PI = math.sqrt(2.0 * math.pi)
+LN2 = math.log(2.0)
+LN10 = math.log(10.0)
 
 # -- logistic ---------------------------------------------------------------------------------
 
@@ -281,6 +283,167 @@ def yv(result, v, z):
     s = 0.5 * (special.yv(v - 1.0, z) - special.yv(v + 1.0, z))
     t[result] = s * t[z] + rh.constant_only(t[v], "scipy.special.yv with an order v that depends on the input")
     d[z] += d[result] * s
+
+
+# -- more elementary and special functions ----------------------------------------------------------
+
+
+@rules.rule("erfcx")
+def erfcx(result, x):
+    """``exp(x**2) erfc(x)``."""
+    s = 2.0 * x * result - TWO_OVER_SQRT_PI
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("erfi")
+def erfi(result, x):
+    s = TWO_OVER_SQRT_PI * xp.exp(x * x)
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("dawsn")
+def dawsn(result, x):
+    s = 1.0 - 2.0 * x * result
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("exp1")
+def exp1(result, x):
+    s = -xp.exp(-x) / x
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("expi")
+def expi(result, x):
+    s = xp.exp(x) / x
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("log1p")
+def log1p(result, x):
+    t[result] = t[x] / (1.0 + x)
+    d[x] += d[result] / (1.0 + x)
+
+
+@rules.rule("expm1")
+def expm1(result, x):
+    t[result] = (result + 1.0) * t[x]
+    d[x] += d[result] * (result + 1.0)
+
+
+@rules.rule("exp2")
+def exp2(result, x):
+    t[result] = result * LN2 * t[x]
+    d[x] += d[result] * result * LN2
+
+
+@rules.rule("exp10")
+def exp10(result, x):
+    t[result] = result * LN10 * t[x]
+    d[x] += d[result] * result * LN10
+
+
+@rules.rule("cbrt")
+def cbrt(result, x):
+    t[result] = t[x] / (3.0 * result * result)
+    d[x] += d[result] / (3.0 * result * result)
+
+
+@rules.rule("rgamma")
+def rgamma(result, x):
+    """``1 / gamma(x)``."""
+    s = -result * special.digamma(x)
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("beta", broadcast=True)
+def beta(result, a, b):
+    c = special.digamma(a + b)
+    t[result] = result * ((special.digamma(a) - c) * t[a] + (special.digamma(b) - c) * t[b])
+    d[a] += d[result] * result * (special.digamma(a) - c)
+    d[b] += d[result] * result * (special.digamma(b) - c)
+
+
+@rules.rule("gammainc", broadcast=True, constant=("a",))
+def gammainc(result, a, x):
+    """The regularized lower incomplete gamma function, in ``x`` (the shape
+    ``a`` is a constant)."""
+    s = xp.exp((a - 1.0) * xp.log(x) - x - special.gammaln(a))
+    t[result] = s * t[x] + rh.constant_only(t[a], "scipy.special.gammainc with a shape a that depends on the input")
+    d[x] += d[result] * s
+
+
+@rules.rule("gammaincc", broadcast=True, constant=("a",))
+def gammaincc(result, a, x):
+    s = -xp.exp((a - 1.0) * xp.log(x) - x - special.gammaln(a))
+    t[result] = s * t[x] + rh.constant_only(t[a], "scipy.special.gammaincc with a shape a that depends on the input")
+    d[x] += d[result] * s
+
+
+@rules.rule("betainc", broadcast=True, constant=("a", "b"))
+def betainc(result, a, b, x):
+    """The regularized incomplete beta function, in ``x`` (``a``, ``b`` constants)."""
+    s = xp.exp((a - 1.0) * xp.log(x) + (b - 1.0) * xp.log1p(-x) - special.betaln(a, b))
+    t[result] = s * t[x] + rh.constant_only(t[a], "scipy.special.betainc with a that depends on the input") \
+        + rh.constant_only(t[b], "scipy.special.betainc with b that depends on the input")
+    d[x] += d[result] * s
+
+
+@rules.rule("boxcox", broadcast=True, constant=("lmbda",))
+def boxcox(result, x, lmbda):
+    s = xp.power(x, lmbda - 1.0)
+    t[result] = s * t[x] + rh.constant_only(t[lmbda], "scipy.special.boxcox with a lmbda that depends on the input")
+    d[x] += d[result] * s
+
+
+@rules.rule("boxcox1p", broadcast=True, constant=("lmbda",))
+def boxcox1p(result, x, lmbda):
+    s = xp.power(1.0 + x, lmbda - 1.0)
+    t[result] = s * t[x] + rh.constant_only(t[lmbda], "scipy.special.boxcox1p with a lmbda that depends on the input")
+    d[x] += d[result] * s
+
+
+@rules.rule("ellipk")
+def ellipk(result, m):
+    """The complete elliptic integral of the first kind, parameter ``m``."""
+    s = (special.ellipe(m) - (1.0 - m) * result) / (2.0 * m * (1.0 - m))
+    t[result] = s * t[m]
+    d[m] += d[result] * s
+
+
+@rules.rule("ellipe")
+def ellipe(result, m):
+    s = (result - special.ellipk(m)) / (2.0 * m)
+    t[result] = s * t[m]
+    d[m] += d[result] * s
+
+
+@rules.rule("kl_div", broadcast=True)
+def kl_div(result, x, y):
+    """``x log(x / y) - x + y``."""
+    t[result] = xp.log(x / y) * t[x] + (1.0 - x / y) * t[y]
+    d[x] += d[result] * xp.log(x / y)
+    d[y] += d[result] * (1.0 - x / y)
+
+
+@rules.rule("huber", broadcast=True, constant=("delta",))
+def huber(result, delta, r):
+    s = xp.clip(r, -delta, delta)
+    t[result] = s * t[r] + rh.constant_only(t[delta], "scipy.special.huber with a delta that depends on the input")
+    d[r] += d[result] * s
+
+
+@rules.rule("pseudo_huber", broadcast=True, constant=("delta",))
+def pseudo_huber(result, delta, r):
+    s = r / xp.sqrt(1.0 + (r / delta) ** 2)
+    t[result] = s * t[r] + rh.constant_only(t[delta], "scipy.special.pseudo_huber with a delta that depends on the input")
+    d[r] += d[result] * s
 
 
 # -- information theory -----------------------------------------------------------------------
