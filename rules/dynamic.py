@@ -61,9 +61,99 @@ def take_adjoint(result, g, a, indices, axis=None, mode="raise"):
     t[result] = rh.take_adjoint(t[g], a, indices, axis, mode)
 
 
+@helpers.rule("constant_only")
+def constant_only(result, tv, what):
+    t[result] = rh.constant_only(t[tv], what)
+
+
+@helpers.rule("resize_adjoint")
+def resize_adjoint(result, g, a, new_shape):
+    t[result] = rh.resize_adjoint(t[g], a, new_shape)
+
+
+@helpers.rule("delete_adjoint")
+def delete_adjoint(result, g, arr, obj, axis=None):
+    t[result] = rh.delete_adjoint(t[g], arr, obj, axis)
+
+
+@helpers.rule("compress_adjoint")
+def compress_adjoint(result, g, condition, a, axis=None):
+    t[result] = rh.compress_adjoint(t[g], condition, a, axis)
+
+
+@helpers.rule("extract_adjoint")
+def extract_adjoint(result, g, condition, arr):
+    t[result] = rh.extract_adjoint(t[g], condition, arr)
+
+
+@helpers.rule("sliding_window_adjoint")
+def sliding_window_adjoint(result, g, x, window_shape, axis=None):
+    t[result] = rh.sliding_window_adjoint(t[g], x, window_shape, axis)
+
+
 @helpers.rule("array_adjoint")
 def array_adjoint(result, g, obj):
     t[result] = rh.array_adjoint(t[g], obj)
+
+
+@helpers.rule("block_adjoint")
+def block_adjoint(result, g, arrays):
+    t[result] = rh.block_adjoint(t[g], arrays)
+
+
+@helpers.rule("block_tangent")
+def block_tangent(result, tv, arrays):
+    t[result] = rh.block_tangent(t[tv], arrays)
+
+
+@helpers.rule("poly_pad")
+def poly_pad(result, tv, r):
+    t[result] = rh.poly_pad(t[tv], r)
+
+
+@helpers.rule("poly_tail")
+def poly_tail(result, g, p):
+    t[result] = rh.poly_tail(t[g], p)
+
+
+@helpers.rule("polymul_tangent")
+def polymul_tangent(result, ta, b, r):
+    t[result] = rh.polymul_tangent(t[ta], b, r) + rh.polymul_tangent(t[b], ta, r)
+
+
+@helpers.rule("polymul_adjoint")
+def polymul_adjoint(result, g, a, b):
+    t[result] = rh.polymul_adjoint(t[g], a, b) + rh.polymul_adjoint(g, a, t[b])
+
+
+@helpers.rule("poly_linear_adjoint")
+def poly_linear_adjoint(result, g, p, kind, m=1):
+    t[result] = rh.poly_linear_adjoint(t[g], p, kind, m)
+
+
+@helpers.rule("polyint_k_tangent")
+def polyint_k_tangent(result, tk, p, m=1):
+    t[result] = rh.polyint_k_tangent(t[tk], p, m)
+
+
+@helpers.rule("polyint_k_adjoint")
+def polyint_k_adjoint(result, g, p, k, m=1):
+    t[result] = rh.polyint_k_adjoint(t[g], p, k, m)
+
+
+@helpers.rule("ediff1d_tangent")
+def ediff1d_tangent(result, tv, which, ary, to_end=None, to_begin=None):
+    t[result] = rh.ediff1d_tangent(t[tv], which, ary, to_end, to_begin)
+
+
+@helpers.rule("ediff1d_adjoint")
+def ediff1d_adjoint(result, g, which, ary, to_end=None, to_begin=None):
+    t[result] = rh.ediff1d_adjoint(t[g], which, ary, to_end, to_begin)
+
+
+@helpers.rule("broadcast_arrays_adjoint")
+def broadcast_arrays_adjoint(result, g, i, x):
+    t[result] = rh.broadcast_arrays_adjoint(t[g], i, x)
 
 
 @helpers.rule("split_pieces")
@@ -183,8 +273,8 @@ def take_along_axis_adjoint(result, g, arr, indices, axis=-1):
 
 
 @helpers.rule("pad_adjoint")
-def pad_adjoint(result, g, array, pad_width, mode="constant", reflect_type="even"):
-    t[result] = rh.pad_adjoint(t[g], array, pad_width, mode, reflect_type)
+def pad_adjoint(result, g, array, pad_width, mode="constant", reflect_type="even", stat_length=None):
+    t[result] = rh.pad_adjoint(t[g], array, pad_width, mode, reflect_type, stat_length)
 
 
 @helpers.rule("unpermute")
@@ -343,6 +433,16 @@ def join_adjoint(result, g, arrays, kind):
     t[result] = rh.join_adjoint(t[g], arrays, kind)
 
 
+@helpers.rule("nan_quantile_vjp")
+def nan_quantile_vjp(result, g, a, q, axis=None, method="linear"):
+    t[result] = rh.nan_quantile_vjp(t[g], a, q, axis, method)
+
+
+@helpers.rule("nan_quantile_jvp")
+def nan_quantile_jvp(result, ta, a, q, r, axis=None, method="linear"):
+    t[result] = rh.nan_quantile_jvp(t[ta], a, q, r, axis, method)
+
+
 @helpers.rule("quantile_vjp")
 def quantile_vjp(result, g, a, q, axis=None, method="linear"):
     t[result] = rh.quantile_vjp(t[g], a, q, axis, method)
@@ -489,6 +589,11 @@ def append_adjoint(result, g, which, arr, values, axis=None):
 @helpers.rule("fft_adjoint")
 def fft_adjoint(result, g, a, kind, n=None, axis=-1, norm=None, s=None, axes=None):
     t[result] = rh.fft_adjoint(t[g], a, kind, n, axis, norm, s, axes)
+
+
+@helpers.rule("irfftn_adjoint")
+def irfftn_adjoint(result, g, a, s=None, axes=None, norm=None, default_last=0):
+    t[result] = rh.irfftn_adjoint(t[g], a, s, axes, norm, default_last)
 
 
 @helpers.rule("irfft_adjoint")

@@ -343,6 +343,42 @@ def polyval(result, p, x):
     d[x] += ad.unbroadcast(d[result] * rh.polyval_slope(p, x), x)
 
 
+@rules.rule("polyadd")
+def polyadd(result, a1, a2):
+    t[result] = rh.poly_pad(t[a1], result) + rh.poly_pad(t[a2], result)
+    d[a1] += rh.poly_tail(d[result], a1)
+    d[a2] += rh.poly_tail(d[result], a2)
+
+
+@rules.rule("polysub")
+def polysub(result, a1, a2):
+    t[result] = rh.poly_pad(t[a1], result) - rh.poly_pad(t[a2], result)
+    d[a1] += rh.poly_tail(d[result], a1)
+    d[a2] -= rh.poly_tail(d[result], a2)
+
+
+@rules.rule("polymul")
+def polymul(result, a1, a2):
+    """The convolution of the coefficients."""
+    t[result] = rh.polymul_tangent(t[a1], a2, result) + rh.polymul_tangent(t[a2], a1, result)
+    d[a1] += rh.polymul_adjoint(d[result], a1, a2)
+    d[a2] += rh.polymul_adjoint(d[result], a2, a1)
+
+
+@rules.rule("polyder")
+def polyder(result, p, m=1):
+    t[result] = xp.polyder(t[p], m)
+    d[p] += rh.poly_linear_adjoint(d[result], p, "polyder", m)
+
+
+@rules.rule("polyint")
+def polyint(result, p, m=1, k=None):
+    """Linear in the coefficients ``p`` and the integration constants ``k``."""
+    t[result] = xp.polyint(t[p], m) + rh.polyint_k_tangent(t[k], p, m)
+    d[p] += rh.poly_linear_adjoint(d[result], p, "polyint", m)
+    d[k] += rh.polyint_k_adjoint(d[result], p, k, m)
+
+
 @rules.rule("polyfit")
 def polyfit(result, x, y, deg, rcond=None, full=False, w=None, cov=False):
     """The weighted least-squares solution ``p`` (the Vandermonde matrix
@@ -434,6 +470,32 @@ def ifftn(result, a, s=None, axes=None, norm=None, out=None):
 def rfftn(result, a, s=None, axes=None, norm=None, out=None):
     t[result] = xp.fft.rfftn(t[a], s, axes, norm)
     d[a] += rh.fft_adjoint(d[result], a, "rfftn", None, -1, norm, s, axes)
+
+
+@rules.rule("fft.hfft")
+def hfft(result, a, n=None, axis=-1, norm=None, out=None):
+    """``irfft`` of the conjugate, with the dual normalisation."""
+    t[result] = xp.fft.hfft(t[a], n, axis, norm)
+    d[a] += xp.conj(rh.irfft_adjoint(d[result], a, n, axis, rh.dual_norm(norm)))
+
+
+@rules.rule("fft.ihfft")
+def ihfft(result, a, n=None, axis=-1, norm=None, out=None):
+    """The conjugate of ``rfft``, with the dual normalisation."""
+    t[result] = xp.fft.ihfft(t[a], n, axis, norm)
+    d[a] += rh.fft_adjoint(xp.conj(d[result]), a, "rfft", n, axis, rh.dual_norm(norm))
+
+
+@rules.rule("fft.irfft2")
+def irfft2(result, a, s=None, axes=(-2, -1), norm=None, out=None):
+    t[result] = xp.fft.irfft2(t[a], s, axes, norm)
+    d[a] += rh.irfftn_adjoint(d[result], a, s, axes, norm, 2)
+
+
+@rules.rule("fft.irfftn")
+def irfftn(result, a, s=None, axes=None, norm=None, out=None):
+    t[result] = xp.fft.irfftn(t[a], s, axes, norm)
+    d[a] += rh.irfftn_adjoint(d[result], a, s, axes, norm)
 
 
 rules.nondifferentiable("linalg.matrix_rank", "tri", "tril_indices", "triu_indices",

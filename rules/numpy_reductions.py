@@ -157,6 +157,16 @@ def diff(result, a, n=1, axis=-1, prepend=None, append=None):
     d[append] += rh.diff_vjp(d[result], 2, a, n, axis, prepend, append)
 
 
+@rules.rule("ediff1d")
+def ediff1d(result, ary, to_end=None, to_begin=None):
+    t[result] = rh.ediff1d_tangent(t[ary], 0, ary, to_end, to_begin) \
+        + rh.ediff1d_tangent(t[to_end], 1, ary, to_end, to_begin) \
+        + rh.ediff1d_tangent(t[to_begin], 2, ary, to_end, to_begin)
+    d[ary] += rh.ediff1d_adjoint(d[result], 0, ary, to_end, to_begin)
+    d[to_end] += rh.ediff1d_adjoint(d[result], 1, ary, to_end, to_begin)
+    d[to_begin] += rh.ediff1d_adjoint(d[result], 2, ary, to_end, to_begin)
+
+
 @rules.rule("trapezoid")
 def trapezoid(result, y, x=None, dx=1.0, axis=-1):
     t[result] = rh.trapezoid_jvp_y(t[y], y, x, dx, axis) + rh.trapezoid_jvp_x(t[x], y, x, axis) \
@@ -189,6 +199,27 @@ def percentile(result, a, q, axis=None, out=None, overwrite_input=False, method=
                keepdims=False):
     t[result] = rh.quantile_jvp(t[a], a, rh.percent(q), result, axis, method)
     d[a] += rh.quantile_vjp(d[result], a, rh.percent(q), axis, method)
+
+
+@rules.rule("nanmedian")
+def nanmedian(result, a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """The median of the non-NaN entries; NaNs get no derivative."""
+    t[result] = rh.nan_quantile_jvp(t[a], a, 0.5, result, axis)
+    d[a] += rh.nan_quantile_vjp(d[result], a, 0.5, axis)
+
+
+@rules.rule("nanquantile")
+def nanquantile(result, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                keepdims=False):
+    t[result] = rh.nan_quantile_jvp(t[a], a, q, result, axis, method)
+    d[a] += rh.nan_quantile_vjp(d[result], a, q, axis, method)
+
+
+@rules.rule("nanpercentile")
+def nanpercentile(result, a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                  keepdims=False):
+    t[result] = rh.nan_quantile_jvp(t[a], a, rh.percent(q), result, axis, method)
+    d[a] += rh.nan_quantile_vjp(d[result], a, rh.percent(q), axis, method)
 
 
 @rules.rule("bincount")

@@ -108,6 +108,12 @@ def column_stack(result, tup):
     d[tup] += rh.join_adjoint(d[result], tup, "column_stack")
 
 
+@rules.rule("block")
+def block(result, arrays):
+    t[result] = rh.block_tangent(t[arrays], arrays)
+    d[arrays] += rh.block_adjoint(d[result], arrays)
+
+
 @rules.rule("split", "array_split")
 def split(result, ary, indices_or_sections, axis=0):
     t[result] = xp.array_split(t[ary], indices_or_sections, axis=axis)
@@ -196,12 +202,16 @@ def resize(result, a, new_shape):
     d[a] += rh.resize_adjoint(d[result], a, new_shape)
 
 
-@rules.rule("pad")
-def pad(result, array, pad_width, mode="constant", constant_values=0, reflect_type="even"):
-    """Modes 'constant' (a scalar fill value), 'edge', 'reflect', 'symmetric', 'wrap'."""
-    t[result] = rh.pad_tangent(t[array], array, pad_width, mode, reflect_type) \
-        + rh.pad_fill_tangent(t[constant_values], array, pad_width, constant_values)
-    d[array] += rh.pad_adjoint(d[result], array, pad_width, mode, reflect_type)
+@rules.rule("pad", constant=("end_values",))
+def pad(result, array, pad_width, mode="constant", constant_values=0, reflect_type="even",
+        stat_length=None, end_values=0):
+    """Modes 'constant' (a scalar fill value), 'edge', 'reflect', 'symmetric'
+    (either ``reflect_type``), 'wrap', 'mean' and 'linear_ramp' (its
+    ``end_values`` constants)."""
+    t[result] = rh.pad_tangent(t[array], array, pad_width, mode, reflect_type, stat_length) \
+        + rh.pad_fill_tangent(t[constant_values], array, pad_width, constant_values) \
+        + rh.constant_only(t[end_values], "numpy.pad with end_values that depend on the input")
+    d[array] += rh.pad_adjoint(d[result], array, pad_width, mode, reflect_type, stat_length)
     d[constant_values] += rh.pad_fill_adjoint(d[result], array, pad_width, constant_values)
 
 
@@ -233,6 +243,14 @@ def extract(result, condition, arr):
 def delete(result, arr, obj, axis=None):
     t[result] = xp.delete(t[arr], obj, axis)
     d[arr] += rh.delete_adjoint(d[result], arr, obj, axis)
+
+
+@rules.rule("lib.stride_tricks.sliding_window_view")
+def sliding_window_view(result, x, window_shape, axis=None, *, subok=False, writeable=False):
+    """The windows are a view of ``x``: its tangent is the same view of the
+    tangent; the adjoint adds each window's adjoint back where it was read."""
+    t[result] = xp.lib.stride_tricks.sliding_window_view(t[x], window_shape, axis)
+    d[x] += rh.sliding_window_adjoint(d[result], x, window_shape, axis)
 
 
 @rules.rule("sort")

@@ -376,6 +376,70 @@ def running_extremum_tangent(out, tx, x, result, axis=0):
     t[out] = ad.running_extremum_tangent(t[tx], x, result, axis)
 
 
+@rules.rule("logaddexp_accumulate")
+def logaddexp_accumulate(result, x, base2=False, axis=0):
+    t[result] = ad.logaddexp_accumulate_apply(t[x], x, result, base2, axis)
+    d[x] += ad.logaddexp_accumulate_transpose(d[result], x, result, base2, axis)
+
+
+# out = A(v, x, r): sum over j <= i of B**(x[j] - r[i]) * v[j]; its transpose
+# sums over i >= j. Linear in v (g), and in B**x, B**-r: k = log(B).
+@rules.rule("logaddexp_accumulate_apply")
+def logaddexp_accumulate_apply(out, v, x, r, base2=False, axis=0):
+    k = ad.log_scale(base2)
+    t[out] = ad.logaddexp_accumulate_apply(t[v] + k * v * t[x], x, r, base2, axis) - k * t[r] * out
+    d[v] += ad.logaddexp_accumulate_transpose(d[out], x, r, base2, axis)
+    d[x] += k * v * ad.logaddexp_accumulate_transpose(d[out], x, r, base2, axis)
+    d[r] -= k * d[out] * out
+
+
+@rules.rule("logaddexp_accumulate_transpose")
+def logaddexp_accumulate_transpose(out, g, x, r, base2=False, axis=0):
+    k = ad.log_scale(base2)
+    t[out] = ad.logaddexp_accumulate_transpose(t[g] - k * g * t[r], x, r, base2, axis) + k * t[x] * out
+    d[g] += ad.logaddexp_accumulate_apply(d[out], x, r, base2, axis)
+    d[x] += k * d[out] * out
+    d[r] -= k * g * ad.logaddexp_accumulate_apply(d[out], x, r, base2, axis)
+
+
+@rules.rule("add_reduceat")
+def add_reduceat(result, x, indices, axis=0):
+    t[result] = ad.add_reduceat(t[x], indices, axis)
+    d[x] += ad.add_reduceat_adjoint(d[result], x, indices, axis)
+
+
+@rules.rule("add_reduceat_adjoint")
+def add_reduceat_adjoint(out, g, x, indices, axis=0):
+    t[out] = ad.add_reduceat_adjoint(t[g], x, indices, axis)
+    d[g] += ad.add_reduceat(d[out], indices, axis)
+
+
+@rules.rule("put_along_axis_copy")
+def put_along_axis_copy(result, arr, indices, values, axis):
+    t[result] = ad.put_along_axis_cleared(t[arr], indices, axis) \
+        + ad.put_along_axis_values(t[values], arr, indices, values, axis)
+    d[arr] += ad.put_along_axis_cleared(d[result], indices, axis)
+    d[values] += ad.put_along_axis_gather(d[result], arr, indices, values, axis)
+
+
+@rules.rule("put_along_axis_cleared")
+def put_along_axis_cleared(out, v, indices, axis):
+    t[out] = ad.put_along_axis_cleared(t[v], indices, axis)
+    d[v] += ad.put_along_axis_cleared(d[out], indices, axis)
+
+
+@rules.rule("put_along_axis_values")
+def put_along_axis_values(out, tv, arr, indices, values, axis):
+    t[out] = ad.put_along_axis_values(t[tv], arr, indices, values, axis)
+    d[tv] += ad.put_along_axis_gather(d[out], arr, indices, values, axis)
+
+
+@rules.rule("put_along_axis_gather")
+def put_along_axis_gather(out, g, arr, indices, values, axis):
+    t[out] = ad.put_along_axis_gather(t[g], arr, indices, values, axis)
+    d[g] += ad.put_along_axis_values(d[out], arr, indices, values, axis)
+
+
 rules.nondifferentiable("running_extremum_index", "einsum_subscripts", "keys")
 
 

@@ -24,6 +24,8 @@ TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)    # erf'(0)
 HALF_SQRT_PI = math.sqrt(math.pi) / 2.0
 INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)  # the normal density at 0
 SQRT_2PI = math.sqrt(2.0 * math.pi)
+LN2 = math.log(2.0)
+LN10 = math.log(10.0)
 
 # -- logistic ---------------------------------------------------------------------------------
 
@@ -129,11 +131,11 @@ def digamma(result, x):
     d[x] += d[result] * s
 
 
-@rules.rule("polygamma", broadcast=True)
+@rules.rule("polygamma", broadcast=True, constant=("n",))
 def polygamma(result, n, x):
     """The order ``n`` is an integer."""
     s = special.polygamma(n + 1, x)
-    t[result] = s * t[x]
+    t[result] = s * t[x] + rh.constant_only(t[n], "scipy.special.polygamma with an order n that depends on the input")
     d[x] += d[result] * s
 
 
@@ -143,6 +145,305 @@ def betaln(result, a, b):
     t[result] = (special.digamma(a) - c) * t[a] + (special.digamma(b) - c) * t[b]
     d[a] += d[result] * (special.digamma(a) - c)
     d[b] += d[result] * (special.digamma(b) - c)
+
+
+# -- Bessel functions -------------------------------------------------------------------------------
+# The order ``v`` is a constant: a ``v`` that depends on the input is refused.
+# The recurrences I'(v) = (I(v-1) + I(v+1)) / 2 and the like hold at x = 0
+# too, where forms like i0(x) - i1(x) / x divide by zero.
+
+
+@rules.rule("i0")
+def i0(result, x):
+    s = special.i1(x)
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("i1")
+def i1(result, x):
+    s = 0.5 * (special.i0(x) + special.iv(2.0, x))
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("i0e")
+def i0e(result, x):
+    """``exp(-|x|) i0(x)``."""
+    s = special.i1e(x) - xp.sign(x) * result
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("i1e")
+def i1e(result, x):
+    """``exp(-|x|) i1(x)``."""
+    s = 0.5 * (special.i0e(x) + special.ive(2.0, x)) - xp.sign(x) * result
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("k0")
+def k0(result, x):
+    s = -special.k1(x)
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("k1")
+def k1(result, x):
+    s = -0.5 * (special.k0(x) + special.kv(2.0, x))
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("k0e")
+def k0e(result, x):
+    """``exp(x) k0(x)``."""
+    s = result - special.k1e(x)
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("k1e")
+def k1e(result, x):
+    """``exp(x) k1(x)``."""
+    s = result - 0.5 * (special.k0e(x) + special.kve(2.0, x))
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("j0")
+def j0(result, x):
+    s = -special.j1(x)
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("j1")
+def j1(result, x):
+    s = 0.5 * (special.j0(x) - special.jv(2.0, x))
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("y0")
+def y0(result, x):
+    s = -special.y1(x)
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("y1")
+def y1(result, x):
+    s = 0.5 * (special.y0(x) - special.yv(2.0, x))
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("iv", broadcast=True, constant=("v",))
+def iv(result, v, z):
+    s = 0.5 * (special.iv(v - 1.0, z) + special.iv(v + 1.0, z))
+    t[result] = s * t[z] + rh.constant_only(t[v], "scipy.special.iv with an order v that depends on the input")
+    d[z] += d[result] * s
+
+
+@rules.rule("ive", broadcast=True, constant=("v",))
+def ive(result, v, z):
+    """``exp(-|z|) iv(v, z)``."""
+    s = 0.5 * (special.ive(v - 1.0, z) + special.ive(v + 1.0, z)) - xp.sign(z) * result
+    t[result] = s * t[z] + rh.constant_only(t[v], "scipy.special.ive with an order v that depends on the input")
+    d[z] += d[result] * s
+
+
+@rules.rule("kv", broadcast=True, constant=("v",))
+def kv(result, v, z):
+    s = -0.5 * (special.kv(v - 1.0, z) + special.kv(v + 1.0, z))
+    t[result] = s * t[z] + rh.constant_only(t[v], "scipy.special.kv with an order v that depends on the input")
+    d[z] += d[result] * s
+
+
+@rules.rule("kve", broadcast=True, constant=("v",))
+def kve(result, v, z):
+    """``exp(z) kv(v, z)``."""
+    s = result - 0.5 * (special.kve(v - 1.0, z) + special.kve(v + 1.0, z))
+    t[result] = s * t[z] + rh.constant_only(t[v], "scipy.special.kve with an order v that depends on the input")
+    d[z] += d[result] * s
+
+
+@rules.rule("jv", broadcast=True, constant=("v",))
+def jv(result, v, z):
+    s = 0.5 * (special.jv(v - 1.0, z) - special.jv(v + 1.0, z))
+    t[result] = s * t[z] + rh.constant_only(t[v], "scipy.special.jv with an order v that depends on the input")
+    d[z] += d[result] * s
+
+
+@rules.rule("yv", broadcast=True, constant=("v",))
+def yv(result, v, z):
+    s = 0.5 * (special.yv(v - 1.0, z) - special.yv(v + 1.0, z))
+    t[result] = s * t[z] + rh.constant_only(t[v], "scipy.special.yv with an order v that depends on the input")
+    d[z] += d[result] * s
+
+
+# -- more elementary and special functions ----------------------------------------------------------
+
+
+@rules.rule("erfcx")
+def erfcx(result, x):
+    """``exp(x**2) erfc(x)``."""
+    s = 2.0 * x * result - TWO_OVER_SQRT_PI
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("erfi")
+def erfi(result, x):
+    s = TWO_OVER_SQRT_PI * xp.exp(x * x)
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("dawsn")
+def dawsn(result, x):
+    s = 1.0 - 2.0 * x * result
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("exp1")
+def exp1(result, x):
+    s = -xp.exp(-x) / x
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("expi")
+def expi(result, x):
+    s = xp.exp(x) / x
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("log1p")
+def log1p(result, x):
+    t[result] = t[x] / (1.0 + x)
+    d[x] += d[result] / (1.0 + x)
+
+
+@rules.rule("expm1")
+def expm1(result, x):
+    t[result] = (result + 1.0) * t[x]
+    d[x] += d[result] * (result + 1.0)
+
+
+@rules.rule("exp2")
+def exp2(result, x):
+    t[result] = result * LN2 * t[x]
+    d[x] += d[result] * result * LN2
+
+
+@rules.rule("exp10")
+def exp10(result, x):
+    t[result] = result * LN10 * t[x]
+    d[x] += d[result] * result * LN10
+
+
+@rules.rule("cbrt")
+def cbrt(result, x):
+    t[result] = t[x] / (3.0 * result * result)
+    d[x] += d[result] / (3.0 * result * result)
+
+
+@rules.rule("rgamma")
+def rgamma(result, x):
+    """``1 / gamma(x)``."""
+    s = -result * special.digamma(x)
+    t[result] = s * t[x]
+    d[x] += d[result] * s
+
+
+@rules.rule("beta", broadcast=True)
+def beta(result, a, b):
+    c = special.digamma(a + b)
+    t[result] = result * ((special.digamma(a) - c) * t[a] + (special.digamma(b) - c) * t[b])
+    d[a] += d[result] * result * (special.digamma(a) - c)
+    d[b] += d[result] * result * (special.digamma(b) - c)
+
+
+@rules.rule("gammainc", broadcast=True, constant=("a",))
+def gammainc(result, a, x):
+    """The regularized lower incomplete gamma function, in ``x`` (the shape
+    ``a`` is a constant)."""
+    s = xp.exp((a - 1.0) * xp.log(x) - x - special.gammaln(a))
+    t[result] = s * t[x] + rh.constant_only(t[a], "scipy.special.gammainc with a shape a that depends on the input")
+    d[x] += d[result] * s
+
+
+@rules.rule("gammaincc", broadcast=True, constant=("a",))
+def gammaincc(result, a, x):
+    s = -xp.exp((a - 1.0) * xp.log(x) - x - special.gammaln(a))
+    t[result] = s * t[x] + rh.constant_only(t[a], "scipy.special.gammaincc with a shape a that depends on the input")
+    d[x] += d[result] * s
+
+
+@rules.rule("betainc", broadcast=True, constant=("a", "b"))
+def betainc(result, a, b, x):
+    """The regularized incomplete beta function, in ``x`` (``a``, ``b`` constants)."""
+    s = xp.exp((a - 1.0) * xp.log(x) + (b - 1.0) * xp.log1p(-x) - special.betaln(a, b))
+    t[result] = s * t[x] + rh.constant_only(t[a], "scipy.special.betainc with a that depends on the input") \
+        + rh.constant_only(t[b], "scipy.special.betainc with b that depends on the input")
+    d[x] += d[result] * s
+
+
+@rules.rule("boxcox", broadcast=True, constant=("lmbda",))
+def boxcox(result, x, lmbda):
+    s = xp.power(x, lmbda - 1.0)
+    t[result] = s * t[x] + rh.constant_only(t[lmbda], "scipy.special.boxcox with a lmbda that depends on the input")
+    d[x] += d[result] * s
+
+
+@rules.rule("boxcox1p", broadcast=True, constant=("lmbda",))
+def boxcox1p(result, x, lmbda):
+    s = xp.power(1.0 + x, lmbda - 1.0)
+    t[result] = s * t[x] + rh.constant_only(t[lmbda], "scipy.special.boxcox1p with a lmbda that depends on the input")
+    d[x] += d[result] * s
+
+
+@rules.rule("ellipk")
+def ellipk(result, m):
+    """The complete elliptic integral of the first kind, parameter ``m``."""
+    s = (special.ellipe(m) - (1.0 - m) * result) / (2.0 * m * (1.0 - m))
+    t[result] = s * t[m]
+    d[m] += d[result] * s
+
+
+@rules.rule("ellipe")
+def ellipe(result, m):
+    s = (result - special.ellipk(m)) / (2.0 * m)
+    t[result] = s * t[m]
+    d[m] += d[result] * s
+
+
+@rules.rule("kl_div", broadcast=True)
+def kl_div(result, x, y):
+    """``x log(x / y) - x + y``."""
+    t[result] = xp.log(x / y) * t[x] + (1.0 - x / y) * t[y]
+    d[x] += d[result] * xp.log(x / y)
+    d[y] += d[result] * (1.0 - x / y)
+
+
+@rules.rule("huber", broadcast=True, constant=("delta",))
+def huber(result, delta, r):
+    s = xp.clip(r, -delta, delta)
+    t[result] = s * t[r] + rh.constant_only(t[delta], "scipy.special.huber with a delta that depends on the input")
+    d[r] += d[result] * s
+
+
+@rules.rule("pseudo_huber", broadcast=True, constant=("delta",))
+def pseudo_huber(result, delta, r):
+    s = r / xp.sqrt(1.0 + (r / delta) ** 2)
+    t[result] = s * t[r] + rh.constant_only(t[delta], "scipy.special.pseudo_huber with a delta that depends on the input")
+    d[r] += d[result] * s
 
 
 # -- information theory -----------------------------------------------------------------------

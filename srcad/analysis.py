@@ -239,6 +239,7 @@ VIEW_FUNCTIONS = frozenset({
     "reshape", "transpose", "ravel", "squeeze", "swapaxes", "moveaxis", "expand_dims",
     "broadcast_to", "asarray", "asanyarray", "atleast_1d", "atleast_2d", "atleast_3d",
     "diagonal", "view", "permute_dims", "matrix_transpose", "real", "imag",
+    "sliding_window_view",
 })
 
 
@@ -247,7 +248,7 @@ VIEW_FUNCTIONS = frozenset({
 _FRESH_INTERNAL = frozenset({
     "__srcad_len__", "__srcad_range__", "__srcad_min__", "__srcad_shortest__",
     "__srcad_sort_order__", "__srcad_diagonal_index__", "__srcad_scatter_add__",
-    "__srcad_running_extremum__", "__srcad_keys__", "__srcad_einsum_subscripts__",
+    "__srcad_running_extremum__", "__srcad_logaddexp_accumulate__", "__srcad_add_reduceat__", "__srcad_keys__", "__srcad_einsum_subscripts__",
 })
 
 

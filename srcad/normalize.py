@@ -1270,21 +1270,31 @@ class ANF:
         """``np.add.reduce(x, axis)`` as ``np.sum(x, axis=axis)`` (and
         ``add.accumulate`` as ``cumsum``, ``multiply`` as ``prod`` and
         ``cumprod``, ``maximum``/``minimum.reduce`` as ``max``/``min``,
-        ``maximum``/``minimum.accumulate`` as a running extremum): functions
+        ``maximum``/``minimum.accumulate`` as a running extremum,
+        ``logaddexp``/``logaddexp2.accumulate`` as a running log-sum-exp): functions
         with rules. The ufunc must be an attribute of a module (``np.add``);
         ``None`` for other calls."""
         import numpy
         owner = getattr(target, "__self__", None)
         method = getattr(target, "__name__", None)
-        if not isinstance(owner, numpy.ufunc) or method not in ("reduce", "accumulate"):
+        if not isinstance(owner, numpy.ufunc) or method not in ("reduce", "accumulate", "reduceat"):
             return None
         func = call.func
         if not (isinstance(func, gast.Attribute) and isinstance(func.value, gast.Attribute)):
             return None
         module = func.value.value
+        if method == "reduceat":
+            if owner is not numpy.add or not 2 <= len(call.args) <= 3 \
+                    or any(k.arg != "axis" for k in call.keywords):
+                return None
+            new = gast.Call(func=A.name("__srcad_add_reduceat__"), args=list(call.args),
+                            keywords=list(call.keywords))
+            A.copy_lineno(new, call)
+            return new
         names = {("add", "reduce"): "sum", ("multiply", "reduce"): "prod",
                  ("maximum", "reduce"): "max", ("minimum", "reduce"): "min",
-                 ("add", "accumulate"): "cumsum", ("multiply", "accumulate"): "cumprod"}
+                 ("add", "accumulate"): "cumsum", ("multiply", "accumulate"): "cumprod",
+                 ("fmax", "reduce"): "nanmax", ("fmin", "reduce"): "nanmin"}
         kws = [k for k in call.keywords]
         if len(call.args) > 2 or any(k.arg not in ("axis", "keepdims") for k in kws) \
                 or (method == "accumulate" and any(k.arg == "keepdims" for k in kws)):
@@ -1301,6 +1311,9 @@ class ANF:
         elif key in (("maximum", "accumulate"), ("minimum", "accumulate")):
             new = gast.Call(func=A.name("__srcad_running_extremum__"),
                             args=args + [A.const(owner.__name__ == "maximum")], keywords=kws)
+        elif key in (("logaddexp", "accumulate"), ("logaddexp2", "accumulate")):
+            new = gast.Call(func=A.name("__srcad_logaddexp_accumulate__"),
+                            args=args + [A.const(owner.__name__ == "logaddexp2")], keywords=kws)
         elif key == ("logaddexp", "reduce") and len(args) == 1:
             # log(sum(exp(x - m))) + m with m the max along the axis: stable
             def np_call(name, a, extra=()):
@@ -1495,7 +1508,8 @@ class ANF:
 
         ``np.copyto(y, x)`` is ``y[...] = x``; ``np.fill_diagonal(a, v)`` is
         ``a[diagonal] = v``; ``np.add.at(a, i, v)`` is ``a[...] = a`` with
-        ``v`` added at ``i`` (repeated indices adding up)."""
+        ``v`` added at ``i`` (repeated indices adding up); ``np.put_along_axis``,
+        ``np.putmask`` and ``np.place`` write their values where they say."""
         if not isinstance(call, gast.Call) or any(isinstance(a, gast.Starred) for a in call.args):
             return None
         target = self._resolve(call.func)
@@ -1526,6 +1540,25 @@ class ANF:
             value = gast.Call(func=A.name("__srcad_np_where__"),
                               args=[kws["where"], args[1], A.clone(args[0])], keywords=[])
             return _whole(args[0]), value
+        if target is numpy.put_along_axis and len(args) + len(kws) == 4 \
+                and set(kws) <= {"indices", "values", "axis"}:
+            names = ("indices", "values", "axis")
+            rest = args[1:] + [kws[n] for n in names[len(args) - 1:]]
+            value = gast.Call(func=A.name("__srcad_put_along_axis__"),
+                              args=[A.clone(args[0])] + rest, keywords=[])
+            return _whole(args[0]), value
+        if target is numpy.putmask and len(args) == 3 and not kws:
+            # the values repeat over the flat positions: np.resize lays them out
+            shape = gast.Call(func=A.name("__srcad_np_shape__"), args=[A.clone(args[0])], keywords=[])
+            laid = gast.Call(func=A.name("__srcad_np_resize__"), args=[args[2], shape], keywords=[])
+            value = gast.Call(func=A.name("__srcad_np_where__"),
+                              args=[args[1], laid, A.clone(args[0])], keywords=[])
+            return _whole(args[0]), value
+        if target is numpy.place and len(args) == 3 and not kws:
+            count = gast.Call(func=A.name("__srcad_np_count_nonzero__"), args=[A.clone(args[1])],
+                              keywords=[])
+            value = gast.Call(func=A.name("__srcad_np_resize__"), args=[args[2], count], keywords=[])
+            return gast.Subscript(value=args[0], slice=args[1], ctx=gast.Store()), value
         if target is numpy.fill_diagonal and len(args) == 2 and not kws:
             index = gast.Call(func=A.name("__srcad_diagonal_index__"), args=[A.clone(args[0])],
                               keywords=[])

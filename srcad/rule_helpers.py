@@ -62,6 +62,17 @@ def _unsupported(what, hint):
                                  hint=hint)
 
 
+def constant_only(t, what):
+    """0 for the tangent ``t`` of an argument a rule has no derivative for
+    (``what``) when it is zero; a refusal otherwise, never a silent zero."""
+    if is_zero(t):
+        return 0.0
+    if bool(_ns(t).any(t != 0)):
+        _unsupported(what, "pass a value that does not depend on the input, or wrap it in "
+                           "srcad.stop_gradient to hold it constant")
+    return 0.0
+
+
 def _real_only(what, *values):
     """Refuse complex operands where a rule's formula assumes real ones
     (NumPy conjugates in ``var``, ``cov`` and ``correlate``)."""
@@ -702,6 +713,70 @@ def quantile_vjp(g, a, q, axis=None, method="linear"):
     inv = xp.argsort(perm, axis=-1)
     gb = xp.take_along_axis(gs, inv, axis=-1)
     return _from_end(gb, info)
+
+
+def _nan_quantile_weights(b_sorted, q, method):
+    """The weights ``(Q, ..., n)`` that ``nanquantile`` gives the sorted
+    entries of each slice of ``b_sorted`` (NaNs sorted last): those of
+    :func:`_quantile_positions` over the slice's ``n`` non-NaN entries,
+    which differ from slice to slice. All-NaN slices get none."""
+    import numpy
+    if method not in _QUANTILE_METHODS:
+        _unsupported(f"numpy.nanquantile(method={method!r})",
+                     f"use one of the methods {', '.join(_QUANTILE_METHODS)}")
+    xp = _ns(b_sorted)
+    dtype = _float_dtype(b_sorted)
+    n = xp.sum(~xp.isnan(b_sorted), axis=-1)                   # (...)
+    last = xp.maximum(n - 1, 0)
+    idx = xp.arange(_shape(b_sorted)[-1])
+    out = []
+    for qk in numpy.asarray(q, dtype=numpy.float64).reshape(-1).tolist():
+        pos = qk * _cast(last, dtype)
+        lo = xp.minimum(xp.floor(pos), _cast(last, dtype))
+        hi = xp.minimum(lo + 1, _cast(last, dtype))
+        frac = pos - lo
+        if method == "lower":
+            frac = frac * 0
+        elif method == "higher":
+            lo = xp.minimum(xp.ceil(pos), _cast(last, dtype))
+            frac = frac * 0
+        elif method == "midpoint":
+            frac = xp.where((hi > lo) & (pos != lo), 0.5, 0.0)
+        elif method == "nearest":
+            lo = xp.minimum(xp.round(pos), _cast(last, dtype))
+            frac = frac * 0
+        valid = _cast(n > 0, dtype)[..., None]
+        w = (_cast(idx == lo[..., None], dtype) * (1 - frac)[..., None]
+             + _cast(idx == hi[..., None], dtype) * frac[..., None]) * valid
+        out.append(w)
+    return xp.stack(out)
+
+
+def nan_quantile_jvp(t, a, q, result, axis=None, method="linear"):
+    """Tangent of ``nanquantile(a, q, axis, method=method)``: that of the
+    order statistics of the non-NaN entries (NaNs get no derivative)."""
+    xp = _ns(a)
+    b, info, perm = _order_setup(a, axis)
+    bs = xp.take_along_axis(b, perm, axis=-1)
+    tb, _ = _to_end(xp.broadcast_to(t, _shape(a)), _axes(axis, _ndim(a)))
+    ts = xp.take_along_axis(tb, perm, axis=-1)
+    ts = xp.where(xp.isnan(bs), 0, ts)
+    out = xp.sum(_nan_quantile_weights(bs, q, method) * ts, axis=-1)   # (Q, ...)
+    return _cast(xp.reshape(out, _shape(result)), result.dtype)
+
+
+def nan_quantile_vjp(g, a, q, axis=None, method="linear"):
+    """Adjoint of ``nanquantile`` for ``a``."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(a)
+    b, info, perm = _order_setup(a, axis)
+    bs = xp.take_along_axis(b, perm, axis=-1)
+    w = _nan_quantile_weights(bs, q, method)                        # (Q, ..., n)
+    gq = xp.reshape(g, (_shape(w)[0],) + _shape(b)[:-1])
+    gs = _cast(xp.sum(w * gq[..., None], axis=0), _float_dtype(a, g))
+    inv = xp.argsort(perm, axis=-1)
+    return _from_end(xp.take_along_axis(gs, inv, axis=-1), info)
 
 
 def percent(q):
@@ -2183,6 +2258,14 @@ def extract_adjoint(g, condition, arr):
     return _gather_transpose(g, arr, lambda i: _ns(i).extract(condition, i))
 
 
+def sliding_window_adjoint(g, x, window_shape, axis=None):
+    """Adjoint of ``sliding_window_view(x, window_shape, axis)``: each
+    window's adjoint added back at the entries it shows (an entry seen by
+    several windows gets their sum)."""
+    return _gather_transpose(g, x, lambda i: _ns(i).lib.stride_tricks.sliding_window_view(
+        i, window_shape, axis=axis))
+
+
 def tolist_tangent(t, a):
     """Tangent of ``a.tolist()``: nested lists of floats, zeros for a lazy zero."""
     if is_zero(t):
@@ -2227,31 +2310,80 @@ _PAD_GATHER_MODES = ("edge", "reflect", "symmetric", "wrap")
 
 
 def _pad_check(mode, reflect_type):
-    if mode != "constant" and mode not in _PAD_GATHER_MODES:
+    if mode != "constant" and mode not in _PAD_GATHER_MODES and mode not in _PAD_LINEAR_MODES:
         _unsupported(f"numpy.pad(mode={mode!r})",
-                     f"use mode 'constant', {', '.join(map(repr, _PAD_GATHER_MODES))}")
-    if mode in ("reflect", "symmetric") and reflect_type != "even":
-        _unsupported("numpy.pad(reflect_type='odd')", "use reflect_type='even'")
+                     f"use mode 'constant', "
+                     f"{', '.join(map(repr, _PAD_GATHER_MODES + _PAD_LINEAR_MODES))}")
 
 
-def pad_tangent(t, array, pad_width, mode="constant", reflect_type="even"):
+# modes whose padded entries combine several entries (a mean, a ramp, an odd
+# reflection 2 * edge - mirror): linear maps along each axis
+_PAD_LINEAR_MODES = ("mean", "linear_ramp")
+
+
+def _pad_is_linear(mode, reflect_type):
+    return mode in _PAD_LINEAR_MODES or (mode in ("reflect", "symmetric") and reflect_type != "even")
+
+
+def _pad_options(mode, reflect_type, stat_length):
+    if mode in ("reflect", "symmetric"):
+        return {"reflect_type": reflect_type}
+    if mode == "mean":
+        return {"stat_length": stat_length}
+    if mode == "linear_ramp":
+        return {"end_values": 0}     # the ramp's ends are constants: its linear part
+    return {}
+
+
+def _pad_axis_maps(array, pad_width, mode, reflect_type, stat_length):
+    """Per axis, the matrix ``(n + before + after, n)`` of the linear map
+    ``pad`` applies along it (``pad`` works axis by axis): the identity
+    padded along its rows."""
+    import numpy
+    nd = _ndim(array)
+    xp = _ns(array)
+    pw = numpy.broadcast_to(numpy.asarray(pad_width), (nd, 2))
+    sl = None if stat_length is None else numpy.broadcast_to(numpy.asarray(stat_length), (nd, 2))
+    maps = []
+    for ax in range(nd):
+        n = _shape(array)[ax]
+        opts = _pad_options(mode, reflect_type, None if sl is None else (tuple(sl[ax]), (1, 1)))
+        eye = xp.eye(n, dtype=_float_dtype(array))
+        maps.append(xp.pad(eye, ((int(pw[ax, 0]), int(pw[ax, 1])), (0, 0)), mode=mode, **opts))
+    return maps
+
+
+def _apply_along(m, v, ax):
+    xp = _ns(v)
+    return xp.moveaxis(xp.tensordot(m, v, axes=([1], [ax])), 0, ax)
+
+
+def pad_tangent(t, array, pad_width, mode="constant", reflect_type="even", stat_length=None):
     """Tangent of ``pad(array, pad_width, mode)``: the tangent padded the same
-    way (with zeros in constant mode)."""
+    way (with zeros in constant mode, a ramp to zero in 'linear_ramp')."""
     _pad_check(mode, reflect_type)
     xp = _ns(array) if hasattr(array, "shape") else _ns(t)
     t = xp.broadcast_to(t, _shape(array))
     if mode == "constant":
         return xp.pad(t, pad_width)
-    return xp.pad(t, pad_width, mode=mode)
+    return xp.pad(t, pad_width, mode=mode, **_pad_options(mode, reflect_type, stat_length))
 
 
-def pad_adjoint(g, array, pad_width, mode="constant", reflect_type="even"):
-    """Adjoint of ``pad`` for ``array``: every padded entry copies one entry
-    of ``array`` (or, in constant mode, none)."""
+def pad_adjoint(g, array, pad_width, mode="constant", reflect_type="even", stat_length=None):
+    """Adjoint of ``pad`` for ``array``: in the modes that copy entries, each
+    padded entry's adjoint goes back to the entry it copies; in the others,
+    the transposes of the per-axis maps, last axis first."""
     _pad_check(mode, reflect_type)
     if mode == "constant":
         return _gather_transpose(g, array, lambda i: _ns(i).pad(i, pad_width, constant_values=-1))
-    return _gather_transpose(g, array, lambda i: _ns(i).pad(i, pad_width, mode=mode))
+    if not _pad_is_linear(mode, reflect_type):
+        return _gather_transpose(g, array, lambda i: _ns(i).pad(i, pad_width, mode=mode))
+    if is_zero(g):
+        return 0.0
+    maps = _pad_axis_maps(array, pad_width, mode, reflect_type, stat_length)
+    for ax in reversed(range(len(maps))):
+        g = _apply_along(maps[ax].T, g, ax)
+    return _cast(g, _float_dtype(g, array))
 
 
 def _pad_mask(array, pad_width, constant_values):
@@ -2309,6 +2441,66 @@ def unpermute(g, perm, a, axis=-1):
         return xp.reshape(out, _shape(a))
     inv = xp.argsort(perm, axis=axis)
     return xp.take_along_axis(g, inv, axis=axis)
+
+
+def _block_leaves(arrays):
+    """The arrays of a (nested) ``block`` argument, in order."""
+    if isinstance(arrays, (list, tuple)):
+        return [leaf for a in arrays for leaf in _block_leaves(a)]
+    return [arrays]
+
+
+def _block_rebuild(arrays, leaves, make):
+    """``arrays``' nesting with leaf ``k`` replaced by ``make(leaves[k])``
+    (lists of AdjList for adjoints)."""
+    it = iter(leaves)
+
+    def go(a):
+        if isinstance(a, (list, tuple)):
+            return AdjList(go(e) for e in a)
+        return make(next(it))
+    return go(arrays)
+
+
+def block_tangent(t, arrays):
+    """Tangent of ``block(arrays)``: ``block`` of the tangents, a zero for
+    the entries that carry none."""
+    xp = _ns(next((x for x in _block_leaves(arrays) if hasattr(x, "shape")), 0.0))
+
+    def go(tv, a):
+        if isinstance(a, (list, tuple)):
+            return [go(tv[k] if isinstance(tv, (list, tuple)) else 0.0, e) for k, e in enumerate(a)]
+        if is_zero(tv):
+            return xp.zeros(_shape(a), dtype=_float_dtype(a))
+        return tv
+    return xp.block(go(t, arrays))
+
+
+def block_adjoint(g, arrays):
+    """Adjoint of ``block(arrays)``: each entry's part of ``g``, found by
+    ``block``-ing the entries' flat positions."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    leaves = _block_leaves(arrays)
+    sizes = [_size(x) for x in leaves]
+    starts, total = [], 0
+    for n in sizes:
+        starts.append(total)
+        total += n
+    def positions(k):
+        return xp.reshape(xp.arange(starts[k], starts[k] + sizes[k]), _shape(leaves[k]))
+    where = xp.block(_as_lists(_block_rebuild(arrays, list(range(len(leaves))), positions)))
+    flat = xp.zeros((total,), dtype=_float_dtype(g, *leaves))
+    flat[xp.reshape(where, (-1,))] = xp.reshape(g, (-1,))
+    parts = [xp.reshape(flat[s0:s0 + n], _shape(x)) for s0, n, x in zip(starts, sizes, leaves)]
+    return _block_rebuild(arrays, list(range(len(leaves))), lambda k: parts[k])
+
+
+def _as_lists(v):
+    if isinstance(v, (list, tuple)):
+        return [_as_lists(e) for e in v]
+    return v
 
 
 def array_tangent(t, result):
@@ -2447,6 +2639,12 @@ def _fit_length(v, n, axis):
 _DUAL_NORM = {None: "forward", "backward": "forward", "ortho": "ortho", "forward": "backward"}
 
 
+def dual_norm(norm):
+    """The normalisation of the transform in the other direction
+    (``hfft`` is ``irfft`` of the conjugate with it)."""
+    return _DUAL_NORM[norm]
+
+
 def irfft_adjoint(g, a, n=None, axis=-1, norm=None):
     """Adjoint of ``numpy.fft.irfft(a, n, axis, norm)`` for its input ``a``.
 
@@ -2474,6 +2672,38 @@ def irfft_adjoint(g, a, n=None, axis=-1, norm=None):
     shape[ax] = m
     out = out * xp.reshape(c, tuple(shape))
     return real_like(_fit_length(out, m_in, ax), a)
+
+
+def irfftn_adjoint(g, a, s=None, axes=None, norm=None, default_last=0):
+    """Adjoint of ``numpy.fft.irfftn(a, s, axes, norm)`` (``irfft2`` for
+    ``default_last=2``) for its input ``a``.
+
+    ``irfftn`` is ``ifft`` along all its axes but the last (the input cut or
+    padded to ``s``), then ``irfft`` along the last. The adjoint takes them
+    in turn from the end: that of ``irfft`` (see :func:`irfft_adjoint`),
+    then the transposes of the ``ifft`` steps, which are ``ifft`` again (the
+    DFT matrix is symmetric), fitted back to ``a``'s lengths."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    axs = _fft_axes(a, s, axes, default_last)
+    last = axs[-1]
+    m_in = _shape(a)[last]
+    length = 2 * (m_in - 1) if s is None else s[-1]
+    out = xp.conj(xp.fft.rfft(g, length, axis=last, norm=_DUAL_NORM[norm]))
+    m = length // 2 + 1
+    c = xp.full((m,), 2.0)
+    c[0] = 1.0
+    if length % 2 == 0:
+        c[-1] = 1.0
+    shape = [1] * _ndim(out)
+    shape[last] = m
+    out = _fit_length(out * xp.reshape(c, tuple(shape)), m_in, last)
+    if len(axs) > 1:
+        out = xp.fft.ifftn(out, axes=axs[:-1], norm=norm)
+        for ax in axs[:-1]:
+            out = _fit_length(out, _shape(a)[ax], ax)
+    return real_like(out, a)
 
 
 def _fft_axes(a, s, axes, default_last):
@@ -2523,6 +2753,129 @@ def fft_adjoint(g, a, kind, n=None, axis=-1, norm=None, s=None, axes=None):
 
 
 # -- more creation and interpolation helpers -------------------------------------------------------
+
+
+def poly_pad(t, result):
+    """A polynomial's coefficients (highest power first) with zeros in front
+    to the length of ``result``: how ``polyadd`` lines them up."""
+    if is_zero(t):
+        return 0.0
+    xp = _ns(result)
+    t = xp.reshape(_asarray(t, result), (-1,))
+    n = _shape(result)[0] - _shape(t)[0]
+    if n == 0:
+        return t
+    return _concat([xp.zeros((n,), dtype=t.dtype), t], axis=0)
+
+
+def poly_tail(g, p):
+    """Adjoint of :func:`poly_pad` for ``p``: the last entries of ``g``."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    n = _size(p)
+    return xp.reshape(g[_shape(g)[0] - n:], _shape(p))
+
+
+def polymul_tangent(ta, b, result):
+    """The part of ``polymul(a, b)``'s tangent from ``a``'s tangent ``ta``:
+    the convolution, cut to ``result``'s length (``polymul`` drops the
+    leading zeros of its operands)."""
+    if is_zero(ta) or is_zero(b):
+        return 0.0
+    xp = _ns(result)
+    c = xp.convolve(xp.reshape(_asarray(ta, result), (-1,)), xp.reshape(_asarray(b, result), (-1,)))
+    return c[_shape(c)[0] - _shape(result)[0]:]
+
+
+def polymul_adjoint(g, a, b):
+    """Adjoint of ``polymul(a, b)`` for ``a``: ``g`` (padded in front to
+    the full length) correlated with ``b``."""
+    if is_zero(g) or is_zero(b):
+        return 0.0
+    xp = _ns(g)
+    _real_only("numpy.polymul", a, b)
+    bb = xp.reshape(_asarray(b, g), (-1,))
+    full = _size(a) + _shape(bb)[0] - 1
+    if _shape(g)[0] < full:
+        g = _concat([xp.zeros((full - _shape(g)[0],), dtype=g.dtype), g], axis=0)
+    return xp.reshape(xp.correlate(g, bb, "valid"), _shape(a))
+
+
+def _poly_basis_map(kind, p, m, which):
+    """The matrix of the linear map ``polyder(., m)`` / ``polyint(., m)`` of
+    the coefficients (``which="p"``) or of ``polyint``'s constants ``k``
+    (``which="k"``, for ``m`` constants), one column per input entry."""
+    xp = _ns(p)
+    n = _size(p)
+    dtype = _float_dtype(p)
+    if which == "k":
+        zero = xp.zeros((n,), dtype=dtype)
+        cols = [xp.polyint(zero, m, k=list(e)) for e in xp.eye(m, dtype=dtype)]
+    else:
+        fn = xp.polyder if kind == "polyder" else xp.polyint
+        cols = [fn(e, m) for e in xp.eye(n, dtype=dtype)]
+    return xp.stack(cols, axis=1)
+
+
+def poly_linear_adjoint(g, p, kind, m=1):
+    """Adjoint of ``polyder(p, m)`` or ``polyint(p, m)`` (linear in ``p``)."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    return xp.reshape(_poly_basis_map(kind, p, m, "p").T @ g, _shape(p))
+
+
+def polyint_k_tangent(tk, p, m=1):
+    """The part of ``polyint(p, m, k)``'s tangent from the constants ``k``."""
+    if is_zero(tk):
+        return 0.0
+    xp = _ns(p)
+    return xp.polyint(xp.zeros((_size(p),), dtype=_float_dtype(p, tk)), m, k=tk)
+
+
+def polyint_k_adjoint(g, p, k, m=1):
+    """Adjoint of ``polyint(p, m, k)`` for ``k`` (one number or ``m``)."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    dk = _poly_basis_map("polyint", p, m, "k").T @ g
+    if _ndim(k) == 0 and not isinstance(k, (list, tuple)):
+        return xp.sum(dk)
+    return xp.reshape(dk, _shape(k)) if hasattr(k, "shape") else AdjList(dk[i] for i in range(m))
+
+
+def ediff1d_tangent(t, which, ary, to_end=None, to_begin=None):
+    """The part of ``ediff1d(ary, to_end, to_begin)``'s tangent from
+    ``ary`` (0), ``to_end`` (1) or ``to_begin`` (2)."""
+    if is_zero(t):
+        return 0.0
+    xp = _ns(ary)
+    dtype = _float_dtype(ary, t)
+    ne = 0 if to_end is None else _size(to_end)
+    nb = 0 if to_begin is None else _size(to_begin)
+    nd = max(_size(ary) - 1, 0)
+    flat = xp.reshape(xp.asarray(t, dtype=dtype), (-1,))
+    pieces = [xp.zeros((nb,), dtype=dtype), xp.zeros((nd,), dtype=dtype), xp.zeros((ne,), dtype=dtype)]
+    pieces[{0: 1, 1: 2, 2: 0}[which]] = flat[1:] - flat[:-1] if which == 0 else flat
+    return _concat(pieces, axis=0)
+
+
+def ediff1d_adjoint(g, which, ary, to_end=None, to_begin=None):
+    """Adjoint of ``ediff1d`` for ``ary`` (0), ``to_end`` (1) or ``to_begin`` (2)."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    ne = 0 if to_end is None else _size(to_end)
+    nb = 0 if to_begin is None else _size(to_begin)
+    n = _size(ary)
+    if which == 2:
+        return xp.reshape(g[:nb], _shape(to_begin))
+    if which == 1:
+        return xp.reshape(g[_shape(g)[0] - ne:], _shape(to_end))
+    d = g[nb:nb + n - 1]
+    z = xp.zeros((1,), dtype=d.dtype)
+    return xp.reshape(_concat([z, d], axis=0) - _concat([d, z], axis=0), _shape(ary))
 
 
 def vander_partials(x, N=None, increasing=False):

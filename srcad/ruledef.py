@@ -94,17 +94,24 @@ class RuleSet:
         self.nondiff = set()    # names whose results are never differentiated
         self.aliases = {}       # name -> name of the rule it shares
 
-    def rule(self, *names, broadcast=False, linear=False, fits_adjoint=False):
+    def rule(self, *names, broadcast=False, linear=False, fits_adjoint=False, constant=()):
         """Register a template for one or more primitive names.
 
         ``fits_adjoint=True`` says the reverse part brings the result's
         adjoint to the result's shape itself (as ``ad.matmul_adjoint_a``
         does), so the backward sweep may hand it an adjoint not yet summed
-        over broadcast axes."""
+        over broadcast axes. ``constant`` names parameters the result
+        depends on but the rule gives no derivative for (the order ``v`` of
+        a Bessel function): reverse mode refuses a value there that depends
+        on the input; the forward part passes its tangent to
+        ``rh.constant_only``, which refuses one that is not zero when it
+        runs (the saved values a second derivative reads back vary in name
+        only)."""
         def register(fn):
             for n in names or (fn.__name__,):
                 self.entries[n] = (fn, {"broadcast": broadcast, "linear": linear,
-                                        "fits_adjoint": fits_adjoint})
+                                        "fits_adjoint": fits_adjoint,
+                                        "constant": tuple(constant)})
             return fn
         return register
 

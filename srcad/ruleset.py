@@ -29,7 +29,8 @@ RULE_MODULES = ("operator", "builtins", "math", "numpy", "runtime", "dynamic", "
 _NAMESPACE_MODULES = {
     "numpy": ["numpy", "cupy", "array_api_strict", "numpy.linalg:linalg", "cupy.linalg:linalg",
               "array_api_strict.linalg:linalg", "numpy.fft:fft", "cupy.fft:fft",
-              "array_api_strict.fft:fft"],
+              "array_api_strict.fft:fft", "numpy.lib.stride_tricks:lib.stride_tricks",
+              "cupy.lib.stride_tricks:lib.stride_tricks"],
     "math": ["math"],
     "scipy": ["scipy.special"],
     "builtins": ["builtins"],

@@ -20,7 +20,7 @@ __all__ = [
     "unbroadcast", "broadcast_like", "match", "zeros_like", "add_at",
     "adjoint_at", "zero_at", "copy", "sequence", "AdjList", "AdjDict", "scatter_add",
     "diagonal_index", "record", "with_item", "inexact_only", "pow_log", "reshape_in_order", "concat",
-    "pow_partial", "digamma", "trigamma", "running_extremum",
+    "pow_partial", "digamma", "trigamma", "running_extremum", "logaddexp_accumulate",
     "pow_log_tangent",
     "item_adjoint", "container_tangent", "namespace_of",
 ]
@@ -637,6 +637,167 @@ def running_extremum_tangent(t, x, result, axis=0):
     idx = running_extremum_index(x, result, axis)
     tm = xp.moveaxis(xp.broadcast_to(t, _shape(x)), axis, -1)
     return xp.moveaxis(xp.take_along_axis(tm, idx, axis=-1), -1, axis)
+
+
+def logaddexp_accumulate(x, base2=False, axis=0):
+    """``np.logaddexp.accumulate(x, axis)`` (``np.logaddexp2`` for
+    ``base2``): the running log-sum-exp.
+
+    >>> import numpy as np
+    >>> logaddexp_accumulate(np.log(np.array([1.0, 2.0, 3.0])))
+    array([0.        , 1.09861229, 1.79175947])
+    """
+    xp = namespace_of(x)
+    return (xp.logaddexp2 if base2 else xp.logaddexp).accumulate(x, axis=axis)
+
+
+def log_scale(base2):
+    """The natural log of the base: 1 for e, log 2 for ``base2``."""
+    return 0.6931471805599453 if base2 else 1.0
+
+
+def _signed_running_lse(u, v, base2, axis, reverse):
+    """``(P, N)``: the running log-sum-exp of ``u + log(v)`` over the entries
+    where ``v > 0`` (``P``) and of ``u + log(-v)`` where ``v < 0`` (``N``),
+    from the start along ``axis`` (or from the end, ``reverse``); ``-inf``
+    where there is none yet. Sums of positive terms only: no cancellation,
+    no overflow."""
+    xp = namespace_of(u)
+    log = xp.log2 if base2 else xp.log
+    acc = (xp.logaddexp2 if base2 else xp.logaddexp).accumulate
+    u = xp.broadcast_to(u, _shape(v)) if _shape(u) != _shape(v) else u
+    ninf = xp.asarray(-xp.inf, dtype=u.dtype)
+    out = []
+    for mask, mag in ((v > 0, v), (v < 0, -v)):
+        w = xp.where(mask, u + log(xp.where(mask, mag, 1)), ninf)
+        if reverse:
+            out.append(xp.flip(acc(xp.flip(w, axis=axis), axis=axis), axis=axis))
+        else:
+            out.append(acc(w, axis=axis))
+    return out
+
+
+def logaddexp_accumulate_apply(v, x, r, base2=False, axis=0):
+    """``out[i] = sum over j <= i of B**(x[j] - r[i]) * v[j]`` along ``axis``
+    (``B`` is e, or 2 for ``base2``), for ``r`` the running log-sum-exp of
+    ``x``: the tangent of :func:`logaddexp_accumulate` for ``v = t[x]``."""
+    if v.__class__ is float and v == 0.0:
+        return 0.0
+    xp = namespace_of(x)
+    v = xp.broadcast_to(v, _shape(x)) if _shape(v) != _shape(x) else v
+    p, n = _signed_running_lse(x, v, base2, axis, False)
+    power = xp.exp2 if base2 else xp.exp
+    return power(p - r) - power(n - r)
+
+
+def logaddexp_accumulate_transpose(g, x, r, base2=False, axis=0):
+    """``out[j] = sum over i >= j of B**(x[j] - r[i]) * g[i]``: the
+    transpose of :func:`logaddexp_accumulate_apply`, the adjoint of
+    :func:`logaddexp_accumulate`."""
+    if g.__class__ is float and g == 0.0:
+        return 0.0
+    xp = namespace_of(x)
+    g = xp.broadcast_to(g, _shape(r)) if _shape(g) != _shape(r) else g
+    p, n = _signed_running_lse(-r, g, base2, axis, True)
+    power = xp.exp2 if base2 else xp.exp
+    return power(x + p) - power(x + n)
+
+
+def add_reduceat(x, indices, axis=0):
+    """``np.add.reduceat(x, indices, axis)``: sums over the segments that
+    start at ``indices``.
+
+    >>> import numpy as np
+    >>> add_reduceat(np.arange(5.0), [0, 2, 3])
+    array([1., 2., 7.])
+    """
+    return namespace_of(x).add.reduceat(x, indices, axis=axis)
+
+
+def add_reduceat_adjoint(g, x, indices, axis=0):
+    """Adjoint of :func:`add_reduceat`: each segment's adjoint spread over
+    the entries it sums (segment ``k`` covers ``indices[k]`` up to
+    ``indices[k + 1]``, or the one entry ``indices[k]`` where the next index
+    is not larger; the last runs to the end), by a running sum of
+    differences."""
+    if g.__class__ is float and g == 0.0:
+        return 0.0
+    xp = namespace_of(g)
+    n = _shape(x)[axis]
+    start = xp.asarray(indices) % n if n else xp.asarray(indices)
+    nxt = xp.concatenate([start[1:], xp.asarray([n], dtype=start.dtype)])
+    stop = xp.where(nxt > start, nxt, start + 1)
+    stop[-1] = n
+    gm = xp.moveaxis(xp.broadcast_to(g, _shape(add_reduceat(x, indices, axis))), axis, 0)
+    diff = xp.zeros((n + 1,) + _shape(gm)[1:], dtype=_result_dtype(x, g))
+    xp.add.at(diff, start, gm)
+    xp.subtract.at(diff, stop, gm)
+    return xp.moveaxis(xp.cumsum(diff, axis=0)[:n], 0, axis)
+
+
+def _along(x, indices, axis):
+    """``(x, indices, axis, shape)`` with ``axis=None`` read as the flattened
+    array along axis 0 (as ``put_along_axis`` and ``take_along_axis`` do)."""
+    if axis is None:
+        xp = namespace_of(x)
+        return xp.reshape(x, (-1,)), indices, 0, _shape(x)
+    return x, indices, axis, None
+
+
+def put_along_axis_copy(arr, indices, values, axis):
+    """A copy of ``arr`` after ``np.put_along_axis(arr, indices, values, axis)``:
+    the write ``put_along_axis`` does in place, as a value.
+
+    >>> import numpy as np
+    >>> put_along_axis_copy(np.zeros((2, 2)), np.array([[1], [0]]), 5.0, 1)
+    array([[0., 5.],
+           [5., 0.]])
+    """
+    xp = namespace_of(arr)
+    out = copy(arr)
+    xp.put_along_axis(out, indices, values, axis)
+    return out
+
+
+def put_along_axis_cleared(v, indices, axis):
+    """``v`` with zeros where ``put_along_axis`` writes: the part of the
+    result that still comes from the array written into."""
+    if v.__class__ is float and v == 0.0:
+        return 0.0
+    xp = namespace_of(v)
+    out = copy(v)
+    xp.put_along_axis(out, indices, 0, axis)
+    return out
+
+
+def put_along_axis_values(tv, arr, indices, values, axis):
+    """Zeros shaped like ``arr`` with ``tv`` written where
+    ``put_along_axis(arr, indices, values, axis)`` writes ``values``."""
+    if tv.__class__ is float and tv == 0.0:
+        return 0.0
+    xp = namespace_of(arr)
+    out = xp.zeros(_shape(arr), dtype=_result_dtype(arr, tv))
+    xp.put_along_axis(out, indices, xp.broadcast_to(tv, _shape(values)), axis)
+    return out
+
+
+def put_along_axis_gather(g, arr, indices, values, axis):
+    """Adjoint of :func:`put_along_axis_values` for ``tv``: ``g`` read where
+    each value was written, zero for a value a later one with the same
+    index overwrote, summed back to the shape of ``values``."""
+    if g.__class__ is float and g == 0.0:
+        return 0.0
+    xp = namespace_of(g)
+    g = xp.broadcast_to(g, _shape(arr))
+    flat, idx, ax, _ = _along(g, indices, axis)
+    shape = xp.broadcast_shapes(_shape(idx), _shape(values))
+    idx = xp.broadcast_to(idx, shape)
+    ids = xp.reshape(xp.arange(int(math.prod(shape))), shape)
+    owner = xp.full(_shape(flat), -1, dtype=ids.dtype)
+    xp.put_along_axis(owner, idx, ids, ax)
+    won = xp.take_along_axis(owner, idx, ax) == ids
+    got = xp.where(won, xp.take_along_axis(flat, idx, ax), 0)
+    return unbroadcast(got, values)
 
 
 def concat(a, b):

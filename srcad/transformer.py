@@ -367,7 +367,8 @@ class BaseTransform:
         for p, v in bound.items():
             # options without a derivative still make the result depend on
             # them: reaching the rule, such a dependence is refused (bind)
-            if p in tpl.flowing_params or (tpl.namespace == "numpy" and p in self.VALUE_OPTIONS):
+            if p in tpl.flowing_params or (tpl.namespace == "numpy" and p in self.VALUE_OPTIONS) \
+                    or p in tpl.options.get("constant", ()):
                 # a *args parameter is bound to a tuple of the atoms
                 for atom in (v.elts if isinstance(v, gast.Tuple) else [v]):
                     if isinstance(atom, gast.Name):
@@ -461,7 +462,9 @@ class BaseTransform:
                 hint="check the arguments of the call") from None
         flowing = tpl.flowing_params
         for param, atom in bound.items():
-            if (tpl.namespace == "numpy" and param in self.VALUE_OPTIONS and param not in flowing
+            # (forward mode checks a ``constant`` one when it runs: rh.constant_only)
+            if ((tpl.namespace == "numpy" and param in self.VALUE_OPTIONS and param not in flowing
+                 or param in tpl.options.get("constant", ()) and self.mode == "reverse")
                     and isinstance(atom, gast.Name)
                     and atom.id in self._varied()):
                 raise NonDifferentiableError(

@@ -1320,3 +1320,20 @@ def nested_variadic_def(x, a):
             s = s * w + a
         return s
     return np.sum(combine(x, a, 2.0, c=a)) + np.sum(combine(x)) + np.sum(combine(x, c=x))
+
+@case("subscript writes", np.array([[0.3, -1.2, 0.8], [1.5, 0.4, -0.7]]), np.array([[2.0], [-0.5]]))
+def put_along_axis_in_place(x, v):
+    y = x * 1.0
+    np.put_along_axis(y, np.array([[2], [0]]), v, axis=1)
+    np.put_along_axis(y, np.array([[1, 1]]), v.T * x[0, :2], axis=1)   # the last write wins
+    return np.sum(y ** 2 * x)
+
+
+@case("subscript writes", np.array([0.3, -1.2, 0.8, 1.5, -0.4]), np.array([2.0, -0.5]))
+def putmask_and_place(x, v):
+    y = x.copy()
+    np.putmask(y, x > 0.5, v)        # the values repeat over the positions
+    z = x * 2.0
+    np.place(z, x < 0.0, v * x[0])   # the first values, repeated if too few
+    return np.sum(y ** 2 * x) + np.sum(z ** 3)
+

@@ -131,6 +131,32 @@ def _determinant(A):
     return np.linalg.det(A) ** 2
 
 
+def _deleted_and_compressed(x):
+    kept = np.delete(x * x, [0, 2])
+    picked = np.compress([True, False, True, True, False], x ** 3)
+    return np.sum(kept ** 2) + np.sum(picked * kept[:3]) + np.sum(x.compress([1, 1, 0, 0, 1]) ** 3)
+
+
+def _extracted_and_resized(x):
+    return np.sum(np.extract(x > 0, x * x) ** 2) + np.sum(np.resize(x ** 2, (3, 3)) ** 2)
+
+
+def _moving_windows(x):
+    w = np.lib.stride_tricks.sliding_window_view(x * x, 3)
+    return np.sum(np.mean(w, axis=-1) ** 3) + np.sum(np.lib.stride_tricks.sliding_window_view(
+        np.outer(x, x), (2, 2)) ** 2)
+
+
+def _blocks(A, v):
+    M = np.block([[A * A, v[:, None]], [v[None, :] ** 2, np.ones((1, 1))]])
+    return np.sum(M @ M) + np.sum(np.block([v, v ** 3]) ** 2)
+
+
+def _broadcast_pair(a, b):
+    x, y = np.broadcast_arrays(a * a, b)
+    return np.sum((x * y) ** 2) + np.sum(x ** 3)
+
+
 _RNG = np.random.default_rng(4)
 _WELL = _RNG.standard_normal((3, 3)) + 3 * np.eye(3)
 SHAPE_ADJOINTS = [
@@ -147,6 +173,11 @@ SHAPE_ADJOINTS = [
     (_gathered_rows, (_RNG.standard_normal((2, 4)),)),
     (_rolled, (_RNG.standard_normal((2, 3, 2)),)),
     (_split_halves, (_RNG.standard_normal(4),)),
+    (_deleted_and_compressed, (_RNG.standard_normal(5),)),
+    (_extracted_and_resized, (np.array([0.3, -1.1, 0.8, 1.4, -0.2]),)),
+    (_moving_windows, (_RNG.standard_normal(5),)),
+    (_blocks, (_RNG.standard_normal((2, 2)), _RNG.standard_normal(2))),
+    (_broadcast_pair, (_RNG.standard_normal(3), _RNG.standard_normal((2, 1)))),
 ]
 
 

@@ -1,5 +1,6 @@
 """Calls that write into an array in place: the ones srcad differentiates
-(``np.add.at``, ``np.fill_diagonal``, ``np.copyto``, ``out=``) are checked
+(``np.add.at``, ``np.fill_diagonal``, ``np.copyto``, ``np.put_along_axis``,
+``np.putmask``, ``np.place``, ``out=``) are checked
 against finite differences; the ones it cannot see into are refused, never
 silently ignored."""
 
@@ -78,9 +79,30 @@ def complex_recurrence_by_entries(x):
     return np.sum(np.abs(y) ** 2)
 
 
+def place(x):
+    y = np.zeros(3)
+    np.place(y, np.array([True, False, True]), x[:2])
+    return np.sum(y ** 2)
+
+
+def putmask_repeating(x):
+    y = np.ones(4)
+    np.putmask(y, np.array([True, True, False, True]), x[:2] * x[2])
+    return np.sum(y ** 3)
+
+
+def put_along_axis_rows(A, v):
+    B = A * 1.0
+    np.put_along_axis(B, np.argmax(A, axis=1)[:, None], v[:, None], axis=1)
+    return np.sum(B ** 2) + np.sum(B * A)
+
+
 CASES = [
     (recurrence_by_entries, (R.standard_normal(6),)),
     (complex_recurrence_by_entries, (R.standard_normal(5),)),
+    (place, (R.standard_normal(3),)),
+    (putmask_repeating, (R.standard_normal(3),)),
+    (put_along_axis_rows, (R.standard_normal((3, 3)), R.standard_normal(3))),
     (scatter_add, (R.standard_normal(3), R.standard_normal(3))),
     (histogram_weights, (R.standard_normal(6),)),
     (fill_diagonal, (R.standard_normal((3, 3)), R.standard_normal(3))),
@@ -135,12 +157,6 @@ def put(x):
     return np.sum(y ** 2)
 
 
-def place(x):
-    y = np.zeros(3)
-    np.place(y, np.array([True, False, True]), x[:2])
-    return np.sum(y ** 2)
-
-
 def fill(x):
     y = np.zeros(3)
     y.fill(x[0])
@@ -174,7 +190,7 @@ def helper_updates_argument_it_returns(x):
     return np.sum(z * y)
 
 
-REFUSED = [array_sort, list_sort, list_reverse, put, place, fill, multiply_at,
+REFUSED = [array_sort, list_sort, list_reverse, put, fill, multiply_at,
            helper_updates_argument, helper_updates_argument_it_returns]
 
 

@@ -272,6 +272,17 @@ def ufunc_reductions(x):
             + np.add.reduce(np.outer(x, x), 1)[0])
 
 
+def nan_skipping_extrema(x):
+    y = np.where(x > -1.0, x, np.nan)
+    return np.fmax.reduce(y) * np.sum(np.fmin.reduce(np.outer(y, x), axis=0) ** 2)
+
+
+def segment_sums(x):
+    seg = np.add.reduceat(x * x, [0, 2, 5])
+    rows = np.add.reduceat(np.outer(x[:4], x), np.array([0, 3, 1, 4]), axis=1)   # 3 > 1: one entry
+    return np.sum(seg ** 2 * np.array([1.0, 2.0, 3.0])) + np.sum(rows ** 3)
+
+
 def running_max_of_rows(A):
     return np.sum(np.maximum.accumulate(A, axis=1) * A)
 
@@ -280,9 +291,44 @@ def running_max_of_rows(A):
     (drawdown, (np.array([1.0, 3.2, 2.1, 5.0, 4.4, 0.5]),)),
     (ufunc_reductions, (np.array([0.3, 1.2, 0.7]),)),
     (running_max_of_rows, (np.random.default_rng(0).standard_normal((3, 4)),)),
-], ids=["drawdown", "reductions", "running-max-rows"])
+    (nan_skipping_extrema, (np.array([0.3, -1.5, 1.2, 0.7]),)),
+    (segment_sums, (np.array([0.3, -1.5, 1.2, 0.7, 2.0, -0.4, 0.9]),)),
+], ids=["drawdown", "reductions", "running-max-rows", "fmax-fmin-reduce", "add-reduceat"])
 def test_ufunc_reduce_and_accumulate(fn, args):
     srcad.check_grads(fn, args, order=2)
+
+
+def running_log_sum_exp(x):
+    return np.sum(np.logaddexp.accumulate(x) ** 2) + np.sum(np.logaddexp2.accumulate(x[::-1]) * x)
+
+
+def running_log_sum_exp_axes(A):
+    return (np.sum(np.sin(np.logaddexp.accumulate(A, axis=1)))
+            + np.sum(np.logaddexp.accumulate(A) * A) + np.sum(np.logaddexp2.accumulate(A, 2) ** 2))
+
+
+@pytest.mark.parametrize("fn,args", [
+    (running_log_sum_exp, (np.array([0.3, -1.2, 2.0, 0.5, -0.1]),)),
+    (running_log_sum_exp_axes, (np.random.default_rng(1).standard_normal((3, 2, 4)),)),
+], ids=["vector", "axes"])
+def test_logaddexp_accumulate(fn, args):
+    srcad.check_grads(fn, args, order=2)
+    args32 = tuple(a.astype(np.float32) for a in args)
+    assert srcad.grad(fn)(*args32).dtype == np.float32
+
+
+def _last_running_lse(x):
+    return np.logaddexp.accumulate(x)[-1] + np.logaddexp.accumulate(x)[1]
+
+
+def test_logaddexp_accumulate_is_stable_far_apart():
+    # the weights exp(x_j - r_i) of entries hundreds apart: no overflow, no NaN
+    x = np.array([-800.0, 700.0, 0.0, 710.0])
+    g = srcad.grad(_last_running_lse)(x)
+    w = np.exp(x - np.logaddexp.reduce(x)) + np.exp(x - np.logaddexp(x[0], x[1])) * (np.arange(4) < 2)
+    np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-300)
+    _, t = srcad.jvp(_last_running_lse, (x,), (np.ones(4),))
+    np.testing.assert_allclose(t, np.sum(w), rtol=1e-12)
 
 
 def outer_products(a, b):
@@ -315,3 +361,16 @@ def test_sums_and_means_with_where():
     value, _ = srcad.value_and_grad(masked_statistics)(x, m)
     assert value == pytest.approx(masked_statistics(x, m))
     srcad.check_grads(masked_statistics, (x, m), order=2)
+
+
+def put_along_axis_into_an_argument(x, v):
+    np.put_along_axis(x, np.array([1]), v, axis=0)
+    return np.sum(x ** 2)
+
+
+def test_put_along_axis_leaves_the_argument_alone():
+    x = np.array([1.0, 2.0, 3.0])
+    gx, gv = srcad.grad(put_along_axis_into_an_argument, wrt=(0, 1))(x, 0.5)
+    np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(gx, [2.0, 0.0, 6.0])
+    assert gv == 1.0

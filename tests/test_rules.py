@@ -445,6 +445,40 @@ add("quantile", f_quantile_methods, (rnd(5, 2),))
 add("percentile", f_percentile, (rnd(3, 5),))
 
 
+HOLES = np.array([[True, False, True, True, True], [True, True, True, False, False]])
+
+
+def f_nanmedian(x):
+    return np.nanmedian(np.where(HOLES[:x.shape[0], :x.shape[-1]], x, np.nan), axis=-1)
+
+
+def f_nanmedian_all(x):
+    return np.nanmedian(np.where(HOLES[0, :x.size], x, np.nan)) + np.nanmedian(x, axis=0, keepdims=True)
+
+
+def f_nanquantile(x):
+    y = np.where(HOLES[:2], x, np.nan)
+    return np.nanquantile(y, np.array([0.1, 0.5, 0.8]), axis=1, keepdims=True)
+
+
+def f_nanquantile_methods(x):
+    y = np.where(HOLES[:2], x, np.nan)
+    return sum(np.nanquantile(y, 0.4, axis=1, method=m) for m in ("lower", "higher", "midpoint",
+                                                                  "nearest", "linear"))
+
+
+def f_nanpercentile(x):
+    return np.nanpercentile(np.where(HOLES[:2], x, np.nan), [20.0, 70.0], axis=-1) \
+        + np.nanpercentile(x, 35.0)
+
+
+add("nanmedian", f_nanmedian, (rnd(2, 5),), (rnd(2, 4),))
+add("nanmedian", f_nanmedian_all, (rnd(4),))
+add("nanquantile", f_nanquantile, (rnd(2, 5),))
+add("nanquantile", f_nanquantile_methods, (rnd(2, 5),))
+add("nanpercentile", f_nanpercentile, (rnd(2, 5),))
+
+
 def c_cumsum(axis=None):
     def f(x):
         return np.cumsum(x, axis=axis)
@@ -540,6 +574,16 @@ add("gradient", f_gradient_2d, (rnd(3, 4),))
 add("diff", f_diff, (rnd(5),), (rnd(2, 4),))
 add("diff", f_diff2, (rnd(4, 3),))
 add("diff", f_diff_ends, (rnd(2, 3), 0.5, rnd(2, 2)), (rnd(2, 3), rnd(2, 1), -1.0))
+
+
+def f_ediff1d(x): return np.ediff1d(x)
+def f_ediff1d_ends(x, e, b): return np.ediff1d(x, to_end=e, to_begin=b)
+def f_ediff1d_list(x): return np.ediff1d(x, to_begin=[1.0, x[0, 1]])
+
+
+add("ediff1d", f_ediff1d, (rnd(5),), (rnd(2, 3),))
+add("ediff1d", f_ediff1d_ends, (rnd(4), 0.3, rnd(2)), (rnd(2, 2), rnd(3), -0.4))
+add("ediff1d", f_ediff1d_list, (rnd(2, 3),))
 
 
 def f_trapezoid(y):
@@ -1014,6 +1058,20 @@ for _mode in ("edge", "reflect", "symmetric", "wrap"):
 add("pad", f_pad_fill, (rnd(3), 0.7))
 
 
+def f_pad_mean(x): return np.pad(x, ((1, 2), (2, 1)), mode="mean")
+def f_pad_mean_stat(x): return np.pad(x, 3, mode="mean", stat_length=2)
+def f_pad_ramp(x): return np.pad(x, ((2, 1), (0, 2)), mode="linear_ramp", end_values=((0.5, -1.0), (0.0, 2.0)))
+def f_pad_odd(x): return np.pad(x, ((2, 1), (1, 3)), mode="reflect", reflect_type="odd")
+def f_pad_symmetric_odd(x): return np.pad(x, (3, 2), mode="symmetric", reflect_type="odd")
+
+
+add("pad", f_pad_mean, (rnd(3, 4),))
+add("pad", f_pad_mean_stat, (rnd(5),))
+add("pad", f_pad_ramp, (rnd(3, 4),))
+add("pad", f_pad_odd, (rnd(3, 4),))
+add("pad", f_pad_symmetric_odd, (rnd(4),))
+
+
 IDX = np.array([[2, 0], [1, 2]])
 
 
@@ -1041,6 +1099,31 @@ add(".compress", f_compress_m, (rnd(2, 4),))
 add("extract", f_extract, (rnd(3, 3),))
 add("delete", f_delete, (rnd(2, 4),))
 add("delete", f_delete_flat, (rnd(2, 2),))
+
+
+def f_block(a, b): return np.block([[a, b], [b * 2.0, a]])
+def f_block_mixed(a, c): return np.block([[a, np.zeros((2, 1))], [c * np.ones((1, 2)), c]])
+def f_block_flat(v, w): return np.block([v, w, 1.0])
+
+
+add("block", f_block, (rnd(2, 2), rnd(2, 3)[:, :2]), (rnd(2, 3), rnd(2, 3)))
+add("block", f_block_mixed, (rnd(2, 2), 0.7))
+add("block", f_block_flat, (rnd(3), rnd(2)))
+
+
+def f_windows(x): return np.lib.stride_tricks.sliding_window_view(x, 3)
+def f_windows_2d(x): return np.lib.stride_tricks.sliding_window_view(x, (2, 2)) * 1.5
+def f_windows_axis(x): return np.lib.stride_tricks.sliding_window_view(x, 2, axis=0) ** 2
+
+
+def f_moving_average(x):
+    return np.mean(np.lib.stride_tricks.sliding_window_view(x, 4), axis=-1)
+
+
+add("lib.stride_tricks.sliding_window_view", f_windows, (rnd(6),))
+add("lib.stride_tricks.sliding_window_view", f_windows_2d, (rnd(3, 4),))
+add("lib.stride_tricks.sliding_window_view", f_windows_axis, (rnd(3, 2),))
+add("lib.stride_tricks.sliding_window_view", f_moving_average, (rnd(7),))
 
 
 def f_sort(x): return np.sort(x)
@@ -1159,6 +1242,26 @@ add("unwrap", f_unwrap, (np.linspace(0.0, 3.0, 6),))
 add("vander", f_vander, (rnd(3),))
 add("vander", f_vander_inc, (np.array([0.0, 1.5, -0.7]),))
 add("polyval", f_polyval, (rnd(3), rnd(4)), (rnd(4), 0.7), (rnd(1), rnd(2)))
+
+
+def f_polyadd(a, b): return np.polyadd(a, b)
+def f_polysub(a, b): return np.polysub(a, b)
+def f_polymul(a, b): return np.polymul(a, b)
+def f_polyder(p): return np.polyder(p), np.polyder(p, 2)
+def f_polyder_high(p): return np.polyder(p, 4)
+def f_polyint(p): return np.polyint(p), np.polyint(p, 3)
+def f_polyint_k(p, k): return np.polyint(p, 2, k)
+def f_polyint_ks(p, k): return np.polyint(p, 2, [k, -2.0 * k])
+
+
+add("polyadd", f_polyadd, (rnd(2), rnd(4)), (rnd(3), rnd(3)), (rnd(3), 0.6))
+add("polysub", f_polysub, (rnd(4), rnd(2)), (0.5, rnd(3)))
+add("polymul", f_polymul, (rnd(3), rnd(2)), (rnd(2), 1.5))
+add("polyder", f_polyder, (rnd(4),))
+add("polyder", f_polyder_high, (rnd(3),))
+add("polyint", f_polyint, (rnd(3),))
+add("polyint", f_polyint_k, (rnd(3), 0.8), (rnd(2), np.array([0.3, -1.1])))
+add("polyint", f_polyint_ks, (rnd(3), 0.8))
 
 
 def f_polyfit(x, y): return np.polyfit(x, y, 2)
@@ -1330,6 +1433,59 @@ def f_irfft_axis(x):
     return np.fft.irfft(x * (1.0 + 0.5j), axis=0)
 
 
+def f_irfft2(x):
+    z = np.fft.rfft2(x) * np.array([1.0, 0.5 + 0.2j, -0.3j])[: x.shape[-1] // 2 + 1]
+    return np.fft.irfft2(z, x.shape)
+
+
+def f_irfft2_parts(x):
+    z = x[:, :3] + 1j * x[:, 3:]    # not Hermitian: the parts irfft2 drops get no derivative
+    return np.fft.irfft2(z, norm="ortho") ** 2
+
+
+def f_irfft2_s(x):
+    z = x[:, :3] * (0.5 - 1.0j)
+    return np.fft.irfft2(z, s=(5, 3), norm="forward"), np.fft.irfft2(z, s=(2, 6))
+
+
+def f_irfftn(x):
+    z = np.fft.rfftn(x) * (1.0 + 0.3j)
+    return np.fft.irfftn(z, x.shape, axes=tuple(range(x.ndim)))
+
+
+def f_irfftn_axes(x):
+    z = x[:, :, :2] - 0.5j * x[:, :, 2:]
+    return np.fft.irfftn(z, s=(3, 4), axes=(0, 2)), np.fft.irfftn(z, axes=(2,), norm="ortho")
+
+
+def f_hfft(x):
+    z = x[:4] + 1j * x[4:]
+    return np.fft.hfft(z), np.fft.hfft(z, 5, norm="ortho") * 2.0
+
+
+def f_hfft_axis(x):
+    return np.fft.hfft(x * (0.3 - 1.0j), axis=0, norm="forward")
+
+
+def f_ihfft(x):
+    y = np.fft.ihfft(x)
+    return np.real(y), np.imag(y) * 3.0
+
+
+def f_ihfft_n(x):
+    y = np.fft.ihfft(x, 7, axis=0, norm="forward")
+    return np.real(y) - np.imag(y)
+
+
+add("fft.hfft", f_hfft, (rnd(8),))
+add("fft.hfft", f_hfft_axis, (rnd(3, 2),))
+add("fft.ihfft", f_ihfft, (rnd(6),), (rnd(5),))
+add("fft.ihfft", f_ihfft_n, (rnd(4, 2),))
+add("fft.irfft2", f_irfft2, (rnd(4, 5),), (rnd(3, 4),))
+add("fft.irfft2", f_irfft2_parts, (rnd(4, 6),))
+add("fft.irfft2", f_irfft2_s, (rnd(3, 6),))
+add("fft.irfftn", f_irfftn, (rnd(2, 3, 4),), (rnd(5),))
+add("fft.irfftn", f_irfftn_axes, (rnd(2, 3, 4),))
 add("fft.irfft", f_irfft, (rnd(6),), (rnd(5),))
 add("fft.irfft", f_irfft_parts, (rnd(8),))
 add("fft.irfft", f_irfft_cut, (rnd(8),))
@@ -1510,7 +1666,7 @@ def test_float32_stays_float32(fn, args):
 # ---------------------------------------------------------------------------------------------------
 
 
-def u_pad_mean(x): return np.sum(np.pad(x, 1, mode="mean"))
+def u_pad_maximum(x): return np.sum(np.pad(x, 1, mode="maximum"))
 def u_quantile_method(x): return np.quantile(x, 0.3, method="weibull")
 def u_svd_full(x): return np.sum(np.linalg.svd(x)[0])
 def u_qr_wide(x): return np.sum(np.linalg.qr(x)[1])
@@ -1527,7 +1683,7 @@ def u_einsum_sublists_unseen(x):
     return np.einsum(x, s, x, s)
 
 
-@pytest.mark.parametrize("fn,x", [(u_pad_mean, rnd(3)), (u_quantile_method, rnd(5)),
+@pytest.mark.parametrize("fn,x", [(u_pad_maximum, rnd(3)), (u_quantile_method, rnd(5)),
                                   (u_svd_full, rnd(3, 2)), (u_qr_wide, rnd(2, 3)),
                                   (u_var_where, rnd(4)), (u_average_returned, rnd(3)),
                                   (u_linspace_retstep, 0.5), (u_einsum_six, rnd(2)),

@@ -119,6 +119,108 @@ add("xlog1py", f_xlog1py, *POS_PAIRS)
 add("rel_entr", f_rel_entr, *POS_PAIRS)
 
 
+# -- Bessel functions (the order is a constant) ---------------------------------------------------
+
+
+def f_i0(x): return special.i0(x)
+def f_i1(x): return special.i1(x)
+def f_i0e(x): return special.i0e(x)
+def f_i1e(x): return special.i1e(x)
+def f_k0(x): return special.k0(x)
+def f_k1(x): return special.k1(x)
+def f_k0e(x): return special.k0e(x)
+def f_k1e(x): return special.k1e(x)
+def f_j0(x): return special.j0(x)
+def f_j1(x): return special.j1(x)
+def f_y0(x): return special.y0(x)
+def f_y1(x): return special.y1(x)
+def f_iv(x): return special.iv(1.5, x) + special.iv(np.array([0.0, 2.0, 3.0]), x)
+def f_ive(x): return special.ive(0.5, x) * special.ive(np.array([1.0, 2.5, 4.0]), x)
+def f_kv(x): return special.kv(0.3, x) + special.kv(np.array([1.0, 2.0, 0.5]), x)
+def f_kve(x): return special.kve(1.5, x) + special.kve(np.array([0.0, 2.0, 3.0]), x)
+def f_jv(x): return special.jv(2.5, x) + special.jv(np.array([0.0, 1.0, 3.0]), x)
+def f_yv(x): return special.yv(1.5, x) + special.yv(np.array([0.0, 2.0, 3.0]), x)
+
+
+def f_i1_at_zero(x):
+    # i1'(0) = 1/2: the recurrence holds where i1(x) / x does not
+    return special.i1(x * np.array([0.0, 1.0, 1.0])) + special.i1e(x * np.array([1.0, 0.0, 1.0]))
+
+
+SIGNED = rnd(2, 3) * 2.0
+add("i0", f_i0, (SIGNED,), (0.8,))
+add("i1", f_i1, (SIGNED,), (-1.3,))
+add("i1", f_i1_at_zero, (rnd(3),))
+add("i1e", f_i1_at_zero, (rnd(3),))
+add("i0e", f_i0e, (SIGNED,), (2.4,))
+add("i1e", f_i1e, (SIGNED,), (-0.6,))
+add("k0", f_k0, (pos(2, 3),))
+add("k1", f_k1, (pos(4),))
+add("k0e", f_k0e, (pos(4),))
+add("k1e", f_k1e, (pos(2, 2),))
+add("j0", f_j0, (SIGNED,), (3.1,))
+add("j1", f_j1, (SIGNED,))
+add("y0", f_y0, (pos(4),))
+add("y1", f_y1, (pos(2, 3),))
+add("iv", f_iv, (SIGNED[0],))
+add("ive", f_ive, (SIGNED[1],))
+add("kv", f_kv, (pos(3),))
+add("kve", f_kve, (pos(3),))
+add("jv", f_jv, (pos(3),))
+add("yv", f_yv, (pos(3),))
+
+
+# -- more elementary and special functions -----------------------------------------------------
+
+
+def f_erfcx(x): return special.erfcx(x)
+def f_erfi(x): return special.erfi(x)
+def f_dawsn(x): return special.dawsn(x)
+def f_exp1(x): return special.exp1(x)
+def f_expi(x): return special.expi(x)
+def f_log1p(x): return special.log1p(x)
+def f_expm1(x): return special.expm1(x)
+def f_exp2(x): return special.exp2(x)
+def f_exp10(x): return special.exp10(x)
+def f_cbrt(x): return special.cbrt(x)
+def f_rgamma(x): return special.rgamma(x)
+def f_beta(a, b): return special.beta(a, b)
+def f_gammainc(x): return special.gammainc(2.5, x) + special.gammainc(np.array([0.5, 1.0, 3.0]), x)
+def f_gammaincc(x): return special.gammaincc(1.5, x) * special.gammaincc(np.array([0.7, 2.0, 4.0]), x)
+def f_betainc(x): return special.betainc(2.0, 3.5, x) + special.betainc(np.array([0.5, 1.0, 3.0]), 2.0, x)
+def f_boxcox(x): return special.boxcox(x, 0.3) + special.boxcox(x, np.array([0.0, -1.5, 2.0]))
+def f_boxcox1p(x): return special.boxcox1p(x, 0.3) + special.boxcox1p(x, np.array([0.0, -1.5, 2.0]))
+def f_ellipk(m): return special.ellipk(m)
+def f_ellipe(m): return special.ellipe(m)
+def f_kl_div(x, y): return special.kl_div(x, y)
+def f_huber(r): return special.huber(0.8, r) + special.huber(np.array([0.5, 1.0, 2.0]), r)
+def f_pseudo_huber(r): return special.pseudo_huber(0.8, r) + special.pseudo_huber(np.array([0.5, 1.0, 2.0]), r)
+
+
+add("erfcx", f_erfcx, (rnd(2, 3),))
+add("erfi", f_erfi, (rnd(4),))
+add("dawsn", f_dawsn, (rnd(2, 3) * 2,))
+add("exp1", f_exp1, (pos(4),))
+add("expi", f_expi, (pos(4) * np.array([1.0, -1.0, 1.0, -1.0]),))
+add("log1p", f_log1p, (pos(4) - 0.4,))
+add("expm1", f_expm1, (rnd(4),))
+add("exp2", f_exp2, (rnd(4),))
+add("exp10", f_exp10, (rnd(4) * 0.5,))
+add("cbrt", f_cbrt, (pos(4),))
+add("rgamma", f_rgamma, (pos(2, 3),), (-0.5,))
+add("beta", f_beta, *POS_PAIRS)
+add("gammainc", f_gammainc, (pos(3),))
+add("gammaincc", f_gammaincc, (pos(3),))
+add("betainc", f_betainc, (prob(3),))
+add("boxcox", f_boxcox, (pos(3),))
+add("boxcox1p", f_boxcox1p, (pos(3) - 0.4,))
+add("ellipk", f_ellipk, (prob(4),), (-0.5,))
+add("ellipe", f_ellipe, (prob(4),))
+add("kl_div", f_kl_div, *POS_PAIRS)
+add("huber", f_huber, (rnd(3) * 2,))
+add("pseudo_huber", f_pseudo_huber, (rnd(3) * 2,))
+
+
 # -- reductions ---------------------------------------------------------------------------------
 
 
@@ -201,6 +303,30 @@ def test_logsumexp_return_sign_is_refused_naming_the_line():
             run()
         assert "u_logsumexp_sign" in str(info.value) or "return np.sum(logsumexp(" in str(info.value)
         assert "test_scipy_rules.py" in str(info.value)
+
+
+def u_bessel_order(v, x):
+    return np.sum(special.iv(v, x))
+
+
+def u_polygamma_order(n, x):
+    return np.sum(special.polygamma(n, x))
+
+
+def u_gammainc_shape(a, x):
+    return np.sum(special.gammainc(a, x))
+
+
+@pytest.mark.parametrize("fn", [u_bessel_order, u_polygamma_order, u_gammainc_shape],
+                         ids=lambda f: f.__name__)
+def test_an_order_that_depends_on_the_input_is_refused(fn):
+    # no derivative in the order: refused, not taken as zero
+    x = pos(3)
+    for run in (lambda: srcad.grad(fn)(1.0, x), lambda: srcad.vjp(fn, 1.0, x)[1](1.0),
+                lambda: srcad.jvp(fn, (1.0, x), (1.0, np.zeros(3)))):
+        with pytest.raises(srcad.NonDifferentiableError, match="order|shape|argument [nva]="):
+            run()
+    srcad.check_grads(lambda x: fn(1.0, x), (x,))  # noqa: E731  (with respect to x it works)
 
 
 def test_a_function_without_a_rule_is_refused_not_transformed():

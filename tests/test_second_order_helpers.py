@@ -418,6 +418,31 @@ def fft_parts(x):
     return np.sum(z.real ** 2 + z.imag ** 3) + np.sum(np.real(np.fft.fft(x)) ** 3)
 
 
+def nan_order_statistics(x):
+    y = np.where(x > -1.0, x * x, np.nan)
+    return np.sum(np.nanmedian(y, axis=0) ** 2) + np.nanquantile(y, 0.3) * np.sum(
+        np.nanpercentile(y, [10.0, 60.0], axis=1, method="midpoint"))
+
+
+def polynomial_algebra(p, q):
+    s = np.polyadd(p * p, q) * np.polysub(q, 0.5)[0]
+    return np.sum(np.polymul(s, q) ** 2) + np.sum(np.polyder(np.polymul(p, p), 2) ** 3) \
+        + np.sum(np.polyint(p * q[1], 2, k=[q[0], 1.0]) ** 2) + np.sum(np.ediff1d(p * p, to_begin=q[0]) ** 3)
+
+
+def pads_that_combine(x):
+    return np.sum(np.pad(x * x, ((1, 2), (2, 0)), mode="mean") ** 2) \
+        + np.sum(np.pad(x, 2, mode="linear_ramp", end_values=1.0) ** 3) \
+        + np.sum(np.pad(x ** 2, ((2, 1), (1, 1)), mode="reflect", reflect_type="odd") ** 2)
+
+
+def irfft2_parts(x):
+    z = x[:, :3] + 1j * x[:, 3:]
+    return np.sum(np.fft.hfft(z[0]) ** 3) + np.sum(np.abs(np.fft.ihfft(x[1] * x[2])) ** 2) \
+        + np.sum(np.fft.irfft2(z, s=(3, 5)) ** 3) + np.sum(
+        np.fft.irfftn(np.fft.rfftn(x * x), x.shape, axes=(0, 1)) * x)
+
+
 def irfft_parts(x):
     z = x[:4] + 1j * x[4:]
     return np.sum(np.fft.irfft(z, 6) ** 3) + np.sum(np.fft.irfft(np.fft.rfft(x * x), 8) * x)
@@ -560,6 +585,10 @@ CASES = [
     (multi_dot_chain, (r(3, 3), r(3))),
     (fft_parts, (r(5),)),
     (irfft_parts, (r(8),)),
+    (irfft2_parts, (r(3, 6),)),
+    (polynomial_algebra, (r(3), r(2))),
+    (pads_that_combine, (r(3, 4),)),
+    (nan_order_statistics, (np.array([[0.3, -1.5, 0.8, 1.9], [2.1, 0.4, -1.2, -0.6], [1.1, -0.2, 0.5, -2.0]]),)),
 ]
 
 IDS = [f"{fn.__name__}-{i}" for i, (fn, _) in enumerate(CASES)]
