@@ -816,6 +816,9 @@ class ANF:
             spelled = self._math_as_numpy(expr, target) or self._dict_get(expr)
             if spelled is not None:
                 return self._simple(spelled, out)
+            view = self._dict_view(expr)
+            if view is not None:
+                return self.listcomp(view, out)
             masked = self._masked_reduction(expr, target)
             if masked is not None:
                 return self._simple(masked, out)
@@ -1404,6 +1407,26 @@ class ANF:
         test = gast.Compare(left=A.clone(key), ops=[gast.In()], comparators=[A.load_copy(f.value)])
         item = gast.Subscript(value=A.load_copy(f.value), slice=A.clone(key), ctx=gast.Load())
         return gast.IfExp(test=test, body=item, orelse=default)
+
+    def _dict_view(self, call):
+        """``d.values()`` and ``d.items()`` on a local, used as values
+        (``sum(d.values())``, ``list(d.items())``), as the lists
+        ``[d[k] for k in keys(d)]`` and ``[(k, d[k]) for k in keys(d)]``,
+        which indexing differentiates; ``None`` for other calls. (A loop
+        over them is rewritten by :meth:`_dict_view_loop`.)"""
+        f = call.func
+        if not (isinstance(f, gast.Attribute) and f.attr in ("values", "items")
+                and isinstance(f.value, gast.Name) and f.value.id in self.locals
+                and not call.args and not call.keywords):
+            return None
+        key = self.tmp("key")
+        item = gast.Subscript(value=A.load_copy(f.value), slice=A.name(key), ctx=gast.Load())
+        elt = item if f.attr == "values" else gast.Tuple(elts=[A.name(key), item], ctx=gast.Load())
+        keys = gast.Call(func=A.name("__srcad_keys__"), args=[A.load_copy(f.value)], keywords=[])
+        comp = gast.ListComp(elt=elt, generators=[gast.comprehension(
+            target=A.store(key), iter=keys, ifs=[], is_async=0)])
+        A.fill_location(comp, call)
+        return comp
 
     def _math_as_numpy(self, call, target):
         """``math.prod(xs, start=s)`` as ``s * np.prod(xs)`` and

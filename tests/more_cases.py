@@ -928,3 +928,20 @@ def complex_from_parts(a, b):
 # (the tangent of a real argument's gradient keeps its imaginary part):
 # tests/test_more_cases.py expects them to fail.
 COMPLEX_CASES = [(complex_from_parts, (0.7, -1.3))]
+
+
+# -- dict views used as values, not looped over ----------------------------------------------
+
+def sum_of_dict_values(x):
+    d = {i: x[i] ** 2 for i in range(len(x))}
+    return sum(d.values()) * d[0]
+
+
+def dict_views_as_lists(p):
+    vals = list(p.values())
+    first = sorted(p.items())[0][1]
+    return np.sum(vals[0] * vals[1]) + np.sum(first ** 3) + np.sum(np.concatenate(list(p.values())))
+
+
+CASES += [(sum_of_dict_values, (np.array([0.3, -1.2, 0.8]),)),
+          (dict_views_as_lists, ({"a": np.array([0.5, 1.0]), "b": np.array([-0.3, 2.0])},))]
