@@ -49,6 +49,8 @@ def _target(f):
         return inner
     if getattr(f, "__srcad_custom__", None) is not None:
         return _caller(f, f.params)
+    if not isinstance(f, type) and inspect.isfunction(getattr(type(f), "__call__", None)):
+        f = f.__call__   # an instance of a class defining __call__: that method, bound
     if inspect.ismethod(f) and inspect.isfunction(f.__func__):
         # model.loss: a caller of the bound method (the receiver is fixed)
         sig = inspect.signature(f).parameters.values()

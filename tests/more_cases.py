@@ -945,3 +945,34 @@ def dict_views_as_lists(p):
 
 CASES += [(sum_of_dict_values, (np.array([0.3, -1.2, 0.8]),)),
           (dict_views_as_lists, ({"a": np.array([0.5, 1.0]), "b": np.array([-0.3, 2.0])},))]
+
+
+# -- objects called as functions (a class defining __call__) ------------------------------------
+
+class Affine:
+    def __init__(self, scale, shift):
+        self.scale = scale
+        self.shift = shift
+
+    def forward(self, w, x):
+        return np.tanh(x @ w) * self.scale + self.shift
+
+    def __call__(self, w, x):
+        return self.forward(w, x)
+
+
+AFFINE = Affine(2.0, 0.5)
+_XA = np.linspace(-1.0, 1.0, 12).reshape(3, 4)
+
+
+def module_level_callable(w):
+    return np.sum(AFFINE(w, _XA) ** 2)
+
+
+def local_callable(w):
+    layer = Affine(3.0, -1.0)
+    return np.sum(layer(w, _XA) * layer(2.0 * w, _XA))
+
+
+CASES += [(module_level_callable, (np.linspace(0.1, 0.8, 8).reshape(4, 2),)),
+          (local_callable, (np.linspace(-0.4, 0.3, 8).reshape(4, 2),))]
