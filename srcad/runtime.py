@@ -1281,6 +1281,9 @@ def reshape_in_order(x, shape, order="C"):
     array([[0., 2.],
            [1., 3.]])
     """
+    if x.__class__ is float or x.__class__ is int:
+        # a lazy zero stays one; a scalar left unexpanded stands for all entries
+        return x if x == 0 or not shape else namespace_of(x).full(shape, float(x))
     xp = namespace_of(x)
     if order != "F":
         return xp.reshape(x, shape)

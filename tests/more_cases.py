@@ -976,3 +976,28 @@ def local_callable(w):
 
 CASES += [(module_level_callable, (np.linspace(0.1, 0.8, 8).reshape(4, 2),)),
           (local_callable, (np.linspace(-0.4, 0.3, 8).reshape(4, 2),))]
+
+
+# -- a loop whose last statement reshapes the carried array (its adjoint is still a lazy ------
+# -- zero when the backward sweep enters the loop) -----------------------------------------------
+
+def reshaped_state_in_a_loop(x):
+    s = 0.0
+    y = x
+    for i in range(3):
+        s = s + np.sum(y * x)
+        y = y.reshape(2, 3).T.ravel()
+    return s
+
+
+def flattened_state_in_a_loop(x):
+    s = 0.0
+    y = x
+    for i in range(2):
+        s = s + np.sum(np.sin(y))
+        y = np.swapaxes(np.reshape(y, (3, 2), order="F"), 0, 1).flatten()
+    return s
+
+
+CASES += [(reshaped_state_in_a_loop, (np.array([0.3, -0.7, 1.1, 0.45, -0.2, 0.9]),)),
+          (flattened_state_in_a_loop, (np.array([0.3, -0.7, 1.1, 0.45, -0.2, 0.9]),))]
