@@ -112,11 +112,24 @@ def unbroadcast(g, like):
         extra = len(gshape) - len(lshape)
         return g.sum(axis=0 if extra == 1 else tuple(range(extra)))
     if isinstance(like, (list, tuple)) and not hasattr(like, "_fields"):
+        if isinstance(g, (list, tuple)) and len(g) != len(like):
+            raise _joined_lists_error()
         # a list NumPy turned into an array (x * C with x a list): the
         # array's adjoint, entry by entry
         import numpy
         return _entries(fit(g, numpy.shape(like), None, namespace_of(g)), like)
     return fit(g, lshape, getattr(like, "dtype", None), namespace_of(g))
+
+
+def _joined_lists_error():
+    """``a + b`` of lists srcad took for arrays (arguments, or entries of an
+    argument): the adjoint of the joined list reached one of them whole."""
+    from .errors import UnsupportedSyntaxError
+    return UnsupportedSyntaxError(
+        "a + b joins lists or tuples that srcad could not tell from arrays (arguments, or values "
+        "read from one); reverse mode cannot split the joined list's derivative between them",
+        construct="list concatenation",
+        hint="join them as list(a) + list(b) or [*a, *b] in the function, or use forward mode")
 
 
 def _entries(g, like):
@@ -869,6 +882,8 @@ def match(adj, x):
     if isinstance(x, (list, tuple)):
         if not isinstance(adj, (list, tuple)):
             adj = [0.0] * len(x)
+        elif len(adj) > len(x):
+            raise _joined_lists_error()
         items = [match(a, v) for a, v in zip(adj, x)]
         if hasattr(x, "_fields"):
             return type(x)(*items)
@@ -1103,9 +1118,9 @@ def same_container(x, like):
     """``x`` converted to the container type of ``like`` (``list(t)`` ...)."""
     if isinstance(x, (int, float)) and x == 0:
         return x
-    if isinstance(like, tuple):
-        return tuple(x)
-    return AdjList(x) if not isinstance(like, list) else list(x)
+    # (an AdjList also for a list or tuple: two of them add entry by entry,
+    # where plain lists or tuples would be joined)
+    return AdjList(x)
 
 
 def expand_to(g, x, axis=None, keepdims=False):

@@ -1001,3 +1001,39 @@ def flattened_state_in_a_loop(x):
 
 CASES += [(reshaped_state_in_a_loop, (np.array([0.3, -0.7, 1.1, 0.45, -0.2, 0.9]),)),
           (flattened_state_in_a_loop, (np.array([0.3, -0.7, 1.1, 0.45, -0.2, 0.9]),))]
+
+
+# -- lists joined and copied: a slice of a list is a list, and two copies of a list ----------
+# -- argument add their derivatives entry by entry ------------------------------------------------
+
+def rotated_list_products(x):
+    ys = [x[0], x[1], x[2]]
+    zs = ys[1:] + ys[:1]
+    return sum(a * b for a, b in zip(ys, zs))
+
+
+def sliding_window_of_a_list(x):
+    ys = [x[0], x[1], x[2]]
+    s = 0.0
+    for i in range(3):
+        s = s + ys[0] * ys[2]
+        ys = ys[1:] + [ys[0] * 0.5]
+    return s
+
+
+def two_copies_of_a_list(xs):
+    a = list(xs)
+    b = list(xs)
+    return a[0] * b[1] + a[1]
+
+
+def two_copies_of_a_tuple(t):
+    a = tuple(t)
+    b = tuple(t)
+    return a[0] * b[1] + a[1] ** 2
+
+
+CASES += [(rotated_list_products, (np.array([0.3, -0.7, 1.1]),)),
+          (sliding_window_of_a_list, (np.array([0.3, -0.7, 1.1]),)),
+          (two_copies_of_a_list, ([0.3, -0.7],)),
+          (two_copies_of_a_tuple, ((0.3, -0.7),))]
