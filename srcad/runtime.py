@@ -649,9 +649,9 @@ def concat(a, b):
     >>> concat([1.0], [2.0, 3.0])
     [1.0, 2.0, 3.0]
     """
-    if isinstance(a, list) and not isinstance(b, list):
-        return a + list(b)   # lst += (v, w) extends a list with any sequence
-    return a + b
+    if isinstance(a, list) and isinstance(b, tuple):
+        return a + list(b)   # lst += (v, w) extends a list with a tuple too
+    return a + b   # (a list plus an array: NumPy adds them entry by entry)
 
 
 def concat_tangent(ta, tb, a, b):
@@ -661,6 +661,10 @@ def concat_tangent(ta, tb, a, b):
     zb = tb.__class__ is float and tb == 0.0
     if za and zb:
         return 0.0
+    if not _both_sequences(a, b):
+        # an array plus a list: NumPy's elementwise sum
+        return _sum_tangent(ta, a, b) if zb else (
+            _sum_tangent(tb, b, a) if za else _sum_tangent(ta, a, b) + _sum_tangent(tb, b, a))
     left = [0.0] * len(a) if za else list(ta)
     right = [0.0] * len(b) if zb else list(tb)
     return AdjList(left + right)
@@ -671,8 +675,33 @@ def concat_adjoint(g, a, b, which):
     part of the joined adjoint."""
     if g.__class__ is float and g == 0.0:
         return 0.0
+    if not _both_sequences(a, b):
+        # an array plus a list: NumPy's elementwise sum
+        from .rule_helpers import array_adjoint
+        x = a if which == 0 else b
+        if isinstance(x, (list, tuple)):
+            return array_adjoint(unbroadcast(g, namespace_of(g).asarray(x)), x)
+        return unbroadcast(g, x)
     g = list(g) + [0.0] * (len(a) + len(b) - len(g))
     return AdjList(g[:len(a)] if which == 0 else g[len(a):])
+
+
+def _both_sequences(a, b):
+    """Whether ``a + b`` joins two lists or tuples (rather than NumPy adding
+    an array and a list entry by entry)."""
+    return isinstance(a, (list, tuple)) and isinstance(b, (list, tuple))
+
+
+def _sum_tangent(t, x, other):
+    """The tangent ``t`` of ``x`` as a term of the tangent of the NumPy sum
+    ``x + other``, shaped like that sum."""
+    import numpy
+    from .rule_helpers import array_tangent
+    xp = namespace_of(x if hasattr(x, "shape") else other)
+    if isinstance(x, (list, tuple)):
+        t = array_tangent(t, xp.asarray(x))
+    shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(other))
+    return t if _shape(t) == shape else broadcast_like(t, xp.zeros(shape))
 
 
 def with_item(seq, index, value, like=None):

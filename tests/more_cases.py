@@ -1037,3 +1037,14 @@ CASES += [(rotated_list_products, (np.array([0.3, -0.7, 1.1]),)),
           (sliding_window_of_a_list, (np.array([0.3, -0.7, 1.1]),)),
           (two_copies_of_a_list, ([0.3, -0.7],)),
           (two_copies_of_a_tuple, ((0.3, -0.7),))]
+
+
+# -- a list display plus an array: NumPy adds them entry by entry ---------------------------------
+
+def offsets_plus_positions(x):
+    shifted = [0.5, -0.5, 1.0, 2.0] + x
+    rows = [[x[0], x[1], x[2], x[3]], [1.0, 2.0, 3.0, 4.0]] + x ** 2
+    return np.sum(np.sin(shifted) * x) + np.sum(rows ** 2)
+
+
+CASES += [(offsets_plus_positions, (np.array([0.3, -0.7, 1.1, 0.4]),))]
