@@ -665,9 +665,15 @@ def concat_tangent(ta, tb, a, b):
         # an array plus a list: NumPy's elementwise sum
         return _sum_tangent(ta, a, b) if zb else (
             _sum_tangent(tb, b, a) if za else _sum_tangent(ta, a, b) + _sum_tangent(tb, b, a))
-    left = [0.0] * len(a) if za else list(ta)
-    right = [0.0] * len(b) if zb else list(tb)
+    left = _zero_entries(a) if za else list(ta)
+    right = _zero_entries(b) if zb else list(tb)
     return AdjList(left + right)
+
+
+def _zero_entries(seq):
+    """One zero tangent per entry of ``seq``, nested like the rows it holds
+    (``[[1.0, 2.0]]`` gets ``[[0.0, 0.0]]``, which NumPy can stack)."""
+    return [zeros_like(v) if isinstance(v, (list, tuple)) else 0.0 for v in seq]
 
 
 def concat_adjoint(g, a, b, which):

@@ -1048,3 +1048,20 @@ def offsets_plus_positions(x):
 
 
 CASES += [(offsets_plus_positions, (np.array([0.3, -0.7, 1.1, 0.4]),))]
+
+
+# -- lists made with x.tolist(), joined with other lists ------------------------------------------
+
+def joined_tolists(x):
+    zs = x[:2].tolist() + x[1:].tolist()
+    return zs[0] * zs[3] + sum(v * v for v in zs)
+
+
+def rows_from_tolist_and_a_display(x):
+    m = x.reshape(2, 2).tolist()
+    rows = m + [[1.0, 2.0]]
+    return np.sum(np.array(rows) ** 2) + x.sum().tolist() * x[0]
+
+
+CASES += [(joined_tolists, (np.array([0.3, -0.7, 1.1, 0.4]),)),
+          (rows_from_tolist_and_a_display, (np.array([0.3, -0.7, 1.1, 0.4]),))]
