@@ -1784,8 +1784,48 @@ def _stable_tests(body, anf):
                 s.test = A.name(flag)
 
 
+def _quiet_contexts():
+    """Context managers that only change how floating-point problems are
+    reported (``np.errstate``, ``warnings.catch_warnings``): a ``with``
+    over them computes what its body computes."""
+    import warnings
+    import numpy
+    return (numpy.errstate, warnings.catch_warnings)
+
+
+def _unwrap_quiet_with(parsed, node):
+    """``with np.errstate(...):`` (and ``warnings.catch_warnings()``) around
+    code: the body in its place, since the values it computes are the same
+    (any other ``with`` is refused by :func:`check_syntax`)."""
+    quiet = _quiet_contexts()
+    params = set(_param_names(node.args))
+
+    def harmless(item):
+        call = item.context_expr
+        return (item.optional_vars is None and isinstance(call, gast.Call)
+                and resolve_static(parsed, call.func, params) in quiet)
+
+    def block(stmts):
+        out = []
+        for s in stmts:
+            if isinstance(s, gast.With) and s.items and all(harmless(i) for i in s.items):
+                out.extend(block(s.body))
+                continue
+            for field in ("body", "orelse"):
+                inner = getattr(s, field, None)
+                if isinstance(inner, list) and not isinstance(s, (gast.FunctionDef, gast.ClassDef)):
+                    setattr(s, field, block(inner))
+            if isinstance(s, gast.FunctionDef):
+                s.body = block(s.body)
+            out.append(s)
+        return out
+
+    node.body = block(node.body)
+
+
 def _normalize(parsed, node=None, extra_reserved=()):
     node = A.clone(node if node is not None else parsed.node)
+    _unwrap_quiet_with(parsed, node)
     check_syntax(parsed, node)
     namer = Namer.for_function(node, extra_reserved)
     lifted = lift_nested(parsed, node, namer)

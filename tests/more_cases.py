@@ -5,6 +5,7 @@ early exits in nested loops, 2-D updates, dict loops...)."""
 import collections
 import dataclasses
 import math
+import warnings
 
 import numpy as np
 
@@ -1065,3 +1066,19 @@ def rows_from_tolist_and_a_display(x):
 
 CASES += [(joined_tolists, (np.array([0.3, -0.7, 1.1, 0.4]),)),
           (rows_from_tolist_and_a_display, (np.array([0.3, -0.7, 1.1, 0.4]),))]
+
+
+# -- with np.errstate(...) / warnings.catch_warnings() around the computation -------------------
+
+def log_where_positive_quietly(x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = np.where(x > 0, np.log(np.abs(x)), 0.0)
+    s = 0.0
+    for v in y:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            s = s + v * v
+    return np.sum(y * x) + s
+
+
+CASES += [(log_where_positive_quietly, (np.array([0.3, -0.7, 1.1]),))]
