@@ -214,8 +214,9 @@ def classify_call(call, norm, env, lifted, custom_rules):
         return CallInfo("unknown", obj=obj, ident=ident)
     if isinstance(obj, type) and issubclass(obj, (int, bool, str)):
         return CallInfo("nondiff", obj=obj)
-    call_method = getattr(type(obj), "__call__", None)
-    if not isinstance(obj, type) and isinstance(call_method, types.FunctionType):
+    from .api import callable_object_method
+    call_method = callable_object_method(obj)
+    if call_method is not None:
         # an instance of a class defining __call__ (model(x)): the method,
         # with the instance as first argument
         info = CallInfo("user", obj=call_method)
