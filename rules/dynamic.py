@@ -187,7 +187,7 @@ def sinc_derivative(out, x, result):
     t[out] = rh.sinc_second_derivative(x, out) * t[x]
 
 
-helpers.nondifferentiable("extremum_weights", "ptp_weights", "clip_select", "is_zero", "var_dof", "nan_count", "tensordot_axes",
+helpers.nondifferentiable("extremum_weights", "ptp_weights", "clip_select", "tie_weights", "is_zero", "var_dof", "nan_count", "tensordot_axes",
                           "last_two", "norm_axes", "inverse_permutation", "sort_permutation",
                           "partition_permutation", "select_default_mask", "polyfit_column")
 

@@ -122,16 +122,21 @@ def absolute(result, x):
 
 @rules.rule("maximum", broadcast=True)
 def maximum(result, a, b):
-    t[result] = xp.where(a >= b, t[a], t[b])
-    d[a] += xp.where(a >= b, d[result], 0)
-    d[b] += xp.where(a >= b, 0, d[result])
+    """Ties (``a == b``) share the derivative evenly, as central differences
+    (and JAX) do: ``np.maximum(x, 0.0)`` at ``x == 0`` has derivative 1/2."""
+    w = rh.tie_weights(a, b)
+    t[result] = w[0] * t[a] + w[1] * t[b]
+    d[a] += w[0] * d[result]
+    d[b] += w[1] * d[result]
 
 
 @rules.rule("minimum", broadcast=True)
 def minimum(result, a, b):
-    t[result] = xp.where(a <= b, t[a], t[b])
-    d[a] += xp.where(a <= b, d[result], 0)
-    d[b] += xp.where(a <= b, 0, d[result])
+    """Ties share the derivative evenly (see ``maximum``)."""
+    w = rh.tie_weights(b, a)
+    t[result] = w[0] * t[a] + w[1] * t[b]
+    d[a] += w[0] * d[result]
+    d[b] += w[1] * d[result]
 
 
 @rules.rule("where", broadcast=True)

@@ -176,15 +176,16 @@ def fmin(result, x1, x2):
 
 @rules.rule("clip", broadcast=True)
 def clip(result, a, a_min=None, a_max=None, out=None, min=None, max=None):
-    """Ties (``a`` equal to a bound) count as ``a``; ``a_min > a_max`` picks ``a_max``."""
+    """Ties (``a`` equal to a bound) share the derivative evenly between
+    ``a`` and the bound; ``a_min > a_max`` picks ``a_max``."""
     pick = rh.clip_select(a, a_min, a_max, min, max)
     t[result] = pick[0] * t[a] + pick[1] * t[a_min] + pick[2] * t[a_max] + pick[1] * t[min] \
         + pick[2] * t[max]
-    d[a] += xp.where(pick[0], d[result], 0)
-    d[a_min] += xp.where(pick[1], d[result], 0)
-    d[a_max] += xp.where(pick[2], d[result], 0)
-    d[min] += xp.where(pick[1], d[result], 0)
-    d[max] += xp.where(pick[2], d[result], 0)
+    d[a] += pick[0] * d[result]
+    d[a_min] += pick[1] * d[result]
+    d[a_max] += pick[2] * d[result]
+    d[min] += pick[1] * d[result]
+    d[max] += pick[2] * d[result]
 
 
 @rules.rule("copysign", broadcast=True)
@@ -296,9 +297,9 @@ def imag_attr(result, self):
 def clip_method(result, self, min=None, max=None, out=None):
     pick = rh.clip_select(self, min, max)
     t[result] = pick[0] * t[self] + pick[1] * t[min] + pick[2] * t[max]
-    d[self] += xp.where(pick[0], d[result], 0)
-    d[min] += xp.where(pick[1], d[result], 0)
-    d[max] += xp.where(pick[2], d[result], 0)
+    d[self] += pick[0] * d[result]
+    d[min] += pick[1] * d[result]
+    d[max] += pick[2] * d[result]
 
 
 methods.nondifferentiable("round", "all", "any", "searchsorted", "argpartition", "tobytes",

@@ -1,7 +1,7 @@
 """Rules for srcad's own runtime helpers, so that generated code can be
 differentiated again (``grad(grad(f))``, Hessian-vector products)."""
 
-from srcad.ruledef import RuleSet, ad, d, t
+from srcad.ruledef import RuleSet, ad, d, t, xp
 
 rules = RuleSet("runtime")
 
@@ -32,22 +32,34 @@ def expand_to(result, g, x, axis=None, keepdims=False):
 
 @rules.rule("matmul_adjoint_a")
 def matmul_adjoint_a(result, g, a, b):
+    """Linear in ``g`` and ``b``: <r', adj_a(g, a, b)> = <g, r' @ b>."""
     t[result] = ad.matmul_adjoint_a(t[g], a, b) + ad.matmul_adjoint_a(g, a, t[b])
+    d[g] += ad.unbroadcast(xp.matmul(ad.broadcast_like(d[result], a), b), g)
+    d[b] += ad.matmul_adjoint_b(g, ad.broadcast_like(d[result], a), b)
 
 
 @rules.rule("dot_adjoint_a")
 def dot_adjoint_a(result, g, a, b):
+    """Linear in ``g`` and ``b``: <r', adj_a(g, a, b)> = <g, dot(r', b)>."""
     t[result] = ad.dot_adjoint_a(t[g], a, b) + ad.dot_adjoint_a(g, a, t[b])
+    d[g] += ad.unbroadcast(xp.dot(ad.broadcast_like(d[result], a), b), g)
+    d[b] += ad.dot_adjoint_b(g, ad.broadcast_like(d[result], a), b)
 
 
 @rules.rule("dot_adjoint_b")
 def dot_adjoint_b(result, g, a, b):
+    """Linear in ``g`` and ``a``: <r', adj_b(g, a, b)> = <g, dot(a, r')>."""
     t[result] = ad.dot_adjoint_b(t[g], a, b) + ad.dot_adjoint_b(g, t[a], b)
+    d[g] += ad.unbroadcast(xp.dot(a, ad.broadcast_like(d[result], b)), g)
+    d[a] += ad.dot_adjoint_a(g, a, ad.broadcast_like(d[result], b))
 
 
 @rules.rule("matmul_adjoint_b")
 def matmul_adjoint_b(result, g, a, b):
+    """Linear in ``g`` and ``a``: <r', adj_b(g, a, b)> = <g, a @ r'>."""
     t[result] = ad.matmul_adjoint_b(t[g], a, b) + ad.matmul_adjoint_b(g, t[a], b)
+    d[g] += ad.unbroadcast(xp.matmul(a, ad.broadcast_like(d[result], b)), g)
+    d[a] += ad.matmul_adjoint_a(g, a, ad.broadcast_like(d[result], b))
 
 
 @rules.rule("add_at")

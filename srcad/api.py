@@ -41,6 +41,29 @@ def _defined_in_srcad(f):
     return filename.startswith(here + os.sep)
 
 
+def callable_object_method(f):
+    """For an object of a class of the user's defining ``__call__`` (a model
+    called as ``model(x)``): that method, as a Python function; else
+    ``None``. Library classes (``np.vectorize``...) are not transformed."""
+    if isinstance(f, type):
+        return None
+    method = getattr(type(f), "__call__", None)
+    if not inspect.isfunction(method):
+        return None
+    import os
+    import sys
+    module = sys.modules.get(getattr(type(f), "__module__", None) or "")
+    filename = getattr(module, "__file__", None) or ""
+    root = (type(f).__module__ or "").split(".")[0]
+    if root in getattr(sys, "stdlib_module_names", ()) or root in ("numpy", "scipy", "srcad") \
+            or any(part in ("site-packages", "dist-packages") for part in filename.split(os.sep)):
+        return None
+    code = method.__code__
+    if code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
+        return None
+    return method
+
+
 def _target(f):
     """The function srcad transforms for ``f``: generated code for srcad's
     own wrappers (so that derivatives compose), a small caller for library
@@ -50,6 +73,8 @@ def _target(f):
         return inner
     if getattr(f, "__srcad_custom__", None) is not None:
         return _caller(f, f.params)
+    if callable_object_method(f) is not None:
+        f = f.__call__   # an instance of a class defining __call__: that method, bound
     if inspect.ismethod(f) and inspect.isfunction(f.__func__):
         # model.loss: a caller of the bound method (the receiver is fixed)
         sig = inspect.signature(f).parameters.values()

@@ -45,7 +45,7 @@ CONVERTERS = frozenset({"array", "asarray", "asanyarray", "ascontiguousarray", "
 def list_names(body, params, resolve, param_kinds=None):
     """Names bound only to lists or tuples in ``body`` (never parameters):
     displays, comprehensions, ``list(...)``, ``tuple(...)``, ``sorted(...)``,
-    or another such name."""
+    another such name, a slice of one, or ``x.tolist()``."""
     sequences = (list, tuple, sorted)
 
     def makes_sequence(call):
@@ -73,6 +73,12 @@ def list_names(body, params, resolve, param_kinds=None):
             for v in bindings[name]:
                 ok = isinstance(v, (gast.List, gast.Tuple)) or (
                     isinstance(v, gast.Name) and v.id in found) or (
+                    # a slice of a list is a list
+                    isinstance(v, gast.Subscript) and isinstance(v.slice, gast.Slice)
+                    and isinstance(v.value, gast.Name) and v.value.id in found) or (
+                    # x.tolist() (of a 0-d array a number: ad.concat adds those)
+                    isinstance(v, gast.Call) and getattr(v, "is_method", False)
+                    and v.func.attr == "tolist" and not v.args and not v.keywords) or (
                     _is_concat(v, found)) or _is_repeat(v, found, ints) or (
                     isinstance(v, gast.Call) and not getattr(v, "is_method", False)
                     and makes_sequence(v))

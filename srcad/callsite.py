@@ -220,6 +220,14 @@ def classify_call(call, norm, env, lifted, custom_rules):
         return CallInfo("unknown", obj=obj, ident=ident)
     if isinstance(obj, type) and issubclass(obj, (int, bool, str)):
         return CallInfo("nondiff", obj=obj)
+    from .api import callable_object_method
+    call_method = callable_object_method(obj)
+    if call_method is not None:
+        # an instance of a class defining __call__ (model(x)): the method,
+        # with the instance as first argument
+        info = CallInfo("user", obj=call_method)
+        info.receiver = obj
+        return info
     target = getattr(obj, "__srcad_function__", None) or obj
     from .api import _defined_in_srcad
     if isinstance(target, types.FunctionType) and target is obj and _defined_in_srcad(obj):

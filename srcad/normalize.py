@@ -801,6 +801,9 @@ class ANF:
             spelled = self._math_as_numpy(expr, target) or self._dict_get(expr)
             if spelled is not None:
                 return self._simple(spelled, out)
+            view = self._dict_view(expr)
+            if view is not None:
+                return self.listcomp(view, out)
             masked = self._masked_reduction(expr, target)
             if masked is not None:
                 return self._simple(masked, out)
@@ -1403,6 +1406,26 @@ class ANF:
         item = gast.Subscript(value=A.load_copy(f.value), slice=A.clone(key), ctx=gast.Load())
         return gast.IfExp(test=test, body=item, orelse=default)
 
+    def _dict_view(self, call):
+        """``d.values()`` and ``d.items()`` on a local, used as values
+        (``sum(d.values())``, ``list(d.items())``), as the lists
+        ``[d[k] for k in keys(d)]`` and ``[(k, d[k]) for k in keys(d)]``,
+        which indexing differentiates; ``None`` for other calls. (A loop
+        over them is rewritten by :meth:`_dict_view_loop`.)"""
+        f = call.func
+        if not (isinstance(f, gast.Attribute) and f.attr in ("values", "items")
+                and isinstance(f.value, gast.Name) and f.value.id in self.locals
+                and not call.args and not call.keywords):
+            return None
+        key = self.tmp("key")
+        item = gast.Subscript(value=A.load_copy(f.value), slice=A.name(key), ctx=gast.Load())
+        elt = item if f.attr == "values" else gast.Tuple(elts=[A.name(key), item], ctx=gast.Load())
+        keys = gast.Call(func=A.name("__srcad_keys__"), args=[A.load_copy(f.value)], keywords=[])
+        comp = gast.ListComp(elt=elt, generators=[gast.comprehension(
+            target=A.store(key), iter=keys, ifs=[], is_async=0)])
+        A.fill_location(comp, call)
+        return comp
+
     def _math_as_numpy(self, call, target):
         """``math.prod(xs, start=s)`` as ``s * np.prod(xs)`` and
         ``math.dist(p, q)`` as ``np.linalg.norm(np.subtract(p, q))``, whose
@@ -1779,9 +1802,49 @@ def _stable_tests(body, anf):
                 s.test = A.name(flag)
 
 
+def _quiet_contexts():
+    """Context managers that only change how floating-point problems are
+    reported (``np.errstate``, ``warnings.catch_warnings``): a ``with``
+    over them computes what its body computes."""
+    import warnings
+    import numpy
+    return (numpy.errstate, warnings.catch_warnings)
+
+
+def _unwrap_quiet_with(parsed, node):
+    """``with np.errstate(...):`` (and ``warnings.catch_warnings()``) around
+    code: the body in its place, since the values it computes are the same
+    (any other ``with`` is refused by :func:`check_syntax`)."""
+    quiet = _quiet_contexts()
+    params = set(_param_names(node.args))
+
+    def harmless(item):
+        call = item.context_expr
+        return (item.optional_vars is None and isinstance(call, gast.Call)
+                and resolve_static(parsed, call.func, params) in quiet)
+
+    def block(stmts):
+        out = []
+        for s in stmts:
+            if isinstance(s, gast.With) and s.items and all(harmless(i) for i in s.items):
+                out.extend(block(s.body))
+                continue
+            for field in ("body", "orelse"):
+                inner = getattr(s, field, None)
+                if isinstance(inner, list) and not isinstance(s, (gast.FunctionDef, gast.ClassDef)):
+                    setattr(s, field, block(inner))
+            if isinstance(s, gast.FunctionDef):
+                s.body = block(s.body)
+            out.append(s)
+        return out
+
+    node.body = block(node.body)
+
+
 def _normalize(parsed, node=None, extra_reserved=(), siblings=None):
     from .variadic import Specialized, expand_calls
     node = A.clone(node if node is not None else parsed.node)
+    _unwrap_quiet_with(parsed, node)
     check_syntax(parsed, node)
     namer = Namer.for_function(node, extra_reserved)
     lifted = lift_nested(parsed, node, namer)

@@ -227,27 +227,41 @@ def sinc_second_derivative(x, first):
     return xp.where(zero, -math.pi ** 2 / 3, -(math.pi * xp.sin(math.pi * x) + 2 * first) / safe)
 
 
+def tie_weights(a, b):
+    """The shares ``(of a, of b)`` of the derivative of ``maximum(a, b)``,
+    elementwise: 1 and 0 where ``a > b``, 0 and 1 where ``a < b``, 1/2 each
+    at a tie (the mean of the one-sided derivatives, which central
+    differences measure). In the floating type of ``a`` and ``b``, so
+    float32 stays float32."""
+    gt = a > b
+    if not hasattr(gt, "shape"):
+        wa = 1.0 if gt else (0.5 if a == b else 0.0)
+        return wa, 1.0 - wa
+    xp = _ns(a) if hasattr(a, "shape") else _ns(b)
+    wa = xp.where(gt, 1.0, xp.where(a == b, 0.5, 0.0))
+    dtype = _float_dtype(a, b)
+    if dtype is not None:
+        wa = _cast(wa, dtype)
+    return wa, 1.0 - wa
+
+
 def clip_select(a, a_min=None, a_max=None, min=None, max=None):
-    """Which operand ``clip`` returns, elementwise: masks ``(a, a_min, a_max)``.
-    ``clip`` is ``minimum(maximum(a, a_min), a_max)``; ties pick ``a``."""
+    """The shares ``(of a, of a_min, of a_max)`` of the derivative of
+    ``clip``, elementwise. ``clip`` is ``minimum(maximum(a, a_min), a_max)``;
+    ties share evenly (see :func:`tie_weights`), and ``a_min > a_max``
+    picks ``a_max``."""
     lo = a_min if a_min is not None else min
     hi = a_max if a_max is not None else max
-    xp = _ns(a)
     if lo is None:
-        m = a
-        above_lo = True
+        m, w_a, w_lo = a, 1.0, 0.0
     else:
-        above_lo = a >= lo
-        m = xp.where(above_lo, a, lo)
+        xp = _ns(a) if hasattr(a, "shape") else _ns(lo)
+        w_a, w_lo = tie_weights(a, lo)
+        m = xp.maximum(a, lo)
     if hi is None:
-        keep_m = True
-        pick_hi = False
-    else:
-        keep_m = m <= hi
-        pick_hi = xp.logical_not(keep_m)
-    pick_a = xp.logical_and(above_lo, keep_m)
-    pick_lo = xp.logical_and(xp.logical_not(above_lo), keep_m)
-    return pick_a, pick_lo, pick_hi
+        return w_a, w_lo, 0.0
+    w_hi, w_m = tie_weights(m, hi)
+    return w_m * w_a, w_m * w_lo, w_hi
 
 
 def imag_adjoint(g, x):

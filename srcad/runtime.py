@@ -112,11 +112,24 @@ def unbroadcast(g, like):
         extra = len(gshape) - len(lshape)
         return g.sum(axis=0 if extra == 1 else tuple(range(extra)))
     if isinstance(like, (list, tuple)) and not hasattr(like, "_fields"):
+        if isinstance(g, (list, tuple)) and len(g) != len(like):
+            raise _joined_lists_error()
         # a list NumPy turned into an array (x * C with x a list): the
         # array's adjoint, entry by entry
         import numpy
         return _entries(fit(g, numpy.shape(like), None, namespace_of(g)), like)
     return fit(g, lshape, getattr(like, "dtype", None), namespace_of(g))
+
+
+def _joined_lists_error():
+    """``a + b`` of lists srcad took for arrays (arguments, or entries of an
+    argument): the adjoint of the joined list reached one of them whole."""
+    from .errors import UnsupportedSyntaxError
+    return UnsupportedSyntaxError(
+        "a + b joins lists or tuples that srcad could not tell from arrays (arguments, or values "
+        "read from one); reverse mode cannot split the joined list's derivative between them",
+        construct="list concatenation",
+        hint="join them as list(a) + list(b) or [*a, *b] in the function, or use forward mode")
 
 
 def _entries(g, like):
@@ -806,9 +819,9 @@ def concat(a, b):
     >>> concat([1.0], [2.0, 3.0])
     [1.0, 2.0, 3.0]
     """
-    if isinstance(a, list) and not isinstance(b, list):
-        return a + list(b)   # lst += (v, w) extends a list with any sequence
-    return a + b
+    if isinstance(a, list) and isinstance(b, tuple):
+        return a + list(b)   # lst += (v, w) extends a list with a tuple too
+    return a + b   # (a list plus an array: NumPy adds them entry by entry)
 
 
 def concat_tangent(ta, tb, a, b):
@@ -818,9 +831,19 @@ def concat_tangent(ta, tb, a, b):
     zb = tb.__class__ is float and tb == 0.0
     if za and zb:
         return 0.0
-    left = [0.0] * len(a) if za else list(ta)
-    right = [0.0] * len(b) if zb else list(tb)
+    if not _both_sequences(a, b):
+        # an array plus a list: NumPy's elementwise sum
+        return _sum_tangent(ta, a, b) if zb else (
+            _sum_tangent(tb, b, a) if za else _sum_tangent(ta, a, b) + _sum_tangent(tb, b, a))
+    left = _zero_entries(a) if za else list(ta)
+    right = _zero_entries(b) if zb else list(tb)
     return AdjList(left + right)
+
+
+def _zero_entries(seq):
+    """One zero tangent per entry of ``seq``, nested like the rows it holds
+    (``[[1.0, 2.0]]`` gets ``[[0.0, 0.0]]``, which NumPy can stack)."""
+    return [zeros_like(v) if isinstance(v, (list, tuple)) else 0.0 for v in seq]
 
 
 def concat_adjoint(g, a, b, which):
@@ -828,8 +851,33 @@ def concat_adjoint(g, a, b, which):
     part of the joined adjoint."""
     if g.__class__ is float and g == 0.0:
         return 0.0
+    if not _both_sequences(a, b):
+        # an array plus a list: NumPy's elementwise sum
+        from .rule_helpers import array_adjoint
+        x = a if which == 0 else b
+        if isinstance(x, (list, tuple)):
+            return array_adjoint(unbroadcast(g, namespace_of(g).asarray(x)), x)
+        return unbroadcast(g, x)
     g = list(g) + [0.0] * (len(a) + len(b) - len(g))
     return AdjList(g[:len(a)] if which == 0 else g[len(a):])
+
+
+def _both_sequences(a, b):
+    """Whether ``a + b`` joins two lists or tuples (rather than NumPy adding
+    an array and a list entry by entry)."""
+    return isinstance(a, (list, tuple)) and isinstance(b, (list, tuple))
+
+
+def _sum_tangent(t, x, other):
+    """The tangent ``t`` of ``x`` as a term of the tangent of the NumPy sum
+    ``x + other``, shaped like that sum."""
+    import numpy
+    from .rule_helpers import array_tangent
+    xp = namespace_of(x if hasattr(x, "shape") else other)
+    if isinstance(x, (list, tuple)):
+        t = array_tangent(t, xp.asarray(x))
+    shape = numpy.broadcast_shapes(numpy.shape(x), numpy.shape(other))
+    return t if _shape(t) == shape else broadcast_like(t, xp.zeros(shape))
 
 
 def with_item(seq, index, value, like=None):
@@ -1039,6 +1087,8 @@ def match(adj, x):
     if isinstance(x, (list, tuple)):
         if not isinstance(adj, (list, tuple)):
             adj = [0.0] * len(x)
+        elif len(adj) > len(x):
+            raise _joined_lists_error()
         items = [match(a, v) for a, v in zip(adj, x)]
         if hasattr(x, "_fields"):
             return type(x)(*items)
@@ -1273,9 +1323,9 @@ def same_container(x, like):
     """``x`` converted to the container type of ``like`` (``list(t)`` ...)."""
     if isinstance(x, (int, float)) and x == 0:
         return x
-    if isinstance(like, tuple):
-        return tuple(x)
-    return AdjList(x) if not isinstance(like, list) else list(x)
+    # (an AdjList also for a list or tuple: two of them add entry by entry,
+    # where plain lists or tuples would be joined)
+    return AdjList(x)
 
 
 def expand_to(g, x, axis=None, keepdims=False):
@@ -1451,6 +1501,9 @@ def reshape_in_order(x, shape, order="C"):
     array([[0., 2.],
            [1., 3.]])
     """
+    if x.__class__ is float or x.__class__ is int:
+        # a lazy zero stays one; a scalar left unexpanded stands for all entries
+        return x if x == 0 or not shape else namespace_of(x).full(shape, float(x))
     xp = namespace_of(x)
     if order != "F":
         return xp.reshape(x, shape)

@@ -5,6 +5,7 @@ early exits in nested loops, 2-D updates, dict loops...)."""
 import collections
 import dataclasses
 import math
+import warnings
 
 import numpy as np
 
@@ -928,3 +929,156 @@ def complex_from_parts(a, b):
 # (the tangent of a real argument's gradient keeps its imaginary part):
 # tests/test_more_cases.py expects them to fail.
 COMPLEX_CASES = [(complex_from_parts, (0.7, -1.3))]
+
+
+# -- dict views used as values, not looped over ----------------------------------------------
+
+def sum_of_dict_values(x):
+    d = {i: x[i] ** 2 for i in range(len(x))}
+    return sum(d.values()) * d[0]
+
+
+def dict_views_as_lists(p):
+    vals = list(p.values())
+    first = sorted(p.items())[0][1]
+    return np.sum(vals[0] * vals[1]) + np.sum(first ** 3) + np.sum(np.concatenate(list(p.values())))
+
+
+CASES += [(sum_of_dict_values, (np.array([0.3, -1.2, 0.8]),)),
+          (dict_views_as_lists, ({"a": np.array([0.5, 1.0]), "b": np.array([-0.3, 2.0])},))]
+
+
+# -- objects called as functions (a class defining __call__) ------------------------------------
+
+class Affine:
+    def __init__(self, scale, shift):
+        self.scale = scale
+        self.shift = shift
+
+    def forward(self, w, x):
+        return np.tanh(x @ w) * self.scale + self.shift
+
+    def __call__(self, w, x):
+        return self.forward(w, x)
+
+
+AFFINE = Affine(2.0, 0.5)
+_XA = np.linspace(-1.0, 1.0, 12).reshape(3, 4)
+
+
+def module_level_callable(w):
+    return np.sum(AFFINE(w, _XA) ** 2)
+
+
+def local_callable(w):
+    layer = Affine(3.0, -1.0)
+    return np.sum(layer(w, _XA) * layer(2.0 * w, _XA))
+
+
+CASES += [(module_level_callable, (np.linspace(0.1, 0.8, 8).reshape(4, 2),)),
+          (local_callable, (np.linspace(-0.4, 0.3, 8).reshape(4, 2),))]
+
+
+# -- a loop whose last statement reshapes the carried array (its adjoint is still a lazy ------
+# -- zero when the backward sweep enters the loop) -----------------------------------------------
+
+def reshaped_state_in_a_loop(x):
+    s = 0.0
+    y = x
+    for i in range(3):
+        s = s + np.sum(y * x)
+        y = y.reshape(2, 3).T.ravel()
+    return s
+
+
+def flattened_state_in_a_loop(x):
+    s = 0.0
+    y = x
+    for i in range(2):
+        s = s + np.sum(np.sin(y))
+        y = np.swapaxes(np.reshape(y, (3, 2), order="F"), 0, 1).flatten()
+    return s
+
+
+CASES += [(reshaped_state_in_a_loop, (np.array([0.3, -0.7, 1.1, 0.45, -0.2, 0.9]),)),
+          (flattened_state_in_a_loop, (np.array([0.3, -0.7, 1.1, 0.45, -0.2, 0.9]),))]
+
+
+# -- lists joined and copied: a slice of a list is a list, and two copies of a list ----------
+# -- argument add their derivatives entry by entry ------------------------------------------------
+
+def rotated_list_products(x):
+    ys = [x[0], x[1], x[2]]
+    zs = ys[1:] + ys[:1]
+    return sum(a * b for a, b in zip(ys, zs))
+
+
+def sliding_window_of_a_list(x):
+    ys = [x[0], x[1], x[2]]
+    s = 0.0
+    for i in range(3):
+        s = s + ys[0] * ys[2]
+        ys = ys[1:] + [ys[0] * 0.5]
+    return s
+
+
+def two_copies_of_a_list(xs):
+    a = list(xs)
+    b = list(xs)
+    return a[0] * b[1] + a[1]
+
+
+def two_copies_of_a_tuple(t):
+    a = tuple(t)
+    b = tuple(t)
+    return a[0] * b[1] + a[1] ** 2
+
+
+CASES += [(rotated_list_products, (np.array([0.3, -0.7, 1.1]),)),
+          (sliding_window_of_a_list, (np.array([0.3, -0.7, 1.1]),)),
+          (two_copies_of_a_list, ([0.3, -0.7],)),
+          (two_copies_of_a_tuple, ((0.3, -0.7),))]
+
+
+# -- a list display plus an array: NumPy adds them entry by entry ---------------------------------
+
+def offsets_plus_positions(x):
+    shifted = [0.5, -0.5, 1.0, 2.0] + x
+    rows = [[x[0], x[1], x[2], x[3]], [1.0, 2.0, 3.0, 4.0]] + x ** 2
+    return np.sum(np.sin(shifted) * x) + np.sum(rows ** 2)
+
+
+CASES += [(offsets_plus_positions, (np.array([0.3, -0.7, 1.1, 0.4]),))]
+
+
+# -- lists made with x.tolist(), joined with other lists ------------------------------------------
+
+def joined_tolists(x):
+    zs = x[:2].tolist() + x[1:].tolist()
+    return zs[0] * zs[3] + sum(v * v for v in zs)
+
+
+def rows_from_tolist_and_a_display(x):
+    m = x.reshape(2, 2).tolist()
+    rows = m + [[1.0, 2.0]]
+    return np.sum(np.array(rows) ** 2) + x.sum().tolist() * x[0]
+
+
+CASES += [(joined_tolists, (np.array([0.3, -0.7, 1.1, 0.4]),)),
+          (rows_from_tolist_and_a_display, (np.array([0.3, -0.7, 1.1, 0.4]),))]
+
+
+# -- with np.errstate(...) / warnings.catch_warnings() around the computation -------------------
+
+def log_where_positive_quietly(x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = np.where(x > 0, np.log(np.abs(x)), 0.0)
+    s = 0.0
+    for v in y:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            s = s + v * v
+    return np.sum(y * x) + s
+
+
+CASES += [(log_where_positive_quietly, (np.array([0.3, -0.7, 1.1]),))]

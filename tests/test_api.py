@@ -135,6 +135,25 @@ def test_builtin_max_and_min_give_ties_to_the_first_argument():
     assert srcad.grad(lambda a, b: min(a * 1.0, b) + max([a, b, a]), wrt=(0, 1))(1.0, 1.0) == (2.0, 0.0)
 
 
+def _relu_at_zero(x):
+    return np.sum(np.maximum(x, 0.0) * np.arange(1.0, 4.0)) + np.sum(np.minimum(1.0, x) ** 2)
+
+
+def _clipped_at_bounds(x, lo):
+    return np.sum(np.clip(x, lo, 1.0) * np.arange(1.0, 4.0)) + np.sum(x.clip(lo, 1.0) ** 2)
+
+
+def test_numpy_maximum_minimum_and_clip_share_ties_evenly():
+    # at a tie the one-sided derivatives differ; central differences (and
+    # JAX) take their mean
+    x = np.array([0.0, 1.0, -0.5])
+    srcad.check_grads(_relu_at_zero, (x,))
+    np.testing.assert_allclose(srcad.grad(_relu_at_zero)(x), [0.5, 2.0 + 1.0, -1.0])
+    srcad.check_grads(_clipped_at_bounds, (np.array([0.5, 1.0, 2.0]), 0.5))
+    g = srcad.grad(_relu_at_zero)(x.astype(np.float32))
+    assert g.dtype == np.float32
+
+
 def trajectory(x0, v0):
     xs = []
     x, v = x0, v0

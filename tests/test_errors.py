@@ -765,3 +765,32 @@ def test_a_loop_over_a_list_its_body_grows_is_refused():
     with pytest.raises(srcad.UnsupportedSyntaxError) as info:
         srcad.grad(_loop_over_a_growing_list)
     assert "ys" in info.value.message and "list(ys)" in info.value.hint
+
+
+def _joined_list_arguments(xs, ys):
+    zs = xs + ys
+    return zs[0] * zs[2] + zs[1]
+
+
+def test_lists_joined_from_arguments_are_refused_in_reverse_mode():
+    # xs + ys of two list arguments reads like an addition of arrays; reverse
+    # mode cannot split the joined list's derivative, and says so
+    with pytest.raises(UnsupportedSyntaxError) as info:
+        srcad.grad(_joined_list_arguments)([0.3, -0.7], [1.1])
+    assert "joins lists" in info.value.message
+    check_hint(info.value)
+    srcad.check_grads(_joined_list_arguments, ([0.3, -0.7], [1.1]), modes=("forward",))
+
+
+_squares = np.vectorize(lambda v: v * v)
+
+
+def _through_vectorize(x):
+    return np.sum(_squares(x))
+
+
+def test_a_library_callable_object_is_refused_not_transformed():
+    # np.vectorize objects define __call__ in NumPy's own source, which
+    # srcad does not transform (a class of the user's own is)
+    with pytest.raises(SrcadError):
+        srcad.grad(_through_vectorize)(np.array([0.3, -0.7]))

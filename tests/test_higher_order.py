@@ -261,3 +261,33 @@ def test_reverse_over_reverse_is_right_or_refused(fn, args):
         pytest.skip(f"refused: {type(exc).__name__}")
     expected = numeric_grad(g, args, 0, eps=1e-5)
     np.testing.assert_allclose(flat(H), flat(expected), rtol=1e-4, atol=1e-5)
+
+
+# -- reverse mode over the adjoints of products (gradient penalties, meta-learning) -----------
+
+_X = np.random.default_rng(7).standard_normal((3, 4))
+
+
+def _mlp_loss(w):
+    return np.sum(np.tanh(_X @ w) ** 2) + np.sum(np.sin(w.T @ _X.T)) + np.sum(np.dot(_X[0], w) ** 2)
+
+
+def _gradient_penalty(w):
+    return np.sum(srcad.grad(_mlp_loss)(w) ** 2)
+
+
+def _vector_products(a, b):
+    return np.sum(np.sin(a @ b)) + np.sum(np.cos(np.dot(b, a)))
+
+
+def _penalty_of_products(a, b):
+    ga, gb = srcad.grad(_vector_products, wrt=(0, 1))(a, b)
+    return np.sum(ga ** 2) + np.sum(gb * a)
+
+
+def test_reverse_over_reverse_through_matmul_and_dot_adjoints():
+    w = np.random.default_rng(8).standard_normal((4, 2))
+    srcad.check_grads(_gradient_penalty, (w,), modes=("reverse",))
+    rng = np.random.default_rng(9)
+    srcad.check_grads(_penalty_of_products, (rng.standard_normal(3), rng.standard_normal(3)),
+                      modes=("reverse",))
