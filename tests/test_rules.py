@@ -110,6 +110,12 @@ add("mod", f_mod, (np.array([3.3, -2.6, 5.1]), np.array([1.3, 0.7, -1.9])))
 add("copysign", f_copysign, (rnd(3, 4), rnd(4)), (rnd(3), -1.5))
 
 
+def f_heaviside(x, h): return np.heaviside(x * np.array([0.0, 1.0, 0.0, -1.0]), h) * x
+
+
+add("heaviside", f_heaviside, (rnd(4), 0.5), (rnd(4), rnd(4)), (rnd(2, 4), rnd(2, 1)))
+
+
 def f_ldexp(x):
     return np.ldexp(x, np.array([1, -2, 3]))
 
