@@ -1509,6 +1509,23 @@ add("fft.ifftn", f_ifftn, (rnd(3, 2),))
 add("fft.rfftn", f_rfftn, (rnd(3, 5),))
 
 
+ROTATE = np.array([[0.2, -1.5, 0.3], [1.1, 0.4, -0.2], [0.1, 0.3, 2.0]])   # a complex pair
+
+
+def f_eigvals(a):
+    w = np.linalg.eigvals(a)
+    return np.sort(np.real(w))
+
+
+def f_eigvals_complex(a):
+    w = np.linalg.eigvals(a)
+    return np.real(w) * np.imag(w) + np.abs(w) ** 2
+
+
+add("linalg.eigvals", f_eigvals, (SPD3 := rnd(3, 3) + 3 * np.eye(3),), (np.stack([SPD3, SPD3.T + np.eye(3)]),))
+add("linalg.eigvals", f_eigvals_complex, (ROTATE,))
+
+
 # -- other methods and attributes --------------------------------------------------------------------
 
 
