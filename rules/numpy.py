@@ -146,6 +146,13 @@ def where(result, condition, x, y):
     d[y] += xp.where(condition, 0, d[result])
 
 
+@rules.rule("heaviside", broadcast=True)
+def heaviside(result, x1, x2):
+    """A step in ``x1`` (no derivative) whose value at ``x1 == 0`` is ``x2``."""
+    t[result] = xp.where(x1 == 0, t[x2], 0)
+    d[x2] += xp.where(x1 == 0, d[result], 0)
+
+
 # -- reductions -----------------------------------------------------------------------
 
 
@@ -206,7 +213,7 @@ rules.nondifferentiable(
     "zeros_like", "ones_like", "empty_like", "isnan", "isinf", "isfinite", "isclose",
     "allclose", "array_equal", "greater", "greater_equal", "less", "less_equal", "equal",
     "not_equal", "logical_and", "logical_or", "logical_not", "logical_xor", "floor_divide",
-    "count_nonzero", "nonzero", "flatnonzero", "searchsorted", "heaviside", "result_type",
+    "count_nonzero", "nonzero", "flatnonzero", "searchsorted", "result_type",
     "broadcast_shapes", "iscomplexobj", "isscalar", "any", "all",
 )
 

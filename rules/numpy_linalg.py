@@ -277,6 +277,15 @@ def eigvalsh(result, a, UPLO="L"):
     d[a] += rh.eigvalsh_adjoint(d[result], a, result, UPLO)
 
 
+@rules.rule("linalg.eigvals")
+def eigvals(result, a):
+    """Eigenvalues of a general square matrix (distinct eigenvalues);
+    complex ones are differentiated as the transposes of their tangents,
+    as the fft rules are."""
+    t[result] = rh.eigvals_jvp(t[a], a, result)
+    d[a] += rh.eigvals_adjoint(d[result], a, result)
+
+
 @rules.rule("linalg.qr")
 def qr(result, a, mode="reduced"):
     """Modes 'reduced' and 'r', at least as many rows as columns."""

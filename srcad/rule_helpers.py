@@ -2688,6 +2688,35 @@ def irfft_adjoint(g, a, n=None, axis=-1, norm=None):
     return real_like(_fit_length(out, m_in, ax), a)
 
 
+def _eig_vectors(a):
+    """The eigenvectors ``V`` of ``a`` and ``V^-1`` (distinct eigenvalues)."""
+    xp = _ns(a)
+    _, v = xp.linalg.eig(a)
+    return v, xp.linalg.inv(v)
+
+
+def eigvals_jvp(ta, a, result):
+    """Tangent of ``eigvals(a)``: ``diag(V^-1 ta V)`` (real where the
+    eigenvalues are)."""
+    if is_zero(ta):
+        return 0.0
+    xp = _ns(a)
+    v, vi = _eig_vectors(a)
+    out = xp.einsum("...ij,...jk,...ki->...i", vi, ta, v)
+    return xp.real(out) if getattr(result.dtype, "kind", "f") != "c" else out
+
+
+def eigvals_adjoint(g, a, result):
+    """Adjoint of ``eigvals`` for ``a``: ``V^-T diag(g) V^T``, the transpose
+    of :func:`eigvals_jvp` (its real part for real ``a``)."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(a)
+    v, vi = _eig_vectors(a)
+    out = xp.einsum("...ij,...i,...ki->...jk", vi, g, v)
+    return real_like(out, a)
+
+
 def irfftn_adjoint(g, a, s=None, axes=None, norm=None, default_last=0):
     """Adjoint of ``numpy.fft.irfftn(a, s, axes, norm)`` (``irfft2`` for
     ``default_last=2``) for its input ``a``.

@@ -110,6 +110,12 @@ add("mod", f_mod, (np.array([3.3, -2.6, 5.1]), np.array([1.3, 0.7, -1.9])))
 add("copysign", f_copysign, (rnd(3, 4), rnd(4)), (rnd(3), -1.5))
 
 
+def f_heaviside(x, h): return np.heaviside(x * np.array([0.0, 1.0, 0.0, -1.0]), h) * x
+
+
+add("heaviside", f_heaviside, (rnd(4), 0.5), (rnd(4), rnd(4)), (rnd(2, 4), rnd(2, 1)))
+
+
 def f_ldexp(x):
     return np.ldexp(x, np.array([1, -2, 3]))
 
@@ -1502,6 +1508,23 @@ add("fft.rfft2", f_rfft2, (rnd(3, 4),))
 add("fft.fftn", f_fftn, (rnd(2, 3, 4),))
 add("fft.ifftn", f_ifftn, (rnd(3, 2),))
 add("fft.rfftn", f_rfftn, (rnd(3, 5),))
+
+
+ROTATE = np.array([[0.2, -1.5, 0.3], [1.1, 0.4, -0.2], [0.1, 0.3, 2.0]])   # a complex pair
+
+
+def f_eigvals(a):
+    w = np.linalg.eigvals(a)
+    return np.sort(np.real(w))
+
+
+def f_eigvals_complex(a):
+    w = np.linalg.eigvals(a)
+    return np.real(w) * np.imag(w) + np.abs(w) ** 2
+
+
+add("linalg.eigvals", f_eigvals, (SPD3 := rnd(3, 3) + 3 * np.eye(3),), (np.stack([SPD3, SPD3.T + np.eye(3)]),))
+add("linalg.eigvals", f_eigvals_complex, (ROTATE,))
 
 
 # -- other methods and attributes --------------------------------------------------------------------
