@@ -28,9 +28,9 @@ __all__ = [
 _SCALARS = (float, int, complex, bool)
 
 try:
-    from numpy import ndarray as _NDARRAY, zeros as _np_zeros
+    from numpy import float64 as _FLOAT64, ndarray as _NDARRAY, zeros as _np_zeros
 except ImportError:  # pragma: no cover - NumPy is a dependency
-    _NDARRAY = _np_zeros = None
+    _NDARRAY = _np_zeros = _FLOAT64 = None
 
 
 def namespace_of(x):
@@ -394,6 +394,10 @@ def _is_basic_index(index):
 def add_at(adj, x, index, g):
     """Adjoint of ``y = x[index]``: ``adj`` plus ``g`` scattered into
     ``x[index]`` (repeated integer indices accumulate)."""
+    if adj.__class__ is _NDARRAY and index.__class__ is int and (g.__class__ is float or g.__class__ is _FLOAT64) \
+            and adj.base is None and adj.flags.writeable:
+        adj[index] += g   # the commonest case, one real number into an array of its own
+        return adj
     # the adjoint of a real value is real (a slice of a real signal times a
     # complex exponential): the imaginary part has no place
     if x.__class__ is _NDARRAY and (index.__class__ is slice or index.__class__ is int):
@@ -402,7 +406,7 @@ def add_at(adj, x, index, g):
         if g.__class__ is _NDARRAY:
             if real_x and g.dtype.kind == "c":
                 g = g.real
-        elif real_x and g.__class__ is not float and _is_complex(g):
+        elif real_x and g.__class__ is not float and g.__class__ is not _FLOAT64 and _is_complex(g):
             g = g.real
         if adj.__class__ is float and adj == 0.0:
             adj = _np_zeros(x.shape, dtype=x.dtype if x.dtype.kind == "f" else _result_dtype(x, g))
@@ -477,6 +481,8 @@ def _result_dtype(x, g):
 
 def adjoint_at(adj, index):
     """``adj[index]`` where ``adj`` may still be a lazy zero."""
+    if adj.__class__ is _NDARRAY and index.__class__ is int and adj.ndim == 1:
+        return adj[index]   # one entry of a vector: a number, no view
     if isinstance(adj, (int, float)) and adj == 0:
         return 0.0
     if isinstance(adj, dict):
@@ -489,6 +495,9 @@ def adjoint_at(adj, index):
 def zero_at(adj, index):
     """``adj`` with ``adj[index]`` set to zero (the adjoint of an overwritten
     region); a lazy zero stays lazy."""
+    if adj.__class__ is _NDARRAY and adj.base is None and adj.flags.writeable:
+        adj[index] = 0   # the common case, kept short: an array of its own
+        return adj
     if isinstance(adj, (int, float)) and adj == 0:
         return adj
     if isinstance(adj, dict):
@@ -1387,6 +1396,8 @@ MISSING = _Missing()
 def old_item(x, index):
     """What ``x[index]`` holds before it is overwritten (a copy), or
     :data:`MISSING` for a dict key not yet there."""
+    if x.__class__ is _NDARRAY and index.__class__ is int and x.ndim == 1 and x.dtype.kind != "O":
+        return x[index]   # a number: nothing can change it
     if isinstance(x, dict) and index not in x:
         return MISSING
     return copy(x[index])
@@ -1396,6 +1407,8 @@ def written_adjoint(adj, index):
     """The adjoint of the value written by ``x[index] = v``: ``adj[index]``,
     where a position written more than once counts for the last write only
     (the one NumPy keeps)."""
+    if adj.__class__ is _NDARRAY and index.__class__ is int and adj.ndim == 1:
+        return adj[index]   # one entry of a vector, written once
     out = adjoint_at(adj, index)
     if _is_basic_index(index) or isinstance(adj, (dict, list)) or not hasattr(out, "shape"):
         return out

@@ -108,12 +108,17 @@ class Derived:
         self.mode = mode
         self.wrt = wrt
         self.functions = None
-        self.source = None
+        self.compiled = None       # the srcad.codegen.Compiled the functions come from
         self.pending = []          # cells waiting for self.functions
         self.tangent_names = {}
         self.name = None
         self.deps = []             # derived callees this code calls
         self.reentrant = True      # the backward function may reuse saved values
+
+    @property
+    def source(self):
+        """The generated source text (None before the code is compiled)."""
+        return self.compiled.source if self.compiled is not None else None
 
     def full_source(self):
         """This derivative's source followed by that of every derived
@@ -406,7 +411,7 @@ def _generate(derived, fused, check_only=False):
                                  label=f"{nodes[0].name}",
                                  origin=(parsed.filename, parsed.line_offset))
     derived.functions = compiled.functions
-    derived.source = compiled.source
+    derived.compiled = compiled
     derived.name = nodes[0].name
     for _, (callee, _) in lazy:
         if callee not in derived.deps:

@@ -238,3 +238,40 @@ def test_compiled_functions_show_the_annotated_text():
     assert out.source == reference_text(node, ("/tmp/model.py", 0)) + "\n"
     assert out.source.splitlines()[1].endswith("# model.py:2")
     assert out.functions[0](3) == -6
+
+
+@pytest.mark.parametrize("src", SNIPPETS + [
+    "def f(x):\n    if x:\n        def g(y):\n            return y\n        z = g(x)\n    elif x > 1:\n"
+    "        z = lambda a: a if a else -a\n    else:\n        for i in x:\n            z = i\n"
+    "        else:\n            z = 0\n    while x:\n        x = x - 1\n    else:\n        pass\n    return z",
+])
+def test_layout_is_where_the_text_puts_each_statement(src):
+    tree = U.to_ast(functions(src))
+    layout = C._layout(tree)
+    if layout is None:
+        return   # written and compiled as text
+    text = ast.unparse(tree)
+    ordered = sorted(layout, key=lambda item: item[3])
+    assert [(s, line) for s, line, _, _ in ordered] == parsed_starts(tree, text)
+
+
+def test_layout_refuses_what_it_cannot_tell_without_the_text():
+    for src in ("def f(x):\n    '''Documented.'''\n    return x",
+                "def f(x):\n    @staticmethod\n    def g():\n        pass\n    return g",
+                "def f(x):\n    try:\n        pass\n    finally:\n        x = 1\n    return x"):
+        assert C._layout(U.to_ast(functions(src))) is None
+
+
+def test_compiled_text_is_written_when_first_read_and_tracebacks_show_it():
+    import traceback
+    node = functions("def f(x):\n    y = x * 2\n    z = 1 / (y - y)\n    return z\n")
+    out = C.compile_functions([node], {}, {}, {}, "test", ("/tmp/model.py", 0))
+    lines = linecache.cache[out.filename][2]
+    assert not isinstance(lines, list)   # nothing written yet
+    try:
+        out.functions[0](3.0)
+    except ZeroDivisionError as exc:
+        shown = "".join(traceback.format_exception(exc))
+    assert "z = 1 / (y - y)  # model.py:3" in shown
+    assert isinstance(linecache.cache[out.filename][2], list)   # written once, then kept
+    assert out.source == reference_text(node, ("/tmp/model.py", 0)) + "\n"

@@ -61,7 +61,26 @@ def cumsum_out_as_value(x):
     return np.sum(w * z)
 
 
+def recurrence_by_entries(x):
+    # one entry at a time, each written twice: the backward sweep's
+    # shortcuts for one number in a vector of its own
+    y = np.zeros_like(x)
+    for i in range(1, x.shape[0]):
+        y[i] = 0.7 * y[i - 1] + x[i] * x[i - 1]
+        y[i - 1] = y[i - 1] * 0.5
+    return np.sum(y ** 2)
+
+
+def complex_recurrence_by_entries(x):
+    y = np.zeros(x.shape[0], dtype=complex)
+    for i in range(1, x.shape[0]):
+        y[i] = 0.5j * y[i - 1] + x[i]
+    return np.sum(np.abs(y) ** 2)
+
+
 CASES = [
+    (recurrence_by_entries, (R.standard_normal(6),)),
+    (complex_recurrence_by_entries, (R.standard_normal(5),)),
     (scatter_add, (R.standard_normal(3), R.standard_normal(3))),
     (histogram_weights, (R.standard_normal(6),)),
     (fill_diagonal, (R.standard_normal((3, 3)), R.standard_normal(3))),

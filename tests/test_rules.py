@@ -907,7 +907,8 @@ add("concat", f_concat, (rnd(2, 3), rnd(1, 3)))
 add("stack", f_stack, (rnd(2, 3), rnd(2, 3)))
 add("hstack", f_hstack, (rnd(2), rnd(3)), (rnd(2, 1), rnd(2, 3)))
 add("vstack", f_vstack, (rnd(3), rnd(2, 3)))
-add("row_stack", f_row_stack, (rnd(3), rnd(3)))
+if hasattr(np, "row_stack"):   # gone in NumPy 2.5
+    add("row_stack", f_row_stack, (rnd(3), rnd(3)))
 add("dstack", f_dstack, (rnd(3), rnd(3)), (rnd(2, 2), rnd(2, 2, 3)))
 add("column_stack", f_column_stack, (rnd(3), rnd(3, 2)))
 
@@ -1555,7 +1556,8 @@ def _rule_keys():
 
 def test_every_rule_is_tested():
     tested = {key for key, _, _ in TABLE}
-    missing = sorted(_rule_keys() - tested)
+    # (a rule for a name the installed NumPy no longer has cannot be called)
+    missing = sorted(k for k in _rule_keys() - tested if k.startswith(".") or _numpy_object(k) is not None)
     assert not missing, f"rules without an entry in tests/test_rules.py TABLE: {missing}"
     unknown = sorted(tested - _rule_keys())
     assert not unknown, f"TABLE entries for rules that do not exist: {unknown}"

@@ -12,6 +12,8 @@ import difflib
 import os
 import pathlib
 
+import sys
+
 import pytest
 
 import srcad
@@ -68,6 +70,8 @@ def _case_id(case):
     return f"{BY_NAME[name][0]}-{_snapshot_path(name, mode, wrt).name[:-3]}"
 
 
+@pytest.mark.skipif(sys.version_info < (3, 11),
+                    reason="Python 3.10's ast.unparse writes tuple targets in parentheses")
 @pytest.mark.parametrize("name,mode,wrt", CASES, ids=[_case_id(c) for c in CASES])
 def test_generated_source_matches_snapshot(name, mode, wrt):
     actual = _generate(name, mode, wrt)

@@ -155,6 +155,11 @@ def _inspect_parse(f):
     return gast.dump(node)
 
 
+_LINE_TABLES = pytest.mark.skipif(not hasattr(cubic.__code__, "co_positions"),
+                                  reason="code objects have no positions before Python 3.11")
+
+
+@_LINE_TABLES
 @pytest.mark.parametrize("f", [cubic, decorated, return_spans_lines, trailing_comment,
                                ends_without_code])
 def test_a_def_read_from_its_line_table_is_the_def_inspect_finds(f):
@@ -166,6 +171,7 @@ def test_a_def_read_from_its_line_table_is_the_def_inspect_finds(f):
     assert quick.line_offset + 1 == f.__code__.co_firstlineno
 
 
+@_LINE_TABLES
 def test_every_catalogue_function_reads_the_same_either_way():
     import gast
     from srcad.parse import _def_by_line_table
