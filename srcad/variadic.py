@@ -40,9 +40,14 @@ from .parse import _MISSING, resolve_static
 _READING_BUILTINS = frozenset({len, tuple, list, dict, sorted, sum, min, max, zip, enumerate,
                                reversed, any, all, isinstance, float, int, bool, abs, str, repr})
 _READING_METHODS = frozenset({"get", "keys", "values", "items", "count", "index", "copy"})
-_CALL_STAR_HINT = ("srcad binds the arguments when it transforms the function: unpack a tuple, "
-                   "list or dict display (f(*(a, b)), f(**{'k': v})) or a name bound once to "
-                   "one (args = (a, b); f(*args)), or pass the arguments one by one")
+_STAR_HINT = ("srcad binds the arguments when it transforms the function, so it needs their "
+              "number: unpack a tuple or list display (f(*(a, b))), a name bound once to one "
+              "that nothing changes (args = (a, b); f(*args)) or a module-level tuple, or pass "
+              "the arguments one by one")
+_DOUBLE_STAR_HINT = ("srcad binds the arguments when it transforms the function, so it needs "
+                     "their names: unpack a dict display with constant string keys "
+                     "(f(**{'k': v})) or a name bound once to one that nothing changes "
+                     "(options = {'k': v}; f(**options)), or pass the keyword arguments one by one")
 
 
 def _parents(body):
@@ -135,10 +140,11 @@ def _only_read(parsed, name, up, local_names):
 
 def _unpack_error(parsed, node, star):
     what = "*args" if star else "**kwargs"
+    known = "the number of arguments" if star else "the names of the keyword arguments"
     return UnsupportedSyntaxError(
-        f"argument unpacking ({what}) in calls is supported only for a display or a name "
-        "bound once to one",
-        parsed.location(node), construct=what, hint=_CALL_STAR_HINT)
+        f"argument unpacking ({what}) in calls is supported only where {known} can be read "
+        "from the code (a display, or a name bound once to one)",
+        parsed.location(node), construct=what, hint=_STAR_HINT if star else _DOUBLE_STAR_HINT)
 
 
 def _positional(parsed, call, displays, local_names=frozenset()):
