@@ -99,6 +99,9 @@ def display_bindings(parsed, node, params):
         if isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], gast.Name) \
                 and _is_display(n.value):
             candidates[n.targets[0].id] = n.value
+        elif isinstance(n, gast.AnnAssign) and isinstance(n.target, gast.Name) \
+                and n.value is not None and _is_display(n.value):
+            candidates[n.target.id] = n.value
     out = {k: v for k, v in candidates.items() if stores.get(k) == 1 and k not in params}
     changeable = [k for k, v in out.items() if not isinstance(v, gast.Tuple)]
     if not changeable:
@@ -250,36 +253,45 @@ def _left_for_later(call, parsed, local_names):
     return isinstance(call.func, gast.Name) and resolve_static(parsed, call.func, local_names) is zip
 
 
-def expand_calls(parsed, node, namer, lifted, local_names):
-    """Unpack ``*``/``**`` in the calls of ``node``'s body and point calls
-    of variadic user functions at their :class:`Specialized` units, added to
-    ``lifted`` under fresh names (see the module docstring). In place."""
+def unpack_calls(parsed, node, local_names):
+    """Unpack ``*``/``**`` in the calls of ``node``'s own body (see the
+    module docstring), in place. Runs before nested functions are lifted
+    out, so that the arguments their calls are given are counted as they
+    are passed."""
     params = _param_ids(node.args)
     displays = None
-    specialized = {}   # id(unit) -> the name it is called by here
     for n in list(_walk_own(node.body)):
-        if not isinstance(n, gast.Call):
+        if not isinstance(n, gast.Call) or not (
+                any(isinstance(a, gast.Starred) for a in n.args) or any(k.arg is None for k in n.keywords)):
             continue
-        if any(isinstance(a, gast.Starred) for a in n.args) or any(k.arg is None for k in n.keywords):
-            if displays is None:
-                displays = display_bindings(parsed, node, params)
-            args = _positional(parsed, n, displays, local_names)
-            if args is None:
-                if _left_for_later(n, parsed, local_names):
-                    continue
-                star = next(a for a in n.args if isinstance(a, gast.Starred))
-                raise _unpack_error(parsed, star, True)
-            kws = _keywords(parsed, n, displays)
-            if kws is None:
-                bad = next(k for k in n.keywords if k.arg is None)
-                raise _unpack_error(parsed, bad.value, False)
-            n.args, n.keywords = args, kws
-        _specialize_call(parsed, n, namer, lifted, local_names, specialized)
+        if displays is None:
+            displays = display_bindings(parsed, node, params)
+        args = _positional(parsed, n, displays, local_names)
+        if args is None:
+            if _left_for_later(n, parsed, local_names):
+                continue
+            star = next(a for a in n.args if isinstance(a, gast.Starred))
+            raise _unpack_error(parsed, star, True)
+        kws = _keywords(parsed, n, displays)
+        if kws is None:
+            bad = next(k for k in n.keywords if k.arg is None)
+            raise _unpack_error(parsed, bad.value, False)
+        n.args, n.keywords = args, kws
     if any(getattr(st, "srcad_variadic_prologue", False) for st in node.body):
         # args = () that nothing reads once *args is unpacked: not the user's
         read = {n.id for n in A.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
         node.body = [st for st in node.body if not getattr(st, "srcad_variadic_prologue", False)
                      or st.targets[0].id in read] or [gast.Pass()]
+
+
+def specialize_calls(parsed, node, namer, lifted, local_names):
+    """Point the calls of variadic user functions in ``node``'s own body at
+    their :class:`Specialized` units, added to ``lifted`` under fresh names
+    (see the module docstring), in place."""
+    specialized = {}   # id(unit) -> the name it is called by here
+    for n in list(_walk_own(node.body)):
+        if isinstance(n, gast.Call):
+            _specialize_call(parsed, n, namer, lifted, local_names, specialized)
 
 
 def _param_ids(args):
