@@ -1842,20 +1842,23 @@ def _unwrap_quiet_with(parsed, node):
 
 
 def _normalize(parsed, node=None, extra_reserved=(), siblings=None):
-    from .variadic import Specialized, expand_calls
+    from .variadic import Specialized, specialize_calls, unpack_calls
     node = A.clone(node if node is not None else parsed.node)
     _unwrap_quiet_with(parsed, node)
     check_syntax(parsed, node)
     namer = Namer.for_function(node, extra_reserved)
+    # f(*pair, **options) as f(pair[0], pair[1], k=options['k']) (before
+    # lifting, which counts the arguments calls of nested functions pass)
+    unpack_calls(parsed, node, set(_param_names(node.args)) | _stored_names(node.body))
     lifted = lift_nested(parsed, node, namer)
     params = _param_names(node.args)
     local_names = set(params) | _stored_names(node.body)
     for n in lifted:
         local_names.discard(n)
-    # calls with * and **, and calls of functions taking *args or **kwargs,
-    # bound here (the units lifted beside this one are called by name)
+    # calls of functions taking *args or **kwargs, bound for their shape
+    # (the units lifted beside this one are called by name)
     known = {**(siblings or {}), **lifted}
-    expand_calls(parsed, node, namer, known, local_names)
+    specialize_calls(parsed, node, namer, known, local_names)
     lifted = dict(lifted)
     lifted.update({k: u for k, u in known.items() if isinstance(u, Specialized)})
     for st in node.body:

@@ -40,9 +40,14 @@ from .parse import _MISSING, resolve_static
 _READING_BUILTINS = frozenset({len, tuple, list, dict, sorted, sum, min, max, zip, enumerate,
                                reversed, any, all, isinstance, float, int, bool, abs, str, repr})
 _READING_METHODS = frozenset({"get", "keys", "values", "items", "count", "index", "copy"})
-_CALL_STAR_HINT = ("srcad binds the arguments when it transforms the function: unpack a tuple, "
-                   "list or dict display (f(*(a, b)), f(**{'k': v})) or a name bound once to "
-                   "one (args = (a, b); f(*args)), or pass the arguments one by one")
+_STAR_HINT = ("srcad binds the arguments when it transforms the function, so it needs their "
+              "number: unpack a tuple or list display (f(*(a, b))), a name bound once to one "
+              "that nothing changes (args = (a, b); f(*args)) or a module-level tuple, or pass "
+              "the arguments one by one")
+_DOUBLE_STAR_HINT = ("srcad binds the arguments when it transforms the function, so it needs "
+                     "their names: unpack a dict display with constant string keys "
+                     "(f(**{'k': v})) or a name bound once to one that nothing changes "
+                     "(options = {'k': v}; f(**options)), or pass the keyword arguments one by one")
 
 
 def _parents(body):
@@ -94,6 +99,9 @@ def display_bindings(parsed, node, params):
         if isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], gast.Name) \
                 and _is_display(n.value):
             candidates[n.targets[0].id] = n.value
+        elif isinstance(n, gast.AnnAssign) and isinstance(n.target, gast.Name) \
+                and n.value is not None and _is_display(n.value):
+            candidates[n.target.id] = n.value
     out = {k: v for k, v in candidates.items() if stores.get(k) == 1 and k not in params}
     changeable = [k for k, v in out.items() if not isinstance(v, gast.Tuple)]
     if not changeable:
@@ -135,10 +143,11 @@ def _only_read(parsed, name, up, local_names):
 
 def _unpack_error(parsed, node, star):
     what = "*args" if star else "**kwargs"
+    known = "the number of arguments" if star else "the names of the keyword arguments"
     return UnsupportedSyntaxError(
-        f"argument unpacking ({what}) in calls is supported only for a display or a name "
-        "bound once to one",
-        parsed.location(node), construct=what, hint=_CALL_STAR_HINT)
+        f"argument unpacking ({what}) in calls is supported only where {known} can be read "
+        "from the code (a display, or a name bound once to one)",
+        parsed.location(node), construct=what, hint=_STAR_HINT if star else _DOUBLE_STAR_HINT)
 
 
 def _positional(parsed, call, displays, local_names=frozenset()):
@@ -244,36 +253,45 @@ def _left_for_later(call, parsed, local_names):
     return isinstance(call.func, gast.Name) and resolve_static(parsed, call.func, local_names) is zip
 
 
-def expand_calls(parsed, node, namer, lifted, local_names):
-    """Unpack ``*``/``**`` in the calls of ``node``'s body and point calls
-    of variadic user functions at their :class:`Specialized` units, added to
-    ``lifted`` under fresh names (see the module docstring). In place."""
+def unpack_calls(parsed, node, local_names):
+    """Unpack ``*``/``**`` in the calls of ``node``'s own body (see the
+    module docstring), in place. Runs before nested functions are lifted
+    out, so that the arguments their calls are given are counted as they
+    are passed."""
     params = _param_ids(node.args)
     displays = None
-    specialized = {}   # id(unit) -> the name it is called by here
     for n in list(_walk_own(node.body)):
-        if not isinstance(n, gast.Call):
+        if not isinstance(n, gast.Call) or not (
+                any(isinstance(a, gast.Starred) for a in n.args) or any(k.arg is None for k in n.keywords)):
             continue
-        if any(isinstance(a, gast.Starred) for a in n.args) or any(k.arg is None for k in n.keywords):
-            if displays is None:
-                displays = display_bindings(parsed, node, params)
-            args = _positional(parsed, n, displays, local_names)
-            if args is None:
-                if _left_for_later(n, parsed, local_names):
-                    continue
-                star = next(a for a in n.args if isinstance(a, gast.Starred))
-                raise _unpack_error(parsed, star, True)
-            kws = _keywords(parsed, n, displays)
-            if kws is None:
-                bad = next(k for k in n.keywords if k.arg is None)
-                raise _unpack_error(parsed, bad.value, False)
-            n.args, n.keywords = args, kws
-        _specialize_call(parsed, n, namer, lifted, local_names, specialized)
+        if displays is None:
+            displays = display_bindings(parsed, node, params)
+        args = _positional(parsed, n, displays, local_names)
+        if args is None:
+            if _left_for_later(n, parsed, local_names):
+                continue
+            star = next(a for a in n.args if isinstance(a, gast.Starred))
+            raise _unpack_error(parsed, star, True)
+        kws = _keywords(parsed, n, displays)
+        if kws is None:
+            bad = next(k for k in n.keywords if k.arg is None)
+            raise _unpack_error(parsed, bad.value, False)
+        n.args, n.keywords = args, kws
     if any(getattr(st, "srcad_variadic_prologue", False) for st in node.body):
         # args = () that nothing reads once *args is unpacked: not the user's
         read = {n.id for n in A.walk(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
         node.body = [st for st in node.body if not getattr(st, "srcad_variadic_prologue", False)
                      or st.targets[0].id in read] or [gast.Pass()]
+
+
+def specialize_calls(parsed, node, namer, lifted, local_names):
+    """Point the calls of variadic user functions in ``node``'s own body at
+    their :class:`Specialized` units, added to ``lifted`` under fresh names
+    (see the module docstring), in place."""
+    specialized = {}   # id(unit) -> the name it is called by here
+    for n in list(_walk_own(node.body)):
+        if isinstance(n, gast.Call):
+            _specialize_call(parsed, n, namer, lifted, local_names, specialized)
 
 
 def _param_ids(args):

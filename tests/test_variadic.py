@@ -442,3 +442,20 @@ def test_every_kind_of_parameter():
     gx, gkw = srcad.grad(_everything, wrt=(0, "kw"))(args[0], _W, 1.0, g=2.0, x=3.0)
     assert set(gkw) == {"g", "x"} and gkw["x"] == pytest.approx(1.0)
     np.testing.assert_allclose(gx, _W * 2.0 * 2.0)
+
+
+def unpacked_into_a_nested_function_with_a_default(x, a):
+    w = a * 2.0
+
+    def g(u, v=w):
+        return u * v
+    pair: tuple = (x, a)
+    # (the default is passed where the call leaves v out, counted after unpacking)
+    return g(*pair) + g(*(x,)) + g(**{"u": x, "v": a})
+
+
+def test_unpacked_into_a_nested_function_with_a_default():
+    assert srcad.grad(unpacked_into_a_nested_function_with_a_default, wrt=(0, 1))(0.4, 1.3) \
+        == pytest.approx((4 * 1.3, 4 * 0.4))
+    srcad.check_grads(unpacked_into_a_nested_function_with_a_default, (0.4, 1.3),
+                      modes=("forward", "reverse"))
