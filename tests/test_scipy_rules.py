@@ -296,3 +296,53 @@ def test_entry_calls_its_rule(key, fn):
     assert f"special.{key}(" in src or f" {key}(" in src, f"{fn.__name__} does not call {key}"
     ident, tpl = get_rules().lookup(getattr(special, key))
     assert isinstance(tpl, Template) and ident[0] == "scipy"
+
+
+# -- scipy.linalg: solve_triangular, cholesky, cho_factor/cho_solve, solve, inv and det --------
+# -- are the NumPy expressions with their values (Gaussian-process likelihoods) -----------------
+
+import scipy.linalg as sla  # noqa: E402
+
+_A = R.standard_normal((4, 4))
+_SPD = _A @ _A.T + 4.0 * np.eye(4)
+
+
+def _triangular_solves(A, b):
+    return (np.sum(sla.solve_triangular(A, b, lower=True) ** 2) + np.sum(sla.solve_triangular(A, b))
+            + np.sum(sla.solve_triangular(A, b, trans="T", lower=True) * b))
+
+
+def _cholesky_factors(K):
+    return np.sum(sla.cholesky(K)) + np.sum(sla.cholesky(K, lower=True) ** 2)
+
+
+def _cholesky_solves(K, b):
+    c = sla.cho_factor(K, lower=True)
+    u, low = sla.cho_factor(K)
+    return b @ sla.cho_solve(c, b) + np.sum(sla.cho_solve((u, low), b) ** 2)
+
+
+def _general_linalg(K, b):
+    return np.sum(sla.solve(K, b)) + sla.det(K) + np.sum(sla.inv(K))
+
+
+def _gp_log_likelihood(theta, X):
+    ls, sig = np.exp(theta)
+    y = np.sin(X[:, 0])
+    K = sig ** 2 * np.exp(-0.5 * (X - X.T) ** 2 / ls ** 2) + 1e-2 * np.eye(X.shape[0])
+    L = sla.cholesky(K, lower=True)
+    a = sla.solve_triangular(L, y, lower=True)
+    return -0.5 * a @ a - np.sum(np.log(np.diag(L)))
+
+
+@pytest.mark.parametrize("fn,args", [
+    (_triangular_solves, (_SPD, R.standard_normal(4))),
+    (_triangular_solves, (_SPD, R.standard_normal((4, 2)))),
+    (_cholesky_factors, (_SPD,)),
+    (_cholesky_solves, (_SPD, R.standard_normal(4))),
+    (_general_linalg, (_SPD, R.standard_normal(4))),
+    (_gp_log_likelihood, (np.array([0.5, 1.2]), R.standard_normal((6, 1)))),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_scipy_linalg_as_numpy(fn, args):
+    srcad.check_grads(fn, args)
+    srcad.check_grads(fn, args, order=2)
