@@ -1801,7 +1801,20 @@ def _scipy_linalg_as_numpy(call, target):
     (only in the triangle SciPy reads); ``None`` for other calls, and for
     options these cannot spell (``unit_diagonal``, ``assume_a``...)."""
     import sys
+    normal = _scipy_normal_as_numpy(call, target)
+    if normal is not None:
+        return normal
+    integrate = sys.modules.get("scipy.integrate")
+    if integrate is not None and target is getattr(integrate, "trapezoid", None) and target is not None:
+        # the same function as NumPy's, which has a rule
+        return gast.Call(func=A.name("__srcad_np_trapezoid__"), args=list(call.args),
+                         keywords=list(call.keywords))
     linalg = sys.modules.get("scipy.linalg")
+    if linalg is not None and target is getattr(linalg, "norm", None) and target is not None \
+            and not any(isinstance(a, gast.Starred) for a in call.args) \
+            and all(k.arg not in (None, "check_finite") for k in call.keywords):
+        return gast.Call(func=A.name("__srcad_np_norm__"), args=list(call.args),
+                         keywords=list(call.keywords))
     if linalg is None or target is None or not callable(target) \
             or any(isinstance(a, gast.Starred) for a in call.args) \
             or any(k.arg is None for k in call.keywords):
@@ -1860,6 +1873,43 @@ def _scipy_linalg_as_numpy(call, target):
                        orelse=A.binop(_transposed(up), gast.MatMult(), A.clone(up)))
         return _np_call("solve", m, bound["b"])
     return _np_call(name, *[bound[p] for p in params])
+
+
+def _scipy_normal_as_numpy(call, target):
+    """``scipy.stats.norm.logpdf(x, loc, scale)`` (and ``pdf``, ``cdf``,
+    ``logcdf``, ``sf``, ``logsf``) as the formula with the same value,
+    written with NumPy and ``scipy.special.ndtr``/``log_ndtr``, which have
+    rules; ``None`` for other calls."""
+    import math
+    import sys
+    stats = sys.modules.get("scipy.stats")
+    kind = getattr(target, "__name__", None)
+    if stats is None or getattr(target, "__self__", None) is not getattr(stats, "norm", None) \
+            or kind not in ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf") \
+            or len(call.args) > 3 or any(isinstance(a, gast.Starred) for a in call.args):
+        return None
+    bound = dict(zip(("x", "loc", "scale"), call.args))
+    for k in call.keywords:
+        if k.arg not in ("x", "loc", "scale") or k.arg in bound:
+            return None
+        bound[k.arg] = k.value
+    if "x" not in bound:
+        return None
+    z = A.clone(bound["x"])
+    if "loc" in bound:
+        z = A.binop(z, gast.Sub(), A.clone(bound["loc"]))
+    if "scale" in bound:
+        z = A.binop(z, gast.Div(), A.clone(bound["scale"]))
+    if kind in ("logpdf", "pdf"):
+        value = A.binop(A.binop(A.const(-0.5), gast.Mult(), A.binop(z, gast.Pow(), A.const(2))),
+                        gast.Sub(), A.const(0.5 * math.log(2.0 * math.pi)))
+        if "scale" in bound:
+            value = A.binop(value, gast.Sub(), _np_call("log", A.clone(bound["scale"])))
+        return value if kind == "logpdf" else _np_call("exp", value)
+    if kind in ("sf", "logsf"):
+        z = gast.UnaryOp(op=gast.USub(), operand=z)
+    fn = "ndtr" if kind in ("cdf", "sf") else "log_ndtr"
+    return gast.Call(func=A.name(f"__srcad_special_{fn}__"), args=[z], keywords=[])
 
 
 def _quiet_contexts():

@@ -346,3 +346,46 @@ def _gp_log_likelihood(theta, X):
 def test_scipy_linalg_as_numpy(fn, args):
     srcad.check_grads(fn, args)
     srcad.check_grads(fn, args, order=2)
+
+
+# -- scipy.stats.norm's densities and distribution functions, scipy.integrate.trapezoid and ------
+# -- scipy.linalg.norm: the formulas with the same values ------------------------------------------
+
+import scipy.integrate as si  # noqa: E402
+import scipy.stats as st  # noqa: E402
+
+
+def _normal_negative_log_likelihood(theta, data):
+    mu, log_s = theta
+    return -np.sum(st.norm.logpdf(data, mu, np.exp(log_s))) + np.sum(st.norm.logpdf(data))
+
+
+def _normal_distribution_functions(x, mu, s):
+    return (np.sum(st.norm.pdf(x, mu, s)) + np.sum(st.norm.cdf(x, loc=mu, scale=s))
+            + np.sum(st.norm.logcdf(x)) + np.sum(st.norm.sf(x, loc=mu)) + np.sum(st.norm.logsf(x, scale=s)))
+
+
+def _integral_and_norm(x):
+    return si.trapezoid(x ** 2, dx=0.5) + sla.norm(x) + sla.norm(np.outer(x, x), "fro")
+
+
+@pytest.mark.parametrize("fn,args", [
+    (_normal_negative_log_likelihood, (np.array([0.1, 0.3]), R.standard_normal(6))),
+    (_normal_distribution_functions, (R.standard_normal(5), 0.2, 1.5)),
+    (_integral_and_norm, (R.standard_normal(5),)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_scipy_functions_as_numpy_formulas(fn, args):
+    srcad.check_grads(fn, args)
+    srcad.check_grads(fn, args, order=2)
+
+
+def _matrix_exponential(a):
+    return np.sum(sla.expm(a))
+
+
+def test_scipy_function_without_a_rule_names_the_call():
+    # not an error from inside SciPy's own source
+    with pytest.raises(srcad.NonDifferentiableError) as info:
+        srcad.grad(_matrix_exponential)(np.eye(2))
+    assert "sla.expm has no derivative rule" in info.value.message
+    assert info.value.filename == __file__
