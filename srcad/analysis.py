@@ -249,6 +249,9 @@ _FRESH_INTERNAL = frozenset({
     "__srcad_len__", "__srcad_range__", "__srcad_min__", "__srcad_shortest__",
     "__srcad_sort_order__", "__srcad_diagonal_index__", "__srcad_scatter_add__",
     "__srcad_running_extremum__", "__srcad_logaddexp_accumulate__", "__srcad_add_reduceat__", "__srcad_keys__", "__srcad_einsum_subscripts__",
+    "__srcad_np_solve__", "__srcad_np_inv__", "__srcad_np_det__", "__srcad_np_cholesky__",
+    "__srcad_np_tril__", "__srcad_np_triu__", "__srcad_np_log__", "__srcad_np_exp__", "__srcad_np_trapezoid__",
+    "__srcad_np_norm__",
 })
 
 

@@ -33,11 +33,43 @@ BINOPS = {
     gast.RShift: "rshift",
 }
 UNARYOPS = {gast.USub: "neg", gast.UAdd: "pos", gast.Not: "not_", gast.Invert: "invert"}
-_SPECIAL_CALLS = {
+class _SpecialCalls(dict):
+    """The functions normalized code calls by reserved names; also
+    ``__srcad_special_<name>__`` for ``scipy.special.<name>`` once the user's
+    code has imported SciPy (srcad never imports it)."""
+
+    def _lazy(self, key):
+        if not (isinstance(key, str) and key.startswith("__srcad_special_") and key.endswith("__")):
+            return None
+        fn = getattr(sys.modules.get("scipy.special"), key[len("__srcad_special_"):-2], None)
+        if fn is not None:
+            self[key] = fn
+        return fn
+
+    def __contains__(self, key):
+        return dict.__contains__(self, key) or self._lazy(key) is not None
+
+    def __missing__(self, key):
+        fn = self._lazy(key)
+        if fn is None:
+            raise KeyError(key)
+        return fn
+
+
+_SPECIAL_CALLS = _SpecialCalls({
     "__srcad_np_prod__": numpy.prod,
     "__srcad_np_norm__": numpy.linalg.norm,
     "__srcad_np_subtract__": numpy.subtract,
     "__srcad_np_where__": numpy.where,
+    "__srcad_np_solve__": numpy.linalg.solve,
+    "__srcad_np_log__": numpy.log,
+    "__srcad_np_exp__": numpy.exp,
+    "__srcad_np_trapezoid__": getattr(numpy, "trapezoid", None) or getattr(numpy, "trapz", None),
+    "__srcad_np_inv__": numpy.linalg.inv,
+    "__srcad_np_det__": numpy.linalg.det,
+    "__srcad_np_cholesky__": numpy.linalg.cholesky,
+    "__srcad_np_tril__": numpy.tril,
+    "__srcad_np_triu__": numpy.triu,
     "__srcad_len__": len,
     "__srcad_min__": min,
     "__srcad_range__": range,
@@ -64,7 +96,7 @@ _SPECIAL_CALLS = {
     "__srcad_deleted__": runtime.deleted,
     "__srcad_repeated__": runtime.repeated,
     "__srcad_inserted__": runtime.inserted,
-}
+})
 _ARRAY_NAMESPACES = ("numpy", "cupy", "array_api_strict", "jax.numpy", "dask.array")
 
 
@@ -204,6 +236,9 @@ def classify_call(call, norm, env, lifted, custom_rules):
         # generated code calling a hand-written derivative (custom_vjp's
         # reverse_fwd...): differentiating it again needs a rule srcad lacks
         return CallInfo("unknown", obj=obj)
+    if inspect.ismethod(obj) and isinstance(obj.__func__, types.FunctionType) and _in_scipy(obj.__func__):
+        # a method of a SciPy object (scipy.stats.norm.logpdf): no rule
+        return CallInfo("unknown", obj=obj, ident=("scipy", obj.__name__))
     if inspect.ismethod(obj) and isinstance(obj.__func__, types.FunctionType):
         # a bound method: its function, with the receiver as first argument
         info = CallInfo("user", obj=obj.__func__)
@@ -234,9 +269,17 @@ def classify_call(call, norm, env, lifted, custom_rules):
         # srcad's own machinery (the function srcad.jacobian makes): its
         # source is not the mathematics it computes
         return CallInfo("unknown", obj=obj)
+    if isinstance(target, types.FunctionType) and target is obj and _in_scipy(obj):
+        # SciPy's own Python source is dispatch and LAPACK wrappers, not the
+        # mathematics: say it has no rule rather than fail inside it
+        return CallInfo("unknown", obj=obj, ident=("scipy", obj.__name__))
     if isinstance(target, types.FunctionType) or hasattr(obj, "__srcad_derivative__"):
         return CallInfo("user", obj=obj)
     return CallInfo("unknown", obj=obj, ident=ident)
+
+
+def _in_scipy(fn):
+    return (getattr(fn, "__module__", None) or "").split(".")[0] == "scipy"
 
 
 def callee_ref(env, call, info):

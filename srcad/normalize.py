@@ -1446,7 +1446,7 @@ class ANF:
         if target is getattr(math, "dist", None) and len(call.args) == 2 and not kws:
             diff = gast.Call(func=A.name("__srcad_np_subtract__"), args=list(call.args), keywords=[])
             return gast.Call(func=A.name("__srcad_np_norm__"), args=[diff], keywords=[])
-        return None
+        return _scipy_linalg_as_numpy(call, target)
 
     def _list_edit(self, call, out, target=None):
         """``lst.pop(i)``, ``d.pop(k)``, ``lst.insert(i, v)`` and
@@ -1800,6 +1800,134 @@ def _stable_tests(body, anf):
                 flag = anf.tmp("c")
                 body.insert(i, A.copy_lineno(A.assign(flag, A.name(name)), s))
                 s.test = A.name(flag)
+
+
+def _np_call(name, *args, **keywords):
+    return gast.Call(func=A.name(f"__srcad_np_{name}__"), args=list(args),
+                     keywords=[gast.keyword(arg=k, value=v) for k, v in keywords.items()])
+
+
+def _transposed(node):
+    return gast.Attribute(value=node, attr="T", ctx=gast.Load())
+
+
+def _scipy_linalg_as_numpy(call, target):
+    """``scipy.linalg``'s ``solve_triangular``, ``cholesky``, ``cho_factor``,
+    ``cho_solve``, ``solve``, ``inv`` and ``det`` as the NumPy expressions
+    with the same values (``solve_triangular(a, b, lower=True)`` is
+    ``np.linalg.solve(np.tril(a), b)``), whose rules differentiate them
+    (only in the triangle SciPy reads); ``None`` for other calls, and for
+    options these cannot spell (``unit_diagonal``, ``assume_a``...)."""
+    import sys
+    normal = _scipy_normal_as_numpy(call, target)
+    if normal is not None:
+        return normal
+    integrate = sys.modules.get("scipy.integrate")
+    if integrate is not None and target is getattr(integrate, "trapezoid", None) and target is not None:
+        # the same function as NumPy's, which has a rule
+        return gast.Call(func=A.name("__srcad_np_trapezoid__"), args=list(call.args),
+                         keywords=list(call.keywords))
+    linalg = sys.modules.get("scipy.linalg")
+    if linalg is not None and target is getattr(linalg, "norm", None) and target is not None \
+            and not any(isinstance(a, gast.Starred) for a in call.args) \
+            and all(k.arg not in (None, "check_finite") for k in call.keywords):
+        return gast.Call(func=A.name("__srcad_np_norm__"), args=list(call.args),
+                         keywords=list(call.keywords))
+    if linalg is None or target is None or not callable(target) \
+            or any(isinstance(a, gast.Starred) for a in call.args) \
+            or any(k.arg is None for k in call.keywords):
+        return None
+    name = next((n for n in ("solve_triangular", "cholesky", "cho_factor", "cho_solve", "solve",
+                             "inv", "det") if getattr(linalg, n, None) is target), None)
+    if name is None:
+        return None
+    params = {"solve_triangular": ("a", "b", "trans", "lower"), "cholesky": ("a", "lower"),
+              "cho_factor": ("a", "lower"), "cho_solve": ("c_and_lower", "b"), "solve": ("a", "b"),
+              "inv": ("a",), "det": ("a",)}[name]
+    ignored = {"overwrite_a", "overwrite_b", "check_finite"}
+    if len(call.args) > len(params):
+        return None
+    bound = dict(zip(params, call.args))
+    for k in call.keywords:
+        if k.arg in ignored:
+            continue
+        if k.arg not in params or k.arg in bound:
+            return None
+        bound[k.arg] = k.value
+    if any(p not in bound for p in params if p in ("a", "b", "c_and_lower")):
+        return None
+    lower = bound.get("lower", A.const(False))
+
+    def triangle(m, low):
+        return gast.IfExp(test=A.clone(low), body=_np_call("tril", A.clone(m)),
+                          orelse=_np_call("triu", A.clone(m)))
+
+    def factor(a, low):
+        return gast.IfExp(test=A.clone(low), body=_np_call("cholesky", A.clone(a)),
+                          orelse=_np_call("cholesky", A.clone(a), upper=A.const(True)))
+
+    if name == "solve_triangular":
+        trans = bound.get("trans", A.const(0))
+        if not (isinstance(trans, gast.Constant) and trans.value in (0, 1, 2, "N", "T", "C")):
+            return None
+        tri = triangle(bound["a"], lower)
+        if trans.value not in (0, "N"):
+            tri = _transposed(tri)
+        return _np_call("solve", tri, bound["b"])
+    if name == "cholesky":
+        return factor(bound["a"], lower)
+    if name == "cho_factor":
+        return gast.Tuple(elts=[factor(bound["a"], lower), A.clone(lower)], ctx=gast.Load())
+    if name == "cho_solve":
+        cl = bound["c_and_lower"]
+        if isinstance(cl, gast.Tuple) and len(cl.elts) == 2:
+            c, low = cl.elts
+        else:
+            c = gast.Subscript(value=A.clone(cl), slice=A.const(0), ctx=gast.Load())
+            low = gast.Subscript(value=A.clone(cl), slice=A.const(1), ctx=gast.Load())
+        lo, up = _np_call("tril", A.clone(c)), _np_call("triu", A.clone(c))
+        m = gast.IfExp(test=A.clone(low),
+                       body=A.binop(lo, gast.MatMult(), _transposed(A.clone(lo))),
+                       orelse=A.binop(_transposed(up), gast.MatMult(), A.clone(up)))
+        return _np_call("solve", m, bound["b"])
+    return _np_call(name, *[bound[p] for p in params])
+
+
+def _scipy_normal_as_numpy(call, target):
+    """``scipy.stats.norm.logpdf(x, loc, scale)`` (and ``pdf``, ``cdf``,
+    ``logcdf``, ``sf``, ``logsf``) as the formula with the same value,
+    written with NumPy and ``scipy.special.ndtr``/``log_ndtr``, which have
+    rules; ``None`` for other calls."""
+    import math
+    import sys
+    stats = sys.modules.get("scipy.stats")
+    kind = getattr(target, "__name__", None)
+    if stats is None or getattr(target, "__self__", None) is not getattr(stats, "norm", None) \
+            or kind not in ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf") \
+            or len(call.args) > 3 or any(isinstance(a, gast.Starred) for a in call.args):
+        return None
+    bound = dict(zip(("x", "loc", "scale"), call.args))
+    for k in call.keywords:
+        if k.arg not in ("x", "loc", "scale") or k.arg in bound:
+            return None
+        bound[k.arg] = k.value
+    if "x" not in bound:
+        return None
+    z = A.clone(bound["x"])
+    if "loc" in bound:
+        z = A.binop(z, gast.Sub(), A.clone(bound["loc"]))
+    if "scale" in bound:
+        z = A.binop(z, gast.Div(), A.clone(bound["scale"]))
+    if kind in ("logpdf", "pdf"):
+        value = A.binop(A.binop(A.const(-0.5), gast.Mult(), A.binop(z, gast.Pow(), A.const(2))),
+                        gast.Sub(), A.const(0.5 * math.log(2.0 * math.pi)))
+        if "scale" in bound:
+            value = A.binop(value, gast.Sub(), _np_call("log", A.clone(bound["scale"])))
+        return value if kind == "logpdf" else _np_call("exp", value)
+    if kind in ("sf", "logsf"):
+        z = gast.UnaryOp(op=gast.USub(), operand=z)
+    fn = "ndtr" if kind in ("cdf", "sf") else "log_ndtr"
+    return gast.Call(func=A.name(f"__srcad_special_{fn}__"), args=[z], keywords=[])
 
 
 def _quiet_contexts():

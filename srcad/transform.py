@@ -510,7 +510,7 @@ def _bind_names(fn, env, lifted):
         name = n.func.id
         if name in _SPECIAL_CALLS:
             obj = _SPECIAL_CALLS[name]
-            n.func = (A.attr(env.runtime(), obj.__name__) if obj.__module__ == runtime.__name__
+            n.func = (A.attr(env.runtime(), obj.__name__) if getattr(obj, "__module__", None) == runtime.__name__
                       else env.ref(obj, obj.__name__))
         elif name in lifted:
             unit = lifted[name]

@@ -422,3 +422,96 @@ def test_entry_calls_its_rule(key, fn):
     assert f"special.{key}(" in src or f" {key}(" in src, f"{fn.__name__} does not call {key}"
     ident, tpl = get_rules().lookup(getattr(special, key))
     assert isinstance(tpl, Template) and ident[0] == "scipy"
+
+
+# -- scipy.linalg: solve_triangular, cholesky, cho_factor/cho_solve, solve, inv and det --------
+# -- are the NumPy expressions with their values (Gaussian-process likelihoods) -----------------
+
+import scipy.linalg as sla  # noqa: E402
+
+_A = R.standard_normal((4, 4))
+_SPD = _A @ _A.T + 4.0 * np.eye(4)
+
+
+def _triangular_solves(A, b):
+    return (np.sum(sla.solve_triangular(A, b, lower=True) ** 2) + np.sum(sla.solve_triangular(A, b))
+            + np.sum(sla.solve_triangular(A, b, trans="T", lower=True) * b))
+
+
+def _cholesky_factors(K):
+    return np.sum(sla.cholesky(K)) + np.sum(sla.cholesky(K, lower=True) ** 2)
+
+
+def _cholesky_solves(K, b):
+    c = sla.cho_factor(K, lower=True)
+    u, low = sla.cho_factor(K)
+    return b @ sla.cho_solve(c, b) + np.sum(sla.cho_solve((u, low), b) ** 2)
+
+
+def _general_linalg(K, b):
+    return np.sum(sla.solve(K, b)) + sla.det(K) + np.sum(sla.inv(K))
+
+
+def _gp_log_likelihood(theta, X):
+    ls, sig = np.exp(theta)
+    y = np.sin(X[:, 0])
+    K = sig ** 2 * np.exp(-0.5 * (X - X.T) ** 2 / ls ** 2) + 1e-2 * np.eye(X.shape[0])
+    L = sla.cholesky(K, lower=True)
+    a = sla.solve_triangular(L, y, lower=True)
+    return -0.5 * a @ a - np.sum(np.log(np.diag(L)))
+
+
+@pytest.mark.parametrize("fn,args", [
+    (_triangular_solves, (_SPD, R.standard_normal(4))),
+    (_triangular_solves, (_SPD, R.standard_normal((4, 2)))),
+    (_cholesky_factors, (_SPD,)),
+    (_cholesky_solves, (_SPD, R.standard_normal(4))),
+    (_general_linalg, (_SPD, R.standard_normal(4))),
+    (_gp_log_likelihood, (np.array([0.5, 1.2]), R.standard_normal((6, 1)))),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_scipy_linalg_as_numpy(fn, args):
+    srcad.check_grads(fn, args)
+    srcad.check_grads(fn, args, order=2)
+
+
+# -- scipy.stats.norm's densities and distribution functions, scipy.integrate.trapezoid and ------
+# -- scipy.linalg.norm: the formulas with the same values ------------------------------------------
+
+import scipy.integrate as si  # noqa: E402
+import scipy.stats as st  # noqa: E402
+
+
+def _normal_negative_log_likelihood(theta, data):
+    mu, log_s = theta
+    return -np.sum(st.norm.logpdf(data, mu, np.exp(log_s))) + np.sum(st.norm.logpdf(data))
+
+
+def _normal_distribution_functions(x, mu, s):
+    return (np.sum(st.norm.pdf(x, mu, s)) + np.sum(st.norm.cdf(x, loc=mu, scale=s))
+            + np.sum(st.norm.logcdf(x)) + np.sum(st.norm.sf(x, loc=mu)) + np.sum(st.norm.logsf(x, scale=s)))
+
+
+def _integral_and_norm(x):
+    return si.trapezoid(x ** 2, dx=0.5) + sla.norm(x) + sla.norm(np.outer(x, x), "fro")
+
+
+@pytest.mark.parametrize("fn,args", [
+    (_normal_negative_log_likelihood, (np.array([0.1, 0.3]), R.standard_normal(6))),
+    (_normal_distribution_functions, (R.standard_normal(5), 0.2, 1.5)),
+    (_integral_and_norm, (R.standard_normal(5),)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_scipy_functions_as_numpy_formulas(fn, args):
+    srcad.check_grads(fn, args)
+    srcad.check_grads(fn, args, order=2)
+
+
+def _matrix_exponential(a):
+    return np.sum(sla.expm(a))
+
+
+def test_scipy_function_without_a_rule_names_the_call():
+    # not an error from inside SciPy's own source
+    with pytest.raises(srcad.NonDifferentiableError) as info:
+        srcad.grad(_matrix_exponential)(np.eye(2))
+    assert "sla.expm has no derivative rule" in info.value.message
+    assert info.value.filename == __file__
