@@ -119,6 +119,32 @@ def _joined_display(expr, cls):
 _VARIADIC_SHAPE_METHODS = frozenset({"reshape", "transpose"})
 
 
+_PLAIN_EXPRESSIONS = (gast.Constant, gast.Name, gast.Attribute, gast.Subscript, gast.Slice,
+                      gast.BinOp, gast.UnaryOp, gast.Compare, gast.Tuple, gast.List, gast.Call,
+                      gast.keyword, gast.Load, gast.operator, gast.unaryop, gast.cmpop)
+
+
+def _parallel_assignment(target, value):
+    """Whether ``a, b = e0, e1`` means ``a = e0; b = e1``: plain names on the
+    left, as many plain values on the right, no value reading a target (as
+    ``a, b = b, a`` does), and no call that could see the targets change
+    (only module functions and methods, builtins: not a nested function)."""
+    if not isinstance(value, (gast.Tuple, gast.List)) or len(value.elts) != len(target.elts) \
+            or not all(isinstance(t, gast.Name) for t in target.elts):
+        return False
+    names = {t.id for t in target.elts}
+    for e in value.elts:
+        for n in A.walk(e):
+            if not isinstance(n, _PLAIN_EXPRESSIONS) or isinstance(n, gast.Starred):
+                return False
+            if isinstance(n, gast.Name) and n.id in names:
+                return False
+            if isinstance(n, gast.Call) and isinstance(n.func, gast.Name) \
+                    and not hasattr(builtins, n.func.id):
+                return False
+    return True
+
+
 def _is_shape_unpacking(call):
     """``x.reshape(*shape)``, ``x.transpose(*axes)``: the same as passing
     the tuple itself."""
@@ -1015,6 +1041,12 @@ class ANF:
             return
         if isinstance(target, (gast.Tuple, gast.List)):
             self.check_unpack_count(target, value_expr)
+            if _parallel_assignment(target, value_expr):
+                # `mean, m2 = 0.0, 0.0` as two assignments: no tuple whose
+                # items the alias analyses would take for one another
+                for elt, v in zip(target.elts, value_expr.elts):
+                    self.assign_to(elt, v, out)
+                return
             src = self.atom(value_expr, out)
             if isinstance(src, gast.Name) and any(
                     isinstance(n, gast.Name) and n.id == src.id for n in A.walk(target)):
@@ -1578,8 +1610,10 @@ class ANF:
                               args=[args[1], laid, A.clone(args[0])], keywords=[])
             return _whole(args[0]), value
         if target is numpy.place and len(args) == 3 and not kws:
-            count = gast.Call(func=A.name("__srcad_np_count_nonzero__"), args=[A.clone(args[1])],
-                              keywords=[])
+            # (an int: CuPy counts into a 0-d array, which np.resize refuses)
+            count = gast.Call(func=A.name("int"), args=[gast.Call(
+                func=A.name("__srcad_np_count_nonzero__"), args=[A.clone(args[1])], keywords=[])],
+                keywords=[])
             value = gast.Call(func=A.name("__srcad_np_resize__"), args=[args[2], count], keywords=[])
             return gast.Subscript(value=args[0], slice=args[1], ctx=gast.Store()), value
         if target is numpy.fill_diagonal and len(args) == 2 and not kws:

@@ -804,7 +804,7 @@ def put_along_axis_gather(g, arr, indices, values, axis):
     g = xp.broadcast_to(g, _shape(arr))
     flat, idx, ax, _ = _along(g, indices, axis)
     shape = xp.broadcast_shapes(_shape(idx), _shape(values))
-    idx = xp.broadcast_to(idx, shape)
+    idx = xp.broadcast_to(xp.asarray(idx), shape)
     ids = xp.reshape(xp.arange(int(math.prod(shape))), shape)
     owner = xp.full(_shape(flat), -1, dtype=ids.dtype)
     xp.put_along_axis(owner, idx, ids, ax)

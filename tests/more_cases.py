@@ -729,7 +729,27 @@ def weighted_powers(xs):
         s = s + x ** k
     return s
 
+def welford_rows(xs):
+    # running mean and spread of rows: `mean += ...` writes in place once
+    # mean is an array, and must not be taken for an alias of m2
+    mean, m2 = 0.0, 0.0
+    for k, x in enumerate(xs, start=1):
+        delta = x - mean
+        mean += delta / k
+        m2 += delta * (x - mean)
+    return np.sum(m2 / (len(xs) - 1)) + np.sum(mean ** 2)
+
+
+def parallel_and_swapped_names(x, y):
+    a, b = x * 2.0, np.sin(y)
+    a, b = b, a + b      # read before written: still a swap
+    c, d = [a * b, 3.0]
+    return np.sum(c * d + a)
+
+
 CASES += [(welford_variance, (np.array([0.4, -1.1, 2.3, 0.8, 0.1]),)),
+          (welford_rows, (np.array([[0.4, -1.1], [2.3, 0.8], [0.1, 0.5], [-0.7, 1.2]]),)),
+          (parallel_and_swapped_names, (np.array([0.3, -0.8]), np.array([1.1, 0.2]))),
           (weighted_powers, (np.array([0.3, 0.5, 0.9]),))]
 
 
