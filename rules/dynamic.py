@@ -463,6 +463,16 @@ def select_adjoint(result, g, condlist, choicelist):
     t[result] = rh.select_adjoint(t[g], condlist, choicelist)
 
 
+@helpers.rule("choose_adjoint")
+def choose_adjoint(result, g, a, choices, mode="raise"):
+    t[result] = rh.choose_adjoint(t[g], a, choices, mode)
+
+
+@helpers.rule("choose_tangent")
+def choose_tangent(result, a, tangents, choices, mode="raise"):
+    t[result] = rh.choose_tangent(a, t[tangents], choices, mode)
+
+
 @helpers.rule("trapezoid_vjp_y")
 def trapezoid_vjp_y(result, g, y, x=None, dx=1.0, axis=-1):
     t[result] = rh.trapezoid_vjp_y(t[g], y, x, dx, axis) \

@@ -376,6 +376,13 @@ def select(result, condlist, choicelist, default=0):
     d[default] += ad.unbroadcast(xp.where(rh.select_default_mask(condlist), d[result], 0), default)
 
 
+@rules.rule("choose")
+def choose(result, a, choices, out=None, mode="raise"):
+    """``choices[a[i]][i]`` (the choices broadcast against ``a``)."""
+    t[result] = rh.choose_tangent(a, t[choices], choices, mode)
+    d[choices] += rh.choose_adjoint(d[result], a, choices, mode)
+
+
 @rules.rule("interp")
 def interp(result, x, xp, fp, left=None, right=None, period=None):
     """Derivatives in all of ``x``, ``xp``, ``fp``, ``left``, ``right`` (not ``period``).

@@ -251,7 +251,8 @@ _FRESH_INTERNAL = frozenset({
     "__srcad_running_extremum__", "__srcad_logaddexp_accumulate__", "__srcad_add_reduceat__", "__srcad_keys__", "__srcad_einsum_subscripts__",
     "__srcad_np_solve__", "__srcad_np_inv__", "__srcad_np_det__", "__srcad_np_cholesky__",
     "__srcad_np_tril__", "__srcad_np_triu__", "__srcad_np_log__", "__srcad_np_exp__", "__srcad_np_trapezoid__",
-    "__srcad_np_norm__",
+    "__srcad_np_norm__", "__srcad_np_zeros_like__", "__srcad_np_logical_or__", "__srcad_np_logical_not__",
+    "__srcad_np_stack__", "__srcad_np_trunc__", "__srcad_along_axis_shape__", "__srcad_along_axis_axes__",
 })
 
 

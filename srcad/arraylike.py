@@ -33,7 +33,7 @@ from .analysis import walk_simple
 from .kinds import _numpy_like
 
 # Parameters of NumPy rules that take a sequence of arrays on purpose.
-SEQUENCE_PARAMS = frozenset({"arrays", "tup", "object", "condlist", "choicelist", "subscripts"})
+SEQUENCE_PARAMS = frozenset({"arrays", "tup", "object", "condlist", "choicelist", "choices", "subscripts"})
 # NumPy functions whose result is a list or tuple of arrays.
 SEQUENCE_FUNCTIONS = frozenset({"split", "array_split", "hsplit", "vsplit", "dsplit", "meshgrid",
                                 "broadcast_arrays", "unstack"})

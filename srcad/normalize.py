@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import builtins
 
+import numpy
+
 import gast
 
 from . import astutil as A
@@ -122,6 +124,62 @@ _VARIADIC_SHAPE_METHODS = frozenset({"reshape", "transpose"})
 _PLAIN_EXPRESSIONS = (gast.Constant, gast.Name, gast.Attribute, gast.Subscript, gast.Slice,
                       gast.BinOp, gast.UnaryOp, gast.Compare, gast.Tuple, gast.List, gast.Call,
                       gast.keyword, gast.Load, gast.operator, gast.unaryop, gast.cmpop)
+
+
+def _call_vectorized_in_place(parsed, node):
+    """A local bound once to ``np.vectorize(f)`` and only called
+    (``vf = np.vectorize(f); vf(x)``): each call made of the ``np.vectorize``
+    call itself (``np.vectorize(f)(x)``, see ``ANF._vectorized``), and the
+    binding dropped, in place."""
+    binds, loads, calls = {}, {}, {}
+    for n in A.walk(node):
+        if isinstance(n, gast.Name):
+            if isinstance(n.ctx, gast.Load):
+                loads[n.id] = loads.get(n.id, 0) + 1
+            else:
+                binds[n.id] = binds.get(n.id, 0) + 1
+        elif isinstance(n, gast.Call) and isinstance(n.func, gast.Name):
+            calls.setdefault(n.func.id, []).append(n)
+    if not calls:
+        return
+    made = {}
+    for st in node.body:
+        if isinstance(st, gast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], gast.Name) \
+                and isinstance(st.value, gast.Call) and isinstance(st.value.func, (gast.Name, gast.Attribute)):
+            name = st.targets[0].id
+            if binds.get(name) == 1 and loads.get(name, 0) == len(calls.get(name, ())) > 0 \
+                    and resolve_static(parsed, st.value.func, set(binds)) is numpy.vectorize:
+                made[name] = st
+    if not made:
+        return
+    for name, st in made.items():
+        for c in calls[name]:
+            c.func = A.clone(st.value)
+    node.body = [st for st in node.body if not any(st is m for m in made.values())] or [gast.Pass()]
+
+
+def _inlined_lambda(fn, args, keywords=()):
+    """The body of ``lambda t: body`` with its parameters read as ``args``
+    (atoms: names or constants), or ``None`` where ``fn`` is no such
+    lambda (defaults, ``*args``, keywords, a body that binds names of its
+    own). A lambda applied where it is written needs no function value,
+    and reads the enclosing names as any expression there does."""
+    a = getattr(fn, "args", None)
+    if not isinstance(fn, gast.Lambda) or keywords or a.defaults or a.kwonlyargs or a.vararg \
+            or a.kwarg or a.posonlyargs or len(a.args) != len(args):
+        return None
+    bound = {p.id: v for p, v in zip(a.args, args)}
+    body = A.clone(fn.body)
+    if any(isinstance(n, (gast.Lambda, gast.ListComp, gast.SetComp, gast.DictComp, gast.GeneratorExp,
+                          gast.NamedExpr)) for n in A.walk(body)):
+        return None
+    if isinstance(body, gast.Name) and body.id in bound:
+        return A.clone(bound[body.id])
+
+    class _Bind(A.Transformer):
+        def visit_Name(self, node):
+            return A.clone(bound[node.id]) if node.id in bound else node
+    return _Bind().visit(body)
 
 
 def _parallel_assignment(target, value):
@@ -827,6 +885,26 @@ class ANF:
             spelled = self._math_as_numpy(expr, target) or self._dict_get(expr)
             if spelled is not None:
                 return self._simple(spelled, out)
+            if target is numpy.piecewise:
+                spelled = self._piecewise(expr, out)
+                if spelled is not None:
+                    return spelled
+            if isinstance(target, numpy.vectorize) or (
+                    isinstance(expr.func, gast.Call) and self.is_static(expr.func.func)
+                    and self._resolve(expr.func.func) is numpy.vectorize):
+                spelled = self._vectorized(expr, target, out)
+                if spelled is not None:
+                    return spelled
+            if target is numpy.modf and len(expr.args) == 1 and not expr.keywords:
+                # (x - trunc(x), trunc(x)): the fraction carries the derivative
+                xa = self.atom(expr.args[0], out)
+                whole = self.atom(_np_call("trunc", A.clone(xa)), out)
+                frac = self.atom(A.binop(A.clone(xa), gast.Sub(), A.clone(whole)), out)
+                return A.tuple_([frac, A.clone(whole)])
+            if target is numpy.apply_along_axis:
+                spelled = self._along_axis(expr, out)
+                if spelled is not None:
+                    return spelled
             view = self._dict_view(expr)
             if view is not None:
                 return self.listcomp(view, out)
@@ -848,7 +926,7 @@ class ANF:
                 return self._columns(expr, out)
             if target is map and not expr.keywords and len(expr.args) >= 2:
                 return self.listcomp(self._map_as_listcomp(expr), out)
-            if target in _AS_LISTS and not expr.keywords:
+            if getattr(target, "__hash__", None) is not None and target in _AS_LISTS and not expr.keywords:
                 # zip/enumerate/reversed as values: the list of what they yield
                 expr = gast.Call(func=A.name(_AS_LISTS[target]), args=expr.args, keywords=[])
             record = self._record_call(expr, target)
@@ -911,6 +989,151 @@ class ANF:
             f"{type(expr).__name__} expressions are not supported",
             self.parsed.location(expr), construct=type(expr).__name__,
             hint="rewrite the expression with simpler operations")
+
+    def _function_value(self, node):
+        """Whether ``node``, an item of ``np.piecewise``'s function list, is
+        a function (``True``), a value (``False``) or cannot be told
+        (``None``: a local name)."""
+        if isinstance(node, gast.Lambda):
+            return True
+        if isinstance(node, gast.Constant) or (isinstance(node, gast.UnaryOp)
+                                               and isinstance(node.operand, gast.Constant)):
+            return False
+        if self.is_static(node):
+            obj = resolve_static(self.parsed, node, self.locals)
+            if obj is _MISSING or obj is None:
+                return None
+            return callable(obj)
+        return None
+
+    def _piecewise(self, call, out):
+        """``np.piecewise(x, [c0, c1], [f0, f1, f_else])`` as the writes
+        NumPy makes: zeros like ``x``, then for each condition in turn
+        ``y[c] = f(x[c])`` (or the value given instead of a function),
+        written as new arrays (``__srcad_with_item__``) so that each
+        function is differentiated on the entries it is given. The
+        conditions must be a list display (or one condition), the functions
+        a list display of lambdas, functions and numbers; ``None`` for other
+        calls (which then have no rule)."""
+        if len(call.args) < 3 or any(isinstance(a, gast.Starred) for a in call.args) \
+                or any(k.arg is None for k in call.keywords):
+            return None
+        x, conds, funcs = call.args[:3]
+        if not isinstance(funcs, (gast.List, gast.Tuple)):
+            return None
+        if isinstance(conds, (gast.List, gast.Tuple)):
+            conds = list(conds.elts)
+        elif isinstance(conds, gast.Compare) or (isinstance(conds, gast.BinOp) and isinstance(
+                conds.op, (gast.BitAnd, gast.BitOr))) or (isinstance(conds, gast.UnaryOp)
+                                                          and isinstance(conds.op, gast.Invert)):
+            conds = [conds]   # one condition, as NumPy reads an array of booleans
+        else:
+            return None
+        kinds = [self._function_value(f) for f in funcs.elts]
+        if not conds or None in kinds or len(funcs.elts) not in (len(conds), len(conds) + 1):
+            return None
+        xa = self.atom(x, out)
+        ca = [self.atom(c, out, "c") for c in conds]
+        extra = [self.atom(a, out) for a in call.args[3:]]
+        kws = [gast.keyword(arg=k.arg, value=self.atom(k.value, out)) for k in call.keywords]
+        if len(funcs.elts) == len(ca) + 1:
+            # where no condition holds
+            anyc = ca[0]
+            for c in ca[1:]:
+                anyc = self.atom(_np_call("logical_or", A.clone(anyc), A.clone(c)), out, "c")
+            ca.append(self.atom(_np_call("logical_not", A.clone(anyc)), out, "c"))
+        y = self.atom(_np_call("zeros_like", A.clone(xa)), out, "y")
+        for c, f, is_function in zip(ca, funcs.elts, kinds):
+            if is_function:
+                part = self.atom(gast.Subscript(value=A.clone(xa), slice=A.clone(c), ctx=gast.Load()), out)
+                value = _inlined_lambda(f, [part] + extra, kws) or gast.Call(
+                    func=f, args=[part] + [A.clone(a) for a in extra],
+                    keywords=[gast.keyword(arg=k.arg, value=A.clone(k.value)) for k in kws])
+                A.fill_location(value, call)
+            else:
+                value = f
+            written = gast.Call(func=A.name("__srcad_with_item__"), args=[A.clone(y), A.clone(c), value],
+                                keywords=[])
+            A.fill_location(written, call)
+            y = self.atom(written, out, "y")
+        return y
+
+    def _vectorized(self, call, target, out):
+        """``np.vectorize(f)(a, b)`` (or a function decorated with
+        ``@np.vectorize``) as ``f`` applied to each entry of the broadcast
+        arguments, in a list the derivative follows, shaped as the
+        arguments broadcast: ``np.reshape(np.array([f(u, v) for u, v in
+        zip(ravel(a'), ravel(b'))]), shape)``. ``None`` where ``excluded``,
+        ``signature`` or keyword arguments are used."""
+        if call.keywords or not call.args or any(isinstance(a, gast.Starred) for a in call.args):
+            return None
+        if isinstance(target, numpy.vectorize):
+            if target.excluded or target.signature is not None:
+                return None
+            fn = gast.Attribute(value=A.load_copy(call.func), attr="pyfunc", ctx=gast.Load())
+        else:
+            made = call.func
+            if len(made.args) != 1 or any(k.arg != "otypes" for k in made.keywords):
+                return None
+            fn = made.args[0]
+        args = [self.atom(a, out) for a in call.args]
+        if len(args) == 1:
+            arrays = [self.atom(_np_call("asarray", A.clone(args[0])), out)]
+        else:
+            both = self.atom(_np_call("broadcast_arrays", *[A.clone(a) for a in args]), out)
+            arrays = [self.atom(gast.Subscript(value=A.clone(both), slice=A.const(i), ctx=gast.Load()), out)
+                      for i in range(len(args))]
+        flats = [self.atom(_np_call("ravel", A.clone(a)), out) for a in arrays]
+        names = [self.tmp("v") for _ in flats]
+        elt = _inlined_lambda(fn, [A.name(n) for n in names]) or gast.Call(
+            func=fn, args=[A.name(n) for n in names], keywords=[])
+        if len(flats) == 1:
+            target_, it = A.store(names[0]), A.clone(flats[0])
+        else:
+            target_ = gast.Tuple(elts=[A.store(n) for n in names], ctx=gast.Store())
+            it = gast.Call(func=A.name("zip"), args=[A.clone(f) for f in flats], keywords=[])
+        comp = gast.ListComp(elt=elt, generators=[gast.comprehension(target=target_, iter=it, ifs=[],
+                                                                     is_async=0)])
+        A.fill_location(comp, call)
+        values = self.atom(_np_call("array", self.listcomp(comp, out)), out)
+        shape = _np_call("shape", A.clone(arrays[0]))
+        return _np_call("reshape", A.clone(values), shape)
+
+    def _along_axis(self, call, out):
+        """``np.apply_along_axis(f, axis, a)`` as ``f`` applied to the rows
+        of ``a`` moved to its last axis, in a list the derivative follows:
+        ``np.stack([f(r) for r in rows])`` put back in NumPy's shape (the
+        result's own axes where ``axis`` was). ``None`` for calls that
+        unpack arguments."""
+        if len(call.args) < 3 or any(isinstance(a, gast.Starred) for a in call.args) \
+                or any(k.arg is None for k in call.keywords):
+            return None
+        f, axis, a = call.args[:3]
+        axis_a = self.atom(axis, out, "axis")
+        moved = self.atom(_np_call("moveaxis", a, A.clone(axis_a), A.const(-1)), out, "moved")
+        last = gast.Subscript(value=_np_call("shape", A.clone(moved)), slice=A.const(-1), ctx=gast.Load())
+        rows = self.atom(_np_call("reshape", A.clone(moved), A.tuple_([A.const(-1), last])), out, "rows")
+        r = self.tmp("row")
+        extra = [self.atom(e, out) for e in call.args[3:]]
+        kws = [gast.keyword(arg=k.arg, value=self.atom(k.value, out)) for k in call.keywords]
+        elt = _inlined_lambda(f, [A.name(r)] + extra, kws) or gast.Call(
+            func=f, args=[A.name(r)] + [A.clone(e) for e in extra],
+            keywords=[gast.keyword(arg=k.arg, value=A.clone(k.value)) for k in kws])
+        comp = gast.ListComp(elt=elt, generators=[gast.comprehension(
+            target=A.store(r), iter=A.clone(rows), ifs=[], is_async=0)])
+        A.fill_location(comp, call)
+        each = self.listcomp(comp, out)
+        stacked = self.atom(_np_call("stack", each), out, "stacked")
+        shape = gast.Call(func=A.name("__srcad_along_axis_shape__"),
+                          args=[A.clone(moved), A.clone(stacked)], keywords=[])
+        shaped = self.atom(_np_call("reshape", A.clone(stacked), shape), out, "shaped")
+        axes = gast.Call(func=A.name("__srcad_along_axis_axes__"),
+                         args=[A.clone(moved), A.clone(shaped), A.clone(axis_a)], keywords=[])
+        src = self.atom(gast.Subscript(value=axes, slice=A.const(0), ctx=gast.Load()), out, "axes")
+        axes = gast.Call(func=A.name("__srcad_along_axis_axes__"),
+                         args=[A.clone(moved), A.clone(shaped), A.clone(axis_a)], keywords=[])
+        dst = self.atom(gast.Subscript(value=axes, slice=A.const(1), ctx=gast.Load()), out, "axes")
+        return _np_call("moveaxis", A.clone(shaped), A.clone(src), A.clone(dst))
 
     def _sorted_by_position(self, target, expr, out):
         """``sorted(seq, key=k)`` as ``[seq[i] for i in order]`` and
@@ -2012,6 +2235,7 @@ def _normalize(parsed, node=None, extra_reserved=(), siblings=None):
     # f(*pair, **options) as f(pair[0], pair[1], k=options['k']) (before
     # lifting, which counts the arguments calls of nested functions pass)
     unpack_calls(parsed, node, set(_param_names(node.args)) | _stored_names(node.body))
+    _call_vectorized_in_place(parsed, node)
     lifted = lift_nested(parsed, node, namer)
     params = _param_names(node.args)
     local_names = set(params) | _stored_names(node.body)

@@ -3159,6 +3159,41 @@ def select_adjoint(g, condlist, choicelist):
     return out
 
 
+def _chosen(a, n, mode):
+    """The index ``np.choose(a, choices, mode=mode)`` reads for ``n`` choices."""
+    xp = _ns(a)
+    a = xp.asarray(a)
+    if mode == "wrap":
+        return a % n
+    if mode == "clip":
+        return xp.clip(a, 0, n - 1)
+    return a
+
+
+def choose_tangent(a, tangents, choices, mode="raise"):
+    """Tangent of ``np.choose(a, choices)``: the choices' tangents chosen
+    alike (a lazy zero tangent as zeros)."""
+    if all(is_zero(v) for v in tangents):
+        return 0.0
+    xp = _ns(next((v for v in tangents if hasattr(v, "shape")), a))
+    # (a plain 0.0 where a tangent is zero: it broadcasts, and keeps float32)
+    parts = [0.0 if is_zero(v) else v for v in tangents]
+    return xp.choose(a, parts, mode=mode)
+
+
+def choose_adjoint(g, a, choices, mode="raise"):
+    """Adjoint of ``np.choose(a, choices)`` for the choices: each gets ``g``
+    where it was chosen, summed back to its own shape."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    index = _chosen(a, len(choices), mode)
+    out = AdjList()
+    for k, choice in enumerate(choices):
+        out.append(unbroadcast(xp.where(index == k, g, 0), choice))
+    return out
+
+
 def select_default_mask(condlist):
     """Where ``select`` falls back to its default."""
     xp = _ns(condlist[0])

@@ -19,7 +19,7 @@ import numbers
 __all__ = [
     "unbroadcast", "broadcast_like", "match", "zeros_like", "add_at",
     "adjoint_at", "zero_at", "copy", "sequence", "AdjList", "AdjDict", "scatter_add",
-    "diagonal_index", "record", "with_item", "inexact_only", "pow_log", "reshape_in_order", "concat",
+    "diagonal_index", "along_axis_shape", "along_axis_axes", "record", "with_item", "inexact_only", "pow_log", "reshape_in_order", "concat",
     "pow_partial", "digamma", "trigamma", "running_extremum", "logaddexp_accumulate",
     "pow_log_tangent",
     "item_adjoint", "container_tangent", "namespace_of",
@@ -908,6 +908,33 @@ def without_item(g, index):
     if isinstance(g, (int, float)) and not hasattr(g, "dtype") and g == 0:
         return 0.0
     return zero_at(copy(g), index)
+
+
+def along_axis_shape(moved, stacked):
+    """The shape ``np.apply_along_axis`` gives its stacked results before
+    their axes go where the axis was: ``moved``'s outer axes, then each
+    result's.
+
+    >>> import numpy as np
+    >>> along_axis_shape(np.zeros((2, 3, 4)), np.zeros((6, 5)))
+    (2, 3, 5)
+    """
+    return tuple(_shape(moved)[:-1]) + tuple(_shape(stacked)[1:])
+
+
+def along_axis_axes(moved, shaped, axis):
+    """``(source, destination)`` for ``np.moveaxis``: the axes of each
+    result of ``np.apply_along_axis``, last in ``shaped``, go where ``axis``
+    of the array was.
+
+    >>> import numpy as np
+    >>> along_axis_axes(np.zeros((2, 3, 4)), np.zeros((2, 3, 5)), 0)
+    ((2,), (0,))
+    """
+    outer = len(_shape(moved)) - 1
+    k = len(_shape(shaped)) - outer
+    axis = axis % (outer + 1)
+    return tuple(range(outer, outer + k)), tuple(range(axis, axis + k))
 
 
 def diagonal_index(a):

@@ -1337,3 +1337,53 @@ def putmask_and_place(x, v):
     np.place(z, x < 0.0, v * x[0])   # the first values, repeated if too few
     return np.sum(y ** 2 * x) + np.sum(z ** 3)
 
+
+# -- NumPy functions that take the user's functions, spelled out as code -----------------------
+
+
+@case("numpy calling functions", np.array([0.3, 1.2, -0.7, 2.1, -0.9]), 1.3)
+def piecewise_with_default(x, a):
+    # lambdas reading a differentiated value; a number for one piece; the
+    # last function where no condition holds
+    return np.sum(np.piecewise(x, [x < -0.5, x > 1.0], [lambda t: a * t, 0.5, lambda t: t * np.cos(t)]))
+
+
+@case("numpy calling functions", np.array([0.3, 1.2, -0.7, 2.1, -0.9]))
+def piecewise_one_condition(x):
+    return np.sum(np.piecewise(x, x < 0, [lambda t: t ** 3, np.exp]) * x)
+
+
+def _unit_row(r):
+    return r / np.sqrt(np.sum(r ** 2))
+
+
+@case("numpy calling functions", np.array([0.3, 1.2, -0.7, 2.1, -0.9, 0.4]))
+def apply_along_axes(x):
+    a = np.reshape(np.concatenate([x, x ** 2]), (2, 2, 3))
+    rows = np.apply_along_axis(_unit_row, 2, a)                       # a vector per row
+    cols = np.apply_along_axis(lambda c: np.sum(c ** 2), 0, a * 0.5)  # a number per column
+    return np.sum(rows * a) + np.sum(cols * np.sin(a[0]))
+
+
+def _smooth_step(t):
+    if t > 0.5:
+        return math.exp(-t) * t
+    return t ** 2
+
+
+@np.vectorize
+def _clipped_product(t, s):
+    return t * s if t < s else t + s ** 2
+
+
+@case("numpy calling functions", np.array([0.3, 1.2, -0.7, 2.1, -0.9]))
+def vectorized_scalar_functions(x):
+    step = np.vectorize(_smooth_step)
+    pair = np.vectorize(lambda a, b: a * math.sin(b))
+    return np.sum(step(x) * x) + np.sum(pair(x, x[::-1])) + np.sum(_clipped_product(np.outer(x, x), x))
+
+
+@case("numpy calling functions", np.array([0.3, 1.2, -0.7, 2.1, -0.9]))
+def fraction_and_whole_parts(x):
+    frac, whole = np.modf(x * 2.3)
+    return np.sum(frac ** 2 * (whole + 1.0))

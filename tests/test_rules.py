@@ -1336,6 +1336,18 @@ def f_select(x, y, z):
 add("select", f_select, (rnd(4), rnd(4), rnd(4)), (rnd(2, 3), rnd(3), 0.7))
 
 
+def f_choose(x, y):
+    return np.choose(np.array([[0, 2, 1], [1, 0, 2]]), [x, y * x, 0.5])
+
+
+def f_choose_wrap(x):
+    return np.choose(np.array([0, 3, -1, 2]), (x, np.sin(x), x ** 2), mode="wrap")
+
+
+add("choose", f_choose, (rnd(2, 3), rnd(3)))
+add("choose", f_choose_wrap, (rnd(4),))
+
+
 def f_interp(x, xs, fs):
     return np.interp(x, xs, fs)
 
