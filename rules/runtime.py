@@ -136,7 +136,8 @@ def scatter_add(result, a, index, v, like=None):
     d[v] += ad.unbroadcast(ad.adjoint_at(d[result], index), v)
 
 
-rules.nondifferentiable("diagonal_index", "along_axis_shape", "along_axis_axes")
+rules.nondifferentiable("diagonal_index", "along_axis_shape", "along_axis_axes", "same_lengths",
+                         "index_tuples")
 
 
 @rules.rule("adjoint_at", "item_adjoint")

@@ -25,6 +25,8 @@ Unsupported constructs raise :class:`srcad.UnsupportedSyntaxError`.
 from __future__ import annotations
 
 import builtins
+import functools
+import itertools
 
 import numpy
 
@@ -49,7 +51,6 @@ _UNSUPPORTED = {
     gast.With: ("with", "move the with statement outside the differentiated function"),
     gast.Import: ("import", "import modules at module level"),
     gast.ImportFrom: ("import", "import modules at module level"),
-    gast.NamedExpr: ("assignment expression (:=)", "use a separate assignment statement"),
     gast.SetComp: ("set comprehension", "use a for loop"),
     gast.Set: ("set literal", "use a list or tuple"),
 }
@@ -352,6 +353,56 @@ def _stored_names(body):
 
 def _loaded_names(node):
     return {n.id for n in A.nodes(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
+
+
+def _loop_else_as_flags(node, namer):
+    """``for ...: body else: rest`` (and ``while``) as the loop, with
+    ``flag = True`` before each of its own ``break``, then ``if not
+    flag: rest`` (just ``rest`` where the loop has no ``break``), in place
+    and in nested functions too."""
+    for n in list(A.walk(node)):
+        for field in ("body", "orelse"):
+            stmts = getattr(n, field, None)
+            if not isinstance(stmts, list) or not any(
+                    isinstance(st, (gast.For, gast.While)) and st.orelse for st in stmts):
+                continue
+            new = []
+            for st in stmts:
+                if not (isinstance(st, (gast.For, gast.While)) and st.orelse):
+                    new.append(st)
+                    continue
+                rest, st.orelse = st.orelse, []
+                flag = namer.new("broke")
+                if _mark_own_breaks(st.body, flag):
+                    new.append(A.copy_lineno(A.assign(flag, A.const(False)), st))
+                    new.append(st)
+                    new.append(A.copy_lineno(A.if_(A.not_(A.name(flag)), rest), rest[0]))
+                else:
+                    new.append(st)
+                    new.extend(rest)
+            setattr(n, field, new)
+
+
+def _mark_own_breaks(stmts, flag):
+    """Put ``flag = True`` before each ``break`` of the loop whose body is
+    ``stmts`` (not of loops inside it), in place; whether there was one."""
+    found = False
+    i = 0
+    while i < len(stmts):
+        st = stmts[i]
+        if isinstance(st, gast.Break):
+            stmts.insert(i, A.copy_lineno(A.assign(flag, A.const(True)), st))
+            found = True
+            i += 1
+        elif isinstance(st, (gast.If, gast.With, gast.Try)):
+            for field in ("body", "orelse", "finalbody"):
+                inner = getattr(st, field, None)
+                if isinstance(inner, list):
+                    found = _mark_own_breaks(inner, flag) or found
+            for h in getattr(st, "handlers", ()):
+                found = _mark_own_breaks(h.body, flag) or found
+        i += 1
+    return found
 
 
 def check_syntax(parsed, node):
@@ -895,6 +946,18 @@ class ANF:
                 spelled = self._vectorized(expr, target, out)
                 if spelled is not None:
                     return spelled
+            if target is functools.reduce:
+                spelled = self._reduce(expr, out)
+                if spelled is not None:
+                    return spelled
+            if target is itertools.accumulate:
+                spelled = self._accumulate(expr, out)
+                if spelled is not None:
+                    return spelled
+            if getattr(target, "__hash__", None) is not None and target in _INDEX_TUPLES:
+                spelled = self._index_tuples(expr, target, out)
+                if spelled is not None:
+                    return spelled
             if target is numpy.modf and len(expr.args) == 1 and not expr.keywords:
                 # (x - trunc(x), trunc(x)): the fraction carries the derivative
                 xa = self.atom(expr.args[0], out)
@@ -922,6 +985,8 @@ class ANF:
                     nested = gast.Call(func=A.clone(expr.func), args=[nested, a], keywords=[])
                     A.copy_lineno(nested, expr)
                 return self._simple(nested, out)
+            if target is zip and any(k.arg == "strict" for k in expr.keywords):
+                return self._simple(self._zip_checked(expr, out), out)
             if target is zip and len(expr.args) == 1 and isinstance(expr.args[0], gast.Starred):
                 return self._columns(expr, out)
             if target is map and not expr.keywords and len(expr.args) >= 2:
@@ -979,6 +1044,10 @@ class ANF:
             return self.listcomp(expr, out)
         if isinstance(expr, gast.Slice):
             raise UnsupportedSyntaxError("unexpected slice", self.parsed.location(expr), construct="slice")
+        if isinstance(expr, gast.NamedExpr):
+            # (n := e) is n = e, then n
+            self.assign_to(expr.target, expr.value, out)
+            return A.name(expr.target.id)
         if isinstance(expr, gast.JoinedStr):
             return A.load_copy(expr)   # text: never differentiated
         if isinstance(expr, gast.Lambda):
@@ -1057,6 +1126,125 @@ class ANF:
             A.fill_location(written, call)
             y = self.atom(written, out, "y")
         return y
+
+    def _fold_loop(self, call, fn, seq, init, out, collect):
+        """``acc = init`` (or the first item), then ``acc = fn(acc, item)``
+        for each further item of ``seq``, as a loop emitted into ``out``;
+        with ``collect``, every value of ``acc`` also goes into a list.
+        Returns the name of ``acc`` (or of the list)."""
+        seq_a = self.atom(gast.Call(func=A.name("__srcad_sequence__"), args=[seq], keywords=[]), out, "seq")
+        if not isinstance(fn, gast.Lambda) and fn is not None and not self.is_static(fn):
+            fn = self.atom(fn, out, "fn")
+        acc, item = self.tmp("acc"), self.tmp("item")
+        if init is not None:
+            first, it = init, A.clone(seq_a)
+        else:
+            first = gast.Subscript(value=A.clone(seq_a), slice=A.const(0), ctx=gast.Load())
+            it = gast.Subscript(value=A.clone(seq_a), slice=gast.Slice(lower=A.const(1), upper=None, step=None),
+                                ctx=gast.Load())
+        prologue = [A.assign(acc, first)]
+        if fn is None:
+            step = A.binop(A.name(acc), gast.Add(), A.name(item))
+        else:
+            step = _inlined_lambda(fn, [A.name(acc), A.name(item)]) or gast.Call(
+                func=A.clone(fn), args=[A.name(acc), A.name(item)], keywords=[])
+        body = [A.assign(acc, step)]
+        if collect:
+            kept = self.tmp("acc_list")
+            prologue.append(A.assign(kept, gast.List(elts=[A.name(acc)], ctx=gast.Load())))
+            body.append(A.expr_stmt(gast.Call(func=A.attr(A.name(kept), "append"), args=[A.name(acc)],
+                                              keywords=[])))
+        loop = gast.For(target=A.store(item), iter=it, body=body, orelse=[], type_comment=None)
+        for st in prologue + [loop]:
+            A.fill_location(st, call)
+            self.stmt(st, out)
+        return A.name(kept if collect else acc)
+
+    def _reduce(self, call, out):
+        """``functools.reduce(f, seq[, init])`` as the loop it runs (see
+        :meth:`_fold_loop`), so that ``f`` is differentiated."""
+        if call.keywords or len(call.args) not in (2, 3) or any(isinstance(a, gast.Starred) for a in call.args):
+            return None
+        init = self.atom(call.args[2], out) if len(call.args) == 3 else None
+        return self._fold_loop(call, call.args[0], call.args[1], init, out, collect=False)
+
+    def _accumulate(self, call, out):
+        """``itertools.accumulate(seq, f, initial=v)`` as the list of the
+        running values, made by a loop (see :meth:`_fold_loop`)."""
+        kws = {k.arg: k.value for k in call.keywords}
+        if not 1 <= len(call.args) <= 2 or set(kws) - {"func", "initial"} or None in kws \
+                or any(isinstance(a, gast.Starred) for a in call.args):
+            return None
+        fn = call.args[1] if len(call.args) == 2 else kws.get("func")
+        if isinstance(fn, gast.Constant) and fn.value is None:
+            fn = None
+        init = kws.get("initial")
+        if isinstance(init, gast.Constant) and init.value is None:
+            init = None
+        if init is not None:
+            init = self.atom(init, out)
+        return self._fold_loop(call, fn, call.args[0], init, out, collect=True)
+
+    def _index_tuples(self, call, target, out):
+        """``itertools.combinations(seq, 2)`` (and ``permutations``,
+        ``combinations_with_replacement``, ``product``) over values that
+        may carry derivatives, as ``[(seq[i], seq[j]) for i, j in index
+        tuples]``: the items are read by index, which differentiates.
+        Ranges are left to ``itertools`` (their items are plain ints);
+        ``None`` where the tuple width is not a literal."""
+        args = list(call.args)
+        kws = {k.arg: k.value for k in call.keywords}
+        if any(isinstance(a, gast.Starred) for a in args) or None in kws or not args:
+            return None
+        if all(isinstance(a, gast.Call) and isinstance(a.func, gast.Name) and a.func.id == "range"
+               for a in args):
+            return None
+        kind = _INDEX_TUPLES[target]
+        if kind == "product":
+            if set(kws) - {"repeat"}:
+                return None
+            r = kws.get("repeat", A.const(1))
+            seqs = args
+        else:
+            if len(args) + len(kws) != 2 or set(kws) - {"r"}:
+                return None
+            r = args[1] if len(args) == 2 else kws["r"]
+            seqs = args[:1]
+        if not (isinstance(r, gast.Constant) and isinstance(r.value, int) and not isinstance(r.value, bool)
+                and r.value >= 0):
+            return None
+        seq_atoms = [self.atom(gast.Call(func=A.name("__srcad_sequence__"), args=[a], keywords=[]), out, "seq")
+                     for a in seqs]
+        width = len(seq_atoms) * r.value if kind == "product" else r.value
+        lengths = gast.List(elts=[gast.Call(func=A.name("len"), args=[A.clone(a)], keywords=[])
+                                  for a in seq_atoms], ctx=gast.Load())
+        index = gast.Call(func=A.name("__srcad_index_tuples__"), args=[A.const(kind), lengths, A.const(r.value)],
+                          keywords=[])
+        names = [self.tmp("i") for _ in range(width)]
+        elt = gast.Tuple(elts=[gast.Subscript(value=A.clone(seq_atoms[k % len(seq_atoms)]), slice=A.name(n),
+                                              ctx=gast.Load()) for k, n in enumerate(names)], ctx=gast.Load())
+        target_ = gast.Tuple(elts=[A.store(n) for n in names], ctx=gast.Store())
+        comp = gast.ListComp(elt=elt, generators=[gast.comprehension(target=target_, iter=index, ifs=[],
+                                                                     is_async=0)])
+        A.fill_location(comp, call)
+        return self.listcomp(comp, out)
+
+    def _zip_checked(self, it, out):
+        """``zip(a, b, strict=True)`` as a check that the lengths agree
+        (``__srcad_same_lengths__``, which raises as ``zip`` would) and
+        ``zip(a, b)``; ``it`` itself for anything else."""
+        if not (isinstance(it, gast.Call) and any(k.arg == "strict" for k in it.keywords)
+                and len(it.keywords) == 1 and not any(isinstance(a, gast.Starred) for a in it.args)
+                and self.is_static(it.func) and self._resolve(it.func) is zip):
+            return it
+        args = [self.atom(a, out, "seq") for a in it.args]
+        strict = self.atom(it.keywords[0].value, out)
+        check = gast.Call(func=A.name("__srcad_same_lengths__"), args=[strict] + [A.clone(a) for a in args],
+                          keywords=[])
+        self.emit(out, A.copy_lineno(A.expr_stmt(check), it) if getattr(it, "lineno", None) else A.expr_stmt(check))
+        new = gast.Call(func=A.load_copy(it.func), args=args, keywords=[])
+        A.fill_location(new, it)
+        return new
 
     def _vectorized(self, call, target, out):
         """``np.vectorize(f)(a, b)`` (or a function decorated with
@@ -1888,7 +2076,7 @@ class ANF:
     def for_(self, s, out):
         self._refuse_growing_iteration(s)
         s = self._dict_view_loop(s, out)
-        it = s.iter
+        it = self._zip_checked(s.iter, out)
         body_prefix = []
         target = s.target
         loop_var = None
@@ -2000,6 +2188,9 @@ class ANF:
         self.emit(out, gast.While(test=A.name(cond), body=body, orelse=[]))
 
 
+_INDEX_TUPLES = {itertools.combinations: "combinations", itertools.permutations: "permutations",
+                 itertools.combinations_with_replacement: "combinations_with_replacement",
+                 itertools.product: "product"}
 _AS_LISTS = {zip: "__srcad_zip__", enumerate: "__srcad_enumerate__", reversed: "__srcad_reversed__"}
 
 
@@ -2230,8 +2421,9 @@ def _normalize(parsed, node=None, extra_reserved=(), siblings=None):
     from .variadic import Specialized, specialize_calls, unpack_calls
     node = A.clone(node if node is not None else parsed.node)
     _unwrap_quiet_with(parsed, node)
-    check_syntax(parsed, node)
     namer = Namer.for_function(node, extra_reserved)
+    _loop_else_as_flags(node, namer)
+    check_syntax(parsed, node)
     # f(*pair, **options) as f(pair[0], pair[1], k=options['k']) (before
     # lifting, which counts the arguments calls of nested functions pass)
     unpack_calls(parsed, node, set(_param_names(node.args)) | _stored_names(node.body))

@@ -685,7 +685,10 @@ def propagate_copies(fn, made_up=()):
                     del out[i]      # and ``a`` is read nowhere else
                 continue
             outside = sum(_mentions(t, a) for t in out[:i])
-            if outside or not users:
+            # (a read in another block: the copy sits in a branch or loop
+            # whose later code reads it, a backward sweep's branch, say)
+            inside = sum(_name_info(out[j])[1].get(a, 0) for j in users)
+            if outside or not users or inside != loads.get(a, 0):
                 i += 1
                 continue
             last = users[-1]

@@ -19,7 +19,7 @@ import numbers
 __all__ = [
     "unbroadcast", "broadcast_like", "match", "zeros_like", "add_at",
     "adjoint_at", "zero_at", "copy", "sequence", "AdjList", "AdjDict", "scatter_add",
-    "diagonal_index", "along_axis_shape", "along_axis_axes", "record", "with_item", "inexact_only", "pow_log", "reshape_in_order", "concat",
+    "diagonal_index", "same_lengths", "index_tuples", "along_axis_shape", "along_axis_axes", "record", "with_item", "inexact_only", "pow_log", "reshape_in_order", "concat",
     "pow_partial", "digamma", "trigamma", "running_extremum", "logaddexp_accumulate",
     "pow_log_tangent",
     "item_adjoint", "container_tangent", "namespace_of",
@@ -1803,6 +1803,36 @@ def zip_list(*seqs):
     """``list(zip(*seqs))``: what ``zip`` yields, as a list that can be
     indexed and differentiated."""
     return list(zip(*seqs))
+
+
+def index_tuples(kind, lengths, r):
+    """The index tuples ``itertools.<kind>`` yields for sequences of these
+    lengths (``r`` items each, or ``repeat=r`` for ``product``), as a list.
+
+    >>> index_tuples("combinations", [3], 2)
+    [(0, 1), (0, 2), (1, 2)]
+    """
+    import itertools
+    if kind == "product":
+        return list(itertools.product(*[range(n) for n in lengths], repeat=r))
+    return list(getattr(itertools, kind)(range(lengths[0]), r))
+
+
+def same_lengths(strict, *seqs):
+    """What ``zip(*seqs, strict=strict)`` checks: with ``strict``, that
+    every sequence is as long as the first (``ValueError`` as ``zip``
+    raises, otherwise).
+
+    >>> same_lengths(True, [1.0, 2.0], (3.0, 4.0))
+    """
+    if not strict or not seqs:
+        return None
+    n = len(seqs[0])
+    for k, seq in enumerate(seqs[1:], start=2):
+        if len(seq) != n:
+            which = "shorter" if len(seq) < n else "longer"
+            raise ValueError(f"zip() argument {k} is {which} than argument 1")
+    return None
 
 
 def enumerate_list(seq, start=0):

@@ -1,7 +1,10 @@
 """The catalogue of functions every mode is checked on, grouped by the
 construct they exercise. Each entry: (group, function, args)."""
 
+import functools
+import itertools
 import math
+import operator
 
 import numpy as np
 
@@ -1387,3 +1390,45 @@ def vectorized_scalar_functions(x):
 def fraction_and_whole_parts(x):
     frac, whole = np.modf(x * 2.3)
     return np.sum(frac ** 2 * (whole + 1.0))
+
+
+# -- Python's folds, combinations and loop forms -------------------------------------------------
+
+
+@case("python folds and loop forms", np.array([0.3, 1.2, -0.7, 2.1, -0.9, 0.4]))
+def reduce_and_accumulate(x):
+    product = functools.reduce(lambda a, b: a * b + 1.0, x)
+    weighted = functools.reduce(operator.mul, [v + 2.0 for v in x], 1.0)
+    running = list(itertools.accumulate(x))
+    peaks = list(itertools.accumulate(x, max, initial=0.1))
+    return product + weighted + sum(r * r for r in running) + np.sum(np.array(peaks) * x[0])
+
+
+@case("python folds and loop forms", np.array([0.3, 1.2, -0.7, 2.1, -0.9, 0.4]))
+def pairs_of_values(x):
+    # itertools over the values themselves (not over a range of indices)
+    points = x.reshape(3, 2)
+    energy = 0.0
+    for p, q in itertools.combinations(points, 2):
+        energy += 1.0 / np.sqrt(np.sum((p - q) ** 2))
+    cross = sum(a * b for a, b in itertools.product(x[:2], x[2:4]))
+    ordered = sum(a * b ** 2 for a, b in itertools.permutations(x[:3], 2))
+    return energy + cross + ordered + sum(a * b for a, b in zip(x, x[::-1], strict=True))
+
+
+@case("python folds and loop forms", np.array([0.3, 1.2, -0.7, 2.1, -0.9, 0.4]))
+def walrus_and_loop_else(x):
+    total = 0.0
+    for v in x:
+        total += v ** 2
+        if total > 1.0:
+            break
+    else:
+        total = total * 2.0   # not reached: the loop breaks
+    for v in x[:2]:
+        total = total + v
+    else:
+        total = total * 3.0
+    if (scaled := total * 0.5) > 0.2:
+        return scaled + sum(y for v in x if (y := v * 2.0) > 0.0)
+    return scaled

@@ -1102,3 +1102,15 @@ def log_where_positive_quietly(x):
 
 
 CASES += [(log_where_positive_quietly, (np.array([0.3, -0.7, 1.1]),))]
+
+
+def comprehension_in_a_branch(x):
+    # the comprehension's list is copied to a temporary in the branch, and
+    # the backward sweep's own branch reads that temporary
+    s = 0.0
+    if x[0] > 0.1:
+        s = sum([v * 2.0 for v in x]) + sum(v * v for v in x if v > 0.0)
+    return s
+
+
+CASES += [(comprehension_in_a_branch, (np.array([0.3, 1.2, -0.7, 2.1, -0.9, 0.4]),))]

@@ -104,12 +104,6 @@ def imports_inside(x):
     return math.sin(x)
 
 
-def uses_walrus(x):
-    if (y := x * 2.0) > 0.0:  # <- error
-        return y
-    return x
-
-
 def iter_of_active_values(x):
     return np.sum(list(iter(x * 2.0)))  # <- error
 
@@ -185,22 +179,6 @@ def attribute_assignment(x):
 def unbound_lambda(x):
     y = x * 3.0
     return (lambda v: v * y)(x)  # <- error
-
-
-def for_else(x):
-    for i in range(3):  # <- error
-        x = x * 2.0
-    else:
-        x = x + 1.0
-    return x
-
-
-def while_else(x):
-    while x < 10.0:  # <- error
-        x = x * 2.0
-    else:
-        x = x + 1.0
-    return x
 
 
 def decorated_nested_def(x):
@@ -386,7 +364,6 @@ LOCATED = [
     pytest.param(uses_with, UnsupportedSyntaxError, ("with",), "with", None, id="with"),
     pytest.param(defines_class, UnsupportedSyntaxError, ("class",), "class", None, id="class-def"),
     pytest.param(imports_inside, UnsupportedSyntaxError, ("import",), "import", None, id="import"),
-    pytest.param(uses_walrus, UnsupportedSyntaxError, (":=",), "y :=", None, id="walrus"),
     pytest.param(iter_of_active_values, NonDifferentiableError, ("iter", "no derivative rule"),
                  "iter(", None, id="builtin-without-rule"),
     pytest.param(uses_setcomp, UnsupportedSyntaxError, ("set comprehension",), "{v for", None,
@@ -406,8 +383,6 @@ LOCATED = [
                  id="attribute-assignment"),
     pytest.param(unbound_lambda, NonDifferentiableError, ("lambda", "used as a value", "y"), "lambda v", None,
                  id="unbound-lambda"),
-    pytest.param(for_else, UnsupportedSyntaxError, ("for-else",), "for", None, id="for-else"),
-    pytest.param(while_else, UnsupportedSyntaxError, ("while-else",), "while", None, id="while-else"),
     pytest.param(decorated_nested_def, UnsupportedSyntaxError, ("decorated",), "def g", None,
                  id="decorated-nested-def"),
     pytest.param(calls_bad_helper, UnsupportedSyntaxError, ("yield",), "yield x", helper_with_yield,

@@ -2,28 +2,28 @@ def loop_break_grad_x(x, d_result=1.0):
     control = []
     c = None
     t = None
-    s = 0.0  # catalogue.py:343
-    steps = range(100)  # catalogue.py:344
+    s = 0.0  # catalogue.py:346
+    steps = range(100)  # catalogue.py:347
     broke = False
     n_i = 0
     for i in steps:
         n_i = n_i + 1
-        control.append(ad.shape_of(t))  # catalogue.py:345
+        control.append(ad.shape_of(t))  # catalogue.py:348
         t = x * i
         control.append(ad.shape_of(s))
         s = s + t
-        control.append(c)  # catalogue.py:346
+        control.append(c)  # catalogue.py:349
         c = s > 20.0
         if c:
-            broke = True  # catalogue.py:347
+            broke = True  # catalogue.py:350
         if broke:
-            break  # catalogue.py:344
+            break  # catalogue.py:347
     d_x = 0.0
     d_result = ad.seed(s, d_result)
-    d_s = d_result  # catalogue.py:348
+    d_s = d_result  # catalogue.py:351
     for i in reversed(steps[:n_i]):
-        c = control.pop()  # catalogue.py:346
-        d_s_new = d_s  # catalogue.py:345
+        c = control.pop()  # catalogue.py:349
+        d_s_new = d_s  # catalogue.py:348
         s = control.pop()
         d_s = ad.unbroadcast(d_s_new, s)
         d_x += ad.unbroadcast(d_s_new, t) * i
