@@ -186,6 +186,10 @@ def zeros_like(x):
         return type(x)(zeros_like(v) for v in x) if not hasattr(x, "_fields") else type(x)(*[zeros_like(v) for v in x])
     if isinstance(x, bool) or isinstance(x, numbers.Integral):
         return 0.0
+    if isinstance(x, range):
+        # (indexed and sliced as the range is, by code that takes it for a
+        # value that may vary: generated loops differentiated again)
+        return [0.0] * len(x)
     if _dataclass_fields(x) is not None:
         return dataclasses.replace(x, **{k: zeros_like(getattr(x, k)) for k in _dataclass_fields(x)})
     if isinstance(x, numbers.Number):

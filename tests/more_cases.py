@@ -1114,3 +1114,21 @@ def comprehension_in_a_branch(x):
 
 
 CASES += [(comprehension_in_a_branch, (np.array([0.3, 1.2, -0.7, 2.1, -0.9, 0.4]),))]
+
+
+def loop_with_break_then_entry_write(x):
+    # second order: the trip count of the inner loop slices its range, in
+    # code that forward mode takes for varying once an entry is written
+    s = x[0] * 0.2
+    for i in range(1):
+        for j in range(4):
+            s = s + x[j] * 0.3
+            if s > 2.0:
+                break
+        y = x.copy()
+        y[1] += s
+        s = np.sum(y ** 2)
+    return s
+
+
+CASES += [(loop_with_break_then_entry_write, (np.array([0.37, -0.81, 1.23, 0.56]),))]
