@@ -7,6 +7,9 @@ from srcad.ruledef import RuleSet
 
 rules = RuleSet("dynamic")
 
+# the method of a differentiated object's class, looked up when the call runs
+rules.nondifferentiable("method_of")
+
 # The helpers of rules/numpy_*.py (srcad/rule_helpers.py) appear in first
 # derivatives; second derivatives (forward over reverse) need their forward
 # rules, given below. A call of a helper that has none (qr_adjoint,

@@ -51,6 +51,14 @@ def _unpartial(fn, positions, args, kwargs, tangents=None):
     """A ``functools.partial`` called as the function it wraps, with its
     bound arguments in front (they carry no derivative)."""
     import functools
+    if isinstance(fn, _BoundCall):
+        # obj.name(*args) where obj does not vary: the bound function itself
+        if 0 in positions or (tangents is not None and tangents and not _is_zero(tangents[0])):
+            raise _refused(fn)
+        fn, args = getattr(args[0], fn.name), tuple(args[1:])
+        positions = tuple(p - 1 for p in positions)
+        if tangents is not None:
+            tangents = tuple(tangents[1:])
     while isinstance(fn, functools.partial):
         bound = len(fn.args)
         positions = tuple(p + bound for p in positions)
@@ -60,6 +68,57 @@ def _unpartial(fn, positions, args, kwargs, tangents=None):
             tangents = (0.0,) * bound + tuple(tangents)
         fn = fn.func
     return fn, positions, args, kwargs, tangents
+
+
+def method_of(obj, name):
+    """The function behind ``obj.name(...)``: a method of ``obj``'s class
+    written in Python, to be called with ``obj`` first (generated code
+    calls it so where ``obj`` itself is differentiated).
+
+    >>> class Line:
+    ...     def at(self, x):
+    ...         return 2.0 * x
+    >>> method_of(Line(), "at").__name__
+    'at'
+    """
+    import inspect
+    import types
+    found = inspect.getattr_static(type(obj), name, None)
+    if isinstance(found, types.FunctionType) and name not in getattr(obj, "__dict__", {}):
+        return found
+    if callable(getattr(obj, name, None)):
+        # (a method of a built-in type, a function held in an attribute: the
+        # object is not differentiated through it, which _refused says)
+        return _BoundCall(name)
+    from .errors import NonDifferentiableError
+    raise NonDifferentiableError(
+        f"{type(obj).__name__}.{name} is called on a value being differentiated, and is not a "
+        f"method written in Python that srcad can differentiate through its object",
+        construct=f".{name}",
+        hint="differentiate a plain function of the object's arrays instead, or give the method "
+             "a rule (srcad.custom_vjp)")
+
+
+class _BoundCall:
+    """``obj.name(*args)`` called as ``f(obj, *args)`` (see :func:`method_of`)."""
+
+    def __init__(self, name):
+        self.name = name
+        self.__name__ = name
+
+    def __call__(self, obj, *args, **kwargs):
+        return getattr(obj, self.name)(*args, **kwargs)
+
+
+def _refused(fn):
+    """The error for differentiating through a :class:`_BoundCall`."""
+    from .errors import NonDifferentiableError
+    return NonDifferentiableError(
+        f".{fn.name}(...) is called on a value being differentiated, and is not a method written "
+        f"in Python that srcad can differentiate through its object",
+        construct=f".{fn.name}",
+        hint="differentiate a plain function of the object's arrays instead, or give the method "
+             "a rule (srcad.custom_vjp)")
 
 
 def call_fwd(fn, positions, *args, **kwargs):
@@ -81,6 +140,16 @@ def call_bwd(tape, g):
 def call_jvp(fn, positions, args, tangents, kwargs=None):
     """``(out, out_tangent)`` of ``fn(*args)`` along ``tangents`` (one per
     entry of ``positions``)."""
+    if any(_is_zero(t) for t in tangents):
+        # (an object passed along, its tangent a zero: a plain object whose
+        # method is called, which need not be differentiated through)
+        kept = [(p, t) for p, t in zip(positions, tangents) if not _is_zero(t)]
+        positions, tangents = tuple(p for p, _ in kept), tuple(t for _, t in kept)
+        if not positions:
+            from .runtime import zeros_like
+            fn, _, args, kwargs, _ = _unpartial(fn, (), args, kwargs)
+            out = fn(*args, **(kwargs or {}))
+            return out, zeros_like(out)
     fn, positions, args, kwargs, _ = _unpartial(fn, positions, args, kwargs)
     derived = _derived(fn, positions, "forward", len(args), tuple(kwargs or ()))
     names = derived.tangent_names

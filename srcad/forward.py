@@ -245,8 +245,7 @@ class ForwardTransform(BaseTransform):
         function held in a variable."""
         from . import dynamic
         self.opaque_calls = True
-        if getattr(call, "is_method", False) and self.is_active(call.func.value):
-            raise self.unknown_call(call)
+        self.receiver_as_argument(call)
         for k in call.keywords:
             if self.is_active(k.value):
                 raise self.error_unsupported(s, "an active keyword argument to a function held in a variable")

@@ -48,7 +48,7 @@ def _func_label(func):
     ``layer`` for ``self.layer(x)``."""
     if isinstance(func, gast.Attribute):
         return func.attr
-    return getattr(func, "id", "call")
+    return getattr(func, "srcad_label", None) or getattr(func, "id", "call")
 
 
 def _identifier(label):
@@ -370,10 +370,7 @@ class ReverseTransform(BaseTransform):
     def _dynamic_positions(self, call):
         """Positions of the active arguments of a call resolved at run time
         (active keyword arguments cannot be matched to parameters here)."""
-        if getattr(call, "is_method", False) and self.is_active(call.func.value):
-            # x.m(...) on a value being differentiated, with no rule for m:
-            # its derivative through x cannot be found at run time
-            raise self.unknown_call(call)
+        self.receiver_as_argument(call)
         for k in call.keywords:
             if self.is_active(k.value):
                 raise self.error_unsupported(call, "an active keyword argument to a function held in a variable")

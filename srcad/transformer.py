@@ -673,6 +673,37 @@ class BaseTransform:
                      "y[idx] = v, y = np.where(mask, v, y)), or wrap the operand in "
                      "srcad.stop_gradient if it needs no derivative")
 
+    def receiver_as_argument(self, call):
+        """``p.m(x)`` with no rule for ``m``, on a value being
+        differentiated (a dataclass of parameters): called as the function
+        of ``p``'s class with ``p`` first, ``dyn.method_of(p, 'm')(p, x)``,
+        so that the derivative found when the call runs covers ``p`` too.
+        Changes ``call`` in place (once)."""
+        if not (getattr(call, "is_method", False) and isinstance(call.func, gast.Attribute)
+                and isinstance(call.func.value, gast.Name)):
+            return call
+        receiver = call.func.value.id
+        import numpy
+        if hasattr(numpy.ndarray, call.func.attr):
+            # an array method without a rule (x.choose(...)): no class of
+            # the user's own to look into when the call runs
+            if self.is_active(call.func.value):
+                raise self.unknown_call(call)
+            return call
+        # (a parameter too: differentiating this code again, with respect
+        # to that parameter, then finds the object among the arguments)
+        if not (self.is_active(call.func.value) or (
+                self.mode == "reverse" and receiver in self.norm.param_names)):
+            return call
+        from . import dynamic
+        receiver, method = call.func.value, call.func.attr
+        call.func = A.call(A.attr(self.env.ref(dynamic, "dyn"), "method_of"),
+                           [A.clone(receiver), A.const(method)])
+        call.func.srcad_label = method
+        call.args = [A.clone(receiver)] + list(call.args)
+        call.is_method = False
+        return call
+
     def unknown_call(self, call):
         return nondiff_error(self.norm, call, self.info(call))
 

@@ -82,3 +82,78 @@ def test_a_record_as_output():
     assert t.q == pytest.approx(2.0) and t.p == pytest.approx(np.cos(0.4))
     _, pullback = srcad.vjp(make, 0.4)
     assert pullback(State(1.0, 1.0))[0] == pytest.approx(2.0 + np.cos(0.4))
+
+
+# -- methods of a record that is itself differentiated -------------------------------------------
+
+
+@dataclass
+class Layer:
+    w: np.ndarray
+    b: float
+
+    def __call__(self, x):
+        return np.tanh(self.w * x + self.b)
+
+    def predict(self, x):
+        return self.activation(self.w * x) + self.b
+
+    def activation(self, z):
+        return np.sin(z) * z
+
+
+class Spring:
+    """A plain class: its fields are read and its methods called."""
+
+    def __init__(self, k, rest):
+        self.k = k
+        self.rest = rest
+
+    def energy(self, x):
+        return 0.5 * self.k * np.sum((x - self.rest) ** 2)
+
+
+def _layer_loss(layer, x):
+    return np.sum(layer.predict(x) ** 2) + np.sum(layer.activation(x) * layer.b)
+
+
+def _two_layers(first, second, x):
+    return np.sum(second.predict(first.predict(x)))
+
+
+_X4 = np.array([0.3, 1.2, -0.7, 2.1])
+
+
+def _spring_energy(spring, x):
+    return spring.energy(x) * np.sum(x)
+
+
+def test_methods_of_a_plain_object_passed_in():
+    # with respect to x; the object's own fields are constants (a plain
+    # object is not differentiated itself)
+    spring = Spring(2.0, np.array([0.1, 0.2, 0.0, -0.3]))
+    g = srcad.grad(_spring_energy, wrt=1)(spring, _X4)
+    eps = 1e-6
+    fd = [(_spring_energy(spring, _X4 + eps * e) - _spring_energy(spring, _X4 - eps * e)) / (2 * eps)
+          for e in np.eye(4)]
+    np.testing.assert_allclose(g, fd, rtol=1e-6)
+    _, t = srcad.jvp(lambda_free_spring_energy, (spring, _X4), (0.0, np.ones(4)))
+    assert t == pytest.approx(float(np.sum(fd)), rel=1e-6)
+
+
+def lambda_free_spring_energy(spring, x):
+    return _spring_energy(spring, x)
+
+
+@pytest.mark.parametrize("fn,args", [
+    (_layer_loss, (Layer(np.array([0.5, -0.2, 0.1, 0.3]), 0.4), _X4)),
+    (_two_layers, (Layer(np.array([0.5, -0.2, 0.1, 0.3]), 0.4), Layer(np.array([1.1, 0.3, -0.6, 0.2]), -0.2),
+                   _X4)),
+], ids=["methods", "two-records"])
+def test_methods_of_a_differentiated_record(fn, args):
+    # (p.predict(x) runs its class's function with p first, so the
+    # derivative reaches p's fields)
+    srcad.check_grads(fn, args)
+    srcad.check_grads(fn, args, order=2)
+    g = srcad.grad(fn)(*args)
+    assert isinstance(g, Layer)
