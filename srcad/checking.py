@@ -84,6 +84,16 @@ def _flatten(x):
         if _leaves(x) else np.zeros(0)
 
 
+def _flatten_tangent(t, out):
+    """:func:`_flatten` of a tangent whose integer outputs have ``None``
+    tangents (zeros of their size here, as finite differences give)."""
+    t_leaves, o_leaves = _leaves(t), _leaves(out)
+    if len(t_leaves) != len(o_leaves):
+        return _flatten(t)
+    return np.concatenate([np.zeros(int(np.size(o))) if v is None else np.ravel(np.asarray(v, dtype=float))
+                           for v, o in zip(t_leaves, o_leaves)]) if t_leaves else np.zeros(0)
+
+
 def _unflatten(x, vec):
     pieces = []
     i = 0
@@ -156,8 +166,8 @@ def check(f, args, order=1, modes=("forward", "reverse"), eps=1e-6, rtol=1e-5, a
                         _unflatten(a, np.zeros(_flatten(a).size))
                         if all(_is_numeric(v) for v in _leaves(a)) else 0.0
                         for j, a in enumerate(args)]
-            _, t = api.jvp(f, copy.deepcopy(args), tangents)
-            err = _err(_flatten(t), numeric, rtol, atol)
+            out, t = api.jvp(f, copy.deepcopy(args), tangents)
+            err = _err(_flatten_tangent(t, out), numeric, rtol, atol)
             worst = max(worst, (err, f"forward mode, argument {i}"), key=lambda w: w[0])
         if "reverse" in modes:
             out = call(*args)
@@ -168,6 +178,8 @@ def check(f, args, order=1, modes=("forward", "reverse"), eps=1e-6, rtol=1e-5, a
             lhs = float(np.dot(_flatten(g), direction))
             rhs = float(np.dot(ct_vec, numeric))
             err = abs(lhs - rhs) / (atol + rtol * max(abs(lhs), abs(rhs)))
+            if not np.isfinite(err):
+                err = float("inf")
             worst = max(worst, (err, f"reverse mode, argument {i}: {lhs} vs {rhs}"), key=lambda w: w[0])
     if worst[0] > 1.0:
         raise AssertionError(f"derivative disagrees with finite differences ({worst[1]}): "
@@ -192,4 +204,6 @@ def _err(a, b, rtol, atol):
         return float("inf")
     if a.size == 0:
         return 0.0
-    return float(np.max(np.abs(a - b) / (atol + rtol * np.maximum(np.abs(a), np.abs(b)))))
+    err = float(np.max(np.abs(a - b) / (atol + rtol * np.maximum(np.abs(a), np.abs(b)))))
+    # (a NaN or an infinity disagrees with everything, a number included)
+    return err if np.isfinite(err) else float("inf")

@@ -159,6 +159,69 @@ def _call_vectorized_in_place(parsed, node):
     node.body = [st for st in node.body if not any(st is m for m in made.values())] or [gast.Pass()]
 
 
+_SINGULAR_UFUNCS = frozenset({
+    "sqrt", "log", "log2", "log10", "log1p", "reciprocal", "power", "float_power", "divide",
+    "true_divide", "arcsin", "arccos", "arctanh", "arccosh", "tan", "cbrt"})
+
+
+def _singular_elementwise(node, anf):
+    """Whether ``node`` is made of arithmetic and NumPy ufuncs only (so it
+    may be computed entry by entry on other values) and has one whose
+    derivative can be infinite or undefined (see ``ANF._where_guarded``)."""
+    singular = False
+    for n in A.walk(node):
+        if isinstance(n, (gast.Constant, gast.Name, gast.Load, gast.operator, gast.unaryop,
+                          gast.keyword)):
+            continue
+        if isinstance(n, gast.BinOp):
+            if isinstance(n.op, (gast.FloorDiv, gast.Mod, gast.MatMult, gast.LShift, gast.RShift,
+                                 gast.BitAnd, gast.BitOr, gast.BitXor)):
+                return False
+            if isinstance(n.op, gast.Div) and not isinstance(n.right, gast.Constant):
+                singular = True
+            if isinstance(n.op, gast.Pow) and not (isinstance(n.right, gast.Constant)
+                                                   and isinstance(n.right.value, int)
+                                                   and n.right.value >= 0):
+                singular = True
+            continue
+        if isinstance(n, gast.UnaryOp):
+            if isinstance(n.op, gast.Not):
+                return False
+            continue
+        if isinstance(n, gast.Attribute):
+            continue   # the function of a call (np.sqrt), or a module constant (np.pi)
+        if isinstance(n, gast.Call):
+            if n.keywords or not anf.is_static(n.func):
+                return False
+            fn = resolve_static(anf.parsed, n.func, anf.locals)
+            if not isinstance(fn, numpy.ufunc) or fn.nout != 1:
+                return False
+            singular = singular or fn.__name__ in _SINGULAR_UFUNCS
+            continue
+        return False
+    # (an attribute read of a local, x.T, is not elementwise)
+    if any(isinstance(n, gast.Attribute) and not anf.is_static(n) for n in A.walk(node)):
+        return False
+    return singular
+
+
+class _GuardNames(A.Transformer):
+    """Reads of the function's own names replaced by ``guard(name)``."""
+
+    def __init__(self, guard, local_names):
+        self.guard, self.local_names = guard, local_names
+
+    def visit_Call(self, node):
+        # (the function called stays as it is; its arguments are guarded)
+        node.args = [self.visit(a) for a in node.args]
+        return node
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, gast.Load) and node.id in self.local_names:
+            return self.guard(node.id)
+        return node
+
+
 def _inlined_lambda(fn, args, keywords=()):
     """The body of ``lambda t: body`` with its parameters read as ``args``
     (atoms: names or constants), or ``None`` where ``fn`` is no such
@@ -936,6 +999,10 @@ class ANF:
             spelled = self._math_as_numpy(expr, target) or self._dict_get(expr)
             if spelled is not None:
                 return self._simple(spelled, out)
+            if target is numpy.where and len(expr.args) == 3 and not expr.keywords:
+                guarded = self._where_guarded(expr, out)
+                if guarded is not None:
+                    return self._simple(guarded, out)
             if target is numpy.piecewise:
                 spelled = self._piecewise(expr, out)
                 if spelled is not None:
@@ -1228,6 +1295,30 @@ class ANF:
                                                                      is_async=0)])
         A.fill_location(comp, call)
         return self.listcomp(comp, out)
+
+    def _where_guarded(self, call, out):
+        """``np.where(c, np.sqrt(x), 0.0)`` as ``np.where(c,
+        np.sqrt(np.where(c, x, 0.5)), 0.0)``: a branch that is elementwise
+        and has a derivative that can be infinite (roots, logarithms,
+        quotients, powers) is computed on the entries it gives, a harmless
+        0.5 elsewhere, so that the derivative of the entries the other
+        branch gives is 0 rather than ``0 * inf``, NaN. The values are the
+        same. ``None`` where no branch needs it."""
+        cond, *branches = call.args
+        if not any(_singular_elementwise(b, self) for b in branches):
+            return None
+        c = self.atom(cond, out, "c")
+        new = []
+        for k, b in enumerate(branches):
+            if _singular_elementwise(b, self):
+                def guard(name, k=k):
+                    pick = [A.name(name), A.const(0.5)] if k == 0 else [A.const(0.5), A.name(name)]
+                    return _np_call("where", A.clone(c), *pick)
+                b = _GuardNames(guard, self.locals).visit(A.clone(b))
+            new.append(b)
+        out_call = _np_call("where", A.clone(c), *new)
+        A.fill_location(out_call, call)
+        return out_call
 
     def _zip_checked(self, it, out):
         """``zip(a, b, strict=True)`` as a check that the lengths agree

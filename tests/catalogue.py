@@ -1432,3 +1432,12 @@ def walrus_and_loop_else(x):
     if (scaled := total * 0.5) > 0.2:
         return scaled + sum(y for v in x if (y := v * 2.0) > 0.0)
     return scaled
+
+
+@case("branches", np.array([0.3, -1.2, 0.8, 2.5, -0.4]), np.array([1.0, 2.0, 0.5, -1.0, 3.0]))
+def where_with_a_branch_undefined_elsewhere(x, y):
+    # the branch not taken is NaN or infinite there (sqrt and log of
+    # negative entries, a quotient by zero): the gradient stays finite
+    roots = np.where(x > 0, np.sqrt(x) * y, -x)
+    logs = np.where(x <= 0, 0.0, x * np.log(x) + y / x)
+    return np.sum(roots ** 2) + np.sum(logs * y)
