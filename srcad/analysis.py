@@ -253,7 +253,7 @@ _FRESH_INTERNAL = frozenset({
     "__srcad_np_tril__", "__srcad_np_triu__", "__srcad_np_log__", "__srcad_np_exp__", "__srcad_np_trapezoid__",
     "__srcad_np_norm__", "__srcad_np_zeros_like__", "__srcad_np_logical_or__", "__srcad_np_logical_not__",
     "__srcad_np_stack__", "__srcad_np_trunc__", "__srcad_along_axis_shape__", "__srcad_along_axis_axes__",
-    "__srcad_same_lengths__", "__srcad_index_tuples__",
+    "__srcad_same_lengths__", "__srcad_index_tuples__", "__srcad_np_log1p__", "__srcad_np_abs__",
 })
 
 

@@ -96,6 +96,8 @@ _SPECIAL_CALLS = _SpecialCalls({
     "__srcad_np_reshape__": numpy.reshape,
     "__srcad_np_stack__": numpy.stack,
     "__srcad_np_trunc__": numpy.trunc,
+    "__srcad_np_log1p__": numpy.log1p,
+    "__srcad_np_abs__": numpy.abs,
     "__srcad_same_lengths__": runtime.same_lengths,
     "__srcad_index_tuples__": runtime.index_tuples,
     "__srcad_np_asarray__": numpy.asarray,

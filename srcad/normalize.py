@@ -2361,6 +2361,10 @@ def _scipy_linalg_as_numpy(call, target):
     normal = _scipy_normal_as_numpy(call, target)
     if normal is not None:
         return normal
+    from .stats_formulas import as_formula
+    formula = as_formula(call, target)
+    if formula is not None:
+        return formula
     integrate = sys.modules.get("scipy.integrate")
     if integrate is not None and target is getattr(integrate, "trapezoid", None) and target is not None:
         # the same function as NumPy's, which has a rule

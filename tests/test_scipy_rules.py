@@ -515,3 +515,51 @@ def test_scipy_function_without_a_rule_names_the_call():
         srcad.grad(_matrix_exponential)(np.eye(2))
     assert "sla.expm has no derivative rule" in info.value.message
     assert info.value.filename == __file__
+
+
+# -- more scipy.stats densities, as the formulas of srcad/stats_formulas.py --------------------------
+
+def _t_likelihood(x, df):
+    return np.sum(st.t.logpdf(x, df, loc=0.2, scale=1.5))
+
+
+def _heavy_tails(x):
+    return np.sum(st.cauchy.logpdf(x, 0.1, 2.0) + st.laplace.pdf(x) + st.logistic.logpdf(x, scale=0.7))
+
+
+def _positive_supports(x, a):
+    return np.sum(st.gamma.logpdf(x, a, scale=2.0)) + np.sum(st.expon.logpdf(x, scale=0.5)) \
+        + np.sum(st.chi2.logpdf(x, 3.0) + st.invgamma.logpdf(x, a) + st.weibull_min.pdf(x, 1.7)) \
+        + np.sum(st.lognorm.logpdf(x, 0.8))
+
+
+def _unit_interval(x, a, b):
+    return np.sum(st.beta.logpdf(x / 3.0, a, b))
+
+
+def _counts(mu, p):
+    return np.sum(st.poisson.logpmf(np.array([0, 1, 3, 5]), mu)) \
+        + np.sum(st.binom.logpmf(np.array([0, 2, 4]), 6, p)) + np.sum(st.nbinom.pmf(np.array([1, 4]), 3, p))
+
+
+def _outside_the_support(x):
+    # SciPy's -inf log-density outside the support, a density of 0
+    return np.sum(st.gamma.pdf(np.array([-1.0, 0.5]) * x[:2], 2.0)) + st.beta.pdf(1.5 * x[2], 2.0, 2.0)
+
+
+_POSITIVE = np.array([0.3, 1.2, 0.7, 2.1])
+
+
+@pytest.mark.parametrize("fn,args", [
+    (_t_likelihood, (R.standard_normal(5), 3.5)),
+    (_heavy_tails, (R.standard_normal(4),)),
+    (_positive_supports, (_POSITIVE, 2.2)),
+    (_unit_interval, (_POSITIVE, 2.0, 3.0)),
+    (_counts, (2.3, 0.4)),
+    (_outside_the_support, (_POSITIVE,)),
+], ids=lambda v: getattr(v, "__name__", ""))
+def test_scipy_stats_densities_as_formulas(fn, args):
+    value, _ = srcad.value_and_grad(fn)(*args)
+    np.testing.assert_allclose(value, fn(*args), rtol=1e-12)   # SciPy's own values
+    srcad.check_grads(fn, args)
+    srcad.check_grads(fn, args, order=2)
