@@ -136,11 +136,19 @@ def _assert_close(got, want):
         np.testing.assert_allclose(np.asarray(_to_host(got)), want, rtol=1e-9, atol=1e-11)
 
 
+# corpus functions that write one entry several times in one call, where
+# the GPU keeps any of the writes (the primal and its derivative may differ
+# in which)
+_DUPLICATE_WRITES = {"put_along_axis_in_place"}
+
+
 def _gpu_case(fn, args):
     """``(positions, gpu_args)``: the float array arguments and the
     arguments on the GPU; skips a case with no array argument or whose
     primal itself needs NumPy (CuPy's limit, not srcad's)."""
     from fd import float_positions
+    if fn.__name__ in _DUPLICATE_WRITES:
+        pytest.skip("several writes to one entry: the GPU keeps any of them, NumPy the last")
     positions = [i for i in float_positions(args) if _has_array(args[i])]
     if not positions:
         pytest.skip("no array argument")
