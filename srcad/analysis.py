@@ -254,6 +254,9 @@ _FRESH_INTERNAL = frozenset({
     "__srcad_np_norm__", "__srcad_np_zeros_like__", "__srcad_np_logical_or__", "__srcad_np_logical_not__",
     "__srcad_np_stack__", "__srcad_np_trunc__", "__srcad_along_axis_shape__", "__srcad_along_axis_axes__",
     "__srcad_same_lengths__", "__srcad_index_tuples__", "__srcad_np_log1p__", "__srcad_np_abs__",
+    "__srcad_np_mean__", "__srcad_np_median__", "__srcad_np_var__", "__srcad_np_std__", "__srcad_np_sin__",
+    "__srcad_np_cos__", "__srcad_np_tan__", "__srcad_np_sinh__", "__srcad_np_cosh__", "__srcad_np_tanh__",
+    "__srcad_np_sqrt__", "__srcad_np_log10__", "__srcad_np_angle__",
 })
 
 

@@ -222,6 +222,47 @@ class _GuardNames(A.Transformer):
         return node
 
 
+def _stdlib_tables():
+    import cmath
+    import statistics
+    # statistics.<name>(data) as a NumPy reduction (the same value, within
+    # rounding: statistics sums exactly), by (function, ddof)
+    stats = {statistics.mean: ("mean", None), statistics.fmean: ("mean", None),
+             statistics.median: ("median", None), statistics.pvariance: ("var", 0),
+             statistics.variance: ("var", 1), statistics.pstdev: ("std", 0), statistics.stdev: ("std", 1)}
+    # cmath.<name>(z) as the NumPy ufunc of complex values
+    complex_fns = {getattr(cmath, n): n for n in ("exp", "log", "sqrt", "sin", "cos", "tan", "sinh",
+                                                 "cosh", "tanh", "log10")}
+    complex_fns[cmath.phase] = "angle"
+    return stats, complex_fns
+
+
+_STDLIB = None
+
+
+def _stdlib_as_numpy(call, target, kws):
+    """``statistics.mean(xs)`` (``median``, ``pvariance``, ``variance``,
+    ``pstdev``, ``stdev``, ``fmean``) as ``np.mean(xs)`` and the like, and
+    ``cmath.exp(z)`` (and its relatives, ``cmath.phase``) as the NumPy
+    function of complex values, which have rules; ``None`` for other calls.
+    (The ``statistics`` module's own source works with exact fractions,
+    which srcad does not differentiate.)"""
+    global _STDLIB
+    if _STDLIB is None:
+        _STDLIB = _stdlib_tables()
+    stats, complex_fns = _STDLIB
+    if getattr(target, "__hash__", None) is None or kws or len(call.args) != 1 \
+            or isinstance(call.args[0], gast.Starred):
+        return None
+    if target in stats:
+        name, ddof = stats[target]
+        data = _np_call("asarray", call.args[0])
+        return _np_call(name, data) if ddof is None else _np_call(name, data, ddof=A.const(ddof))
+    if target in complex_fns:
+        return _np_call(complex_fns[target], call.args[0])
+    return None
+
+
 def _inlined_lambda(fn, args, keywords=()):
     """The body of ``lambda t: body`` with its parameters read as ``args``
     (atoms: names or constants), or ``None`` where ``fn`` is no such
@@ -1977,6 +2018,9 @@ class ANF:
             a, b = call.args
             return gast.Tuple(elts=[A.binop(A.clone(a), gast.FloorDiv(), A.clone(b)),
                                     A.binop(A.clone(a), gast.Mod(), A.clone(b))], ctx=gast.Load())
+        spelled = _stdlib_as_numpy(call, target, kws)
+        if spelled is not None:
+            return spelled
         if target is getattr(math, "dist", None) and len(call.args) == 2 and not kws:
             diff = gast.Call(func=A.name("__srcad_np_subtract__"), args=list(call.args), keywords=[])
             return gast.Call(func=A.name("__srcad_np_norm__"), args=[diff], keywords=[])

@@ -1,10 +1,12 @@
 """The catalogue of functions every mode is checked on, grouped by the
 construct they exercise. Each entry: (group, function, args)."""
 
+import cmath
 import functools
 import itertools
 import math
 import operator
+import statistics
 
 import numpy as np
 
@@ -1441,3 +1443,12 @@ def where_with_a_branch_undefined_elsewhere(x, y):
     roots = np.where(x > 0, np.sqrt(x) * y, -x)
     logs = np.where(x <= 0, 0.0, x * np.log(x) + y / x)
     return np.sum(roots ** 2) + np.sum(logs * y)
+
+
+@case("scalar", np.array([0.3, 1.2, -0.7, 2.1]))
+def statistics_and_cmath(x):
+    # the standard library's statistics (exact fractions inside) and cmath
+    spread = statistics.mean(x) * statistics.pstdev(x) + statistics.variance(list(x))
+    middle = statistics.median(list(x)) * statistics.fmean(x)
+    z = cmath.exp(complex(x[0], x[1])) * cmath.sqrt(complex(2.0, x[3]))
+    return spread + middle + abs(z) + cmath.phase(complex(x[2], x[3]))

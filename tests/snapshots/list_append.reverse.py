@@ -1,11 +1,11 @@
 def list_append_grad_x(x, d_result=1.0):
-    acc = []  # catalogue.py:529
-    v = x  # catalogue.py:530
-    steps = range(4)  # catalogue.py:531
+    acc = []  # catalogue.py:531
+    v = x  # catalogue.py:532
+    steps = range(4)  # catalogue.py:533
     for i in steps:
-        v = v * 1.5 + 0.1  # catalogue.py:532
-        acc.append(v)  # catalogue.py:533
-    t_1 = acc[0]  # catalogue.py:534
+        v = v * 1.5 + 0.1  # catalogue.py:534
+        acc.append(v)  # catalogue.py:535
+    t_1 = acc[0]  # catalogue.py:536
     t_2 = acc[-1]
     t_3 = acc[2]
     d_acc = 0.0
@@ -26,7 +26,7 @@ def list_append_grad_x(x, d_result=1.0):
         d_acc, d_item = ad.split_last(d_acc, acc)
         d_v = d_v + d_item
         acc.pop()
-        d_v = d_v * 1.5  # catalogue.py:532
+        d_v = d_v * 1.5  # catalogue.py:534
     del acc, steps
-    d_x = d_v  # catalogue.py:530
+    d_x = d_v  # catalogue.py:532
     return d_x

@@ -2,28 +2,28 @@ def loop_break_grad_x(x, d_result=1.0):
     control = []
     c = None
     t = None
-    s = 0.0  # catalogue.py:346
-    steps = range(100)  # catalogue.py:347
+    s = 0.0  # catalogue.py:348
+    steps = range(100)  # catalogue.py:349
     broke = False
     n_i = 0
     for i in steps:
         n_i = n_i + 1
-        control.append(ad.shape_of(t))  # catalogue.py:348
+        control.append(ad.shape_of(t))  # catalogue.py:350
         t = x * i
         control.append(ad.shape_of(s))
         s = s + t
-        control.append(c)  # catalogue.py:349
+        control.append(c)  # catalogue.py:351
         c = s > 20.0
         if c:
-            broke = True  # catalogue.py:350
+            broke = True  # catalogue.py:352
         if broke:
-            break  # catalogue.py:347
+            break  # catalogue.py:349
     d_x = 0.0
     d_result = ad.seed(s, d_result)
-    d_s = d_result  # catalogue.py:351
+    d_s = d_result  # catalogue.py:353
     for i in reversed(steps[:n_i]):
-        c = control.pop()  # catalogue.py:349
-        d_s_new = d_s  # catalogue.py:348
+        c = control.pop()  # catalogue.py:351
+        d_s_new = d_s  # catalogue.py:350
         s = control.pop()
         d_s = ad.unbroadcast(d_s_new, s)
         d_x += ad.unbroadcast(d_s_new, t) * i
