@@ -152,9 +152,55 @@ def zero_at(result, adj, index):
     d[adj] += ad.zero_at(ad.copy(d[result]), index)
 
 
+# draws from NumPy's generators, differentiated in their parameters with the
+# standard draw held (the reparameterization)
+@rules.rule("loc_scale_draw", constant=("size",))
+def loc_scale_draw(result, rng, method, loc, scale, size=None):
+    t[result] = ad.draw_tangent(t[loc], t[scale], ad.standardized_draw(result, method, loc, scale), method)
+    d[loc] += ad.unbroadcast(ad.draw_adjoint(d[result], 0, ad.standardized_draw(result, method, loc, scale),
+                                             method), loc)
+    d[scale] += ad.unbroadcast(ad.draw_adjoint(d[result], 1, ad.standardized_draw(result, method, loc, scale),
+                                               method), scale)
+
+
+@rules.rule("draw_tangent")
+def draw_tangent(result, t_loc, t_scale, z, method):
+    t[result] = ad.draw_tangent(t[t_loc], t[t_scale], z, method)
+    d[t_loc] += ad.unbroadcast(ad.draw_adjoint(d[result], 0, z, method), t_loc)
+    d[t_scale] += ad.unbroadcast(ad.draw_adjoint(d[result], 1, z, method), t_scale)
+
+
+@rules.rule("draw_adjoint")
+def draw_adjoint(result, g, which, z, method):
+    t[result] = ad.draw_adjoint(t[g], which, z, method)
+    d[g] += ad.draw_adjoint(d[result], which, z, method)
+
+
+@rules.rule("scale_draw", constant=("size",))
+def scale_draw(result, rng, method, scale, size=None):
+    t[result] = t[scale] * result / scale
+    d[scale] += ad.unbroadcast(d[result] * result / scale, scale)
+
+
+@rules.rule("lognormal_draw", constant=("size",))
+def lognormal_draw(result, rng, method, mean, sigma, size=None):
+    t[result] = result * (t[mean] + t[sigma] * (xp.log(result) - mean) / sigma)
+    d[mean] += ad.unbroadcast(d[result] * result, mean)
+    d[sigma] += ad.unbroadcast(d[result] * result * (xp.log(result) - mean) / sigma, sigma)
+
+
+rules.nondifferentiable("standardized_draw")
+
+
 @rules.rule("copy")
 def copy(result, x):
     t[result] = ad.copy(t[x])
+    d[x] += d[result]
+
+
+@rules.rule("deep_copy")
+def deep_copy(result, x):
+    t[result] = ad.deep_copy(t[x])
     d[x] += d[result]
 
 

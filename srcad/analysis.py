@@ -257,6 +257,7 @@ _FRESH_INTERNAL = frozenset({
     "__srcad_np_mean__", "__srcad_np_median__", "__srcad_np_var__", "__srcad_np_std__", "__srcad_np_sin__",
     "__srcad_np_cos__", "__srcad_np_tan__", "__srcad_np_sinh__", "__srcad_np_cosh__", "__srcad_np_tanh__",
     "__srcad_np_sqrt__", "__srcad_np_log10__", "__srcad_np_angle__",
+    "__srcad_loc_scale_draw__", "__srcad_scale_draw__", "__srcad_lognormal_draw__", "__srcad_deep_copy__",
 })
 
 

@@ -222,6 +222,39 @@ class _GuardNames(A.Transformer):
         return node
 
 
+# draws of NumPy's generators differentiated in their parameters:
+# method: (helper, parameters, defaults)
+_DRAWS = {
+    "normal": ("loc_scale_draw", ("loc", "scale", "size"), {"loc": 0.0, "scale": 1.0, "size": None}),
+    "laplace": ("loc_scale_draw", ("loc", "scale", "size"), {"loc": 0.0, "scale": 1.0, "size": None}),
+    "logistic": ("loc_scale_draw", ("loc", "scale", "size"), {"loc": 0.0, "scale": 1.0, "size": None}),
+    "gumbel": ("loc_scale_draw", ("loc", "scale", "size"), {"loc": 0.0, "scale": 1.0, "size": None}),
+    "uniform": ("loc_scale_draw", ("low", "high", "size"), {"low": 0.0, "high": 1.0, "size": None}),
+    "exponential": ("scale_draw", ("scale", "size"), {"scale": 1.0, "size": None}),
+    "lognormal": ("lognormal_draw", ("mean", "sigma", "size"), {"mean": 0.0, "sigma": 1.0, "size": None}),
+    # Python's random module (and random.Random instances)
+    "gauss": ("loc_scale_draw", ("mu", "sigma"), {"mu": 0.0, "sigma": 1.0}),
+    "normalvariate": ("loc_scale_draw", ("mu", "sigma"), {"mu": 0.0, "sigma": 1.0}),
+    "lognormvariate": ("lognormal_draw", ("mu", "sigma"), {}),
+}
+
+
+def _generator_locals(parsed, node):
+    """Names bound once in ``node`` to ``np.random.default_rng(...)``,
+    ``RandomState(...)`` or ``Generator(...)``."""
+    makers = (numpy.random.default_rng, numpy.random.RandomState, numpy.random.Generator)
+    stores, found = {}, set()
+    for n in A.walk(node):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+            stores[n.id] = stores.get(n.id, 0) + 1
+        if isinstance(n, gast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], gast.Name) \
+                and isinstance(n.value, gast.Call) and isinstance(n.value.func, (gast.Name, gast.Attribute)):
+            obj = resolve_static(parsed, n.value.func, set())
+            if any(obj is m for m in makers):
+                found.add(n.targets[0].id)
+    return frozenset(n for n in found if stores.get(n) == 1)
+
+
 def _stdlib_tables():
     import cmath
     import statistics
@@ -254,6 +287,10 @@ def _stdlib_as_numpy(call, target, kws):
     if getattr(target, "__hash__", None) is None or kws or len(call.args) != 1 \
             or isinstance(call.args[0], gast.Starred):
         return None
+    import copy
+    if target is copy.copy or target is copy.deepcopy:
+        helper = "__srcad_copy__" if target is copy.copy else "__srcad_deep_copy__"
+        return gast.Call(func=A.name(helper), args=list(call.args), keywords=[])
     if target in stats:
         name, ddof = stats[target]
         data = _np_call("asarray", call.args[0])
@@ -1044,6 +1081,10 @@ class ANF:
                 guarded = self._where_guarded(expr, out)
                 if guarded is not None:
                     return self._simple(guarded, out)
+            if isinstance(expr.func, gast.Attribute) and expr.func.attr in _DRAWS:
+                draw = self._random_draw(expr)
+                if draw is not None:
+                    return self._simple(draw, out)
             if target is numpy.piecewise:
                 spelled = self._piecewise(expr, out)
                 if spelled is not None:
@@ -1360,6 +1401,43 @@ class ANF:
         out_call = _np_call("where", A.clone(c), *new)
         A.fill_location(out_call, call)
         return out_call
+
+    generators = frozenset()   # locals bound once to np.random.default_rng(...)
+
+    def _random_draw(self, call):
+        """``rng.normal(mu, sigma, size)`` (and the other draws of
+        :data:`_DRAWS`) from a NumPy generator as ``ad.<helper>(rng,
+        'normal', mu, sigma, size)``: the same draw, differentiated in its
+        parameters as ``mu + sigma * z`` (the reparameterization), ``None``
+        where the receiver is not known to be a NumPy generator, the global
+        ``np.random`` or ``RandomState``."""
+        recv = call.func.value
+        if isinstance(recv, gast.Name) and recv.id in self.generators:
+            pass
+        elif self.is_static(recv):
+            obj = resolve_static(self.parsed, recv, self.locals)
+            import random
+            if not (obj is numpy.random or isinstance(obj, (numpy.random.Generator, numpy.random.RandomState))
+                    or obj is random or isinstance(obj, random.Random)):
+                return None
+        else:
+            return None
+        method = call.func.attr
+        helper, names, defaults = _DRAWS[method]
+        if any(isinstance(a, gast.Starred) for a in call.args) or len(call.args) > len(names):
+            return None
+        bound = dict(zip(names, call.args))
+        for k in call.keywords:
+            if k.arg not in names or k.arg in bound:
+                return None
+            bound[k.arg] = k.value
+        args = [A.load_copy(recv) if not isinstance(recv, gast.Name) else A.name(recv.id), A.const(method)]
+        if any(n not in bound and n not in defaults for n in names):
+            return None
+        args += [bound[n] if n in bound else A.const(defaults[n]) for n in names]
+        new = gast.Call(func=A.name(f"__srcad_{helper}__"), args=args, keywords=[])
+        A.fill_location(new, call)
+        return new
 
     def _zip_checked(self, it, out):
         """``zip(a, b, strict=True)`` as a check that the lengths agree
@@ -2585,6 +2663,7 @@ def _normalize(parsed, node=None, extra_reserved=(), siblings=None):
     body = structurer.run(node.body)
     local_names |= {structurer.ret, structurer.returned} - {None}
     anf = ANF(parsed, namer, local_names, set(lifted))
+    anf.generators = _generator_locals(parsed, node)
     anf.lineno = node.lineno
     # Default values are evaluated where the function is defined: keep them.
     body = anf.stmts(body)

@@ -467,7 +467,7 @@ _ACCUMULATORS = {"add_at": (0, 3), "push_adjoint": (0, 2), "pow_log_tangent": (0
                  "scatter_add": (0, 2), "with_item": (0, 2), "gradient_tangent": (0, 1),
                  "gradient_adjoint_tangent": (0, 1), "arange_tangent": (0, 1),
                  "concat_tangent": (0, 1), "inserted_tangent": (0, 2), "added_at": (0, 3),
-                 "det_adjoint_tangent": (3, 4),
+                 "det_adjoint_tangent": (3, 4), "draw_tangent": (0, 1),
                  "pow_partial_tangent": (2, 3)}
 
 

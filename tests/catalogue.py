@@ -2,10 +2,12 @@
 construct they exercise. Each entry: (group, function, args)."""
 
 import cmath
+import copy
 import functools
 import itertools
 import math
 import operator
+import random
 import statistics
 
 import numpy as np
@@ -1452,3 +1454,35 @@ def statistics_and_cmath(x):
     middle = statistics.median(list(x)) * statistics.fmean(x)
     z = cmath.exp(complex(x[0], x[1])) * cmath.sqrt(complex(2.0, x[3]))
     return spread + middle + abs(z) + cmath.phase(complex(x[2], x[3]))
+
+
+# -- random draws, differentiated in their parameters (the reparameterization) ---------------
+
+
+@case("random draws", 0.4, 1.3)
+def monte_carlo_of_a_normal(mu, sigma):
+    rng = np.random.default_rng(1)
+    z = rng.normal(mu, sigma, size=50)
+    return np.mean(z ** 2) + np.mean(np.sin(z))
+
+
+@case("random draws", 0.5, 2.0)
+def uniform_exponential_lognormal(a, b):
+    rng = np.random.default_rng(2)
+    u = rng.uniform(a, b, size=20)
+    e = rng.exponential(b, 20)
+    g = rng.lognormal(a, 0.3 * b, 20)
+    np.random.seed(0)   # the legacy global generator too
+    w = np.random.normal(a, 1.0, 5)
+    return np.sum(u ** 2) + np.sum(np.sqrt(e)) + np.mean(g) + np.sum(w * b)
+
+
+@case("random draws", np.array([0.3, -0.2, 1.0]))
+def draws_of_arrays_and_python_random(x):
+    rng = np.random.default_rng(3)
+    noisy = rng.normal(loc=x, scale=np.array([1.0, 2.0, 0.5]))
+    heavy = rng.laplace(x, 0.5) ** 2 + rng.gumbel(x, 1.0) + rng.logistic(scale=np.abs(x) + 1.0)
+    random.seed(0)
+    walk = sum(random.gauss(x[0], 1.0) ** 2 for _ in range(5)) + random.uniform(x[1], 2.0)
+    kept = copy.deepcopy({"x": x})["x"] * 2.0
+    return np.sum(noisy * x) + np.sum(heavy) + walk + np.sum(copy.copy(kept) ** 2)

@@ -1,5 +1,5 @@
 def dict_arg_grad_p(p, d_result=1.0):
-    t_1 = p['w'] * 2.0  # catalogue.py:512
+    t_1 = p['w'] * 2.0  # catalogue.py:514
     t_4 = np.tanh(t_1 + p['b'])
     d_p = 0.0
     d_t_3 = d_result * (1 - t_4 * t_4)

@@ -1,11 +1,11 @@
 def list_append_grad_x(x, d_result=1.0):
-    acc = []  # catalogue.py:531
-    v = x  # catalogue.py:532
-    steps = range(4)  # catalogue.py:533
+    acc = []  # catalogue.py:533
+    v = x  # catalogue.py:534
+    steps = range(4)  # catalogue.py:535
     for i in steps:
-        v = v * 1.5 + 0.1  # catalogue.py:534
-        acc.append(v)  # catalogue.py:535
-    t_1 = acc[0]  # catalogue.py:536
+        v = v * 1.5 + 0.1  # catalogue.py:536
+        acc.append(v)  # catalogue.py:537
+    t_1 = acc[0]  # catalogue.py:538
     t_2 = acc[-1]
     t_3 = acc[2]
     d_acc = 0.0
@@ -26,7 +26,7 @@ def list_append_grad_x(x, d_result=1.0):
         d_acc, d_item = ad.split_last(d_acc, acc)
         d_v = d_v + d_item
         acc.pop()
-        d_v = d_v * 1.5  # catalogue.py:534
+        d_v = d_v * 1.5  # catalogue.py:536
     del acc, steps
-    d_x = d_v  # catalogue.py:532
+    d_x = d_v  # catalogue.py:534
     return d_x

@@ -1,5 +1,5 @@
 def math_chain_grad_x(x, d_result=1.0):
-    t = math.exp(x)  # catalogue.py:42
+    t = math.exp(x)  # catalogue.py:44
     t_1 = math.sin(t)
     t_3 = 1.0 + x * x
     t_5 = t_1 + math.log(t_3)

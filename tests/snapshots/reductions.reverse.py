@@ -1,5 +1,5 @@
 def reductions_grad_x(x, d_result=1.0):
-    t = np.mean(x, axis=0)  # catalogue.py:110
+    t = np.mean(x, axis=0)  # catalogue.py:112
     t_3 = x.sum(axis=1, keepdims=True)
     d_t_4 = ad.expand_to(d_result, t_3 * x, None, False)
     d_t_3 = ad.unbroadcast(d_t_4 * x, t_3)

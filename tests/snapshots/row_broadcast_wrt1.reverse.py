@@ -1,5 +1,5 @@
 def row_broadcast_grad_b(A, b, d_result=1.0):
-    t = A + b  # catalogue.py:149
+    t = A + b  # catalogue.py:151
     t_1 = A - b
     t_4 = 2.0 + b * b
     t_5 = t * t_1 / t_4

@@ -5,10 +5,10 @@ def setitem_in_loop_grad_x(x, d_result=1.0):
     t_1 = None
     t_2 = None
     t_4 = None
-    y = x * 1.0  # catalogue.py:551
-    steps = range(1, 3)  # catalogue.py:552
+    y = x * 1.0  # catalogue.py:553
+    steps = range(1, 3)  # catalogue.py:554
     for i in steps:
-        control.append(t)  # catalogue.py:553
+        control.append(t)  # catalogue.py:555
         t = i - 1
         tape.append(t_1)
         t_1 = y[t]
@@ -18,7 +18,7 @@ def setitem_in_loop_grad_x(x, d_result=1.0):
         t_4 = t_1 * t_2 + 1.0
         tape.append(ad.old_item(y, i))
         y[i] = t_4
-    d_y = ad.expand_to(d_result, y, None, False)  # catalogue.py:554
+    d_y = ad.expand_to(d_result, y, None, False)  # catalogue.py:556
     for i in reversed(steps):
         d_t_4 = ad.unbroadcast(ad.written_adjoint(d_y, i), t_4)
         d_y = ad.zero_at(d_y, i)
@@ -31,5 +31,5 @@ def setitem_in_loop_grad_x(x, d_result=1.0):
         t_1 = tape.pop()
         t = control.pop()
     del control, steps, tape, y
-    d_x = d_y  # catalogue.py:551
+    d_x = d_y  # catalogue.py:553
     return d_x

@@ -1,5 +1,5 @@
 def two_args_grad_x_y(x, y, d_result=1.0):
-    t = x / y  # catalogue.py:37
+    t = x / y  # catalogue.py:39
     t_1 = y ** 3
     t_3 = x ** y
     d_result = ad.seed(t - t_1 + t_3, d_result)
