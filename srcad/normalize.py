@@ -1107,6 +1107,22 @@ class ANF:
                 spelled = self._index_tuples(expr, target, out)
                 if spelled is not None:
                     return spelled
+            if target is numpy.fromiter and 1 <= len(expr.args) + len(expr.keywords) <= 3 \
+                    and not any(isinstance(a, gast.Starred) for a in expr.args) \
+                    and all(k.arg in ("dtype", "count") for k in expr.keywords):
+                # the iterable's items in a list, then an array of them
+                it = expr.args[0]
+                items = gast.Call(func=A.name("list"), args=[it], keywords=[])
+                dtype = expr.args[1] if len(expr.args) > 1 else next(
+                    (k.value for k in expr.keywords if k.arg == "dtype"), None)
+                count = expr.args[2] if len(expr.args) > 2 else next(
+                    (k.value for k in expr.keywords if k.arg == "count"), None)
+                if count is not None and not (isinstance(count, gast.Constant) and count.value == -1):
+                    items = gast.Subscript(value=items, slice=gast.Slice(lower=None, upper=count, step=None),
+                                           ctx=gast.Load())
+                made = _np_call("array", items, **({"dtype": dtype} if dtype is not None else {}))
+                A.fill_location(made, expr)
+                return self._simple(made, out)
             if target is numpy.modf and len(expr.args) == 1 and not expr.keywords:
                 # (x - trunc(x), trunc(x)): the fraction carries the derivative
                 xa = self.atom(expr.args[0], out)
@@ -2191,6 +2207,11 @@ class ANF:
         ``np.putmask`` and ``np.place`` write their values where they say."""
         if not isinstance(call, gast.Call) or any(isinstance(a, gast.Starred) for a in call.args):
             return None
+        f = call.func
+        if isinstance(f, gast.Attribute) and f.attr == "fill" and isinstance(f.value, gast.Name) \
+                and f.value.id in self.locals and len(call.args) == 1 and not call.keywords:
+            # a.fill(v) is a[...] = v (lists have no fill: an array)
+            return _whole(A.name(f.value.id)), call.args[0]
         target = self._resolve(call.func)
         if target is _MISSING:
             return None

@@ -1486,3 +1486,13 @@ def draws_of_arrays_and_python_random(x):
     walk = sum(random.gauss(x[0], 1.0) ** 2 for _ in range(5)) + random.uniform(x[1], 2.0)
     kept = copy.deepcopy({"x": x})["x"] * 2.0
     return np.sum(noisy * x) + np.sum(heavy) + walk + np.sum(copy.copy(kept) ** 2)
+
+
+@case("subscript writes", np.array([0.3, 1.2, -0.7, 2.1]))
+def fill_and_fromiter(x):
+    y = np.empty(4)
+    y.fill(0.5)              # a[...] = v
+    y[1:3] = x[:2] ** 2
+    squares = np.fromiter((v * v for v in x), dtype=float)
+    firsts = np.fromiter(x * 2.0, float, 2)
+    return np.sum(y * x) + np.sum(squares * y) + np.sum(firsts ** 3)

@@ -97,6 +97,12 @@ def put_along_axis_rows(A, v):
     return np.sum(B ** 2) + np.sum(B * A)
 
 
+def fill(x):
+    y = np.zeros(3)
+    y.fill(x[0])
+    return np.sum(y ** 2)
+
+
 CASES = [
     (recurrence_by_entries, (R.standard_normal(6),)),
     (complex_recurrence_by_entries, (R.standard_normal(5),)),
@@ -111,6 +117,7 @@ CASES = [
     (ufunc_out, (R.standard_normal(3),)),
     (clip_out, (np.array([3.0, 0.5, -2.0]),)),
     (cumsum_out_as_value, (R.standard_normal(3),)),
+    (fill, (R.standard_normal(3),)),
 ]
 IDS = [c[0].__name__ for c in CASES]
 
@@ -157,12 +164,6 @@ def put(x):
     return np.sum(y ** 2)
 
 
-def fill(x):
-    y = np.zeros(3)
-    y.fill(x[0])
-    return np.sum(y ** 2)
-
-
 def multiply_at(x):
     y = np.ones(3)
     np.multiply.at(y, np.array([0, 0]), x[:2])
@@ -190,7 +191,7 @@ def helper_updates_argument_it_returns(x):
     return np.sum(z * y)
 
 
-REFUSED = [array_sort, list_sort, list_reverse, put, fill, multiply_at,
+REFUSED = [array_sort, list_sort, list_reverse, put, multiply_at,
            helper_updates_argument, helper_updates_argument_it_returns]
 
 
