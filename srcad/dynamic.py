@@ -59,6 +59,16 @@ def _unpartial(fn, positions, args, kwargs, tangents=None):
         positions = tuple(p - 1 for p in positions)
         if tangents is not None:
             tangents = tuple(tangents[1:])
+    from .draws import draw_function
+    found = draw_function(fn)
+    if found is not None:
+        # rng.normal(mu, s) of a generator passed in: its draw function,
+        # with the generator first, differentiated by its source
+        fn, owner = found
+        args = (owner,) + tuple(args)
+        positions = tuple(p + 1 for p in positions)
+        if tangents is not None and len(tangents) == len(args) - 1:
+            tangents = (0.0,) + tuple(tangents)
     while isinstance(fn, functools.partial):
         bound = len(fn.args)
         positions = tuple(p + bound for p in positions)
@@ -83,6 +93,10 @@ def method_of(obj, name):
     """
     import inspect
     import types
+
+    from . import draws
+    if name in draws.__all__ and draws._is_generator(obj):
+        return getattr(draws, name)   # (random.Random's own draws are Python, with state)
     found = inspect.getattr_static(type(obj), name, None)
     if isinstance(found, types.FunctionType) and name not in getattr(obj, "__dict__", {}):
         return found

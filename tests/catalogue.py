@@ -1496,3 +1496,15 @@ def fill_and_fromiter(x):
     squares = np.fromiter((v * v for v in x), dtype=float)
     firsts = np.fromiter(x * 2.0, float, 2)
     return np.sum(y * x) + np.sum(squares * y) + np.sum(firsts ** 3)
+
+
+def _simulate_with(theta, rng, r):
+    # generators passed in: their draws are found when the call runs
+    z = rng.normal(theta, 0.5, size=40)
+    walk = sum(r.gauss(theta, 1.0) ** 2 for _ in range(5))
+    return np.mean(z ** 2) + np.mean(rng.uniform(0.0, theta, 10)) + walk
+
+
+@case("random draws", 0.7)
+def generators_passed_to_a_helper(theta):
+    return _simulate_with(theta, np.random.default_rng(5), random.Random(3)) * theta
