@@ -496,6 +496,27 @@ def _loaded_names(node):
     return {n.id for n in A.nodes(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
 
+def _prescan(node):
+    """``(loop_else, draws, vectorize)``: whether ``node`` has a loop with
+    an ``else``, a method call that may be a random draw, a mention of
+    ``vectorize``; the passes for those run only where they have work."""
+    loop_else = draws = vectorize = False
+    For, While, Attribute, Name = gast.For, gast.While, gast.Attribute, gast.Name
+    for n in A.nodes(node):
+        cls = n.__class__
+        if cls is Attribute:
+            if n.attr in _DRAWS:
+                draws = True
+            elif n.attr == "vectorize":
+                vectorize = True
+        elif cls is Name:
+            if n.id == "vectorize":
+                vectorize = True
+        elif (cls is For or cls is While) and n.orelse:
+            loop_else = True
+    return loop_else, draws, vectorize
+
+
 def _loop_else_as_flags(node, namer):
     """``for ...: body else: rest`` (and ``while``) as the loop, with
     ``flag = True`` before each of its own ``break``, then ``if not
@@ -2660,12 +2681,15 @@ def _normalize(parsed, node=None, extra_reserved=(), siblings=None):
     node = A.clone(node if node is not None else parsed.node)
     _unwrap_quiet_with(parsed, node)
     namer = Namer.for_function(node, extra_reserved)
-    _loop_else_as_flags(node, namer)
+    loop_else, draws, vectorize = _prescan(node)
+    if loop_else:
+        _loop_else_as_flags(node, namer)
     check_syntax(parsed, node)
     # f(*pair, **options) as f(pair[0], pair[1], k=options['k']) (before
     # lifting, which counts the arguments calls of nested functions pass)
     unpack_calls(parsed, node, set(_param_names(node.args)) | _stored_names(node.body))
-    _call_vectorized_in_place(parsed, node)
+    if vectorize:
+        _call_vectorized_in_place(parsed, node)
     lifted = lift_nested(parsed, node, namer)
     params = _param_names(node.args)
     local_names = set(params) | _stored_names(node.body)
@@ -2684,7 +2708,7 @@ def _normalize(parsed, node=None, extra_reserved=(), siblings=None):
     body = structurer.run(node.body)
     local_names |= {structurer.ret, structurer.returned} - {None}
     anf = ANF(parsed, namer, local_names, set(lifted))
-    anf.generators = _generator_locals(parsed, node)
+    anf.generators = _generator_locals(parsed, node) if draws else frozenset()
     anf.lineno = node.lineno
     # Default values are evaluated where the function is defined: keep them.
     body = anf.stmts(body)
