@@ -493,6 +493,21 @@ def _bind_defaults(nodes, target, env):
                 args.kw_defaults[k] = cell(defaults[param.id], param.id)
 
 
+def _numpy_spelling(obj, env):
+    """``np.where`` (``np.linalg.solve``) for a NumPy function the
+    normalized code calls by a placeholder name, as the user would write
+    it; ``None`` for anything else."""
+    import numpy
+    name = getattr(obj, "__name__", None)
+    if name is None:
+        return None
+    if getattr(numpy, name, None) is obj:
+        return A.attr(env.ref(numpy, "np"), name)
+    if getattr(numpy.linalg, name, None) is obj:
+        return A.attr(A.attr(env.ref(numpy, "np"), "linalg"), name)
+    return None
+
+
 def _bind_names(fn, env, lifted):
     """Replace the placeholder names normalization uses for ``len``,
     ``range``... by references to the real objects; and calls of lifted
@@ -510,8 +525,10 @@ def _bind_names(fn, env, lifted):
         name = n.func.id
         if name in _SPECIAL_CALLS:
             obj = _SPECIAL_CALLS[name]
-            n.func = (A.attr(env.runtime(), obj.__name__) if getattr(obj, "__module__", None) == runtime.__name__
-                      else env.ref(obj, obj.__name__))
+            if getattr(obj, "__module__", None) == runtime.__name__:
+                n.func = A.attr(env.runtime(), obj.__name__)
+            else:
+                n.func = _numpy_spelling(obj, env) or env.ref(obj, obj.__name__)
         elif name in lifted:
             unit = lifted[name]
             if hasattr(unit, "restore"):
