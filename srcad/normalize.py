@@ -567,12 +567,28 @@ def _mark_own_breaks(stmts, flag):
     return found
 
 
+# the classes check_syntax looks at, and those with nothing under them to look at
+_SYNTAX_CHECKED = frozenset(set(_UNSUPPORTED) | {gast.Call, gast.For, gast.While, gast.AugAssign, gast.Assign,
+                                                 gast.Lambda, gast.FunctionDef})
+_SYNTAX_LEAVES = frozenset({gast.Name, gast.Constant, gast.Load, gast.Store, gast.Del, gast.Param})
+
+
 def check_syntax(parsed, node):
     """Raise :class:`UnsupportedSyntaxError` for constructs srcad rejects."""
     top = node
 
+    checked = _SYNTAX_CHECKED
+    leaves = _SYNTAX_LEAVES
+
     def visit(n, in_nested):
-        unsupported = _UNSUPPORTED.get(n.__class__)
+        cls = n.__class__
+        if cls in leaves:
+            return
+        if cls not in checked:
+            for child in A.children(n):
+                visit(child, in_nested)
+            return
+        unsupported = _UNSUPPORTED.get(cls)
         if unsupported is not None:
             what, hint = unsupported
             raise UnsupportedSyntaxError(
