@@ -18,7 +18,7 @@ helpers = RuleSet("rule_helpers")
 # the shapes of the other arguments) have forward rules, so that
 # Hessian-vector products (forward over reverse) go through them.
 from srcad import rule_helpers as rh  # noqa: E402
-from srcad.ruledef import ad, t  # noqa: E402
+from srcad.ruledef import ad, d, t  # noqa: E402
 
 
 @helpers.rule("arange_adjoint")
@@ -39,6 +39,9 @@ def gradient_adjoint(result, g, f, varargs, axis=None, edge_order=1):
 @helpers.rule("angle_adjoint")
 def angle_adjoint(result, g, z, deg=False):
     t[result] = rh.angle_adjoint(t[g], z, deg) + rh.angle_adjoint_dz(g, z, t[z], deg)
+    # g is real; -1j g conj(z) / |z|**2 is -1j g / z, holomorphic in z
+    d[g] += ad.real_adjoint(rh.angle_adjoint(d[result], z, deg))
+    d[z] += rh.angle_adjoint_dz(g, z, d[result], deg)
 
 
 @helpers.rule("full_adjoint")
@@ -619,6 +622,7 @@ def multi_dot_adjoint(result, g, arrays):
 @helpers.rule("imag_adjoint")
 def imag_adjoint(result, g, x):
     t[result] = rh.imag_adjoint(t[g], x)
+    d[g] += ad.real_adjoint(rh.imag_adjoint(d[result], x))
 
 
 @helpers.rule("logsumexp_terms")

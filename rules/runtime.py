@@ -219,6 +219,12 @@ def sign(result, x):
     d[x] += ad.sign_adjoint(x, d[result])
 
 
+@rules.rule("real_adjoint")
+def real_adjoint(result, g):
+    t[result] = ad.real_adjoint(t[g])
+    d[g] += ad.real_adjoint(d[result])
+
+
 @rules.rule("abs_tangent")
 def abs_tangent(result, x, tx):
     t[result] = ad.abs_tangent(x, t[tx]) + ad.abs_tangent_dx(x, tx, t[x])

@@ -1147,6 +1147,21 @@ def _is_complex(x):
     return isinstance(x, complex) or getattr(getattr(x, "dtype", None), "kind", None) == "c"
 
 
+def real_adjoint(g):
+    """The adjoint of a real value: ``g``'s real part. Multiplied by a
+    complex factor, the adjoint of a real intermediate value picks up an
+    imaginary part that pairs with no tangent; it is dropped where a complex
+    value became real (``abs``, ``real``, ``imag``, ``angle``), before the
+    adjoint meets a complex factor again."""
+    if g.__class__ is float:
+        return g
+    if isinstance(g, complex):
+        return g.real
+    if getattr(getattr(g, "dtype", None), "kind", None) == "c":
+        return namespace_of(g).real(g)
+    return g
+
+
 def sign(x):
     """The adjoint factor of ``abs`` at ``x``: its sign for real ``x``, and
     ``conj(x) / |x|`` (zero at zero) for complex ``x``, so that the adjoint of a

@@ -291,3 +291,30 @@ def test_reverse_over_reverse_through_matmul_and_dot_adjoints():
     rng = np.random.default_rng(9)
     srcad.check_grads(_penalty_of_products, (rng.standard_normal(3), rng.standard_normal(3)),
                       modes=("reverse",))
+
+
+# -- a real value made from a complex one, used with a complex factor again ------------------
+
+def _modulus_times_phasor(x):
+    z = np.exp(1j * x) * (2.0 + x)
+    return np.sum(np.real(np.abs(z) * z) + np.imag(np.real(z) * z) + np.real(np.imag(z) * z))
+
+
+def _angle_times_phasor(x):
+    z = np.exp(1j * x) * (2.0 + x)
+    return np.sum(np.imag(np.angle(z) * z))
+
+
+def _abs_of_complex_cubed(x):
+    return np.sum(np.abs(1j * x + 2.0) ** 3)
+
+
+@pytest.mark.parametrize("fn", [_modulus_times_phasor, _angle_times_phasor, _abs_of_complex_cubed])
+def test_adjoint_of_a_real_part_of_a_complex_value_stays_real(fn):
+    # the adjoint reaching |z|, Re z or angle(z) from a product with a complex
+    # factor has an imaginary part that must not flow back into z
+    x = np.array([0.3, 1.2])
+    srcad.check_grads(fn, (x,), order=2)
+    g = srcad.grad(fn)
+    np.testing.assert_allclose(srcad.jacobian(g, mode="reverse")(x), numeric_grad(g, (x,), 0, eps=1e-5),
+                               rtol=1e-5, atol=1e-6)
