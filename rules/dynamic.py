@@ -57,6 +57,7 @@ def item_adjoint(result, g, a, args):
 @helpers.rule("trace_adjoint")
 def trace_adjoint(result, g, a, offset=0, axis1=0, axis2=1):
     t[result] = rh.trace_adjoint(t[g], a, offset, axis1, axis2)
+    d[g] += ad.unbroadcast(rh.trace_adjoint_transpose(d[result], a, offset, axis1, axis2), g)
 
 
 @helpers.rule("take_adjoint")
@@ -97,6 +98,7 @@ def sliding_window_adjoint(result, g, x, window_shape, axis=None):
 @helpers.rule("array_adjoint")
 def array_adjoint(result, g, obj):
     t[result] = rh.array_adjoint(t[g], obj)
+    d[g] += rh.array_adjoint_transpose(d[result], g, obj)
 
 
 @helpers.rule("block_adjoint")
@@ -162,16 +164,19 @@ def broadcast_arrays_adjoint(result, g, i, x):
 @helpers.rule("split_pieces")
 def split_pieces(result, g, arrays, axis=0):
     t[result] = rh.split_pieces(t[g], arrays, axis)
+    d[g] += rh.split_pieces_transpose(d[result], g, arrays, axis)
 
 
 @helpers.rule("unstack_pieces")
 def unstack_pieces(result, g, arrays, axis=0):
     t[result] = rh.unstack_pieces(t[g], arrays, axis)
+    d[g] += rh.unstack_pieces_transpose(d[result], g, arrays, axis)
 
 
 @helpers.rule("centered")
 def centered(result, a, axis=None):
     t[result] = rh.centered(t[a], axis)
+    d[a] += ad.unbroadcast(rh.centered(ad.dense(d[result], a), axis), a)
 
 
 @helpers.rule("nan_centered")
@@ -221,6 +226,7 @@ def tolist_tangent(result, tx, a):
 @helpers.rule("tolist_adjoint")
 def tolist_adjoint(result, g, a):
     t[result] = rh.tolist_adjoint(t[g], a)
+    d[g] += rh.tolist_adjoint_transpose(d[result], a)
 
 
 # More adjoints that only reshape, reorder, gather or sum their adjoint
@@ -228,6 +234,7 @@ def tolist_adjoint(result, g, a):
 @helpers.rule("cumsum_adjoint")
 def cumsum_adjoint(result, g, a, axis=None):
     t[result] = rh.cumsum_adjoint(t[g], a, axis)
+    d[g] += ad.unbroadcast(rh.cumsum_adjoint_transpose(d[result], axis), g)
 
 
 @helpers.rule("cumulative_sum_adjoint")
@@ -253,6 +260,7 @@ def diagflat_adjoint(result, g, v, k=0):
 @helpers.rule("unravel")
 def unravel(result, g, a, order="C"):
     t[result] = rh.unravel(t[g], a, order)
+    d[g] += rh.unravel_transpose(d[result], g, order)
 
 
 @helpers.rule("rollaxis_adjoint")
@@ -327,6 +335,9 @@ def inner_adjoint(result, g, a, b, which):
     t[result] = rh.inner_adjoint(t[g], a, b, which) \
         + rh.inner_adjoint_tangent(g, a, b, which, 0, t[a]) \
         + rh.inner_adjoint_tangent(g, a, b, which, 1, t[b])
+    d[g] += rh.product_adjoint_transpose("inner", d[result], g, a, b, which)
+    d[a] += rh.product_adjoint_transpose("inner", d[result], g, a, b, which, 0)
+    d[b] += rh.product_adjoint_transpose("inner", d[result], g, a, b, which, 1)
 
 
 @helpers.rule("vdot_adjoint")
@@ -340,6 +351,9 @@ def outer_adjoint(result, g, a, b, which):
     t[result] = rh.outer_adjoint(t[g], a, b, which) \
         + rh.outer_adjoint_tangent(g, a, b, which, 0, t[a]) \
         + rh.outer_adjoint_tangent(g, a, b, which, 1, t[b])
+    d[g] += rh.product_adjoint_transpose("outer", d[result], g, a, b, which)
+    d[a] += rh.product_adjoint_transpose("outer", d[result], g, a, b, which, 0)
+    d[b] += rh.product_adjoint_transpose("outer", d[result], g, a, b, which, 1)
 
 
 @helpers.rule("tensordot_adjoint")
@@ -347,6 +361,9 @@ def tensordot_adjoint(result, g, a, b, axes, which):
     t[result] = rh.tensordot_adjoint(t[g], a, b, axes, which) \
         + rh.tensordot_adjoint_tangent(g, a, b, axes, which, 0, t[a]) \
         + rh.tensordot_adjoint_tangent(g, a, b, axes, which, 1, t[b])
+    d[g] += rh.product_adjoint_transpose("tensordot", d[result], g, a, b, which, None, axes)
+    d[a] += rh.product_adjoint_transpose("tensordot", d[result], g, a, b, which, 0, axes)
+    d[b] += rh.product_adjoint_transpose("tensordot", d[result], g, a, b, which, 1, axes)
 
 
 @helpers.rule("kron_adjoint")
@@ -354,6 +371,9 @@ def kron_adjoint(result, g, a, b, which):
     t[result] = rh.kron_adjoint(t[g], a, b, which) \
         + rh.kron_adjoint_tangent(g, a, b, which, 0, t[a]) \
         + rh.kron_adjoint_tangent(g, a, b, which, 1, t[b])
+    d[g] += rh.product_adjoint_transpose("kron", d[result], g, a, b, which)
+    d[a] += rh.product_adjoint_transpose("kron", d[result], g, a, b, which, 0)
+    d[b] += rh.product_adjoint_transpose("kron", d[result], g, a, b, which, 1)
 
 
 @helpers.rule("cross_adjoint")
@@ -361,6 +381,9 @@ def cross_adjoint(result, g, a, b, which, axisa=-1, axisb=-1, axisc=-1, axis=Non
     t[result] = rh.cross_adjoint(t[g], a, b, which, axisa, axisb, axisc, axis) \
         + rh.cross_adjoint_tangent(g, a, b, which, 0, t[a], axisa, axisb, axisc, axis) \
         + rh.cross_adjoint_tangent(g, a, b, which, 1, t[b], axisa, axisb, axisc, axis)
+    d[g] += rh.product_adjoint_transpose("cross", d[result], g, a, b, which, None, axisa, axisb, axisc, axis)
+    d[a] += rh.product_adjoint_transpose("cross", d[result], g, a, b, which, 0, axisa, axisb, axisc, axis)
+    d[b] += rh.product_adjoint_transpose("cross", d[result], g, a, b, which, 1, axisa, axisb, axisc, axis)
 
 
 @helpers.rule("vecdot_adjoint")
@@ -375,6 +398,9 @@ def matvec_adjoint(result, g, a, v, which):
     t[result] = rh.matvec_adjoint(t[g], a, v, which) \
         + rh.matvec_adjoint_tangent(g, a, v, which, 0, t[a]) \
         + rh.matvec_adjoint_tangent(g, a, v, which, 1, t[v])
+    d[g] += rh.product_adjoint_transpose("matvec", d[result], g, a, v, which)
+    d[a] += rh.product_adjoint_transpose("matvec", d[result], g, a, v, which, 0)
+    d[v] += rh.product_adjoint_transpose("matvec", d[result], g, a, v, which, 1)
 
 
 @helpers.rule("vecmat_adjoint")
@@ -389,6 +415,9 @@ def convolve_adjoint(result, g, a, v, which, mode="full"):
     t[result] = rh.convolve_adjoint(t[g], a, v, which, mode) \
         + rh.convolve_adjoint_tangent(g, a, v, which, 0, t[a], mode) \
         + rh.convolve_adjoint_tangent(g, a, v, which, 1, t[v], mode)
+    d[g] += rh.product_adjoint_transpose("convolve", d[result], g, a, v, which, None, mode)
+    d[a] += rh.product_adjoint_transpose("convolve", d[result], g, a, v, which, 0, mode)
+    d[v] += rh.product_adjoint_transpose("convolve", d[result], g, a, v, which, 1, mode)
 
 
 @helpers.rule("correlate_adjoint")
@@ -396,12 +425,17 @@ def correlate_adjoint(result, g, a, v, which, mode="valid"):
     t[result] = rh.correlate_adjoint(t[g], a, v, which, mode) \
         + rh.correlate_adjoint_tangent(g, a, v, which, 0, t[a], mode) \
         + rh.correlate_adjoint_tangent(g, a, v, which, 1, t[v], mode)
+    d[g] += rh.product_adjoint_transpose("correlate", d[result], g, a, v, which, None, mode)
+    d[a] += rh.product_adjoint_transpose("correlate", d[result], g, a, v, which, 0, mode)
+    d[v] += rh.product_adjoint_transpose("correlate", d[result], g, a, v, which, 1, mode)
 
 
 @helpers.rule("einsum_adjoint")
 def einsum_adjoint(result, g, subscripts, operands, i):
     t[result] = rh.einsum_adjoint(t[g], subscripts, operands, i) \
         + rh.einsum_adjoint_tangent(g, subscripts, operands, i, t[operands])
+    d[g] += rh.einsum_adjoint_transpose(d[result], g, subscripts, operands, i)
+    d[operands] += rh.einsum_adjoint_operands(d[result], g, subscripts, operands, i)
 
 
 # Reductions and cumulative products.

@@ -1017,7 +1017,7 @@ def _jacobian_reverse(f, derived, values, x, kw):
     reset()
     raw, saved = fwd(*values, **kw)
     out = _as_output(f, raw, values)
-    fresh = not derived.reentrant
+    fresh = not _reentrant(derived)
     rows = [[[] for _ in floats] for _ in _tree_leaves(out)]
     for count, (o, _, ct) in enumerate(_basis(_seeds(out))):
         if fresh and count:

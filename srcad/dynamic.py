@@ -69,7 +69,17 @@ def call_fwd(fn, positions, *args, **kwargs):
     derived = _derived(fn, positions, "reverse", len(args), tuple(kwargs))
     fwd, bwd = derived.functions
     out, saved = fwd(*args, **kwargs)
-    return out, (bwd, saved)
+    return _shaped(fn, out, args), (bwd, saved)
+
+
+def _shaped(fn, out, args):
+    """The output of ``fn`` as the caller sees it: a gradient made by
+    srcad.grad shaped like its argument (the generated code may hand back
+    the adjoint of an array as a list of its entries, or a lazy zero)."""
+    if getattr(fn, "_grad_positions", None) is None:
+        return out
+    from .api import _as_output
+    return _as_output(fn, out, args)
 
 
 def call_bwd(tape, g):
@@ -86,7 +96,8 @@ def call_jvp(fn, positions, args, tangents, kwargs=None):
     names = derived.tangent_names
     order = list(names)
     extra = {names[w]: t for w, t in zip(order, tangents)}
-    return derived.functions[0](*args, **(kwargs or {}), **extra)
+    out, out_dot = derived.functions[0](*args, **(kwargs or {}), **extra)
+    return _shaped(fn, out, args), _shaped(fn, out_dot, args)
 
 
 def call_fwd_jvp(fn, positions, args, tangents, kwargs=None):
@@ -111,7 +122,7 @@ def call_fwd_jvp(fn, positions, args, tangents, kwargs=None):
     names = jvp.tangent_names
     extra = {names[params[i]]: tangents[i] for i in varying}
     (out, saved), (out_dot, saved_dot) = jvp.functions[0](*args, **kwargs, **extra)
-    return (out, (bwd, saved)), (out_dot, (None, saved_dot))
+    return (_shaped(fn, out, args), (bwd, saved)), (_shaped(fn, out_dot, args), (None, saved_dot))
 
 
 def _is_zero(tangent):

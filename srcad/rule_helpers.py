@@ -421,6 +421,14 @@ def _flip_cumsum(g, axis):
     return xp.flip(_cumsum(xp.flip(g, axis=axis), axis=axis), axis=axis)
 
 
+def cumsum_adjoint_transpose(h, axis=None):
+    """Transpose of :func:`cumsum_adjoint` (reverse mode over it): the
+    cumulative sums of ``h``."""
+    if is_zero(h):
+        return 0.0
+    return _ns(h).cumsum(h, axis=axis)
+
+
 def cumsum_adjoint(g, a, axis=None):
     """Adjoint of ``cumsum(a, axis)``: reversed cumulative sums, in ``a``'s shape."""
     if is_zero(g):
@@ -1076,6 +1084,14 @@ def diagonal_adjoint(g, a, offset=0, axis1=0, axis2=1):
     for j, p in enumerate(perm):
         inv[p] = j
     return _permute(out, inv)
+
+
+def trace_adjoint_transpose(h, a, offset=0, axis1=0, axis2=1):
+    """Transpose of :func:`trace_adjoint` (reverse mode over it): the trace
+    of ``h``."""
+    if is_zero(h):
+        return 0.0
+    return _ns(h).trace(h, offset, axis1, axis2)
 
 
 def trace_adjoint(g, a, offset=0, axis1=0, axis2=1):
@@ -2053,6 +2069,16 @@ def einsum_adjoint(g, subscripts, operands, i):
 # -- shapes --------------------------------------------------------------------------------
 
 
+def unravel_transpose(h, g, order="C"):
+    """Transpose of :func:`unravel` (reverse mode over it): ``h`` flat again."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(h)
+    if order == "F":
+        return xp.reshape(h, (-1,), order="F")
+    return xp.reshape(h, (-1,))
+
+
 def unravel(g, a, order="C"):
     """Adjoint of ``ravel(a, order)``: ``g`` back in ``a``'s shape."""
     if is_zero(g):
@@ -2166,6 +2192,47 @@ def _promote(x, kind):
             return s + (1,)
         return s
     raise ValueError(kind)
+
+
+def _dense_piece(h, shape, like):
+    xp = _ns(like)
+    if is_zero(h):
+        return xp.zeros(shape, dtype=like.dtype)
+    return xp.broadcast_to(h, shape) if _shape(h) != tuple(shape) else h
+
+
+def split_pieces_transpose(h, g, arrays, axis=0):
+    """Transpose of :func:`split_pieces` (reverse mode over it): the
+    pieces' adjoints ``h`` joined back into ``g``'s shape."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    parts = []
+    for k, x in enumerate(arrays):
+        shape = _operand_shape(x)
+        hk = h[k] if k < len(h) else 0.0
+        if axis is None:
+            n = 1
+            for m in shape:
+                n *= m
+            parts.append(xp.reshape(_dense_piece(hk, shape, g), (n,)))
+        else:
+            shape = list(_shape(g))
+            shape[axis] = _operand_shape(x)[axis] if _operand_shape(x) else 1
+            parts.append(_dense_piece(hk, tuple(shape), g))
+    return xp.reshape(xp.concatenate(parts, axis=0 if axis is None else axis), _shape(g))
+
+
+def unstack_pieces_transpose(h, g, arrays, axis=0):
+    """Transpose of :func:`unstack_pieces` (reverse mode over it): the
+    slices' adjoints ``h`` stacked back along ``axis``."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    shape = list(_shape(g))
+    del shape[axis]
+    return xp.stack([_dense_piece(h[k] if k < len(h) else 0.0, tuple(shape), g)
+                     for k in range(len(arrays))], axis=axis)
 
 
 def unstack_pieces(g, arrays, axis=0):
@@ -2302,6 +2369,22 @@ def tolist_adjoint(g, a):
         return [dense(e, dims[1:]) for e in v]
     xp = _ns(a)
     return xp.asarray(dense(g, shape), dtype=_float_dtype(a))
+
+
+def _adj_nested(v):
+    """Nested lists as nested :class:`AdjList` (adjoints of lists add entry
+    by entry)."""
+    if isinstance(v, (list, tuple)):
+        return AdjList(_adj_nested(e) for e in v)
+    return v
+
+
+def tolist_adjoint_transpose(h, a):
+    """Transpose of :func:`tolist_adjoint` (reverse mode over it): ``h``,
+    shaped like ``a``, as nested lists."""
+    if is_zero(h):
+        return 0.0
+    return _adj_nested(h.tolist() if hasattr(h, "tolist") else h)
 
 
 def item_adjoint(g, a, args):
@@ -2522,6 +2605,26 @@ def array_tangent(t, result):
     sequences of tangents are stacked like ``obj``)."""
     xp = _ns(result)
     return xp.reshape(xp.asarray(t, dtype=result.dtype), _shape(result))
+
+
+def array_adjoint_transpose(h, g, obj):
+    """Transpose of :func:`array_adjoint` (reverse mode over it): the nested
+    adjoints ``h`` (lazy zeros too) stacked into ``g``'s shape."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(g)
+
+    def dense(v, o):
+        if isinstance(o, (list, tuple)):
+            if is_zero(v):
+                v = [0.0] * len(o)
+            return xp.stack([dense(v[k] if k < len(v) else 0.0, e) for k, e in enumerate(o)]) \
+                if len(o) else xp.zeros((0,), dtype=g.dtype)
+        shape = _operand_shape(o)
+        if is_zero(v):
+            return xp.zeros(shape, dtype=g.dtype)
+        return xp.reshape(xp.asarray(v), shape)
+    return xp.reshape(_cast(dense(h, obj), g.dtype), _shape(g))
 
 
 def array_adjoint(g, obj):
@@ -4132,3 +4235,81 @@ def _wrap_adjoint_helpers(namespace):
 
 if __name__ == "srcad.rule_helpers":  # an exported copy runs on NumPy alone
     _wrap_adjoint_helpers(globals())
+
+
+# -- reverse mode over the adjoints of products ------------------------------------------------
+# An adjoint ``adj(g, a, b, which)`` of a bilinear product ``op(a, b)`` is
+# linear in ``g`` and in the operand other than ``which``. Its transposes are
+# the product itself and the other operand's adjoint, with the adjoint ``h``
+# reaching the result in place of operand ``which``:
+#   <h, adj_a(g, a, b)> = <g, op(h, b)>   (so d g = op(h, b), d b = adj_b(g, h, b)).
+
+def _product(name, ops, rest):
+    xp = _ns(next((op for op in ops if hasattr(op, "shape")), ops[0]))
+    a, b = ops
+    if name == "inner":
+        return xp.inner(a, b)
+    if name == "outer":
+        return xp.outer(a, b)
+    if name == "tensordot":
+        return xp.tensordot(a, b, axes=rest[0])
+    if name == "kron":
+        return xp.kron(a, b)
+    if name == "cross":
+        axisa, axisb, axisc, axis = rest
+        return xp.cross(a, b, axisa, axisb, axisc, axis)
+    if name == "matvec":
+        return xp.matmul(a, b[..., :, None])[..., 0]
+    if name == "convolve":
+        return xp.convolve(a, b, rest[0])
+    return xp.correlate(a, b, rest[0])
+
+
+_PRODUCT_ADJOINTS = {"inner": lambda: inner_adjoint, "outer": lambda: outer_adjoint,
+                     "tensordot": lambda: tensordot_adjoint, "kron": lambda: kron_adjoint,
+                     "cross": lambda: cross_adjoint, "matvec": lambda: matvec_adjoint,
+                     "convolve": lambda: convolve_adjoint, "correlate": lambda: correlate_adjoint}
+
+
+def product_adjoint_transpose(name, h, g, a, b, which, k=None, *rest):
+    """Reverse mode over ``{name}_adjoint(g, a, b, which, *rest)``: the
+    adjoint reaching ``g`` (``k=None``) or operand ``k`` from the adjoint
+    ``h`` of its result."""
+    if is_zero(h) or is_zero(g) or k == which:
+        return 0.0
+    ops = [a, b]
+    ops[which] = _like(h, ops[which])
+    if k is None:
+        return unbroadcast(_product(name, ops, rest), g)
+    adjoint = _PRODUCT_ADJOINTS[name]()
+    if name == "tensordot":
+        return adjoint(g, ops[0], ops[1], rest[0], k)
+    return adjoint(g, ops[0], ops[1], k, *rest)
+
+
+def einsum_adjoint_transpose(h, g, subscripts, operands, i):
+    """Reverse mode over ``einsum_adjoint(g, subscripts, operands, i)``:
+    the adjoint reaching ``g``."""
+    if is_zero(h) or is_zero(g) or i < 0:
+        return 0.0
+    ops = [op for op in operands if op is not None]
+    ops[i] = _like(h, ops[i])
+    return unbroadcast(_ns(g).einsum(subscripts, *ops), g)
+
+
+def einsum_adjoint_operands(h, g, subscripts, operands, i):
+    """Reverse mode over ``einsum_adjoint(g, subscripts, operands, i)``:
+    the adjoints reaching the operands (one per entry of ``operands``)."""
+    if is_zero(h) or is_zero(g) or i < 0:
+        return 0.0
+    ops = [op for op in operands if op is not None]
+    ops[i] = _like(h, ops[i])
+    out = AdjList()
+    j = 0
+    for op in operands:
+        if op is None or j == i:
+            out.append(0.0)
+        else:
+            out.append(einsum_adjoint(g, subscripts, ops, j))
+        j += op is not None
+    return out

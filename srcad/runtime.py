@@ -81,6 +81,10 @@ def shape_of(x):
     """
     if x is None:
         return None
+    if isinstance(x, (list, tuple, dict)):
+        # the adjoint of a container (its structure is its shape), kept
+        # whole: a cotangent that reaches it is split entry by entry
+        return x
     if not hasattr(x, "shape"):
         return Shape((), None, None)
     return Shape(x.shape, getattr(x, "dtype", None), namespace_of(x))
@@ -846,6 +850,20 @@ def _zero_entries(seq):
     return [zeros_like(v) if isinstance(v, (list, tuple)) else 0.0 for v in seq]
 
 
+def concat_adjoint_transpose(h, a, b, which):
+    """Transpose of :func:`concat_adjoint` (reverse mode over it): ``h`` as
+    the part of the joined adjoint that belongs to ``a`` (``which=0``) or
+    ``b`` (1), the other part zero."""
+    x = a if which == 0 else b
+    if isinstance(x, (list, tuple)) and not _both_sequences(a, b) and not _lazy(h):
+        # the adjoint of a list NumPy added to an array: entries, some lazy
+        import numpy
+        from .rule_helpers import array_adjoint_transpose
+        other = b if which == 0 else a
+        h = array_adjoint_transpose(h, namespace_of(other).zeros(numpy.shape(x)), x)
+    return concat_tangent(h, 0.0, a, b) if which == 0 else concat_tangent(0.0, h, a, b)
+
+
 def concat_adjoint(g, a, b, which):
     """Adjoint of :func:`concat` for ``a`` (``which=0``) or ``b`` (1): its
     part of the joined adjoint."""
@@ -966,8 +984,18 @@ def repeated(seq, n):
     """
     if isinstance(seq, (int, float)) and not hasattr(seq, "dtype") and seq == 0:
         return seq
-    out = seq * n
-    return AdjList(out) if isinstance(seq, AdjList) else out
+    if isinstance(seq, AdjList):
+        return AdjList(list(seq) * n)   # (an AdjList's own * scales its entries)
+    return seq * n
+
+
+def repeated_adjoint_transpose(h, seq, n):
+    """Transpose of :func:`repeated_adjoint` (reverse mode over it): ``h``,
+    one adjoint per entry of ``seq`` (missing ones are lazy zeros), once per copy."""
+    if isinstance(h, (int, float)) and not hasattr(h, "dtype") and h == 0:
+        return 0.0
+    h = list(h) + [0.0] * (len(seq) - len(h))
+    return AdjList(h * n)
 
 
 def repeated_adjoint(g, seq, n):
@@ -1028,6 +1056,12 @@ def sequence(x):
     if isinstance(x, (list, tuple, range)) or hasattr(x, "shape"):
         return x
     return list(x)
+
+
+def sequence_adjoint(g, x):
+    """Adjoint of :func:`sequence` for ``x``: ``g``, or none for a dict
+    (its keys, which ``list(d)`` gives, carry no derivative)."""
+    return 0.0 if isinstance(x, dict) else g
 
 
 def shortest(rows):
@@ -1632,6 +1666,25 @@ def old_item(x, index):
     return copy(x[index])
 
 
+def written_adjoint_transpose(g, adj, index):
+    """Transpose of :func:`written_adjoint` (reverse mode over it): ``g``
+    placed at ``index`` of an adjoint shaped like ``adj``, where a position
+    written more than once takes the last write's part only."""
+    if _lazy(g) or _lazy(adj):
+        return 0.0
+    if not (_is_basic_index(index) or isinstance(adj, (dict, list)) or not hasattr(g, "shape")):
+        # the mask written_adjoint multiplied by: g is shaped like adj[index]
+        xp = namespace_of(adj)
+        n = 1
+        for d in g.shape:
+            n *= d
+        owner = xp.full(adj.shape, -1)
+        ids = xp.reshape(xp.arange(n), g.shape)
+        owner[index] = ids
+        g = g * (owner[index] == ids)
+    return item_adjoint_transpose(g, adj, index)
+
+
 def written_adjoint(adj, index):
     """The adjoint of the value written by ``x[index] = v``: ``adj[index]``,
     where a position written more than once counts for the last write only
@@ -1830,6 +1883,28 @@ def unzip_adjoint(g, seqs):
         entries += [0.0] * (len(seq) - n)
         out.append(_like(entries, seq))
     return tuple(out)
+
+
+def unzip_adjoint_transpose(h, seqs):
+    """Transpose of :func:`unzip_adjoint` (reverse mode over it): the
+    sequences' adjoints ``h`` zipped back into tuples."""
+    if _lazy(h):
+        return 0.0
+    return AdjList(AdjList(e) for e in zip_tangent(seqs, *h))
+
+
+def unenumerate_adjoint_transpose(h):
+    """Transpose of :func:`unenumerate_adjoint` (reverse mode over it)."""
+    if _lazy(h):
+        return 0.0
+    return AdjList(AdjList((0.0, v)) for v in h)
+
+
+def unreverse_adjoint_transpose(h):
+    """Transpose of :func:`unreverse_adjoint` (reverse mode over it)."""
+    if _lazy(h):
+        return 0.0
+    return AdjList(reversed(list(h)))
 
 
 def unenumerate_adjoint(g, seq):

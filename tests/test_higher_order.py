@@ -318,3 +318,91 @@ def test_adjoint_of_a_real_part_of_a_complex_value_stays_real(fn):
     g = srcad.grad(fn)
     np.testing.assert_allclose(srcad.jacobian(g, mode="reverse")(x), numeric_grad(g, (x,), 0, eps=1e-5),
                                rtol=1e-5, atol=1e-6)
+
+
+# -- reverse over reverse through the adjoints of maxima, lists, powers, reshapes and products --
+
+_B43 = np.random.default_rng(10).standard_normal((4, 3))
+_C342 = np.random.default_rng(11).standard_normal((3, 4, 2))
+
+
+def _maxima(x):
+    m = np.max(x * x) + np.sum(np.min(np.outer(x, x), axis=1) ** 2)
+    return m * np.sum(x) + max(x[0] ** 2, x[1])
+
+
+def _joined_lists(x):
+    parts = [x[0] * x[1], x[2]] + [x[1] ** 2] + [x[0]] * 2
+    rows = [v * w for v, w in zip(parts, reversed(parts))]
+    return sum(r * (i + 1.0) for i, r in enumerate(rows)) + np.sum(np.array(parts) ** 3)
+
+
+def _repeated_pair(x):
+    z = [x[0] * x[1], x[2]]
+    w = z * 3
+    return w[0] * w[3] + w[4] ** 2 * x[3]
+
+
+def _array_powers(x):
+    return np.sum(np.abs(x) ** x) + np.sum(2.0 ** (x * x))
+
+
+def _reshapes_and_joins(x):
+    A = np.outer(x, x[:3])
+    c = np.concatenate([x, x ** 2]) * np.stack([x, x[::-1]]).ravel()
+    return np.trace(A[:3] @ A[:3]) + np.sum(np.cumsum(x * x) ** 2) + np.sum(c ** 2) + np.var(x * x) \
+        + sum(v ** 3 for v in (x * x).tolist())
+
+
+def _unpacked_displays(x):
+    parts = (*x, x[0] * x[1], *x)
+    padded = np.array([*x, 1.0, *parts])
+    return np.sum(padded ** 2) * parts[1]
+
+
+def _products(x):
+    return np.sum(np.inner(x * x, x) ** 2) + np.sum(np.outer(x, x ** 2) ** 2) \
+        + np.sum(np.tensordot(np.outer(x, x[:3]), _C342, axes=([1], [0])) ** 2) \
+        + np.sum(np.kron(x, x[:2] ** 2) ** 2) + np.sum(np.cross(x[:3], x[1:] ** 2) ** 2) \
+        + np.sum(np.convolve(x, x[:2] ** 2) ** 2) + np.sum(np.correlate(x, x[:2] ** 2) ** 2)
+
+
+def _contractions(x):
+    return np.sum(np.einsum("i,j,ij->i", x, x ** 2, _B43 @ np.outer(x[:3], x)) ** 2) \
+        + np.einsum("ij,jk,ki->", np.outer(x, x), _B43, np.outer(x[:3], x)) ** 2
+
+
+def _powered_helper(x, scale=1.0, power=None):
+    y = x * scale
+    if power is not None:
+        y = y ** power
+    return np.sum(y * np.cos(x))
+
+
+def _calls_a_helper_that_pushes(x):
+    # the helper's forward sweep pushes onto its own tape: each row of the
+    # Jacobian needs that forward sweep run again
+    return _powered_helper(x, scale=x[0], power=2)
+
+
+def _keys_of_a_dict(x):
+    d = {"a": x[0] * x, "b": x ** 2}
+    new = {k: d[k] * 2.0 for k in d}
+    return np.sum(new["a"] * new["b"])
+
+
+REVERSE_OVER_REVERSE = [_maxima, _joined_lists, _repeated_pair, _array_powers, _reshapes_and_joins,
+                        _unpacked_displays, _products, _contractions, _calls_a_helper_that_pushes,
+                        _keys_of_a_dict]
+
+
+@pytest.mark.parametrize("fn", REVERSE_OVER_REVERSE, ids=[f.__name__ for f in REVERSE_OVER_REVERSE])
+def test_reverse_over_reverse_through_runtime_helpers(fn):
+    x = np.array([0.7, -0.4, 1.3, 0.5])
+    g = srcad.grad(fn)
+    H = srcad.jacobian(g, mode="reverse")(x)
+    np.testing.assert_allclose(H, numeric_grad(g, (x,), 0, eps=1e-5), rtol=1e-5, atol=1e-6)
+
+    def penalty(x):
+        return np.sum(srcad.grad(fn)(x) ** 2)
+    srcad.check_grads(penalty, (x,), modes=("reverse",))
