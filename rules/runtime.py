@@ -310,6 +310,7 @@ rules.nondifferentiable("extremum_mask")
 @rules.rule("old_item")
 def old_item(result, x, index):
     t[result] = ad.old_item(t[x], index)
+    d[x] += ad.old_item_adjoint(d[result], x, index)
 
 
 @rules.rule("written_adjoint")

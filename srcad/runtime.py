@@ -454,6 +454,8 @@ def add_at(adj, x, index, g):
         else:
             out[index] = out[index] + g
         return out
+    if x.__class__ is range:
+        return adj   # (an entry of a range is an integer: no derivative)
     if isinstance(adj, (int, float)) and adj == 0:
         xp = namespace_of(x)
         adj = xp.zeros(_shape(x), dtype=_result_dtype(x, g))
@@ -1664,6 +1666,14 @@ def old_item(x, index):
     if isinstance(x, dict) and index not in x:
         return MISSING
     return copy(x[index])
+
+
+def old_item_adjoint(g, x, index):
+    """Adjoint of :func:`old_item` for ``x`` (reverse mode over code that
+    saved an entry before overwriting it): ``g`` placed at ``index``."""
+    if _lazy(g) or g is MISSING or (isinstance(x, dict) and index not in x):
+        return 0.0
+    return add_at(0.0, x, index, g)
 
 
 def written_adjoint_transpose(g, adj, index):

@@ -391,7 +391,20 @@ def _keys_of_a_dict(x):
     return np.sum(new["a"] * new["b"])
 
 
-REVERSE_OVER_REVERSE = [_maxima, _joined_lists, _repeated_pair, _array_powers, _reshapes_and_joins,
+def _written_entries(x):
+    out = x * 1.0
+    for i in range(1, x.shape[0]):
+        out[i] += out[i - 1] * 0.5 * x[i]
+    grid = np.zeros((2, 2))
+    for i in range(2):
+        for j in range(2):
+            grid[i, j] = x[i] * x[j + 2]
+    d = {"a": x[0]}
+    d["a"] = d["a"] * x[1]
+    return np.sum(out ** 2) + np.sum(grid ** 3) + d["a"] ** 2
+
+
+REVERSE_OVER_REVERSE = [_written_entries, _maxima, _joined_lists, _repeated_pair, _array_powers, _reshapes_and_joins,
                         _unpacked_displays, _products, _contractions, _calls_a_helper_that_pushes,
                         _keys_of_a_dict]
 
