@@ -204,6 +204,10 @@ helpers.nondifferentiable("extremum_weights", "ptp_weights", "clip_select", "tie
 def norm_partials(out, x, ord=None, axis=None, keepdims=False, result=None):
     t[out] = rh.norm_partials_tangent_x(t[x], x, ord, axis, keepdims, result) \
         + rh.norm_partials_tangent_r(t[result], x, ord, axis, keepdims, result)
+    # with the norm held fixed, the partials' derivative in x is the norm's
+    # Hessian there, self-adjoint
+    d[x] += rh.norm_partials_tangent_x(d[out], x, ord, axis, keepdims, result)
+    d[result] += rh.norm_partials_result_adjoint(d[out], x, ord, axis, keepdims, result)
 
 
 @helpers.rule("vector_norm_partials")
@@ -250,6 +254,7 @@ def diagonal_adjoint(result, g, a, offset=0, axis1=0, axis2=1):
 @helpers.rule("diag_adjoint")
 def diag_adjoint(result, g, v, k=0):
     t[result] = rh.diag_adjoint(t[g], v, k)
+    d[g] += rh.diag_adjoint_transpose(d[result], g, k)
 
 
 @helpers.rule("diagflat_adjoint")
@@ -291,6 +296,7 @@ def pad_adjoint(result, g, array, pad_width, mode="constant", reflect_type="even
 @helpers.rule("unpermute")
 def unpermute(result, g, perm, a, axis=-1):
     t[result] = rh.unpermute(t[g], perm, a, axis)
+    d[g] += ad.unbroadcast(rh.permute(ad.dense(d[result], a), perm, axis), g)
 
 
 # Adjoints of linear solves and inverses: linear in the adjoint, and
@@ -298,22 +304,31 @@ def unpermute(result, g, perm, a, axis=-1):
 @helpers.rule("solve_b_adjoint")
 def solve_b_adjoint(result, g, a):
     t[result] = rh.solve_b_adjoint(t[g], a) + rh.solve_b_adjoint_ta(g, a, t[a])
+    d[g] += rh.solve_b_adjoint_transpose(d[result], g, a, result, "g")
+    d[a] += rh.solve_b_adjoint_transpose(d[result], g, a, result, "a")
 
 
 @helpers.rule("solve_a_adjoint")
 def solve_a_adjoint(result, g, a, x):
     t[result] = rh.solve_a_adjoint(t[g], a, x) + rh.solve_a_adjoint_ta(g, a, x, t[a]) \
         + rh.solve_a_adjoint_tx(g, a, t[x])
+    d[g] += rh.solve_a_adjoint_transpose(d[result], g, a, x, "g")
+    d[a] += rh.solve_a_adjoint_transpose(d[result], g, a, x, "a")
+    d[x] += rh.solve_a_adjoint_transpose(d[result], g, a, x, "x")
 
 
 @helpers.rule("inv_adjoint")
 def inv_adjoint(result, g, ainv):
     t[result] = rh.inv_adjoint(t[g], ainv) + rh.inv_adjoint_tangent(g, ainv, t[ainv])
+    d[g] += rh.inv_adjoint_transpose(d[result], g, ainv, "g")
+    d[ainv] += rh.inv_adjoint_transpose(d[result], g, ainv, "ainv")
 
 
 @helpers.rule("det_adjoint")
 def det_adjoint(result, g, a, d):
     t[result] = rh.det_adjoint(t[g], a, d) + rh.det_adjoint_tangent(g, a, d, t[a], t[d])
+    d[g] += rh.det_adjoint_transpose(d[result], g, a, d, "g")
+    d[a] += rh.det_adjoint_transpose(d[result], g, a, d, "a")
 
 
 @helpers.rule("concat_pieces")
@@ -443,6 +458,10 @@ def einsum_adjoint(result, g, subscripts, operands, i):
 def prod_partials(result, a, axis=None, initial=None, nan=False):
     t[result] = rh.prod_partials_tangent(t[a], a, axis, initial, nan) \
         + rh.prod_partials(a, axis, t[initial], nan)
+    # the partials of a product are its gradient: their derivative, its
+    # Hessian, is self-adjoint
+    d[a] += rh.prod_partials_tangent(d[result], a, axis, initial, nan)
+    d[initial] += ad.unbroadcast(d[result] * rh.prod_partials(a, axis, None, nan), initial)
 
 
 @helpers.rule("cumprod_vjp")

@@ -4313,3 +4313,84 @@ def einsum_adjoint_operands(h, g, subscripts, operands, i):
             out.append(einsum_adjoint(g, subscripts, ops, j))
         j += op is not None
     return out
+
+
+# -- reverse mode over more adjoints and partials (reverse over reverse) -----------------------
+
+def diag_adjoint_transpose(h, g, k=0):
+    """Transpose of :func:`diag_adjoint`: ``diag(h, k)`` (a diagonal taken
+    back out of, or put back into, a matrix)."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    return unbroadcast(_ns(g).diag(h, k), g)
+
+
+def inv_adjoint_transpose(h, g, ainv, which):
+    """Reverse mode over ``inv_adjoint(g, ainv) = -M^T g M^T`` (``M = ainv``):
+    the adjoint reaching ``g`` (``which="g"``) or ``ainv``."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(ainv)
+    h = _like(h, ainv)
+    if which == "g":
+        return unbroadcast(-xp.matmul(xp.matmul(ainv, h), ainv), g)
+    mt = mT(ainv)
+    return -(xp.matmul(xp.matmul(g, mt), mT(h)) + xp.matmul(xp.matmul(mT(h), mt), g))
+
+
+def det_adjoint_transpose(h, g, a, d, which):
+    """Reverse mode over ``det_adjoint(g, a, d) = g * C`` with ``C`` the
+    cofactors of ``a`` (``d`` is ``det(a)``, a function of ``a``: all of
+    ``C``'s derivative goes to ``a``)."""
+    if is_zero(h) or is_zero(g) or which == "d":
+        return 0.0
+    xp = _ns(a)
+    c = cofactors(a, d)
+    h = _like(h, a)
+    if which == "g":
+        return unbroadcast(xp.sum(h * c, axis=(-2, -1)), g)
+    mt = mT(xp.linalg.inv(a))
+    s = xp.asarray(g)[..., None, None]
+    return s * (xp.sum(h * c, axis=(-2, -1))[..., None, None] * mt - xp.matmul(xp.matmul(c, mT(h)), mt))
+
+
+def norm_partials_result_adjoint(h, x, ord=None, axis=None, keepdims=False, result=None):
+    """Reverse mode over :func:`norm_partials` for the norm ``result`` it is
+    given: the tangent part from ``result`` scales a fixed array (shaped
+    like ``x``), summed over the reduced axes."""
+    if is_zero(h):
+        return 0.0
+    xp = _ns(x)
+    c = norm_partials_tangent_r(xp.ones_like(xp.asarray(result)), x, ord, axis, keepdims, result)
+    if is_zero(c):
+        return 0.0
+    prod = h * c
+    if axis is None or not _shape(result):
+        return unbroadcast(xp.sum(prod), result)
+    return unbroadcast(xp.sum(prod, axis=axis, keepdims=keepdims), result)
+
+
+def solve_b_adjoint_transpose(h, g, a, r, which):
+    """Reverse mode over ``solve_b_adjoint(g, a) = r = solve(a^T, g)``: the
+    adjoint reaching ``g`` (``solve(a, h)``) or ``a`` (``-r solve(a, h)^T``)."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    u = _solve(a, _like(h, r))
+    if which == "g":
+        return unbroadcast(u, g)
+    return unbroadcast(-_outer_last(r, u, a), a)
+
+
+def solve_a_adjoint_transpose(h, g, a, x, which):
+    """Reverse mode over ``solve_a_adjoint(g, a, x) = -gb x^T`` with
+    ``gb = solve(a^T, g)``: the adjoint reaching ``g``, ``a`` or ``x``."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    h = _like(h, a)
+    gb = _solve(mT(a), g)
+    if which == "x":
+        return unbroadcast(-_matvec(mT(h), gb, x), x)
+    w = _solve(a, _matvec(h, x, x))     # solve(a, h x)
+    if which == "g":
+        return unbroadcast(-w, g)
+    return unbroadcast(_outer_last(gb, w, a), a)

@@ -419,3 +419,47 @@ def test_reverse_over_reverse_through_runtime_helpers(fn):
     def penalty(x):
         return np.sum(srcad.grad(fn)(x) ** 2)
     srcad.check_grads(penalty, (x,), modes=("reverse",))
+
+
+# -- reverse over reverse through the adjoints of solves, inverses, determinants, sorts, norms --
+
+_S33 = np.random.default_rng(12).standard_normal((3, 3))
+_SPD = _S33 @ _S33.T + 3 * np.eye(3)
+_B32 = np.random.default_rng(13).standard_normal((3, 2))
+
+
+def _solves(x):
+    return np.sum(np.linalg.solve(_SPD + np.diag(x ** 2), x) ** 2) \
+        + np.sum(np.linalg.solve(_SPD + np.outer(x, x), _B32 * x[0]) ** 2) \
+        + np.sum(np.linalg.solve(np.stack([_SPD + np.outer(x, x), _SPD * x[1] ** 2 + np.eye(3)]), x) ** 2)
+
+
+def _inverses_and_determinants(x):
+    return np.sum(np.linalg.inv(_SPD + np.outer(x, x)) * _S33) \
+        + np.sum(np.linalg.inv(np.stack([_SPD + np.outer(x, x), _SPD * (1 + x[1] ** 2)])) ** 2) \
+        + np.linalg.det(_SPD + np.outer(x, x)) ** 0.5 + np.linalg.det(_S33 * x[0]) \
+        + np.sum(np.linalg.det(np.stack([_SPD + np.outer(x, x), _S33 * x[2]])) ** 2)
+
+
+def _diagonals_and_sorts(x):
+    return np.sum(np.diag(np.outer(x, x) @ _S33) ** 2) + np.sum(np.diag(x ** 2) @ _S33) \
+        + np.sum(np.sort(x * x)[::-1] * np.arange(1.0, 4.0) * x) \
+        + np.sum(np.sort(np.outer(x, x), axis=0) ** 2 * _S33)
+
+
+def _norms_and_products(x):
+    M = np.outer(x, x ** 2) + _S33
+    return np.linalg.norm(x * _S33) + np.linalg.norm(x) ** 3 + np.linalg.norm(_S33 @ x, ord=1) \
+        + np.sum(np.linalg.norm(M, axis=1) ** 2) + np.linalg.norm(x, 4) + np.linalg.norm(M, "fro") \
+        + np.linalg.norm(M, np.inf) + np.prod(x) * np.sum(np.prod(M, axis=1) ** 2) + np.prod(x ** 2, initial=2.0)
+
+
+LINALG_REVERSE_OVER_REVERSE = [_solves, _inverses_and_determinants, _diagonals_and_sorts, _norms_and_products]
+
+
+@pytest.mark.parametrize("fn", LINALG_REVERSE_OVER_REVERSE, ids=[f.__name__ for f in LINALG_REVERSE_OVER_REVERSE])
+def test_reverse_over_reverse_through_linear_algebra_adjoints(fn):
+    x = np.array([0.5, -0.3, 0.8])
+    g = srcad.grad(fn)
+    H = srcad.jacobian(g, mode="reverse")(x)
+    np.testing.assert_allclose(H, numeric_grad(g, (x,), 0, eps=1e-5), rtol=1e-5, atol=1e-6)
