@@ -463,3 +463,35 @@ def test_reverse_over_reverse_through_linear_algebra_adjoints(fn):
     g = srcad.grad(fn)
     H = srcad.jacobian(g, mode="reverse")(x)
     np.testing.assert_allclose(H, numeric_grad(g, (x,), 0, eps=1e-5), rtol=1e-5, atol=1e-6)
+
+
+# -- Jacobians and Hessians called inside a function being differentiated ----------------------
+
+_S_NEWTON = np.array([[2.0, 0.3, 0.1], [0.3, 1.5, -0.2], [0.1, -0.2, 1.8]])
+
+
+def _newton_objective(x):
+    return np.sum(np.tanh(_S_NEWTON @ x) ** 2) + np.sum(x ** 4)
+
+
+def _newton_step(x):
+    step = np.linalg.solve(srcad.hessian(_newton_objective)(x) + 5.0 * np.eye(3),
+                           srcad.grad(_newton_objective)(x))
+    return np.sum((x - step) ** 2)
+
+
+def _jacobian_norm(x):
+    J = srcad.jacobian(lambda y: np.sin(_S_NEWTON @ y) * y)(x)
+    return np.sum(J ** 2) + np.sum(srcad.jacobian(np.tanh, mode="reverse")(x * x))
+
+
+def _scalar_hessian(a):
+    return srcad.hessian(lambda t: np.sin(t) * t ** 3)(a) * a
+
+
+@pytest.mark.parametrize("fn,x", [(_newton_step, np.array([0.5, -0.3, 0.8])),
+                                  (_jacobian_norm, np.array([0.5, -0.3, 0.8])),
+                                  (_scalar_hessian, 0.7)],
+                         ids=["newton_step", "jacobian_norm", "scalar_hessian"])
+def test_hessian_and_jacobian_inside_a_differentiated_function(fn, x):
+    srcad.check_grads(fn, (x,))
