@@ -227,6 +227,12 @@ def sign(result, x):
     d[x] += ad.sign_adjoint(x, d[result])
 
 
+@rules.rule("nones_as_zeros")
+def nones_as_zeros(result, values):
+    t[result] = ad.nones_as_zeros(t[values])
+    d[values] += d[result]
+
+
 @rules.rule("real_adjoint")
 def real_adjoint(result, g):
     t[result] = ad.real_adjoint(t[g])

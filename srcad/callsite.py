@@ -234,7 +234,11 @@ def classify_call(call, norm, env, lifted, custom_rules):
         return CallInfo("dynamic")
     if inspect.ismethod(obj) and getattr(obj.__self__, "__srcad_custom__", None) is not None:
         # generated code calling a hand-written derivative (custom_vjp's
-        # reverse_fwd...): differentiating it again needs a rule srcad lacks
+        # reverse_fwd...): differentiated again through the user's own
+        # forward and backward functions, where they are Python functions
+        target = obj.__self__.differentiable_part(obj.__name__)
+        if target is not None:
+            return CallInfo("user", obj=target)
         return CallInfo("unknown", obj=obj)
     if inspect.ismethod(obj) and isinstance(obj.__func__, types.FunctionType) and _in_scipy(obj.__func__):
         # a method of a SciPy object (scipy.stats.norm.logpdf): no rule

@@ -109,6 +109,33 @@ class _Custom:
         return tuple(0.0 if v is None else v for v in grads)
 
 
+    def differentiable_part(self, name):
+        """What srcad transforms for a call of ``reverse_fwd`` or
+        ``reverse_bwd`` (``name``) in generated code differentiated again (a
+        second derivative through a hand-written vjp): the user's forward
+        function, and a caller of the backward one that turns ``None``
+        cotangents into zeros; ``None`` where there is no such code (the
+        vjp is derived from a jvp)."""
+        if self.vjp_fwd is None or not (inspect.isfunction(self.vjp_fwd) and inspect.isfunction(self.vjp_bwd)):
+            return None
+        if name == "reverse_fwd":
+            return self.vjp_fwd
+        if name != "reverse_bwd":
+            return None
+        made = self.__dict__.get("_bwd_caller")
+        if made is None:
+            import linecache
+
+            from . import runtime
+            fname = "".join(c if c.isalnum() else "_" for c in self.__name__) + "_backward"
+            text = f"def {fname}(residuals, g):\n    return __ad__.nones_as_zeros(__bwd__(residuals, g))\n"
+            filename = f"<srcad backward of {fname} #{id(self)}>"
+            linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+            namespace = {"__bwd__": self.vjp_bwd, "__ad__": runtime}
+            exec(compile(text, filename, "exec"), namespace)
+            made = self.__dict__["_bwd_caller"] = namespace[fname]
+        return made
+
     def _transposed_jvp(self, args, g):
         """The cotangents of ``args`` from a hand-written jvp alone: the
         tangent it returns is linear in the tangents it is given, so its

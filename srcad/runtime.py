@@ -1183,6 +1183,12 @@ def _is_complex(x):
     return isinstance(x, complex) or getattr(getattr(x, "dtype", None), "kind", None) == "c"
 
 
+def nones_as_zeros(values):
+    """A tuple of cotangents with ``None`` (a zero, in a hand-written
+    backward function) as ``0.0``."""
+    return tuple(0.0 if v is None else v for v in values)
+
+
 def real_adjoint(g):
     """The adjoint of a real value: ``g``'s real part. Multiplied by a
     complex factor, the adjoint of a real intermediate value picks up an

@@ -495,3 +495,35 @@ def _scalar_hessian(a):
                          ids=["newton_step", "jacobian_norm", "scalar_hessian"])
 def test_hessian_and_jacobian_inside_a_differentiated_function(fn, x):
     srcad.check_grads(fn, (x,))
+
+
+# -- second derivatives through hand-written vjps (through the user's fwd and bwd) ------------
+
+@srcad.custom_vjp
+def _scaled_square(x, k):
+    return x * x * k
+
+
+def _scaled_square_fwd(x, k):
+    return _scaled_square(x, k), (x, k)
+
+
+def _scaled_square_bwd(res, g):
+    x, k = res
+    return (2.0 * x * k * g, None)
+
+
+_scaled_square.defvjp(_scaled_square_fwd, _scaled_square_bwd)
+
+
+def _uses_a_custom_vjp(x):
+    return np.sum(_scaled_square(np.sin(x), 3.0) * x)
+
+
+def test_second_derivatives_through_a_custom_vjp():
+    x = np.array([0.3, -0.7, 1.1])
+    srcad.check_grads(_uses_a_custom_vjp, (x,), order=2)
+    g = srcad.grad(_uses_a_custom_vjp)
+    expected = numeric_grad(g, (x,), 0, eps=1e-5)
+    np.testing.assert_allclose(srcad.hessian(_uses_a_custom_vjp)(x), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(srcad.jacobian(g, mode="reverse")(x), expected, rtol=1e-5, atol=1e-6)
