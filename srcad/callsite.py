@@ -220,6 +220,12 @@ def classify_call(call, norm, env, lifted, custom_rules):
     if unit is not None:
         # a nested function's plain version, called by generated code
         return CallInfo("lifted", unit=unit)
+    from . import dynamic
+    if obj is dynamic.call_fwd or obj is dynamic.call_bwd:
+        # reverse-mode code's calls of a function held in a variable: in
+        # reverse mode again, calls of their generated sweeps (found when
+        # the call runs)
+        return CallInfo("dynamic")
     custom = custom_rules(obj)
     if custom is not None:
         return CallInfo("custom", obj=obj, template=custom)

@@ -65,6 +65,8 @@ def _unpartial(fn, positions, args, kwargs, tangents=None):
 def call_fwd(fn, positions, *args, **kwargs):
     """``(out, tape)`` of ``fn(*args, **kwargs)`` for reverse mode, with the
     derivative taken with respect to the positional ``positions``."""
+    if fn is call_fwd or fn is call_bwd:
+        return _sweep_fwd(fn, positions, args, kwargs)
     fn, positions, args, kwargs, _ = _unpartial(fn, positions, args, kwargs)
     derived = _derived(fn, positions, "reverse", len(args), tuple(kwargs))
     fwd, bwd = derived.functions
@@ -80,6 +82,107 @@ def _shaped(fn, out, args):
         return out
     from .api import _as_output
     return _as_output(fn, out, args)
+
+
+# -- reverse mode over reverse-mode code's calls of functions held in variables ------------------
+# ``t, tape = dyn.call_fwd(fn, positions, *args)`` and ``grads = dyn.call_bwd(tape, g)`` in
+# generated code are themselves calls resolved at run time: reverse mode over them derives the
+# generated sweeps of ``fn`` in turn, through small functions with source that call them.
+
+_SWEEPS = {}
+
+
+def _source_function(name, text, namespace):
+    import linecache
+    filename = f"<srcad {name} #{len(_SWEEPS)}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    exec(compile(text, filename, "exec"), namespace)
+    return namespace[name]
+
+
+def _fwd_sweep_target(fn, positions, nargs, kw_names):
+    """``def f_forward_sweep(a0, ..., *, k...): return fn's forward sweep``,
+    with the tape as ``(backward sweep, saved values)``, as call_fwd gives it."""
+    key = ("fwd", fn, positions, nargs, kw_names)
+    try:
+        hit = _SWEEPS.get(key)
+    except TypeError:
+        key = ("fwd", id(fn), positions, nargs, kw_names)
+        hit = _SWEEPS.get(key)
+    if hit is not None and hit[0] is fn:
+        return hit[1]
+    derived = _derived(fn, positions, "reverse", nargs, kw_names)
+    fwd, bwd = derived.functions
+    params = [f"a{i}" for i in range(nargs)]
+    call = ", ".join(params + [f"{k}={k}" for k in kw_names])
+    decl = ", ".join(params + (["*"] + list(kw_names) if kw_names else []))
+    out = "out"
+    grad_of = getattr(fn, "_grad_positions", None)
+    if grad_of is not None:
+        gpos, single = grad_of
+        if not single or getattr(fn, "kind", None) != "grad" or gpos[0] >= nargs:
+            return None
+        out = f"__ad__.match(out, a{gpos[0]})"   # (what _shaped gives)
+    from . import runtime
+    name = "".join(c if c.isalnum() else "_" for c in getattr(fn, "__name__", "f")) + "_forward_sweep"
+    text = (f"def {name}({decl}):\n"
+            f"    out, saved = __fwd__({call})\n"
+            f"    return {out}, (__bwd__, saved)\n")
+    made = _source_function(name, text, {"__fwd__": fwd, "__bwd__": bwd, "__ad__": runtime})
+    _SWEEPS[key] = (fn, made)
+    return made
+
+
+def _bwd_sweep_target(bwd):
+    """``def f_backward_sweep(tape, g): return bwd(tape[1], g)``."""
+    key = ("bwd", id(bwd))
+    hit = _SWEEPS.get(key)
+    if hit is not None and hit[0] is bwd:
+        return hit[1]
+    name = "".join(c if c.isalnum() else "_" for c in getattr(bwd, "__name__", "f")) + "_sweep"
+    text = f"def {name}(tape, g):\n    return __bwd__(tape[1], g)\n"
+    made = _source_function(name, text, {"__bwd__": bwd})
+    _SWEEPS[key] = (bwd, made)
+    return made
+
+
+def _sweep_fwd(which, positions, args, kwargs):
+    """call_fwd of ``dyn.call_fwd`` or ``dyn.call_bwd`` itself (reverse mode
+    over generated reverse-mode code): ``(out, tape)``."""
+    from .errors import NonDifferentiableError
+    from .transform import derive
+    if which is call_fwd:
+        fn, inner_positions = args[0], args[1]
+        fn, inner_positions, rest, kwargs, _ = _unpartial(fn, inner_positions, args[2:], kwargs)
+        shift = len(rest) - (len(args) - 2)   # arguments a partial bound, in front
+        target = _fwd_sweep_target(fn, tuple(inner_positions), len(rest), tuple(kwargs))
+        wrt_positions = [p - 2 + shift for p in positions if p >= 2]
+        call_args = rest
+    else:
+        tape, g = args
+        target = _bwd_sweep_target(tape[0])
+        wrt_positions = list(positions)
+        call_args = args
+        shift = 0
+    if target is None:
+        raise NonDifferentiableError(
+            "reverse mode over a call of value_and_grad or of a gradient with respect to several "
+            "arguments, held in a variable, is not supported", construct="call_fwd",
+            hint="use forward mode over it (srcad.hessian, srcad.jvp), or call srcad.grad for "
+                 "one argument")
+    import inspect
+    names = list(inspect.signature(target).parameters)
+    derived = derive(target, "reverse", tuple(names[p] for p in wrt_positions))
+    fwd, bwd = derived.functions
+    out, saved = fwd(*call_args, **kwargs)
+    slots = [None if (which is call_fwd and p < 2) else wrt_positions.index(p - 2 + shift if which is call_fwd
+                                                                           else p)
+             for p in positions]
+
+    def backward(saved, g):
+        grads = bwd(saved, g)
+        return tuple(0.0 if k is None else grads[k] for k in slots)
+    return out, (backward, saved)
 
 
 def call_bwd(tape, g):

@@ -23,17 +23,9 @@ def _second_derivative_fd(fn, args, eps=1e-4):
     return (g(*plus) - g(*minus)) / (2 * eps)
 
 
-# grad(grad(f)) checks reverse mode over the inner gradient's code, and the
-# calls of functions held in variables in that code have no reverse mode of
-# their own yet (forward mode over them does: Hessians, Hessian-vector
-# products and jvp(grad(f)) below)
-_REVERSE_OVER_DYNAMIC = {"gradient_inside", "function_values"}
-_REVERSE_OVER_DYNAMIC_MARK = pytest.mark.xfail(
-    strict=True, raises=srcad.NonDifferentiableError,
-    reason="reverse mode over calls of functions held in variables is not supported yet")
-
-GRAD_OF_GRAD_CASES = [pytest.param(*p.values, id=p.id, marks=_REVERSE_OVER_DYNAMIC_MARK)
-                      if p.values[0].__name__ in _REVERSE_OVER_DYNAMIC else p for p in SCALAR_CASES]
+# grad(grad(f)) checks reverse mode over the inner gradient's code, calls of
+# functions held in variables in that code included
+GRAD_OF_GRAD_CASES = SCALAR_CASES
 
 
 @pytest.mark.parametrize("fn,args", GRAD_OF_GRAD_CASES)
@@ -527,3 +519,28 @@ def test_second_derivatives_through_a_custom_vjp():
     expected = numeric_grad(g, (x,), 0, eps=1e-5)
     np.testing.assert_allclose(srcad.hessian(_uses_a_custom_vjp)(x), expected, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(srcad.jacobian(g, mode="reverse")(x), expected, rtol=1e-5, atol=1e-6)
+
+
+# -- reverse over reverse through calls of functions held in variables --------------------------
+
+def _apply_twice(act, x):
+    return act(act(x) * x)
+
+
+def _functions_as_values(x):
+    acts = [np.tanh, lambda v: v ** 3]
+    total = 0.0
+    for act in acts:
+        total = total + np.sum(_apply_twice(act, x) ** 2)
+    return total + np.sum(srcad.grad(lambda v: np.sum(np.sin(v) * v))(x) ** 2)
+
+
+def test_reverse_over_reverse_through_functions_held_in_variables():
+    x = np.array([0.3, -0.6, 0.9])
+    g = srcad.grad(_functions_as_values)
+    H = srcad.jacobian(g, mode="reverse")(x)
+    np.testing.assert_allclose(H, numeric_grad(g, (x,), 0, eps=1e-5), rtol=1e-5, atol=1e-6)
+
+    def penalty(x):
+        return np.sum(srcad.grad(_functions_as_values)(x) ** 2)
+    srcad.check_grads(penalty, (x,), modes=("reverse",))
