@@ -73,6 +73,7 @@ def constant_only(result, tv, what):
 @helpers.rule("resize_adjoint")
 def resize_adjoint(result, g, a, new_shape):
     t[result] = rh.resize_adjoint(t[g], a, new_shape)
+    d[g] += rh.resize_adjoint_transpose(d[result], g, a, new_shape)
 
 
 @helpers.rule("delete_adjoint")
@@ -469,6 +470,10 @@ def cumprod_vjp(out, g, a, result, axis=None):
     """``result`` is ``cumprod(a)``: its tangent is the one ``t[a]`` gives,
     which ``cumprod_vjp_tangent`` accounts for."""
     t[out] = rh.cumprod_vjp(t[g], a, result, axis) + rh.cumprod_vjp_tangent(g, a, result, axis, t[a])
+    # the transpose in g is cumprod's tangent map; in a, the Hessian of
+    # <g, cumprod(a)>, self-adjoint (all of it through a: result moves with a)
+    d[g] += ad.unbroadcast(rh.cumprod_jvp(ad.dense(d[out], a), a, result, axis), g)
+    d[a] += rh.cumprod_vjp_tangent(g, a, result, axis, d[out])
 
 
 @helpers.rule("cumulative_prod_adjoint")
@@ -487,6 +492,7 @@ def diff_vjp(result, g, which, a, n=1, axis=-1, prepend=None, append=None):
 @helpers.rule("join_adjoint")
 def join_adjoint(result, g, arrays, kind):
     t[result] = rh.join_adjoint(t[g], arrays, kind)
+    d[g] += rh.join_adjoint_transpose(d[result], g, arrays, kind)
 
 
 @helpers.rule("nan_quantile_vjp")
@@ -502,6 +508,7 @@ def nan_quantile_jvp(result, ta, a, q, r, axis=None, method="linear"):
 @helpers.rule("quantile_vjp")
 def quantile_vjp(result, g, a, q, axis=None, method="linear"):
     t[result] = rh.quantile_vjp(t[g], a, q, axis, method)
+    d[g] += rh.quantile_vjp_transpose(d[result], g, a, q, axis, method)
 
 
 @helpers.rule("slogdet_adjoint")
@@ -561,11 +568,15 @@ def cov_adjoint(result, g, which, m, y=None, rowvar=True, bias=False, ddof=None,
 @helpers.rule("polyval_p_adjoint")
 def polyval_p_adjoint(result, g, p, x):
     t[result] = rh.polyval_p_adjoint(t[g], p, x) + rh.polyval_p_adjoint_tangent(g, p, x, t[x])
+    d[g] += ad.unbroadcast(rh.polyval_p_adjoint_transpose(d[result], g, p, x, "g"), g)
+    d[x] += ad.unbroadcast(rh.polyval_p_adjoint_transpose(d[result], g, p, x, "x"), x)
 
 
 @helpers.rule("polyval_slope")
 def polyval_slope(result, p, x):
     t[result] = rh.polyval_slope_tangent(p, x, "p", t[p]) + rh.polyval_slope_tangent(p, x, "x", t[x])
+    d[p] += rh.polyval_slope_p_adjoint(d[result], p, x)
+    d[x] += ad.unbroadcast(rh.polyval_slope_tangent(p, x, "x", d[result]), x)
 
 
 @helpers.rule("polyfit_square_weights")

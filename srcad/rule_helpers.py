@@ -4394,3 +4394,62 @@ def solve_a_adjoint_transpose(h, g, a, x, which):
     if which == "g":
         return unbroadcast(-w, g)
     return unbroadcast(_outer_last(gb, w, a), a)
+
+
+def quantile_vjp_transpose(h, g, a, q, axis=None, method="linear"):
+    """Transpose of :func:`quantile_vjp` in ``g`` (the sort order is fixed
+    almost everywhere): the quantile's tangent map applied to ``h``."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(a)
+    like = xp.zeros(_shape(g), dtype=_float_dtype(a, g)) if _shape(g) else xp.zeros((), dtype=_float_dtype(a))
+    return unbroadcast(quantile_jvp(_like(h, a), a, q, like, axis, method), g)
+
+
+def join_adjoint_transpose(h, g, arrays, kind):
+    """Transpose of :func:`join_adjoint`: the pieces' adjoints ``h`` joined
+    again by ``hstack``/``vstack``/``dstack``/``column_stack`` (``kind``)."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    pieces = []
+    for k, x in enumerate(arrays):
+        hk = h[k] if k < len(h) else 0.0
+        pieces.append(_dense_piece(hk, _operand_shape(x), g))
+    return xp.reshape(getattr(xp, kind)(pieces), _shape(g))
+
+
+def resize_adjoint_transpose(h, g, a, new_shape):
+    """Transpose of :func:`resize_adjoint`: ``resize`` of ``h``."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    return unbroadcast(xp.resize(_dense_piece(h, _shape(a), g), new_shape), g)
+
+
+def polyval_slope_p_adjoint(h, p, x):
+    """Transpose of ``tp -> polyval_slope(tp, x)`` (the derivative of
+    ``polyval`` in ``x`` is linear in the coefficients): ``(n-1-k)`` times
+    the adjoint of the derivative's coefficient ``k``."""
+    if is_zero(h):
+        return 0.0
+    n = _shape(p)[0] if hasattr(p, "shape") else len(p)
+    if n <= 1:
+        return 0.0
+    xp = _ns(h)
+    dq = polyval_p_adjoint(h, xp.zeros(n - 1), x)
+    scale = xp.asarray([float(n - 1 - k) for k in range(n - 1)] + [0.0])
+    return xp.concatenate([dq, xp.zeros(1, dtype=dq.dtype)]) * scale
+
+
+def polyval_p_adjoint_transpose(h, g, p, x, which):
+    """Reverse mode over ``polyval_p_adjoint(g, p, x)`` (the powers of ``x``
+    weighted by ``g``, summed): ``polyval(h, x)`` for ``g``, ``g`` times the
+    derivative of that polynomial for ``x``."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(h)
+    hp = _like(h, p) if hasattr(p, "shape") else xp.asarray(h)
+    if which == "g":
+        return xp.polyval(hp, x)
+    return g * polyval_slope(hp, x)

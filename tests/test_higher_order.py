@@ -446,7 +446,19 @@ def _norms_and_products(x):
         + np.linalg.norm(M, np.inf) + np.prod(x) * np.sum(np.prod(M, axis=1) ** 2) + np.prod(x ** 2, initial=2.0)
 
 
-LINALG_REVERSE_OVER_REVERSE = [_solves, _inverses_and_determinants, _diagonals_and_sorts, _norms_and_products]
+def _order_statistics_and_joins(x):
+    return np.sum(np.quantile(np.outer(x, x), [0.3, 0.8], axis=1) ** 2) + np.median(x * x) ** 2 \
+        + np.sum(np.hstack([x, x ** 2]) ** 2 * np.arange(6.0)) + np.sum(np.vstack([x, x ** 3]) ** 2) \
+        + np.sum(np.column_stack([x, np.sin(x)]) ** 3) + np.sum(np.resize(x ** 2, (2, 2)) ** 2)
+
+
+def _polynomials_and_cumulative_products(x):
+    return np.sum(np.polyval(x ** 2, x) ** 2) + np.sum(np.polyval([1.0, -2.0, 0.5, 3.0], x * x) ** 2) \
+        + np.sum(np.cumprod(x) ** 2) + np.sum(np.cumprod(np.outer(x, x), axis=1) * _S33)
+
+
+LINALG_REVERSE_OVER_REVERSE = [_solves, _inverses_and_determinants, _diagonals_and_sorts, _norms_and_products,
+                               _order_statistics_and_joins, _polynomials_and_cumulative_products]
 
 
 @pytest.mark.parametrize("fn", LINALG_REVERSE_OVER_REVERSE, ids=[f.__name__ for f in LINALG_REVERSE_OVER_REVERSE])
