@@ -52,6 +52,7 @@ def full_adjoint(result, g, fill_value):
 @helpers.rule("item_adjoint")
 def item_adjoint(result, g, a, args):
     t[result] = rh.item_adjoint(t[g], a, args)
+    d[g] += rh.gather_adjoint_transpose("item", d[result], g, a, args)
 
 
 @helpers.rule("trace_adjoint")
@@ -63,6 +64,7 @@ def trace_adjoint(result, g, a, offset=0, axis1=0, axis2=1):
 @helpers.rule("take_adjoint")
 def take_adjoint(result, g, a, indices, axis=None, mode="raise"):
     t[result] = rh.take_adjoint(t[g], a, indices, axis, mode)
+    d[g] += rh.gather_adjoint_transpose("take", d[result], g, a, indices, axis, mode)
 
 
 @helpers.rule("constant_only")
@@ -250,6 +252,7 @@ def cumulative_sum_adjoint(result, g, x, axis=None, include_initial=False):
 @helpers.rule("diagonal_adjoint")
 def diagonal_adjoint(result, g, a, offset=0, axis1=0, axis2=1):
     t[result] = rh.diagonal_adjoint(t[g], a, offset, axis1, axis2)
+    d[g] += rh.gather_adjoint_transpose("diagonal", d[result], g, a, offset, axis1, axis2)
 
 
 @helpers.rule("diag_adjoint")
@@ -277,21 +280,25 @@ def rollaxis_adjoint(result, g, a, axis, start=0):
 @helpers.rule("repeat_adjoint")
 def repeat_adjoint(result, g, a, repeats, axis=None):
     t[result] = rh.repeat_adjoint(t[g], a, repeats, axis)
+    d[g] += rh.gather_adjoint_transpose("repeat", d[result], g, a, repeats, axis)
 
 
 @helpers.rule("tile_adjoint")
 def tile_adjoint(result, g, A, reps):
     t[result] = rh.tile_adjoint(t[g], A, reps)
+    d[g] += rh.gather_adjoint_transpose("tile", d[result], g, A, reps)
 
 
 @helpers.rule("take_along_axis_adjoint")
 def take_along_axis_adjoint(result, g, arr, indices, axis=-1):
     t[result] = rh.take_along_axis_adjoint(t[g], arr, indices, axis)
+    d[g] += rh.gather_adjoint_transpose("take_along_axis", d[result], g, arr, indices, axis)
 
 
 @helpers.rule("pad_adjoint")
 def pad_adjoint(result, g, array, pad_width, mode="constant", reflect_type="even", stat_length=None):
     t[result] = rh.pad_adjoint(t[g], array, pad_width, mode, reflect_type, stat_length)
+    d[g] += rh.gather_adjoint_transpose("pad", d[result], g, array, pad_width, mode, reflect_type, stat_length)
 
 
 @helpers.rule("unpermute")
@@ -487,6 +494,7 @@ def cumulative_prod_adjoint(out, g, x, result, axis=None, include_initial=False)
 @helpers.rule("diff_vjp")
 def diff_vjp(result, g, which, a, n=1, axis=-1, prepend=None, append=None):
     t[result] = rh.diff_vjp(t[g], which, a, n, axis, prepend, append)
+    d[g] += rh.diff_vjp_transpose(d[result], g, which, a, n, axis, prepend, append)
 
 
 @helpers.rule("join_adjoint")
@@ -514,6 +522,8 @@ def quantile_vjp(result, g, a, q, axis=None, method="linear"):
 @helpers.rule("slogdet_adjoint")
 def slogdet_adjoint(result, g, a):
     t[result] = rh.slogdet_adjoint(t[g], a) + rh.slogdet_adjoint_tangent(g, a, t[a])
+    d[g] += rh.slogdet_adjoint_transpose(d[result], g, a, "g")
+    d[a] += rh.slogdet_adjoint_transpose(d[result], g, a, "a")
 
 
 @helpers.rule("meshgrid_adjoint")
@@ -623,6 +633,7 @@ def nan_to(result, a, value):
 @helpers.rule("nan_zero")
 def nan_zero(result, tx, a):
     t[result] = rh.nan_zero(t[tx], a)
+    d[tx] += rh.nan_zero(d[result], a)
 
 
 @helpers.rule("linspace_adjoint")

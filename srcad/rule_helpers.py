@@ -4453,3 +4453,64 @@ def polyval_p_adjoint_transpose(h, g, p, x, which):
     if which == "g":
         return xp.polyval(hp, x)
     return g * polyval_slope(hp, x)
+
+
+def _dense_like(h, like):
+    xp = _ns(like)
+    if is_zero(h):
+        return xp.zeros(_shape(like), dtype=_float_dtype(like))
+    return xp.broadcast_to(h, _shape(like)) if _shape(h) != _shape(like) else h
+
+
+def gather_adjoint_transpose(kind, h, g, a, *args):
+    """Transpose of the adjoint of a linear rearrangement of ``a``
+    (``take``, ``take_along_axis``, ``item``, ``diagonal``, ``repeat``,
+    ``tile``, ``pad``): the rearrangement itself applied to ``h`` (shaped
+    like ``a``), fitted to ``g``."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(a) if hasattr(a, "shape") else _ns(g)
+    H = _dense_like(h, a)
+    if kind == "take":
+        indices, axis, mode = args
+        out = xp.take(H, indices, axis=axis, mode=mode)
+    elif kind == "take_along_axis":
+        indices, axis = args
+        out = xp.take_along_axis(H, indices, axis)
+    elif kind == "item":
+        out = H.item(*args[0])
+    elif kind == "diagonal":
+        offset, axis1, axis2 = args
+        out = xp.diagonal(H, offset, axis1, axis2)
+    elif kind == "repeat":
+        repeats, axis = args
+        out = xp.repeat(H, repeats, axis)
+    elif kind == "tile":
+        out = xp.tile(H, args[0])
+    else:   # pad
+        out = pad_tangent(H, a, *args)
+    return unbroadcast(out, g)
+
+
+def diff_vjp_transpose(h, g, which, a, n=1, axis=-1, prepend=None, append=None):
+    """Transpose of :func:`diff_vjp`: ``diff``'s tangent map from the piece
+    ``which`` (``a``, ``prepend`` or ``append``) applied to ``h``."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    piece = (a, prepend, append)[which]
+    H = _like(h, piece) if hasattr(piece, "shape") else h
+    return unbroadcast(diff_jvp(H, which, a, n, axis, prepend, append), g)
+
+
+def slogdet_adjoint_transpose(h, g, a, which):
+    """Reverse mode over ``slogdet_adjoint(g, a) = g[1] inv(a)^T``: the
+    adjoint reaching ``g`` (for its log-determinant entry) or ``a``."""
+    gl = item(g, 1) if not is_zero(g) else 0.0
+    if is_zero(h) or is_zero(gl):
+        return 0.0
+    xp = _ns(a)
+    mt = mT(xp.linalg.inv(a))
+    h = _like(h, a)
+    if which == "g":
+        return AdjList([0.0, unbroadcast(xp.sum(h * mt, axis=(-2, -1)), gl)])
+    return -xp.asarray(gl)[..., None, None] * xp.matmul(xp.matmul(mt, mT(h)), mt)

@@ -457,7 +457,18 @@ def _polynomials_and_cumulative_products(x):
         + np.sum(np.cumprod(x) ** 2) + np.sum(np.cumprod(np.outer(x, x), axis=1) * _S33)
 
 
-LINALG_REVERSE_OVER_REVERSE = [_solves, _inverses_and_determinants, _diagonals_and_sorts, _norms_and_products,
+def _gathers_and_differences(x):
+    M = np.outer(x, x ** 2)
+    return np.sum(np.take(x * x, [0, 2, 2]) ** 2) + np.sum(np.take(M, [1, 2], axis=1) ** 2) \
+        + np.sum(np.take_along_axis(M, np.argsort(_S33, axis=1), axis=1) ** 2 * _S33) \
+        + (x * x).item(2) ** 2 + np.sum(np.diagonal(M @ _S33) ** 2) + np.sum(M.diagonal(1) ** 3) \
+        + np.sum(np.repeat(x * x, 2) ** 2 * np.arange(6.0)) + np.sum(np.tile(x ** 3, 2) ** 2) \
+        + np.sum(np.pad(x * x, 2) ** 2 * np.arange(7.0)) + np.sum(np.pad(x ** 3, 1, mode="edge") ** 2) \
+        + np.sum(np.diff(x * x) ** 2) + np.sum(np.diff(x, prepend=x[0] ** 2) ** 3) \
+        + np.linalg.slogdet(_SPD + np.outer(x, x))[1] ** 2 + np.sum(np.nancumsum(x * x) ** 2)
+
+
+LINALG_REVERSE_OVER_REVERSE = [_gathers_and_differences, _solves, _inverses_and_determinants, _diagonals_and_sorts, _norms_and_products,
                                _order_statistics_and_joins, _polynomials_and_cumulative_products]
 
 
