@@ -221,6 +221,11 @@ def classify_call(call, norm, env, lifted, custom_rules):
         # a nested function's plain version, called by generated code
         return CallInfo("lifted", unit=unit)
     from . import dynamic
+    from . import api
+    if obj is api.jvp:
+        # srcad.jvp inside a function being differentiated: the forward-mode
+        # code of the function it is given, found when the call runs
+        return CallInfo("dynamic")
     if obj is dynamic.call_fwd or obj is dynamic.call_bwd:
         # reverse-mode code's calls of a function held in a variable: in
         # reverse mode again, calls of their generated sweeps (found when

@@ -67,6 +67,8 @@ def call_fwd(fn, positions, *args, **kwargs):
     derivative taken with respect to the positional ``positions``."""
     if fn is call_fwd or fn is call_bwd:
         return _sweep_fwd(fn, positions, args, kwargs)
+    if _is_api_jvp(fn) and len(args) == 3 and not kwargs:
+        return _jvp_call_fwd(positions, args)
     fn, positions, args, kwargs, _ = _unpartial(fn, positions, args, kwargs)
     derived = _derived(fn, positions, "reverse", len(args), tuple(kwargs))
     fwd, bwd = derived.functions
@@ -185,6 +187,56 @@ def _sweep_fwd(which, positions, args, kwargs):
     return out, (backward, saved)
 
 
+# -- srcad.jvp called inside a function being differentiated -------------------------------------
+
+def _is_api_jvp(fn):
+    from . import api
+    return fn is api.jvp
+
+
+def derive_forward(target, wrt):
+    from .transform import derive
+    return derive(target, "forward", wrt)
+
+
+def _jvp_target(fn, n):
+    """``def f_jvp_call(primals, tangents)``: ``srcad.jvp(fn, primals,
+    tangents)`` as a call of ``fn``'s generated forward-mode code, which
+    srcad can differentiate again."""
+    key = ("jvp", id(fn), n)
+    hit = _SWEEPS.get(key)
+    if hit is not None and hit[0] is fn:
+        return hit[1]
+    from .api import _params, _target
+    names = [p.name for p in _params(fn)][:n]
+    derived = derive_forward(_target(fn), tuple(names))
+    args = [f"primals[{i}]" for i in range(n)]
+    args += [f"{derived.tangent_names[nm]}=tangents[{i}]" for i, nm in enumerate(names)]
+    name = "".join(c if c.isalnum() else "_" for c in getattr(fn, "__name__", "f")) + "_jvp_call"
+    text = f"def {name}(primals, tangents):\n    return __jvp__({', '.join(args)})\n"
+    made = _source_function(name, text, {"__jvp__": derived.functions[0]})
+    _SWEEPS[key] = (fn, made)
+    return made
+
+
+def _jvp_call_fwd(positions, args):
+    """call_fwd of ``srcad.jvp(fn, primals, tangents)``: reverse mode over
+    ``fn``'s forward-mode code."""
+    from .transform import derive
+    fn, primals, tangents = args
+    target = _jvp_target(fn, len(primals))
+    wrt = [p for p in positions if p >= 1]
+    derived = derive(target, "reverse", tuple(("primals", "tangents")[p - 1] for p in wrt))
+    fwd, bwd = derived.functions
+    out, saved = fwd(primals, tangents)
+    slots = [None if p < 1 else wrt.index(p) for p in positions]
+
+    def backward(saved, g):
+        grads = bwd(saved, g)
+        return tuple(0.0 if k is None else grads[k] for k in slots)
+    return out, (backward, saved)
+
+
 def call_bwd(tape, g):
     """Adjoints of the arguments at ``positions`` (as given to call_fwd)."""
     bwd, saved = tape
@@ -194,6 +246,13 @@ def call_bwd(tape, g):
 def call_jvp(fn, positions, args, tangents, kwargs=None):
     """``(out, out_tangent)`` of ``fn(*args)`` along ``tangents`` (one per
     entry of ``positions``)."""
+    if _is_api_jvp(fn) and len(args) == 3 and not kwargs:
+        target = _jvp_target(args[0], len(args[1]))
+        wrt = tuple(("primals", "tangents")[p - 1] for p in positions if p >= 1)
+        derived = derive_forward(target, wrt)
+        names = derived.tangent_names
+        ts = [t for p, t in zip(positions, tangents) if p >= 1]
+        return derived.functions[0](args[1], args[2], **{names[w]: t for w, t in zip(wrt, ts)})
     fn, positions, args, kwargs, _ = _unpartial(fn, positions, args, kwargs)
     derived = _derived(fn, positions, "forward", len(args), tuple(kwargs or ()))
     names = derived.tangent_names

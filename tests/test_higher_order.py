@@ -567,3 +567,28 @@ def test_reverse_over_reverse_through_functions_held_in_variables():
     def penalty(x):
         return np.sum(srcad.grad(_functions_as_values)(x) ** 2)
     srcad.check_grads(penalty, (x,), modes=("reverse",))
+
+
+# -- srcad.jvp called inside a function being differentiated ------------------------------------
+
+_W23 = np.array([[0.5, -0.2, 0.1], [0.3, 0.8, -0.5]])
+
+
+def _smooth_objective(x):
+    return np.sum(np.tanh(_W23 @ x) ** 2) + np.sum(x ** 3) / 3.0
+
+
+def _curvature_along_itself(x):
+    # a Hessian-vector product inside the function: jvp of its gradient
+    _, hv = srcad.jvp(srcad.grad(_smooth_objective), (x,), (x,))
+    return np.sum(hv ** 2)
+
+
+def _jvp_of_two_arguments(x):
+    out, t = srcad.jvp(lambda a, b: np.sin(a) * b ** 2, (x[0], x[1]), (x[2], 1.0))
+    return out * t
+
+
+@pytest.mark.parametrize("fn", [_curvature_along_itself, _jvp_of_two_arguments])
+def test_jvp_inside_a_differentiated_function(fn):
+    srcad.check_grads(fn, (np.array([0.4, -0.7, 0.9]),))
