@@ -667,16 +667,19 @@ def append_adjoint(result, g, which, arr, values, axis=None):
 @helpers.rule("fft_adjoint")
 def fft_adjoint(result, g, a, kind, n=None, axis=-1, norm=None, s=None, axes=None):
     t[result] = rh.fft_adjoint(t[g], a, kind, n, axis, norm, s, axes)
+    d[g] += rh.fft_adjoint_transpose(d[result], g, a, kind, n, axis, norm, s, axes)
 
 
 @helpers.rule("irfftn_adjoint")
 def irfftn_adjoint(result, g, a, s=None, axes=None, norm=None, default_last=0):
     t[result] = rh.irfftn_adjoint(t[g], a, s, axes, norm, default_last)
+    d[g] += rh.irfft_adjoint_transpose(d[result], g, a, None, -1, norm, s, axes, default_last)
 
 
 @helpers.rule("irfft_adjoint")
 def irfft_adjoint(result, g, a, n=None, axis=-1, norm=None):
     t[result] = rh.irfft_adjoint(t[g], a, n, axis, norm)
+    d[g] += rh.irfft_adjoint_transpose(d[result], g, a, n, axis, norm)
 
 
 @helpers.rule("pinv_adjoint")

@@ -4514,3 +4514,37 @@ def slogdet_adjoint_transpose(h, g, a, which):
     if which == "g":
         return AdjList([0.0, unbroadcast(xp.sum(h * mt, axis=(-2, -1)), gl)])
     return -xp.asarray(gl)[..., None, None] * xp.matmul(xp.matmul(mt, mT(h)), mt)
+
+
+def fft_adjoint_transpose(h, g, a, kind, n=None, axis=-1, norm=None, s=None, axes=None):
+    """Transpose of :func:`fft_adjoint` in ``g``: the transform itself applied
+    to ``h`` (shaped like ``a``; its real part for a real ``a``, whose
+    adjoint is real)."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    H = _dense_like(h, a)
+    if not _is_complex(a) and _is_complex(H):
+        H = xp.real(H)
+    if kind in ("fft", "ifft", "rfft"):
+        out = getattr(xp.fft, kind)(H, n, axis, norm)
+    else:
+        out = getattr(xp.fft, kind)(H, s, axes if axes is not None else
+                                    ((-2, -1) if kind.endswith("2") else None), norm)
+    return unbroadcast(out, g)
+
+
+def irfft_adjoint_transpose(h, g, a, n=None, axis=-1, norm=None, s=None, axes=None, default_last=None):
+    """Transpose of :func:`irfft_adjoint` (``default_last=None``) or
+    :func:`irfftn_adjoint` in ``g``: ``irfft`` (``irfftn``) of ``h``."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    H = _dense_like(h, a)
+    if default_last is None:
+        out = xp.fft.irfft(H, n, axis, norm)
+    else:
+        if axes is None and default_last:
+            axes = tuple(range(-default_last, 0))
+        out = xp.fft.irfftn(H, s, axes, norm)
+    return unbroadcast(out, g)

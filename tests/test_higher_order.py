@@ -468,7 +468,14 @@ def _gathers_and_differences(x):
         + np.linalg.slogdet(_SPD + np.outer(x, x))[1] ** 2 + np.sum(np.nancumsum(x * x) ** 2)
 
 
-LINALG_REVERSE_OVER_REVERSE = [_gathers_and_differences, _solves, _inverses_and_determinants, _diagonals_and_sorts, _norms_and_products,
+def _spectra(x):
+    return np.sum(np.abs(np.fft.fft(x * x)) ** 2) + np.sum(np.real(np.fft.rfft(x ** 3, n=6)) ** 2) \
+        + np.sum(np.imag(np.fft.ifft(x * x + 1j * x)) ** 3) + np.sum(np.abs(np.fft.fft2(np.outer(x, x ** 2))) ** 2) \
+        + np.sum(np.real(np.fft.fft(x ** 2, norm="ortho")) ** 3) + np.sum(np.fft.irfft(np.fft.rfft(x ** 2)) ** 3) \
+        + np.sum(np.fft.irfft2(np.outer(x, x) * (1 + 0.5j)) ** 2) + np.sum(np.fft.hfft(x * (1 + 1j * x)) ** 2)
+
+
+LINALG_REVERSE_OVER_REVERSE = [_spectra, _gathers_and_differences, _solves, _inverses_and_determinants, _diagonals_and_sorts, _norms_and_products,
                                _order_statistics_and_joins, _polynomials_and_cumulative_products]
 
 
