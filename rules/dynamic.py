@@ -81,21 +81,25 @@ def resize_adjoint(result, g, a, new_shape):
 @helpers.rule("delete_adjoint")
 def delete_adjoint(result, g, arr, obj, axis=None):
     t[result] = rh.delete_adjoint(t[g], arr, obj, axis)
+    d[g] += rh.gather_adjoint_transpose("delete", d[result], g, arr, obj, axis)
 
 
 @helpers.rule("compress_adjoint")
 def compress_adjoint(result, g, condition, a, axis=None):
     t[result] = rh.compress_adjoint(t[g], condition, a, axis)
+    d[g] += rh.gather_adjoint_transpose("compress", d[result], g, a, condition, axis)
 
 
 @helpers.rule("extract_adjoint")
 def extract_adjoint(result, g, condition, arr):
     t[result] = rh.extract_adjoint(t[g], condition, arr)
+    d[g] += rh.gather_adjoint_transpose("extract", d[result], g, arr, condition)
 
 
 @helpers.rule("sliding_window_adjoint")
 def sliding_window_adjoint(result, g, x, window_shape, axis=None):
     t[result] = rh.sliding_window_adjoint(t[g], x, window_shape, axis)
+    d[g] += rh.gather_adjoint_transpose("sliding_window", d[result], g, x, window_shape, axis)
 
 
 @helpers.rule("array_adjoint")
@@ -107,6 +111,7 @@ def array_adjoint(result, g, obj):
 @helpers.rule("block_adjoint")
 def block_adjoint(result, g, arrays):
     t[result] = rh.block_adjoint(t[g], arrays)
+    d[g] += rh.block_adjoint_transpose(d[result], g, arrays)
 
 
 @helpers.rule("block_tangent")
@@ -657,11 +662,13 @@ def geomspace_adjoint(out, g, value, result, num, endpoint=True, axis=0, which=1
 @helpers.rule("insert_adjoint")
 def insert_adjoint(result, g, which, arr, obj, values, axis=None):
     t[result] = rh.insert_adjoint(t[g], which, arr, obj, values, axis)
+    d[g] += rh.joined_adjoint_transpose("insert", d[result], g, which, arr, values, obj, axis)
 
 
 @helpers.rule("append_adjoint")
 def append_adjoint(result, g, which, arr, values, axis=None):
     t[result] = rh.append_adjoint(t[g], which, arr, values, axis)
+    d[g] += rh.joined_adjoint_transpose("append", d[result], g, which, arr, values, axis)
 
 
 @helpers.rule("fft_adjoint")

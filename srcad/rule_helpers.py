@@ -4487,9 +4487,40 @@ def gather_adjoint_transpose(kind, h, g, a, *args):
         out = xp.repeat(H, repeats, axis)
     elif kind == "tile":
         out = xp.tile(H, args[0])
+    elif kind == "delete":
+        obj, axis = args
+        out = xp.delete(H, obj, axis)
+    elif kind == "compress":
+        condition, axis = args
+        out = xp.compress(condition, H, axis)
+    elif kind == "extract":
+        out = xp.extract(args[0], H)
+    elif kind == "sliding_window":
+        window_shape, axis = args
+        out = xp.lib.stride_tricks.sliding_window_view(H, window_shape, axis) * 1
     else:   # pad
         out = pad_tangent(H, a, *args)
     return unbroadcast(out, g)
+
+
+def joined_adjoint_transpose(kind, h, g, which, arr, other, *args):
+    """Transpose of ``append_adjoint`` / ``insert_adjoint`` in ``g``: the
+    join's tangent map from the piece ``which`` applied to ``h``."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    piece = arr if which == 0 else other
+    H = _like(h, piece) if hasattr(piece, "shape") else h
+    if kind == "append":
+        return unbroadcast(append_tangent(H, which, arr, other, *args), g)
+    obj, axis = args
+    return unbroadcast(insert_tangent(H, which, arr, obj, other, axis), g)
+
+
+def block_adjoint_transpose(h, g, arrays):
+    """Transpose of :func:`block_adjoint`: ``block`` of the pieces' adjoints."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    return unbroadcast(block_tangent(h, arrays), g)
 
 
 def diff_vjp_transpose(h, g, which, a, n=1, axis=-1, prepend=None, append=None):

@@ -475,7 +475,15 @@ def _spectra(x):
         + np.sum(np.fft.irfft2(np.outer(x, x) * (1 + 0.5j)) ** 2) + np.sum(np.fft.hfft(x * (1 + 1j * x)) ** 2)
 
 
-LINALG_REVERSE_OVER_REVERSE = [_spectra, _gathers_and_differences, _solves, _inverses_and_determinants, _diagonals_and_sorts, _norms_and_products,
+def _selections_and_insertions(x):
+    return np.sum(np.delete(x * x, [0, 2]) ** 2) + np.sum(np.delete(np.outer(x, x), 1, axis=0) ** 3) \
+        + np.sum(np.compress([True, False, True], x ** 3) ** 2) + np.sum(np.extract(x > 0, x * x) ** 2) \
+        + np.sum(np.mean(np.lib.stride_tricks.sliding_window_view(x * x, 2), axis=-1) ** 3) \
+        + np.sum(np.insert(x * x, 1, x[0] ** 3) ** 2 * np.arange(4.0)) + np.sum(np.append(x ** 2, x[:2] * 3) ** 3) \
+        + np.sum(np.block([[np.outer(x[:2], x[:2]), x[1:, None]], [x[None, :2] ** 2, np.ones((1, 1))]]) ** 3)
+
+
+LINALG_REVERSE_OVER_REVERSE = [_selections_and_insertions, _spectra, _gathers_and_differences, _solves, _inverses_and_determinants, _diagonals_and_sorts, _norms_and_products,
                                _order_statistics_and_joins, _polynomials_and_cumulative_products]
 
 
