@@ -167,6 +167,7 @@ def ediff1d_adjoint(result, g, which, ary, to_end=None, to_begin=None):
 @helpers.rule("broadcast_arrays_adjoint")
 def broadcast_arrays_adjoint(result, g, i, x):
     t[result] = rh.broadcast_arrays_adjoint(t[g], i, x)
+    d[g] += rh.broadcast_arrays_adjoint_transpose(d[result], g, i)
 
 
 @helpers.rule("split_pieces")
@@ -372,6 +373,8 @@ def inner_adjoint(result, g, a, b, which):
 def vdot_adjoint(result, g, other, like, conj_other=False):
     t[result] = rh.vdot_adjoint(t[g], other, like, conj_other) \
         + rh.vdot_adjoint_tangent(g, t[other], other, like, conj_other)
+    d[g] += rh.vdot_adjoint_transpose(d[result], g, other, like, conj_other, "g")
+    d[other] += rh.vdot_adjoint_transpose(d[result], g, other, like, conj_other, "other")
 
 
 @helpers.rule("outer_adjoint")
@@ -539,6 +542,7 @@ def meshgrid_adjoint(result, g, i, xs, sparse=False, indexing="xy"):
 @helpers.rule("select_adjoint")
 def select_adjoint(result, g, condlist, choicelist):
     t[result] = rh.select_adjoint(t[g], condlist, choicelist)
+    d[g] += rh.select_adjoint_transpose(d[result], g, condlist, choicelist)
 
 
 @helpers.rule("trapezoid_vjp_y")

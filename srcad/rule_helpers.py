@@ -4579,3 +4579,40 @@ def irfft_adjoint_transpose(h, g, a, n=None, axis=-1, norm=None, s=None, axes=No
             axes = tuple(range(-default_last, 0))
         out = xp.fft.irfftn(H, s, axes, norm)
     return unbroadcast(out, g)
+
+
+def vdot_adjoint_transpose(h, g, other, like, conj_other, which):
+    """Reverse mode over ``vdot_adjoint(g, other, like, conj_other) = g *
+    v`` (``v`` is ``other``, conjugated when ``conj_other``): the adjoint
+    reaching ``g`` or ``other``."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(other)
+    hv = xp.reshape(_like(h, like), _shape(other))
+    if which == "g":
+        v = xp.conj(other) if conj_other else other
+        return unbroadcast(xp.sum(hv * v), g)
+    out = hv * g
+    return xp.conj(out) if conj_other else out
+
+
+def select_adjoint_transpose(h, g, condlist, choicelist):
+    """Transpose of :func:`select_adjoint`: ``select`` of the choices'
+    adjoints (a zero for the default)."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    pieces = [0.0 if k >= len(h) or is_zero(h[k]) else h[k] for k in range(len(choicelist))]
+    pieces = [xp.zeros(_shape(g), dtype=_float_dtype(g)) + p for p in pieces]
+    return unbroadcast(xp.select(condlist, pieces), g)
+
+
+def broadcast_arrays_adjoint_transpose(h, g, i):
+    """Transpose of :func:`broadcast_arrays_adjoint`: ``h`` broadcast back
+    as the adjoint of result ``i``."""
+    gi = item(g, i) if not is_zero(g) else 0.0
+    if is_zero(h) or is_zero(gi):
+        return 0.0
+    out = AdjList([0.0] * len(g))
+    out[i] = _ns(gi).broadcast_to(h, _shape(gi)) * 1
+    return out

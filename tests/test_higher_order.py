@@ -483,7 +483,13 @@ def _selections_and_insertions(x):
         + np.sum(np.block([[np.outer(x[:2], x[:2]), x[1:, None]], [x[None, :2] ** 2, np.ones((1, 1))]]) ** 3)
 
 
-LINALG_REVERSE_OVER_REVERSE = [_selections_and_insertions, _spectra, _gathers_and_differences, _solves, _inverses_and_determinants, _diagonals_and_sorts, _norms_and_products,
+def _dots_and_choices(x):
+    return np.vdot(x * x, x[::-1]) ** 2 + np.vdot(np.outer(x, x), np.outer(x, x ** 2)) \
+        + np.sum(np.select([x > 0.6, x < 0.0], [x ** 3, x * x], default=np.sin(x)) ** 2) \
+        + np.sum(np.prod(np.broadcast_arrays(x * x, x[:, None] ** 3), axis=0) ** 2)
+
+
+LINALG_REVERSE_OVER_REVERSE = [_dots_and_choices, _selections_and_insertions, _spectra, _gathers_and_differences, _solves, _inverses_and_determinants, _diagonals_and_sorts, _norms_and_products,
                                _order_statistics_and_joins, _polynomials_and_cumulative_products]
 
 
