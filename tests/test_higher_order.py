@@ -613,3 +613,32 @@ def _jvp_of_two_arguments(x):
 @pytest.mark.parametrize("fn", [_curvature_along_itself, _jvp_of_two_arguments])
 def test_jvp_inside_a_differentiated_function(fn):
     srcad.check_grads(fn, (np.array([0.4, -0.7, 0.9]),))
+
+
+# -- second derivatives through hand-written jvps alone (the transposed jvp, differentiated) ----
+
+@srcad.custom_jvp
+def _softplus(x, beta):
+    return np.log1p(np.exp(beta * x)) / beta
+
+
+@_softplus.defjvp
+def _softplus_jvp(p, t):
+    x, beta = p
+    tx, tb = t
+    s = 1.0 / (1.0 + np.exp(-beta * x))
+    y = np.log1p(np.exp(beta * x)) / beta
+    return y, s * tx + (x * s / beta - y / beta) * tb
+
+
+def _uses_a_custom_jvp(x):
+    return np.sum(_softplus(x, x[0] + 2.0) ** 2) + np.sum(_softplus(x * x, 1.5) * x)
+
+
+def test_second_derivatives_through_a_custom_jvp():
+    x = np.array([0.3, -0.7, 1.1])
+    srcad.check_grads(_uses_a_custom_jvp, (x,), order=2)
+    g = srcad.grad(_uses_a_custom_jvp)
+    expected = numeric_grad(g, (x,), 0, eps=1e-5)
+    np.testing.assert_allclose(srcad.hessian(_uses_a_custom_jvp)(x), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(srcad.jacobian(g, mode="reverse")(x), expected, rtol=1e-5, atol=1e-6)
