@@ -227,6 +227,20 @@ def sign(result, x):
     d[x] += ad.sign_adjoint(x, d[result])
 
 
+@rules.rule("pair")
+def pair(result, g, v):
+    t[result] = ad.pair(t[g], v) + ad.pair(g, t[v])
+    d[g] += ad.pair_adjoint(d[result], v)
+    d[v] += ad.pair_adjoint(d[result], g)
+
+
+@rules.rule("pair_adjoint")
+def pair_adjoint(result, r, other):
+    t[result] = ad.pair_adjoint(t[r], other) + ad.pair_adjoint(r, t[other])
+    d[r] += ad.pair(d[result], other)
+    d[other] += ad.pair_adjoint(r, d[result])
+
+
 @rules.rule("nones_as_zeros")
 def nones_as_zeros(result, values):
     t[result] = ad.nones_as_zeros(t[values])

@@ -150,8 +150,6 @@ class _Custom:
             return made
         import linecache
 
-        import numpy
-
         from . import api, runtime
         base = "".join(c if c.isalnum() else "_" for c in self.__name__)
         params = ", ".join(self.params)
@@ -165,7 +163,7 @@ class _Custom:
             text = (f"def {fname}(residuals, g):\n"
                     f"    zeros = __ad__.zeros_like(residuals)\n"
                     f"    return __ad__.nones_as_zeros(__grad__(__pairing__, wrt=1)(residuals, zeros, g))\n")
-            namespace = {"__grad__": api.grad, "__pairing__": pairing, "__ad__": runtime, "__np__": numpy}
+            namespace = {"__grad__": api.grad, "__pairing__": pairing, "__ad__": runtime}
         else:
             return None
         filename = f"<srcad {fname} #{id(self)}>"
@@ -176,15 +174,14 @@ class _Custom:
 
     def _jvp_pairing(self, base):
         import linecache
-
-        import numpy
         fname = f"{base}_jvp_pairing"
         text = (f"def {fname}(primals, tangents, g):\n"
                 f"    out, t = __jvp__(primals, tangents)\n"
-                f"    return __np__.sum(g * t)\n")
+                f"    return __ad__.pair(g, t)\n")
         filename = f"<srcad {fname} #{id(self)}>"
         linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-        namespace = {"__jvp__": self.jvp, "__np__": numpy}
+        from . import runtime
+        namespace = {"__jvp__": self.jvp, "__ad__": runtime}
         exec(compile(text, filename, "exec"), namespace)
         return namespace[fname]
 

@@ -408,6 +408,19 @@ def _is_basic_index(index):
     return index is None or index is Ellipsis or isinstance(index, (int, slice, numbers.Integral))
 
 
+def _read_entry(x, index):
+    """What ``x[index]`` reads, for a container ``x`` (its entry's own type
+    decides whether its adjoint may be complex), else ``x``."""
+    if isinstance(x, dict):
+        return x.get(index)
+    if isinstance(x, (list, tuple)) and not isinstance(index, slice):
+        try:
+            return x[index]
+        except (IndexError, TypeError):
+            return None
+    return x
+
+
 def add_at(adj, x, index, g):
     """Adjoint of ``y = x[index]``: ``adj`` plus ``g`` scattered into
     ``x[index]`` (repeated integer indices accumulate)."""
@@ -432,7 +445,7 @@ def add_at(adj, x, index, g):
         if adj.__class__ is _NDARRAY and adj.base is None and adj.flags.writeable:
             adj[index] += g
             return adj
-    elif g.__class__ is not float and _is_complex(g) and not _is_complex(x):
+    elif g.__class__ is not float and _is_complex(g) and not _is_complex(_read_entry(x, index)):
         g = g.real
     if isinstance(x, dict):
         out = AdjDict(adj) if isinstance(adj, dict) else AdjDict()
@@ -1181,6 +1194,34 @@ def match(adj, x):
 
 def _is_complex(x):
     return isinstance(x, complex) or getattr(getattr(x, "dtype", None), "kind", None) == "c"
+
+
+def pair(g, v):
+    """``Re(sum(g * v))`` over the entries of ``g`` and ``v`` (arrays, or
+    tuples, lists and dicts of them, lazy zeros too): how a cotangent pairs
+    with a tangent."""
+    if _lazy(g) or _lazy(v) or g is None or v is None:
+        return 0.0
+    if isinstance(g, dict):
+        return sum((pair(g[k], v[k]) for k in g if k in v), 0.0)
+    if isinstance(g, (list, tuple)):
+        return sum((pair(a, b) for a, b in zip(g, v)), 0.0)
+    p = g * v
+    if hasattr(p, "shape"):
+        p = namespace_of(p).sum(p)
+    return p.real if _is_complex(p) else p
+
+
+def pair_adjoint(r, other):
+    """The adjoint of one side of :func:`pair` from the adjoint ``r`` of
+    the pairing: ``r`` times the other side, entry by entry."""
+    if _lazy(r) or _lazy(other) or other is None:
+        return 0.0
+    if isinstance(other, dict):
+        return AdjDict({k: pair_adjoint(r, e) for k, e in other.items()})
+    if isinstance(other, (list, tuple)):
+        return AdjList(pair_adjoint(r, e) for e in other)
+    return r * other
 
 
 def nones_as_zeros(values):

@@ -631,8 +631,20 @@ def _softplus_jvp(p, t):
     return y, s * tx + (x * s / beta - y / beta) * tb
 
 
+@srcad.custom_jvp
+def _polar(x):
+    return np.cos(x) * 2.0, np.sin(x)
+
+
+@_polar.defjvp
+def _polar_jvp(p, t):
+    (x,), (tx,) = p, t
+    return (np.cos(x) * 2.0, np.sin(x)), (-2.0 * np.sin(x) * tx, np.cos(x) * tx)
+
+
 def _uses_a_custom_jvp(x):
-    return np.sum(_softplus(x, x[0] + 2.0) ** 2) + np.sum(_softplus(x * x, 1.5) * x)
+    a, b = _polar(x * x)
+    return np.sum(_softplus(x, x[0] + 2.0) ** 2) + np.sum(_softplus(x * x, 1.5) * x) + np.sum(a * b ** 2)
 
 
 def test_second_derivatives_through_a_custom_jvp():
@@ -642,3 +654,38 @@ def test_second_derivatives_through_a_custom_jvp():
     expected = numeric_grad(g, (x,), 0, eps=1e-5)
     np.testing.assert_allclose(srcad.hessian(_uses_a_custom_jvp)(x), expected, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(srcad.jacobian(g, mode="reverse")(x), expected, rtol=1e-5, atol=1e-6)
+
+
+# -- complex values held in tuples, lists and dicts keep complex adjoints ------------------------
+
+def _complex_in_a_tuple(x):
+    pair = (np.exp(1j * x) * x, x)
+    return np.sum(np.imag(pair[0])) + np.sum(pair[1] ** 2)
+
+
+def _complex_in_a_list_and_a_dict(x):
+    zs = [np.exp(1j * x), 2.0 * x]
+    d = {"z": zs[0] * x}
+    return np.sum(np.imag(d["z"]) ** 2) + np.sum(np.imag(zs[0]))
+
+
+@srcad.custom_jvp
+def _phasor(x):
+    return np.exp(1j * x) * x
+
+
+@_phasor.defjvp
+def _phasor_jvp(p, t):
+    (x,), (tx,) = p, t
+    return np.exp(1j * x) * x, (1j * x + 1.0) * np.exp(1j * x) * tx
+
+
+def _complex_custom_jvp(x):
+    return np.sum(np.real(_phasor(x * x)) ** 2 + np.abs(_phasor(x)) ** 3 + np.imag(_phasor(x)))
+
+
+@pytest.mark.parametrize("fn", [_complex_in_a_tuple, _complex_in_a_list_and_a_dict, _complex_custom_jvp])
+def test_complex_entries_of_containers_keep_their_imaginary_adjoint(fn):
+    # the adjoint of a complex entry read from a tuple, list or dict was cut
+    # to its real part (as for a real entry): wrong gradients, first order too
+    srcad.check_grads(fn, (np.array([0.3, -0.7, 1.1]),), order=2)
