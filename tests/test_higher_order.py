@@ -396,7 +396,17 @@ def _written_entries(x):
     return np.sum(out ** 2) + np.sum(grid ** 3) + d["a"] ** 2
 
 
-REVERSE_OVER_REVERSE = [_written_entries, _maxima, _joined_lists, _repeated_pair, _array_powers, _reshapes_and_joins,
+def _rows_and_columns_written(x):
+    # m[:, i] += ... reads the column (a view) and writes it back: the
+    # gradient's code reads that view's shape after m is written
+    m = np.zeros((4, 4))
+    for i in range(4):
+        m[i] = x * (i + 1.0)
+        m[:, i] += x[i]
+    return np.sum(m @ m)
+
+
+REVERSE_OVER_REVERSE = [_rows_and_columns_written, _written_entries, _maxima, _joined_lists, _repeated_pair, _array_powers, _reshapes_and_joins,
                         _unpacked_displays, _products, _contractions, _calls_a_helper_that_pushes,
                         _keys_of_a_dict]
 
