@@ -550,16 +550,25 @@ def trapezoid_vjp_y(result, g, y, x=None, dx=1.0, axis=-1):
     t[result] = rh.trapezoid_vjp_y(t[g], y, x, dx, axis) \
         + rh.trapezoid_vjp_y_tangent(g, y, x, dx, axis, "x", t[x]) \
         + rh.trapezoid_vjp_y_tangent(g, y, x, dx, axis, "dx", t[dx])
+    # <h, vjp_y(g)> = <g, trapezoid(h)>: the tangent map in g, the points'
+    # and the spacing's adjoints with h in place of y
+    d[g] += ad.unbroadcast(rh.trapezoid_jvp_y(ad.dense(d[result], y), y, x, dx, axis), g)
+    d[x] += rh.trapezoid_vjp_x(g, ad.dense(d[result], y), x, axis)
+    d[dx] += xp.sum(g * rh.trapezoid_dx_partial(ad.dense(d[result], y), x, axis))
 
 
 @helpers.rule("trapezoid_vjp_x")
 def trapezoid_vjp_x(result, g, y, x, axis=-1):
     t[result] = rh.trapezoid_vjp_x(t[g], y, x, axis) + rh.trapezoid_vjp_x_tangent(g, t[y], y, x, axis)
+    # bilinear in g and y: <h, vjp_x(g, y)> = <g, trapezoid(y, x=h)>
+    d[g] += ad.unbroadcast(rh.trapezoid_jvp_x(ad.dense(d[result], x), y, x, axis), g)
+    d[y] += rh.trapezoid_vjp_y(g, y, ad.dense(d[result], x), 1.0, axis)
 
 
 @helpers.rule("trapezoid_dx_partial")
 def trapezoid_dx_partial(result, y, x=None, axis=-1):
     t[result] = rh.trapezoid_dx_partial_tangent(t[y], y, x, axis)
+    d[y] += rh.trapezoid_dx_partial_adjoint(d[result], y, x, axis)
 
 
 @helpers.rule("average_vjp_a")

@@ -4616,3 +4616,11 @@ def broadcast_arrays_adjoint_transpose(h, g, i):
     out = AdjList([0.0] * len(g))
     out[i] = _ns(gi).broadcast_to(h, _shape(gi)) * 1
     return out
+
+
+def trapezoid_dx_partial_adjoint(h, y, x=None, axis=-1):
+    """Adjoint of :func:`trapezoid_dx_partial` (``trapezoid(y)`` with unit
+    spacing, linear in ``y``; zero when sample points are given)."""
+    if is_zero(h) or x is not None:
+        return 0.0
+    return trapezoid_vjp_y(h, y, None, 1.0, axis)

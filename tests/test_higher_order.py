@@ -499,7 +499,13 @@ def _dots_and_choices(x):
         + np.sum(np.prod(np.broadcast_arrays(x * x, x[:, None] ** 3), axis=0) ** 2)
 
 
-LINALG_REVERSE_OVER_REVERSE = [_dots_and_choices, _selections_and_insertions, _spectra, _gathers_and_differences, _solves, _inverses_and_determinants, _diagonals_and_sorts, _norms_and_products,
+def _integrals(x):
+    points = np.array([0.0, 0.4, 1.1])
+    return np.trapezoid(x ** 3, points) ** 2 + np.trapezoid(np.sin(x), dx=0.3) ** 2 \
+        + np.trapezoid(np.cos(x), np.cumsum(x * x)) ** 2 + np.trapezoid(x ** 2, dx=x[0] ** 2 + 0.1) ** 2
+
+
+LINALG_REVERSE_OVER_REVERSE = [_integrals, _dots_and_choices, _selections_and_insertions, _spectra, _gathers_and_differences, _solves, _inverses_and_determinants, _diagonals_and_sorts, _norms_and_products,
                                _order_statistics_and_joins, _polynomials_and_cumulative_products]
 
 
