@@ -47,6 +47,7 @@ def angle_adjoint(result, g, z, deg=False):
 @helpers.rule("full_adjoint")
 def full_adjoint(result, g, fill_value):
     t[result] = rh.full_adjoint(t[g], fill_value)
+    d[g] += ad.broadcast_like(d[result], g)
 
 
 @helpers.rule("item_adjoint")
@@ -191,17 +192,20 @@ def centered(result, a, axis=None):
 @helpers.rule("nan_centered")
 def nan_centered(result, a, axis=None):
     t[result] = rh.nan_centered_tangent(t[a], a, axis)
+    d[a] += rh.nan_centered_tangent(d[result], a, axis)
 
 
 @helpers.rule("nan_centered_tangent")
 def nan_centered_tangent(result, ta, a, axis=None):
     t[result] = rh.nan_centered_tangent(t[ta], a, axis)
+    d[ta] += rh.nan_centered_tangent(d[result], a, axis)
 
 
 @helpers.rule("sinc_derivative")
 def sinc_derivative(out, x, result):
     """Along ``x``, with ``result`` the ``sinc(x)`` it moves with."""
     t[out] = rh.sinc_second_derivative(x, out) * t[x]
+    d[x] += ad.unbroadcast(d[out] * rh.sinc_second_derivative(x, out), x)
 
 
 helpers.nondifferentiable("extremum_weights", "ptp_weights", "clip_select", "tie_weights", "is_zero", "var_dof", "nan_count", "tensordot_axes",
@@ -641,6 +645,8 @@ def eigh_adjoint(out, g, result, UPLO="L"):
 def eigvalsh_adjoint(result, g, a, w, UPLO="L"):
     """``w`` enters only through the eigenvectors, which are recomputed from ``a``."""
     t[result] = rh.eigvalsh_adjoint(t[g], a, w, UPLO) + rh.eigvalsh_adjoint_tangent(g, a, w, t[a], UPLO)
+    d[g] += ad.unbroadcast(rh.eigvalsh_jvp(a, w, ad.dense(d[result], a), UPLO), g)
+    d[a] += rh.eigvalsh_adjoint_tangent(g, a, w, d[result], UPLO)
 
 
 @helpers.rule("nan_to")
@@ -710,11 +716,17 @@ def pinv_adjoint(result, g, a, p):
 @helpers.rule("matrix_power_adjoint")
 def matrix_power_adjoint(result, g, a, n):
     t[result] = rh.matrix_power_adjoint(t[g], a, n) + rh.matrix_power_adjoint_tangent(g, a, n, t[a])
+    # the gradient of <g, matrix_power(a, n)>: its derivative in a is a
+    # Hessian, self-adjoint; in g, the tangent map
+    d[g] += ad.unbroadcast(rh.matrix_power_jvp(ad.dense(d[result], a), a, n), g)
+    d[a] += rh.matrix_power_adjoint_tangent(g, a, n, d[result])
 
 
 @helpers.rule("multi_dot_adjoint")
 def multi_dot_adjoint(result, g, arrays):
     t[result] = rh.multi_dot_adjoint(t[g], arrays) + rh.multi_dot_adjoint_tangent(g, arrays, t[arrays])
+    d[g] += ad.unbroadcast(rh.multi_dot_jvp(rh.dense_entries(d[result], arrays), arrays), g)
+    d[arrays] += rh.multi_dot_adjoint_tangent(g, arrays, rh.dense_entries(d[result], arrays))
 
 
 @helpers.rule("imag_adjoint")
@@ -727,6 +739,8 @@ def imag_adjoint(result, g, x):
 def logsumexp_terms(out, a, b, result, axis=None, keepdims=False, return_sign=False):
     """``out`` is ``exp(a - result)``, ``result`` kept along the reduced axes."""
     t[out] = out * (t[a] - rh.keep(t[result], out, axis, keepdims))
+    d[a] += ad.unbroadcast(d[out] * out, a)
+    d[result] -= rh.keep_transpose(d[out] * out, result, axis, keepdims)
 
 
 @helpers.rule("logsumexp_weights")
@@ -734,3 +748,6 @@ def logsumexp_weights(out, a, b, result, axis=None, keepdims=False, return_sign=
     """``out`` is ``b * exp(a - result)``."""
     t[out] = out * (t[a] - rh.keep(t[result], out, axis, keepdims)) \
         + rh.logsumexp_terms(a, b, result, axis, keepdims, return_sign) * t[b]
+    d[a] += ad.unbroadcast(d[out] * out, a)
+    d[result] -= rh.keep_transpose(d[out] * out, result, axis, keepdims)
+    d[b] += ad.unbroadcast(d[out] * rh.logsumexp_terms(a, b, result, axis, keepdims, return_sign), b)

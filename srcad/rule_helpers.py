@@ -4624,3 +4624,26 @@ def trapezoid_dx_partial_adjoint(h, y, x=None, axis=-1):
     if is_zero(h) or x is not None:
         return 0.0
     return trapezoid_vjp_y(h, y, None, 1.0, axis)
+
+
+def keep_transpose(v, result, axis=None, keepdims=False):
+    """Transpose of :func:`keep` (the reduced axes kept, to broadcast): ``v``
+    summed over them, shaped like ``result``."""
+    if is_zero(v):
+        return 0.0
+    xp = _ns(v)
+    if axis is None or not _shape(result):
+        return unbroadcast(xp.sum(v), result)
+    return unbroadcast(xp.sum(v, axis=axis, keepdims=keepdims), result)
+
+
+def dense_entries(h, arrays):
+    """The adjoints ``h`` of a list of arrays, lazy zeros made zeros like
+    their arrays."""
+    if is_zero(h):
+        h = [0.0] * len(arrays)
+    out = []
+    for k, x in enumerate(arrays):
+        v = h[k] if k < len(h) else 0.0
+        out.append(_ns(x).zeros(_shape(x), dtype=_float_dtype(x)) if is_zero(v) else v)
+    return out
