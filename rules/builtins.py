@@ -8,7 +8,7 @@ rules = RuleSet("builtins")
 @rules.rule("abs")
 def abs(result, x):
     t[result] = ad.abs_tangent(x, t[x])
-    d[x] += d[result] * ad.sign(x)
+    d[x] += ad.real_adjoint(d[result]) * ad.sign(x)
 
 
 @rules.rule("float")

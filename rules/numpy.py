@@ -117,7 +117,7 @@ def arctan(result, x):
 @rules.rule("abs", "absolute")
 def absolute(result, x):
     t[result] = ad.abs_tangent(x, t[x])
-    d[x] += d[result] * ad.sign(x)
+    d[x] += ad.real_adjoint(d[result]) * ad.sign(x)
 
 
 @rules.rule("maximum", broadcast=True)

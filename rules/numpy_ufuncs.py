@@ -9,7 +9,7 @@ derivatives (a NumPy float64 scalar would promote them).
 import math
 
 from srcad import rule_helpers as rh
-from srcad.ruledef import RuleSet, d, t, xp
+from srcad.ruledef import RuleSet, ad, d, t, xp
 
 rules = RuleSet("numpy")
 
@@ -245,13 +245,13 @@ def conjugate(result, x):
 @rules.rule("real")
 def real(result, val):
     t[result] = xp.real(t[val])
-    d[val] += d[result]
+    d[val] += ad.real_adjoint(d[result])
 
 
 @rules.rule("imag")
 def imag(result, val):
     t[result] = xp.imag(t[val])
-    d[val] += rh.imag_adjoint(d[result], val)
+    d[val] += rh.imag_adjoint(ad.real_adjoint(d[result]), val)
 
 
 @rules.rule("angle")
@@ -259,7 +259,7 @@ def angle(result, z, deg=False):
     """Im(conj(z) dz) / |z|^2 (times 180/pi in degrees); zero for real z,
     where the angle is 0 or pi."""
     t[result] = rh.angle_tangent(z, t[z], deg)
-    d[z] += rh.angle_adjoint(d[result], z, deg)
+    d[z] += rh.angle_adjoint(ad.real_adjoint(d[result]), z, deg)
 
 
 rules.nondifferentiable(
@@ -284,13 +284,13 @@ def conj_method(result, self):
 @methods.rule("attr:real")
 def real_attr(result, self):
     t[result] = t[self].real
-    d[self] += d[result]
+    d[self] += ad.real_adjoint(d[result])
 
 
 @methods.rule("attr:imag")
 def imag_attr(result, self):
     t[result] = t[self].imag
-    d[self] += rh.imag_adjoint(d[result], self)
+    d[self] += rh.imag_adjoint(ad.real_adjoint(d[result]), self)
 
 
 @methods.rule("clip", broadcast=True)

@@ -96,7 +96,7 @@ def repeated(result, seq, n):
 @rules.rule("repeated_adjoint")
 def repeated_adjoint(result, g, seq, n):
     t[result] = ad.repeated_adjoint(t[g], seq, n)
-    d[g] += ad.repeated(d[result], n)
+    d[g] += ad.repeated_adjoint_transpose(d[result], seq, n)
 
 
 @rules.rule("inserted")
@@ -213,7 +213,13 @@ def tangent_copy(result, tx, x):
 @rules.rule("sequence")
 def sequence(result, x):
     t[result] = ad.sequence_tangent(t[x], x)
-    d[x] += d[result]
+    d[x] += ad.sequence_adjoint(d[result], x)
+
+
+@rules.rule("sequence_adjoint")
+def sequence_adjoint(result, g, x):
+    t[result] = ad.sequence_adjoint(t[g], x)
+    d[g] += ad.sequence_adjoint(d[result], x)
 
 
 @rules.rule("sum_adjoint")
@@ -225,11 +231,13 @@ def sum_adjoint(result, g, seq):
 @rules.rule("sum_tangent")
 def sum_tangent(result, ts):
     t[result] = ad.sum_tangent(t[ts])
+    d[ts] += ad.sum_adjoint(d[result], ts)
 
 
 @rules.rule("same_container")
 def same_container(result, x, like):
     t[result] = ad.same_container(t[x], like)
+    d[x] += d[result]
 
 
 @rules.rule("pick_tangent")
@@ -264,6 +272,32 @@ def container_tangent(result, values, like):
 def sign(result, x):
     t[result] = ad.sign_derivative(x, t[x])
     d[x] += ad.sign_adjoint(x, d[result])
+
+
+@rules.rule("pair")
+def pair(result, g, v):
+    t[result] = ad.pair(t[g], v) + ad.pair(g, t[v])
+    d[g] += ad.pair_adjoint(d[result], v)
+    d[v] += ad.pair_adjoint(d[result], g)
+
+
+@rules.rule("pair_adjoint")
+def pair_adjoint(result, r, other):
+    t[result] = ad.pair_adjoint(t[r], other) + ad.pair_adjoint(r, t[other])
+    d[r] += ad.pair(d[result], other)
+    d[other] += ad.pair_adjoint(r, d[result])
+
+
+@rules.rule("nones_as_zeros")
+def nones_as_zeros(result, values):
+    t[result] = ad.nones_as_zeros(t[values])
+    d[values] += d[result]
+
+
+@rules.rule("real_adjoint")
+def real_adjoint(result, g):
+    t[result] = ad.real_adjoint(t[g])
+    d[g] += ad.real_adjoint(d[result])
 
 
 @rules.rule("abs_tangent")
@@ -343,14 +377,22 @@ rules.nondifferentiable("extremum_mask")
 @rules.rule("old_item")
 def old_item(result, x, index):
     t[result] = ad.old_item(t[x], index)
+    d[x] += ad.old_item_adjoint(d[result], x, index)
 
 
 @rules.rule("written_adjoint")
 def written_adjoint(result, adj, index):
     t[result] = ad.written_adjoint(t[adj], index)
+    d[adj] += ad.written_adjoint_transpose(d[result], adj, index)
 
 
 rules.nondifferentiable("shape_of")
+
+
+@rules.rule("written_adjoint_transpose")
+def written_adjoint_transpose(result, g, adj, index):
+    t[result] = ad.written_adjoint_transpose(t[g], adj, index)
+    d[g] += ad.written_adjoint(d[result], index)
 
 
 @rules.rule("dense")
@@ -368,11 +410,13 @@ def log(result, x):
 @rules.rule("extremum_adjoint")
 def extremum_adjoint(result, g, x, r, axis=None, keepdims=False):
     t[result] = ad.extremum_adjoint(t[g], x, r, axis, keepdims)
+    d[g] += ad.unbroadcast(ad.extremum_tangent(d[result], x, r, axis, keepdims), g)
 
 
 @rules.rule("extremum_tangent")
 def extremum_tangent(result, tx, x, r, axis=None, keepdims=False):
     t[result] = ad.extremum_tangent(t[tx], x, r, axis, keepdims)
+    d[tx] += ad.unbroadcast(ad.extremum_adjoint(d[result], x, r, axis, keepdims), tx)
 
 
 @rules.rule("zip_list")
@@ -401,16 +445,19 @@ def enumerate_tangent(result, tt, start=0):
 @rules.rule("unzip_adjoint")
 def unzip_adjoint(result, g, seqs):
     t[result] = ad.unzip_adjoint(t[g], seqs)
+    d[g] += ad.unzip_adjoint_transpose(d[result], seqs)
 
 
 @rules.rule("unenumerate_adjoint")
 def unenumerate_adjoint(result, g, seq):
     t[result] = ad.unenumerate_adjoint(t[g], seq)
+    d[g] += ad.unenumerate_adjoint_transpose(d[result])
 
 
 @rules.rule("unreverse_adjoint")
 def unreverse_adjoint(result, g, seq):
     t[result] = ad.unreverse_adjoint(t[g], seq)
+    d[g] += ad.unreverse_adjoint_transpose(d[result])
 
 
 @rules.rule("exponent_tangent")
@@ -518,6 +565,8 @@ def pow_partial(result, a, b):
 @rules.rule("pow_log")
 def pow_log(result, r, a):
     t[result] = ad.pow_log_tangent(t[r], r, a, t[a])
+    d[r] += ad.unbroadcast(ad.pow_log(d[result], a), r)
+    d[a] += ad.unbroadcast(ad.pow_log_tangent(0.0, r, a, d[result]), a)
 
 
 @rules.rule("rebinding")
@@ -558,11 +607,14 @@ def concat(result, a, b):
 @rules.rule("concat_adjoint")
 def concat_adjoint(result, g, a, b, which):
     t[result] = ad.concat_adjoint(t[g], a, b, which)
+    d[g] += ad.concat_adjoint_transpose(d[result], a, b, which)
 
 
 @rules.rule("concat_tangent")
 def concat_tangent(result, ta, tb, a, b):
     t[result] = ad.concat_tangent(t[ta], t[tb], a, b)
+    d[ta] += ad.concat_adjoint(d[result], a, b, 0)
+    d[tb] += ad.concat_adjoint(d[result], a, b, 1)
 
 
 @rules.rule("with_item")

@@ -456,6 +456,20 @@ def statement_order(body):
     return order
 
 
+_SHAPE_ONLY_ARGS = {"unbroadcast": 1, "broadcast_like": 1, "expand_to": 1, "shape_of": 0}
+
+
+def _shape_only_args(node):
+    """The names a call of a runtime helper of generated code reads for
+    their shape only (``ad.unbroadcast(g, like)``, ``ad.shape_of(x)``)."""
+    if not (isinstance(node, gast.Call) and isinstance(node.func, gast.Attribute)
+            and isinstance(node.func.value, gast.Name) and node.func.attr in _SHAPE_ONLY_ARGS):
+        return ()
+    k = _SHAPE_ONLY_ARGS[node.func.attr]
+    arg = node.args[k] if len(node.args) > k else None
+    return (arg,) if isinstance(arg, gast.Name) else ()
+
+
 def aliased_mutation(body, only_nested=False, every=False):
     """A mutation (``y[i] = v``, ``y.append(v)``) of an array or list that may
     share memory with another variable read after it, as
@@ -484,10 +498,13 @@ def aliased_mutation(body, only_nested=False, every=False):
     loads = {}
 
     def loaded(j):
-        # the names statement j reads, each statement walked once
+        # the names statement j reads, each statement walked once (not those
+        # whose shape alone generated code reads: a write keeps the shape)
         if j not in loads:
-            loads[j] = [n.id for n in A.nodes(order[j][0])
-                        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)]
+            nodes = list(A.nodes(order[j][0]))
+            shape_only = {id(a) for n in nodes for a in _shape_only_args(n)}
+            loads[j] = [n.id for n in nodes
+                        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load) and id(n) not in shape_only]
         return loads[j]
 
     if not any(_is_write(t) for t, _ in order):

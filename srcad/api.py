@@ -82,13 +82,19 @@ def _target(f):
         params = [p.name for p in sig if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         kwonly = [(p.name, p.default) for p in sig if p.kind is p.KEYWORD_ONLY]
         return _caller(f, params, kwonly)
+    maker = getattr(f, "__srcad_target__", None)
+    if maker is not None:
+        made = maker()   # a Jacobian or Hessian written out as code srcad can transform
+        if made is not None:
+            return made
     if inspect.isfunction(f) and _defined_in_srcad(f):
         # what srcad.jacobian, hessian, jvp or vjp return: srcad's own code,
         # whose source is not the mathematics it computes
         from .errors import NonDifferentiableError
         raise NonDifferentiableError(
             f"cannot differentiate through {getattr(f, '__qualname__', f)!r}, a function made by "
-            "srcad.jacobian, srcad.hessian, srcad.jvp or srcad.vjp", None,
+            "srcad.jvp or srcad.vjp, or a Jacobian or Hessian with respect to several arguments or "
+            "of a function taking *args or **kwargs", None,
             construct="derivative of a derivative",
             hint="differentiate through srcad.grad (which composes), e.g. a Jacobian row by row "
                  "with srcad.grad of each output, or srcad.jvp(srcad.grad(f), ...)")
@@ -1018,7 +1024,7 @@ def _jacobian_reverse(f, derived, values, x, kw):
     reset()
     raw, saved = fwd(*values, **kw)
     out = _as_output(f, raw, values)
-    fresh = not derived.reentrant
+    fresh = not _reentrant(derived)
     rows = [[[] for _ in floats] for _ in _tree_leaves(out)]
     for count, (o, _, ct) in enumerate(_basis(_seeds(out))):
         if fresh and count:
@@ -1102,7 +1108,71 @@ def jacobian(f, wrt=0, mode="reverse"):
     # srcad.source shows the generated derivative a jacobian runs (made
     # when asked for: a jacobian is made without transforming anything)
     jac.__srcad_derive__ = derived
+    made = []
+
+    def target():
+        # called inside a function being differentiated: the Jacobian as
+        # code (one forward-mode pass per input entry) that srcad transforms
+        if not made:
+            made.append(_jacobian_code(f, names[0]))
+        return made[0]
+    jac.__srcad_target__ = target
     return jac
+
+
+def _jacobian_code(f, name):
+    """``def f_jacobian_x(...)``: the Jacobian of ``f`` with respect to its
+    parameter ``name`` as source srcad can differentiate (a loop of
+    forward-mode passes, one per entry of the argument, stacked), or
+    ``None`` where the parameters or the output do not allow it (variadic
+    parameters, several gradients)."""
+    import linecache
+
+    import numpy
+
+    sig = inspect.signature(_target(f)).parameters.values()
+    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in sig):
+        return None
+    like = "r"
+    grad_of = getattr(f, "_grad_positions", None)
+    if grad_of is not None:
+        positions, single = grad_of
+        if not single or getattr(f, "kind", None) != "grad":
+            return None
+        like = [p.name for p in _params(f)][positions[0]]
+    fwd = derive(_target(f), "forward", (name,))
+    namespace = {"__jvp__": fwd.functions[0], "__np__": numpy, "__ad__": runtime}
+    decl, passed = [], []
+    star = False
+    for i, p in enumerate(sig):
+        if p.kind is p.KEYWORD_ONLY and not star:
+            decl.append("*")
+            star = True
+        if p.default is inspect.Parameter.empty:
+            decl.append(p.name)
+        else:
+            namespace[f"__default{i}__"] = p.default
+            decl.append(f"{p.name}=__default{i}__")
+        passed.append(p.name if p.kind is not p.KEYWORD_ONLY else f"{p.name}={p.name}")
+    tangent = fwd.tangent_names[name]
+    call = ", ".join(passed)
+    fname = "".join(c if c.isalnum() else "_" for c in getattr(f, "__name__", "f")) + f"_jacobian_{name}"
+    text = (f"def {fname}({', '.join(decl)}):\n"
+            f"    if __np__.ndim({name}) == 0:\n"
+            f"        r, t = __jvp__({call}, {tangent}=1.0)\n"
+            f"        return __ad__.match(t, {like})\n"
+            f"    n = __np__.size({name})\n"
+            f"    basis = __np__.eye(n)\n"
+            f"    cols = []\n"
+            f"    for i in range(n):\n"
+            f"        r, t = __jvp__({call}, {tangent}=__np__.reshape(basis[i], __np__.shape({name})))\n"
+            f"        cols.append(__np__.ravel(__ad__.match(t, {like})))\n"
+            f"    shape = __np__.shape(__ad__.match(r, {like})) + __np__.shape({name})\n"
+            f"    return __np__.reshape(__np__.stack(cols, axis=-1), shape)\n")
+    filename = f"<srcad jacobian of {fname} #{len(_CALLERS)}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    exec(compile(text, filename, "exec"), namespace)
+    return namespace[fname]
 
 
 def hessian(f, wrt=0):

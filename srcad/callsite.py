@@ -255,6 +255,17 @@ def classify_call(call, norm, env, lifted, custom_rules):
     if unit is not None:
         # a nested function's plain version, called by generated code
         return CallInfo("lifted", unit=unit)
+    from . import dynamic
+    from . import api
+    if obj is api.jvp:
+        # srcad.jvp inside a function being differentiated: the forward-mode
+        # code of the function it is given, found when the call runs
+        return CallInfo("dynamic")
+    if obj is dynamic.call_fwd or obj is dynamic.call_bwd:
+        # reverse-mode code's calls of a function held in a variable: in
+        # reverse mode again, calls of their generated sweeps (found when
+        # the call runs)
+        return CallInfo("dynamic")
     custom = custom_rules(obj)
     if custom is not None:
         return CallInfo("custom", obj=obj, template=custom)
@@ -269,7 +280,11 @@ def classify_call(call, norm, env, lifted, custom_rules):
         return CallInfo("dynamic")
     if inspect.ismethod(obj) and getattr(obj.__self__, "__srcad_custom__", None) is not None:
         # generated code calling a hand-written derivative (custom_vjp's
-        # reverse_fwd...): differentiating it again needs a rule srcad lacks
+        # reverse_fwd...): differentiated again through the user's own
+        # forward and backward functions, where they are Python functions
+        target = obj.__self__.differentiable_part(obj.__name__)
+        if target is not None:
+            return CallInfo("user", obj=target)
         return CallInfo("unknown", obj=obj)
     if inspect.ismethod(obj) and isinstance(obj.__func__, types.FunctionType) and _in_scipy(obj.__func__):
         # a method of a SciPy object (scipy.stats.norm.logpdf): no rule

@@ -109,6 +109,82 @@ class _Custom:
         return tuple(0.0 if v is None else v for v in grads)
 
 
+    def differentiable_part(self, name):
+        """What srcad transforms for a call of ``reverse_fwd`` or
+        ``reverse_bwd`` (``name``) in generated code differentiated again (a
+        second derivative through a hand-written vjp): the user's forward
+        function, and a caller of the backward one that turns ``None``
+        cotangents into zeros; ``None`` where there is no such code (the
+        vjp is derived from a jvp)."""
+        if self.vjp_fwd is None:
+            return self._from_jvp(name) if inspect.isfunction(self.jvp) else None
+        if not (inspect.isfunction(self.vjp_fwd) and inspect.isfunction(self.vjp_bwd)):
+            return None
+        if name == "reverse_fwd":
+            return self.vjp_fwd
+        if name != "reverse_bwd":
+            return None
+        made = self.__dict__.get("_bwd_caller")
+        if made is None:
+            import linecache
+
+            from . import runtime
+            fname = "".join(c if c.isalnum() else "_" for c in self.__name__) + "_backward"
+            text = f"def {fname}(residuals, g):\n    return __ad__.nones_as_zeros(__bwd__(residuals, g))\n"
+            filename = f"<srcad backward of {fname} #{id(self)}>"
+            linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+            namespace = {"__bwd__": self.vjp_bwd, "__ad__": runtime}
+            exec(compile(text, filename, "exec"), namespace)
+            made = self.__dict__["_bwd_caller"] = namespace[fname]
+        return made
+
+    def _from_jvp(self, name):
+        """The code srcad differentiates for ``reverse_fwd`` / ``reverse_bwd``
+        of a function with a hand-written jvp alone: the call itself with
+        its arguments as residuals, and the gradient in the tangents of
+        ``<g, jvp(primals, tangents)[1]>`` (the transposed jvp), made with
+        srcad.grad inside code srcad can differentiate again."""
+        key = "_jvp_" + name
+        made = self.__dict__.get(key)
+        if made is not None:
+            return made
+        import linecache
+
+        from . import api, runtime
+        base = "".join(c if c.isalnum() else "_" for c in self.__name__)
+        params = ", ".join(self.params)
+        if name == "reverse_fwd":
+            fname = f"{base}_forward"
+            text = f"def {fname}({params}):\n    return __custom__({params}), ({params}{',' if len(self.params) == 1 else ''})\n"
+            namespace = {"__custom__": self}
+        elif name == "reverse_bwd":
+            pairing = self._jvp_pairing(base)
+            fname = f"{base}_backward"
+            text = (f"def {fname}(residuals, g):\n"
+                    f"    zeros = __ad__.zeros_like(residuals)\n"
+                    f"    return __ad__.nones_as_zeros(__grad__(__pairing__, wrt=1)(residuals, zeros, g))\n")
+            namespace = {"__grad__": api.grad, "__pairing__": pairing, "__ad__": runtime}
+        else:
+            return None
+        filename = f"<srcad {fname} #{id(self)}>"
+        linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+        exec(compile(text, filename, "exec"), namespace)
+        made = self.__dict__[key] = namespace[fname]
+        return made
+
+    def _jvp_pairing(self, base):
+        import linecache
+        fname = f"{base}_jvp_pairing"
+        text = (f"def {fname}(primals, tangents, g):\n"
+                f"    out, t = __jvp__(primals, tangents)\n"
+                f"    return __ad__.pair(g, t)\n")
+        filename = f"<srcad {fname} #{id(self)}>"
+        linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+        from . import runtime
+        namespace = {"__jvp__": self.jvp, "__ad__": runtime}
+        exec(compile(text, filename, "exec"), namespace)
+        return namespace[fname]
+
     def _transposed_jvp(self, args, g):
         """The cotangents of ``args`` from a hand-written jvp alone: the
         tangent it returns is linear in the tangents it is given, so its

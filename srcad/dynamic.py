@@ -138,11 +138,176 @@ def _refused(fn):
 def call_fwd(fn, positions, *args, **kwargs):
     """``(out, tape)`` of ``fn(*args, **kwargs)`` for reverse mode, with the
     derivative taken with respect to the positional ``positions``."""
+    if fn is call_fwd or fn is call_bwd:
+        return _sweep_fwd(fn, positions, args, kwargs)
+    if _is_api_jvp(fn) and len(args) == 3 and not kwargs:
+        return _jvp_call_fwd(positions, args)
     fn, positions, args, kwargs, _ = _unpartial(fn, positions, args, kwargs)
     derived = _derived(fn, positions, "reverse", len(args), tuple(kwargs))
     fwd, bwd = derived.functions
     out, saved = fwd(*args, **kwargs)
-    return out, (bwd, saved)
+    return _shaped(fn, out, args), (bwd, saved)
+
+
+def _shaped(fn, out, args):
+    """The output of ``fn`` as the caller sees it: a gradient made by
+    srcad.grad shaped like its argument (the generated code may hand back
+    the adjoint of an array as a list of its entries, or a lazy zero)."""
+    if getattr(fn, "_grad_positions", None) is None:
+        return out
+    from .api import _as_output
+    return _as_output(fn, out, args)
+
+
+# -- reverse mode over reverse-mode code's calls of functions held in variables ------------------
+# ``t, tape = dyn.call_fwd(fn, positions, *args)`` and ``grads = dyn.call_bwd(tape, g)`` in
+# generated code are themselves calls resolved at run time: reverse mode over them derives the
+# generated sweeps of ``fn`` in turn, through small functions with source that call them.
+
+_SWEEPS = {}
+
+
+def _source_function(name, text, namespace):
+    import linecache
+    filename = f"<srcad {name} #{len(_SWEEPS)}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    exec(compile(text, filename, "exec"), namespace)
+    return namespace[name]
+
+
+def _fwd_sweep_target(fn, positions, nargs, kw_names):
+    """``def f_forward_sweep(a0, ..., *, k...): return fn's forward sweep``,
+    with the tape as ``(backward sweep, saved values)``, as call_fwd gives it."""
+    key = ("fwd", fn, positions, nargs, kw_names)
+    try:
+        hit = _SWEEPS.get(key)
+    except TypeError:
+        key = ("fwd", id(fn), positions, nargs, kw_names)
+        hit = _SWEEPS.get(key)
+    if hit is not None and hit[0] is fn:
+        return hit[1]
+    derived = _derived(fn, positions, "reverse", nargs, kw_names)
+    fwd, bwd = derived.functions
+    params = [f"a{i}" for i in range(nargs)]
+    call = ", ".join(params + [f"{k}={k}" for k in kw_names])
+    decl = ", ".join(params + (["*"] + list(kw_names) if kw_names else []))
+    out = "out"
+    grad_of = getattr(fn, "_grad_positions", None)
+    if grad_of is not None:
+        gpos, single = grad_of
+        if not single or getattr(fn, "kind", None) != "grad" or gpos[0] >= nargs:
+            return None
+        out = f"__ad__.match(out, a{gpos[0]})"   # (what _shaped gives)
+    from . import runtime
+    name = "".join(c if c.isalnum() else "_" for c in getattr(fn, "__name__", "f")) + "_forward_sweep"
+    text = (f"def {name}({decl}):\n"
+            f"    out, saved = __fwd__({call})\n"
+            f"    return {out}, (__bwd__, saved)\n")
+    made = _source_function(name, text, {"__fwd__": fwd, "__bwd__": bwd, "__ad__": runtime})
+    _SWEEPS[key] = (fn, made)
+    return made
+
+
+def _bwd_sweep_target(bwd):
+    """``def f_backward_sweep(tape, g): return bwd(tape[1], g)``."""
+    key = ("bwd", id(bwd))
+    hit = _SWEEPS.get(key)
+    if hit is not None and hit[0] is bwd:
+        return hit[1]
+    name = "".join(c if c.isalnum() else "_" for c in getattr(bwd, "__name__", "f")) + "_sweep"
+    text = f"def {name}(tape, g):\n    return __bwd__(tape[1], g)\n"
+    made = _source_function(name, text, {"__bwd__": bwd})
+    _SWEEPS[key] = (bwd, made)
+    return made
+
+
+def _sweep_fwd(which, positions, args, kwargs):
+    """call_fwd of ``dyn.call_fwd`` or ``dyn.call_bwd`` itself (reverse mode
+    over generated reverse-mode code): ``(out, tape)``."""
+    from .errors import NonDifferentiableError
+    from .transform import derive
+    if which is call_fwd:
+        fn, inner_positions = args[0], args[1]
+        fn, inner_positions, rest, kwargs, _ = _unpartial(fn, inner_positions, args[2:], kwargs)
+        shift = len(rest) - (len(args) - 2)   # arguments a partial bound, in front
+        target = _fwd_sweep_target(fn, tuple(inner_positions), len(rest), tuple(kwargs))
+        wrt_positions = [p - 2 + shift for p in positions if p >= 2]
+        call_args = rest
+    else:
+        tape, g = args
+        target = _bwd_sweep_target(tape[0])
+        wrt_positions = list(positions)
+        call_args = args
+        shift = 0
+    if target is None:
+        raise NonDifferentiableError(
+            "reverse mode over a call of value_and_grad or of a gradient with respect to several "
+            "arguments, held in a variable, is not supported", construct="call_fwd",
+            hint="use forward mode over it (srcad.hessian, srcad.jvp), or call srcad.grad for "
+                 "one argument")
+    import inspect
+    names = list(inspect.signature(target).parameters)
+    derived = derive(target, "reverse", tuple(names[p] for p in wrt_positions))
+    fwd, bwd = derived.functions
+    out, saved = fwd(*call_args, **kwargs)
+    slots = [None if (which is call_fwd and p < 2) else wrt_positions.index(p - 2 + shift if which is call_fwd
+                                                                           else p)
+             for p in positions]
+
+    def backward(saved, g):
+        grads = bwd(saved, g)
+        return tuple(0.0 if k is None else grads[k] for k in slots)
+    return out, (backward, saved)
+
+
+# -- srcad.jvp called inside a function being differentiated -------------------------------------
+
+def _is_api_jvp(fn):
+    from . import api
+    return fn is api.jvp
+
+
+def derive_forward(target, wrt):
+    from .transform import derive
+    return derive(target, "forward", wrt)
+
+
+def _jvp_target(fn, n):
+    """``def f_jvp_call(primals, tangents)``: ``srcad.jvp(fn, primals,
+    tangents)`` as a call of ``fn``'s generated forward-mode code, which
+    srcad can differentiate again."""
+    key = ("jvp", id(fn), n)
+    hit = _SWEEPS.get(key)
+    if hit is not None and hit[0] is fn:
+        return hit[1]
+    from .api import _params, _target
+    names = [p.name for p in _params(fn)][:n]
+    derived = derive_forward(_target(fn), tuple(names))
+    args = [f"primals[{i}]" for i in range(n)]
+    args += [f"{derived.tangent_names[nm]}=tangents[{i}]" for i, nm in enumerate(names)]
+    name = "".join(c if c.isalnum() else "_" for c in getattr(fn, "__name__", "f")) + "_jvp_call"
+    text = f"def {name}(primals, tangents):\n    return __jvp__({', '.join(args)})\n"
+    made = _source_function(name, text, {"__jvp__": derived.functions[0]})
+    _SWEEPS[key] = (fn, made)
+    return made
+
+
+def _jvp_call_fwd(positions, args):
+    """call_fwd of ``srcad.jvp(fn, primals, tangents)``: reverse mode over
+    ``fn``'s forward-mode code."""
+    from .transform import derive
+    fn, primals, tangents = args
+    target = _jvp_target(fn, len(primals))
+    wrt = [p for p in positions if p >= 1]
+    derived = derive(target, "reverse", tuple(("primals", "tangents")[p - 1] for p in wrt))
+    fwd, bwd = derived.functions
+    out, saved = fwd(primals, tangents)
+    slots = [None if p < 1 else wrt.index(p) for p in positions]
+
+    def backward(saved, g):
+        grads = bwd(saved, g)
+        return tuple(0.0 if k is None else grads[k] for k in slots)
+    return out, (backward, saved)
 
 
 def call_bwd(tape, g):
@@ -154,6 +319,13 @@ def call_bwd(tape, g):
 def call_jvp(fn, positions, args, tangents, kwargs=None):
     """``(out, out_tangent)`` of ``fn(*args)`` along ``tangents`` (one per
     entry of ``positions``)."""
+    if _is_api_jvp(fn) and len(args) == 3 and not kwargs:
+        target = _jvp_target(args[0], len(args[1]))
+        wrt = tuple(("primals", "tangents")[p - 1] for p in positions if p >= 1)
+        derived = derive_forward(target, wrt)
+        names = derived.tangent_names
+        ts = [t for p, t in zip(positions, tangents) if p >= 1]
+        return derived.functions[0](args[1], args[2], **{names[w]: t for w, t in zip(wrt, ts)})
     if any(_is_zero(t) for t in tangents):
         # (an object passed along, its tangent a zero: a plain object whose
         # method is called, which need not be differentiated through)
@@ -169,7 +341,8 @@ def call_jvp(fn, positions, args, tangents, kwargs=None):
     names = derived.tangent_names
     order = list(names)
     extra = {names[w]: t for w, t in zip(order, tangents)}
-    return derived.functions[0](*args, **(kwargs or {}), **extra)
+    out, out_dot = derived.functions[0](*args, **(kwargs or {}), **extra)
+    return _shaped(fn, out, args), _shaped(fn, out_dot, args)
 
 
 def call_fwd_jvp(fn, positions, args, tangents, kwargs=None):
@@ -194,7 +367,7 @@ def call_fwd_jvp(fn, positions, args, tangents, kwargs=None):
     names = jvp.tangent_names
     extra = {names[params[i]]: tangents[i] for i in varying}
     (out, saved), (out_dot, saved_dot) = jvp.functions[0](*args, **kwargs, **extra)
-    return (out, (bwd, saved)), (out_dot, (None, saved_dot))
+    return (_shaped(fn, out, args), (bwd, saved)), (_shaped(fn, out_dot, args), (None, saved_dot))
 
 
 def _is_zero(tangent):

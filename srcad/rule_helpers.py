@@ -421,6 +421,14 @@ def _flip_cumsum(g, axis):
     return xp.flip(_cumsum(xp.flip(g, axis=axis), axis=axis), axis=axis)
 
 
+def cumsum_adjoint_transpose(h, axis=None):
+    """Transpose of :func:`cumsum_adjoint` (reverse mode over it): the
+    cumulative sums of ``h``."""
+    if is_zero(h):
+        return 0.0
+    return _ns(h).cumsum(h, axis=axis)
+
+
 def cumsum_adjoint(g, a, axis=None):
     """Adjoint of ``cumsum(a, axis)``: reversed cumulative sums, in ``a``'s shape."""
     if is_zero(g):
@@ -1076,6 +1084,14 @@ def diagonal_adjoint(g, a, offset=0, axis1=0, axis2=1):
     for j, p in enumerate(perm):
         inv[p] = j
     return _permute(out, inv)
+
+
+def trace_adjoint_transpose(h, a, offset=0, axis1=0, axis2=1):
+    """Transpose of :func:`trace_adjoint` (reverse mode over it): the trace
+    of ``h``."""
+    if is_zero(h):
+        return 0.0
+    return _ns(h).trace(h, offset, axis1, axis2)
 
 
 def trace_adjoint(g, a, offset=0, axis1=0, axis2=1):
@@ -2053,6 +2069,16 @@ def einsum_adjoint(g, subscripts, operands, i):
 # -- shapes --------------------------------------------------------------------------------
 
 
+def unravel_transpose(h, g, order="C"):
+    """Transpose of :func:`unravel` (reverse mode over it): ``h`` flat again."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(h)
+    if order == "F":
+        return xp.reshape(h, (-1,), order="F")
+    return xp.reshape(h, (-1,))
+
+
 def unravel(g, a, order="C"):
     """Adjoint of ``ravel(a, order)``: ``g`` back in ``a``'s shape."""
     if is_zero(g):
@@ -2166,6 +2192,47 @@ def _promote(x, kind):
             return s + (1,)
         return s
     raise ValueError(kind)
+
+
+def _dense_piece(h, shape, like):
+    xp = _ns(like)
+    if is_zero(h):
+        return xp.zeros(shape, dtype=like.dtype)
+    return xp.broadcast_to(h, shape) if _shape(h) != tuple(shape) else h
+
+
+def split_pieces_transpose(h, g, arrays, axis=0):
+    """Transpose of :func:`split_pieces` (reverse mode over it): the
+    pieces' adjoints ``h`` joined back into ``g``'s shape."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    parts = []
+    for k, x in enumerate(arrays):
+        shape = _operand_shape(x)
+        hk = h[k] if k < len(h) else 0.0
+        if axis is None:
+            n = 1
+            for m in shape:
+                n *= m
+            parts.append(xp.reshape(_dense_piece(hk, shape, g), (n,)))
+        else:
+            shape = list(_shape(g))
+            shape[axis] = _operand_shape(x)[axis] if _operand_shape(x) else 1
+            parts.append(_dense_piece(hk, tuple(shape), g))
+    return xp.reshape(xp.concatenate(parts, axis=0 if axis is None else axis), _shape(g))
+
+
+def unstack_pieces_transpose(h, g, arrays, axis=0):
+    """Transpose of :func:`unstack_pieces` (reverse mode over it): the
+    slices' adjoints ``h`` stacked back along ``axis``."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    shape = list(_shape(g))
+    del shape[axis]
+    return xp.stack([_dense_piece(h[k] if k < len(h) else 0.0, tuple(shape), g)
+                     for k in range(len(arrays))], axis=axis)
 
 
 def unstack_pieces(g, arrays, axis=0):
@@ -2302,6 +2369,22 @@ def tolist_adjoint(g, a):
         return [dense(e, dims[1:]) for e in v]
     xp = _ns(a)
     return xp.asarray(dense(g, shape), dtype=_float_dtype(a))
+
+
+def _adj_nested(v):
+    """Nested lists as nested :class:`AdjList` (adjoints of lists add entry
+    by entry)."""
+    if isinstance(v, (list, tuple)):
+        return AdjList(_adj_nested(e) for e in v)
+    return v
+
+
+def tolist_adjoint_transpose(h, a):
+    """Transpose of :func:`tolist_adjoint` (reverse mode over it): ``h``,
+    shaped like ``a``, as nested lists."""
+    if is_zero(h):
+        return 0.0
+    return _adj_nested(h.tolist() if hasattr(h, "tolist") else h)
 
 
 def item_adjoint(g, a, args):
@@ -2522,6 +2605,26 @@ def array_tangent(t, result):
     sequences of tangents are stacked like ``obj``)."""
     xp = _ns(result)
     return xp.reshape(xp.asarray(t, dtype=result.dtype), _shape(result))
+
+
+def array_adjoint_transpose(h, g, obj):
+    """Transpose of :func:`array_adjoint` (reverse mode over it): the nested
+    adjoints ``h`` (lazy zeros too) stacked into ``g``'s shape."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(g)
+
+    def dense(v, o):
+        if isinstance(o, (list, tuple)):
+            if is_zero(v):
+                v = [0.0] * len(o)
+            return xp.stack([dense(v[k] if k < len(v) else 0.0, e) for k, e in enumerate(o)]) \
+                if len(o) else xp.zeros((0,), dtype=g.dtype)
+        shape = _operand_shape(o)
+        if is_zero(v):
+            return xp.zeros(shape, dtype=g.dtype)
+        return xp.reshape(xp.asarray(v), shape)
+    return xp.reshape(_cast(dense(h, obj), g.dtype), _shape(g))
 
 
 def array_adjoint(g, obj):
@@ -4167,3 +4270,415 @@ def _wrap_adjoint_helpers(namespace):
 
 if __name__ == "srcad.rule_helpers":  # an exported copy runs on NumPy alone
     _wrap_adjoint_helpers(globals())
+
+
+# -- reverse mode over the adjoints of products ------------------------------------------------
+# An adjoint ``adj(g, a, b, which)`` of a bilinear product ``op(a, b)`` is
+# linear in ``g`` and in the operand other than ``which``. Its transposes are
+# the product itself and the other operand's adjoint, with the adjoint ``h``
+# reaching the result in place of operand ``which``:
+#   <h, adj_a(g, a, b)> = <g, op(h, b)>   (so d g = op(h, b), d b = adj_b(g, h, b)).
+
+def _product(name, ops, rest):
+    xp = _ns(next((op for op in ops if hasattr(op, "shape")), ops[0]))
+    a, b = ops
+    if name == "inner":
+        return xp.inner(a, b)
+    if name == "outer":
+        return xp.outer(a, b)
+    if name == "tensordot":
+        return xp.tensordot(a, b, axes=rest[0])
+    if name == "kron":
+        return xp.kron(a, b)
+    if name == "cross":
+        axisa, axisb, axisc, axis = rest
+        return xp.cross(a, b, axisa, axisb, axisc, axis)
+    if name == "matvec":
+        return xp.matmul(a, b[..., :, None])[..., 0]
+    if name == "convolve":
+        return xp.convolve(a, b, rest[0])
+    return xp.correlate(a, b, rest[0])
+
+
+_PRODUCT_ADJOINTS = {"inner": lambda: inner_adjoint, "outer": lambda: outer_adjoint,
+                     "tensordot": lambda: tensordot_adjoint, "kron": lambda: kron_adjoint,
+                     "cross": lambda: cross_adjoint, "matvec": lambda: matvec_adjoint,
+                     "convolve": lambda: convolve_adjoint, "correlate": lambda: correlate_adjoint}
+
+
+def product_adjoint_transpose(name, h, g, a, b, which, k=None, *rest):
+    """Reverse mode over ``{name}_adjoint(g, a, b, which, *rest)``: the
+    adjoint reaching ``g`` (``k=None``) or operand ``k`` from the adjoint
+    ``h`` of its result."""
+    if is_zero(h) or is_zero(g) or k == which:
+        return 0.0
+    ops = [a, b]
+    ops[which] = _like(h, ops[which])
+    if k is None:
+        return unbroadcast(_product(name, ops, rest), g)
+    adjoint = _PRODUCT_ADJOINTS[name]()
+    if name == "tensordot":
+        return adjoint(g, ops[0], ops[1], rest[0], k)
+    return adjoint(g, ops[0], ops[1], k, *rest)
+
+
+def einsum_adjoint_transpose(h, g, subscripts, operands, i):
+    """Reverse mode over ``einsum_adjoint(g, subscripts, operands, i)``:
+    the adjoint reaching ``g``."""
+    if is_zero(h) or is_zero(g) or i < 0:
+        return 0.0
+    ops = [op for op in operands if op is not None]
+    ops[i] = _like(h, ops[i])
+    return unbroadcast(_ns(g).einsum(subscripts, *ops), g)
+
+
+def einsum_adjoint_operands(h, g, subscripts, operands, i):
+    """Reverse mode over ``einsum_adjoint(g, subscripts, operands, i)``:
+    the adjoints reaching the operands (one per entry of ``operands``)."""
+    if is_zero(h) or is_zero(g) or i < 0:
+        return 0.0
+    ops = [op for op in operands if op is not None]
+    ops[i] = _like(h, ops[i])
+    out = AdjList()
+    j = 0
+    for op in operands:
+        if op is None or j == i:
+            out.append(0.0)
+        else:
+            out.append(einsum_adjoint(g, subscripts, ops, j))
+        j += op is not None
+    return out
+
+
+# -- reverse mode over more adjoints and partials (reverse over reverse) -----------------------
+
+def diag_adjoint_transpose(h, g, k=0):
+    """Transpose of :func:`diag_adjoint`: ``diag(h, k)`` (a diagonal taken
+    back out of, or put back into, a matrix)."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    return unbroadcast(_ns(g).diag(h, k), g)
+
+
+def inv_adjoint_transpose(h, g, ainv, which):
+    """Reverse mode over ``inv_adjoint(g, ainv) = -M^T g M^T`` (``M = ainv``):
+    the adjoint reaching ``g`` (``which="g"``) or ``ainv``."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(ainv)
+    h = _like(h, ainv)
+    if which == "g":
+        return unbroadcast(-xp.matmul(xp.matmul(ainv, h), ainv), g)
+    mt = mT(ainv)
+    return -(xp.matmul(xp.matmul(g, mt), mT(h)) + xp.matmul(xp.matmul(mT(h), mt), g))
+
+
+def det_adjoint_transpose(h, g, a, d, which):
+    """Reverse mode over ``det_adjoint(g, a, d) = g * C`` with ``C`` the
+    cofactors of ``a`` (``d`` is ``det(a)``, a function of ``a``: all of
+    ``C``'s derivative goes to ``a``)."""
+    if is_zero(h) or is_zero(g) or which == "d":
+        return 0.0
+    xp = _ns(a)
+    c = cofactors(a, d)
+    h = _like(h, a)
+    if which == "g":
+        return unbroadcast(xp.sum(h * c, axis=(-2, -1)), g)
+    mt = mT(xp.linalg.inv(a))
+    s = xp.asarray(g)[..., None, None]
+    return s * (xp.sum(h * c, axis=(-2, -1))[..., None, None] * mt - xp.matmul(xp.matmul(c, mT(h)), mt))
+
+
+def norm_partials_result_adjoint(h, x, ord=None, axis=None, keepdims=False, result=None):
+    """Reverse mode over :func:`norm_partials` for the norm ``result`` it is
+    given: the tangent part from ``result`` scales a fixed array (shaped
+    like ``x``), summed over the reduced axes."""
+    if is_zero(h):
+        return 0.0
+    xp = _ns(x)
+    c = norm_partials_tangent_r(xp.ones_like(xp.asarray(result)), x, ord, axis, keepdims, result)
+    if is_zero(c):
+        return 0.0
+    prod = h * c
+    if axis is None or not _shape(result):
+        return unbroadcast(xp.sum(prod), result)
+    return unbroadcast(xp.sum(prod, axis=axis, keepdims=keepdims), result)
+
+
+def solve_b_adjoint_transpose(h, g, a, r, which):
+    """Reverse mode over ``solve_b_adjoint(g, a) = r = solve(a^T, g)``: the
+    adjoint reaching ``g`` (``solve(a, h)``) or ``a`` (``-r solve(a, h)^T``)."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    u = _solve(a, _like(h, r))
+    if which == "g":
+        return unbroadcast(u, g)
+    return unbroadcast(-_outer_last(r, u, a), a)
+
+
+def solve_a_adjoint_transpose(h, g, a, x, which):
+    """Reverse mode over ``solve_a_adjoint(g, a, x) = -gb x^T`` with
+    ``gb = solve(a^T, g)``: the adjoint reaching ``g``, ``a`` or ``x``."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    h = _like(h, a)
+    gb = _solve(mT(a), g)
+    if which == "x":
+        return unbroadcast(-_matvec(mT(h), gb, x), x)
+    w = _solve(a, _matvec(h, x, x))     # solve(a, h x)
+    if which == "g":
+        return unbroadcast(-w, g)
+    return unbroadcast(_outer_last(gb, w, a), a)
+
+
+def quantile_vjp_transpose(h, g, a, q, axis=None, method="linear"):
+    """Transpose of :func:`quantile_vjp` in ``g`` (the sort order is fixed
+    almost everywhere): the quantile's tangent map applied to ``h``."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(a)
+    like = xp.zeros(_shape(g), dtype=_float_dtype(a, g)) if _shape(g) else xp.zeros((), dtype=_float_dtype(a))
+    return unbroadcast(quantile_jvp(_like(h, a), a, q, like, axis, method), g)
+
+
+def join_adjoint_transpose(h, g, arrays, kind):
+    """Transpose of :func:`join_adjoint`: the pieces' adjoints ``h`` joined
+    again by ``hstack``/``vstack``/``dstack``/``column_stack`` (``kind``)."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    pieces = []
+    for k, x in enumerate(arrays):
+        hk = h[k] if k < len(h) else 0.0
+        pieces.append(_dense_piece(hk, _operand_shape(x), g))
+    return xp.reshape(getattr(xp, kind)(pieces), _shape(g))
+
+
+def resize_adjoint_transpose(h, g, a, new_shape):
+    """Transpose of :func:`resize_adjoint`: ``resize`` of ``h``."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    return unbroadcast(xp.resize(_dense_piece(h, _shape(a), g), new_shape), g)
+
+
+def polyval_slope_p_adjoint(h, p, x):
+    """Transpose of ``tp -> polyval_slope(tp, x)`` (the derivative of
+    ``polyval`` in ``x`` is linear in the coefficients): ``(n-1-k)`` times
+    the adjoint of the derivative's coefficient ``k``."""
+    if is_zero(h):
+        return 0.0
+    n = _shape(p)[0] if hasattr(p, "shape") else len(p)
+    if n <= 1:
+        return 0.0
+    xp = _ns(h)
+    dq = polyval_p_adjoint(h, xp.zeros(n - 1), x)
+    scale = xp.asarray([float(n - 1 - k) for k in range(n - 1)] + [0.0])
+    return xp.concatenate([dq, xp.zeros(1, dtype=dq.dtype)]) * scale
+
+
+def polyval_p_adjoint_transpose(h, g, p, x, which):
+    """Reverse mode over ``polyval_p_adjoint(g, p, x)`` (the powers of ``x``
+    weighted by ``g``, summed): ``polyval(h, x)`` for ``g``, ``g`` times the
+    derivative of that polynomial for ``x``."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(h)
+    hp = _like(h, p) if hasattr(p, "shape") else xp.asarray(h)
+    if which == "g":
+        return xp.polyval(hp, x)
+    return g * polyval_slope(hp, x)
+
+
+def _dense_like(h, like):
+    xp = _ns(like)
+    if is_zero(h):
+        return xp.zeros(_shape(like), dtype=_float_dtype(like))
+    return xp.broadcast_to(h, _shape(like)) if _shape(h) != _shape(like) else h
+
+
+def gather_adjoint_transpose(kind, h, g, a, *args):
+    """Transpose of the adjoint of a linear rearrangement of ``a``
+    (``take``, ``take_along_axis``, ``item``, ``diagonal``, ``repeat``,
+    ``tile``, ``pad``): the rearrangement itself applied to ``h`` (shaped
+    like ``a``), fitted to ``g``."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(a) if hasattr(a, "shape") else _ns(g)
+    H = _dense_like(h, a)
+    if kind == "take":
+        indices, axis, mode = args
+        out = xp.take(H, indices, axis=axis, mode=mode)
+    elif kind == "take_along_axis":
+        indices, axis = args
+        out = xp.take_along_axis(H, indices, axis)
+    elif kind == "item":
+        out = H.item(*args[0])
+    elif kind == "diagonal":
+        offset, axis1, axis2 = args
+        out = xp.diagonal(H, offset, axis1, axis2)
+    elif kind == "repeat":
+        repeats, axis = args
+        out = xp.repeat(H, repeats, axis)
+    elif kind == "tile":
+        out = xp.tile(H, args[0])
+    elif kind == "delete":
+        obj, axis = args
+        out = xp.delete(H, obj, axis)
+    elif kind == "compress":
+        condition, axis = args
+        out = xp.compress(condition, H, axis)
+    elif kind == "extract":
+        out = xp.extract(args[0], H)
+    elif kind == "sliding_window":
+        window_shape, axis = args
+        out = xp.lib.stride_tricks.sliding_window_view(H, window_shape, axis) * 1
+    else:   # pad
+        out = pad_tangent(H, a, *args)
+    return unbroadcast(out, g)
+
+
+def joined_adjoint_transpose(kind, h, g, which, arr, other, *args):
+    """Transpose of ``append_adjoint`` / ``insert_adjoint`` in ``g``: the
+    join's tangent map from the piece ``which`` applied to ``h``."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    piece = arr if which == 0 else other
+    H = _like(h, piece) if hasattr(piece, "shape") else h
+    if kind == "append":
+        return unbroadcast(append_tangent(H, which, arr, other, *args), g)
+    obj, axis = args
+    return unbroadcast(insert_tangent(H, which, arr, obj, other, axis), g)
+
+
+def block_adjoint_transpose(h, g, arrays):
+    """Transpose of :func:`block_adjoint`: ``block`` of the pieces' adjoints."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    return unbroadcast(block_tangent(h, arrays), g)
+
+
+def diff_vjp_transpose(h, g, which, a, n=1, axis=-1, prepend=None, append=None):
+    """Transpose of :func:`diff_vjp`: ``diff``'s tangent map from the piece
+    ``which`` (``a``, ``prepend`` or ``append``) applied to ``h``."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    piece = (a, prepend, append)[which]
+    H = _like(h, piece) if hasattr(piece, "shape") else h
+    return unbroadcast(diff_jvp(H, which, a, n, axis, prepend, append), g)
+
+
+def slogdet_adjoint_transpose(h, g, a, which):
+    """Reverse mode over ``slogdet_adjoint(g, a) = g[1] inv(a)^T``: the
+    adjoint reaching ``g`` (for its log-determinant entry) or ``a``."""
+    gl = item(g, 1) if not is_zero(g) else 0.0
+    if is_zero(h) or is_zero(gl):
+        return 0.0
+    xp = _ns(a)
+    mt = mT(xp.linalg.inv(a))
+    h = _like(h, a)
+    if which == "g":
+        return AdjList([0.0, unbroadcast(xp.sum(h * mt, axis=(-2, -1)), gl)])
+    return -xp.asarray(gl)[..., None, None] * xp.matmul(xp.matmul(mt, mT(h)), mt)
+
+
+def fft_adjoint_transpose(h, g, a, kind, n=None, axis=-1, norm=None, s=None, axes=None):
+    """Transpose of :func:`fft_adjoint` in ``g``: the transform itself applied
+    to ``h`` (shaped like ``a``; its real part for a real ``a``, whose
+    adjoint is real)."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    H = _dense_like(h, a)
+    if not _is_complex(a) and _is_complex(H):
+        H = xp.real(H)
+    if kind in ("fft", "ifft", "rfft"):
+        out = getattr(xp.fft, kind)(H, n, axis, norm)
+    else:
+        out = getattr(xp.fft, kind)(H, s, axes if axes is not None else
+                                    ((-2, -1) if kind.endswith("2") else None), norm)
+    return unbroadcast(out, g)
+
+
+def irfft_adjoint_transpose(h, g, a, n=None, axis=-1, norm=None, s=None, axes=None, default_last=None):
+    """Transpose of :func:`irfft_adjoint` (``default_last=None``) or
+    :func:`irfftn_adjoint` in ``g``: ``irfft`` (``irfftn``) of ``h``."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    H = _dense_like(h, a)
+    if default_last is None:
+        out = xp.fft.irfft(H, n, axis, norm)
+    else:
+        if axes is None and default_last:
+            axes = tuple(range(-default_last, 0))
+        out = xp.fft.irfftn(H, s, axes, norm)
+    return unbroadcast(out, g)
+
+
+def vdot_adjoint_transpose(h, g, other, like, conj_other, which):
+    """Reverse mode over ``vdot_adjoint(g, other, like, conj_other) = g *
+    v`` (``v`` is ``other``, conjugated when ``conj_other``): the adjoint
+    reaching ``g`` or ``other``."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(other)
+    hv = xp.reshape(_like(h, like), _shape(other))
+    if which == "g":
+        v = xp.conj(other) if conj_other else other
+        return unbroadcast(xp.sum(hv * v), g)
+    out = hv * g
+    return xp.conj(out) if conj_other else out
+
+
+def select_adjoint_transpose(h, g, condlist, choicelist):
+    """Transpose of :func:`select_adjoint`: ``select`` of the choices'
+    adjoints (a zero for the default)."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(g)
+    pieces = [0.0 if k >= len(h) or is_zero(h[k]) else h[k] for k in range(len(choicelist))]
+    pieces = [xp.zeros(_shape(g), dtype=_float_dtype(g)) + p for p in pieces]
+    return unbroadcast(xp.select(condlist, pieces), g)
+
+
+def broadcast_arrays_adjoint_transpose(h, g, i):
+    """Transpose of :func:`broadcast_arrays_adjoint`: ``h`` broadcast back
+    as the adjoint of result ``i``."""
+    gi = item(g, i) if not is_zero(g) else 0.0
+    if is_zero(h) or is_zero(gi):
+        return 0.0
+    out = AdjList([0.0] * len(g))
+    out[i] = _ns(gi).broadcast_to(h, _shape(gi)) * 1
+    return out
+
+
+def trapezoid_dx_partial_adjoint(h, y, x=None, axis=-1):
+    """Adjoint of :func:`trapezoid_dx_partial` (``trapezoid(y)`` with unit
+    spacing, linear in ``y``; zero when sample points are given)."""
+    if is_zero(h) or x is not None:
+        return 0.0
+    return trapezoid_vjp_y(h, y, None, 1.0, axis)
+
+
+def keep_transpose(v, result, axis=None, keepdims=False):
+    """Transpose of :func:`keep` (the reduced axes kept, to broadcast): ``v``
+    summed over them, shaped like ``result``."""
+    if is_zero(v):
+        return 0.0
+    xp = _ns(v)
+    if axis is None or not _shape(result):
+        return unbroadcast(xp.sum(v), result)
+    return unbroadcast(xp.sum(v, axis=axis, keepdims=keepdims), result)
+
+
+def dense_entries(h, arrays):
+    """The adjoints ``h`` of a list of arrays, lazy zeros made zeros like
+    their arrays."""
+    if is_zero(h):
+        h = [0.0] * len(arrays)
+    out = []
+    for k, x in enumerate(arrays):
+        v = h[k] if k < len(h) else 0.0
+        out.append(_ns(x).zeros(_shape(x), dtype=_float_dtype(x)) if is_zero(v) else v)
+    return out

@@ -81,6 +81,10 @@ def shape_of(x):
     """
     if x is None:
         return None
+    if isinstance(x, (list, tuple, dict)):
+        # the adjoint of a container (its structure is its shape), kept
+        # whole: a cotangent that reaches it is split entry by entry
+        return x
     if not hasattr(x, "shape"):
         return Shape((), None, None)
     return Shape(x.shape, getattr(x, "dtype", None), namespace_of(x))
@@ -408,6 +412,19 @@ def _is_basic_index(index):
     return index is None or index is Ellipsis or isinstance(index, (int, slice, numbers.Integral))
 
 
+def _read_entry(x, index):
+    """What ``x[index]`` reads, for a container ``x`` (its entry's own type
+    decides whether its adjoint may be complex), else ``x``."""
+    if isinstance(x, dict):
+        return x.get(index)
+    if isinstance(x, (list, tuple)) and not isinstance(index, slice):
+        try:
+            return x[index]
+        except (IndexError, TypeError):
+            return None
+    return x
+
+
 def add_at(adj, x, index, g):
     """Adjoint of ``y = x[index]``: ``adj`` plus ``g`` scattered into
     ``x[index]`` (repeated integer indices accumulate)."""
@@ -432,7 +449,7 @@ def add_at(adj, x, index, g):
         if adj.__class__ is _NDARRAY and adj.base is None and adj.flags.writeable:
             adj[index] += g
             return adj
-    elif g.__class__ is not float and _is_complex(g) and not _is_complex(x):
+    elif g.__class__ is not float and _is_complex(g) and not _is_complex(_read_entry(x, index)):
         g = g.real
     if isinstance(x, dict):
         out = AdjDict(adj) if isinstance(adj, dict) else AdjDict()
@@ -454,6 +471,8 @@ def add_at(adj, x, index, g):
         else:
             out[index] = out[index] + g
         return out
+    if x.__class__ is range:
+        return adj   # (an entry of a range is an integer: no derivative)
     if isinstance(adj, (int, float)) and adj == 0:
         xp = namespace_of(x)
         adj = xp.zeros(_shape(x), dtype=_result_dtype(x, g))
@@ -857,6 +876,20 @@ def _zero_entries(seq):
     return [zeros_like(v) if isinstance(v, (list, tuple)) else 0.0 for v in seq]
 
 
+def concat_adjoint_transpose(h, a, b, which):
+    """Transpose of :func:`concat_adjoint` (reverse mode over it): ``h`` as
+    the part of the joined adjoint that belongs to ``a`` (``which=0``) or
+    ``b`` (1), the other part zero."""
+    x = a if which == 0 else b
+    if isinstance(x, (list, tuple)) and not _both_sequences(a, b) and not _lazy(h):
+        # the adjoint of a list NumPy added to an array: entries, some lazy
+        import numpy
+        from .rule_helpers import array_adjoint_transpose
+        other = b if which == 0 else a
+        h = array_adjoint_transpose(h, namespace_of(other).zeros(numpy.shape(x)), x)
+    return concat_tangent(h, 0.0, a, b) if which == 0 else concat_tangent(0.0, h, a, b)
+
+
 def concat_adjoint(g, a, b, which):
     """Adjoint of :func:`concat` for ``a`` (``which=0``) or ``b`` (1): its
     part of the joined adjoint."""
@@ -1004,8 +1037,18 @@ def repeated(seq, n):
     """
     if isinstance(seq, (int, float)) and not hasattr(seq, "dtype") and seq == 0:
         return seq
-    out = seq * n
-    return AdjList(out) if isinstance(seq, AdjList) else out
+    if isinstance(seq, AdjList):
+        return AdjList(list(seq) * n)   # (an AdjList's own * scales its entries)
+    return seq * n
+
+
+def repeated_adjoint_transpose(h, seq, n):
+    """Transpose of :func:`repeated_adjoint` (reverse mode over it): ``h``,
+    one adjoint per entry of ``seq`` (missing ones are lazy zeros), once per copy."""
+    if isinstance(h, (int, float)) and not hasattr(h, "dtype") and h == 0:
+        return 0.0
+    h = list(h) + [0.0] * (len(seq) - len(h))
+    return AdjList(h * n)
 
 
 def repeated_adjoint(g, seq, n):
@@ -1066,6 +1109,12 @@ def sequence(x):
     if isinstance(x, (list, tuple, range)) or hasattr(x, "shape"):
         return x
     return list(x)
+
+
+def sequence_adjoint(g, x):
+    """Adjoint of :func:`sequence` for ``x``: ``g``, or none for a dict
+    (its keys, which ``list(d)`` gives, carry no derivative)."""
+    return 0.0 if isinstance(x, dict) else g
 
 
 def shortest(rows):
@@ -1183,6 +1232,55 @@ def match(adj, x):
 
 def _is_complex(x):
     return isinstance(x, complex) or getattr(getattr(x, "dtype", None), "kind", None) == "c"
+
+
+def pair(g, v):
+    """``Re(sum(g * v))`` over the entries of ``g`` and ``v`` (arrays, or
+    tuples, lists and dicts of them, lazy zeros too): how a cotangent pairs
+    with a tangent."""
+    if _lazy(g) or _lazy(v) or g is None or v is None:
+        return 0.0
+    if isinstance(g, dict):
+        return sum((pair(g[k], v[k]) for k in g if k in v), 0.0)
+    if isinstance(g, (list, tuple)):
+        return sum((pair(a, b) for a, b in zip(g, v)), 0.0)
+    p = g * v
+    if hasattr(p, "shape"):
+        p = namespace_of(p).sum(p)
+    return p.real if _is_complex(p) else p
+
+
+def pair_adjoint(r, other):
+    """The adjoint of one side of :func:`pair` from the adjoint ``r`` of
+    the pairing: ``r`` times the other side, entry by entry."""
+    if _lazy(r) or _lazy(other) or other is None:
+        return 0.0
+    if isinstance(other, dict):
+        return AdjDict({k: pair_adjoint(r, e) for k, e in other.items()})
+    if isinstance(other, (list, tuple)):
+        return AdjList(pair_adjoint(r, e) for e in other)
+    return r * other
+
+
+def nones_as_zeros(values):
+    """A tuple of cotangents with ``None`` (a zero, in a hand-written
+    backward function) as ``0.0``."""
+    return tuple(0.0 if v is None else v for v in values)
+
+
+def real_adjoint(g):
+    """The adjoint of a real value: ``g``'s real part. Multiplied by a
+    complex factor, the adjoint of a real intermediate value picks up an
+    imaginary part that pairs with no tangent; it is dropped where a complex
+    value became real (``abs``, ``real``, ``imag``, ``angle``), before the
+    adjoint meets a complex factor again."""
+    if g.__class__ is float:
+        return g
+    if isinstance(g, complex):
+        return g.real
+    if getattr(getattr(g, "dtype", None), "kind", None) == "c":
+        return namespace_of(g).real(g)
+    return g
 
 
 def sign(x):
@@ -1655,6 +1753,33 @@ def old_item(x, index):
     return copy(x[index])
 
 
+def old_item_adjoint(g, x, index):
+    """Adjoint of :func:`old_item` for ``x`` (reverse mode over code that
+    saved an entry before overwriting it): ``g`` placed at ``index``."""
+    if _lazy(g) or g is MISSING or (isinstance(x, dict) and index not in x):
+        return 0.0
+    return add_at(0.0, x, index, g)
+
+
+def written_adjoint_transpose(g, adj, index):
+    """Transpose of :func:`written_adjoint` (reverse mode over it): ``g``
+    placed at ``index`` of an adjoint shaped like ``adj``, where a position
+    written more than once takes the last write's part only."""
+    if _lazy(g) or _lazy(adj):
+        return 0.0
+    if not (_is_basic_index(index) or isinstance(adj, (dict, list)) or not hasattr(g, "shape")):
+        # the mask written_adjoint multiplied by: g is shaped like adj[index]
+        xp = namespace_of(adj)
+        n = 1
+        for d in g.shape:
+            n *= d
+        owner = xp.full(adj.shape, -1)
+        ids = xp.reshape(xp.arange(n), g.shape)
+        owner[index] = ids
+        g = g * (owner[index] == ids)
+    return item_adjoint_transpose(g, adj, index)
+
+
 def written_adjoint(adj, index):
     """The adjoint of the value written by ``x[index] = v``: ``adj[index]``,
     where a position written more than once counts for the last write only
@@ -1937,6 +2062,28 @@ def unzip_adjoint(g, seqs):
         entries += [0.0] * (len(seq) - n)
         out.append(_like(entries, seq))
     return tuple(out)
+
+
+def unzip_adjoint_transpose(h, seqs):
+    """Transpose of :func:`unzip_adjoint` (reverse mode over it): the
+    sequences' adjoints ``h`` zipped back into tuples."""
+    if _lazy(h):
+        return 0.0
+    return AdjList(AdjList(e) for e in zip_tangent(seqs, *h))
+
+
+def unenumerate_adjoint_transpose(h):
+    """Transpose of :func:`unenumerate_adjoint` (reverse mode over it)."""
+    if _lazy(h):
+        return 0.0
+    return AdjList(AdjList((0.0, v)) for v in h)
+
+
+def unreverse_adjoint_transpose(h):
+    """Transpose of :func:`unreverse_adjoint` (reverse mode over it)."""
+    if _lazy(h):
+        return 0.0
+    return AdjList(reversed(list(h)))
 
 
 def unenumerate_adjoint(g, seq):
