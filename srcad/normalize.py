@@ -314,11 +314,6 @@ def check_syntax(parsed, node):
                     f"{n.func.id}() is not supported in a differentiated function",
                     parsed.location(n), construct=n.func.id,
                     hint=_FORBIDDEN_CALLS[n.func.id])
-        if isinstance(n, (gast.For, gast.While)) and n.orelse:
-            raise UnsupportedSyntaxError(
-                f"{'for' if isinstance(n, gast.For) else 'while'}-else is not supported",
-                parsed.location(n), construct="loop else",
-                hint="use a flag variable set before break")
         if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Attribute):
             raise UnsupportedSyntaxError(
                 "assigning to an attribute is not supported",
@@ -500,8 +495,9 @@ def _walk_stmts(s, into_loops):
     if isinstance(s, gast.If):
         for c in s.body + s.orelse:
             yield from _walk_stmts(c, into_loops)
-    elif isinstance(s, (gast.For, gast.While)) and into_loops:
-        for c in s.body:
+    elif isinstance(s, (gast.For, gast.While)):
+        # (a break or continue in a loop's else belongs to the enclosing loop)
+        for c in (s.body + s.orelse if into_loops else s.orelse):
             yield from _walk_stmts(c, into_loops)
 
 
@@ -635,7 +631,22 @@ class Structurer:
                 return out
             if isinstance(s, (gast.For, gast.While)):
                 has_return = _contains(s.body, gast.Return, True)
+                orelse, s.orelse = s.orelse, []
                 out.append(self.loop(s))
+                if orelse:
+                    # the else block runs when the loop ends without break:
+                    # after it, under the break flag (a return in the loop
+                    # skips it as it skips the rest)
+                    if s.break_flag:
+                        orelse = [A.copy_lineno(A.if_(A.not_(A.name(s.break_flag)), orelse), orelse[0])]
+                    rest = orelse + rest
+                    if not rest:
+                        continue
+                    if self.returned and has_return:
+                        out.append(self._guard([self.returned], self.block(rest, loop, tail), s.lineno))
+                    else:
+                        out.extend(self.block(rest, loop, tail))
+                    return out
                 if rest and self.returned and has_return:
                     out.append(self._guard([self.returned], self.block(rest, loop, tail), s.lineno))
                     return out

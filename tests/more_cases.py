@@ -1102,3 +1102,65 @@ def log_where_positive_quietly(x):
 
 
 CASES += [(log_where_positive_quietly, (np.array([0.3, -0.7, 1.1]),))]
+
+
+# -- for/while with else: the else block runs when the loop ends without break ------------------
+
+def newton_root_or_raise(a):
+    x = 1.0
+    for it in range(50):
+        dx = (x * x - a) / (2 * x)
+        x -= dx
+        if abs(dx) < 1e-12:
+            break
+    else:
+        raise RuntimeError("Newton iteration did not converge")
+    return x
+
+
+def damped_until_large_else_square(x):
+    k = 0
+    y = x
+    while k < 10:
+        y = np.cos(y) + 0.5 * x
+        k += 1
+        if np.max(np.abs(y)) > 10:
+            break
+    else:
+        y = y ** 2
+    return np.sum(y)
+
+
+def inner_else_continues_outer(x):
+    s = 0.0
+    for i in range(3):
+        for j in range(3):
+            s += x[i] * x[j]
+            if s > 1.0:
+                break
+        else:
+            s += x[i]
+            continue
+        s = s * 0.5
+        if s > 5:
+            break
+    else:
+        s = s + 100.0
+    return s
+
+
+def else_after_an_early_return(x):
+    for i in range(3):
+        if x[i] > 0.5:
+            return x[i] ** 3
+    else:
+        t = np.sum(x)
+    return t * 2
+
+
+CASES += [(newton_root_or_raise, (2.0,)),
+          (damped_until_large_else_square, (np.array([0.3, 0.7, -0.2]),)),
+          (inner_else_continues_outer, (np.array([0.3, 0.7, -0.2]),)),
+          (inner_else_continues_outer, (np.array([0.1, 0.2, -0.2]),)),
+          (else_after_an_early_return, (np.array([0.3, 0.7, -0.2]),)),
+          (else_after_an_early_return, (np.array([0.3, 0.1, -0.2]),))]

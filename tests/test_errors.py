@@ -187,22 +187,6 @@ def unbound_lambda(x):
     return (lambda v: v * y)(x)  # <- error
 
 
-def for_else(x):
-    for i in range(3):  # <- error
-        x = x * 2.0
-    else:
-        x = x + 1.0
-    return x
-
-
-def while_else(x):
-    while x < 10.0:  # <- error
-        x = x * 2.0
-    else:
-        x = x + 1.0
-    return x
-
-
 def decorated_nested_def(x):
     @staticmethod
     def g(v):  # <- error
@@ -406,8 +390,6 @@ LOCATED = [
                  id="attribute-assignment"),
     pytest.param(unbound_lambda, NonDifferentiableError, ("lambda", "used as a value", "y"), "lambda v", None,
                  id="unbound-lambda"),
-    pytest.param(for_else, UnsupportedSyntaxError, ("for-else",), "for", None, id="for-else"),
-    pytest.param(while_else, UnsupportedSyntaxError, ("while-else",), "while", None, id="while-else"),
     pytest.param(decorated_nested_def, UnsupportedSyntaxError, ("decorated",), "def g", None,
                  id="decorated-nested-def"),
     pytest.param(calls_bad_helper, UnsupportedSyntaxError, ("yield",), "yield x", helper_with_yield,
