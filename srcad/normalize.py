@@ -2014,10 +2014,43 @@ def _unwrap_quiet_with(parsed, node):
     node.body = block(node.body)
 
 
+def _drop_bound_imports(parsed, node):
+    """Remove the ``import`` statements whose names the function's
+    :class:`srcad.parse.Parsed` binds (it imported them when the function was
+    parsed; the code refers to the objects)."""
+    bound = getattr(parsed, "local_imports", None)
+    if not bound:
+        return
+
+    def binds(s):
+        if isinstance(s, gast.Import):
+            names = [a.asname or a.name.split(".")[0] for a in s.names]
+        elif isinstance(s, gast.ImportFrom):
+            names = [a.asname or a.name for a in s.names]
+        else:
+            return False
+        return all(n in bound for n in names)
+
+    def block(stmts):
+        out = []
+        for s in stmts:
+            if binds(s):
+                continue
+            for field in ("body", "orelse"):
+                inner = getattr(s, field, None)
+                if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
+                    setattr(s, field, block(inner) or ([gast.Pass()] if field == "body" else []))
+            out.append(s)
+        return out
+
+    node.body = block(node.body) or [gast.Pass()]
+
+
 def _normalize(parsed, node=None, extra_reserved=(), siblings=None):
     from .variadic import Specialized, specialize_calls, unpack_calls
     node = A.clone(node if node is not None else parsed.node)
     _unwrap_quiet_with(parsed, node)
+    _drop_bound_imports(parsed, node)
     check_syntax(parsed, node)
     namer = Namer.for_function(node, extra_reserved)
     # f(*pair, **options) as f(pair[0], pair[1], k=options['k']) (before

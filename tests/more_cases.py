@@ -1164,3 +1164,29 @@ CASES += [(newton_root_or_raise, (2.0,)),
           (inner_else_continues_outer, (np.array([0.1, 0.2, -0.2]),)),
           (else_after_an_early_return, (np.array([0.3, 0.7, -0.2]),)),
           (else_after_an_early_return, (np.array([0.3, 0.1, -0.2]),))]
+
+
+# -- imports inside the function (bound to the modules and objects they import) ----------------
+
+def quadrature_with_local_imports(p):
+    import math
+    import numpy.linalg
+    from numpy.polynomial.legendre import leggauss as nodes_and_weights
+    xs, ws = nodes_and_weights(5)
+    t = 0.5 * p[0] * (xs + 1.0)
+    return 0.5 * p[0] * np.sum(ws * np.cos(p[1] * t)) + math.erf(p[1]) + numpy.linalg.norm(p) ** 2
+
+
+def helper_importing_in_a_loop(x):
+    def weight(v):
+        from math import exp
+        return exp(-v * v)
+    s = 0.0
+    for i in range(len(x)):
+        import math as m
+        s += weight(x[i]) * m.erf(x[i])
+    return s
+
+
+CASES += [(quadrature_with_local_imports, (np.array([1.3, 0.8]),)),
+          (helper_importing_in_a_loop, (np.array([0.3, -0.7, 1.1]),))]
