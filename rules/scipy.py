@@ -1,4 +1,4 @@
-"""Rules for :mod:`scipy.special` (namespace ``scipy``).
+"""Rules for :mod:`scipy.special` and :mod:`scipy.linalg` (namespace ``scipy``).
 
 SciPy is optional and slow to import: srcad never imports it. These rules
 are looked up only once the user's code has imported ``scipy.special``, and
@@ -17,6 +17,7 @@ from srcad import rule_helpers as rh
 from srcad.ruledef import LazyModule, RuleSet, ad, d, t, xp
 
 special = LazyModule("scipy.special")
+linalg = LazyModule("scipy.linalg")
 
 rules = RuleSet("scipy")
 
@@ -512,3 +513,17 @@ def log_softmax(result, x, axis=None):
 # floats go through the gamma function and have no rule yet: a call on a
 # value that carries a derivative is refused rather than given none.
 rules.nondifferentiable("factorial2", "factorialk", "stirling2")
+
+
+# -- scipy.linalg -------------------------------------------------------------------------------
+
+
+@rules.rule("linalg.expm")
+def expm(result, A):
+    """The Frechet derivative ``L(A, E)`` is the top right block of
+    ``expm([[A, E], [0, A]])`` (batches too); the adjoint is ``L(A^T, G)``.
+    Written with ``expm`` itself, so second derivatives go through this rule."""
+    n = A.shape[-1]
+    AT = xp.swapaxes(A, -1, -2)
+    t[result] = linalg.expm(xp.block([[A, t[A]], [xp.zeros_like(A), A]]))[..., :n, n:]
+    d[A] += linalg.expm(xp.block([[AT, d[result]], [xp.zeros_like(AT), AT]]))[..., :n, n:]
