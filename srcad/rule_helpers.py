@@ -1840,6 +1840,50 @@ def lstsq_adjoint(g, a, b, result, which):
     return out
 
 
+def lstsq_adjoint_tangent(g, a, b, result, which, ta, tb):
+    """Part of the tangent of ``lstsq_adjoint(g, a, b, result, which)`` from
+    the tangents of ``a`` and ``b`` (``result`` is ``lstsq(a, b)``; ``None``
+    for one that is left out): the adjoints of the solution and the
+    residuals (full rank); through the singular values it is refused."""
+    ta = 0.0 if ta is None else ta
+    tb = 0.0 if tb is None else tb
+    gx, gres = item(g, 0), item(g, 1)
+    if not is_zero(item(g, 3)):
+        _unsupported("second derivatives through the singular values of numpy.linalg.lstsq",
+                     "use np.linalg.svd(a, compute_uv=False) for the singular values")
+    if (is_zero(gx) and is_zero(gres)) or (is_zero(ta) and is_zero(tb)):
+        return 0.0
+    xp = _ns(a)
+    mm = xp.matmul
+    x, res, rank, s = result
+    p = xp.linalg.pinv(a)
+    ta = xp.zeros_like(a) if is_zero(ta) else _like(ta, a)
+    tb = xp.zeros_like(b) if is_zero(tb) else _like(tb, b)
+    tp = pinv_jvp(a, p, ta)
+    tx = mm(tp, b) + mm(p, tb)
+    r = b - mm(a, x)
+    tr = tb - mm(ta, x) - mm(a, tx)
+    with_res = not is_zero(gres) and _size(res)
+    vector = _ndim(b) == 1
+
+    def outer(u, v):   # u v^T, columns of b side by side
+        return u[:, None] * v[None, :] if vector else mm(u, mT(v))
+
+    out = 0.0
+    if which == 1:
+        if not is_zero(gx):
+            out = out + mm(mT(tp), gx)
+        if with_res:
+            out = out + 2 * tr * gres
+        return out
+    if not is_zero(gx):
+        out = out + pinv_adjoint(outer(gx, tb), a, p) \
+            + pinv_adjoint_tangent(outer(gx, b), a, p, ta, tp)
+    if with_res:
+        out = out - 2 * (outer(tr * gres, x) + outer(r * gres, tx))
+    return out
+
+
 # norms
 
 

@@ -1190,3 +1190,35 @@ def helper_importing_in_a_loop(x):
 
 CASES += [(quadrature_with_local_imports, (np.array([1.3, 0.8]),)),
           (helper_importing_in_a_loop, (np.array([0.3, -0.7, 1.1]),))]
+
+
+# -- np.linalg.lstsq inside an iteration, second derivatives too ----------------------------------
+
+def gauss_newton_by_lstsq(theta):
+    t = np.linspace(0, 1, 6)
+    y = 2.0 * np.exp(-1.3 * t) + 0.1 * theta[0]
+    p = np.array([1.0, -1.0])
+    for it in range(4):
+        e = np.exp(p[1] * t)
+        r = p[0] * e - y
+        J = np.column_stack([e, p[0] * t * e])
+        step = np.linalg.lstsq(J, r, rcond=None)[0]
+        p = p - step
+    return p[0] + theta[1] * p[1]
+
+
+def polyfit_residual_by_lstsq(y):
+    A = np.vander(np.linspace(0, 1, 5), 3)
+    c, res, rank, sv = np.linalg.lstsq(A, y, rcond=None)
+    return np.sum(np.exp(c)) + res[0] ** 2
+
+
+def lstsq_both_sides(A, B):
+    X, res, rank, sv = np.linalg.lstsq(A, B, rcond=None)
+    return np.sum(X ** 3) + 0.5 * np.sum(res)
+
+
+CASES += [(gauss_newton_by_lstsq, (np.array([0.5, 1.0]),)),
+          (polyfit_residual_by_lstsq, (np.array([0.3, -0.2, 0.8, 0.5, -0.6]),)),
+          (lstsq_both_sides, (np.array([[1.0, 0.3], [0.2, -1.1], [0.5, 0.4], [-0.7, 0.9]]),
+                              np.array([[0.3, 1.0], [-0.2, 0.1], [0.8, -0.5], [0.5, 0.2]])))]
