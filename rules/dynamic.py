@@ -606,6 +606,12 @@ def pinv_adjoint(result, g, a, p):
     t[result] = rh.pinv_adjoint(t[g], a, p) + rh.pinv_adjoint_tangent(g, a, p, t[a], t[p])
 
 
+@helpers.rule("svd_adjoint")
+def svd_adjoint(result, g, a, factors, full_matrices=True, compute_uv=True):
+    t[result] = rh.svd_adjoint(t[g], a, factors, full_matrices, compute_uv) \
+        + rh.svd_adjoint_tangent(g, a, factors, full_matrices, compute_uv, t[a])
+
+
 @helpers.rule("lstsq_adjoint")
 def lstsq_adjoint(result, g, a, b, solution, which):
     t[result] = rh.lstsq_adjoint(t[g], a, b, solution, which) \

@@ -1734,6 +1734,25 @@ def svd_adjoint(g, a, result, full_matrices=True, compute_uv=True):
     return out
 
 
+def svd_adjoint_tangent(g, a, result, full_matrices, compute_uv, ta):
+    """Part of the tangent of ``svd_adjoint(g, a, result, ...)`` from the
+    tangent of ``a``, where ``g`` is an adjoint of the singular values only
+    (``u diag(g) vh``); through ``u`` and ``vh`` it is refused."""
+    if compute_uv:
+        if not (is_zero(item(g, 0)) and is_zero(item(g, 2))):
+            _unsupported("second derivatives through the singular vectors of numpy.linalg.svd",
+                         "use only the singular values (np.linalg.svd(a, compute_uv=False)), "
+                         "or np.linalg.eigh for a symmetric matrix")
+        g = item(g, 1)
+    if is_zero(g) or is_zero(ta):
+        return 0.0
+    xp = _ns(a)
+    u, s, vh = xp.linalg.svd(a, full_matrices=False)
+    du, _, dvh = svd_jvp(a, (u, s, vh), _like(ta, a), full_matrices=False)
+    gs = xp.asarray(g)[..., None, :]
+    return xp.matmul(du * gs, vh) + xp.matmul(u * gs, dvh)
+
+
 def pinv_jvp(a, p, t):
     """Tangent of ``pinv(a)`` (constant rank)."""
     xp = _ns(a)
@@ -3546,6 +3565,21 @@ def _norm_partials_tangent(tx, tr, x, ord, matrix, axes, keepdims, result):
     if matrix:
         if ord in (1, -1, math.inf, -math.inf):
             return 0.0          # piecewise constant (sign times a selection)
+        if ord in (2, -2, "nuc"):
+            # the partials u diag(w) vh (w: ones, or the largest or smallest
+            # singular value picked out) move with the singular vectors only
+            if tx is None:
+                return 0.0
+            row, col = axes
+            xm = xp.moveaxis(x, (row, col), (-2, -1))
+            u, s, vh = xp.linalg.svd(xm, full_matrices=False)
+            k = _shape(s)[-1]
+            w = xp.ones(k, dtype=u.dtype) if ord == "nuc" else \
+                xp.eye(k, dtype=u.dtype)[0 if ord == 2 else k - 1]
+            du, _, dvh = svd_jvp(xm, (u, s, vh), xp.moveaxis(_like(tx, x), (row, col), (-2, -1)),
+                                 full_matrices=False)
+            out = xp.matmul(du * w, vh) + xp.matmul(u * w, dvh)
+            return xp.moveaxis(out, (-2, -1), (row, col))
         if ord not in (None, "fro"):
             _unsupported(f"second derivatives of numpy.linalg.norm(ord={ord!r}) of matrices",
                          "use ord='fro', 1, -1, inf or -inf, or write the norm out")
