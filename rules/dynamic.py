@@ -612,6 +612,11 @@ def svd_adjoint(result, g, a, factors, full_matrices=True, compute_uv=True):
         + rh.svd_adjoint_tangent(g, a, factors, full_matrices, compute_uv, t[a])
 
 
+@helpers.rule("integral_adjoint")
+def integral_adjoint(result, g, y, fn, x, dx, axis, initial=None):
+    t[result] = rh.integral_adjoint(t[g], y, fn, x, dx, axis, initial)
+
+
 @helpers.rule("lstsq_adjoint")
 def lstsq_adjoint(result, g, a, b, solution, which):
     t[result] = rh.lstsq_adjoint(t[g], a, b, solution, which) \

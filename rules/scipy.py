@@ -1,4 +1,5 @@
-"""Rules for :mod:`scipy.special` and :mod:`scipy.linalg` (namespace ``scipy``).
+"""Rules for :mod:`scipy.special`, :mod:`scipy.linalg` and :mod:`scipy.integrate`
+(namespace ``scipy``).
 
 SciPy is optional and slow to import: srcad never imports it. These rules
 are looked up only once the user's code has imported ``scipy.special``, and
@@ -18,6 +19,7 @@ from srcad.ruledef import LazyModule, RuleSet, ad, d, t, xp
 
 special = LazyModule("scipy.special")
 linalg = LazyModule("scipy.linalg")
+integrate = LazyModule("scipy.integrate")
 
 rules = RuleSet("scipy")
 
@@ -527,3 +529,31 @@ def expm(result, A):
     AT = xp.swapaxes(A, -1, -2)
     t[result] = linalg.expm(xp.block([[A, t[A]], [xp.zeros_like(A), A]]))[..., :n, n:]
     d[A] += linalg.expm(xp.block([[AT, d[result]], [xp.zeros_like(AT), AT]]))[..., :n, n:]
+
+
+# -- scipy.integrate: sampled integrals, linear in the samples ------------------------------------
+
+
+@rules.rule("integrate.simpson", constant=("x", "dx"))
+def simpson(result, y, x=None, *, dx=1.0, axis=-1):
+    """In the samples ``y`` (the points ``x`` or spacing ``dx`` constant)."""
+    t[result] = integrate.simpson(t[y], x=x, dx=dx, axis=axis) \
+        + rh.constant_only(t[x], "scipy.integrate.simpson in x") \
+        + rh.constant_only(t[dx], "scipy.integrate.simpson in dx")
+    d[y] += rh.integral_adjoint(d[result], y, integrate.simpson, x, dx, axis, None)
+
+
+@rules.rule("integrate.cumulative_trapezoid", constant=("x", "dx"))
+def cumulative_trapezoid(result, y, x=None, dx=1.0, axis=-1, initial=None):
+    t[result] = integrate.cumulative_trapezoid(t[y], x=x, dx=dx, axis=axis, initial=initial) \
+        + rh.constant_only(t[x], "scipy.integrate.cumulative_trapezoid in x") \
+        + rh.constant_only(t[dx], "scipy.integrate.cumulative_trapezoid in dx")
+    d[y] += rh.integral_adjoint(d[result], y, integrate.cumulative_trapezoid, x, dx, axis, initial)
+
+
+@rules.rule("integrate.cumulative_simpson", constant=("x", "dx"))
+def cumulative_simpson(result, y, *, x=None, dx=1.0, axis=-1, initial=None):
+    t[result] = integrate.cumulative_simpson(t[y], x=x, dx=dx, axis=axis, initial=initial) \
+        + rh.constant_only(t[x], "scipy.integrate.cumulative_simpson in x") \
+        + rh.constant_only(t[dx], "scipy.integrate.cumulative_simpson in dx")
+    d[y] += rh.integral_adjoint(d[result], y, integrate.cumulative_simpson, x, dx, axis, initial)

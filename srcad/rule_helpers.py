@@ -1859,6 +1859,33 @@ def lstsq_adjoint(g, a, b, result, which):
     return out
 
 
+def integral_adjoint(g, y, fn, x, dx, axis, initial=None):
+    """Adjoint in ``y`` of ``fn(y, x=x, dx=dx, axis=axis)`` (and
+    ``initial=initial`` unless None): a map linear in the samples along
+    ``axis`` (``scipy.integrate.simpson``, ``cumulative_trapezoid``...),
+    whose matrix is ``fn`` of the identity."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(y)
+    nd = _ndim(y)
+    ax = axis % nd
+    n = _shape(y)[ax]
+    if x is not None and _ndim(x) > 1:
+        shape = list(_shape(x))
+        if shape[ax] != n or any(s != 1 for i, s in enumerate(shape) if i != ax):
+            _unsupported(f"{getattr(fn, '__name__', 'the integral')} with sample points x of "
+                         "more than one dimension", "pass the sample points as a 1-D array")
+        x = xp.reshape(x, (n,))
+    extra = {} if initial is None else {"initial": initial}
+    m = xp.asarray(fn(xp.eye(n, dtype=y.dtype), x=x, dx=dx, axis=-1, **extra))  # row i: fn(e_i)
+    g = xp.asarray(g, dtype=m.dtype)
+    if m.ndim == 1:
+        # the axis is reduced: g has y's shape without it
+        return xp.moveaxis(xp.broadcast_to(g[..., None] * m, _shape(y)[:ax] + _shape(y)[ax + 1:] + (n,)),
+                           -1, ax)
+    return xp.moveaxis(xp.matmul(xp.moveaxis(g, ax, -1), mT(m)), -1, ax)
+
+
 def lstsq_adjoint_tangent(g, a, b, result, which, ta, tb):
     """Part of the tangent of ``lstsq_adjoint(g, a, b, result, which)`` from
     the tangents of ``a`` and ``b`` (``result`` is ``lstsq(a, b)``; ``None``

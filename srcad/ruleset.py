@@ -32,7 +32,7 @@ _NAMESPACE_MODULES = {
               "array_api_strict.fft:fft", "numpy.lib.stride_tricks:lib.stride_tricks",
               "cupy.lib.stride_tricks:lib.stride_tricks"],
     "math": ["math"],
-    "scipy": ["scipy.special", "scipy.linalg:linalg"],
+    "scipy": ["scipy.special", "scipy.linalg:linalg", "scipy.integrate:integrate"],
     "builtins": ["builtins"],
     "operator": ["operator"],
     "runtime": ["srcad.runtime"],
@@ -44,7 +44,7 @@ _NAMESPACE_MODULES = {
 # Libraries srcad never imports itself (importing them is slow, or they may
 # be absent): their functions are indexed once the user's code has imported
 # them.
-_OPTIONAL_MODULES = ("cupy", "array_api_strict", "scipy.special", "scipy.linalg")
+_OPTIONAL_MODULES = ("cupy", "array_api_strict", "scipy.special", "scipy.linalg", "scipy.integrate")
 
 
 def _optional_root(modname):
