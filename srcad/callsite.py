@@ -91,6 +91,7 @@ _SPECIAL_CALLS = _SpecialCalls({
     "__srcad_np_resize__": numpy.resize,
     "__srcad_np_shape__": numpy.shape,
     "__srcad_np_count_nonzero__": numpy.count_nonzero,
+    "__srcad_np_unravel_index__": numpy.unravel_index,
     "__srcad_einsum_subscripts__": runtime.einsum_subscripts,
     "__srcad_keys__": runtime.keys,
     "__srcad_deleted__": runtime.deleted,

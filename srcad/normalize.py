@@ -292,6 +292,31 @@ def _stored_names(body):
     return out
 
 
+def _list_names(fn, params):
+    """Names that ``fn`` binds to lists only: every binding a list display,
+    a list comprehension, ``list(...)`` or ``sorted(...)`` (or ``+=``), and
+    not a parameter."""
+    bound, other = set(), set(params)
+    seen = set()    # the targets looked at with their assignment
+    for n in A.walk(fn):
+        if isinstance(n, gast.Assign):
+            lists = isinstance(n.value, (gast.List, gast.ListComp)) or (
+                isinstance(n.value, gast.Call) and isinstance(n.value.func, gast.Name)
+                and n.value.func.id in ("list", "sorted"))
+            for t in n.targets:
+                if isinstance(t, gast.Name):
+                    seen.add(id(t))
+                    (bound if lists and len(n.targets) == 1 else other).add(t.id)
+        elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
+            seen.add(id(n.target))
+        elif isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del)) \
+                and id(n) not in seen:
+            other.add(n.id)
+        elif isinstance(n, gast.FunctionDef) and n is not fn:
+            other.add(n.name)
+    return bound - other
+
+
 def _loaded_names(node):
     return {n.id for n in A.nodes(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
@@ -699,6 +724,7 @@ class ANF:
         self.lifted = lifted_names
         self.lineno = None
         self.temps = set()       # names this pass made up
+        self.lists = set()       # names bound to lists only (see _list_names)
 
     # -- helpers ---------------------------------------------------------------
     def tmp(self, base="t"):
@@ -1158,7 +1184,8 @@ class ANF:
             if write is not None:
                 self.assign_to(*write, out)
                 return
-            if self._list_edit(s.value, out) or self._item_list_edit(s.value, out):
+            if self._list_edit(s.value, out) or self._item_list_edit(s.value, out) \
+                    or self._list_reorder(s.value, out):
                 return
             value = self.simple(s.value, out)
             if (isinstance(value, gast.Call) and getattr(value, "is_method", False)
@@ -1520,6 +1547,33 @@ class ANF:
             self._rebind_edited(base, "__srcad_concat__", [items], out, call)
         return True
 
+    def _list_reorder(self, call, out):
+        """``lst.sort(key=k, reverse=r)`` and ``lst.reverse()`` on a name
+        bound to lists only, as ``lst = sorted(lst, key=k, reverse=r)`` and
+        ``lst = lst[::-1]`` (marked as a change of the list itself, for the
+        alias checks). Returns whether ``call`` was one."""
+        if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
+                and isinstance(call.func.value, gast.Name) and call.func.value.id in self.lists
+                and not call.args and call.func.attr in ("sort", "reverse")):
+            return False
+        base = call.func.value
+        if call.func.attr == "sort":
+            if any(k.arg not in ("key", "reverse") for k in call.keywords) \
+                    or self._resolve(A.name("sorted")) is not sorted:
+                return False
+            value = gast.Call(func=A.name("sorted"), args=[A.clone(base)], keywords=list(call.keywords))
+        else:
+            if call.keywords:
+                return False
+            value = gast.Subscript(value=A.clone(base), slice=gast.Slice(
+                lower=None, upper=None, step=A.const(-1)), ctx=gast.Load())
+        A.fill_location(value, call)
+        new = self.atom(value, out, "reordered")
+        stmt = A.copy_lineno(A.assign(base.id, new), call)
+        stmt.srcad_list_rebind = True
+        self.emit(out, stmt)
+        return True
+
     def _item_list_edit(self, call, out):
         """``d["E"].append(v)`` (and ``extend``, ``insert``, ``pop(i)``) on a
         list held in a list or dict, as ``d["E"] = <the list with v
@@ -1575,9 +1629,15 @@ class ANF:
         ``np.copyto(y, x)`` is ``y[...] = x``; ``np.fill_diagonal(a, v)`` is
         ``a[diagonal] = v``; ``np.add.at(a, i, v)`` is ``a[...] = a`` with
         ``v`` added at ``i`` (repeated indices adding up); ``np.put_along_axis``,
-        ``np.putmask`` and ``np.place`` write their values where they say."""
+        ``np.putmask``, ``np.place`` and ``np.put`` write their values where they
+        say; ``y.fill(v)`` is ``y[...] = v``."""
         if not isinstance(call, gast.Call) or any(isinstance(a, gast.Starred) for a in call.args):
             return None
+        if (isinstance(call.func, gast.Attribute) and call.func.attr == "fill"
+                and isinstance(call.func.value, gast.Name) and call.func.value.id in self.locals
+                and len(call.args) == 1 and not call.keywords):
+            # y.fill(v): every entry of the array takes the value
+            return _whole(call.func.value), call.args[0]
         target = self._resolve(call.func)
         if target is _MISSING:
             return None
@@ -1627,6 +1687,16 @@ class ANF:
                 keywords=[])
             value = gast.Call(func=A.name("__srcad_np_resize__"), args=[args[2], count], keywords=[])
             return gast.Subscript(value=args[0], slice=args[1], ctx=gast.Store()), value
+        if target is numpy.put and len(args) == 3 and (not kws or (
+                set(kws) == {"mode"} and isinstance(kws["mode"], gast.Constant)
+                and kws["mode"].value == "raise")):
+            # flat positions, the values repeating over them as np.put repeats them
+            a, ind, v = args
+            shape = gast.Call(func=A.name("__srcad_np_shape__"), args=[A.clone(a)], keywords=[])
+            index = gast.Call(func=A.name("__srcad_np_unravel_index__"), args=[ind, shape], keywords=[])
+            laid = gast.Call(func=A.name("__srcad_np_resize__"), args=[v, gast.Call(
+                func=A.name("__srcad_np_shape__"), args=[A.clone(ind)], keywords=[])], keywords=[])
+            return gast.Subscript(value=a, slice=index, ctx=gast.Store()), laid
         if target is numpy.fill_diagonal and len(args) == 2 and not kws:
             index = gast.Call(func=A.name("__srcad_diagonal_index__"), args=[A.clone(args[0])],
                               keywords=[])
@@ -2074,6 +2144,7 @@ def _normalize(parsed, node=None, extra_reserved=(), siblings=None):
     body = structurer.run(node.body)
     local_names |= {structurer.ret, structurer.returned} - {None}
     anf = ANF(parsed, namer, local_names, set(lifted))
+    anf.lists = _list_names(node, params)
     anf.lineno = node.lineno
     # Default values are evaluated where the function is defined: keep them.
     body = anf.stmts(body)
