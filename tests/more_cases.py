@@ -1222,3 +1222,24 @@ CASES += [(gauss_newton_by_lstsq, (np.array([0.5, 1.0]),)),
           (polyfit_residual_by_lstsq, (np.array([0.3, -0.2, 0.8, 0.5, -0.6]),)),
           (lstsq_both_sides, (np.array([[1.0, 0.3], [0.2, -1.1], [0.5, 0.4], [-0.7, 0.9]]),
                               np.array([[0.3, 1.0], [-0.2, 0.1], [0.8, -0.5], [0.5, 0.2]])))]
+
+
+# -- writes into a 0-d array whose result is a number -------------------------------------------
+
+def masked_write_into_a_zero_d_array(a):
+    y = np.zeros_like(np.asarray(a))
+    m = np.asarray(a < 1.0)
+    y[m] = a ** 2
+    return y * 3.0
+
+
+def whole_write_into_a_zero_d_array(a):
+    y = np.zeros(())
+    y[()] = a ** 2
+    z = np.asarray(a * 1.0)
+    z[...] = np.sin(a)
+    return y * 3.0 + z
+
+
+CASES += [(masked_write_into_a_zero_d_array, (0.7,)),
+          (whole_write_into_a_zero_d_array, (0.7,))]
