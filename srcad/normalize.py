@@ -855,6 +855,9 @@ class ANF:
                     k.arg in ("key", "reverse") for k in expr.keywords) and (
                     target is sorted or all(k.arg == "key" for k in expr.keywords)):
                 return self._sorted_by_position(target, expr, out)
+            pieces = self._piecewise(expr, target, out)
+            if pieces is not None:
+                return pieces
             ufunc_call = self._ufunc_method_as_function(expr, target)
             if ufunc_call is not None:
                 return self._simple(ufunc_call, out)
@@ -948,6 +951,70 @@ class ANF:
             f"{type(expr).__name__} expressions are not supported",
             self.parsed.location(expr), construct=type(expr).__name__,
             hint="rewrite the expression with simpler operations")
+
+    def _piecewise(self, expr, target, out):
+        """``np.piecewise(x, [c0, c1], [f0, f1, f_else])`` with condition and
+        function displays, as NumPy computes it: zeros, then ``y[c] =
+        f(x[c])`` (or ``y[c] = value``) condition by condition, the last
+        true one winning; a function more than conditions is for the
+        entries none holds for. ``None`` for other calls."""
+        import numpy
+        if target is not numpy.piecewise or len(expr.args) != 3 or expr.keywords \
+                or not isinstance(expr.args[1], (gast.List, gast.Tuple)) \
+                or not isinstance(expr.args[2], (gast.List, gast.Tuple)):
+            return None
+        conds, funcs = list(expr.args[1].elts), list(expr.args[2].elts)
+        if len(funcs) not in (len(conds), len(conds) + 1) or not conds \
+                or any(isinstance(e, gast.Starred) for e in conds + funcs):
+            return None
+
+        def kind(f):
+            if isinstance(f, gast.Lambda):
+                a = f.args
+                plain = (len(a.args) == 1 and not a.posonlyargs and not a.kwonlyargs
+                         and a.vararg is None and a.kwarg is None and not a.defaults)
+                # (its body is written out with the entries in place of the parameter)
+                return "inline" if plain and not any(
+                    isinstance(n, (gast.Lambda, gast.ListComp, gast.GeneratorExp, gast.DictComp,
+                                   gast.SetComp)) for n in A.walk(f.body)) else None
+            if isinstance(f, gast.Constant) or (isinstance(f, gast.UnaryOp)
+                                                and isinstance(f.operand, gast.Constant)):
+                return "value"
+            obj = self._resolve(f) if self.is_static(f) else _MISSING
+            return "call" if callable(obj) and obj is not _MISSING else None
+
+        kinds = [kind(f) for f in funcs]
+        if None in kinds:
+            return None
+        x = self.tmp("x")
+        y = self.tmp("pieces")
+        masks = [self.tmp("where") for _ in funcs]
+        stmts = [A.assign(x, _np_call("asarray", expr.args[0])),
+                 A.assign(y, _np_call("zeros_like", A.name(x)))]
+        for m, c in zip(masks, conds):
+            stmts.append(A.assign(m, _np_call("asarray", c, dtype=A.name("bool"))))
+        if len(funcs) > len(conds):
+            held = gast.List(elts=[A.name(m) for m in masks[:-1]], ctx=gast.Load())
+            stmts.append(A.assign(masks[-1], _np_call("logical_not", _np_call("any", held, axis=A.const(0)))))
+        for m, f, k in zip(masks, funcs, kinds):
+            entries = gast.Subscript(value=A.name(x), slice=A.name(m), ctx=gast.Load())
+            if k == "inline":
+                held = self.tmp("entries")
+                stmts.append(A.assign(held, entries))
+                value = A.clone(f.body)
+                param = f.args.args[0].id
+                for n in A.walk(value):
+                    if isinstance(n, gast.Name) and n.id == param:
+                        n.id = held
+            else:
+                value = f if k == "value" else gast.Call(func=f, args=[entries], keywords=[])
+            stmts.append(gast.Assign(targets=[gast.Subscript(value=A.name(y), slice=A.name(m),
+                                                             ctx=gast.Store())],
+                                     value=value, type_comment=None))
+        for st in stmts:
+            A.fill_location(st, expr)
+            self.stmt(st, out)
+        return A.name(y)
 
     def _sorted_by_position(self, target, expr, out):
         """``sorted(seq, key=k)`` as ``[seq[i] for i in order]`` and

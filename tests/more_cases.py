@@ -1243,3 +1243,25 @@ def whole_write_into_a_zero_d_array(a):
 
 CASES += [(masked_write_into_a_zero_d_array, (0.7,)),
           (whole_write_into_a_zero_d_array, (0.7,))]
+
+
+# -- np.piecewise with condition and function lists written out -------------------------------
+
+def _sine_twice(v):
+    return np.sin(v) * 2
+
+
+def piecewise_potential(x):
+    inner = np.piecewise(x, [x < 0, x > 1], [lambda v: -v, _sine_twice, lambda v: v ** 3])
+    clipped = np.piecewise(x, [x < 0], [0.0, lambda v: np.sqrt(v)])
+    later_wins = np.piecewise(x, [x < 1, x < 0], [lambda v: v ** 2, lambda v: 3 * v])
+    return np.sum(inner * x + clipped + later_wins)
+
+
+def piecewise_of_a_number(a):
+    return np.piecewise(a, [a < 1.0, a >= 1.0], [lambda v: v ** 2, lambda v: 2 * v - 1]) * 3.0
+
+
+CASES += [(piecewise_potential, (np.array([0.3, -0.8, 1.5, 0.55, -0.2]),)),
+          (piecewise_of_a_number, (0.7,)),
+          (piecewise_of_a_number, (1.3,))]
