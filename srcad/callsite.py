@@ -74,6 +74,7 @@ _SPECIAL_CALLS = _SpecialCalls({
     "__srcad_min__": min,
     "__srcad_range__": range,
     "__srcad_sequence__": runtime.sequence,
+    "__srcad_apply_unpacked__": runtime.apply_unpacked,
     "__srcad_sort_order__": runtime.sort_order,
     "__srcad_shortest__": runtime.shortest,
     "__srcad_zip__": runtime.zip_list,

@@ -18,7 +18,7 @@ import numbers
 
 __all__ = [
     "unbroadcast", "broadcast_like", "match", "zeros_like", "add_at",
-    "adjoint_at", "zero_at", "copy", "sequence", "AdjList", "AdjDict", "scatter_add",
+    "adjoint_at", "zero_at", "copy", "sequence", "apply_unpacked", "AdjList", "AdjDict", "scatter_add",
     "diagonal_index", "record", "with_item", "inexact_only", "pow_log", "reshape_in_order", "concat",
     "pow_partial", "digamma", "trigamma", "running_extremum", "logaddexp_accumulate",
     "pow_log_tangent",
@@ -1034,6 +1034,12 @@ def keys(d):
     ['W', 'b']
     """
     return list(d)
+
+
+def apply_unpacked(fn, args, /, **kwargs):
+    """``fn(*args, **kwargs)``: a call that unpacks a shape (``np.ndindex(*x.shape)``),
+    whose number of arguments is only known when it runs."""
+    return fn(*args, **kwargs)
 
 
 def sequence(x):

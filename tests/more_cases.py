@@ -1265,3 +1265,25 @@ def piecewise_of_a_number(a):
 CASES += [(piecewise_potential, (np.array([0.3, -0.8, 1.5, 0.55, -0.2]),)),
           (piecewise_of_a_number, (0.7,)),
           (piecewise_of_a_number, (1.3,))]
+
+
+# -- a shape unpacked into a call: np.ndindex(*u.shape), np.random.randn(*u.shape) ----------------
+
+def laplacian_over_ndindex(u):
+    lap = np.zeros_like(u)
+    for i, j in np.ndindex(*u.shape):
+        if 0 < i < u.shape[0] - 1 and 0 < j < u.shape[1] - 1:
+            lap[i, j] = u[i - 1, j] + u[i + 1, j] + u[i, j - 1] + u[i, j + 1] - 4 * u[i, j]
+    return np.sum(lap ** 2)
+
+
+def seeded_noise_of_the_shape(u):
+    np.random.seed(0)
+    noise = np.random.randn(*u.shape)
+    v = u[None]
+    return np.sum((u + 0.1 * noise) ** 2) + np.sum(v.reshape(-1, *v.shape[2:]) ** 3)
+
+
+CASES += [(laplacian_over_ndindex, (np.array([[0.3, -0.2, 0.5, 0.1], [0.8, 0.1, -0.4, 0.3],
+                                              [0.2, 0.6, 0.9, -0.1]]),)),
+          (seeded_noise_of_the_shape, (np.array([[0.3, -0.2, 0.5], [0.8, 0.1, -0.4]]),))]
