@@ -1775,6 +1775,44 @@ class ANF:
             return resolve_static(self.parsed, func, self.locals)
         return _MISSING
 
+    def _array_entries_loop(self, s, out):
+        """``for idx, v in np.ndenumerate(a)`` as ``for idx in np.ndindex(a.shape)``
+        reading ``v = a[idx]``, and ``for v in a.flat`` as ``for v in
+        a.ravel()``: the entries carry their derivatives. Returns the loop
+        rewritten, or ``s`` itself."""
+        import numpy
+        it = s.iter
+
+        def raveled(e):
+            if isinstance(e, gast.Attribute) and e.attr == "flat" and not self.is_static(e):
+                return A.fill_location(gast.Call(func=gast.Attribute(
+                    value=e.value, attr="ravel", ctx=gast.Load()), args=[], keywords=[]), e)
+            return e
+
+        s.iter = it = raveled(it)
+        if isinstance(it, gast.Call) and any(self._resolve(it.func) is f
+                                             for f in (enumerate, zip, reversed)):
+            it.args = [raveled(a) for a in it.args]
+        if not (isinstance(it, gast.Call) and len(it.args) == 1 and not it.keywords
+                and not isinstance(it.args[0], gast.Starred)
+                and self._resolve(it.func) is numpy.ndenumerate
+                and isinstance(s.target, gast.Tuple) and len(s.target.elts) == 2):
+            return s
+        arr = self.atom(it.args[0], out, "entries")
+        index, item = s.target.elts
+        shape = gast.Call(func=A.name("__srcad_np_shape__"), args=[A.clone(arr)], keywords=[])
+        s.iter = A.fill_location(gast.Call(func=A.name("__srcad_np_ndindex__"), args=[shape],
+                                           keywords=[]), it)
+        s.target = index
+        load = A.clone(index)
+        for n in A.walk(load):
+            if hasattr(n, "ctx"):
+                n.ctx = gast.Load()
+        read = gast.Assign(targets=[item], value=gast.Subscript(value=A.clone(arr), slice=load,
+                                                                ctx=gast.Load()), type_comment=None)
+        s.body = [A.fill_location(read, s)] + s.body
+        return s
+
     def _dict_view_loop(self, s, out):
         """``for k, v in d.items()`` (and ``.values()``, ``.keys()``) as a loop
         over the keys reading ``d[k]``: dict views have no rule, indexing
@@ -1813,6 +1851,7 @@ class ANF:
     def for_(self, s, out):
         self._refuse_growing_iteration(s)
         s = self._dict_view_loop(s, out)
+        s = self._array_entries_loop(s, out)
         it = s.iter
         body_prefix = []
         target = s.target

@@ -1287,3 +1287,28 @@ def seeded_noise_of_the_shape(u):
 CASES += [(laplacian_over_ndindex, (np.array([[0.3, -0.2, 0.5, 0.1], [0.8, 0.1, -0.4, 0.3],
                                               [0.2, 0.6, 0.9, -0.1]]),)),
           (seeded_noise_of_the_shape, (np.array([[0.3, -0.2, 0.5], [0.8, 0.1, -0.4]]),))]
+
+
+# -- loops over np.ndenumerate(a) and a.flat --------------------------------------------------
+
+def weighted_over_ndenumerate(u):
+    s = 0.0
+    for (i, j), v in np.ndenumerate(u):
+        s += v * v * (i + j + 1)
+    out = np.zeros_like(u)
+    for idx, v in np.ndenumerate(u * 2):
+        out[idx] = np.sin(v) * (idx[0] + 1)
+    return s + np.sum(out ** 2)
+
+
+def sum_over_flat(u):
+    s = 0.0
+    for v in u.flat:
+        s += np.sin(v) * v
+    for k, v in enumerate((u * u).flat):
+        s = s + k * v
+    return s
+
+
+CASES += [(weighted_over_ndenumerate, (np.array([[0.3, -0.2, 0.5], [0.8, 0.1, -0.4]]),)),
+          (sum_over_flat, (np.array([[0.3, -0.2, 0.5], [0.8, 0.1, -0.4]]),))]
