@@ -94,6 +94,7 @@ _SPECIAL_CALLS = _SpecialCalls({
     "__srcad_np_count_nonzero__": numpy.count_nonzero,
     "__srcad_np_unravel_index__": numpy.unravel_index,
     "__srcad_np_ndindex__": numpy.ndindex,
+    "__srcad_np_broadcast_arrays__": numpy.broadcast_arrays,
     "__srcad_np_asarray__": numpy.asarray,
     "__srcad_np_zeros_like__": numpy.zeros_like,
     "__srcad_np_logical_not__": numpy.logical_not,

@@ -25,6 +25,7 @@ Unsupported constructs raise :class:`srcad.UnsupportedSyntaxError`.
 from __future__ import annotations
 
 import builtins
+import types
 
 import gast
 
@@ -850,7 +851,7 @@ class ANF:
                 expr = gast.Call(func=expr.func, keywords=[], args=[
                     gast.Call(func=A.name("tuple"), args=[expr.args[0].value], keywords=[])])
             target = self._resolve(expr.func) if self.is_static(expr.func) else _MISSING
-            if target in (sorted, min, max) and len(expr.args) == 1 and (
+            if any(target is f for f in (sorted, min, max)) and len(expr.args) == 1 and (
                     target is sorted or any(k.arg == "key" for k in expr.keywords)) and all(
                     k.arg in ("key", "reverse") for k in expr.keywords) and (
                     target is sorted or all(k.arg == "key" for k in expr.keywords)):
@@ -858,6 +859,9 @@ class ANF:
             pieces = self._piecewise(expr, target, out)
             if pieces is not None:
                 return pieces
+            mapped = self._vectorized_call(expr, target, out)
+            if mapped is not None:
+                return mapped
             ufunc_call = self._ufunc_method_as_function(expr, target)
             if ufunc_call is not None:
                 return self._simple(ufunc_call, out)
@@ -876,7 +880,7 @@ class ANF:
             spelled = self._einsum_sublists(expr, target)
             if spelled is not None:
                 return self._simple(spelled, out)
-            if target in (min, max) and len(expr.args) > 2 and not expr.keywords \
+            if any(target is f for f in (min, max)) and len(expr.args) > 2 and not expr.keywords \
                     and not any(isinstance(a, gast.Starred) for a in expr.args):
                 # max(a, b, c) is max(max(a, b), c): the first of the largest, as Python's
                 nested = expr.args[0]
@@ -888,9 +892,11 @@ class ANF:
                 return self._columns(expr, out)
             if target is map and not expr.keywords and len(expr.args) >= 2:
                 return self.listcomp(self._map_as_listcomp(expr), out)
-            if target in _AS_LISTS and not expr.keywords:
+            as_list = next((v for k, v in _AS_LISTS.items() if k is target), None)
+            if as_list is not None and not expr.keywords:
                 # zip/enumerate/reversed as values: the list of what they yield
-                expr = gast.Call(func=A.name(_AS_LISTS[target]), args=expr.args, keywords=[])
+                # (found by identity: a callable object may be unhashable)
+                expr = gast.Call(func=A.name(as_list), args=expr.args, keywords=[])
             record = self._record_call(expr, target)
             if record is not None:
                 expr = record
@@ -1015,6 +1021,47 @@ class ANF:
             A.fill_location(st, expr)
             self.stmt(st, out)
         return A.name(y)
+
+    def _vectorized_call(self, expr, target, out):
+        """A call of an ``np.vectorize`` object (``@np.vectorize`` on a
+        function, or one made at module level), as the loop it runs: the
+        function on each entry of the broadcast arguments, the results
+        gathered into an array of their shape. ``None`` for other calls."""
+        import numpy
+        if not isinstance(target, numpy.vectorize) or target.signature is not None \
+                or target.excluded or expr.keywords or not expr.args \
+                or any(isinstance(a, gast.Starred) for a in expr.args) \
+                or not isinstance(getattr(target, "pyfunc", None), types.FunctionType):
+            return None
+        together = self.tmp("together")
+        cols = [self.tmp("entries") for _ in expr.args]
+        items = [self.tmp("v") for _ in expr.args]
+        values = self.tmp("values")
+        result = self.tmp("mapped")
+        pyfunc = gast.Attribute(value=A.clone(expr.func), attr="pyfunc", ctx=gast.Load())
+        stmts = [A.assign(together, _np_call("broadcast_arrays", *expr.args))]
+        for k, c in enumerate(cols):
+            part = gast.Subscript(value=A.name(together), slice=A.const(k), ctx=gast.Load())
+            stmts.append(A.assign(c, gast.Call(func=gast.Attribute(value=part, attr="ravel",
+                                                                   ctx=gast.Load()),
+                                               args=[], keywords=[])))
+        target_names = gast.Tuple(elts=[A.store(v) for v in items], ctx=gast.Store()) \
+            if len(items) > 1 else A.store(items[0])
+        source = gast.Call(func=A.name("zip"), args=[A.name(c) for c in cols], keywords=[]) \
+            if len(cols) > 1 else A.name(cols[0])
+        comp = gast.ListComp(
+            elt=gast.Call(func=pyfunc, args=[A.name(v) for v in items], keywords=[]),
+            generators=[gast.comprehension(target=target_names, iter=source, ifs=[], is_async=0)])
+        stmts.append(A.assign(values, comp))
+        shape = gast.Attribute(value=gast.Subscript(value=A.name(together), slice=A.const(0),
+                                                    ctx=gast.Load()), attr="shape", ctx=gast.Load())
+        stmts.append(A.assign(result, gast.Call(func=gast.Attribute(
+            value=_np_call("asarray", A.name(values)), attr="reshape", ctx=gast.Load()),
+            args=[shape], keywords=[])))
+        for st in stmts:
+            A.fill_location(st, expr)
+            self.stmt(st, out)
+        return A.name(result)
 
     def _sorted_by_position(self, target, expr, out):
         """``sorted(seq, key=k)`` as ``[seq[i] for i in order]`` and

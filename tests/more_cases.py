@@ -1312,3 +1312,52 @@ def sum_over_flat(u):
 
 CASES += [(weighted_over_ndenumerate, (np.array([[0.3, -0.2, 0.5], [0.8, 0.1, -0.4]]),)),
           (sum_over_flat, (np.array([[0.3, -0.2, 0.5], [0.8, 0.1, -0.4]]),))]
+
+
+# -- functions made elementwise with np.vectorize -------------------------------------------------
+
+@np.vectorize
+def _ramp(v):
+    if v > 0:
+        return v ** 2
+    return -0.5 * v
+
+
+def _sine_or_square(a, b):
+    return math.sin(a) * b if a > b else a * b ** 2
+
+
+_sine_or_square_everywhere = np.vectorize(_sine_or_square, otypes=[float])
+
+
+def vectorized_branches(x):
+    return (np.sum(_ramp(x) * x) + np.sum(_sine_or_square_everywhere(x[:, None], x[None, :]))
+            + np.sum(_sine_or_square_everywhere(x, 0.35)))
+
+
+def vectorized_on_a_number(a):
+    return float(_ramp(a)) * 3 + _ramp(a + 1.0)
+
+
+CASES += [(vectorized_branches, (np.array([0.3, -0.8, 1.5, 0.55]),)),
+          (vectorized_on_a_number, (0.7,))]
+
+
+# -- a module-level model object of a dataclass with __call__ (unhashable: eq=True) ---------------
+
+@dataclasses.dataclass
+class _TanhLayer:
+    w: np.ndarray
+
+    def __call__(self, x):
+        return np.tanh(self.w * x)
+
+
+_LAYER = _TanhLayer(np.array([0.5, 1.0, 2.0]))
+
+
+def through_a_model_object(x):
+    return np.sum(_LAYER(x) ** 2) + max(x) * min(x[0], x[1], x[2])
+
+
+CASES += [(through_a_model_object, (np.array([0.3, -0.7, 0.2]),))]
