@@ -2269,6 +2269,116 @@ def _drop_bound_imports(parsed, node):
     node.body = block(node.body) or [gast.Pass()]
 
 
+def _local_vectorize(parsed, node, namer):
+    """``fv = np.vectorize(g)`` bound once in the function and only called
+    (``fv(a, b)``): each call as the loop it runs, ``np.asarray([g(u, v) for
+    u, v in zip(A.ravel(), B.ravel())]).reshape(A.shape)`` with ``A, B`` the
+    broadcast arguments (a lambda's body written out), so that ``g`` is
+    called, not passed on as a value. In place."""
+    import numpy
+    params = set(_param_names(node.args))
+    found = {}
+    for st in A.walk(node):
+        if isinstance(st, gast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], gast.Name) \
+                and isinstance(st.value, gast.Call) and len(st.value.args) == 1 \
+                and all(k.arg == "otypes" for k in st.value.keywords) \
+                and isinstance(st.value.args[0], (gast.Name, gast.Lambda)) \
+                and resolve_static(parsed, st.value.func, params | _stored_names(node.body)) \
+                is numpy.vectorize:
+            name = st.targets[0].id
+            found[name] = None if name in found or name in params else st
+    if not found:
+        return
+    uses = {}
+    for n in A.walk(node):
+        for child in A.children(n):
+            if isinstance(child, gast.Name) and child.id in found:
+                uses.setdefault(child.id, []).append((n, child))
+    stored = _stored_names(node.body)
+    calls = {}
+    for name, st in found.items():
+        if st is None:
+            continue
+        ok = True
+        for parent, child in uses.get(name, []):
+            if parent is st:
+                continue
+            if not (isinstance(parent, gast.Call) and parent.func is child and parent.args
+                    and not parent.keywords
+                    and not any(isinstance(a, gast.Starred) for a in parent.args)):
+                ok = False
+        fn = st.value.args[0]
+        if isinstance(fn, gast.Lambda):
+            a = fn.args
+            ok = ok and not (a.posonlyargs or a.kwonlyargs or a.vararg or a.kwarg or a.defaults) \
+                and not any(isinstance(n, (gast.Lambda, gast.ListComp, gast.GeneratorExp, gast.DictComp))
+                            for n in A.walk(fn.body))
+        if ok and sum(1 for n in A.walk(node) if isinstance(n, gast.Name) and n.id == name
+                      and isinstance(n.ctx, gast.Store)) == 1 and name in stored:
+            calls[name] = st
+
+    def loop_of(call, fn):
+        k = len(call.args)
+
+        def together():
+            return _np_call("broadcast_arrays", *[A.clone(a) for a in call.args])
+
+        items = [namer.new("v") for _ in range(k)]
+        if isinstance(fn, gast.Lambda):
+            if len(fn.args.args) != k:
+                return None
+            elt = A.clone(fn.body)
+            rename = dict(zip([p.id for p in fn.args.args], items))
+            for n in A.walk(elt):
+                if isinstance(n, gast.Name) and n.id in rename:
+                    n.id = rename[n.id]
+        else:
+            elt = gast.Call(func=A.clone(fn), args=[A.name(v) for v in items], keywords=[])
+        cols = [gast.Call(func=gast.Attribute(value=gast.Subscript(value=together(), slice=A.const(i),
+                                                                   ctx=gast.Load()),
+                                              attr="ravel", ctx=gast.Load()), args=[], keywords=[])
+                for i in range(k)]
+        source = cols[0] if k == 1 else gast.Call(func=A.name("zip"), args=cols, keywords=[])
+        target = A.store(items[0]) if k == 1 else gast.Tuple(elts=[A.store(v) for v in items],
+                                                              ctx=gast.Store())
+        comp = gast.ListComp(elt=elt, generators=[gast.comprehension(target=target, iter=source,
+                                                                     ifs=[], is_async=0)])
+        shape = gast.Attribute(value=gast.Subscript(value=together(), slice=A.const(0), ctx=gast.Load()),
+                               attr="shape", ctx=gast.Load())
+        out = gast.Call(func=gast.Attribute(value=_np_call("asarray", comp), attr="reshape",
+                                            ctx=gast.Load()), args=[shape], keywords=[])
+        return A.fill_location(out, call)
+
+    for name, st in calls.items():
+        fn = st.value.args[0]
+        replaced = {}
+        for parent, child in uses.get(name, []):
+            if parent is not st:
+                new = loop_of(parent, fn)
+                if new is None:
+                    break
+                replaced[id(parent)] = new
+        else:
+            def swap(n):
+                for field in n._fields:
+                    v = getattr(n, field, None)
+                    if isinstance(v, list):
+                        setattr(n, field, [replaced.get(id(x), x) if isinstance(x, gast.AST) else x
+                                           for x in v])
+                    elif isinstance(v, gast.AST) and id(v) in replaced:
+                        setattr(n, field, replaced[id(v)])
+            for n in list(A.walk(node)):
+                swap(n)
+            # the vectorize object itself is no longer needed
+            for n in A.walk(node):
+                for field in ("body", "orelse"):
+                    block = getattr(n, field, None)
+                    if isinstance(block, list) and st in block:
+                        block.remove(st)
+                        if not block and field == "body":
+                            block.append(gast.Pass())
+
+
 def _normalize(parsed, node=None, extra_reserved=(), siblings=None):
     from .variadic import Specialized, specialize_calls, unpack_calls
     node = A.clone(node if node is not None else parsed.node)
@@ -2276,6 +2386,7 @@ def _normalize(parsed, node=None, extra_reserved=(), siblings=None):
     _drop_bound_imports(parsed, node)
     check_syntax(parsed, node)
     namer = Namer.for_function(node, extra_reserved)
+    _local_vectorize(parsed, node, namer)
     # f(*pair, **options) as f(pair[0], pair[1], k=options['k']) (before
     # lifting, which counts the arguments calls of nested functions pass)
     unpack_calls(parsed, node, set(_param_names(node.args)) | _stored_names(node.body))

@@ -1361,3 +1361,16 @@ def through_a_model_object(x):
 
 
 CASES += [(through_a_model_object, (np.array([0.3, -0.7, 0.2]),))]
+
+
+def vectorized_in_the_function(x, k=1.5):
+    def g(v, w):
+        return math.sin(v * k) * w if v > w else v + w
+    gv = np.vectorize(g, otypes=[float])
+    sq = np.vectorize(lambda v: v * v + math.exp(-v * x[0]))
+    ramp = np.vectorize(_sine_or_square)
+    return (np.sum(gv(x, 0.2)) + np.sum(gv(x[:, None], x[None, :]) ** 2) + np.sum(sq(x))
+            + float(sq(x[1])) + np.sum(ramp(x, 0.35)))
+
+
+CASES += [(vectorized_in_the_function, (np.array([0.3, -0.8, 1.5, 0.55]),))]
