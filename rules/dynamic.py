@@ -726,6 +726,24 @@ def pinv_adjoint(result, g, a, p):
     t[result] = rh.pinv_adjoint(t[g], a, p) + rh.pinv_adjoint_tangent(g, a, p, t[a], t[p])
 
 
+@helpers.rule("svd_adjoint")
+def svd_adjoint(result, g, a, factors, full_matrices=True, compute_uv=True):
+    t[result] = rh.svd_adjoint(t[g], a, factors, full_matrices, compute_uv) \
+        + rh.svd_adjoint_tangent(g, a, factors, full_matrices, compute_uv, t[a])
+
+
+@helpers.rule("integral_adjoint")
+def integral_adjoint(result, g, y, fn, x, dx, axis, initial=None):
+    t[result] = rh.integral_adjoint(t[g], y, fn, x, dx, axis, initial)
+
+
+@helpers.rule("lstsq_adjoint")
+def lstsq_adjoint(result, g, a, b, solution, which):
+    t[result] = rh.lstsq_adjoint(t[g], a, b, solution, which) \
+        + rh.lstsq_adjoint_tangent(g, a, b, solution, which, t[a], None) \
+        + rh.lstsq_adjoint_tangent(g, a, b, solution, which, None, t[b])
+
+
 @helpers.rule("matrix_power_adjoint")
 def matrix_power_adjoint(result, g, a, n):
     t[result] = rh.matrix_power_adjoint(t[g], a, n) + rh.matrix_power_adjoint_tangent(g, a, n, t[a])

@@ -1,4 +1,5 @@
-"""Rules for :mod:`scipy.special` (namespace ``scipy``).
+"""Rules for :mod:`scipy.special`, :mod:`scipy.linalg` and :mod:`scipy.integrate`
+(namespace ``scipy``).
 
 SciPy is optional and slow to import: srcad never imports it. These rules
 are looked up only once the user's code has imported ``scipy.special``, and
@@ -17,6 +18,8 @@ from srcad import rule_helpers as rh
 from srcad.ruledef import LazyModule, RuleSet, ad, d, t, xp
 
 special = LazyModule("scipy.special")
+linalg = LazyModule("scipy.linalg")
+integrate = LazyModule("scipy.integrate")
 
 rules = RuleSet("scipy")
 
@@ -512,3 +515,45 @@ def log_softmax(result, x, axis=None):
 # floats go through the gamma function and have no rule yet: a call on a
 # value that carries a derivative is refused rather than given none.
 rules.nondifferentiable("factorial2", "factorialk", "stirling2")
+
+
+# -- scipy.linalg -------------------------------------------------------------------------------
+
+
+@rules.rule("linalg.expm")
+def expm(result, A):
+    """The Frechet derivative ``L(A, E)`` is the top right block of
+    ``expm([[A, E], [0, A]])`` (batches too); the adjoint is ``L(A^T, G)``.
+    Written with ``expm`` itself, so second derivatives go through this rule."""
+    n = A.shape[-1]
+    AT = xp.swapaxes(A, -1, -2)
+    t[result] = linalg.expm(xp.block([[A, t[A]], [xp.zeros_like(A), A]]))[..., :n, n:]
+    d[A] += linalg.expm(xp.block([[AT, d[result]], [xp.zeros_like(AT), AT]]))[..., :n, n:]
+
+
+# -- scipy.integrate: sampled integrals, linear in the samples ------------------------------------
+
+
+@rules.rule("integrate.simpson", constant=("x", "dx"))
+def simpson(result, y, x=None, *, dx=1.0, axis=-1):
+    """In the samples ``y`` (the points ``x`` or spacing ``dx`` constant)."""
+    t[result] = integrate.simpson(t[y], x=x, dx=dx, axis=axis) \
+        + rh.constant_only(t[x], "scipy.integrate.simpson in x") \
+        + rh.constant_only(t[dx], "scipy.integrate.simpson in dx")
+    d[y] += rh.integral_adjoint(d[result], y, integrate.simpson, x, dx, axis, None)
+
+
+@rules.rule("integrate.cumulative_trapezoid", constant=("x", "dx"))
+def cumulative_trapezoid(result, y, x=None, dx=1.0, axis=-1, initial=None):
+    t[result] = integrate.cumulative_trapezoid(t[y], x=x, dx=dx, axis=axis, initial=initial) \
+        + rh.constant_only(t[x], "scipy.integrate.cumulative_trapezoid in x") \
+        + rh.constant_only(t[dx], "scipy.integrate.cumulative_trapezoid in dx")
+    d[y] += rh.integral_adjoint(d[result], y, integrate.cumulative_trapezoid, x, dx, axis, initial)
+
+
+@rules.rule("integrate.cumulative_simpson", constant=("x", "dx"))
+def cumulative_simpson(result, y, *, x=None, dx=1.0, axis=-1, initial=None):
+    t[result] = integrate.cumulative_simpson(t[y], x=x, dx=dx, axis=axis, initial=initial) \
+        + rh.constant_only(t[x], "scipy.integrate.cumulative_simpson in x") \
+        + rh.constant_only(t[dx], "scipy.integrate.cumulative_simpson in dx")
+    d[y] += rh.integral_adjoint(d[result], y, integrate.cumulative_simpson, x, dx, axis, initial)

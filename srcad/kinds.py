@@ -204,7 +204,7 @@ def _value_kind(value, kind, resolve, callee=None):
             if not args or not all(_scalarish(a) for a in args):
                 return _UNKNOWN
             return INT if len(args) == 1 else SCALAR
-        if obj in _INT_BUILTINS:
+        if any(obj is b for b in _INT_BUILTINS):   # (obj may be unhashable)
             return INT
         if _is_ufunc(obj) and args and all(_scalarish(a) for a in args):
             return SCALAR

@@ -492,6 +492,31 @@ def _stored_names(body):
     return out
 
 
+def _list_names(fn, params):
+    """Names that ``fn`` binds to lists only: every binding a list display,
+    a list comprehension, ``list(...)`` or ``sorted(...)`` (or ``+=``), and
+    not a parameter."""
+    bound, other = set(), set(params)
+    seen = set()    # the targets looked at with their assignment
+    for n in A.walk(fn):
+        if isinstance(n, gast.Assign):
+            lists = isinstance(n.value, (gast.List, gast.ListComp)) or (
+                isinstance(n.value, gast.Call) and isinstance(n.value.func, gast.Name)
+                and n.value.func.id in ("list", "sorted"))
+            for t in n.targets:
+                if isinstance(t, gast.Name):
+                    seen.add(id(t))
+                    (bound if lists and len(n.targets) == 1 else other).add(t.id)
+        elif isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Name):
+            seen.add(id(n.target))
+        elif isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del)) \
+                and id(n) not in seen:
+            other.add(n.id)
+        elif isinstance(n, gast.FunctionDef) and n is not fn:
+            other.add(n.name)
+    return bound - other
+
+
 def _loaded_names(node):
     return {n.id for n in A.nodes(node) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load)}
 
@@ -601,11 +626,6 @@ def check_syntax(parsed, node):
                     f"{n.func.id}() is not supported in a differentiated function",
                     parsed.location(n), construct=n.func.id,
                     hint=_FORBIDDEN_CALLS[n.func.id])
-        if isinstance(n, (gast.For, gast.While)) and n.orelse:
-            raise UnsupportedSyntaxError(
-                f"{'for' if isinstance(n, gast.For) else 'while'}-else is not supported",
-                parsed.location(n), construct="loop else",
-                hint="use a flag variable set before break")
         if isinstance(n, gast.AugAssign) and isinstance(n.target, gast.Attribute):
             raise UnsupportedSyntaxError(
                 "assigning to an attribute is not supported",
@@ -787,8 +807,9 @@ def _walk_stmts(s, into_loops):
     if isinstance(s, gast.If):
         for c in s.body + s.orelse:
             yield from _walk_stmts(c, into_loops)
-    elif isinstance(s, (gast.For, gast.While)) and into_loops:
-        for c in s.body:
+    elif isinstance(s, (gast.For, gast.While)):
+        # (a break or continue in a loop's else belongs to the enclosing loop)
+        for c in (s.body + s.orelse if into_loops else s.orelse):
             yield from _walk_stmts(c, into_loops)
 
 
@@ -922,7 +943,22 @@ class Structurer:
                 return out
             if isinstance(s, (gast.For, gast.While)):
                 has_return = _contains(s.body, gast.Return, True)
+                orelse, s.orelse = s.orelse, []
                 out.append(self.loop(s))
+                if orelse:
+                    # the else block runs when the loop ends without break:
+                    # after it, under the break flag (a return in the loop
+                    # skips it as it skips the rest)
+                    if s.break_flag:
+                        orelse = [A.copy_lineno(A.if_(A.not_(A.name(s.break_flag)), orelse), orelse[0])]
+                    rest = orelse + rest
+                    if not rest:
+                        continue
+                    if self.returned and has_return:
+                        out.append(self._guard([self.returned], self.block(rest, loop, tail), s.lineno))
+                    else:
+                        out.extend(self.block(rest, loop, tail))
+                    return out
                 if rest and self.returned and has_return:
                     out.append(self._guard([self.returned], self.block(rest, loop, tail), s.lineno))
                     return out
@@ -975,6 +1011,7 @@ class ANF:
         self.lifted = lifted_names
         self.lineno = None
         self.temps = set()       # names this pass made up
+        self.lists = set()       # names bound to lists only (see _list_names)
 
     # -- helpers ---------------------------------------------------------------
     def tmp(self, base="t"):
@@ -1100,7 +1137,7 @@ class ANF:
                 expr = gast.Call(func=expr.func, keywords=[], args=[
                     gast.Call(func=A.name("tuple"), args=[expr.args[0].value], keywords=[])])
             target = self._resolve(expr.func) if self.is_static(expr.func) else _MISSING
-            if target in (sorted, min, max) and len(expr.args) == 1 and (
+            if any(target is f for f in (sorted, min, max)) and len(expr.args) == 1 and (
                     target is sorted or any(k.arg == "key" for k in expr.keywords)) and all(
                     k.arg in ("key", "reverse") for k in expr.keywords) and (
                     target is sorted or all(k.arg == "key" for k in expr.keywords)):
@@ -1179,7 +1216,7 @@ class ANF:
             spelled = self._einsum_sublists(expr, target)
             if spelled is not None:
                 return self._simple(spelled, out)
-            if target in (min, max) and len(expr.args) > 2 and not expr.keywords \
+            if any(target is f for f in (min, max)) and len(expr.args) > 2 and not expr.keywords \
                     and not any(isinstance(a, gast.Starred) for a in expr.args):
                 # max(a, b, c) is max(max(a, b), c): the first of the largest, as Python's
                 nested = expr.args[0]
@@ -1193,9 +1230,11 @@ class ANF:
                 return self._columns(expr, out)
             if target is map and not expr.keywords and len(expr.args) >= 2:
                 return self.listcomp(self._map_as_listcomp(expr), out)
-            if getattr(target, "__hash__", None) is not None and target in _AS_LISTS and not expr.keywords:
+            as_list = next((v for k, v in _AS_LISTS.items() if k is target), None)
+            if as_list is not None and not expr.keywords:
                 # zip/enumerate/reversed as values: the list of what they yield
-                expr = gast.Call(func=A.name(_AS_LISTS[target]), args=expr.args, keywords=[])
+                # (found by identity: a callable object may be unhashable)
+                expr = gast.Call(func=A.name(as_list), args=expr.args, keywords=[])
             record = self._record_call(expr, target)
             if record is not None:
                 expr = record
@@ -1303,7 +1342,7 @@ class ANF:
         kinds = [self._function_value(f) for f in funcs.elts]
         if not conds or None in kinds or len(funcs.elts) not in (len(conds), len(conds) + 1):
             return None
-        xa = self.atom(x, out)
+        xa = self.atom(_np_call("asarray", x), out, "x")   # (a number too, as NumPy does)
         ca = [self.atom(c, out, "c") for c in conds]
         extra = [self.atom(a, out) for a in call.args[3:]]
         kws = [gast.keyword(arg=k.arg, value=self.atom(k.value, out)) for k in call.keywords]
@@ -1821,7 +1860,8 @@ class ANF:
             if write is not None:
                 self.assign_to(*write, out)
                 return
-            if self._list_edit(s.value, out) or self._item_list_edit(s.value, out):
+            if self._list_edit(s.value, out) or self._item_list_edit(s.value, out) \
+                    or self._list_reorder(s.value, out):
                 return
             value = self.simple(s.value, out)
             if (isinstance(value, gast.Call) and getattr(value, "is_method", False)
@@ -2186,6 +2226,33 @@ class ANF:
             self._rebind_edited(base, "__srcad_concat__", [items], out, call)
         return True
 
+    def _list_reorder(self, call, out):
+        """``lst.sort(key=k, reverse=r)`` and ``lst.reverse()`` on a name
+        bound to lists only, as ``lst = sorted(lst, key=k, reverse=r)`` and
+        ``lst = lst[::-1]`` (marked as a change of the list itself, for the
+        alias checks). Returns whether ``call`` was one."""
+        if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Attribute)
+                and isinstance(call.func.value, gast.Name) and call.func.value.id in self.lists
+                and not call.args and call.func.attr in ("sort", "reverse")):
+            return False
+        base = call.func.value
+        if call.func.attr == "sort":
+            if any(k.arg not in ("key", "reverse") for k in call.keywords) \
+                    or self._resolve(A.name("sorted")) is not sorted:
+                return False
+            value = gast.Call(func=A.name("sorted"), args=[A.clone(base)], keywords=list(call.keywords))
+        else:
+            if call.keywords:
+                return False
+            value = gast.Subscript(value=A.clone(base), slice=gast.Slice(
+                lower=None, upper=None, step=A.const(-1)), ctx=gast.Load())
+        A.fill_location(value, call)
+        new = self.atom(value, out, "reordered")
+        stmt = A.copy_lineno(A.assign(base.id, new), call)
+        stmt.srcad_list_rebind = True
+        self.emit(out, stmt)
+        return True
+
     def _item_list_edit(self, call, out):
         """``d["E"].append(v)`` (and ``extend``, ``insert``, ``pop(i)``) on a
         list held in a list or dict, as ``d["E"] = <the list with v
@@ -2241,7 +2308,8 @@ class ANF:
         ``np.copyto(y, x)`` is ``y[...] = x``; ``np.fill_diagonal(a, v)`` is
         ``a[diagonal] = v``; ``np.add.at(a, i, v)`` is ``a[...] = a`` with
         ``v`` added at ``i`` (repeated indices adding up); ``np.put_along_axis``,
-        ``np.putmask`` and ``np.place`` write their values where they say."""
+        ``np.putmask``, ``np.place`` and ``np.put`` write their values where they
+        say; ``y.fill(v)`` is ``y[...] = v``."""
         if not isinstance(call, gast.Call) or any(isinstance(a, gast.Starred) for a in call.args):
             return None
         f = call.func
@@ -2298,6 +2366,16 @@ class ANF:
                 keywords=[])
             value = gast.Call(func=A.name("__srcad_np_resize__"), args=[args[2], count], keywords=[])
             return gast.Subscript(value=args[0], slice=args[1], ctx=gast.Store()), value
+        if target is numpy.put and len(args) == 3 and (not kws or (
+                set(kws) == {"mode"} and isinstance(kws["mode"], gast.Constant)
+                and kws["mode"].value == "raise")):
+            # flat positions, the values repeating over them as np.put repeats them
+            a, ind, v = args
+            shape = gast.Call(func=A.name("__srcad_np_shape__"), args=[A.clone(a)], keywords=[])
+            index = gast.Call(func=A.name("__srcad_np_unravel_index__"), args=[ind, shape], keywords=[])
+            laid = gast.Call(func=A.name("__srcad_np_resize__"), args=[v, gast.Call(
+                func=A.name("__srcad_np_shape__"), args=[A.clone(ind)], keywords=[])], keywords=[])
+            return gast.Subscript(value=a, slice=index, ctx=gast.Store()), laid
         if target is numpy.fill_diagonal and len(args) == 2 and not kws:
             index = gast.Call(func=A.name("__srcad_diagonal_index__"), args=[A.clone(args[0])],
                               keywords=[])
@@ -2308,6 +2386,44 @@ class ANF:
         if self.is_static(func):
             return resolve_static(self.parsed, func, self.locals)
         return _MISSING
+
+    def _array_entries_loop(self, s, out):
+        """``for idx, v in np.ndenumerate(a)`` as ``for idx in np.ndindex(a.shape)``
+        reading ``v = a[idx]``, and ``for v in a.flat`` as ``for v in
+        a.ravel()``: the entries carry their derivatives. Returns the loop
+        rewritten, or ``s`` itself."""
+        import numpy
+        it = s.iter
+
+        def raveled(e):
+            if isinstance(e, gast.Attribute) and e.attr == "flat" and not self.is_static(e):
+                return A.fill_location(gast.Call(func=gast.Attribute(
+                    value=e.value, attr="ravel", ctx=gast.Load()), args=[], keywords=[]), e)
+            return e
+
+        s.iter = it = raveled(it)
+        if isinstance(it, gast.Call) and any(self._resolve(it.func) is f
+                                             for f in (enumerate, zip, reversed)):
+            it.args = [raveled(a) for a in it.args]
+        if not (isinstance(it, gast.Call) and len(it.args) == 1 and not it.keywords
+                and not isinstance(it.args[0], gast.Starred)
+                and self._resolve(it.func) is numpy.ndenumerate
+                and isinstance(s.target, gast.Tuple) and len(s.target.elts) == 2):
+            return s
+        arr = self.atom(it.args[0], out, "entries")
+        index, item = s.target.elts
+        shape = gast.Call(func=A.name("__srcad_np_shape__"), args=[A.clone(arr)], keywords=[])
+        s.iter = A.fill_location(gast.Call(func=A.name("__srcad_np_ndindex__"), args=[shape],
+                                           keywords=[]), it)
+        s.target = index
+        load = A.clone(index)
+        for n in A.walk(load):
+            if hasattr(n, "ctx"):
+                n.ctx = gast.Load()
+        read = gast.Assign(targets=[item], value=gast.Subscript(value=A.clone(arr), slice=load,
+                                                                ctx=gast.Load()), type_comment=None)
+        s.body = [A.fill_location(read, s)] + s.body
+        return s
 
     def _dict_view_loop(self, s, out):
         """``for k, v in d.items()`` (and ``.values()``, ``.keys()``) as a loop
@@ -2347,6 +2463,7 @@ class ANF:
     def for_(self, s, out):
         self._refuse_growing_iteration(s)
         s = self._dict_view_loop(s, out)
+        s = self._array_entries_loop(s, out)
         it = self._zip_checked(s.iter, out)
         body_prefix = []
         target = s.target
@@ -2692,10 +2809,43 @@ def _unwrap_quiet_with(parsed, node):
     node.body = block(node.body)
 
 
+def _drop_bound_imports(parsed, node):
+    """Remove the ``import`` statements whose names the function's
+    :class:`srcad.parse.Parsed` binds (it imported them when the function was
+    parsed; the code refers to the objects)."""
+    bound = getattr(parsed, "local_imports", None)
+    if not bound:
+        return
+
+    def binds(s):
+        if isinstance(s, gast.Import):
+            names = [a.asname or a.name.split(".")[0] for a in s.names]
+        elif isinstance(s, gast.ImportFrom):
+            names = [a.asname or a.name for a in s.names]
+        else:
+            return False
+        return all(n in bound for n in names)
+
+    def block(stmts):
+        out = []
+        for s in stmts:
+            if binds(s):
+                continue
+            for field in ("body", "orelse"):
+                inner = getattr(s, field, None)
+                if isinstance(inner, list) and inner and isinstance(inner[0], gast.stmt):
+                    setattr(s, field, block(inner) or ([gast.Pass()] if field == "body" else []))
+            out.append(s)
+        return out
+
+    node.body = block(node.body) or [gast.Pass()]
+
+
 def _normalize(parsed, node=None, extra_reserved=(), siblings=None):
     from .variadic import Specialized, specialize_calls, unpack_calls
     node = A.clone(node if node is not None else parsed.node)
     _unwrap_quiet_with(parsed, node)
+    _drop_bound_imports(parsed, node)
     namer = Namer.for_function(node, extra_reserved)
     loop_else, draws, vectorize = _prescan(node)
     if loop_else:
@@ -2725,6 +2875,7 @@ def _normalize(parsed, node=None, extra_reserved=(), siblings=None):
     local_names |= {structurer.ret, structurer.returned} - {None}
     anf = ANF(parsed, namer, local_names, set(lifted))
     anf.generators = _generator_locals(parsed, node) if draws else frozenset()
+    anf.lists = _list_names(node, params)
     anf.lineno = node.lineno
     # Default values are evaluated where the function is defined: keep them.
     body = anf.stmts(body)

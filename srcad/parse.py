@@ -46,6 +46,11 @@ class Parsed:
         cells = getattr(func, "__closure__", None) or ()
         names = code.co_freevars if code is not None else ()
         self.cells = dict(zip(names, cells))
+        # modules and objects imported inside the function: bound once, here,
+        # as the cells of the code made from it (see _local_imports)
+        self.local_imports = _local_imports(node, self.globals)
+        for name, obj in self.local_imports.items():
+            self.cells.setdefault(name, types.CellType(obj))
         # what each free name denoted when it was looked up: a derivative
         # made from it is out of date once one of them is rebound
         self.resolved = {}
@@ -88,6 +93,55 @@ class Parsed:
         if isinstance(bi, dict):
             return bi.get(name, _MISSING)
         return getattr(bi, name, _MISSING)
+
+
+def _import_one(name, level, globals_):
+    import importlib
+    if level:
+        return importlib.import_module("." * level + (name or ""), globals_.get("__package__"))
+    return importlib.import_module(name)
+
+
+def _local_imports(node, globals_):
+    """``{name: object}`` for the names that ``import`` statements inside
+    the function bind (``import scipy.linalg as sla``, ``from math import
+    erf``), imported now as the function would import them when it runs.
+    A name also bound otherwise in the function, a star import or an import
+    that fails is left out (normalization then refuses the statement)."""
+    imports = [n for n in gast.walk(node) if isinstance(n, (gast.Import, gast.ImportFrom))]
+    if not imports:
+        return {}
+    bound, spoiled = {}, set()
+    for n in gast.walk(node):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Del)):
+            spoiled.add(n.id)
+        elif isinstance(n, gast.FunctionDef) and n is not node:
+            spoiled.add(n.name)
+    for imp in imports:
+        for alias in imp.names:
+            try:
+                if isinstance(imp, gast.Import):
+                    module = _import_one(alias.name, 0, globals_)
+                    if alias.asname:
+                        name, obj = alias.asname, module
+                    else:
+                        # `import a.b` binds `a`
+                        name = alias.name.split(".")[0]
+                        obj = _import_one(name, 0, globals_)
+                elif alias.name == "*":
+                    continue
+                else:
+                    module = _import_one(imp.module, imp.level, globals_)
+                    name = alias.asname or alias.name
+                    obj = getattr(module, alias.name, _MISSING)
+                    if obj is _MISSING:
+                        obj = _import_one(f"{module.__name__}.{alias.name}", 0, globals_)
+            except Exception:
+                continue
+            if name in bound and bound[name] is not obj:
+                spoiled.add(name)
+            bound[name] = obj
+    return {k: v for k, v in bound.items() if k not in spoiled}
 
 
 def still_resolves(parsed):

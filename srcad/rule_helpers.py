@@ -1750,6 +1750,25 @@ def svd_adjoint(g, a, result, full_matrices=True, compute_uv=True):
     return out
 
 
+def svd_adjoint_tangent(g, a, result, full_matrices, compute_uv, ta):
+    """Part of the tangent of ``svd_adjoint(g, a, result, ...)`` from the
+    tangent of ``a``, where ``g`` is an adjoint of the singular values only
+    (``u diag(g) vh``); through ``u`` and ``vh`` it is refused."""
+    if compute_uv:
+        if not (is_zero(item(g, 0)) and is_zero(item(g, 2))):
+            _unsupported("second derivatives through the singular vectors of numpy.linalg.svd",
+                         "use only the singular values (np.linalg.svd(a, compute_uv=False)), "
+                         "or np.linalg.eigh for a symmetric matrix")
+        g = item(g, 1)
+    if is_zero(g) or is_zero(ta):
+        return 0.0
+    xp = _ns(a)
+    u, s, vh = xp.linalg.svd(a, full_matrices=False)
+    du, _, dvh = svd_jvp(a, (u, s, vh), _like(ta, a), full_matrices=False)
+    gs = xp.asarray(g)[..., None, :]
+    return xp.matmul(du * gs, vh) + xp.matmul(u * gs, dvh)
+
+
 def pinv_jvp(a, p, t):
     """Tangent of ``pinv(a)`` (constant rank)."""
     xp = _ns(a)
@@ -1853,6 +1872,77 @@ def lstsq_adjoint(g, a, b, result, which):
     if not is_zero(gs):
         u, _, vh = xp.linalg.svd(a, full_matrices=False)
         out = out + svd_adjoint(gs, a, s, full_matrices=False, compute_uv=False)
+    return out
+
+
+def integral_adjoint(g, y, fn, x, dx, axis, initial=None):
+    """Adjoint in ``y`` of ``fn(y, x=x, dx=dx, axis=axis)`` (and
+    ``initial=initial`` unless None): a map linear in the samples along
+    ``axis`` (``scipy.integrate.simpson``, ``cumulative_trapezoid``...),
+    whose matrix is ``fn`` of the identity."""
+    if is_zero(g):
+        return 0.0
+    xp = _ns(y)
+    nd = _ndim(y)
+    ax = axis % nd
+    n = _shape(y)[ax]
+    if x is not None and _ndim(x) > 1:
+        shape = list(_shape(x))
+        if shape[ax] != n or any(s != 1 for i, s in enumerate(shape) if i != ax):
+            _unsupported(f"{getattr(fn, '__name__', 'the integral')} with sample points x of "
+                         "more than one dimension", "pass the sample points as a 1-D array")
+        x = xp.reshape(x, (n,))
+    extra = {} if initial is None else {"initial": initial}
+    m = xp.asarray(fn(xp.eye(n, dtype=y.dtype), x=x, dx=dx, axis=-1, **extra))  # row i: fn(e_i)
+    g = xp.asarray(g, dtype=m.dtype)
+    if m.ndim == 1:
+        # the axis is reduced: g has y's shape without it
+        return xp.moveaxis(xp.broadcast_to(g[..., None] * m, _shape(y)[:ax] + _shape(y)[ax + 1:] + (n,)),
+                           -1, ax)
+    return xp.moveaxis(xp.matmul(xp.moveaxis(g, ax, -1), mT(m)), -1, ax)
+
+
+def lstsq_adjoint_tangent(g, a, b, result, which, ta, tb):
+    """Part of the tangent of ``lstsq_adjoint(g, a, b, result, which)`` from
+    the tangents of ``a`` and ``b`` (``result`` is ``lstsq(a, b)``; ``None``
+    for one that is left out): the adjoints of the solution and the
+    residuals (full rank); through the singular values it is refused."""
+    ta = 0.0 if ta is None else ta
+    tb = 0.0 if tb is None else tb
+    gx, gres = item(g, 0), item(g, 1)
+    if not is_zero(item(g, 3)):
+        _unsupported("second derivatives through the singular values of numpy.linalg.lstsq",
+                     "use np.linalg.svd(a, compute_uv=False) for the singular values")
+    if (is_zero(gx) and is_zero(gres)) or (is_zero(ta) and is_zero(tb)):
+        return 0.0
+    xp = _ns(a)
+    mm = xp.matmul
+    x, res, rank, s = result
+    p = xp.linalg.pinv(a)
+    ta = xp.zeros_like(a) if is_zero(ta) else _like(ta, a)
+    tb = xp.zeros_like(b) if is_zero(tb) else _like(tb, b)
+    tp = pinv_jvp(a, p, ta)
+    tx = mm(tp, b) + mm(p, tb)
+    r = b - mm(a, x)
+    tr = tb - mm(ta, x) - mm(a, tx)
+    with_res = not is_zero(gres) and _size(res)
+    vector = _ndim(b) == 1
+
+    def outer(u, v):   # u v^T, columns of b side by side
+        return u[:, None] * v[None, :] if vector else mm(u, mT(v))
+
+    out = 0.0
+    if which == 1:
+        if not is_zero(gx):
+            out = out + mm(mT(tp), gx)
+        if with_res:
+            out = out + 2 * tr * gres
+        return out
+    if not is_zero(gx):
+        out = out + pinv_adjoint(outer(gx, tb), a, p) \
+            + pinv_adjoint_tangent(outer(gx, b), a, p, ta, tp)
+    if with_res:
+        out = out - 2 * (outer(tr * gres, x) + outer(r * gres, tx))
     return out
 
 
@@ -3640,6 +3730,21 @@ def _norm_partials_tangent(tx, tr, x, ord, matrix, axes, keepdims, result):
     if matrix:
         if ord in (1, -1, math.inf, -math.inf):
             return 0.0          # piecewise constant (sign times a selection)
+        if ord in (2, -2, "nuc"):
+            # the partials u diag(w) vh (w: ones, or the largest or smallest
+            # singular value picked out) move with the singular vectors only
+            if tx is None:
+                return 0.0
+            row, col = axes
+            xm = xp.moveaxis(x, (row, col), (-2, -1))
+            u, s, vh = xp.linalg.svd(xm, full_matrices=False)
+            k = _shape(s)[-1]
+            w = xp.ones(k, dtype=u.dtype) if ord == "nuc" else \
+                xp.eye(k, dtype=u.dtype)[0 if ord == 2 else k - 1]
+            du, _, dvh = svd_jvp(xm, (u, s, vh), xp.moveaxis(_like(tx, x), (row, col), (-2, -1)),
+                                 full_matrices=False)
+            out = xp.matmul(du * w, vh) + xp.matmul(u * w, dvh)
+            return xp.moveaxis(out, (-2, -1), (row, col))
         if ord not in (None, "fro"):
             _unsupported(f"second derivatives of numpy.linalg.norm(ord={ord!r}) of matrices",
                          "use ord='fro', 1, -1, inf or -inf, or write the norm out")

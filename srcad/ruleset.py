@@ -32,7 +32,7 @@ _NAMESPACE_MODULES = {
               "array_api_strict.fft:fft", "numpy.lib.stride_tricks:lib.stride_tricks",
               "cupy.lib.stride_tricks:lib.stride_tricks"],
     "math": ["math"],
-    "scipy": ["scipy.special"],
+    "scipy": ["scipy.special", "scipy.linalg:linalg", "scipy.integrate:integrate"],
     "builtins": ["builtins"],
     "operator": ["operator"],
     "runtime": ["srcad.runtime"],
@@ -44,12 +44,14 @@ _NAMESPACE_MODULES = {
 # Libraries srcad never imports itself (importing them is slow, or they may
 # be absent): their functions are indexed once the user's code has imported
 # them.
-_OPTIONAL_MODULES = ("cupy", "array_api_strict", "scipy.special")
+_OPTIONAL_MODULES = ("cupy", "array_api_strict", "scipy.special", "scipy.linalg", "scipy.integrate")
 
 
 def _optional_root(modname):
     """The optional library ``modname`` belongs to, as it must be imported
     (``cupy`` for ``cupy.linalg``, ``scipy.special``), or ``None``."""
+    if modname in _OPTIONAL_MODULES:
+        return modname
     return next((m for m in _OPTIONAL_MODULES if modname.split(".")[0] == m.split(".")[0]), None)
 
 

@@ -18,7 +18,7 @@ import numbers
 
 __all__ = [
     "unbroadcast", "broadcast_like", "match", "zeros_like", "add_at",
-    "adjoint_at", "zero_at", "copy", "deep_copy", "sequence", "AdjList", "AdjDict", "scatter_add",
+    "adjoint_at", "zero_at", "copy", "deep_copy", "sequence", "apply_unpacked", "AdjList", "AdjDict", "scatter_add",
     "diagonal_index", "loc_scale_draw", "standardized_draw", "draw_tangent", "draw_adjoint", "scale_draw", "lognormal_draw", "same_lengths", "index_tuples", "along_axis_shape", "along_axis_axes", "record", "with_item", "inexact_only", "pow_log", "reshape_in_order", "concat",
     "pow_partial", "digamma", "trigamma", "running_extremum", "logaddexp_accumulate",
     "pow_log_tangent",
@@ -523,6 +523,7 @@ def adjoint_at(adj, index):
         return 0.0
     if isinstance(adj, dict):
         return adj.get(index, 0.0)
+    adj = _zero_dim(adj)
     out = adj[index]
     # a view would see the region being zeroed right after (zero_at)
     return out.copy() if getattr(out, "base", None) is not None else out
@@ -547,8 +548,20 @@ def zero_at(adj, index):
             for p in range(len(out))[index]:
                 out[p] = 0.0
         return out
-    adj = _owned(adj)
+    adj = _owned(_zero_dim(adj))
     adj[index] = 0
+    return adj
+
+
+def _zero_dim(adj):
+    """A number standing for the adjoint of a 0-d array (the cotangent
+    ``1.0`` of a 0-d result) as a 0-d array, which can be indexed."""
+    if isinstance(adj, _SCALARS) and adj == 0:
+        return adj   # a lazy zero stays lazy
+    if isinstance(adj, _SCALARS) or (getattr(adj, "shape", None) == ()
+                                     and not hasattr(adj, "__setitem__")):
+        import numpy
+        return numpy.asarray(adj)
     return adj
 
 
@@ -1102,6 +1115,12 @@ def keys(d):
     ['W', 'b']
     """
     return list(d)
+
+
+def apply_unpacked(fn, args, /, **kwargs):
+    """``fn(*args, **kwargs)``: a call that unpacks a shape (``np.ndindex(*x.shape)``),
+    whose number of arguments is only known when it runs."""
+    return fn(*args, **kwargs)
 
 
 def sequence(x):
@@ -1786,6 +1805,7 @@ def written_adjoint(adj, index):
     (the one NumPy keeps)."""
     if adj.__class__ is _NDARRAY and index.__class__ is int and adj.ndim == 1:
         return adj[index]   # one entry of a vector, written once
+    adj = _zero_dim(adj)
     out = adjoint_at(adj, index)
     if _is_basic_index(index) or isinstance(adj, (dict, list)) or not hasattr(out, "shape"):
         return out

@@ -540,8 +540,8 @@ class BaseTransform:
                 hint=f"build {mutated!r} from separate items ([[0.0] * 2 for _ in range(2)])")
         if getattr(stmt, "srcad_list_rebind", False):
             raise UnsupportedSyntaxError(
-                f"{mutated!r} is changed in place (del, pop, insert or extend) but {other!r} holds "
-                f"the same list or dict and is read afterwards",
+                f"{mutated!r} is changed in place (del, pop, insert, extend, sort or reverse) "
+                f"but {other!r} holds the same list or dict and is read afterwards",
                 self.norm.parsed.location(stmt), construct="list changed through two names",
                 hint=f"make {other!r} a copy ({other} = list({mutated})), or change it through "
                      f"one name only")

@@ -17,6 +17,11 @@ Guarantees, for every call the function makes:
   building ``args`` as a tuple and ``kwargs`` as a dict of them. The
   derivative is made for that unit; calls that need no derivative call the
   user's function as written (:meth:`Specialized.restore`);
+* ``*`` of a shape (``np.ndindex(*u.shape)``, ``np.random.randn(*x.shape)``)
+  in a call of a function that is not the user's calls it through
+  ``runtime.apply_unpacked`` with the arguments as one tuple (integers, no
+  derivative), and ``x.reshape(-1, *x.shape[2:])`` passes the shape as one
+  tuple;
 * any other ``*``/``**`` in a call raises :class:`UnsupportedSyntaxError`
   (``zip(*rows)`` and ``x.reshape(*shape)`` are left to the passes that know
   them).
@@ -253,6 +258,30 @@ def _left_for_later(call, parsed, local_names):
     return isinstance(call.func, gast.Name) and resolve_static(parsed, call.func, local_names) is zip
 
 
+def _unpacks_shapes(call, parsed, local_names):
+    """Whether every ``*`` of ``call`` unpacks a shape (``*x.shape``,
+    ``*x.shape[1:]``, ``*np.shape(x)``), integers with no derivative, and
+    ``call`` has no ``**`` and calls no function of the user's (whose
+    parameters are bound when it is transformed)."""
+    import numpy
+    if any(k.arg is None for k in call.keywords):
+        return False
+
+    def shape_like(v):
+        while isinstance(v, gast.Subscript) and isinstance(v.slice, gast.Slice):
+            v = v.value
+        if isinstance(v, gast.Attribute):
+            return v.attr == "shape"
+        return isinstance(v, gast.Call) and resolve_static(parsed, v.func, local_names) is numpy.shape
+
+    if not all(shape_like(a.value) for a in call.args if isinstance(a, gast.Starred)):
+        return False
+    target = resolve_static(parsed, call.func, local_names) \
+        if isinstance(call.func, (gast.Name, gast.Attribute)) else _MISSING
+    return not isinstance(target, types.FunctionType) and not (
+        isinstance(call.func, gast.Name) and call.func.id in local_names)
+
+
 def unpack_calls(parsed, node, local_names):
     """Unpack ``*``/``**`` in the calls of ``node``'s own body (see the
     module docstring), in place. Runs before nested functions are lifted
@@ -269,6 +298,16 @@ def unpack_calls(parsed, node, local_names):
         args = _positional(parsed, n, displays, local_names)
         if args is None:
             if _left_for_later(n, parsed, local_names):
+                continue
+            if _unpacks_shapes(n, parsed, local_names):
+                # f(*x.shape): called as it runs, with the shape's integers
+                from .normalize import _joined_display
+                joined = _joined_display(gast.Tuple(elts=list(n.args), ctx=gast.Load()), gast.Tuple)
+                if isinstance(n.func, gast.Attribute) and n.func.attr in ("reshape", "transpose"):
+                    n.args = [joined]   # x.reshape(-1, *x.shape[2:]): the shape as one tuple
+                    continue
+                n.args = [n.func, joined]
+                n.func = A.fill_location(A.name("__srcad_apply_unpacked__"), n)
                 continue
             star = next(a for a in n.args if isinstance(a, gast.Starred))
             raise _unpack_error(parsed, star, True)

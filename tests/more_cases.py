@@ -1132,3 +1132,275 @@ def loop_with_break_then_entry_write(x):
 
 
 CASES += [(loop_with_break_then_entry_write, (np.array([0.37, -0.81, 1.23, 0.56]),))]
+
+
+# -- for/while with else: the else block runs when the loop ends without break ------------------
+
+def newton_root_or_raise(a):
+    x = 1.0
+    for it in range(50):
+        dx = (x * x - a) / (2 * x)
+        x -= dx
+        if abs(dx) < 1e-12:
+            break
+    else:
+        raise RuntimeError("Newton iteration did not converge")
+    return x
+
+
+def damped_until_large_else_square(x):
+    k = 0
+    y = x
+    while k < 10:
+        y = np.cos(y) + 0.5 * x
+        k += 1
+        if np.max(np.abs(y)) > 10:
+            break
+    else:
+        y = y ** 2
+    return np.sum(y)
+
+
+def inner_else_continues_outer(x):
+    s = 0.0
+    for i in range(3):
+        for j in range(3):
+            s += x[i] * x[j]
+            if s > 1.0:
+                break
+        else:
+            s += x[i]
+            continue
+        s = s * 0.5
+        if s > 5:
+            break
+    else:
+        s = s + 100.0
+    return s
+
+
+def else_after_an_early_return(x):
+    for i in range(3):
+        if x[i] > 0.5:
+            return x[i] ** 3
+    else:
+        t = np.sum(x)
+    return t * 2
+
+
+CASES += [(newton_root_or_raise, (2.0,)),
+          (damped_until_large_else_square, (np.array([0.3, 0.7, -0.2]),)),
+          (inner_else_continues_outer, (np.array([0.3, 0.7, -0.2]),)),
+          (inner_else_continues_outer, (np.array([0.1, 0.2, -0.2]),)),
+          (else_after_an_early_return, (np.array([0.3, 0.7, -0.2]),)),
+          (else_after_an_early_return, (np.array([0.3, 0.1, -0.2]),))]
+
+
+# -- imports inside the function (bound to the modules and objects they import) ----------------
+
+def quadrature_with_local_imports(p):
+    import math
+    import numpy.linalg
+    from numpy.polynomial.legendre import leggauss as nodes_and_weights
+    xs, ws = nodes_and_weights(5)
+    t = 0.5 * p[0] * (xs + 1.0)
+    return 0.5 * p[0] * np.sum(ws * np.cos(p[1] * t)) + math.erf(p[1]) + numpy.linalg.norm(p) ** 2
+
+
+def helper_importing_in_a_loop(x):
+    def weight(v):
+        from math import exp
+        return exp(-v * v)
+    s = 0.0
+    for i in range(len(x)):
+        import math as m
+        s += weight(x[i]) * m.erf(x[i])
+    return s
+
+
+CASES += [(quadrature_with_local_imports, (np.array([1.3, 0.8]),)),
+          (helper_importing_in_a_loop, (np.array([0.3, -0.7, 1.1]),))]
+
+
+# -- np.linalg.lstsq inside an iteration, second derivatives too ----------------------------------
+
+def gauss_newton_by_lstsq(theta):
+    t = np.linspace(0, 1, 6)
+    y = 2.0 * np.exp(-1.3 * t) + 0.1 * theta[0]
+    p = np.array([1.0, -1.0])
+    for it in range(4):
+        e = np.exp(p[1] * t)
+        r = p[0] * e - y
+        J = np.column_stack([e, p[0] * t * e])
+        step = np.linalg.lstsq(J, r, rcond=None)[0]
+        p = p - step
+    return p[0] + theta[1] * p[1]
+
+
+def polyfit_residual_by_lstsq(y):
+    A = np.vander(np.linspace(0, 1, 5), 3)
+    c, res, rank, sv = np.linalg.lstsq(A, y, rcond=None)
+    return np.sum(np.exp(c)) + res[0] ** 2
+
+
+def lstsq_both_sides(A, B):
+    X, res, rank, sv = np.linalg.lstsq(A, B, rcond=None)
+    return np.sum(X ** 3) + 0.5 * np.sum(res)
+
+
+CASES += [(gauss_newton_by_lstsq, (np.array([0.5, 1.0]),)),
+          (polyfit_residual_by_lstsq, (np.array([0.3, -0.2, 0.8, 0.5, -0.6]),)),
+          (lstsq_both_sides, (np.array([[1.0, 0.3], [0.2, -1.1], [0.5, 0.4], [-0.7, 0.9]]),
+                              np.array([[0.3, 1.0], [-0.2, 0.1], [0.8, -0.5], [0.5, 0.2]])))]
+
+
+# -- writes into a 0-d array whose result is a number -------------------------------------------
+
+def masked_write_into_a_zero_d_array(a):
+    y = np.zeros_like(np.asarray(a))
+    m = np.asarray(a < 1.0)
+    y[m] = a ** 2
+    return y * 3.0
+
+
+def whole_write_into_a_zero_d_array(a):
+    y = np.zeros(())
+    y[()] = a ** 2
+    z = np.asarray(a * 1.0)
+    z[...] = np.sin(a)
+    return y * 3.0 + z
+
+
+CASES += [(masked_write_into_a_zero_d_array, (0.7,)),
+          (whole_write_into_a_zero_d_array, (0.7,))]
+
+
+# -- np.piecewise with condition and function lists written out -------------------------------
+
+def _sine_twice(v):
+    return np.sin(v) * 2
+
+
+def piecewise_potential(x):
+    inner = np.piecewise(x, [x < 0, x > 1], [lambda v: -v, _sine_twice, lambda v: v ** 3])
+    clipped = np.piecewise(x, [x < 0], [0.0, lambda v: np.sqrt(v)])
+    later_wins = np.piecewise(x, [x < 1, x < 0], [lambda v: v ** 2, lambda v: 3 * v])
+    return np.sum(inner * x + clipped + later_wins)
+
+
+def piecewise_of_a_number(a):
+    return np.piecewise(a, [a < 1.0, a >= 1.0], [lambda v: v ** 2, lambda v: 2 * v - 1]) * 3.0
+
+
+CASES += [(piecewise_potential, (np.array([0.3, -0.8, 1.5, 0.55, -0.2]),)),
+          (piecewise_of_a_number, (0.7,)),
+          (piecewise_of_a_number, (1.3,))]
+
+
+# -- a shape unpacked into a call: np.ndindex(*u.shape), np.random.randn(*u.shape) ----------------
+
+def laplacian_over_ndindex(u):
+    lap = np.zeros_like(u)
+    for i, j in np.ndindex(*u.shape):
+        if 0 < i < u.shape[0] - 1 and 0 < j < u.shape[1] - 1:
+            lap[i, j] = u[i - 1, j] + u[i + 1, j] + u[i, j - 1] + u[i, j + 1] - 4 * u[i, j]
+    return np.sum(lap ** 2)
+
+
+def seeded_noise_of_the_shape(u):
+    np.random.seed(0)
+    noise = np.random.randn(*u.shape)
+    v = u[None]
+    return np.sum((u + 0.1 * noise) ** 2) + np.sum(v.reshape(-1, *v.shape[2:]) ** 3)
+
+
+CASES += [(laplacian_over_ndindex, (np.array([[0.3, -0.2, 0.5, 0.1], [0.8, 0.1, -0.4, 0.3],
+                                              [0.2, 0.6, 0.9, -0.1]]),)),
+          (seeded_noise_of_the_shape, (np.array([[0.3, -0.2, 0.5], [0.8, 0.1, -0.4]]),))]
+
+
+# -- loops over np.ndenumerate(a) and a.flat --------------------------------------------------
+
+def weighted_over_ndenumerate(u):
+    s = 0.0
+    for (i, j), v in np.ndenumerate(u):
+        s += v * v * (i + j + 1)
+    out = np.zeros_like(u)
+    for idx, v in np.ndenumerate(u * 2):
+        out[idx] = np.sin(v) * (idx[0] + 1)
+    return s + np.sum(out ** 2)
+
+
+def sum_over_flat(u):
+    s = 0.0
+    for v in u.flat:
+        s += np.sin(v) * v
+    for k, v in enumerate((u * u).flat):
+        s = s + k * v
+    return s
+
+
+CASES += [(weighted_over_ndenumerate, (np.array([[0.3, -0.2, 0.5], [0.8, 0.1, -0.4]]),)),
+          (sum_over_flat, (np.array([[0.3, -0.2, 0.5], [0.8, 0.1, -0.4]]),))]
+
+
+# -- functions made elementwise with np.vectorize -------------------------------------------------
+
+@np.vectorize
+def _ramp(v):
+    if v > 0:
+        return v ** 2
+    return -0.5 * v
+
+
+def _sine_or_square(a, b):
+    return math.sin(a) * b if a > b else a * b ** 2
+
+
+_sine_or_square_everywhere = np.vectorize(_sine_or_square, otypes=[float])
+
+
+def vectorized_branches(x):
+    return (np.sum(_ramp(x) * x) + np.sum(_sine_or_square_everywhere(x[:, None], x[None, :]))
+            + np.sum(_sine_or_square_everywhere(x, 0.35)))
+
+
+def vectorized_on_a_number(a):
+    return float(_ramp(a)) * 3 + _ramp(a + 1.0)
+
+
+CASES += [(vectorized_branches, (np.array([0.3, -0.8, 1.5, 0.55]),)),
+          (vectorized_on_a_number, (0.7,))]
+
+
+# -- a module-level model object of a dataclass with __call__ (unhashable: eq=True) ---------------
+
+@dataclasses.dataclass
+class _TanhLayer:
+    w: np.ndarray
+
+    def __call__(self, x):
+        return np.tanh(self.w * x)
+
+
+_LAYER = _TanhLayer(np.array([0.5, 1.0, 2.0]))
+
+
+def through_a_model_object(x):
+    return np.sum(_LAYER(x) ** 2) + max(x) * min(x[0], x[1], x[2])
+
+
+CASES += [(through_a_model_object, (np.array([0.3, -0.7, 0.2]),))]
+
+
+def vectorized_in_the_function(x, k=1.5):
+    def g(v, w):
+        return math.sin(v * k) * w if v > w else v + w
+    gv = np.vectorize(g, otypes=[float])
+    sq = np.vectorize(lambda v: v * v + math.exp(-v * x[0]))
+    ramp = np.vectorize(_sine_or_square)
+    return (np.sum(gv(x, 0.2)) + np.sum(gv(x[:, None], x[None, :]) ** 2) + np.sum(sq(x))
+            + float(sq(x[1])) + np.sum(ramp(x, 0.35)))
+
+
+CASES += [(vectorized_in_the_function, (np.array([0.3, -0.8, 1.5, 0.55]),))]

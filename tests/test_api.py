@@ -490,15 +490,20 @@ def _array_and_singular_values(x):
     return np.sin(x), np.linalg.svd(x, compute_uv=False)
 
 
+def _array_and_singular_vectors(x):
+    return np.sin(x), np.linalg.svd(x)[0]
+
+
 def test_check_grads_second_order_of_structured_outputs():
     x = np.array([[1.0, 0.5], [-0.3, 0.8]])
     srcad.check_grads(_tuple_of_shapes, (np.array([1.0, 0.5]), 0.3), order=2)
     srcad.check_grads(_dict_output, (x,), order=2)
+    srcad.check_grads(_array_and_singular_values, (x,), order=2)
     # the second derivatives of every output are taken: here the singular
-    # values', which srcad does not have
-    srcad.check_grads(_array_and_singular_values, (x,))
+    # vectors', which srcad does not have
+    srcad.check_grads(_array_and_singular_vectors, (x,))
     with pytest.raises(srcad.NonDifferentiableError):
-        srcad.check_grads(_array_and_singular_values, (x,), order=2)
+        srcad.check_grads(_array_and_singular_vectors, (x,), order=2)
 
 
 # -- srcad.source of jacobian and hessian ---------------------------------------------

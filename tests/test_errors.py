@@ -101,7 +101,8 @@ def defines_class(x):
 
 def imports_inside(x):
     import math  # <- error
-    return math.sin(x)
+    math = x * 2.0
+    return math
 
 
 def iter_of_active_values(x):

@@ -191,8 +191,7 @@ def helper_updates_argument_it_returns(x):
     return np.sum(z * y)
 
 
-REFUSED = [array_sort, list_sort, list_reverse, put, multiply_at,
-           helper_updates_argument, helper_updates_argument_it_returns]
+REFUSED = [array_sort, multiply_at, helper_updates_argument, helper_updates_argument_it_returns]
 
 
 @pytest.mark.parametrize("fn", REFUSED, ids=[f.__name__ for f in REFUSED])
@@ -205,6 +204,69 @@ def test_unseen_writes_are_refused(fn, mode):
         else:
             srcad.jvp(fn, (x,), (np.ones(3),))
     assert "test_inplace.py" in str(info.value)
+
+
+# -- np.put and .fill are the subscript assignments they make ---------------------------
+
+def put_into_a_matrix(x):
+    y = np.ones((2, 3))
+    np.put(y, np.array([1, 4, 5]), x ** 2)
+    return np.sum(np.sin(y))
+
+
+def put_repeating_one_value(x):
+    y = x * 1.0
+    np.put(y, [0, 1, 2], x[1])
+    return np.sum(y * np.arange(1.0, 4.0)) + x[0] ** 2
+
+
+def fill_then_set(x):
+    m = np.empty((2, 2))
+    m.fill(x[2])
+    m[0, 0] = x[0]
+    m[1, 1] = x[1]
+    return np.linalg.det(m + 2.0)
+
+
+# -- list.sort() and list.reverse() on a list rebind it, sorted -------------------------
+
+def nelder_mead_reflections(x0):
+    f = lambda v: (v[0] - 1) ** 2 + 2 * (v[1] + 0.5) ** 2
+    simplex = [x0, x0 + np.array([0.1, 0.0]), x0 + np.array([0.0, 0.1])]
+    for it in range(3):
+        simplex.sort(key=f)
+        centroid = (simplex[0] + simplex[1]) / 2
+        simplex[2] = centroid + (centroid - simplex[2])
+    return sum(f(s) for s in simplex)
+
+
+def sorted_descending(x):
+    lst = [v * 1.0 for v in x]
+    lst.sort(reverse=True)
+    return lst[0] - 3 * lst[-1]
+
+
+def list_sorted_through_two_names(x):
+    a = [x[0], x[1], x[2]]
+    b = a
+    a.sort()
+    return b[0] * 2.0 + b[2]
+
+
+def test_list_sort_through_two_names_is_refused():
+    with pytest.raises(srcad.UnsupportedSyntaxError, match="sort or reverse"):
+        srcad.grad(list_sorted_through_two_names)(np.array([3.0, 1.0, 2.0]))
+
+
+@pytest.mark.parametrize("fn", [put, put_into_a_matrix, put_repeating_one_value, fill, fill_then_set,
+                                list_sort, list_reverse, nelder_mead_reflections, sorted_descending])
+def test_put_fill_and_list_sort_are_writes(fn):
+    x = np.array([3.0, 1.0, 2.0]) if fn is not nelder_mead_reflections else np.array([0.3, 0.2])
+    srcad.check_grads(fn, (x,))
+    srcad.check_grads(fn, (x,), order=2)
+    kept = x.copy()
+    value, _ = srcad.value_and_grad(fn)(x)
+    assert np.isclose(value, fn(kept)) and np.array_equal(x, kept)
 
 
 # -- harmless: effects on values without derivatives --------------------------------

@@ -17,6 +17,8 @@ import pytest
 
 pytest.importorskip("scipy")
 
+from scipy import integrate  # noqa: E402
+from scipy import linalg as scipy_linalg  # noqa: E402
 from scipy import special  # noqa: E402
 from scipy.special import logsumexp  # noqa: E402
 
@@ -246,6 +248,39 @@ add("log_softmax", f_log_softmax, (rnd(4),), (rnd(2, 3),))
 add("log_softmax", f_log_softmax_axis, (rnd(3, 2),))
 
 
+# -- scipy.linalg ------------------------------------------------------------------------------
+
+
+def f_expm(a): return scipy_linalg.expm(a)
+def f_expm_propagator(k): return scipy_linalg.expm(np.array([[0.0, 1.0], [-k[0], -k[1]]]) * 0.5) @ k
+
+
+add("linalg.expm", f_expm, (0.5 * rnd(3, 3),), (0.5 * rnd(2, 2, 2),))
+add("linalg.expm", f_expm_propagator, (pos(2),))
+
+
+# -- scipy.integrate ---------------------------------------------------------------------------
+
+
+UNEVEN = np.array([0.0, 0.1, 0.3, 0.35, 0.6, 1.0])
+
+
+def f_simpson_x(y): return integrate.simpson(y, x=UNEVEN)
+def f_simpson_dx_axis(y): return integrate.simpson(y ** 2, dx=0.1, axis=0)
+def f_cumulative_trapezoid(y): return integrate.cumulative_trapezoid(y, UNEVEN)
+def f_cumulative_trapezoid_initial(y): return integrate.cumulative_trapezoid(y, dx=0.5, axis=1, initial=0)
+def f_cumulative_simpson(y): return integrate.cumulative_simpson(y, x=UNEVEN)
+def f_cumulative_simpson_dx(y): return integrate.cumulative_simpson(np.sin(y), dx=0.2, initial=0)
+
+
+add("integrate.simpson", f_simpson_x, (rnd(6),), (rnd(2, 6),))
+add("integrate.simpson", f_simpson_dx_axis, (rnd(5, 2),))
+add("integrate.cumulative_trapezoid", f_cumulative_trapezoid, (rnd(6),))
+add("integrate.cumulative_trapezoid", f_cumulative_trapezoid_initial, (rnd(2, 4),))
+add("integrate.cumulative_simpson", f_cumulative_simpson, (rnd(6),), (rnd(3, 6),))
+add("integrate.cumulative_simpson", f_cumulative_simpson_dx, (rnd(5),))
+
+
 def _id(entry):
     key, fn, args = entry
     return f"{key}-{fn.__name__}-" + ",".join("x".join(map(str, np.shape(a))) for a in args)
@@ -419,8 +454,10 @@ def test_every_rule_has_both_modes():
                          ids=lambda v: v if isinstance(v, str) else v.__name__)
 def test_entry_calls_its_rule(key, fn):
     src = inspect.getsource(fn)
-    assert f"special.{key}(" in src or f" {key}(" in src, f"{fn.__name__} does not call {key}"
-    ident, tpl = get_rules().lookup(getattr(special, key))
+    prefix, _, name = key.rpartition(".")
+    module = {"linalg": scipy_linalg, "integrate": integrate, "": special}[prefix]
+    assert f".{name}(" in src or f" {name}(" in src, f"{fn.__name__} does not call {key}"
+    ident, tpl = get_rules().lookup(getattr(module, name))
     assert isinstance(tpl, Template) and ident[0] == "scipy"
 
 
@@ -505,15 +542,26 @@ def test_scipy_functions_as_numpy_formulas(fn, args):
     srcad.check_grads(fn, args, order=2)
 
 
-def _matrix_exponential(a):
-    return np.sum(sla.expm(a))
+def _integral_over_moving_points(a):
+    return integrate.simpson(np.ones(5), x=np.linspace(0.0, a, 5))
+
+
+def test_integral_in_its_sample_points_is_refused():
+    with pytest.raises(srcad.NonDifferentiableError):
+        srcad.grad(_integral_over_moving_points)(1.0)
+    with pytest.raises(srcad.NonDifferentiableError):
+        srcad.jvp(_integral_over_moving_points, (1.0,), (1.0,))
+
+
+def _matrix_square_root(a):
+    return np.sum(sla.sqrtm(a))
 
 
 def test_scipy_function_without_a_rule_names_the_call():
     # not an error from inside SciPy's own source
     with pytest.raises(srcad.NonDifferentiableError) as info:
-        srcad.grad(_matrix_exponential)(np.eye(2))
-    assert "sla.expm has no derivative rule" in info.value.message
+        srcad.grad(_matrix_square_root)(np.eye(2))
+    assert "sla.sqrtm has no derivative rule" in info.value.message
     assert info.value.filename == __file__
 
 
