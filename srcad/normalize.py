@@ -1142,6 +1142,9 @@ class ANF:
                     k.arg in ("key", "reverse") for k in expr.keywords) and (
                     target is sorted or all(k.arg == "key" for k in expr.keywords)):
                 return self._sorted_by_position(target, expr, out)
+            wrapped = self._periodic_interp(expr, target, out)
+            if wrapped is not None:
+                return wrapped
             ufunc_call = self._ufunc_method_as_function(expr, target)
             if ufunc_call is not None:
                 return self._simple(ufunc_call, out)
@@ -1400,6 +1403,56 @@ class ANF:
             A.fill_location(st, call)
             self.stmt(st, out)
         return A.name(kept if collect else acc)
+
+    def _periodic_interp(self, expr, target, out):
+        """``np.interp(x, xp, fp, period=p)`` as NumPy computes it: the points
+        taken modulo the period, the samples sorted and extended by one on
+        each side, then ``np.interp`` without a period. ``None`` for other
+        calls."""
+        import numpy
+        kws = {k.arg: k.value for k in expr.keywords}
+        names = ("x", "xp", "fp", "left", "right", "period")
+        if target is not numpy.interp or None in kws or len(expr.args) > len(names) \
+                or any(isinstance(a, gast.Starred) for a in expr.args):
+            return None
+        bound = dict(zip(names, expr.args))
+        for k, v in kws.items():
+            if k in bound or k not in names:
+                return None
+            bound[k] = v
+        if not all(k in bound for k in ("x", "xp", "fp", "period")) or (
+                isinstance(bound["period"], gast.Constant) and bound["period"].value is None):
+            return None
+        names = {k: self.tmp(k) for k in ("period", "x", "xp", "order", "fp", "ends", "fends", "wrapped")}
+
+        def n(k):
+            return A.name(names[k])
+
+        def sub(v, sl):
+            return gast.Subscript(value=v, slice=sl, ctx=gast.Load())
+
+        def span(lo, hi):
+            return gast.Slice(lower=A.const(lo) if lo is not None else None,
+                              upper=A.const(hi) if hi is not None else None, step=None)
+
+        stmts = [
+            A.assign(names["period"], gast.Call(func=A.name("abs"), args=[bound["period"]], keywords=[])),
+            A.assign(names["x"], A.binop(_np_call("asarray", bound["x"]), gast.Mod(), n("period"))),
+            A.assign(names["xp"], A.binop(_np_call("asarray", bound["xp"]), gast.Mod(), n("period"))),
+            A.assign(names["order"], _np_call("argsort", n("xp"))),
+            A.assign(names["fp"], sub(_np_call("asarray", bound["fp"]), n("order"))),
+            A.assign(names["xp"], sub(n("xp"), n("order"))),
+            A.assign(names["ends"], _np_call("concatenate", gast.Tuple(elts=[
+                A.binop(sub(n("xp"), span(-1, None)), gast.Sub(), n("period")), n("xp"),
+                A.binop(sub(n("xp"), span(0, 1)), gast.Add(), n("period"))], ctx=gast.Load()))),
+            A.assign(names["fends"], _np_call("concatenate", gast.Tuple(elts=[
+                sub(n("fp"), span(-1, None)), n("fp"), sub(n("fp"), span(0, 1))], ctx=gast.Load()))),
+            A.assign(names["wrapped"], _np_call("interp", n("x"), n("ends"), n("fends"))),
+        ]
+        for st in stmts:
+            A.fill_location(st, expr)
+            self.stmt(st, out)
+        return n("wrapped")
 
     def _reduce(self, call, out):
         """``functools.reduce(f, seq[, init])`` as the loop it runs (see

@@ -1404,3 +1404,17 @@ def vectorized_in_the_function(x, k=1.5):
 
 
 CASES += [(vectorized_in_the_function, (np.array([0.3, -0.8, 1.5, 0.55]),))]
+
+
+# -- np.interp with a period (angles, periodic tables) ------------------------------------------
+
+_ANGLES = np.linspace(0, 2 * np.pi, 5)[:-1]
+
+
+def periodic_table_lookup(fp, x):
+    wrapped = np.interp(np.array([1.0, 7.0, -1.0, 5.9]), _ANGLES, fp, period=2 * np.pi)
+    moving = np.interp(x, np.array([0.5, 2.0, 4.0, 5.5]), fp, period=2 * np.pi)
+    return np.sum(wrapped ** 2) + np.sum(moving * x)
+
+
+CASES += [(periodic_table_lookup, (np.array([0.3, -0.8, 1.5, 0.55]), np.array([0.3, 2.5, 7.7, -2.0])))]
