@@ -685,10 +685,12 @@ def lift_nested(parsed, node, namer):
     # Functions used as values (passed on, stored) stay where they are and
     # are called through their runtime derivative; the others are lifted.
     as_value = set()
+    from .closures import passed_to_a_caller
     for n in A.walk(node):
         for child in A.children(n):
             if (isinstance(child, gast.Name) and isinstance(child.ctx, gast.Load)
-                    and not (isinstance(n, gast.Call) and n.func is child)):
+                    and not (isinstance(n, gast.Call) and n.func is child)
+                    and not (isinstance(n, gast.Call) and passed_to_a_caller(parsed, n, child, outer_locals))):
                 as_value.add(child.id)
 
     call_defaults = {}   # name -> [(position, parameter, value at the def)]
@@ -2919,7 +2921,9 @@ def _normalize(parsed, node=None, extra_reserved=(), siblings=None):
     known = {**(siblings or {}), **lifted}
     specialize_calls(parsed, node, namer, known, local_names)
     lifted = dict(lifted)
-    lifted.update({k: u for k, u in known.items() if isinstance(u, Specialized)})
+    from .closures import ClosureSpecialized, specialize_closure_calls
+    specialize_closure_calls(parsed, node, namer, known, local_names)
+    lifted.update({k: u for k, u in known.items() if isinstance(u, (Specialized, ClosureSpecialized))})
     for st in node.body:
         if isinstance(st, gast.FunctionDef):
             local_names.add(st.name)

@@ -1508,3 +1508,41 @@ def _simulate_with(theta, rng, r):
 @case("random draws", 0.7)
 def generators_passed_to_a_helper(theta):
     return _simulate_with(theta, np.random.default_rng(5), random.Random(3)) * theta
+
+
+# -- nested functions reading differentiated values, handed to a solver of the user's ------------
+
+
+def _euler(f, y, h, n):
+    for _ in range(n):
+        y = y + h * f(y)
+    return y
+
+
+def _rk4_step(f, t, y, h):
+    k1 = f(t, y)
+    k2 = f(t + h / 2, y + h / 2 * k1)
+    k3 = f(t + h / 2, y + h / 2 * k2)
+    k4 = f(t + h, y + h * k3)
+    return y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+
+
+def _integrate(f, y0, h, n):
+    y, t = y0, 0.0
+    for _ in range(n):
+        y = _rk4_step(f, t, y, h)    # the right-hand side passed on
+        t = t + h
+    return y
+
+
+@case("closures passed to solvers", np.array([1.1, 0.4]))
+def right_hand_sides_reading_parameters(theta):
+    a, b = theta[0], theta[1]
+
+    def decay(y):
+        return -a * y + b
+
+    def predator_prey(t, z):
+        return np.array([a * z[0] - b * z[0] * z[1], -z[1] + 0.5 * z[0] * z[1]])
+
+    return np.sum(_euler(decay, np.ones(2), 0.1, 5)) + np.sum(_integrate(predator_prey, np.array([1.0, 0.5]), 0.05, 4) ** 2)
