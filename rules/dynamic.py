@@ -751,3 +751,78 @@ def logsumexp_weights(out, a, b, result, axis=None, keepdims=False, return_sign=
     d[a] += ad.unbroadcast(d[out] * out, a)
     d[result] -= rh.keep_transpose(d[out] * out, result, axis, keepdims)
     d[b] += ad.unbroadcast(d[out] * rh.logsumexp_terms(a, b, result, axis, keepdims, return_sign), b)
+
+
+# Forward over reverse mode code differentiated again in reverse mode (a
+# Hessian inside a function being differentiated): the tangents of the
+# adjoints of products, bilinear in the adjoint and the operand's tangent.
+@helpers.rule("permute")
+def permute(result, v, perm, axis=-1):
+    t[result] = rh.permute(t[v], perm, axis)
+    d[v] += rh.unpermute(d[result], perm, v, axis)
+
+
+@helpers.rule("inner_adjoint_tangent")
+def inner_adjoint_tangent(result, g, a, b, which, k, tk):
+    t[result] = rh.inner_adjoint_tangent(t[g], a, b, which, k, tk) \
+        + rh.inner_adjoint_tangent(g, a, b, which, k, t[tk])
+    d[g] += rh.product_tangent_transpose("inner", d[result], g, a, b, which, k, tk, "g")
+    d[tk] += rh.product_tangent_transpose("inner", d[result], g, a, b, which, k, tk, "t")
+
+
+@helpers.rule("outer_adjoint_tangent")
+def outer_adjoint_tangent(result, g, a, b, which, k, tk):
+    t[result] = rh.outer_adjoint_tangent(t[g], a, b, which, k, tk) \
+        + rh.outer_adjoint_tangent(g, a, b, which, k, t[tk])
+    d[g] += rh.product_tangent_transpose("outer", d[result], g, a, b, which, k, tk, "g")
+    d[tk] += rh.product_tangent_transpose("outer", d[result], g, a, b, which, k, tk, "t")
+
+
+@helpers.rule("kron_adjoint_tangent")
+def kron_adjoint_tangent(result, g, a, b, which, k, tk):
+    t[result] = rh.kron_adjoint_tangent(t[g], a, b, which, k, tk) \
+        + rh.kron_adjoint_tangent(g, a, b, which, k, t[tk])
+    d[g] += rh.product_tangent_transpose("kron", d[result], g, a, b, which, k, tk, "g")
+    d[tk] += rh.product_tangent_transpose("kron", d[result], g, a, b, which, k, tk, "t")
+
+
+@helpers.rule("matvec_adjoint_tangent")
+def matvec_adjoint_tangent(result, g, a, b, which, k, tk):
+    t[result] = rh.matvec_adjoint_tangent(t[g], a, b, which, k, tk) \
+        + rh.matvec_adjoint_tangent(g, a, b, which, k, t[tk])
+    d[g] += rh.product_tangent_transpose("matvec", d[result], g, a, b, which, k, tk, "g")
+    d[tk] += rh.product_tangent_transpose("matvec", d[result], g, a, b, which, k, tk, "t")
+
+
+@helpers.rule("tensordot_adjoint_tangent")
+def tensordot_adjoint_tangent(result, g, a, b, axes, which, k, tk):
+    t[result] = rh.tensordot_adjoint_tangent(t[g], a, b, axes, which, k, tk) \
+        + rh.tensordot_adjoint_tangent(g, a, b, axes, which, k, t[tk])
+    d[g] += rh.product_tangent_transpose("tensordot", d[result], g, a, b, which, k, tk, "g", axes)
+    d[tk] += rh.product_tangent_transpose("tensordot", d[result], g, a, b, which, k, tk, "t", axes)
+
+
+@helpers.rule("cross_adjoint_tangent")
+def cross_adjoint_tangent(result, g, a, b, which, k, tk, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    t[result] = rh.cross_adjoint_tangent(t[g], a, b, which, k, tk, axisa, axisb, axisc, axis) \
+        + rh.cross_adjoint_tangent(g, a, b, which, k, t[tk], axisa, axisb, axisc, axis)
+    d[g] += rh.product_tangent_transpose("cross", d[result], g, a, b, which, k, tk, "g",
+                                        axisa, axisb, axisc, axis)
+    d[tk] += rh.product_tangent_transpose("cross", d[result], g, a, b, which, k, tk, "t",
+                                        axisa, axisb, axisc, axis)
+
+
+@helpers.rule("convolve_adjoint_tangent")
+def convolve_adjoint_tangent(result, g, a, b, which, k, tk, mode="full"):
+    t[result] = rh.convolve_adjoint_tangent(t[g], a, b, which, k, tk, mode) \
+        + rh.convolve_adjoint_tangent(g, a, b, which, k, t[tk], mode)
+    d[g] += rh.product_tangent_transpose("convolve", d[result], g, a, b, which, k, tk, "g", mode)
+    d[tk] += rh.product_tangent_transpose("convolve", d[result], g, a, b, which, k, tk, "t", mode)
+
+
+@helpers.rule("correlate_adjoint_tangent")
+def correlate_adjoint_tangent(result, g, a, b, which, k, tk, mode="valid"):
+    t[result] = rh.correlate_adjoint_tangent(t[g], a, b, which, k, tk, mode) \
+        + rh.correlate_adjoint_tangent(g, a, b, which, k, t[tk], mode)
+    d[g] += rh.product_tangent_transpose("correlate", d[result], g, a, b, which, k, tk, "g", mode)
+    d[tk] += rh.product_tangent_transpose("correlate", d[result], g, a, b, which, k, tk, "t", mode)

@@ -4647,3 +4647,15 @@ def dense_entries(h, arrays):
         v = h[k] if k < len(h) else 0.0
         out.append(_ns(x).zeros(_shape(x), dtype=_float_dtype(x)) if is_zero(v) else v)
     return out
+
+
+def product_tangent_transpose(name, h, g, a, b, which, k, tk, target, *rest):
+    """Reverse mode over ``{name}_adjoint_tangent(g, a, b, which, k, tk)``
+    (the adjoint with operand ``k`` replaced by its tangent ``tk``; bilinear
+    in ``g`` and ``tk``): the adjoint reaching ``g`` (``target="g"``) or
+    ``tk`` (``"t"``)."""
+    if k == which or is_zero(tk) or is_zero(g) or is_zero(h):
+        return 0.0
+    ops = [a, b]
+    ops[k] = _like(tk, ops[k])
+    return product_adjoint_transpose(name, h, g, ops[0], ops[1], which, None if target == "g" else k, *rest)

@@ -716,3 +716,21 @@ def test_complex_entries_of_containers_keep_their_imaginary_adjoint(fn):
     # the adjoint of a complex entry read from a tuple, list or dict was cut
     # to its real part (as for a real entry): wrong gradients, first order too
     srcad.check_grads(fn, (np.array([0.3, -0.7, 1.1]),), order=2)
+
+
+def _products_and_sorts(x):
+    return np.sum(np.outer(x, x ** 2) ** 2) + np.inner(x * x, x) ** 2 + np.sum(np.kron(x, x[:2] ** 2) ** 2) \
+        + np.sum(np.cross(x, x ** 2) ** 2) + np.sum(np.convolve(x, x[:2] ** 2) ** 2) \
+        + np.sum(np.sort(x * x) * np.arange(1.0, 4.0) * x)
+
+
+def _newton_step_through_products(x):
+    step = np.linalg.solve(srcad.hessian(_products_and_sorts)(x) + 10.0 * np.eye(3),
+                           srcad.grad(_products_and_sorts)(x))
+    return np.sum((x - step) ** 2)
+
+
+def test_newton_step_through_the_adjoints_of_products():
+    # reverse mode over a Hessian (forward over reverse): the tangents of the
+    # products' adjoints and of the sort's permutation have reverse modes
+    srcad.check_grads(_newton_step_through_products, (np.array([0.5, -0.3, 0.8]),), modes=("reverse",))
