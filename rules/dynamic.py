@@ -634,6 +634,8 @@ def interp_adjoint(result, g, which, x, xp_, fp, left=None, right=None, period=N
 @helpers.rule("cholesky_adjoint")
 def cholesky_adjoint(result, g, L, upper=False):
     t[result] = rh.cholesky_adjoint(t[g], L, upper) + rh.cholesky_adjoint_tangent(g, L, t[L], upper)
+    d[g] += rh.cholesky_adjoint_transpose(d[result], g, L, upper, "g")
+    d[L] += rh.cholesky_adjoint_transpose(d[result], g, L, upper, "L")
 
 
 @helpers.rule("eigh_adjoint")

@@ -4659,3 +4659,24 @@ def product_tangent_transpose(name, h, g, a, b, which, k, tk, target, *rest):
     ops = [a, b]
     ops[k] = _like(tk, ops[k])
     return product_adjoint_transpose(name, h, g, ops[0], ops[1], which, None if target == "g" else k, *rest)
+
+
+def cholesky_adjoint_transpose(h, g, L, upper, which):
+    """Reverse mode over ``cholesky_adjoint(g, L) = J^T g`` (``J`` the
+    tangent map of ``cholesky`` at ``a = L L^T``, in the triangle NumPy
+    reads): ``J h`` for ``g``; for the factor ``L``, the ``L``-adjoint whose
+    pullback through ``cholesky`` is ``W``, the Hessian of ``<g, cholesky(a)>``
+    applied to ``h`` (self-adjoint): ``tril((W + W^T) L)``."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(L)
+    h = _like(h, L)
+    if which == "g":
+        return unbroadcast(cholesky_jvp(L, h, upper), g)
+    w = cholesky_adjoint_tangent(g, L, cholesky_jvp(L, h, upper), upper)
+    if is_zero(w):
+        return 0.0
+    if upper:
+        lo, w = mT(L), mT(w)
+        return mT(xp.tril(xp.matmul(w + mT(w), lo)))
+    return xp.tril(xp.matmul(w + mT(w), L))

@@ -516,7 +516,15 @@ def _powers_eigenvalues_and_log_sums(x):
         + np.sum(scipy.special.logsumexp(M, axis=1, b=np.abs(_S33) + 0.1) ** 2)
 
 
-LINALG_REVERSE_OVER_REVERSE = [_powers_eigenvalues_and_log_sums, _integrals, _dots_and_choices, _selections_and_insertions, _spectra, _gathers_and_differences, _solves, _inverses_and_determinants, _diagonals_and_sorts, _norms_and_products,
+def _gaussian_process_terms(x):
+    L = np.linalg.cholesky(_SPD + np.diag(x ** 2))
+    U = np.linalg.cholesky(_SPD + np.outer(x, x ** 2) + np.outer(x ** 2, x), upper=True)
+    batch = np.linalg.cholesky(np.stack([_SPD + np.outer(x, x), _SPD * (1.0 + x[0] ** 2)]))
+    return np.sum(np.linalg.solve(L, x) ** 2) + np.sum(np.log(np.diag(L))) + np.sum(U ** 3) \
+        + np.sum(batch ** 2 * _S33)
+
+
+LINALG_REVERSE_OVER_REVERSE = [_gaussian_process_terms, _powers_eigenvalues_and_log_sums, _integrals, _dots_and_choices, _selections_and_insertions, _spectra, _gathers_and_differences, _solves, _inverses_and_determinants, _diagonals_and_sorts, _norms_and_products,
                                _order_statistics_and_joins, _polynomials_and_cumulative_products]
 
 
