@@ -595,6 +595,11 @@ def cov_adjoint(result, g, which, m, y=None, rowvar=True, bias=False, ddof=None,
     t[result] = rh.cov_adjoint(t[g], which, m, y, rowvar, bias, ddof, fweights, aweights) \
         + rh.cov_adjoint_tangent(g, which, 0, t[m], m, y, rowvar, bias, ddof, fweights, aweights) \
         + rh.cov_adjoint_tangent(g, which, 1, t[y], m, y, rowvar, bias, ddof, fweights, aweights)
+    # the gradient in operand `which` of <g, cov(m, y)> (quadratic): its
+    # derivatives are mixed second derivatives, symmetric in the operands
+    d[g] += ad.unbroadcast(rh.cov_tangent(d[result], which, m, y, rowvar, bias, ddof, fweights, aweights), g)
+    d[m] += rh.cov_adjoint_tangent(g, 0, which, d[result], m, y, rowvar, bias, ddof, fweights, aweights)
+    d[y] += rh.cov_adjoint_tangent(g, 1, which, d[result], m, y, rowvar, bias, ddof, fweights, aweights)
 
 
 @helpers.rule("polyval_p_adjoint")
