@@ -633,6 +633,12 @@ def interp_adjoint(result, g, which, x, xp_, fp, left=None, right=None, period=N
         + rh.interp_adjoint_tangent(g, which, "x", t[x], x, xp_, fp, left, right, period) \
         + rh.interp_adjoint_tangent(g, which, "xp", t[xp_], x, xp_, fp, left, right, period) \
         + rh.interp_adjoint_tangent(g, which, "fp", t[fp], x, xp_, fp, left, right, period)
+    # the gradient in `which` of <g, interp(...)>: second derivatives,
+    # symmetric in the two arguments they are taken in
+    d[g] += ad.unbroadcast(rh.interp_tangent(d[result], which, x, xp_, fp, left, right, period), g)
+    d[x] += rh.interp_adjoint_tangent(g, "x", which, d[result], x, xp_, fp, left, right, period)
+    d[xp_] += rh.interp_adjoint_tangent(g, "xp", which, d[result], x, xp_, fp, left, right, period)
+    d[fp] += rh.interp_adjoint_tangent(g, "fp", which, d[result], x, xp_, fp, left, right, period)
 
 
 # Factorizations: the adjoint through the factor (or the eigenvectors).

@@ -529,7 +529,15 @@ def _covariances(x):
         + np.sum(np.cov(np.outer(x, x ** 2) + _S33, rowvar=False, bias=True) * _S33)
 
 
-LINALG_REVERSE_OVER_REVERSE = [_covariances, _gaussian_process_terms, _powers_eigenvalues_and_log_sums, _integrals, _dots_and_choices, _selections_and_insertions, _spectra, _gathers_and_differences, _solves, _inverses_and_determinants, _diagonals_and_sorts, _norms_and_products,
+def _interpolations(x):
+    return np.sum(np.interp(x * 0.5, [-1.0, 0.0, 1.0], [0.0, 1.0, 4.0]) ** 2) \
+        + np.sum(np.interp([0.1, 0.35, 0.8], [0.0, 0.5, 1.0], x ** 2) ** 3) \
+        + np.sum(np.interp(x * 0.3, np.cumsum(np.abs(x) + 0.1) - 1.0, np.sin(x)) ** 2) \
+        + np.sum(np.interp(np.array([-2.0, 0.2, 5.0]), [0.0, 0.5, 1.0], x ** 2, left=x[0] ** 3,
+                           right=x[1] * x[2]) ** 2)
+
+
+LINALG_REVERSE_OVER_REVERSE = [_interpolations, _covariances, _gaussian_process_terms, _powers_eigenvalues_and_log_sums, _integrals, _dots_and_choices, _selections_and_insertions, _spectra, _gathers_and_differences, _solves, _inverses_and_determinants, _diagonals_and_sorts, _norms_and_products,
                                _order_statistics_and_joins, _polynomials_and_cumulative_products]
 
 
