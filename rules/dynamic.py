@@ -579,6 +579,8 @@ def trapezoid_dx_partial(result, y, x=None, axis=-1):
 def average_vjp_a(result, g, a, weights=None, axis=None, keepdims=False, returned=False):
     t[result] = rh.average_vjp_a(t[g], a, weights, axis, keepdims, returned) \
         + rh.average_vjp_a_tangent(g, a, weights, t[weights], axis, keepdims, returned)
+    d[g] += ad.unbroadcast(rh.average_jvp_a(ad.dense(d[result], a), a, weights, axis, keepdims, returned), g)
+    d[weights] += rh.average_second("a_w", d[result], g, a, weights, None, axis, keepdims, returned)
 
 
 @helpers.rule("average_vjp_w")
@@ -587,6 +589,10 @@ def average_vjp_w(out, g, a, weights, result, axis=None, keepdims=False, returne
         + rh.average_vjp_w_tangent(g, a, weights, result, "a", t[a], axis, keepdims) \
         + rh.average_vjp_w_tangent(g, a, weights, result, "weights", t[weights], axis, keepdims) \
         + rh.average_vjp_w_tangent(g, a, weights, result, "result", t[result], axis, keepdims)
+    d[g] += ad.unbroadcast(rh.average_jvp_w(ad.dense(d[out], weights), a, weights, result, axis, keepdims,
+                                            returned), g)
+    d[a] += rh.average_second("w_a", d[out], g, a, weights, result, axis, keepdims, returned)
+    d[weights] += rh.average_second("w_w", d[out], g, a, weights, result, axis, keepdims, returned)
 
 
 @helpers.rule("cov_adjoint")

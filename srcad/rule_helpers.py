@@ -4680,3 +4680,30 @@ def cholesky_adjoint_transpose(h, g, L, upper, which):
         lo, w = mT(L), mT(w)
         return mT(xp.tril(xp.matmul(w + mT(w), lo)))
     return xp.tril(xp.matmul(w + mT(w), L))
+
+
+def average_second(which, h, g, a, weights, result=None, axis=None, keepdims=False, returned=False):
+    """Reverse mode over the adjoints of ``average`` (``<g, average(a, w)>``
+    is linear in ``a``; its second derivatives are symmetric): the adjoint
+    reaching ``w`` from ``average_vjp_a`` (``which="a_w"``), or ``a`` / ``w``
+    from ``average_vjp_w`` (``"w_a"`` / ``"w_w"``). The average moves with
+    ``a`` and ``w``: its tangent is added where the adjoint reads it."""
+    if is_zero(h) or is_zero(g) or weights is None:
+        return 0.0
+    if returned:
+        _unsupported("reverse mode over the adjoint of numpy.average(returned=True)",
+                     "use returned=False and sum the weights apart")
+    xp = _ns(a)
+    if result is None:
+        result = xp.average(a, axis=axis, weights=weights, keepdims=keepdims)
+    if which == "a_w":
+        ha = _like(h, a)
+        moved = average_jvp_a(ha, a, weights, axis, keepdims, returned)
+        return average_vjp_w_tangent(g, a, weights, result, "a", ha, axis, keepdims) \
+            + average_vjp_w_tangent(g, a, weights, result, "result", moved, axis, keepdims)
+    hw = _like(h, weights)
+    if which == "w_a":
+        return average_vjp_a_tangent(g, a, weights, hw, axis, keepdims, returned)
+    moved = average_jvp_w(hw, a, weights, result, axis, keepdims, returned)
+    return average_vjp_w_tangent(g, a, weights, result, "weights", hw, axis, keepdims) \
+        + average_vjp_w_tangent(g, a, weights, result, "result", moved, axis, keepdims)

@@ -537,7 +537,13 @@ def _interpolations(x):
                            right=x[1] * x[2]) ** 2)
 
 
-LINALG_REVERSE_OVER_REVERSE = [_interpolations, _covariances, _gaussian_process_terms, _powers_eigenvalues_and_log_sums, _integrals, _dots_and_choices, _selections_and_insertions, _spectra, _gathers_and_differences, _solves, _inverses_and_determinants, _diagonals_and_sorts, _norms_and_products,
+def _weighted_averages(x):
+    return np.average(x ** 2, weights=np.abs(x) + x ** 2) ** 2 + np.average(x ** 2, weights=[1.0, 2.0, 0.5]) ** 2 \
+        + np.sum(np.average(np.outer(x, x) + _S33, axis=1, weights=x ** 2 + 0.5) ** 2) \
+        + np.sum(np.average(np.outer(x, x ** 2) + _S33, axis=0, weights=np.exp(x), keepdims=True) * _S33)
+
+
+LINALG_REVERSE_OVER_REVERSE = [_weighted_averages, _interpolations, _covariances, _gaussian_process_terms, _powers_eigenvalues_and_log_sums, _integrals, _dots_and_choices, _selections_and_insertions, _spectra, _gathers_and_differences, _solves, _inverses_and_determinants, _diagonals_and_sorts, _norms_and_products,
                                _order_statistics_and_joins, _polynomials_and_cumulative_products]
 
 
