@@ -845,3 +845,20 @@ def correlate_adjoint_tangent(result, g, a, b, which, k, tk, mode="valid"):
         + rh.correlate_adjoint_tangent(g, a, b, which, k, t[tk], mode)
     d[g] += rh.product_tangent_transpose("correlate", d[result], g, a, b, which, k, tk, "g", mode)
     d[tk] += rh.product_tangent_transpose("correlate", d[result], g, a, b, which, k, tk, "t", mode)
+
+
+@helpers.rule("einsum_adjoint_tangent")
+def einsum_adjoint_tangent(result, g, subscripts, operands, i, t_operands):
+    t[result] = rh.einsum_adjoint_tangent(t[g], subscripts, operands, i, t_operands) \
+        + rh.einsum_adjoint_tangent(g, subscripts, operands, i, t[t_operands])
+    d[g] += rh.einsum_adjoint_tangent_transpose(d[result], g, subscripts, operands, i, t_operands, "g")
+    d[t_operands] += rh.einsum_adjoint_tangent_transpose(d[result], g, subscripts, operands, i, t_operands, "t")
+    d[operands] += rh.einsum_adjoint_tangent_transpose(d[result], g, subscripts, operands, i, t_operands, "ops")
+
+
+@helpers.rule("einsum_jvp")
+def einsum_jvp(result, subscripts, operands, i, v, optimize=False):
+    t[result] = rh.einsum_jvp(subscripts, operands, i, t[v], optimize) \
+        + rh.einsum_jvp_operands_tangent(subscripts, operands, i, v, t[operands], optimize)
+    d[v] += rh.einsum_jvp_transpose(d[result], subscripts, operands, i, v, "t", optimize)
+    d[operands] += rh.einsum_jvp_transpose(d[result], subscripts, operands, i, v, "ops", optimize)

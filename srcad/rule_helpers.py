@@ -4707,3 +4707,66 @@ def average_second(which, h, g, a, weights, result=None, axis=None, keepdims=Fal
     moved = average_jvp_w(hw, a, weights, result, axis, keepdims, returned)
     return average_vjp_w_tangent(g, a, weights, result, "weights", hw, axis, keepdims) \
         + average_vjp_w_tangent(g, a, weights, result, "result", moved, axis, keepdims)
+
+
+def einsum_adjoint_tangent_transpose(h, g, subscripts, operands, i, t_operands, target):
+    """Reverse mode over :func:`einsum_adjoint_tangent` (one
+    ``einsum_adjoint`` per operand ``j != i`` with that operand replaced by
+    its tangent; multilinear): the adjoint reaching ``g`` (``target="g"``),
+    the tangents (``"t"``, one per operand) or the operands (``"ops"``)."""
+    if is_zero(h) or is_zero(g) or is_zero(t_operands) or i < 0:
+        return 0.0
+    present = [k for k, op in enumerate(operands) if op is not None]
+    ops = [operands[k] for k in present]
+    tans = [t_operands[k] if k < len(t_operands) else 0.0 for k in present]
+    total = 0.0 if target == "g" else [0.0] * len(operands)
+    for j, tj in enumerate(tans):
+        if j == i or is_zero(tj):
+            continue
+        swapped = list(ops)
+        swapped[j] = _like(tj, ops[j])
+        if target == "g":
+            total = total + einsum_adjoint_transpose(h, g, subscripts, swapped, i)
+            continue
+        parts = einsum_adjoint_operands(h, g, subscripts, swapped, i)
+        for m, k in enumerate(present):
+            if is_zero(parts[k]) or (target == "t") != (m == j):
+                continue
+            total[k] = total[k] + parts[k]
+    return total if target == "g" else AdjList(total)
+
+
+def einsum_jvp_transpose(h, subscripts, operands, i, t, target, optimize=False):
+    """Reverse mode over :func:`einsum_jvp` (multilinear in the tangent
+    ``t`` of operand ``i`` and the other operands): the adjoint reaching
+    ``t`` (``target="t"``) or the operands (``"ops"``, one per entry)."""
+    if is_zero(h) or is_zero(t) or i < 0:
+        return 0.0
+    present = [k for k, op in enumerate(operands) if op is not None]
+    ops = [operands[k] for k in present]
+    ops[i] = _like(t, ops[i])
+    if target == "t":
+        return unbroadcast(einsum_adjoint(h, subscripts, ops, i), t)
+    out = AdjList([0.0] * len(operands))
+    for m, k in enumerate(present):
+        if m != i:
+            out[k] = einsum_adjoint(h, subscripts, ops, m)
+    return out
+
+
+def einsum_jvp_operands_tangent(subscripts, operands, i, t, t_operands, optimize=False):
+    """Part of the tangent of :func:`einsum_jvp` from the other operands'
+    tangents."""
+    if is_zero(t) or is_zero(t_operands) or i < 0:
+        return 0.0
+    present = [k for k, op in enumerate(operands) if op is not None]
+    ops = [operands[k] for k in present]
+    out = 0.0
+    for m, k in enumerate(present):
+        tm = t_operands[k] if k < len(t_operands) else 0.0
+        if m == i or is_zero(tm):
+            continue
+        swapped = list(ops)
+        swapped[m] = _like(tm, ops[m])
+        out = out + einsum_jvp(subscripts, swapped, i, t, optimize)
+    return out

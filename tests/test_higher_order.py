@@ -746,7 +746,8 @@ def test_complex_entries_of_containers_keep_their_imaginary_adjoint(fn):
 
 
 def _products_and_sorts(x):
-    return np.sum(np.outer(x, x ** 2) ** 2) + np.inner(x * x, x) ** 2 + np.sum(np.kron(x, x[:2] ** 2) ** 2) \
+    return np.einsum("i,ij,j->", x, _S_NEWTON, x ** 2) + np.sum(np.einsum("i,j,ij->i", x, x ** 2, _S_NEWTON) ** 2) \
+        + np.sum(np.outer(x, x ** 2) ** 2) + np.inner(x * x, x) ** 2 + np.sum(np.kron(x, x[:2] ** 2) ** 2) \
         + np.sum(np.cross(x, x ** 2) ** 2) + np.sum(np.convolve(x, x[:2] ** 2) ** 2) \
         + np.sum(np.sort(x * x) * np.arange(1.0, 4.0) * x)
 
