@@ -730,6 +730,11 @@ def irfft_adjoint(result, g, a, n=None, axis=-1, norm=None):
 @helpers.rule("pinv_adjoint")
 def pinv_adjoint(result, g, a, p):
     t[result] = rh.pinv_adjoint(t[g], a, p) + rh.pinv_adjoint_tangent(g, a, p, t[a], t[p])
+    # the gradient of <g, pinv(a)> (p is pinv(a), moving with a): the
+    # tangent map for g; its derivative in a (all of it: p follows a), a
+    # Hessian, self-adjoint
+    d[g] += ad.unbroadcast(rh.pinv_jvp(a, p, ad.dense(d[result], a)), g)
+    d[a] += rh.pinv_adjoint_tangent(g, a, p, ad.dense(d[result], a), rh.pinv_jvp(a, p, ad.dense(d[result], a)))
 
 
 @helpers.rule("matrix_power_adjoint")

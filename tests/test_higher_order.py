@@ -524,6 +524,11 @@ def _gaussian_process_terms(x):
         + np.sum(batch ** 2 * _S33)
 
 
+def _pseudo_inverses(x):
+    return np.sum(np.linalg.pinv(_B32.T + np.outer(x[:2], x)) ** 2) \
+        + np.sum(np.linalg.pinv(np.diag(x ** 2 + 1.0) + np.outer(x, x)) * _S33)
+
+
 def _covariances(x):
     return np.sum(np.cov(np.outer(x, x) + _S33) ** 2) + np.sum(np.cov(x * x, np.sin(x)) ** 2) \
         + np.sum(np.cov(np.outer(x, x ** 2) + _S33, rowvar=False, bias=True) * _S33)
@@ -543,7 +548,7 @@ def _weighted_averages(x):
         + np.sum(np.average(np.outer(x, x ** 2) + _S33, axis=0, weights=np.exp(x), keepdims=True) * _S33)
 
 
-LINALG_REVERSE_OVER_REVERSE = [_weighted_averages, _interpolations, _covariances, _gaussian_process_terms, _powers_eigenvalues_and_log_sums, _integrals, _dots_and_choices, _selections_and_insertions, _spectra, _gathers_and_differences, _solves, _inverses_and_determinants, _diagonals_and_sorts, _norms_and_products,
+LINALG_REVERSE_OVER_REVERSE = [_pseudo_inverses, _weighted_averages, _interpolations, _covariances, _gaussian_process_terms, _powers_eigenvalues_and_log_sums, _integrals, _dots_and_choices, _selections_and_insertions, _spectra, _gathers_and_differences, _solves, _inverses_and_determinants, _diagonals_and_sorts, _norms_and_products,
                                _order_statistics_and_joins, _polynomials_and_cumulative_products]
 
 
