@@ -767,3 +767,20 @@ def test_newton_step_through_the_adjoints_of_products():
     # reverse mode over a Hessian (forward over reverse): the tangents of the
     # products' adjoints and of the sort's permutation have reverse modes
     srcad.check_grads(_newton_step_through_products, (np.array([0.5, -0.3, 0.8]),), modes=("reverse",))
+
+
+def _two_argument_objective(x, y):
+    return np.sum(np.tanh(_W23 @ x) * y) + np.sum(x ** 3) / 3.0
+
+
+def _value_and_gradients_inside(x):
+    v, g = srcad.value_and_grad(_two_argument_objective)(x, np.array([0.7, -1.2]))
+    gx, gy = srcad.grad(_two_argument_objective, wrt=(0, 1))(x, np.array([0.7, -1.2]))
+    return v * np.sum(g ** 2) + np.sum(gx * gy[0]) + np.sum(gy ** 2)
+
+
+def test_reverse_over_reverse_through_value_and_grad_and_several_gradients():
+    x = np.array([0.4, -0.7, 0.9])
+    g = srcad.grad(_value_and_gradients_inside)
+    np.testing.assert_allclose(srcad.jacobian(g, mode="reverse")(x), numeric_grad(g, (x,), 0, eps=1e-5),
+                               rtol=1e-5, atol=1e-6)
