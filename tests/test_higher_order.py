@@ -784,3 +784,13 @@ def test_reverse_over_reverse_through_value_and_grad_and_several_gradients():
     g = srcad.grad(_value_and_gradients_inside)
     np.testing.assert_allclose(srcad.jacobian(g, mode="reverse")(x), numeric_grad(g, (x,), 0, eps=1e-5),
                                rtol=1e-5, atol=1e-6)
+
+
+def _blocks_inside(x):
+    (hxx, hxy), (hyx, hyy) = srcad.hessian(_two_argument_objective, wrt=(0, 1))(x, np.array([0.7, -1.2]))
+    jx, jy = srcad.jacobian(lambda a, b: np.sin(a) * b[0], wrt=(0, 1))(x, x[:2] ** 2)
+    return np.sum(hxy ** 2) + np.sum(hxx * hyx.T[:, :1]) + np.sum(jx ** 2) + np.sum(jy)
+
+
+def test_hessian_and_jacobian_with_respect_to_several_arguments_inside():
+    srcad.check_grads(_blocks_inside, (np.array([0.4, -0.7, 0.9]),))
