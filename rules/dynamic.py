@@ -592,6 +592,8 @@ def trapezoid_dx_partial(result, y, x=None, axis=-1):
 def average_vjp_a(result, g, a, weights=None, axis=None, keepdims=False, returned=False):
     t[result] = rh.average_vjp_a(t[g], a, weights, axis, keepdims, returned) \
         + rh.average_vjp_a_tangent(g, a, weights, t[weights], axis, keepdims, returned)
+    d[g] += ad.unbroadcast(rh.average_jvp_a(ad.dense(d[result], a), a, weights, axis, keepdims, returned), g)
+    d[weights] += rh.average_second("a_w", d[result], g, a, weights, None, axis, keepdims, returned)
 
 
 @helpers.rule("average_vjp_w")
@@ -600,6 +602,10 @@ def average_vjp_w(out, g, a, weights, result, axis=None, keepdims=False, returne
         + rh.average_vjp_w_tangent(g, a, weights, result, "a", t[a], axis, keepdims) \
         + rh.average_vjp_w_tangent(g, a, weights, result, "weights", t[weights], axis, keepdims) \
         + rh.average_vjp_w_tangent(g, a, weights, result, "result", t[result], axis, keepdims)
+    d[g] += ad.unbroadcast(rh.average_jvp_w(ad.dense(d[out], weights), a, weights, result, axis, keepdims,
+                                            returned), g)
+    d[a] += rh.average_second("w_a", d[out], g, a, weights, result, axis, keepdims, returned)
+    d[weights] += rh.average_second("w_w", d[out], g, a, weights, result, axis, keepdims, returned)
 
 
 @helpers.rule("cov_adjoint")
@@ -608,6 +614,11 @@ def cov_adjoint(result, g, which, m, y=None, rowvar=True, bias=False, ddof=None,
     t[result] = rh.cov_adjoint(t[g], which, m, y, rowvar, bias, ddof, fweights, aweights) \
         + rh.cov_adjoint_tangent(g, which, 0, t[m], m, y, rowvar, bias, ddof, fweights, aweights) \
         + rh.cov_adjoint_tangent(g, which, 1, t[y], m, y, rowvar, bias, ddof, fweights, aweights)
+    # the gradient in operand `which` of <g, cov(m, y)> (quadratic): its
+    # derivatives are mixed second derivatives, symmetric in the operands
+    d[g] += ad.unbroadcast(rh.cov_tangent(d[result], which, m, y, rowvar, bias, ddof, fweights, aweights), g)
+    d[m] += rh.cov_adjoint_tangent(g, 0, which, d[result], m, y, rowvar, bias, ddof, fweights, aweights)
+    d[y] += rh.cov_adjoint_tangent(g, 1, which, d[result], m, y, rowvar, bias, ddof, fweights, aweights)
 
 
 @helpers.rule("polyval_p_adjoint")
@@ -641,12 +652,20 @@ def interp_adjoint(result, g, which, x, xp_, fp, left=None, right=None, period=N
         + rh.interp_adjoint_tangent(g, which, "x", t[x], x, xp_, fp, left, right, period) \
         + rh.interp_adjoint_tangent(g, which, "xp", t[xp_], x, xp_, fp, left, right, period) \
         + rh.interp_adjoint_tangent(g, which, "fp", t[fp], x, xp_, fp, left, right, period)
+    # the gradient in `which` of <g, interp(...)>: second derivatives,
+    # symmetric in the two arguments they are taken in
+    d[g] += ad.unbroadcast(rh.interp_tangent(d[result], which, x, xp_, fp, left, right, period), g)
+    d[x] += rh.interp_adjoint_tangent(g, "x", which, d[result], x, xp_, fp, left, right, period)
+    d[xp_] += rh.interp_adjoint_tangent(g, "xp", which, d[result], x, xp_, fp, left, right, period)
+    d[fp] += rh.interp_adjoint_tangent(g, "fp", which, d[result], x, xp_, fp, left, right, period)
 
 
 # Factorizations: the adjoint through the factor (or the eigenvectors).
 @helpers.rule("cholesky_adjoint")
 def cholesky_adjoint(result, g, L, upper=False):
     t[result] = rh.cholesky_adjoint(t[g], L, upper) + rh.cholesky_adjoint_tangent(g, L, t[L], upper)
+    d[g] += rh.cholesky_adjoint_transpose(d[result], g, L, upper, "g")
+    d[L] += rh.cholesky_adjoint_transpose(d[result], g, L, upper, "L")
 
 
 @helpers.rule("eigh_adjoint")
@@ -724,6 +743,11 @@ def irfft_adjoint(result, g, a, n=None, axis=-1, norm=None):
 @helpers.rule("pinv_adjoint")
 def pinv_adjoint(result, g, a, p):
     t[result] = rh.pinv_adjoint(t[g], a, p) + rh.pinv_adjoint_tangent(g, a, p, t[a], t[p])
+    # the gradient of <g, pinv(a)> (p is pinv(a), moving with a): the
+    # tangent map for g; its derivative in a (all of it: p follows a), a
+    # Hessian, self-adjoint
+    d[g] += ad.unbroadcast(rh.pinv_jvp(a, p, ad.dense(d[result], a)), g)
+    d[a] += rh.pinv_adjoint_tangent(g, a, p, ad.dense(d[result], a), rh.pinv_jvp(a, p, ad.dense(d[result], a)))
 
 
 @helpers.rule("svd_adjoint")
@@ -782,3 +806,95 @@ def logsumexp_weights(out, a, b, result, axis=None, keepdims=False, return_sign=
     d[a] += ad.unbroadcast(d[out] * out, a)
     d[result] -= rh.keep_transpose(d[out] * out, result, axis, keepdims)
     d[b] += ad.unbroadcast(d[out] * rh.logsumexp_terms(a, b, result, axis, keepdims, return_sign), b)
+
+
+# Forward over reverse mode code differentiated again in reverse mode (a
+# Hessian inside a function being differentiated): the tangents of the
+# adjoints of products, bilinear in the adjoint and the operand's tangent.
+@helpers.rule("permute")
+def permute(result, v, perm, axis=-1):
+    t[result] = rh.permute(t[v], perm, axis)
+    d[v] += rh.unpermute(d[result], perm, v, axis)
+
+
+@helpers.rule("inner_adjoint_tangent")
+def inner_adjoint_tangent(result, g, a, b, which, k, tk):
+    t[result] = rh.inner_adjoint_tangent(t[g], a, b, which, k, tk) \
+        + rh.inner_adjoint_tangent(g, a, b, which, k, t[tk])
+    d[g] += rh.product_tangent_transpose("inner", d[result], g, a, b, which, k, tk, "g")
+    d[tk] += rh.product_tangent_transpose("inner", d[result], g, a, b, which, k, tk, "t")
+
+
+@helpers.rule("outer_adjoint_tangent")
+def outer_adjoint_tangent(result, g, a, b, which, k, tk):
+    t[result] = rh.outer_adjoint_tangent(t[g], a, b, which, k, tk) \
+        + rh.outer_adjoint_tangent(g, a, b, which, k, t[tk])
+    d[g] += rh.product_tangent_transpose("outer", d[result], g, a, b, which, k, tk, "g")
+    d[tk] += rh.product_tangent_transpose("outer", d[result], g, a, b, which, k, tk, "t")
+
+
+@helpers.rule("kron_adjoint_tangent")
+def kron_adjoint_tangent(result, g, a, b, which, k, tk):
+    t[result] = rh.kron_adjoint_tangent(t[g], a, b, which, k, tk) \
+        + rh.kron_adjoint_tangent(g, a, b, which, k, t[tk])
+    d[g] += rh.product_tangent_transpose("kron", d[result], g, a, b, which, k, tk, "g")
+    d[tk] += rh.product_tangent_transpose("kron", d[result], g, a, b, which, k, tk, "t")
+
+
+@helpers.rule("matvec_adjoint_tangent")
+def matvec_adjoint_tangent(result, g, a, b, which, k, tk):
+    t[result] = rh.matvec_adjoint_tangent(t[g], a, b, which, k, tk) \
+        + rh.matvec_adjoint_tangent(g, a, b, which, k, t[tk])
+    d[g] += rh.product_tangent_transpose("matvec", d[result], g, a, b, which, k, tk, "g")
+    d[tk] += rh.product_tangent_transpose("matvec", d[result], g, a, b, which, k, tk, "t")
+
+
+@helpers.rule("tensordot_adjoint_tangent")
+def tensordot_adjoint_tangent(result, g, a, b, axes, which, k, tk):
+    t[result] = rh.tensordot_adjoint_tangent(t[g], a, b, axes, which, k, tk) \
+        + rh.tensordot_adjoint_tangent(g, a, b, axes, which, k, t[tk])
+    d[g] += rh.product_tangent_transpose("tensordot", d[result], g, a, b, which, k, tk, "g", axes)
+    d[tk] += rh.product_tangent_transpose("tensordot", d[result], g, a, b, which, k, tk, "t", axes)
+
+
+@helpers.rule("cross_adjoint_tangent")
+def cross_adjoint_tangent(result, g, a, b, which, k, tk, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    t[result] = rh.cross_adjoint_tangent(t[g], a, b, which, k, tk, axisa, axisb, axisc, axis) \
+        + rh.cross_adjoint_tangent(g, a, b, which, k, t[tk], axisa, axisb, axisc, axis)
+    d[g] += rh.product_tangent_transpose("cross", d[result], g, a, b, which, k, tk, "g",
+                                        axisa, axisb, axisc, axis)
+    d[tk] += rh.product_tangent_transpose("cross", d[result], g, a, b, which, k, tk, "t",
+                                        axisa, axisb, axisc, axis)
+
+
+@helpers.rule("convolve_adjoint_tangent")
+def convolve_adjoint_tangent(result, g, a, b, which, k, tk, mode="full"):
+    t[result] = rh.convolve_adjoint_tangent(t[g], a, b, which, k, tk, mode) \
+        + rh.convolve_adjoint_tangent(g, a, b, which, k, t[tk], mode)
+    d[g] += rh.product_tangent_transpose("convolve", d[result], g, a, b, which, k, tk, "g", mode)
+    d[tk] += rh.product_tangent_transpose("convolve", d[result], g, a, b, which, k, tk, "t", mode)
+
+
+@helpers.rule("correlate_adjoint_tangent")
+def correlate_adjoint_tangent(result, g, a, b, which, k, tk, mode="valid"):
+    t[result] = rh.correlate_adjoint_tangent(t[g], a, b, which, k, tk, mode) \
+        + rh.correlate_adjoint_tangent(g, a, b, which, k, t[tk], mode)
+    d[g] += rh.product_tangent_transpose("correlate", d[result], g, a, b, which, k, tk, "g", mode)
+    d[tk] += rh.product_tangent_transpose("correlate", d[result], g, a, b, which, k, tk, "t", mode)
+
+
+@helpers.rule("einsum_adjoint_tangent")
+def einsum_adjoint_tangent(result, g, subscripts, operands, i, t_operands):
+    t[result] = rh.einsum_adjoint_tangent(t[g], subscripts, operands, i, t_operands) \
+        + rh.einsum_adjoint_tangent(g, subscripts, operands, i, t[t_operands])
+    d[g] += rh.einsum_adjoint_tangent_transpose(d[result], g, subscripts, operands, i, t_operands, "g")
+    d[t_operands] += rh.einsum_adjoint_tangent_transpose(d[result], g, subscripts, operands, i, t_operands, "t")
+    d[operands] += rh.einsum_adjoint_tangent_transpose(d[result], g, subscripts, operands, i, t_operands, "ops")
+
+
+@helpers.rule("einsum_jvp")
+def einsum_jvp(result, subscripts, operands, i, v, optimize=False):
+    t[result] = rh.einsum_jvp(subscripts, operands, i, t[v], optimize) \
+        + rh.einsum_jvp_operands_tangent(subscripts, operands, i, v, t[operands], optimize)
+    d[v] += rh.einsum_jvp_transpose(d[result], subscripts, operands, i, v, "t", optimize)
+    d[operands] += rh.einsum_jvp_transpose(d[result], subscripts, operands, i, v, "ops", optimize)

@@ -93,8 +93,8 @@ def _target(f):
         from .errors import NonDifferentiableError
         raise NonDifferentiableError(
             f"cannot differentiate through {getattr(f, '__qualname__', f)!r}, a function made by "
-            "srcad.jvp or srcad.vjp, or a Jacobian or Hessian with respect to several arguments or "
-            "of a function taking *args or **kwargs", None,
+            "srcad.jvp or srcad.vjp, or a Jacobian or Hessian of a function taking *args or "
+            "**kwargs", None,
             construct="derivative of a derivative",
             hint="differentiate through srcad.grad (which composes), e.g. a Jacobian row by row "
                  "with srcad.grad of each output, or srcad.jvp(srcad.grad(f), ...)")
@@ -1080,6 +1080,7 @@ def jacobian(f, wrt=0, mode="reverse"):
 
         functools.update_wrapper(jacs, f, updated=())
         jacs.__srcad_derive__ = parts[0].__srcad_derive__
+        jacs.__srcad_target__ = _lazy_target(lambda: _nested_code(f, parts, "jacobian"))
         return jacs
     params = [p.name for p in _params(f)]
     positional = [p.name for p in _params(f) if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
@@ -1118,6 +1119,55 @@ def jacobian(f, wrt=0, mode="reverse"):
         return made[0]
     jac.__srcad_target__ = target
     return jac
+
+
+def _lazy_target(make):
+    made = []
+
+    def target():
+        if not made:
+            made.append(make())
+        return made[0]
+    return target
+
+
+def _nested_code(f, parts, what):
+    """``def f_hessian(...)``: the tuple (of tuples, for ``hessian``) of the
+    blocks ``parts`` made for several arguments, as source srcad can
+    differentiate, or ``None`` where a block has no such code."""
+    import linecache
+    flat = [p for row in parts for p in row] if what == "hessian" else list(parts)
+    targets = [getattr(p, "__srcad_target__", lambda: None)() for p in flat]
+    if any(t is None for t in targets):
+        return None
+    sig = inspect.signature(targets[0]).parameters.values()
+    namespace = {f"__part{k}__": t for k, t in enumerate(targets)}
+    decl, passed = [], []
+    star = False
+    for i, p in enumerate(sig):
+        if p.kind is p.KEYWORD_ONLY and not star:
+            decl.append("*")
+            star = True
+        if p.default is inspect.Parameter.empty:
+            decl.append(p.name)
+        else:
+            namespace[f"__default{i}__"] = p.default
+            decl.append(f"{p.name}=__default{i}__")
+        passed.append(p.name if p.kind is not p.KEYWORD_ONLY else f"{p.name}={p.name}")
+    call = ", ".join(passed)
+    calls = [f"__part{k}__({call})" for k in range(len(targets))]
+    if what == "hessian":
+        n = len(parts)
+        rows = ["(" + "".join(c + ", " for c in calls[r * n:(r + 1) * n]) + ")" for r in range(n)]
+        body = "(" + "".join(r + ", " for r in rows) + ")"
+    else:
+        body = "(" + "".join(c + ", " for c in calls) + ")"
+    fname = "".join(c if c.isalnum() else "_" for c in getattr(f, "__name__", "f")) + f"_{what}"
+    text = f"def {fname}({', '.join(decl)}):\n    return {body}\n"
+    filename = f"<srcad {what} of {fname} #{len(_CALLERS)}>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    exec(compile(text, filename, "exec"), namespace)
+    return namespace[fname]
 
 
 def _jacobian_code(f, name):
@@ -1200,6 +1250,7 @@ def hessian(f, wrt=0):
 
         functools.update_wrapper(blocks, f, updated=())
         blocks.__srcad_derive__ = rows[0][0].__srcad_derive__
+        blocks.__srcad_target__ = _lazy_target(lambda: _nested_code(f, rows, "hessian"))
         return blocks
     g = grad(f, wrt=names[0])
     return jacobian(g, wrt=names[0], mode="forward")

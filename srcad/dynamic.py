@@ -194,10 +194,17 @@ def _fwd_sweep_target(fn, positions, nargs, kw_names):
     out = "out"
     grad_of = getattr(fn, "_grad_positions", None)
     if grad_of is not None:
+        # shaped as _shaped shapes them: each gradient like its argument
         gpos, single = grad_of
-        if not single or getattr(fn, "kind", None) != "grad" or gpos[0] >= nargs:
+        if max(gpos) >= nargs:
             return None
-        out = f"__ad__.match(out, a{gpos[0]})"   # (what _shaped gives)
+        with_value = getattr(fn, "kind", None) == "value_and_grad"
+        grads = "out[1]" if with_value else "out"
+        if single:
+            shaped = f"__ad__.match({grads}, a{gpos[0]})"
+        else:
+            shaped = "(" + "".join(f"__ad__.match({grads}[{k}], a{p}), " for k, p in enumerate(gpos)) + ")"
+        out = f"(out[0], {shaped})" if with_value else shaped
     from . import runtime
     name = "".join(c if c.isalnum() else "_" for c in getattr(fn, "__name__", "f")) + "_forward_sweep"
     text = (f"def {name}({decl}):\n"
@@ -241,10 +248,9 @@ def _sweep_fwd(which, positions, args, kwargs):
         shift = 0
     if target is None:
         raise NonDifferentiableError(
-            "reverse mode over a call of value_and_grad or of a gradient with respect to several "
-            "arguments, held in a variable, is not supported", construct="call_fwd",
-            hint="use forward mode over it (srcad.hessian, srcad.jvp), or call srcad.grad for "
-                 "one argument")
+            "reverse mode over a call of a gradient held in a variable, given fewer arguments than "
+            "it is taken with respect to, is not supported", construct="call_fwd",
+            hint="pass the arguments the gradient is taken with respect to by position")
     import inspect
     names = list(inspect.signature(target).parameters)
     derived = derive(target, "reverse", tuple(names[p] for p in wrt_positions))

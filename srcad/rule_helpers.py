@@ -4787,3 +4787,126 @@ def dense_entries(h, arrays):
         v = h[k] if k < len(h) else 0.0
         out.append(_ns(x).zeros(_shape(x), dtype=_float_dtype(x)) if is_zero(v) else v)
     return out
+
+
+def product_tangent_transpose(name, h, g, a, b, which, k, tk, target, *rest):
+    """Reverse mode over ``{name}_adjoint_tangent(g, a, b, which, k, tk)``
+    (the adjoint with operand ``k`` replaced by its tangent ``tk``; bilinear
+    in ``g`` and ``tk``): the adjoint reaching ``g`` (``target="g"``) or
+    ``tk`` (``"t"``)."""
+    if k == which or is_zero(tk) or is_zero(g) or is_zero(h):
+        return 0.0
+    ops = [a, b]
+    ops[k] = _like(tk, ops[k])
+    return product_adjoint_transpose(name, h, g, ops[0], ops[1], which, None if target == "g" else k, *rest)
+
+
+def cholesky_adjoint_transpose(h, g, L, upper, which):
+    """Reverse mode over ``cholesky_adjoint(g, L) = J^T g`` (``J`` the
+    tangent map of ``cholesky`` at ``a = L L^T``, in the triangle NumPy
+    reads): ``J h`` for ``g``; for the factor ``L``, the ``L``-adjoint whose
+    pullback through ``cholesky`` is ``W``, the Hessian of ``<g, cholesky(a)>``
+    applied to ``h`` (self-adjoint): ``tril((W + W^T) L)``."""
+    if is_zero(h) or is_zero(g):
+        return 0.0
+    xp = _ns(L)
+    h = _like(h, L)
+    if which == "g":
+        return unbroadcast(cholesky_jvp(L, h, upper), g)
+    w = cholesky_adjoint_tangent(g, L, cholesky_jvp(L, h, upper), upper)
+    if is_zero(w):
+        return 0.0
+    if upper:
+        lo, w = mT(L), mT(w)
+        return mT(xp.tril(xp.matmul(w + mT(w), lo)))
+    return xp.tril(xp.matmul(w + mT(w), L))
+
+
+def average_second(which, h, g, a, weights, result=None, axis=None, keepdims=False, returned=False):
+    """Reverse mode over the adjoints of ``average`` (``<g, average(a, w)>``
+    is linear in ``a``; its second derivatives are symmetric): the adjoint
+    reaching ``w`` from ``average_vjp_a`` (``which="a_w"``), or ``a`` / ``w``
+    from ``average_vjp_w`` (``"w_a"`` / ``"w_w"``). The average moves with
+    ``a`` and ``w``: its tangent is added where the adjoint reads it."""
+    if is_zero(h) or is_zero(g) or weights is None:
+        return 0.0
+    if returned:
+        _unsupported("reverse mode over the adjoint of numpy.average(returned=True)",
+                     "use returned=False and sum the weights apart")
+    xp = _ns(a)
+    if result is None:
+        result = xp.average(a, axis=axis, weights=weights, keepdims=keepdims)
+    if which == "a_w":
+        ha = _like(h, a)
+        moved = average_jvp_a(ha, a, weights, axis, keepdims, returned)
+        return average_vjp_w_tangent(g, a, weights, result, "a", ha, axis, keepdims) \
+            + average_vjp_w_tangent(g, a, weights, result, "result", moved, axis, keepdims)
+    hw = _like(h, weights)
+    if which == "w_a":
+        return average_vjp_a_tangent(g, a, weights, hw, axis, keepdims, returned)
+    moved = average_jvp_w(hw, a, weights, result, axis, keepdims, returned)
+    return average_vjp_w_tangent(g, a, weights, result, "weights", hw, axis, keepdims) \
+        + average_vjp_w_tangent(g, a, weights, result, "result", moved, axis, keepdims)
+
+
+def einsum_adjoint_tangent_transpose(h, g, subscripts, operands, i, t_operands, target):
+    """Reverse mode over :func:`einsum_adjoint_tangent` (one
+    ``einsum_adjoint`` per operand ``j != i`` with that operand replaced by
+    its tangent; multilinear): the adjoint reaching ``g`` (``target="g"``),
+    the tangents (``"t"``, one per operand) or the operands (``"ops"``)."""
+    if is_zero(h) or is_zero(g) or is_zero(t_operands) or i < 0:
+        return 0.0
+    present = [k for k, op in enumerate(operands) if op is not None]
+    ops = [operands[k] for k in present]
+    tans = [t_operands[k] if k < len(t_operands) else 0.0 for k in present]
+    total = 0.0 if target == "g" else [0.0] * len(operands)
+    for j, tj in enumerate(tans):
+        if j == i or is_zero(tj):
+            continue
+        swapped = list(ops)
+        swapped[j] = _like(tj, ops[j])
+        if target == "g":
+            total = total + einsum_adjoint_transpose(h, g, subscripts, swapped, i)
+            continue
+        parts = einsum_adjoint_operands(h, g, subscripts, swapped, i)
+        for m, k in enumerate(present):
+            if is_zero(parts[k]) or (target == "t") != (m == j):
+                continue
+            total[k] = total[k] + parts[k]
+    return total if target == "g" else AdjList(total)
+
+
+def einsum_jvp_transpose(h, subscripts, operands, i, t, target, optimize=False):
+    """Reverse mode over :func:`einsum_jvp` (multilinear in the tangent
+    ``t`` of operand ``i`` and the other operands): the adjoint reaching
+    ``t`` (``target="t"``) or the operands (``"ops"``, one per entry)."""
+    if is_zero(h) or is_zero(t) or i < 0:
+        return 0.0
+    present = [k for k, op in enumerate(operands) if op is not None]
+    ops = [operands[k] for k in present]
+    ops[i] = _like(t, ops[i])
+    if target == "t":
+        return unbroadcast(einsum_adjoint(h, subscripts, ops, i), t)
+    out = AdjList([0.0] * len(operands))
+    for m, k in enumerate(present):
+        if m != i:
+            out[k] = einsum_adjoint(h, subscripts, ops, m)
+    return out
+
+
+def einsum_jvp_operands_tangent(subscripts, operands, i, t, t_operands, optimize=False):
+    """Part of the tangent of :func:`einsum_jvp` from the other operands'
+    tangents."""
+    if is_zero(t) or is_zero(t_operands) or i < 0:
+        return 0.0
+    present = [k for k, op in enumerate(operands) if op is not None]
+    ops = [operands[k] for k in present]
+    out = 0.0
+    for m, k in enumerate(present):
+        tm = t_operands[k] if k < len(t_operands) else 0.0
+        if m == i or is_zero(tm):
+            continue
+        swapped = list(ops)
+        swapped[m] = _like(tm, ops[m])
+        out = out + einsum_jvp(subscripts, swapped, i, t, optimize)
+    return out

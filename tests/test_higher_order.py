@@ -519,7 +519,39 @@ def _log_sums(x):
         + np.sum(_SCIPY_SPECIAL.logsumexp(M, axis=1, b=np.abs(_S33) + 0.1) ** 2)
 
 
-LINALG_REVERSE_OVER_REVERSE = [_powers_eigenvalues_and_log_sums, _integrals, _dots_and_choices, _selections_and_insertions, _spectra, _gathers_and_differences, _solves, _inverses_and_determinants, _diagonals_and_sorts, _norms_and_products,
+def _gaussian_process_terms(x):
+    L = np.linalg.cholesky(_SPD + np.diag(x ** 2))
+    U = np.linalg.cholesky(_SPD + np.outer(x, x ** 2) + np.outer(x ** 2, x), upper=True)
+    batch = np.linalg.cholesky(np.stack([_SPD + np.outer(x, x), _SPD * (1.0 + x[0] ** 2)]))
+    return np.sum(np.linalg.solve(L, x) ** 2) + np.sum(np.log(np.diag(L))) + np.sum(U ** 3) \
+        + np.sum(batch ** 2 * _S33)
+
+
+def _pseudo_inverses(x):
+    return np.sum(np.linalg.pinv(_B32.T + np.outer(x[:2], x)) ** 2) \
+        + np.sum(np.linalg.pinv(np.diag(x ** 2 + 1.0) + np.outer(x, x)) * _S33)
+
+
+def _covariances(x):
+    return np.sum(np.cov(np.outer(x, x) + _S33) ** 2) + np.sum(np.cov(x * x, np.sin(x)) ** 2) \
+        + np.sum(np.cov(np.outer(x, x ** 2) + _S33, rowvar=False, bias=True) * _S33)
+
+
+def _interpolations(x):
+    return np.sum(np.interp(x * 0.5, [-1.0, 0.0, 1.0], [0.0, 1.0, 4.0]) ** 2) \
+        + np.sum(np.interp([0.1, 0.35, 0.8], [0.0, 0.5, 1.0], x ** 2) ** 3) \
+        + np.sum(np.interp(x * 0.3, np.cumsum(np.abs(x) + 0.1) - 1.0, np.sin(x)) ** 2) \
+        + np.sum(np.interp(np.array([-2.0, 0.2, 5.0]), [0.0, 0.5, 1.0], x ** 2, left=x[0] ** 3,
+                           right=x[1] * x[2]) ** 2)
+
+
+def _weighted_averages(x):
+    return np.average(x ** 2, weights=np.abs(x) + x ** 2) ** 2 + np.average(x ** 2, weights=[1.0, 2.0, 0.5]) ** 2 \
+        + np.sum(np.average(np.outer(x, x) + _S33, axis=1, weights=x ** 2 + 0.5) ** 2) \
+        + np.sum(np.average(np.outer(x, x ** 2) + _S33, axis=0, weights=np.exp(x), keepdims=True) * _S33)
+
+
+LINALG_REVERSE_OVER_REVERSE = [_pseudo_inverses, _weighted_averages, _interpolations, _covariances, _gaussian_process_terms, _powers_eigenvalues_and_log_sums, _integrals, _dots_and_choices, _selections_and_insertions, _spectra, _gathers_and_differences, _solves, _inverses_and_determinants, _diagonals_and_sorts, _norms_and_products,
                                _order_statistics_and_joins, _polynomials_and_cumulative_products]
 try:   # SciPy is optional: without it, its part of the catalogue is left out
     import scipy.special as _SCIPY_SPECIAL
@@ -724,3 +756,49 @@ def test_complex_entries_of_containers_keep_their_imaginary_adjoint(fn):
     # the adjoint of a complex entry read from a tuple, list or dict was cut
     # to its real part (as for a real entry): wrong gradients, first order too
     srcad.check_grads(fn, (np.array([0.3, -0.7, 1.1]),), order=2)
+
+
+def _products_and_sorts(x):
+    return np.einsum("i,ij,j->", x, _S_NEWTON, x ** 2) + np.sum(np.einsum("i,j,ij->i", x, x ** 2, _S_NEWTON) ** 2) \
+        + np.sum(np.outer(x, x ** 2) ** 2) + np.inner(x * x, x) ** 2 + np.sum(np.kron(x, x[:2] ** 2) ** 2) \
+        + np.sum(np.cross(x, x ** 2) ** 2) + np.sum(np.convolve(x, x[:2] ** 2) ** 2) \
+        + np.sum(np.sort(x * x) * np.arange(1.0, 4.0) * x)
+
+
+def _newton_step_through_products(x):
+    step = np.linalg.solve(srcad.hessian(_products_and_sorts)(x) + 10.0 * np.eye(3),
+                           srcad.grad(_products_and_sorts)(x))
+    return np.sum((x - step) ** 2)
+
+
+def test_newton_step_through_the_adjoints_of_products():
+    # reverse mode over a Hessian (forward over reverse): the tangents of the
+    # products' adjoints and of the sort's permutation have reverse modes
+    srcad.check_grads(_newton_step_through_products, (np.array([0.5, -0.3, 0.8]),), modes=("reverse",))
+
+
+def _two_argument_objective(x, y):
+    return np.sum(np.tanh(_W23 @ x) * y) + np.sum(x ** 3) / 3.0
+
+
+def _value_and_gradients_inside(x):
+    v, g = srcad.value_and_grad(_two_argument_objective)(x, np.array([0.7, -1.2]))
+    gx, gy = srcad.grad(_two_argument_objective, wrt=(0, 1))(x, np.array([0.7, -1.2]))
+    return v * np.sum(g ** 2) + np.sum(gx * gy[0]) + np.sum(gy ** 2)
+
+
+def test_reverse_over_reverse_through_value_and_grad_and_several_gradients():
+    x = np.array([0.4, -0.7, 0.9])
+    g = srcad.grad(_value_and_gradients_inside)
+    np.testing.assert_allclose(srcad.jacobian(g, mode="reverse")(x), numeric_grad(g, (x,), 0, eps=1e-5),
+                               rtol=1e-5, atol=1e-6)
+
+
+def _blocks_inside(x):
+    (hxx, hxy), (hyx, hyy) = srcad.hessian(_two_argument_objective, wrt=(0, 1))(x, np.array([0.7, -1.2]))
+    jx, jy = srcad.jacobian(lambda a, b: np.sin(a) * b[0], wrt=(0, 1))(x, x[:2] ** 2)
+    return np.sum(hxy ** 2) + np.sum(hxx * hyx.T[:, :1]) + np.sum(jx ** 2) + np.sum(jy)
+
+
+def test_hessian_and_jacobian_with_respect_to_several_arguments_inside():
+    srcad.check_grads(_blocks_inside, (np.array([0.4, -0.7, 0.9]),))
