@@ -108,7 +108,8 @@ def _local_imports(node, globals_):
     erf``), imported now as the function would import them when it runs.
     A name also bound otherwise in the function, a star import or an import
     that fails is left out (normalization then refuses the statement)."""
-    imports = [n for n in gast.walk(node) if isinstance(n, (gast.Import, gast.ImportFrom))]
+    from . import astutil as A
+    imports = [n for n in A.statements(node) if n.__class__ is gast.Import or n.__class__ is gast.ImportFrom]
     if not imports:
         return {}
     bound, spoiled = {}, set()
