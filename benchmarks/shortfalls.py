@@ -13,7 +13,7 @@ REASONS = {
         "the gradient is d_result / np.sum(t) * t (the max's adjoint cancels and is left "
         "out): 5 passes over the data against the primal's 4",
     ("mlp_w1", "JAX jit"):
-        "on the line (0.95x to 1.18x across the last twelve full runs): the two 256x784x512 "
+        "on the line (0.95x to 1.18x across full runs, 0.96x in the last): the two 256x784x512 "
         "matrix products take nine tenths of the time and are the same calls in both (OpenBLAS "
         "against XLA's own kernels, about 4.2 to 4.6 ms each on this machine); srcad's gradient "
         "is within 1.00x to 1.10x of the hand-written NumPy one, which ties JAX jit too; XLA "
@@ -26,7 +26,7 @@ REASONS = {
         "on the line (1.00x to 1.06x across runs): autograd's own overhead is small next to the "
         "three matrix products both make",
     ("mlp_all", "JAX jit"):
-        "on the line (0.92x to 1.08x across the last twelve full runs): the same matrix "
+        "on the line (0.92x to 1.25x across full runs, 0.96x in the last): the same matrix "
         "products, which the hand-written NumPy gradient ties JAX jit on too; XLA fuses the "
         "elementwise passes that NumPy runs one by one",
     ("rnn", "hand-written"):
@@ -42,15 +42,15 @@ REASONS = {
         "2.5 us apiece) against the primal's 8, and six scatter-adds (ad.add_at) for the slices; "
         "the hand-written HVP uses the tridiagonal Hessian, JAX jit fuses the passes",
     ("transform", "50-line"):
-        "on the line (49 to 63 ms in the last full runs, once 118 ms in a slow phase of this "
-        "shared machine; 49 to 53 ms alone): pure-Python passes "
-        "over trees, about 0.25 us per node visited. The check at grad(f), so that unsupported "
-        "code fails there: about 12 ms (parse 1, normalize 4, analysis 3, the backward sweep 4 "
-        "with the helper's derivative). The code for the first call's argument kinds: about "
-        "33 ms (the optimizer's passes 14, the reverse sweeps 8, code generation 8 - conversion "
-        "to ast, unparse, compile - analysis 3, name binding 1). The call itself: about 2.5 ms. "
-        "The analyses that keep aliased writes and edited lists from giving wrong derivatives "
-        "added about 2 ms",
+        "on the line (49 to 52 ms when measured alone in the last sessions, up to 90 ms in slow "
+        "phases of this shared machine): pure-Python passes over trees, about 0.25 us per node "
+        "visited, with no single hotspot left. The check at grad(f), so that unsupported code "
+        "fails there: about 14 ms (parse 1, normalize 4, analyses 3, the backward sweep 4.5, and "
+        "the helper's own derivative). The code for the first call's argument kinds: about 35 ms "
+        "(the optimizer's passes 14.5, the reverse sweeps 10.5, analyses 3.5, compiling the tree "
+        "5, name binding 1). The call itself: about 2.5 ms. What the last sessions added to catch "
+        "wrong derivatives and support more code (alias and list analyses, reverse over reverse, "
+        "closures handed to solvers) costs about 3 ms of it",
     ("mlp_w1", "peak memory"):
         "the adjoint of the first layer needs the activations and the incoming adjoint at once",
 }
