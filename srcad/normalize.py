@@ -522,14 +522,18 @@ def _loaded_names(node):
 
 
 def _prescan(node):
-    """``(loop_else, draws, vectorize)``: whether ``node`` has a loop with
-    an ``else``, a method call that may be a random draw, a mention of
-    ``vectorize``; the passes for those run only where they have work."""
-    loop_else = draws = vectorize = False
+    """``(loop_else, draws, vectorize, unpacking)``: whether ``node`` has a
+    loop with an ``else``, a method call that may be a random draw, a
+    mention of ``vectorize``, a call unpacking ``*`` or ``**``; the passes
+    for those run only where they have work."""
+    loop_else = draws = vectorize = unpacking = False
     For, While, Attribute, Name = gast.For, gast.While, gast.Attribute, gast.Name
+    Starred, keyword_ = gast.Starred, gast.keyword
     for n in A.nodes(node):
         cls = n.__class__
-        if cls is Attribute:
+        if cls is Starred or (cls is keyword_ and n.arg is None):
+            unpacking = True
+        elif cls is Attribute:
             if n.attr in _DRAWS:
                 draws = True
             elif n.attr == "vectorize":
@@ -539,7 +543,7 @@ def _prescan(node):
                 vectorize = True
         elif (cls is For or cls is While) and n.orelse:
             loop_else = True
-    return loop_else, draws, vectorize
+    return loop_else, draws, vectorize, unpacking
 
 
 def _loop_else_as_flags(node, namer):
@@ -2902,13 +2906,14 @@ def _normalize(parsed, node=None, extra_reserved=(), siblings=None):
     _unwrap_quiet_with(parsed, node)
     _drop_bound_imports(parsed, node)
     namer = Namer.for_function(node, extra_reserved)
-    loop_else, draws, vectorize = _prescan(node)
+    loop_else, draws, vectorize, unpacking = _prescan(node)
     if loop_else:
         _loop_else_as_flags(node, namer)
     check_syntax(parsed, node)
     # f(*pair, **options) as f(pair[0], pair[1], k=options['k']) (before
     # lifting, which counts the arguments calls of nested functions pass)
-    unpack_calls(parsed, node, set(_param_names(node.args)) | _stored_names(node.body))
+    if unpacking or any(getattr(st, "srcad_variadic_prologue", False) for st in node.body):
+        unpack_calls(parsed, node, set(_param_names(node.args)) | _stored_names(node.body))
     if vectorize:
         _call_vectorized_in_place(parsed, node)
     lifted = lift_nested(parsed, node, namer)
