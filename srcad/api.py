@@ -152,7 +152,7 @@ def _caller(fn, params, kwonly=()):
     source, so that srcad can transform a call of ``fn`` (a library
     function, a bound method or a custom derivative). ``kwonly``: pairs of
     keyword-only parameter and default (``inspect.Parameter.empty``: none)."""
-    import linecache
+    from .codegen import function_from_source
     kwonly = tuple(kwonly)
     try:
         key = (fn, tuple(params), tuple(k for k, _ in kwonly))   # bound methods made anew compare equal
@@ -177,10 +177,7 @@ def _caller(fn, params, kwonly=()):
         text = f"def {name}({signature}):\n    return __fn__({', '.join([a for a in [args] if a] + passed)})\n"
     else:
         text = f"def {name}({args}):\n    return __fn__({args})\n"
-    filename = f"<srcad caller of {name} #{len(_CALLERS)}>"
-    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-    exec(compile(text, filename, "exec"), namespace)
-    made = namespace[name]
+    made = function_from_source(name, text, namespace, f"<srcad caller of {name} #{len(_CALLERS)}>")
     _CALLERS[key] = (fn, made)
     return made
 
@@ -1135,25 +1132,14 @@ def _nested_code(f, parts, what):
     """``def f_hessian(...)``: the tuple (of tuples, for ``hessian``) of the
     blocks ``parts`` made for several arguments, as source srcad can
     differentiate, or ``None`` where a block has no such code."""
-    import linecache
+    from .codegen import function_from_source
     flat = [p for row in parts for p in row] if what == "hessian" else list(parts)
     targets = [getattr(p, "__srcad_target__", lambda: None)() for p in flat]
     if any(t is None for t in targets):
         return None
     sig = inspect.signature(targets[0]).parameters.values()
     namespace = {f"__part{k}__": t for k, t in enumerate(targets)}
-    decl, passed = [], []
-    star = False
-    for i, p in enumerate(sig):
-        if p.kind is p.KEYWORD_ONLY and not star:
-            decl.append("*")
-            star = True
-        if p.default is inspect.Parameter.empty:
-            decl.append(p.name)
-        else:
-            namespace[f"__default{i}__"] = p.default
-            decl.append(f"{p.name}=__default{i}__")
-        passed.append(p.name if p.kind is not p.KEYWORD_ONLY else f"{p.name}={p.name}")
+    decl, passed = _declared(sig, namespace)
     call = ", ".join(passed)
     calls = [f"__part{k}__({call})" for k in range(len(targets))]
     if what == "hessian":
@@ -1164,10 +1150,26 @@ def _nested_code(f, parts, what):
         body = "(" + "".join(c + ", " for c in calls) + ")"
     fname = "".join(c if c.isalnum() else "_" for c in getattr(f, "__name__", "f")) + f"_{what}"
     text = f"def {fname}({', '.join(decl)}):\n    return {body}\n"
-    filename = f"<srcad {what} of {fname} #{len(_CALLERS)}>"
-    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-    exec(compile(text, filename, "exec"), namespace)
-    return namespace[fname]
+    return function_from_source(fname, text, namespace, f"<srcad {what} of {fname} #{len(_CALLERS)}>")
+
+
+def _declared(params, namespace):
+    """``(declared, passed)``: the parameters ``params`` (of
+    :func:`inspect.signature`) as a written ``def`` declares them, their
+    defaults put into ``namespace``, and as a call passes them on."""
+    decl, passed = [], []
+    star = False
+    for i, p in enumerate(params):
+        if p.kind is p.KEYWORD_ONLY and not star:
+            decl.append("*")
+            star = True
+        if p.default is inspect.Parameter.empty:
+            decl.append(p.name)
+        else:
+            namespace[f"__default{i}__"] = p.default
+            decl.append(f"{p.name}=__default{i}__")
+        passed.append(p.name if p.kind is not p.KEYWORD_ONLY else f"{p.name}={p.name}")
+    return decl, passed
 
 
 def _jacobian_code(f, name):
@@ -1176,7 +1178,7 @@ def _jacobian_code(f, name):
     forward-mode passes, one per entry of the argument, stacked), or
     ``None`` where the parameters or the output do not allow it (variadic
     parameters, several gradients)."""
-    import linecache
+    from .codegen import function_from_source
 
     import numpy
 
@@ -1192,18 +1194,7 @@ def _jacobian_code(f, name):
         like = [p.name for p in _params(f)][positions[0]]
     fwd = derive(_target(f), "forward", (name,))
     namespace = {"__jvp__": fwd.functions[0], "__np__": numpy, "__ad__": runtime}
-    decl, passed = [], []
-    star = False
-    for i, p in enumerate(sig):
-        if p.kind is p.KEYWORD_ONLY and not star:
-            decl.append("*")
-            star = True
-        if p.default is inspect.Parameter.empty:
-            decl.append(p.name)
-        else:
-            namespace[f"__default{i}__"] = p.default
-            decl.append(f"{p.name}=__default{i}__")
-        passed.append(p.name if p.kind is not p.KEYWORD_ONLY else f"{p.name}={p.name}")
+    decl, passed = _declared(sig, namespace)
     tangent = fwd.tangent_names[name]
     call = ", ".join(passed)
     fname = "".join(c if c.isalnum() else "_" for c in getattr(f, "__name__", "f")) + f"_jacobian_{name}"
@@ -1219,10 +1210,7 @@ def _jacobian_code(f, name):
             f"        cols.append(__np__.ravel(__ad__.match(t, {like})))\n"
             f"    shape = __np__.shape(__ad__.match(r, {like})) + __np__.shape({name})\n"
             f"    return __np__.reshape(__np__.stack(cols, axis=-1), shape)\n")
-    filename = f"<srcad jacobian of {fname} #{len(_CALLERS)}>"
-    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-    exec(compile(text, filename, "exec"), namespace)
-    return namespace[fname]
+    return function_from_source(fname, text, namespace, f"<srcad jacobian of {fname} #{len(_CALLERS)}>")
 
 
 def hessian(f, wrt=0):

@@ -55,17 +55,14 @@ def _dot_cotangent(f, n, out, ct):
     srcad can differentiate twice. Its gradient is the vector-Jacobian
     product with ``ct``; its second derivatives are those of every output,
     weighted by ``ct``."""
-    import linecache
     params = ", ".join(f"a{k}" for k in range(n))
     terms = [f"__np__.sum(out{p} * __ct__{p})" for p, leaf in zip(_leaf_paths(out), _leaves(out))
              if _is_float(leaf)]
     text = (f"def f_dot_cotangent({params}):\n    out = __fn__({params})\n"
             f"    return {' + '.join(terms) or '0.0'}\n")
-    filename = f"<srcad check_grads of {getattr(f, '__name__', 'f')} #{next(_COUNTER)}>"
-    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-    namespace = {"__fn__": f, "__ct__": ct, "__np__": np}
-    exec(compile(text, filename, "exec"), namespace)
-    return namespace["f_dot_cotangent"]
+    from .codegen import function_from_source
+    return function_from_source("f_dot_cotangent", text, {"__fn__": f, "__ct__": ct, "__np__": np},
+                                f"<srcad check_grads of {getattr(f, '__name__', 'f')} #{next(_COUNTER)}>")
 
 
 _COUNTER = itertools.count()

@@ -23,6 +23,21 @@ from .unparse import _line_notes_work, _unparse_noting, to_ast, unparse_with_sta
 _counter = itertools.count()
 
 
+def function_from_source(name, text, namespace, filename):
+    """The function ``name`` that ``text`` defines, compiled into
+    ``namespace`` under ``filename``; the text goes into :mod:`linecache` so
+    that tracebacks and debuggers show it (for the small callers srcad
+    writes as source, so that they can be differentiated in turn).
+
+    >>> f = function_from_source("f", "def f(x): return x + 1", {}, "<example>")
+    >>> f(1)
+    2
+    """
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    exec(compile(text, filename, "exec"), namespace)
+    return namespace[name]
+
+
 def unparse(nodes, origin=None):
     """Source text of one or more gast ``FunctionDef``s, with origin comments.
 

@@ -126,16 +126,14 @@ class _Custom:
             return None
         made = self.__dict__.get("_bwd_caller")
         if made is None:
-            import linecache
+            from .codegen import function_from_source
 
             from . import runtime
             fname = "".join(c if c.isalnum() else "_" for c in self.__name__) + "_backward"
             text = f"def {fname}(residuals, g):\n    return __ad__.nones_as_zeros(__bwd__(residuals, g))\n"
-            filename = f"<srcad backward of {fname} #{id(self)}>"
-            linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-            namespace = {"__bwd__": self.vjp_bwd, "__ad__": runtime}
-            exec(compile(text, filename, "exec"), namespace)
-            made = self.__dict__["_bwd_caller"] = namespace[fname]
+            made = self.__dict__["_bwd_caller"] = function_from_source(
+                fname, text, {"__bwd__": self.vjp_bwd, "__ad__": runtime},
+                f"<srcad backward of {fname} #{id(self)}>")
         return made
 
     def _from_jvp(self, name):
@@ -148,7 +146,7 @@ class _Custom:
         made = self.__dict__.get(key)
         if made is not None:
             return made
-        import linecache
+        from .codegen import function_from_source
 
         from . import api, runtime
         base = "".join(c if c.isalnum() else "_" for c in self.__name__)
@@ -166,24 +164,18 @@ class _Custom:
             namespace = {"__grad__": api.grad, "__pairing__": pairing, "__ad__": runtime}
         else:
             return None
-        filename = f"<srcad {fname} #{id(self)}>"
-        linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-        exec(compile(text, filename, "exec"), namespace)
-        made = self.__dict__[key] = namespace[fname]
+        made = self.__dict__[key] = function_from_source(fname, text, namespace, f"<srcad {fname} #{id(self)}>")
         return made
 
     def _jvp_pairing(self, base):
-        import linecache
+        from .codegen import function_from_source
         fname = f"{base}_jvp_pairing"
         text = (f"def {fname}(primals, tangents, g):\n"
                 f"    out, t = __jvp__(primals, tangents)\n"
                 f"    return __ad__.pair(g, t)\n")
-        filename = f"<srcad {fname} #{id(self)}>"
-        linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
         from . import runtime
-        namespace = {"__jvp__": self.jvp, "__ad__": runtime}
-        exec(compile(text, filename, "exec"), namespace)
-        return namespace[fname]
+        return function_from_source(fname, text, {"__jvp__": self.jvp, "__ad__": runtime},
+                                    f"<srcad {fname} #{id(self)}>")
 
     def _transposed_jvp(self, args, g):
         """The cotangents of ``args`` from a hand-written jvp alone: the

@@ -168,11 +168,8 @@ _SWEEPS = {}
 
 
 def _source_function(name, text, namespace):
-    import linecache
-    filename = f"<srcad {name} #{len(_SWEEPS)}>"
-    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-    exec(compile(text, filename, "exec"), namespace)
-    return namespace[name]
+    from .codegen import function_from_source
+    return function_from_source(name, text, namespace, f"<srcad {name} #{len(_SWEEPS)}>")
 
 
 def _fwd_sweep_target(fn, positions, nargs, kw_names):

@@ -85,7 +85,7 @@ _CALLERS = {}
 def _shape_caller_function(fn, positional, kwonly, key_params):
     """``def f(x, rest_0, *, scale=default, k): return f(x, rest_0,
     scale=scale, **{'k': k})`` as real source, for srcad to transform."""
-    import linecache
+    from .codegen import function_from_source
     key = (fn, tuple(positional), tuple(k for k, _ in kwonly), tuple(key_params.items()))
     made = _CALLERS.get(key)
     if made is not None:
@@ -105,10 +105,8 @@ def _shape_caller_function(fn, positional, kwonly, key_params):
         passed.append("**{" + ", ".join(f"{k!r}: {v}" for k, v in key_params.items()) + "}")
     signature = ", ".join(list(positional) + (["*"] + decl if decl else []))
     text = f"def {name}({signature}):\n    return __fn__({', '.join(list(positional) + passed)})\n"
-    filename = f"<srcad caller of {name} per shape of call #{len(_CALLERS)}>"
-    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-    exec(compile(text, filename, "exec"), namespace)
-    made = _CALLERS[key] = namespace[name]
+    made = _CALLERS[key] = function_from_source(
+        name, text, namespace, f"<srcad caller of {name} per shape of call #{len(_CALLERS)}>")
     return made
 
 
