@@ -690,11 +690,18 @@ def lift_nested(parsed, node, namer):
     # are called through their runtime derivative; the others are lifted.
     as_value = set()
     from .closures import passed_to_a_caller
+    # (the names lifting may give a function: given to a call, the callee is
+    # looked at for whether it only calls them)
+    nested = {s.name if isinstance(s, gast.FunctionDef) else s.targets[0].id
+              for s in A.statements(node) if s is not node and (
+                  isinstance(s, gast.FunctionDef) or (isinstance(s, gast.Assign) and isinstance(s.value, gast.Lambda)
+                                                      and isinstance(s.targets[0], gast.Name)))}
     for n in A.walk(node):
         for child in A.children(n):
             if (isinstance(child, gast.Name) and isinstance(child.ctx, gast.Load)
                     and not (isinstance(n, gast.Call) and n.func is child)
-                    and not (isinstance(n, gast.Call) and passed_to_a_caller(parsed, n, child, outer_locals))):
+                    and not (isinstance(n, gast.Call) and child.id in nested
+                             and passed_to_a_caller(parsed, n, child, outer_locals))):
                 as_value.add(child.id)
 
     call_defaults = {}   # name -> [(position, parameter, value at the def)]
@@ -1538,12 +1545,13 @@ class ANF:
         branch gives is 0 rather than ``0 * inf``, NaN. The values are the
         same. ``None`` where no branch needs it."""
         cond, *branches = call.args
-        if not any(_singular_elementwise(b, self) for b in branches):
+        singular = [_singular_elementwise(b, self) for b in branches]
+        if not any(singular):
             return None
         c = self.atom(cond, out, "c")
         new = []
         for k, b in enumerate(branches):
-            if _singular_elementwise(b, self):
+            if singular[k]:
                 def guard(name, k=k):
                     pick = [A.name(name), A.const(0.5)] if k == 0 else [A.const(0.5), A.name(name)]
                     return _np_call("where", A.clone(c), *pick)
@@ -1582,7 +1590,7 @@ class ANF:
             if k.arg not in names or k.arg in bound:
                 return None
             bound[k.arg] = k.value
-        args = [A.load_copy(recv) if not isinstance(recv, gast.Name) else A.name(recv.id), A.const(method)]
+        args = [A.load_copy(recv), A.const(method)]
         if any(n not in bound and n not in defaults for n in names):
             return None
         args += [bound[n] if n in bound else A.const(defaults[n]) for n in names]
